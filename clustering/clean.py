@@ -1,0 +1,217 @@
+"""Separate the article body from page furniture and reader comments; find the dateline and agency credits.
+
+Scraped pages carry more than the article: share bars, reading times, photo captions, bylines, credit
+lines, and after the article the reader comments. Cleaning works line by line on the original text,
+which it never changes: it fills ``body``, ``comments``, ``furniture``, ``dateline`` and ``agencies``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, datetime
+
+from clustering.records import Article
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+_DATE_FORMS = [
+    re.compile(_WEEKDAY + _DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR, re.IGNORECASE),
+    re.compile(_WEEKDAY + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR, re.IGNORECASE),
+    re.compile(r"(?P<year>(?:19|20)\d{2})-(?P<month>\d{2})-(?P<day>\d{2})"),
+]
+# A line that is only a date, perhaps with "Published"/"Updated" before it and a time after it.
+_DATE_LINE_PREFIX = re.compile(r"^(?:(?:published|updated|posted)(?:\s+on)?:?\s*)?", re.IGNORECASE)
+_DATE_LINE_SUFFIX = re.compile(
+    r"^[\s,|/-]*(?:\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*[A-Z]{2,4})?)?\s*$", re.IGNORECASE
+)
+
+# Where the article ends and the comments begin.
+_COMMENTS_START = re.compile(
+    r"^(?:comments?|\d+\s+(?:responses?|comments?|replies|thoughts)\s+(?:to|on)\b.*"
+    r"|leave a (?:reply|comment).*|add a comment.*|join the (?:discussion|conversation).*"
+    r"|(?:view|show|read) (?:all )?comments.*)$",
+    re.IGNORECASE,
+)
+# Reuters-style closing credit: the article's last line; anything after it is not the article.
+_CLOSING_CREDIT = re.compile(
+    r"^\((?:additional )?(?:reporting|writing|compiled) by [^)]*(?:editing by [^)]*)?\)$", re.IGNORECASE
+)
+
+_FURNITURE = [
+    re.compile(r"^(?:share|share this(?: article| story)?|tweet|print|email|save)\s*:?$", re.IGNORECASE),
+    re.compile(r"^\d+\s+min(?:ute)?s?\s+read$", re.IGNORECASE),
+    re.compile(r"^(?:leave a (?:reply|comment)|advertisement|related(?: articles| stories)?|read more)\b.*$",
+               re.IGNORECASE),
+    # Bylines: "By Laila Bassam and Angus McDowall".
+    re.compile(r"^[Bb]y\s+[A-Z][\w.'’,-]*(?:\s+(?:[A-Z][\w.'’,-]*|and|&|,))*$"),
+]
+# Credit lines made of outlet and agency names only: "FOX NEWS/AP/REUTERS".
+_CREDIT_LINE = re.compile(r"^[A-Z][A-Z .&]*(?:\s*/\s*[A-Z][A-Z .&]*)+$|^(?:AP|AFP|REUTERS|AFP/GETTY)$")
+# Photo captions end in a photo credit: "[Anadolu]", "(…, via AP)", "REUTERS/Stringer", "(AP Photo/…)".
+_CAPTION = [
+    re.compile(r"\[[^\]]{2,40}\]\s*$"),
+    re.compile(r"\((?:[^()]*[,;]\s*)?(?:via\s+)?(?:AP|AFP|Reuters|Getty Images|EPA)(?:\s+Photo)?(?:/[^()]*)?\)\s*$",
+               re.IGNORECASE),
+    re.compile(r"\b(?:REUTERS|AFP|AP Photo|Getty Images)/[\w .'-]+$"),
+    re.compile(r"^\w*(?:this )?(?:frame grab|file photo)", re.IGNORECASE),
+]
+_AGENCY_PATTERNS = {
+    "Reuters": re.compile(r"\breuters\b", re.IGNORECASE),
+    "AFP": re.compile(r"\bAFP\b|\bAgence France[- ]Presse\b"),
+    "AP": re.compile(r"\(AP\)|/\s*AP\b|\bAP\s*/|\bAssociated Press\b"),
+}
+_MAX_SHORT_LABEL_WORDS = 3
+_DATELINE_SEARCH_LINES = 12
+# Photo captions and their alt-text copies sit near the top of a page.
+_CAPTION_SEARCH_PARAGRAPHS = 12
+_NEAR_COPY_OVERLAP = 0.7
+_NEAR_COPY_MIN_WORDS = 8
+
+
+def parse_date_line(line: str) -> datetime | None:
+    """The date of a line that holds nothing but a date ("20 November, 2017", "Nov 8, 2017 10:15 AM")."""
+    stripped = _DATE_LINE_PREFIX.sub("", line.strip())
+    for form in _DATE_FORMS:
+        match = form.match(stripped)
+        if not match or not _DATE_LINE_SUFFIX.match(stripped[match.end():]):
+            continue
+        month = match["month"]
+        month_number = int(month) if month.isdigit() else _MONTHS[month.lower()]
+        try:
+            return datetime(int(match["year"]), month_number, int(match["day"]), tzinfo=UTC)
+        except ValueError:
+            return None
+    return None
+
+
+def first_date_in(text: str) -> datetime | None:
+    """The first full date (day, month and year) mentioned anywhere in ``text``."""
+    matches = [match for form in _DATE_FORMS if (match := form.search(text))]
+    for match in sorted(matches, key=lambda match: match.start()):
+        date = parse_date_line(match.group(0))
+        if date is not None:
+            return date
+    return None
+
+
+def find_agencies(text: str) -> tuple[str, ...]:
+    """News agencies credited in ``text``, in order of first mention."""
+    found = [(match.start(), name) for name, pattern in _AGENCY_PATTERNS.items() if (match := pattern.search(text))]
+    return tuple(name for _, name in sorted(found))
+
+
+def _is_caption(line: str) -> bool:
+    return any(pattern.search(line) for pattern in _CAPTION)
+
+
+def _is_furniture(line: str) -> bool:
+    if any(pattern.match(line) for pattern in _FURNITURE) or _CREDIT_LINE.match(line):
+        return True
+    # Section labels and widgets ("World Today", "Comments"): a few words with no sentence punctuation.
+    return len(line.split()) <= _MAX_SHORT_LABEL_WORDS and not re.search(r"[.!?\"”:]$", line)
+
+
+def _normalised(line: str) -> str:
+    return " ".join(re.findall(r"\w+", line.lower()))
+
+
+def _near_copies(first: str, second: str) -> bool:
+    words_first, words_second = set(first.split()), set(second.split())
+    shorter = min(len(words_first), len(words_second))
+    if shorter < _NEAR_COPY_MIN_WORDS:
+        return False
+    return len(words_first & words_second) / shorter >= _NEAR_COPY_OVERLAP
+
+
+def _split_captions(paragraphs: list[str], captions: list[str]) -> tuple[list[str], list[str]]:
+    """Move to the captions the top paragraphs that the page repeats, or that copy a caption (alt text)."""
+    keys = [_normalised(paragraph) for paragraph in paragraphs]
+    caption_keys = [_normalised(caption) for caption in captions]
+    top = range(min(len(paragraphs), _CAPTION_SEARCH_PARAGRAPHS))
+    repeated = {
+        index
+        for index in top
+        if any(_near_copies(keys[index], key) for key in caption_keys)
+        or any(other != index and _near_copies(keys[index], keys[other]) for other in top)
+    }
+    body = [paragraph for index, paragraph in enumerate(paragraphs) if index not in repeated]
+    return body, captions + [paragraphs[index] for index in sorted(repeated)]
+
+
+def clean_article(article: Article) -> Article:
+    """Split ``article.text`` into body, furniture and comments; find its dateline date and agencies."""
+    lines = [" ".join(line.split()) for line in article.text.splitlines()]
+    title_key = _normalised(article.title or "")
+    body: list[str] = []
+    furniture: list[str] = []
+    comments: list[str] = []
+    captions: list[str] = []
+    dateline: datetime | None = None
+    seen_paragraphs: set[str] = set()
+    in_comments = False
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        if in_comments:
+            comments.append(line)
+            continue
+        if _COMMENTS_START.match(line):
+            in_comments = True
+            comments.append(line)
+            continue
+        if _CLOSING_CREDIT.match(line):
+            furniture.append(line)
+            in_comments = True
+            continue
+        key = _normalised(line)
+        if key == title_key or key in seen_paragraphs:
+            continue  # the title line, or a paragraph the page repeats (caption and alt text)
+        date = parse_date_line(line) if index < _DATELINE_SEARCH_LINES else None
+        if date is not None:
+            dateline = dateline or date
+            furniture.append(line)
+        elif _is_caption(line):
+            captions.append(line)
+        elif _is_furniture(line):
+            furniture.append(line)
+        else:
+            seen_paragraphs.add(key)
+            body.append(line)
+    if dateline is None:
+        # No dateline: the first full date near the top (often a caption's) bounds the publication date.
+        dateline = first_date_in("\n".join(lines[:_DATELINE_SEARCH_LINES]))
+    body, captions = _split_captions(body, captions)
+    # Captions credit the photographer's agency, not the text's: only body and credit lines count.
+    agencies = find_agencies("\n".join([*body, *furniture]))
+    return dataclasses.replace(
+        article,
+        body="\n\n".join(body),
+        comments="\n".join(comments),
+        furniture=tuple(furniture + captions),
+        dateline=dateline,
+        agencies=agencies,
+    )

@@ -1,0 +1,95 @@
+"""Proper-name keys: the words that tell one event from another, folded so spelling variants meet.
+
+News spells names many ways: "Albukamal", "Albu Kamal", "Al-Bukamal"; "Soleimani", "Sulimani";
+"Hezbollah", "Hizballah". Each run of capitalised words gives its words, the run joined into one word,
+and a consonant skeleton of each (vowels, h, w and y dropped; a leading "al" dropped), which is the
+same for most transliterations.
+
+A name's weight is its rarity in general English (wordfreq's Zipf scale): "Albukamal" outweighs
+"Syria" even in a corpus of five articles, where document frequencies say nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import wordfreq
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_SKELETON_DROP = re.compile(r"[aeiouyhw]")
+_FUNCTION_WORDS = frozenset(
+    "a an and as at but by for from he her his i if in is it its of on or our she so that the their there "
+    "these they this those to was we were what when where which who why with you mr mrs ms dr".split()
+)
+
+
+def skeleton(word: str) -> str:
+    """Consonant skeleton of a name: "Soleimani" and "Sulimani" both give "slmn"."""
+    letters = re.sub(r"[^a-z]", "", word.lower())
+    if letters.startswith("al") and len(letters) > 5:
+        letters = letters[2:]
+    return letters[:1] + _SKELETON_DROP.sub("", letters[1:])
+
+
+def _keys_of_run(run: list[str]) -> list[str]:
+    words = [word.lower().strip("'’-") for word in run]
+    keys = [*words, *("~" + skeleton(word) for word in words)]
+    if len(words) > 1:
+        joined = "".join(re.sub(r"[^\w]", "", word) for word in words)
+        keys += [joined, "~" + skeleton(joined)]
+    return keys
+
+
+def name_keys(text: str) -> list[str]:
+    """Keys of every run of capitalised words in ``text`` (sentence-initial function words excluded)."""
+    keys: list[str] = []
+    for sentence in _SENTENCE_SPLIT.split(text):
+        run: list[str] = []
+        for word in _WORD.findall(sentence):
+            if word[0].isupper() and word.lower() not in _FUNCTION_WORDS:
+                run.append(word)
+            elif run:
+                keys += _keys_of_run(run)
+                run = []
+        if run:
+            keys += _keys_of_run(run)
+    return keys
+
+
+# Zipf frequency of a very common word ("the" is about 7.7); rarer names weigh more.
+_COMMON_ZIPF = 7.0
+
+
+@lru_cache(maxsize=200_000)
+def rarity(word: str) -> float:
+    """0 for the commonest English words, 1 for words wordfreq has never seen."""
+    return max(0.0, _COMMON_ZIPF - wordfreq.zipf_frequency(word, "en")) / _COMMON_ZIPF
+
+
+def _key_weights(vocabulary: np.ndarray) -> np.ndarray:
+    word_rarity = {key: rarity(key) for key in vocabulary if not key.startswith("~")}
+    skeleton_rarity: dict[str, float] = {}
+    for key, value in word_rarity.items():
+        skeleton_key = "~" + skeleton(key)
+        skeleton_rarity[skeleton_key] = max(skeleton_rarity.get(skeleton_key, 0.0), value)
+    return np.array([word_rarity.get(key, skeleton_rarity.get(key, 0.5)) for key in vocabulary])
+
+
+def name_vectors(texts: list[str], rarity_power: float = 2.0) -> sparse.csr_matrix:
+    """L2-normalised vectors of name keys: sublinear counts times rarity times corpus IDF."""
+    vectorizer = CountVectorizer(analyzer=name_keys, lowercase=False)
+    try:
+        counts = vectorizer.fit_transform(texts).astype(np.float32).tocsr()
+    except ValueError:  # no names at all
+        return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+    counts.data = 1 + np.log(counts.data)
+    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log((1 + counts.shape[0]) / (1 + document_frequency)) + 1
+    weights = _key_weights(vectorizer.get_feature_names_out()) ** rarity_power * idf
+    return normalize(counts @ sparse.diags(weights.astype(np.float32))).tocsr()

@@ -1,0 +1,183 @@
+"""Read articles from a folder of ``.txt`` files, JSONL or CSV; every bad record becomes a ``Reject``.
+
+Record fields: ``id, title, text, source, url, published``; only ``text`` is required. A ``.txt`` file
+is one article in the seed style: the title on the first line, the id the file's stem. Records without
+an id get ``<file stem>:<line>``. Dates are ISO 8601 (a bare date means midnight UTC) or epoch numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from clustering.records import Article, ReadResult, Reject
+
+SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
+MAX_TEXT_CHARS = 2_000_000
+
+
+class InputError(ValueError):
+    """An input path that cannot be read at all (missing, or of an unsupported kind)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """A raw record before validation: its fields and where it came from."""
+
+    fields: dict[str, object]
+    origin: str
+    line: int | None
+    default_id: str
+
+
+def parse_date(value: object) -> datetime | None:
+    """Parse an ISO 8601 string or an epoch number (seconds, or milliseconds when large) to UTC.
+
+    Empty values give ``None``; anything else that does not parse raises ``ValueError``.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a date: {value!r}")
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+        number = float(value)
+        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _to_article(record: _Record) -> Article | Reject:
+    fields = record.fields
+    raw_id = _optional_str(fields.get("id"))
+    article_id = raw_id or record.default_id
+
+    def reject(reason: str) -> Reject:
+        return Reject(origin=record.origin, reason=reason, id=raw_id, line=record.line)
+
+    text = fields.get("text")
+    if text is None:
+        return reject("no 'text' field")
+    if not isinstance(text, str):
+        return reject(f"'text' is a {type(text).__name__}, not a string")
+    if not text.strip():
+        return reject("empty text")
+    if len(text) > MAX_TEXT_CHARS:
+        return reject(f"text is {len(text):,} characters, over the limit of {MAX_TEXT_CHARS:,}")
+    try:
+        published = parse_date(fields.get("published"))
+    except ValueError:
+        return reject(f"unparseable 'published' date {fields.get('published')!r} (expected ISO 8601)")
+    return Article(
+        id=article_id,
+        text=text,
+        title=_optional_str(fields.get("title")),
+        source=_optional_str(fields.get("source")),
+        url=_optional_str(fields.get("url")),
+        published=published,
+        origin=record.origin if record.line is None else f"{record.origin}:{record.line}",
+    )
+
+
+def _read_text_file(path: Path) -> Iterator[_Record | Reject]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        yield Reject(origin=str(path), reason=f"not UTF-8 text (byte {error.start})", id=path.stem)
+        return
+    title = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    yield _Record({"id": path.stem, "title": title, "text": text}, str(path), None, path.stem)
+
+
+def _read_jsonl(path: Path) -> Iterator[_Record | Reject]:
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                fields = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                yield Reject(origin=str(path), reason="line is not UTF-8 text", line=number)
+                continue
+            except json.JSONDecodeError as error:
+                yield Reject(origin=str(path), reason=f"malformed JSON: {error.msg}", line=number)
+                continue
+            if not isinstance(fields, dict):
+                yield Reject(origin=str(path), reason="line is not a JSON object", line=number)
+                continue
+            yield _Record(fields, str(path), number, f"{path.stem}:{number}")
+
+
+def _read_csv(path: Path) -> Iterator[_Record | Reject]:
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+        with handle:
+            rows = csv.DictReader(handle)
+            if rows.fieldnames is None:
+                return
+            for row in rows:
+                number = rows.line_num
+                if None in row:
+                    yield Reject(origin=str(path), reason="more columns than the header", line=number)
+                    continue
+                yield _Record(dict(row), str(path), number, f"{path.stem}:{number}")
+    except UnicodeDecodeError as error:
+        yield Reject(origin=str(path), reason=f"not UTF-8 text (byte {error.start})")
+    except csv.Error as error:
+        yield Reject(origin=str(path), reason=f"malformed CSV: {error}")
+
+
+_READERS = {".txt": _read_text_file, ".jsonl": _read_jsonl, ".csv": _read_csv}
+
+
+def _files(path: Path) -> Iterator[Path | Reject]:
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file() and not child.name.startswith(".") and child.suffix in SUPPORTED_SUFFIXES:
+                yield child
+        return
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.suffix not in SUPPORTED_SUFFIXES:
+        raise InputError(f"{path}: unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
+    yield path
+
+
+def read_inputs(paths: Iterable[Path | str]) -> ReadResult:
+    """Read every article under ``paths``; a later record with an id already seen is rejected."""
+    articles: list[Article] = []
+    rejects: list[Reject] = []
+    first_origin: dict[str, str] = {}
+    for path in map(Path, paths):
+        for file in _files(path):
+            try:
+                records = list(_READERS[file.suffix](file))
+            except OSError as error:
+                rejects.append(Reject(origin=str(file), reason=f"unreadable file: {error.strerror}"))
+                continue
+            for record in records:
+                outcome = record if isinstance(record, Reject) else _to_article(record)
+                if isinstance(outcome, Article) and outcome.id in first_origin:
+                    outcome = Reject(
+                        origin=outcome.origin,
+                        reason=f"duplicate id {outcome.id!r} (first read from {first_origin[outcome.id]})",
+                        id=outcome.id,
+                    )
+                if isinstance(outcome, Article):
+                    first_origin[outcome.id] = outcome.origin
+                    articles.append(outcome)
+                else:
+                    rejects.append(outcome)
+    return ReadResult(articles=articles, rejects=rejects)

@@ -1,0 +1,104 @@
+"""Typed records that flow between the stages. This module imports nothing of Storyline's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article: what was read, and what cleaning cut from it.
+
+    ``text`` is the article exactly as given in the input; cleaning never changes it. ``body`` is the
+    article proper, ``comments`` the reader comments and ``furniture`` the page furniture (share bars,
+    captions, bylines, reading times) that cleaning separated from it.
+    """
+
+    id: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    origin: str = ""
+    body: str = ""
+    comments: str = ""
+    furniture: tuple[str, ...] = ()
+    dateline: datetime | None = None
+    agencies: tuple[str, ...] = ()
+
+    @property
+    def date(self) -> datetime | None:
+        """The publication date: as given, else the one found in the dateline."""
+        return self.published or self.dateline
+
+    @property
+    def headline(self) -> str:
+        if self.title:
+            return self.title
+        first_line = next((line for line in self.body.splitlines() if line.strip()), "")
+        return first_line[:200]
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An input record that did not become an article, and why."""
+
+    origin: str
+    reason: str
+    id: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    articles: list[Article]
+    rejects: list[Reject]
+
+
+@dataclass(frozen=True, slots=True)
+class ReusePair:
+    """Two articles that share text; ``a`` comes before ``b`` in input order."""
+
+    a: str
+    b: str
+    jaccard: float
+
+
+@dataclass(frozen=True, slots=True)
+class DedupResult:
+    """Text shared between articles: every pair that shares text, and the duplicate groups.
+
+    ``duplicate_of`` maps each near-duplicate to the canonical article of its group; canonical
+    articles and articles without duplicates are not in it.
+    """
+
+    pairs: list[ReusePair]
+    duplicate_of: dict[str, str]
+
+    def canonical(self, article_id: str) -> str:
+        return self.duplicate_of.get(article_id, article_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    story_id: str
+    headline: str
+    summary: str
+    keywords: tuple[str, ...]
+    article_ids: tuple[str, ...]
+    representative_id: str
+    sources: tuple[str, ...]
+    first_published: datetime | None
+    last_published: datetime | None
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What a run did: counts, seconds per stage and the versions that did it."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    config: dict[str, object] = field(default_factory=dict)
