@@ -11,7 +11,7 @@ import dataclasses
 import re
 from datetime import UTC, datetime
 
-from clustering.records import Article
+from clustering.records import Article, Reject
 
 _MONTHS = {
     name: number
@@ -64,8 +64,9 @@ _CLOSING_CREDIT = re.compile(
 _FURNITURE = [
     re.compile(r"^(?:share|share this(?: article| story)?|tweet|print|email|save)\s*:?$", re.IGNORECASE),
     re.compile(r"^\d+\s+min(?:ute)?s?\s+read$", re.IGNORECASE),
-    re.compile(r"^(?:leave a (?:reply|comment)|advertisement|related(?: articles| stories)?|read more)\b.*$",
-               re.IGNORECASE),
+    re.compile(
+        r"^(?:leave a (?:reply|comment)|advertisement|related(?: articles| stories)?|read more)\b.*$", re.IGNORECASE
+    ),
     # Bylines: "By Laila Bassam and Angus McDowall".
     re.compile(r"^[Bb]y\s+[A-Z][\w.'’,-]*(?:\s+(?:[A-Z][\w.'’,-]*|and|&|,))*$"),
 ]
@@ -74,8 +75,10 @@ _CREDIT_LINE = re.compile(r"^[A-Z][A-Z .&]*(?:\s*/\s*[A-Z][A-Z .&]*)+$|^(?:AP|AF
 # Photo captions end in a photo credit: "[Anadolu]", "(…, via AP)", "REUTERS/Stringer", "(AP Photo/…)".
 _CAPTION = [
     re.compile(r"\[[^\]]{2,40}\]\s*$"),
-    re.compile(r"\((?:[^()]*[,;]\s*)?(?:via\s+)?(?:AP|AFP|Reuters|Getty Images|EPA)(?:\s+Photo)?(?:/[^()]*)?\)\s*$",
-               re.IGNORECASE),
+    re.compile(
+        r"\((?:[^()]*[,;]\s*)?(?:via\s+)?(?:AP|AFP|Reuters|Getty Images|EPA)(?:\s+Photo)?(?:/[^()]*)?\)\s*$",
+        re.IGNORECASE,
+    ),
     re.compile(r"\b(?:REUTERS|AFP|AP Photo|Getty Images)/[\w .'-]+$"),
     re.compile(r"^\w*(?:this )?(?:frame grab|file photo)", re.IGNORECASE),
 ]
@@ -97,7 +100,7 @@ def parse_date_line(line: str) -> datetime | None:
     stripped = _DATE_LINE_PREFIX.sub("", line.strip())
     for form in _DATE_FORMS:
         match = form.match(stripped)
-        if not match or not _DATE_LINE_SUFFIX.match(stripped[match.end():]):
+        if not match or not _DATE_LINE_SUFFIX.match(stripped[match.end() :]):
             continue
         month = match["month"]
         month_number = int(month) if month.isdigit() else _MONTHS[month.lower()]
@@ -215,3 +218,16 @@ def clean_article(article: Article) -> Article:
         dateline=dateline,
         agencies=agencies,
     )
+
+
+def clean_articles(articles: list[Article]) -> tuple[list[Article], list[Reject]]:
+    """Clean every article; one with nothing left after cleaning is rejected."""
+    kept: list[Article] = []
+    rejects: list[Reject] = []
+    for article in map(clean_article, articles):
+        if article.body.strip():
+            kept.append(article)
+        else:
+            reason = "no article text left after removing page furniture and comments"
+            rejects.append(Reject(origin=article.origin, reason=reason, id=article.id))
+    return kept, rejects

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from clustering.names import name_vectors
+from clustering.records import Article, DedupResult
 
 _SECONDS_PER_DAY = 86_400.0
 
@@ -158,3 +159,18 @@ class StoryClusterer:
         dates: Sequence[datetime | None] | None = None,
     ) -> np.ndarray:
         return self.fit(embeddings, texts, dates).labels_
+
+
+def cluster_articles(
+    articles: Sequence[Article], embeddings: np.ndarray, dedup: DedupResult, clusterer: StoryClusterer
+) -> np.ndarray:
+    """Story label of every article: canonical articles are clustered, reprints follow their original."""
+    canonical_rows = [row for row, article in enumerate(articles) if article.id not in dedup.duplicate_of]
+    canonical = [articles[row] for row in canonical_rows]
+    labels = clusterer.fit_predict(
+        embeddings[canonical_rows],
+        texts=[f"{article.title or ''}\n{article.body}" for article in canonical],
+        dates=[article.date for article in canonical],
+    )
+    label_of = {article.id: int(label) for article, label in zip(canonical, labels, strict=True)}
+    return np.array([label_of[dedup.canonical(article.id)] for article in articles], dtype=int)

@@ -119,3 +119,13 @@ def embed_texts(
     for row, key in enumerate(keys):
         matrix[row] = cached[key] if key in cached else computed[key]
     return matrix
+
+
+def embed_articles(
+    articles: Sequence[Article],
+    config: EmbedConfig = EmbedConfig(),
+    cache_store: EmbeddingCache | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Embeddings of ``embedding_text`` of each article, one row per article."""
+    return embed_texts([embedding_text(article) for article in articles], config, cache_store, on_progress)

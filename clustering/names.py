@@ -24,8 +24,8 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _SKELETON_DROP = re.compile(r"[aeiouyhw]")
 _FUNCTION_WORDS = frozenset(
-    "a an and as at but by for from he her his i if in is it its of on or our she so that the their there "
-    "these they this those to was we were what when where which who why with you mr mrs ms dr".split()
+    """a an and as at but by for from he her his i if in is it its of on or our she so that the their there these
+    they this those to was we were what when where which who why with you mr mrs ms dr""".split()
 )
 
 

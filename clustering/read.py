@@ -142,17 +142,23 @@ def _read_csv(path: Path) -> Iterator[_Record | Reject]:
 _READERS = {".txt": _read_text_file, ".jsonl": _read_jsonl, ".csv": _read_csv}
 
 
-def _files(path: Path) -> Iterator[Path | Reject]:
-    if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file() and not child.name.startswith(".") and child.suffix in SUPPORTED_SUFFIXES:
-                yield child
+def check_inputs(paths: Iterable[Path | str]) -> None:
+    """Raise ``InputError`` for a path that is missing, or a file of an unsupported type."""
+    for path in map(Path, paths):
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        if not path.is_dir() and path.suffix not in SUPPORTED_SUFFIXES:
+            raise InputError(f"{path}: unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
+
+
+def _files(path: Path) -> Iterator[Path]:
+    check_inputs([path])
+    if not path.is_dir():
+        yield path
         return
-    if not path.exists():
-        raise InputError(f"{path}: no such file or folder")
-    if path.suffix not in SUPPORTED_SUFFIXES:
-        raise InputError(f"{path}: unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
-    yield path
+    for child in sorted(path.rglob("*")):
+        if child.is_file() and not child.name.startswith(".") and child.suffix in SUPPORTED_SUFFIXES:
+            yield child
 
 
 def read_inputs(paths: Iterable[Path | str]) -> ReadResult:

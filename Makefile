@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv/ when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Privacy and quiet defaults for every command run from here; a value set in the environment wins.
+export DO_NOT_TRACK ?= 1
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: run test lint bench clean
+
+# torch is installed first and pinned: the CPU build served for 2.13.0; any other spec pulls CUDA wheels.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/storyline run seeds --out artifacts
+
+test: $(BIN)/.installed-test
+	$(BIN)/ruff check clustering flows tests bench
+	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m pytest
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check clustering flows tests bench
+
+clean:
+	rm -rf $(VENV) artifacts/*.json artifacts/*.jsonl artifacts/*.html artifacts/cache

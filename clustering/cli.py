@@ -1,0 +1,60 @@
+"""The ``storyline`` command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clustering.embed import PACKAGED_MODEL
+from clustering.read import InputError, check_inputs
+
+app = typer.Typer(
+    help="Find wire-copy reuse across news outlets and group articles into stories.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+# Exit code of a run that completed but rejected some input records (see rejects.jsonl).
+EXIT_REJECTS = 3
+
+
+@app.callback()
+def main() -> None:
+    """Storyline."""
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[Path] | None, typer.Argument(help="Folders of .txt, or .jsonl/.csv files.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the artifacts.")] = Path("artifacts"),
+    model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary.")] = False,
+) -> None:
+    """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
+
+    Exit code 0: done, nothing rejected; 3: done, some records rejected (see rejects.jsonl); 1: failed.
+    """
+    paths = [str(path) for path in inputs or [Path("seeds")]]
+    try:
+        check_inputs(paths)
+    except InputError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    if quiet:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from flows.pipeline import pipeline_flow  # imports Prefect: only when a run needs it
+
+    report = pipeline_flow(inputs=paths, out=str(out), model=model, show_progress=not quiet)
+    if not quiet:
+        table = Table("count", "value", title=f"Storyline run → {out}")
+        for name, value in report.counts.items():
+            table.add_row(name, str(value))
+        console.print(table)
+    if report.counts.get("rejected"):
+        raise typer.Exit(EXIT_REJECTS)

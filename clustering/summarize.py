@@ -1,0 +1,174 @@
+"""Describe each story: headline, representative article, extractive summary, keywords, outlets, dates.
+
+The representative article is the one closest to the story's centre in embedding space; its title is
+the headline. The summary takes central sentences (TF-IDF cosine to the story's centroid, lead sentences
+favoured) and skips near-repeats of sentences already taken (maximal marginal relevance). Keywords are
+class-based TF-IDF: frequent in this story, rare in the others. Reprints count once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlparse
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from clustering.records import Article, DedupResult, Story
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|St|Jr|Sr|Inc|Co|Corp|No|vs|U\.S|U\.K|U\.N"
+    r"|[A-Z])\.$"
+)
+_TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryConfig:
+    sentences: int = 3
+    keywords: int = 8
+    # Maximal marginal relevance: 1 picks by centrality alone, lower values avoid repeating content.
+    relevance_weight: float = 0.7
+    lead_bonus: float = 0.15
+    min_sentence_words: int = 6
+    max_sentence_words: int = 60
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a body, paragraph by paragraph, not split after common abbreviations."""
+    sentences: list[str] = []
+    for paragraph in text.split("\n"):
+        pieces = _SENTENCE_END.split(paragraph.strip())
+        buffer = ""
+        for piece in pieces:
+            buffer = f"{buffer} {piece}".strip()
+            if not _ABBREVIATIONS.search(buffer):
+                sentences.append(buffer)
+                buffer = ""
+        if buffer:
+            sentences.append(buffer)
+    return [sentence for sentence in sentences if sentence]
+
+
+def story_id(founder_id: str) -> str:
+    """A story's id, from its first article: it stays the same as later articles join the story."""
+    return "st-" + hashlib.blake2b(founder_id.encode(), digest_size=6).hexdigest()
+
+
+def _time_order(article: Article) -> tuple[bool, datetime | None, str]:
+    return (article.date is None, article.date, article.id)
+
+
+def outlet(article: Article) -> str | None:
+    """The outlet: the record's source, else the host of its URL."""
+    if article.source:
+        return article.source
+    host = urlparse(article.url).hostname if article.url else None
+    return host.removeprefix("www.") if host else None
+
+
+def _keywords(story_texts: Sequence[str], count: int) -> list[list[str]]:
+    """Top class-based TF-IDF terms of each story (BERTopic's c-TF-IDF weighting)."""
+    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN)
+    try:
+        counts = vectorizer.fit_transform(story_texts).astype(np.float64)
+    except ValueError:  # only stop words everywhere
+        return [[] for _ in story_texts]
+    terms = vectorizer.get_feature_names_out()
+    frequency = np.asarray(counts.sum(axis=0)).ravel()
+    average_words = counts.sum() / max(len(story_texts), 1)
+    weights = normalize(counts, norm="l1") @ sparse.diags(np.log1p(average_words / frequency))
+    weights = sparse.csr_matrix(weights)
+    result: list[list[str]] = []
+    for row in range(weights.shape[0]):
+        start, end = weights.indptr[row], weights.indptr[row + 1]
+        row_terms = terms[weights.indices[start:end]]
+        # Heaviest first; on a tie the longer term ("albu kamal" before "albu"), then alphabetical.
+        order = np.lexsort((row_terms, -np.char.str_len(row_terms.astype(str)), -np.round(weights.data[start:end], 9)))
+        chosen: list[str] = []
+        for index in order:
+            term = terms[weights.indices[start + index]]
+            if not any(term in other or other in term for other in chosen):
+                chosen.append(term)
+            if len(chosen) == count:
+                break
+        result.append(chosen)
+    return result
+
+
+def _summary(members: Sequence[Article], vectorizer: TfidfVectorizer, config: SummaryConfig) -> str:
+    candidates: list[tuple[str, int]] = []  # sentence, position in its article
+    for article in members:
+        for position, sentence in enumerate(split_sentences(article.body)):
+            words = len(sentence.split())
+            if config.min_sentence_words <= words <= config.max_sentence_words and not sentence.endswith("?"):
+                candidates.append((sentence, position))
+    if not candidates:
+        return members[0].headline
+    vectors = vectorizer.transform([sentence for sentence, _ in candidates])
+    centre = normalize(np.asarray(vectorizer.transform([a.body for a in members]).mean(axis=0)))
+    relevance = np.asarray(vectors @ centre.T).ravel()
+    relevance += config.lead_bonus * np.array([position == 0 for _, position in candidates])
+    similarity = (vectors @ vectors.T).toarray()
+    chosen: list[int] = []
+    while len(chosen) < min(config.sentences, len(candidates)):
+        redundancy = similarity[:, chosen].max(axis=1) if chosen else np.zeros(len(candidates))
+        score = config.relevance_weight * relevance - (1 - config.relevance_weight) * redundancy
+        score[chosen] = -np.inf
+        chosen.append(int(np.argmax(score)))
+    # Most central first: the first sentence is the story's lead.
+    return " ".join(candidates[index][0] for index in chosen)
+
+
+def summarize_stories(
+    articles: Sequence[Article],
+    labels: Sequence[int],
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    config: SummaryConfig = SummaryConfig(),
+) -> list[Story]:
+    """One ``Story`` per label; ``articles``, ``labels`` and ``embeddings`` are aligned.
+
+    Stories come largest first, then by their earliest article.
+    """
+    row_of = {article.id: row for row, article in enumerate(articles)}
+    groups: dict[int, list[Article]] = {}
+    for article, label in zip(articles, labels, strict=True):
+        groups.setdefault(int(label), []).append(article)
+    members_of = [sorted(group, key=_time_order) for group in groups.values()]
+    originals_of = [[a for a in members if a.id not in dedup.duplicate_of] or members for members in members_of]
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=_TOKEN_PATTERN)
+    vectorizer.fit([a.body for originals in originals_of for a in originals])
+    keywords_of = _keywords(
+        [" ".join(f"{a.title or ''} {a.body}" for a in originals) for originals in originals_of], config.keywords
+    )
+    stories = []
+    for members, originals, keywords in zip(members_of, originals_of, keywords_of, strict=True):
+        vectors = embeddings[[row_of[a.id] for a in originals]]
+        centre = vectors.mean(axis=0)
+        representative = originals[int(np.argmax(vectors @ centre))]
+        dates = [a.date for a in members if a.date is not None]
+        stories.append(
+            Story(
+                story_id=story_id(members[0].id),
+                headline=representative.headline,
+                summary=_summary(originals, vectorizer, config),
+                keywords=tuple(keywords),
+                article_ids=tuple(a.id for a in members),
+                representative_id=representative.id,
+                sources=tuple(sorted({name for a in members if (name := outlet(a))})),
+                first_published=min(dates, default=None),
+                last_published=max(dates, default=None),
+            )
+        )
+    return sorted(
+        stories, key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]]))
+    )

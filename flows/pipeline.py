@@ -1,0 +1,209 @@
+"""The Storyline pipeline as a Prefect flow: read → clean → MinHash → reuse → embed → cluster → summarise
+→ publish. The library does the work; the flow adds logging, retries on I/O, timings and artifacts.
+
+Run it with ``storyline run`` or ``python -m flows.pipeline [INPUT ...]``. With no Prefect server
+configured, Prefect runs it in its embedded local mode (SQLite under ~/.prefect).
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from clustering.clean import clean_articles
+from clustering.cluster import StoryClusterer, cluster_articles
+from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_articles
+from clustering.minhash import MinHashConfig, shingles, signatures
+from clustering.publish import publish
+from clustering.read import read_inputs
+from clustering.records import Article, DedupResult, ReadResult, Reject, RunReport, Story
+from clustering.reuse import ReuseConfig, find_reuse
+from clustering.store import EmbeddingCache
+from clustering.summarize import SummaryConfig, summarize_stories
+
+T = TypeVar("T")
+_VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
+EMBEDDING_CACHE_NAME = "embeddings.sqlite"
+
+# Stage results are large in-memory objects: no input hashing or result persistence for them.
+stage = task(cache_policy=NO_CACHE, persist_result=False)
+
+
+@stage
+def read_stage(inputs: list[str]) -> ReadResult:
+    return read_inputs(inputs)
+
+
+@stage
+def clean_stage(articles: list[Article]) -> tuple[list[Article], list[Reject]]:
+    return clean_articles(articles)
+
+
+@stage
+def minhash_stage(articles: list[Article], config: MinHashConfig) -> tuple[list[set[bytes]], list]:
+    shingle_sets = [shingles(article.body, config.shingle_words) for article in articles]
+    return shingle_sets, signatures(shingle_sets, config)
+
+
+@stage
+def reuse_stage(
+    articles: list[Article], shingle_sets: list[set[bytes]], minhashes: list, minhash_config: MinHashConfig
+) -> DedupResult:
+    return find_reuse(articles, shingle_sets, minhashes, ReuseConfig(), minhash_config)
+
+
+@contextmanager
+def _progress(description: str, total: int, show: bool) -> Iterator[Callable[[int], None] | None]:
+    if not show:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as progress:
+        bar = progress.add_task(description, total=total)
+        yield lambda done: progress.advance(bar, done)
+
+
+@task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=2)
+def embed_stage(articles: list[Article], config: EmbedConfig, cache_path: str, show_progress: bool) -> np.ndarray:
+    cache = EmbeddingCache(cache_path)
+    try:
+        with _progress("Embedding", len(articles), show_progress) as on_progress:
+            return embed_articles(articles, config, cache, on_progress)
+    finally:
+        cache.close()
+
+
+@stage
+def cluster_stage(articles: list[Article], embeddings: np.ndarray, dedup: DedupResult) -> np.ndarray:
+    return cluster_articles(articles, embeddings, dedup, StoryClusterer())
+
+
+@stage
+def summarize_stage(
+    articles: list[Article], labels: np.ndarray, embeddings: np.ndarray, dedup: DedupResult
+) -> list[Story]:
+    return summarize_stories(articles, labels, embeddings, dedup, SummaryConfig())
+
+
+@task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
+def publish_stage(
+    out: str,
+    articles: list[Article],
+    rejects: list[Reject],
+    dedup: DedupResult,
+    stories: list[Story],
+    report: RunReport,
+) -> list[Path]:
+    return publish(out, articles, rejects, dedup, stories, report)
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in _VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _publish_prefect_artifacts(stories: list[Story], report: RunReport, rejects: list[Reject], out: str) -> None:
+    create_table_artifact(
+        key="storyline-stories",
+        table=[
+            {
+                "story": story.story_id,
+                "headline": story.headline,
+                "articles": len(story.article_ids),
+                "first": story.first_published.date().isoformat() if story.first_published else "",
+                "last": story.last_published.date().isoformat() if story.last_published else "",
+                "keywords": ", ".join(story.keywords),
+            }
+            for story in stories
+        ],
+        description="Stories of this run, largest first",
+    )
+    counts = "\n".join(f"| {name} | {value} |" for name, value in report.counts.items())
+    timings = "\n".join(f"| {name} | {seconds:.2f} |" for name, seconds in report.stage_seconds.items())
+    reject_lines = "\n".join(f"- `{r.id or r.origin}`: {r.reason}" for r in rejects[:50]) or "none"
+    create_markdown_artifact(
+        key="storyline-run",
+        markdown=(
+            f"# Storyline run\n\n| count | value |\n|---|---|\n{counts}\n\n"
+            f"| stage | seconds |\n|---|---|\n{timings}\n\n## Rejects\n{reject_lines}\n\n"
+            f"Dashboard: `{Path(out).resolve() / 'dashboard.html'}`\n"
+        ),
+        description="Counts, timings and rejects",
+    )
+
+
+@flow(name="storyline-pipeline", log_prints=False)
+def pipeline_flow(
+    inputs: list[str],
+    out: str = "artifacts",
+    model: str = PACKAGED_MODEL,
+    show_progress: bool = False,
+) -> RunReport:
+    """Read articles from ``inputs``, group them into stories and write the artifacts into ``out``."""
+    logger = get_run_logger()
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, call: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        result = call()
+        seconds[name] = round(time.perf_counter() - start, 3)
+        return result
+
+    minhash_config = MinHashConfig()
+    embed_config = EmbedConfig(model=model)
+    read = timed("read", lambda: read_stage(inputs))
+    articles, empty = timed("clean", lambda: clean_stage(read.articles))
+    rejects = [*read.rejects, *empty]
+    logger.info("Read %d articles, rejected %d", len(articles), len(rejects))
+    shingle_sets, minhashes = timed("minhash", lambda: minhash_stage(articles, minhash_config))
+    dedup = timed("reuse", lambda: reuse_stage(articles, shingle_sets, minhashes, minhash_config))
+    cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
+    embeddings = timed("embed", lambda: embed_stage(articles, embed_config, cache_path, show_progress))
+    labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup))
+    stories = timed("summarize", lambda: summarize_stage(articles, labels, embeddings, dedup))
+    report = RunReport(
+        counts={
+            "in": len(articles) + len(rejects),
+            "accepted": len(articles),
+            "rejected": len(rejects),
+            "duplicates": len(dedup.duplicate_of),
+            "reuse_pairs": len(dedup.pairs),
+            "stories": len(stories),
+        },
+        stage_seconds=seconds,
+        versions=_versions(),
+        config={
+            "inputs": list(inputs),
+            "minhash": asdict(minhash_config),
+            "reuse": asdict(ReuseConfig()),
+            "embed": asdict(embed_config),
+            "cluster": StoryClusterer().__dict__,
+            "summary": asdict(SummaryConfig()),
+        },
+    )
+    publish_stage(out, articles, rejects, dedup, stories, report)
+    _publish_prefect_artifacts(stories, report, rejects, out)
+    logger.info("%d stories from %d articles written to %s", len(stories), len(articles), out)
+    return report
+
+
+if __name__ == "__main__":
+    pipeline_flow(inputs=sys.argv[1:] or ["seeds"])

@@ -1,0 +1,85 @@
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from clustering.cluster import StoryClusterer, cluster_articles, time_gap_penalty, time_proximity
+from clustering.names import name_keys, skeleton
+from clustering.records import Article, DedupResult
+
+
+def _blobs(centres: int, per_centre: int, spread: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    directions = rng.normal(size=(centres, 32))
+    points = np.repeat(directions, per_centre, axis=0) + spread * rng.normal(size=(centres * per_centre, 32))
+    return points / np.linalg.norm(points, axis=1, keepdims=True), np.repeat(np.arange(centres), per_centre)
+
+
+def test_separated_groups_become_stories():
+    embeddings, truth = _blobs(centres=4, per_centre=6, spread=0.05)
+    labels = StoryClusterer().fit_predict(embeddings)
+    assert len(set(labels)) == 4
+    for story in range(4):
+        assert len(set(labels[truth == story])) == 1
+
+
+def test_noise_becomes_single_article_stories_and_labels_are_deterministic():
+    # Two related stories (centres at cosine 0.5) and three articles unlike anything else.
+    rng = np.random.default_rng(7)
+    basis = np.eye(32)
+    centres = [basis[0] + basis[1], basis[0] + basis[2]]
+    stories = [centre + 0.05 * rng.normal(size=32) for centre in centres for _ in range(5)]
+    data = np.vstack([*stories, basis[10], basis[11], basis[12]])
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    clusterer = StoryClusterer().fit(data)
+    assert clusterer.n_stories_ == 5
+    assert len(set(clusterer.labels_[-3:])) == 3
+    assert np.array_equal(clusterer.labels_, StoryClusterer().fit_predict(data))
+    assert list(clusterer.labels_[:5]) == [0] * 5  # numbered in order of first appearance
+
+
+def test_one_story_among_strays_is_found():
+    # HDBSCAN alone never returns its root cluster: three close articles and two strays are all noise.
+    embeddings, _ = _blobs(centres=1, per_centre=3, spread=0.05)
+    rng = np.random.default_rng(3)
+    strays = rng.normal(size=(2, 32))
+    data = np.vstack([embeddings, strays / np.linalg.norm(strays, axis=1, keepdims=True)])
+    assert list(StoryClusterer().fit_predict(data)) == [0, 0, 0, 1, 2]
+
+
+def test_tiny_inputs():
+    assert list(StoryClusterer().fit_predict(np.zeros((0, 4)))) == []
+    assert list(StoryClusterer().fit_predict(np.ones((1, 4)) / 2)) == [0]
+
+
+def test_time_penalty_and_proximity():
+    day = datetime(2020, 1, 1, tzinfo=UTC)
+    dates = [day, day + timedelta(days=10), day + timedelta(days=60), None]
+    penalty = time_gap_penalty(dates, window_days=14)
+    assert penalty[0, 1] == 0.0 and penalty[0, 2] == 1.0 and penalty[0, 3] == 0.0
+    proximity = time_proximity(dates, scale_days=7)
+    assert proximity[0, 0] == 1.0 and 0 < proximity[0, 1] < 0.5 and proximity[0, 3] == 0.0
+
+
+def test_articles_weeks_apart_split_despite_identical_text():
+    embeddings, _ = _blobs(centres=1, per_centre=6, spread=0.02)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    dates = [start] * 3 + [start + timedelta(days=90)] * 3
+    labels = StoryClusterer().fit_predict(embeddings, dates=dates)
+    assert labels[0] == labels[2] and labels[3] == labels[5] and labels[0] != labels[3]
+
+
+def test_spelling_variants_of_names_share_keys():
+    assert skeleton("Soleimani") == skeleton("Sulimani")
+    assert "~" + skeleton("Albukamal") in name_keys("The army took Albu Kamal on Sunday.")
+    assert "~" + skeleton("Albukamal") in name_keys("Fighters left Al-Bukamal.")
+    assert "the" not in name_keys("The army moved.")
+
+
+def test_reprints_follow_their_original():
+    embeddings, _ = _blobs(centres=2, per_centre=3, spread=0.05)
+    articles = [Article(id=str(i), text="x", body=f"body {i}") for i in range(6)]
+    # Article 5 is a reprint of article 0, however far its own embedding lies.
+    embeddings[5] = -embeddings[0]
+    dedup = DedupResult(pairs=[], duplicate_of={"5": "0"})
+    labels = cluster_articles(articles, embeddings, dedup, StoryClusterer())
+    assert labels[5] == labels[0]

@@ -1,0 +1,117 @@
+"""End to end: the Prefect flow and the CLI over the seed corpus."""
+
+import json
+import shutil
+from datetime import datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from clustering.cli import EXIT_REJECTS, app
+
+SEED_STORIES = [
+    {"000_8fe064ee60233dcc", "003_73de7036e52b0233", "004_5a81d56bc7aaeb59"},  # Albu Kamal
+    {"002_b078ee98dac8c13e"},  # Mosul
+    {"001_784272937f8abc39"},  # Latakia, 2015
+]
+FURNITURE_AND_COMMENTS = [
+    "Share:",
+    "min read",
+    "5thDrawer",
+    "Leave a Reply",
+    "scottincary",
+    "Reporting by",
+    "Comments",
+    "responses to",
+    "[Anadolu]",
+    "REUTERS/",
+]
+
+
+@pytest.fixture(scope="module")
+def seed_run(prefect_harness, seeds_dir, tmp_path_factory):
+    from flows.pipeline import pipeline_flow
+
+    out = tmp_path_factory.mktemp("out")
+    report = pipeline_flow(inputs=[str(seeds_dir)], out=str(out))
+    return out, report
+
+
+def test_seeds_form_exactly_the_three_stories(seed_run):
+    out, report = seed_run
+    stories = json.loads((out / "stories.json").read_text())
+    assert sorted(map(set, (s["article_ids"] for s in stories)), key=len, reverse=True) == SEED_STORIES
+    assert report.counts["stories"] == 3
+    albu_kamal = next(s for s in stories if len(s["article_ids"]) == 3)
+    assert albu_kamal["first_published"] == "2017-11-08T00:00:00+00:00"
+    assert albu_kamal["last_published"] == "2017-11-20T00:00:00+00:00"
+    assert any("albu" in keyword or "kamal" in keyword for keyword in albu_kamal["keywords"])
+
+
+def test_summaries_hold_no_comments_or_furniture(seed_run):
+    out, _ = seed_run
+    for story in json.loads((out / "stories.json").read_text()):
+        assert story["summary"].count(". ") + 1 >= 2
+        for marker in FURNITURE_AND_COMMENTS:
+            assert marker not in story["summary"], (marker, story["story_id"])
+
+
+def test_articles_carry_dates_and_agency_credits(seed_run):
+    out, _ = seed_run
+    rows = {row["id"][:3]: row for row in map(json.loads, (out / "articles.jsonl").read_text().splitlines())}
+    assert len(rows) == 5
+    assert datetime.fromisoformat(rows["000"]["published"]).date().isoformat() == "2017-11-20"
+    assert datetime.fromisoformat(rows["004"]["published"]).date().isoformat() == "2017-11-08"
+    assert datetime.fromisoformat(rows["002"]["published"]).date().isoformat() == "2016-11-06"
+    assert rows["000"]["agencies"] == ["AFP"]
+    assert rows["004"]["agencies"] == ["Reuters"]
+    assert set(rows["001"]["agencies"]) == {"AP", "Reuters"}
+    assert all(row["duplicate_of"] is None for row in rows.values())
+
+
+def test_run_json_counts_and_timings(seed_run):
+    out, _ = seed_run
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
+    assert set(run["stage_seconds"]) == {"read", "clean", "minhash", "reuse", "embed", "cluster", "summarize"}
+    assert run["versions"]["datasketch"]
+    assert (out / "rejects.jsonl").read_text() == ""
+    assert '<section class="story"' in (out / "dashboard.html").read_text()
+
+
+def test_cli_rejects_bad_records_and_keeps_going(prefect_harness, seeds_dir, tmp_path):
+    inputs = tmp_path / "in"
+    shutil.copytree(seeds_dir, inputs)
+    (inputs / "empty.txt").write_text("   \n")
+    (inputs / "binary.txt").write_bytes(b"\xff\xfe\xfa")
+    # A reprint of seed 004 by another outlet, with its own furniture: a duplicate, not a new story.
+    original = (seeds_dir / "004_5a81d56bc7aaeb59.txt").read_text()
+    (inputs / "005_reprint.txt").write_text(original.replace("November 8, 2017", "Share:\n\nNovember 9, 2017"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(inputs), "--out", str(out), "--quiet"])
+    assert result.exit_code == EXIT_REJECTS, result.output
+    rejects = [json.loads(line) for line in (out / "rejects.jsonl").read_text().splitlines()]
+    assert sorted(r["reason"].split(" (")[0] for r in rejects) == ["empty text", "not UTF-8 text"]
+    articles = [json.loads(line) for line in (out / "articles.jsonl").read_text().splitlines()]
+    assert len(articles) == 6
+    reprint = next(a for a in articles if a["id"] == "005_reprint")
+    assert reprint["duplicate_of"] == "004_5a81d56bc7aaeb59"
+    stories = json.loads((out / "stories.json").read_text())
+    assert len(stories) == 3
+    # Every input is in exactly one story or in the rejects.
+    in_stories = [article_id for story in stories for article_id in story["article_ids"]]
+    assert sorted(in_stories) == sorted(a["id"] for a in articles)
+    assert json.loads((out / "run.json").read_text())["counts"] == {
+        "in": 8,
+        "accepted": 6,
+        "rejected": 2,
+        "duplicates": 1,
+        "reuse_pairs": 1,
+        "stories": 3,
+    }
+
+
+def test_cli_missing_input_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "nowhere"), "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 1
+    assert "no such file or folder" in result.output

@@ -1,0 +1,89 @@
+import json
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+from clustering.publish import ARTIFACT_NAMES, publish, write_atomic
+from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
+
+PAYLOAD = '<script>window.pwned=1</script><img src=x onerror="alert(1)">'
+
+
+def _run(tmp_path):
+    articles = [
+        Article(
+            id="a1",
+            text="t",
+            title=f"Title {PAYLOAD}",
+            body=f"Body {PAYLOAD}",
+            source="Wire",
+            published=datetime(2020, 1, 1, tzinfo=UTC),
+            agencies=("AFP",),
+        ),
+        Article(id="a2", text="t", title="Reprint", body="Body"),
+    ]
+    story = Story(
+        story_id="st-1",
+        headline=f"Title {PAYLOAD}",
+        summary=f"Summary {PAYLOAD}",
+        keywords=(PAYLOAD,),
+        article_ids=("a1", "a2"),
+        representative_id="a1",
+        sources=("Wire",),
+        first_published=datetime(2020, 1, 1, tzinfo=UTC),
+        last_published=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    dedup = DedupResult(pairs=[ReusePair("a1", "a2", 0.9)], duplicate_of={"a2": "a1"})
+    report = RunReport(counts={"in": 3, "accepted": 2, "rejected": 1, "stories": 1})
+    rejects = [Reject(origin="feed.jsonl", reason="empty text", line=3)]
+    return publish(tmp_path, articles, rejects, dedup, [story], report)
+
+
+def test_all_artifacts_written(tmp_path):
+    paths = _run(tmp_path)
+    assert sorted(path.name for path in paths) == sorted(ARTIFACT_NAMES)
+    rows = [json.loads(line) for line in (tmp_path / "articles.jsonl").read_text().splitlines()]
+    assert rows[1] == {
+        "id": "a2",
+        "title": "Reprint",
+        "source": None,
+        "published": None,
+        "story_id": "st-1",
+        "duplicate_of": "a1",
+        "agencies": [],
+    }
+    assert rows[0]["published"] == "2020-01-01T00:00:00+00:00"
+    stories = json.loads((tmp_path / "stories.json").read_text())
+    assert stories[0]["article_ids"] == ["a1", "a2"]
+    assert json.loads((tmp_path / "reuse.jsonl").read_text()) == {"a": "a1", "b": "a2", "jaccard": 0.9}
+    assert json.loads((tmp_path / "rejects.jsonl").read_text()) == {
+        "origin": "feed.jsonl",
+        "reason": "empty text",
+        "line": 3,
+    }
+    assert json.loads((tmp_path / "run.json").read_text())["counts"]["stories"] == 1
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_dashboard_escapes_article_text(tmp_path):
+    _run(tmp_path)
+    page = (tmp_path / "dashboard.html").read_text()
+    assert "<script>" not in page
+    assert "onerror=" not in page.replace("onerror=&#34;", "")
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+    assert "http://" not in page and "https://" not in page  # nothing loaded from elsewhere
+
+
+def test_write_atomic_keeps_old_file_when_the_rename_fails(tmp_path, monkeypatch):
+    target = tmp_path / "stories.json"
+    target.write_text("old")
+
+    def failing_replace(source, destination):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert not list(tmp_path.glob(".*.tmp"))
