@@ -26,11 +26,11 @@ run: $(BIN)/.installed
 	$(BIN)/storyline run seeds --out artifacts
 
 test: $(BIN)/.installed-test
-	$(BIN)/ruff check clustering flows tests bench
+	$(BIN)/ruff check clustering flows tests
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m pytest
 
 lint: $(BIN)/.installed-test
-	$(BIN)/ruff check clustering flows tests bench
+	$(BIN)/ruff check clustering flows tests
 
 clean:
 	rm -rf $(VENV) artifacts/*.json artifacts/*.jsonl artifacts/*.html artifacts/cache
