@@ -87,6 +87,7 @@ _AGENCY_PATTERNS = {
     "AFP": re.compile(r"\bAFP\b|\bAgence France[- ]Presse\b"),
     "AP": re.compile(r"\(AP\)|/\s*AP\b|\bAP\s*/|\bAssociated Press\b"),
 }
+EMPTY_AFTER_CLEANING = "no article text left after removing page furniture and comments"
 _MAX_SHORT_LABEL_WORDS = 3
 _DATELINE_SEARCH_LINES = 12
 # Photo captions and their alt-text copies sit near the top of a page.
@@ -150,8 +151,8 @@ def _near_copies(first: str, second: str) -> bool:
     return len(words_first & words_second) / shorter >= _NEAR_COPY_OVERLAP
 
 
-def _split_captions(paragraphs: list[str], captions: list[str]) -> tuple[list[str], list[str]]:
-    """Move to the captions the top paragraphs that the page repeats, or that copy a caption (alt text)."""
+def _split_captions(paragraphs: list[str], captions: list[str]) -> tuple[set[int], list[str]]:
+    """Which top paragraphs the page repeats, or that copy a caption (alt text): they are captions too."""
     keys = [_normalised(paragraph) for paragraph in paragraphs]
     caption_keys = [_normalised(caption) for caption in captions]
     top = range(min(len(paragraphs), _CAPTION_SEARCH_PARAGRAPHS))
@@ -161,15 +162,28 @@ def _split_captions(paragraphs: list[str], captions: list[str]) -> tuple[list[st
         if any(_near_copies(keys[index], key) for key in caption_keys)
         or any(other != index and _near_copies(keys[index], keys[other]) for other in top)
     }
-    body = [paragraph for index, paragraph in enumerate(paragraphs) if index not in repeated]
-    return body, captions + [paragraphs[index] for index in sorted(repeated)]
+    return repeated, captions + [paragraphs[index] for index in sorted(repeated)]
+
+
+def _lines_with_spans(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """Each line with its white space folded, and the character span of its content in ``text``."""
+    lines = []
+    position = 0
+    for raw in text.splitlines(keepends=True):
+        content = raw.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+        start = position + len(content) - len(content.lstrip())
+        lines.append((" ".join(content.split()), (start, position + len(content.rstrip()))))
+        position += len(raw)
+    return lines
 
 
 def clean_article(article: Article) -> Article:
     """Split ``article.text`` into body, furniture and comments; find its dateline date and agencies."""
-    lines = [" ".join(line.split()) for line in article.text.splitlines()]
+    lines_with_spans = _lines_with_spans(article.text)
+    lines = [line for line, _ in lines_with_spans]
     title_key = _normalised(article.title or "")
     body: list[str] = []
+    body_spans: list[tuple[int, int]] = []
     furniture: list[str] = []
     comments: list[str] = []
     captions: list[str] = []
@@ -204,15 +218,19 @@ def clean_article(article: Article) -> Article:
         else:
             seen_paragraphs.add(key)
             body.append(line)
+            body_spans.append(lines_with_spans[index][1])
     if dateline is None:
         # No dateline: the first full date near the top (often a caption's) bounds the publication date.
         dateline = first_date_in("\n".join(lines[:_DATELINE_SEARCH_LINES]))
-    body, captions = _split_captions(body, captions)
+    repeated, captions = _split_captions(body, captions)
+    kept = [index for index in range(len(body)) if index not in repeated]
+    body, body_spans = [body[index] for index in kept], [body_spans[index] for index in kept]
     # Captions credit the photographer's agency, not the text's: only body and credit lines count.
     agencies = find_agencies("\n".join([*body, *furniture]))
     return dataclasses.replace(
         article,
         body="\n\n".join(body),
+        body_spans=tuple(body_spans),
         comments="\n".join(comments),
         furniture=tuple(furniture + captions),
         dateline=dateline,
@@ -228,6 +246,5 @@ def clean_articles(articles: list[Article]) -> tuple[list[Article], list[Reject]
         if article.body.strip():
             kept.append(article)
         else:
-            reason = "no article text left after removing page furniture and comments"
-            rejects.append(Reject(origin=article.origin, reason=reason, id=article.id))
+            rejects.append(Reject(origin=article.origin, reason=EMPTY_AFTER_CLEANING, id=article.id))
     return kept, rejects

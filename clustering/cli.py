@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clustering.dedup import dedup_files
 from clustering.embed import PACKAGED_MODEL
 from clustering.read import InputError, check_inputs
 
@@ -57,4 +58,34 @@ def run(
             table.add_row(name, str(value))
         console.print(table)
     if report.counts.get("rejected"):
+        raise typer.Exit(EXIT_REJECTS)
+
+
+@app.command()
+def dedup(
+    inputs: Annotated[list[Path], typer.Argument(help="Folders of .txt, or .jsonl/.csv files.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file for the records.")],
+    drop: Annotated[bool, typer.Option(help="Write only the first record of each duplicate group.")] = False,
+    index: Annotated[Path | None, typer.Option(help="SQLite file keeping the index between runs.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+) -> None:
+    """Stream records through the dedup index, adding `duplicate_of` and `reuse` to each.
+
+    Bad records go to OUTPUT with `.rejects.jsonl` in place of its suffix. Exit code 0: done; 3: done with
+    rejects; 1: failed.
+    """
+    try:
+        check_inputs(inputs)
+    except InputError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    rejects = output.with_name(f"{output.stem}.rejects.jsonl")
+    counts = dedup_files(inputs, output, rejects, index_path=index, drop=drop)
+    if not quiet:
+        console.print(
+            f"{counts.read} records: {counts.written} written to {output}, {counts.duplicates} duplicates, "
+            f"{counts.rejected} rejected" + (f" (see {rejects})" if counts.rejected else ""),
+            soft_wrap=True,
+        )
+    if counts.rejected:
         raise typer.Exit(EXIT_REJECTS)

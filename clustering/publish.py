@@ -8,8 +8,6 @@ previous artifacts in place.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -17,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from clustering.atomic import write_atomic
 from clustering.records import Article, DedupResult, Reject, RunReport, Story
 
 ARTIFACT_NAMES = ("articles.jsonl", "stories.json", "reuse.jsonl", "rejects.jsonl", "run.json", "dashboard.html")
@@ -30,21 +29,6 @@ def _json_default(value: object) -> str:
 
 def _dumps(value: object, indent: int | None = None) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False, indent=indent, sort_keys=indent is not None)
-
-
-def write_atomic(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _jsonl(rows: Iterable[dict[str, object]]) -> str:
@@ -67,18 +51,20 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
     ]
 
 
-def reject_row(reject: Reject) -> dict[str, object]:
-    return {key: value for key, value in asdict(reject).items() if value is not None}
-
-
-def render_dashboard(articles: Sequence[Article], stories: Sequence[Story], dedup: DedupResult) -> str:
+def render_dashboard(
+    articles: Sequence[Article], stories: Sequence[Story], dedup: DedupResult, report: RunReport
+) -> str:
     """One self-contained HTML page of the stories; every article-derived string is escaped."""
     environment = Environment(
         loader=PackageLoader("clustering", "templates"), autoescape=select_autoescape(default=True)
     )
     by_id = {article.id: article for article in articles}
+    shares: dict[str, list[tuple[str, int]]] = {}
+    for pair in dedup.pairs:
+        shares.setdefault(pair.a, []).append((pair.b, pair.shared_words))
+        shares.setdefault(pair.b, []).append((pair.a, pair.shared_words))
     return environment.get_template("dashboard.html.j2").render(
-        stories=stories, articles=by_id, duplicate_of=dedup.duplicate_of
+        stories=stories, articles=by_id, duplicate_of=dedup.duplicate_of, shares=shares, attribution=report.attribution
     )
 
 
@@ -96,8 +82,8 @@ def publish(
         "articles.jsonl": _jsonl(article_rows(articles, stories, dedup)),
         "stories.json": _dumps([asdict(story) for story in stories], indent=2) + "\n",
         "reuse.jsonl": _jsonl(asdict(pair) for pair in dedup.pairs),
-        "rejects.jsonl": _jsonl(reject_row(reject) for reject in rejects),
-        "dashboard.html": render_dashboard(articles, stories, dedup),
+        "rejects.jsonl": _jsonl(reject.as_row() for reject in rejects),
+        "dashboard.html": render_dashboard(articles, stories, dedup, report),
         # Last: run.json says the run completed, so it is written only once everything else is.
         "run.json": _dumps(asdict(report), indent=2) + "\n",
     }

@@ -161,29 +161,37 @@ def _files(path: Path) -> Iterator[Path]:
             yield child
 
 
-def read_inputs(paths: Iterable[Path | str]) -> ReadResult:
-    """Read every article under ``paths``; a later record with an id already seen is rejected."""
-    articles: list[Article] = []
-    rejects: list[Reject] = []
+def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[dict[str, object], Article | Reject]]:
+    """Each record under ``paths`` with its raw fields, as an ``Article`` or a ``Reject``, one at a time.
+
+    A later record with an id already seen is rejected.
+    """
     first_origin: dict[str, str] = {}
     for path in map(Path, paths):
         for file in _files(path):
             try:
                 records = list(_READERS[file.suffix](file))
             except OSError as error:
-                rejects.append(Reject(origin=str(file), reason=f"unreadable file: {error.strerror}"))
+                yield {}, Reject(origin=str(file), reason=f"unreadable file: {error.strerror}")
                 continue
             for record in records:
-                outcome = record if isinstance(record, Reject) else _to_article(record)
-                if isinstance(outcome, Article) and outcome.id in first_origin:
-                    outcome = Reject(
-                        origin=outcome.origin,
-                        reason=f"duplicate id {outcome.id!r} (first read from {first_origin[outcome.id]})",
-                        id=outcome.id,
-                    )
+                if isinstance(record, Reject):
+                    yield {}, record
+                    continue
+                outcome = _to_article(record)
                 if isinstance(outcome, Article):
-                    first_origin[outcome.id] = outcome.origin
-                    articles.append(outcome)
-                else:
-                    rejects.append(outcome)
+                    if outcome.id in first_origin:
+                        reason = f"duplicate id {outcome.id!r} (first read from {first_origin[outcome.id]})"
+                        outcome = Reject(origin=outcome.origin, reason=reason, id=outcome.id)
+                    else:
+                        first_origin[outcome.id] = outcome.origin
+                yield record.fields, outcome
+
+
+def read_inputs(paths: Iterable[Path | str]) -> ReadResult:
+    """Read every article under ``paths``."""
+    articles: list[Article] = []
+    rejects: list[Reject] = []
+    for _, outcome in iter_inputs(paths):
+        (articles if isinstance(outcome, Article) else rejects).append(outcome)
     return ReadResult(articles=articles, rejects=rejects)

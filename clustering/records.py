@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from urllib.parse import urlparse
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,7 +13,8 @@ class Article:
 
     ``text`` is the article exactly as given in the input; cleaning never changes it. ``body`` is the
     article proper, ``comments`` the reader comments and ``furniture`` the page furniture (share bars,
-    captions, bylines, reading times) that cleaning separated from it.
+    captions, bylines, reading times) that cleaning separated from it. ``body_spans`` are the character
+    spans in ``text`` of the body's paragraphs.
     """
 
     id: str
@@ -23,6 +25,7 @@ class Article:
     published: datetime | None = None
     origin: str = ""
     body: str = ""
+    body_spans: tuple[tuple[int, int], ...] = ()
     comments: str = ""
     furniture: tuple[str, ...] = ()
     dateline: datetime | None = None
@@ -32,6 +35,14 @@ class Article:
     def date(self) -> datetime | None:
         """The publication date: as given, else the one found in the dateline."""
         return self.published or self.dateline
+
+    @property
+    def outlet(self) -> str | None:
+        """The outlet: the record's source, else the host of its URL."""
+        if self.source:
+            return self.source
+        host = urlparse(self.url).hostname if self.url else None
+        return host.removeprefix("www.") if host else None
 
     @property
     def headline(self) -> str:
@@ -50,6 +61,10 @@ class Reject:
     id: str | None = None
     line: int | None = None
 
+    def as_row(self) -> dict[str, object]:
+        """The reject as a line of a rejects file: fields that are known."""
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
 
 @dataclass(frozen=True, slots=True)
 class ReadResult:
@@ -59,11 +74,28 @@ class ReadResult:
 
 @dataclass(frozen=True, slots=True)
 class ReusePair:
-    """Two articles that share text; ``a`` comes before ``b`` in input order."""
+    """Two articles that share text; ``a`` was read (or indexed) before ``b``.
+
+    ``containment_a`` is the share of ``a``'s body that is shared (likewise ``b``); the spans are
+    ``[start, end)`` character offsets of the shared text in each article's original ``text``.
+    ``original`` is the likely source (``None`` when undecidable), with the reason.
+    """
 
     a: str
     b: str
     jaccard: float
+    containment_a: float
+    containment_b: float
+    a_spans: tuple[tuple[int, int], ...]
+    b_spans: tuple[tuple[int, int], ...]
+    shared_words: int
+    original: str | None
+    original_reason: str
+
+    @property
+    def min_containment(self) -> float:
+        """The smaller of the two containments: near 1 for a whole reprint, low for a pasted passage."""
+        return min(self.containment_a, self.containment_b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +131,8 @@ class RunReport:
     """What a run did: counts, seconds per stage and the versions that did it."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    # Per outlet, words reused from each agency or outlet: rows of outlet, source, shared_words, share.
+    attribution: list[dict[str, object]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     config: dict[str, object] = field(default_factory=dict)

@@ -1,51 +1,98 @@
-"""Near-duplicates and shared text: LSH candidate pairs, verified by exact Jaccard, grouped by union-find."""
+"""Text reuse between two articles: the shared passages, how much of each they are, and who copied whom.
+
+Whole reprints (most of both articles shared) are duplicates; partial reuse (a trimmed wire story, agency
+paragraphs pasted into an outlet's own report) is an edge between two articles, not a merge.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from datasketch import LeanMinHash, MinHashLSH
+import numpy as np
 
-from clustering.minhash import MinHashConfig, jaccard
-from clustering.records import Article, DedupResult, ReusePair
+from clustering.align import AlignConfig, Segment, align, character_spans
+from clustering.minhash import Tokens, jaccard, shingle_hashes, tokenize
+from clustering.records import Article, ReusePair
 
 
 @dataclass(frozen=True, slots=True)
 class ReuseConfig:
-    # LSH finds candidate pairs whose estimated Jaccard is above about this; exact Jaccard decides.
-    lsh_threshold: float = 0.2
-    # Pairs at or above this Jaccard share text and are reported.
-    min_jaccard: float = 0.2
-    # Pairs at or above this Jaccard are reprints of one article: one duplicate group.
-    duplicate_jaccard: float = 0.7
+    # Passage windows for candidate search, in words, and the step between them.
+    window_words: int = 30
+    window_stride: int = 15
+    # MinHashLSH threshold on window signatures: low enough that a 40-word passage with edits is found.
+    lsh_threshold: float = 0.3
+    # A pair is reported when the aligned text reaches this many words in both articles.
+    min_shared_words: int = 40
+    # A pair is a reprint (one duplicate group) when both articles are at least this much shared.
+    duplicate_containment: float = 0.8
+    # "Wholly contained" for deciding the original: this share of an article is in the other.
+    contained: float = 0.9
+    align: AlignConfig = AlignConfig()
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
+@dataclass(frozen=True, slots=True)
+class IndexedArticle:
+    """An article with its body tokens and the hash of the shingle starting at each token."""
 
-    def find(self, item: int) -> int:
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def union(self, first: int, second: int) -> None:
-        self.parent[self.find(first)] = self.find(second)
+    article: Article
+    tokens: Tokens
+    shingles: np.ndarray
 
 
-def candidate_pairs(
-    minhashes: Sequence[LeanMinHash], config: ReuseConfig, minhash_config: MinHashConfig
-) -> set[tuple[int, int]]:
-    """Index pairs ``(i, j)``, ``i < j``, that share an LSH bucket."""
-    lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=minhash_config.num_perm)
-    pairs: set[tuple[int, int]] = set()
-    for index, minhash in enumerate(minhashes):
-        pairs.update((other, index) for other in lsh.query(minhash))
-        lsh.insert(index, minhash)
-    return pairs
+def index_article(article: Article, shingle_words: int) -> IndexedArticle:
+    spans = article.body_spans or None
+    tokens = tokenize(article.text, spans)
+    return IndexedArticle(article, tokens, shingle_hashes(tokens.hashes, shingle_words))
+
+
+def likely_original(
+    first: Article, second: Article, containment_first: float, containment_second: float, contained: float
+) -> tuple[str | None, str]:
+    """The likely source of shared text: agency-credited, else earlier, else the one contained in the other."""
+    if bool(first.agencies) != bool(second.agencies):
+        source = first if first.agencies else second
+        return source.id, f"credits {', '.join(source.agencies)}"
+    if first.date and second.date and first.date != second.date:
+        return (first.id if first.date < second.date else second.id), "published earlier"
+    if (containment_first >= contained) != (containment_second >= contained):
+        source = first if containment_first >= contained else second
+        return source.id, "wholly contained in the other"
+    return None, "undecidable"
+
+
+def _spans(segments: list[Segment], side: IndexedArticle, name: str) -> tuple[tuple[int, int], ...]:
+    article, tokens = side.article, side.tokens
+    return character_spans(segments, article.text, tokens.starts, tokens.ends, name, article.body_spans)
+
+
+def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
+    """The reuse between two articles, or ``None`` when they share less than ``min_shared_words``."""
+    segments = align(first.shingles, second.shingles, config.align)
+    shared_first = len(set().union(*(segment.a_matched for segment in segments)))
+    shared_second = len(set().union(*(segment.b_matched for segment in segments)))
+    if min(shared_first, shared_second) < config.min_shared_words:
+        return None
+    containment_first = shared_first / max(len(first.tokens), 1)
+    containment_second = shared_second / max(len(second.tokens), 1)
+    original, reason = likely_original(
+        first.article, second.article, containment_first, containment_second, config.contained
+    )
+    return ReusePair(
+        a=first.article.id,
+        b=second.article.id,
+        jaccard=round(jaccard(first.shingles, second.shingles), 4),
+        containment_a=round(containment_first, 4),
+        containment_b=round(containment_second, 4),
+        a_spans=_spans(segments, first, "a"),
+        b_spans=_spans(segments, second, "b"),
+        shared_words=min(shared_first, shared_second),
+        original=original,
+        original_reason=reason,
+    )
 
 
 def _canonical_order(article: Article, position: int) -> tuple[bool, datetime | None, int]:
@@ -53,30 +100,63 @@ def _canonical_order(article: Article, position: int) -> tuple[bool, datetime | 
     return (article.date is None, article.date, position)
 
 
-def find_reuse(
-    articles: Sequence[Article],
-    shingle_sets: Sequence[set[bytes]],
-    minhashes: Sequence[LeanMinHash],
-    config: ReuseConfig = ReuseConfig(),
-    minhash_config: MinHashConfig = MinHashConfig(),
-) -> DedupResult:
-    """Every pair of articles sharing text, and the groups of near-duplicates with their canonical article."""
-    pairs: list[ReusePair] = []
-    groups = _UnionFind(len(articles))
-    for first, second in sorted(candidate_pairs(minhashes, config, minhash_config)):
-        similarity = jaccard(shingle_sets[first], shingle_sets[second])
-        if similarity < config.min_jaccard:
-            continue
-        pairs.append(ReusePair(articles[first].id, articles[second].id, round(similarity, 4)))
-        if similarity >= config.duplicate_jaccard:
-            groups.union(first, second)
-    members: dict[int, list[int]] = {}
+def duplicate_groups(
+    articles: Sequence[Article], pairs: Sequence[ReusePair], duplicate_containment: float
+) -> dict[str, str]:
+    """Map each reprint to the canonical article of its group (union-find over whole-reprint pairs)."""
+    position = {article.id: index for index, article in enumerate(articles)}
+    parent = list(range(len(articles)))
+
+    def find(item: int) -> int:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for pair in pairs:
+        if pair.min_containment >= duplicate_containment:
+            parent[find(position[pair.a])] = find(position[pair.b])
+    members: dict[int, list[int]] = defaultdict(list)
     for index in range(len(articles)):
-        members.setdefault(groups.find(index), []).append(index)
+        members[find(index)].append(index)
     duplicate_of: dict[str, str] = {}
     for group in members.values():
         canonical = min(group, key=lambda index: _canonical_order(articles[index], index))
-        for index in group:
-            if index != canonical:
-                duplicate_of[articles[index].id] = articles[canonical].id
-    return DedupResult(pairs=pairs, duplicate_of=duplicate_of)
+        duplicate_of.update({articles[index].id: articles[canonical].id for index in group if index != canonical})
+    return duplicate_of
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionRow:
+    """How many of an outlet's words are reused from a source (an agency, or another outlet)."""
+
+    outlet: str
+    source: str
+    shared_words: int
+    share: float
+
+
+UNKNOWN_OUTLET = "(unknown outlet)"
+
+
+def attribution(articles: Sequence[Article], pairs: Sequence[ReusePair], words: dict[str, int]) -> list[AttributionRow]:
+    """Per outlet, the words it reused from each source; ``words`` is each article's body length in words.
+
+    The source of a pair is its likely original's agency credit, else that article's outlet.
+    """
+    by_id = {article.id: article for article in articles}
+    outlet_words: dict[str, int] = defaultdict(int)
+    for article in articles:
+        outlet_words[article.outlet or UNKNOWN_OUTLET] += words.get(article.id, 0)
+    reused: dict[tuple[str, str], int] = defaultdict(int)
+    for pair in pairs:
+        if pair.original is None:
+            continue
+        original = by_id[pair.original]
+        copier = by_id[pair.b if pair.original == pair.a else pair.a]
+        source = original.agencies[0] if original.agencies else original.outlet or UNKNOWN_OUTLET
+        reused[(copier.outlet or UNKNOWN_OUTLET, source)] += pair.shared_words
+    return [
+        AttributionRow(outlet, source, shared, round(shared / max(outlet_words[outlet], 1), 4))
+        for (outlet, source), shared in sorted(reused.items(), key=lambda item: (-item[1], item[0]))
+    ]

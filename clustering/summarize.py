@@ -13,7 +13,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlparse
 
 import numpy as np
 from scipy import sparse
@@ -65,14 +64,6 @@ def story_id(founder_id: str) -> str:
 
 def _time_order(article: Article) -> tuple[bool, datetime | None, str]:
     return (article.date is None, article.date, article.id)
-
-
-def outlet(article: Article) -> str | None:
-    """The outlet: the record's source, else the host of its URL."""
-    if article.source:
-        return article.source
-    host = urlparse(article.url).hostname if article.url else None
-    return host.removeprefix("www.") if host else None
 
 
 def _keywords(story_texts: Sequence[str], count: int) -> list[list[str]]:
@@ -164,7 +155,7 @@ def summarize_stories(
                 keywords=tuple(keywords),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
-                sources=tuple(sorted({name for a in members if (name := outlet(a))})),
+                sources=tuple(sorted({name for a in members if (name := a.outlet)})),
                 first_published=min(dates, default=None),
                 last_published=max(dates, default=None),
             )

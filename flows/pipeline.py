@@ -25,12 +25,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, cluster_articles
+from clustering.dedup import find_reuse
 from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_articles
-from clustering.minhash import MinHashConfig, shingles, signatures
+from clustering.minhash import MinHashConfig, word_count
 from clustering.publish import publish
 from clustering.read import read_inputs
 from clustering.records import Article, DedupResult, ReadResult, Reject, RunReport, Story
-from clustering.reuse import ReuseConfig, find_reuse
+from clustering.reuse import AttributionRow, ReuseConfig, attribution
 from clustering.store import EmbeddingCache
 from clustering.summarize import SummaryConfig, summarize_stories
 
@@ -53,16 +54,13 @@ def clean_stage(articles: list[Article]) -> tuple[list[Article], list[Reject]]:
 
 
 @stage
-def minhash_stage(articles: list[Article], config: MinHashConfig) -> tuple[list[set[bytes]], list]:
-    shingle_sets = [shingles(article.body, config.shingle_words) for article in articles]
-    return shingle_sets, signatures(shingle_sets, config)
-
-
-@stage
 def reuse_stage(
-    articles: list[Article], shingle_sets: list[set[bytes]], minhashes: list, minhash_config: MinHashConfig
-) -> DedupResult:
-    return find_reuse(articles, shingle_sets, minhashes, ReuseConfig(), minhash_config)
+    articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig
+) -> tuple[DedupResult, list[AttributionRow]]:
+    """Passage MinHash signatures, LSH candidates, exact alignment; reprint groups; who reuses whom."""
+    dedup = find_reuse(articles, minhash_config, reuse_config)
+    words = {article.id: word_count(article.body) for article in articles}
+    return dedup, attribution(articles, dedup.pairs, words)
 
 
 @contextmanager
@@ -168,13 +166,13 @@ def pipeline_flow(
         return result
 
     minhash_config = MinHashConfig()
+    reuse_config = ReuseConfig()
     embed_config = EmbedConfig(model=model)
     read = timed("read", lambda: read_stage(inputs))
     articles, empty = timed("clean", lambda: clean_stage(read.articles))
     rejects = [*read.rejects, *empty]
     logger.info("Read %d articles, rejected %d", len(articles), len(rejects))
-    shingle_sets, minhashes = timed("minhash", lambda: minhash_stage(articles, minhash_config))
-    dedup = timed("reuse", lambda: reuse_stage(articles, shingle_sets, minhashes, minhash_config))
+    dedup, attribution_rows = timed("reuse", lambda: reuse_stage(articles, minhash_config, reuse_config))
     cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
     embeddings = timed("embed", lambda: embed_stage(articles, embed_config, cache_path, show_progress))
     labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup))
@@ -188,12 +186,13 @@ def pipeline_flow(
             "reuse_pairs": len(dedup.pairs),
             "stories": len(stories),
         },
+        attribution=[asdict(row) for row in attribution_rows],
         stage_seconds=seconds,
         versions=_versions(),
         config={
             "inputs": list(inputs),
             "minhash": asdict(minhash_config),
-            "reuse": asdict(ReuseConfig()),
+            "reuse": asdict(reuse_config),
             "embed": asdict(embed_config),
             "cluster": StoryClusterer().__dict__,
             "summary": asdict(SummaryConfig()),

@@ -86,3 +86,11 @@ def test_article_of_nothing_but_furniture_is_rejected():
     assert kept == []
     assert rejects[0].id == "x"
     assert "no article text left" in rejects[0].reason
+
+
+def test_body_spans_point_into_the_original_text(cleaned):
+    for article in cleaned.values():
+        paragraphs = article.body.split("\n\n")
+        assert len(paragraphs) == len(article.body_spans)
+        for paragraph, (start, end) in zip(paragraphs, article.body_spans, strict=True):
+            assert " ".join(article.text[start:end].split()) == paragraph

@@ -73,7 +73,7 @@ def test_run_json_counts_and_timings(seed_run):
     out, _ = seed_run
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
-    assert set(run["stage_seconds"]) == {"read", "clean", "minhash", "reuse", "embed", "cluster", "summarize"}
+    assert set(run["stage_seconds"]) == {"read", "clean", "reuse", "embed", "cluster", "summarize"}
     assert run["versions"]["datasketch"]
     assert (out / "rejects.jsonl").read_text() == ""
     assert '<section class="story"' in (out / "dashboard.html").read_text()

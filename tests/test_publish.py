@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clustering.publish import ARTIFACT_NAMES, publish, write_atomic
+from clustering.atomic import write_atomic
+from clustering.publish import ARTIFACT_NAMES, publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 
 PAYLOAD = '<script>window.pwned=1</script><img src=x onerror="alert(1)">'
@@ -34,7 +35,8 @@ def _run(tmp_path):
         first_published=datetime(2020, 1, 1, tzinfo=UTC),
         last_published=datetime(2020, 1, 1, tzinfo=UTC),
     )
-    dedup = DedupResult(pairs=[ReusePair("a1", "a2", 0.9)], duplicate_of={"a2": "a1"})
+    pair = ReusePair("a1", "a2", 0.9, 0.95, 0.97, ((0, 4),), ((0, 4),), 42, "a1", "published earlier")
+    dedup = DedupResult(pairs=[pair], duplicate_of={"a2": "a1"})
     report = RunReport(counts={"in": 3, "accepted": 2, "rejected": 1, "stories": 1})
     rejects = [Reject(origin="feed.jsonl", reason="empty text", line=3)]
     return publish(tmp_path, articles, rejects, dedup, [story], report)
@@ -56,7 +58,18 @@ def test_all_artifacts_written(tmp_path):
     assert rows[0]["published"] == "2020-01-01T00:00:00+00:00"
     stories = json.loads((tmp_path / "stories.json").read_text())
     assert stories[0]["article_ids"] == ["a1", "a2"]
-    assert json.loads((tmp_path / "reuse.jsonl").read_text()) == {"a": "a1", "b": "a2", "jaccard": 0.9}
+    assert json.loads((tmp_path / "reuse.jsonl").read_text()) == {
+        "a": "a1",
+        "b": "a2",
+        "jaccard": 0.9,
+        "containment_a": 0.95,
+        "containment_b": 0.97,
+        "a_spans": [[0, 4]],
+        "b_spans": [[0, 4]],
+        "shared_words": 42,
+        "original": "a1",
+        "original_reason": "published earlier",
+    }
     assert json.loads((tmp_path / "rejects.jsonl").read_text()) == {
         "origin": "feed.jsonl",
         "reason": "empty text",

@@ -1,90 +1,143 @@
-import dataclasses
 from datetime import UTC, datetime
 
-from datasketch import MinHashLSH
+import numpy as np
+from datasketch import MinHash, MinHashLSH
 
 from clustering.clean import clean_article
-from clustering.minhash import MinHashConfig, jaccard, normalised_words, shingles, signatures
+from clustering.dedup import find_reuse
+from clustering.minhash import MinHashConfig, MinHasher, jaccard, normalised_words, shingle_hashes, tokenize
 from clustering.records import Article
-from clustering.reuse import ReuseConfig, find_reuse
 
-ORIGINAL = """Syria's army and its allies captured Islamic State's last stronghold in Syria on Wednesday, a commander in
-the alliance said, bringing the self-declared caliphate close to complete downfall. The last stronghold of the
-group, Albu Kamal, is free of the organization, said the commander in the military alliance supporting the
-Syrian President. Islamic State has been all but destroyed over the past two years. At the height of its power
-in 2015, it ruled an expanse of Iraq and Syria, eradicating the border, printing money, imposing draconian laws
-and plotting attacks across the world. On Wednesday, after a months-long advance through central and eastern
-Syria, the Syrian army and allied militias encircled and attacked Albu Kamal."""
+WIRE = """BEIRUT (Reuters) - Syria's army and its allies captured Islamic State's last stronghold in Syria on
+Wednesday, a commander in the alliance said, bringing the self-declared caliphate close to complete downfall.
 
-UNRELATED = """The central bank left interest rates unchanged on Thursday and said inflation would stay above its
-target for most of next year, as energy prices and wages keep rising faster than expected. Economists had
-expected the decision, though two members of the committee voted for an increase of a quarter point."""
+The last stronghold of the group, Albu Kamal, is free of the organization, said the commander in the military
+alliance supporting the Syrian President.
 
+Islamic State has been all but destroyed over the past two years. At the height of its power in 2015, it ruled
+an expanse of Iraq and Syria, eradicating the border, printing money, imposing draconian laws and plotting
+attacks across the world.
 
-def _reprint(text: str) -> str:
-    """An outlet's reprint: its own furniture around the copy, a light copy-edit, and reader comments."""
-    edited = text.replace("a commander in\nthe alliance said", "a commander in\nthe alliance told reporters")
-    return f"Share:\n\n2 min read\n\n{edited}\n\nComments\n\nGreat, finally some good news from the region!"
+On Wednesday, after a months-long advance through central and eastern Syria, the Syrian army and allied
+militias encircled and attacked Albu Kamal, a town on the bank of the Euphrates near the Iraqi border."""
 
+BANK = """The central bank left interest rates unchanged on Thursday and said inflation would stay above its
+target for most of next year, as energy prices and wages keep rising faster than expected by analysts.
 
-def _articles() -> list[Article]:
-    rows = [
-        Article(
-            id="wire", title="Army takes last IS stronghold", text=ORIGINAL, published=datetime(2017, 11, 8, tzinfo=UTC)
-        ),
-        Article(id="bank", title="Rates on hold", text=UNRELATED, published=datetime(2017, 11, 9, tzinfo=UTC)),
-        Article(
-            id="reprint",
-            title="Army takes last IS stronghold",
-            text=_reprint(ORIGINAL),
-            published=datetime(2017, 11, 9, tzinfo=UTC),
-        ),
-    ]
-    return [clean_article(article) for article in rows]
+Economists had expected the decision, though two members of the committee voted for an increase of a quarter
+point, citing the strength of the labour market and a rebound in consumer spending over the summer months.
+
+The governor told reporters that the bank stood ready to act if price pressures proved more persistent, and
+that the next forecast round in February would be decisive for the path of borrowing costs next year."""
+
+SAME_EVENT = """Government forces and allied fighters have retaken the border town from the jihadists, state
+television announced, ending weeks of fighting near the frontier. Residents who fled the violence said they
+hoped to return once engineers have cleared the streets of mines. Military analysts cautioned that the
+militants retain a presence in the surrounding desert and could launch raids on the town again."""
 
 
-def _dedup(articles, config=ReuseConfig()):
-    minhash_config = MinHashConfig()
-    shingle_sets = [shingles(a.body, minhash_config.shingle_words) for a in articles]
-    return find_reuse(articles, shingle_sets, signatures(shingle_sets, minhash_config), config, minhash_config)
+def _article(article_id: str, text: str, day: int, title: str = "Title") -> Article:
+    return clean_article(Article(id=article_id, title=title, text=text, published=datetime(2017, 11, day, tzinfo=UTC)))
 
 
-def test_reprint_with_furniture_and_edits_is_a_duplicate_of_the_earlier_original():
-    result = _dedup(_articles())
+def _shared_text(article: Article, spans) -> str:
+    return " ".join(" ".join(article.text[start:end].split()) for start, end in spans)
+
+
+def test_whole_reprint_with_furniture_and_copy_edits_is_a_duplicate():
+    edited = WIRE.replace("a commander in the alliance said", "a commander in the alliance told reporters")
+    reprint_text = f"Share:\n\n2 min read\n\n{edited}\n\nComments\n\nGreat news from the region, finally!"
+    wire, reprint = _article("wire", WIRE, 8), _article("reprint", reprint_text, 9)
+    result = find_reuse([wire, reprint])
     assert result.duplicate_of == {"reprint": "wire"}
-    assert [(pair.a, pair.b) for pair in result.pairs] == [("wire", "reprint")]
-    assert result.pairs[0].jaccard > 0.8
-    assert result.canonical("reprint") == "wire"
-    assert result.canonical("bank") == "bank"
+    (pair,) = result.pairs
+    assert (pair.a, pair.b, pair.original) == ("wire", "reprint", "wire")
+    assert pair.original_reason == "published earlier"
+    assert pair.containment_a > 0.95 and pair.containment_b > 0.95
+    # Spans are offsets into each text as given, and cover the article, not the furniture or comments.
+    shared = _shared_text(reprint, pair.b_spans)
+    assert "BEIRUT (Reuters)" in shared and "Euphrates near the Iraqi border" in shared
+    assert "Share:" not in shared and "Great news" not in shared
 
 
-def test_canonical_is_the_earliest_even_when_read_later():
-    wire, bank, reprint = _articles()
-    earlier_reprint = dataclasses.replace(reprint, published=datetime(2017, 11, 7, tzinfo=UTC))
-    assert _dedup([wire, bank, earlier_reprint]).duplicate_of == {"wire": "reprint"}
+def test_agency_credit_outranks_dates_for_the_original():
+    uncredited = WIRE.replace("BEIRUT (Reuters) - ", "")
+    wire, copy = _article("wire", WIRE, 9), _article("copy", uncredited, 8)
+    (pair,) = find_reuse([wire, copy]).pairs
+    assert (pair.original, pair.original_reason) == ("wire", "credits Reuters")
 
 
-def test_partial_reuse_is_a_pair_but_not_a_duplicate():
-    wire, bank, _ = _articles()
-    half = " ".join(ORIGINAL.split()[:60])
-    mixed = clean_article(Article(id="mixed", text=f"{half}\n\n{UNRELATED}\n\n{UNRELATED.upper()}"))
-    result = _dedup([wire, bank, mixed])
+def test_top_of_story_trim_is_reuse_not_a_duplicate():
+    top = WIRE.split("\n\nIslamic State has been")[0]
+    wire, trimmed = _article("wire", WIRE, 8), _article("trim", top, 9)
+    result = find_reuse([wire, trimmed])
     assert result.duplicate_of == {}
-    assert {(pair.a, pair.b) for pair in result.pairs} >= {("wire", "mixed")}
+    (pair,) = result.pairs
+    assert pair.containment_b > 0.95 and pair.containment_a < 0.6
+    assert pair.original == "wire"
 
 
-def test_shingles_fold_case_punctuation_and_accents():
+def test_agency_block_pasted_into_another_report_is_found_with_its_spans():
+    paragraphs = WIRE.split("\n\n")
+    pasted = f"{BANK.split(chr(10) * 2)[0]}\n\n{paragraphs[2]}\n\n{paragraphs[3]}\n\n{BANK.split(chr(10) * 2)[2]}"
+    wire, mixed = _article("wire", WIRE, 8), _article("mixed", pasted, 10)
+    result = find_reuse([wire, mixed])
+    assert result.duplicate_of == {}
+    (pair,) = result.pairs
+    assert pair.shared_words >= 60
+    shared = _shared_text(mixed, pair.b_spans)
+    assert shared.startswith("Islamic State has been all but destroyed")
+    assert shared.endswith("near the Iraqi border.")
+    assert "central bank" not in shared and "governor" not in shared
+    assert pair.original == "wire"
+
+
+def test_no_pair_between_independent_reports_of_one_event():
+    result = find_reuse([_article("wire", WIRE, 8), _article("own", SAME_EVENT, 8), _article("bank", BANK, 8)])
+    assert result.pairs == [] and result.duplicate_of == {}
+
+
+def test_a_short_common_phrase_is_not_reuse():
+    phrase = "the Britain-based Syrian Observatory for Human Rights said on Wednesday"
+    first = _article("one", f"{BANK}\n\nMeanwhile {phrase} that fighting went on.", 8)
+    second = _article("two", f"{SAME_EVENT}\n\nAlso {phrase} that many had fled.", 8)
+    assert find_reuse([first, second]).pairs == []
+
+
+def test_tokens_keep_offsets_and_fold_case_and_accents():
+    tokens = tokenize("Al-Bukamal, Café!")
+    assert len(tokens) == 3
+    assert (tokens.starts.tolist(), tokens.ends.tolist()) == ([0, 3, 12], [2, 10, 16])
+    assert tokenize("CAFE").hashes[0] == tokenize("café").hashes[0]
     assert normalised_words("Al-Bukamal, Café!") == ["al", "bukamal", "cafe"]
-    assert shingles("one two", 5) == {b"one two"}
-    assert shingles("", 5) == set()
-    assert len(shingles("a b c d e f", 5)) == 2
+    assert len(shingle_hashes(tokenize("one two").hashes, 5)) == 1
+    assert len(shingle_hashes(tokenize("a b c d e f").hashes, 5)) == 2
 
 
-def test_signatures_estimate_jaccard_and_fit_datasketch_lsh():
-    config = MinHashConfig(num_perm=256)
-    first, second = shingles(ORIGINAL, 3), shingles(ORIGINAL.replace("Wednesday", "Thursday"), 3)
-    one, two = signatures([first, second], config)
-    assert abs(one.jaccard(two) - jaccard(first, second)) < 0.1
-    lsh = MinHashLSH(threshold=0.5, num_perm=256)
-    lsh.insert("one", one)
-    assert lsh.query(two) == ["one"]
+def test_signatures_are_datasketch_signatures():
+    config = MinHashConfig()
+    hashes = shingle_hashes(tokenize(WIRE).hashes, config.shingle_words)
+    reference = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=lambda value: value)
+    reference.update_batch([int(value) for value in hashes])
+    hasher = MinHasher(config)
+    assert np.array_equal(hasher.signature(hashes), reference.hashvalues)
+    lsh = MinHashLSH(threshold=0.5, num_perm=config.num_perm)
+    lsh.insert("wire", hasher.lean(hasher.signature(hashes)))
+    assert lsh.query(reference) == ["wire"]
+
+
+def test_window_signatures_equal_signatures_of_the_windows():
+    hasher = MinHasher(MinHashConfig())
+    hashes = shingle_hashes(tokenize(WIRE).hashes, 5)
+    signatures, starts = hasher.window_signatures(hashes, window=30, stride=15)
+    assert starts.tolist() == list(range(0, 15 * len(starts), 15))
+    for signature, start in zip(signatures, starts, strict=True):
+        assert np.array_equal(signature, hasher.signature(hashes[start : start + 30]))
+
+
+def test_minhash_estimates_jaccard():
+    hasher = MinHasher(MinHashConfig(num_perm=256))
+    first = shingle_hashes(tokenize(WIRE).hashes, 3)
+    second = shingle_hashes(tokenize(WIRE.replace("Wednesday", "Thursday")).hashes, 3)
+    estimate = hasher.lean(hasher.signature(first)).jaccard(hasher.lean(hasher.signature(second)))
+    assert abs(estimate - jaccard(first, second)) < 0.1

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from clustering.records import Article, DedupResult
-from clustering.summarize import SummaryConfig, outlet, split_sentences, story_id, summarize_stories
+from clustering.summarize import SummaryConfig, split_sentences, story_id, summarize_stories
 
 
 def test_split_sentences_keeps_abbreviations():
@@ -81,6 +81,6 @@ def test_story_fields():
 
 
 def test_outlet_falls_back_to_url_host():
-    assert outlet(Article(id="a", text="t", url="https://www.reuters.com/x")) == "reuters.com"
-    assert outlet(Article(id="a", text="t", source="AFP", url="https://x.org")) == "AFP"
-    assert outlet(Article(id="a", text="t")) is None
+    assert Article(id="a", text="t", url="https://www.reuters.com/x").outlet == "reuters.com"
+    assert Article(id="a", text="t", source="AFP", url="https://x.org").outlet == "AFP"
+    assert Article(id="a", text="t").outlet is None

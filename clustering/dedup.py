@@ -1,0 +1,263 @@
+"""The dedup step other pipelines embed: a persistent index of articles that finds reprints and reused
+passages among everything indexed before.
+
+Candidates come from datasketch ``MinHashLSH`` over MinHash signatures of overlapping passage windows, so a
+four-paragraph paste into a long article is found where whole-document MinHash sees two different texts;
+each candidate pair is then aligned exactly (``reuse.compare``). The LSH index lives in memory by default,
+or in Redis through datasketch's storage (``lsh_storage={"type": "redis", "redis": {...}}``) so several
+workers share it. The articles themselves persist in a SQLite file when ``path`` is given: reopening it
+restores the index, so today's feed is checked against last week's.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from datasketch import MinHashLSH
+
+from clustering.atomic import atomic_writer
+from clustering.clean import EMPTY_AFTER_CLEANING, clean_article
+from clustering.minhash import MinHashConfig, MinHasher
+from clustering.read import iter_inputs, parse_date
+from clustering.records import Article, DedupResult, Reject, ReusePair
+from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
+                                     record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS canonical (id TEXT PRIMARY KEY, canonical TEXT NOT NULL);
+"""
+_KEY_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What the index knows of an article: the canonical article it reprints, and every pair sharing text."""
+
+    duplicate_of: str | None
+    pairs: list[ReusePair]
+
+
+class IndexConflictError(ValueError):
+    """An article id already indexed with a different text."""
+
+
+def _to_record(article: Article) -> str:
+    fields = {
+        "id": article.id,
+        "text": article.text,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "origin": article.origin,
+    }
+    return json.dumps(fields, ensure_ascii=False)
+
+
+def _from_record(record: str) -> Article:
+    fields = json.loads(record)
+    fields["published"] = parse_date(fields["published"])
+    return Article(**fields)
+
+
+def _cleaned(article: Article) -> Article:
+    # An article that has not been through cleaning is cleaned here: furniture and comments are not reuse.
+    return article if article.body_spans else clean_article(article)
+
+
+class Deduplicator:
+    """Index articles one at a time; ``add`` tells what each new article shares with those before it."""
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        minhash: MinHashConfig = MinHashConfig(),
+        reuse: ReuseConfig = ReuseConfig(),
+        lsh_storage: dict | None = None,
+    ) -> None:
+        self.minhash_config = minhash
+        self.reuse_config = reuse
+        self._hasher = MinHasher(minhash)
+        self._lsh = MinHashLSH(
+            threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=lsh_storage, prepickle=False
+        )
+        self._entries: dict[str, IndexedArticle] = {}
+        self._canonical: dict[str, str] = {}
+        self._database: sqlite3.Connection | None = None
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._database = sqlite3.connect(path)
+            self._database.executescript(_SCHEMA)
+            self._restore()
+
+    def _restore(self) -> None:
+        assert self._database is not None
+        for (record,) in self._database.execute("SELECT record FROM articles ORDER BY seq"):
+            self._insert(self._entry(_cleaned(_from_record(record))))
+        self._canonical.update(self._database.execute("SELECT id, canonical FROM canonical"))
+
+    def _entry(self, article: Article) -> IndexedArticle:
+        return index_article(article, self.minhash_config.shingle_words)
+
+    def _window_keys(self, entry: IndexedArticle) -> Iterator[tuple[bytes, object]]:
+        config = self.reuse_config
+        signatures, starts = self._hasher.window_signatures(entry.shingles, config.window_words, config.window_stride)
+        for signature, start in zip(signatures, starts, strict=True):
+            key = f"{entry.article.id}{_KEY_SEPARATOR}{start}".encode()
+            yield key, self._hasher.lean(signature)
+
+    def _insert(self, entry: IndexedArticle) -> None:
+        for key, minhash in self._window_keys(entry):
+            if key not in self._lsh:  # a shared (Redis) index may hold it already
+                self._lsh.insert(key, minhash, check_duplication=False)
+        self._entries[entry.article.id] = entry
+
+    def _candidates(self, entry: IndexedArticle) -> list[str]:
+        found: set[str] = set()
+        for _, minhash in self._window_keys(entry):
+            found.update(key.decode().split(_KEY_SEPARATOR)[0] for key in self._lsh.query(minhash))
+        found.discard(entry.article.id)
+        order = {article_id: position for position, article_id in enumerate(self._entries)}
+        return sorted((article_id for article_id in found if article_id in order), key=order.__getitem__)
+
+    def _match(self, entry: IndexedArticle) -> Match:
+        pairs = [
+            pair
+            for candidate in self._candidates(entry)
+            if (pair := compare(self._entries[candidate], entry, self.reuse_config)) is not None
+        ]
+        reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
+        duplicate_of = self._canonical.get(reprinted[0], reprinted[0]) if reprinted else None
+        return Match(duplicate_of=duplicate_of, pairs=pairs)
+
+    def query(self, article: Article) -> Match:
+        """What ``article`` shares with the indexed articles, without indexing it."""
+        return self._match(self._entry(_cleaned(article)))
+
+    def add(self, article: Article) -> Match:
+        """Index ``article`` and return what it shares with the articles indexed before it.
+
+        Adding an id again with the same text changes nothing: the answer is its recorded ``duplicate_of``
+        and its pairs with every other indexed article. With another text it raises ``IndexConflictError``.
+        """
+        article = _cleaned(article)
+        known = self._entries.get(article.id)
+        if known is not None:
+            if known.article.text != article.text:
+                raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
+            return Match(duplicate_of=self._canonical.get(article.id), pairs=self._match(known).pairs)
+        entry = self._entry(article)
+        match = self._match(entry)
+        self._insert(entry)
+        if match.duplicate_of is not None:
+            self._canonical[article.id] = match.duplicate_of
+        if self._database is not None:
+            with self._database:
+                self._database.execute(
+                    "INSERT INTO articles (id, record) VALUES (?, ?)", (article.id, _to_record(article))
+                )
+                if match.duplicate_of is not None:
+                    self._database.execute("INSERT INTO canonical VALUES (?, ?)", (article.id, match.duplicate_of))
+        return match
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.close()
+            self._database = None
+
+
+def find_reuse(
+    articles: Sequence[Article],
+    minhash: MinHashConfig = MinHashConfig(),
+    reuse: ReuseConfig = ReuseConfig(),
+) -> DedupResult:
+    """Every pair of ``articles`` sharing text, and the reprint groups (earliest article canonical)."""
+    index = Deduplicator(minhash=minhash, reuse=reuse)
+    pairs = [pair for article in articles for pair in index.add(article).pairs]
+    return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
+
+
+def reuse_fields(article_id: str, match: Match) -> dict[str, object]:
+    """The fields ``storyline dedup`` adds to a record: ``duplicate_of`` and the passages it shares."""
+    reuse = []
+    for pair in match.pairs:
+        mine_is_a = pair.a == article_id
+        reuse.append(
+            {
+                "id": pair.b if mine_is_a else pair.a,
+                "shared_words": pair.shared_words,
+                "jaccard": pair.jaccard,
+                "containment": pair.containment_a if mine_is_a else pair.containment_b,
+                "spans": [list(span) for span in (pair.a_spans if mine_is_a else pair.b_spans)],
+                "original": pair.original,
+            }
+        )
+    return {"duplicate_of": match.duplicate_of, "reuse": reuse}
+
+
+def _admit(index: Deduplicator, article: Article) -> tuple[Article, Match] | Reject:
+    """Clean and index one record, or say why it cannot be indexed."""
+    article = _cleaned(article)
+    if not article.body.strip():
+        return Reject(origin=article.origin, reason=EMPTY_AFTER_CLEANING, id=article.id)
+    try:
+        return article, index.add(article)
+    except IndexConflictError as error:
+        return Reject(origin=article.origin, reason=str(error), id=article.id)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupCounts:
+    read: int
+    written: int
+    duplicates: int
+    rejected: int
+
+
+def dedup_files(
+    inputs: Sequence[Path | str],
+    output: Path | str,
+    rejects_output: Path | str,
+    *,
+    index_path: Path | str | None = None,
+    drop: bool = False,
+    lsh_storage: dict | None = None,
+) -> DedupCounts:
+    """``storyline dedup``: records from ``inputs`` to ``output`` (JSONL) with ``duplicate_of`` and ``reuse``.
+
+    Bad records go to ``rejects_output``. Both files are replaced atomically when the run completes, and
+    the index (kept at ``index_path`` across runs) holds every accepted record.
+    """
+    index = Deduplicator(index_path, lsh_storage=lsh_storage)
+    counts = {"read": 0, "written": 0, "duplicates": 0, "rejected": 0}
+    try:
+        with atomic_writer(output) as out, atomic_writer(rejects_output) as rejected:
+            for fields, outcome in iter_inputs(inputs):
+                counts["read"] += 1
+                admitted = outcome if isinstance(outcome, Reject) else _admit(index, outcome)
+                if isinstance(admitted, Reject):
+                    rejected.write(json.dumps(admitted.as_row(), ensure_ascii=False) + "\n")
+                    counts["rejected"] += 1
+                    continue
+                article, match = admitted
+                counts["duplicates"] += match.duplicate_of is not None
+                if drop and match.duplicate_of is not None:
+                    continue
+                record = {**fields, "id": article.id, **reuse_fields(article.id, match)}
+                out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                counts["written"] += 1
+    finally:
+        index.close()
+    return DedupCounts(**counts)

@@ -1,0 +1,43 @@
+"""The dedup filter as a Prefect flow, for other teams' flows to call as a subflow.
+
+from flows.dedup import dedup_flow
+counts = dedup_flow(inputs=["feed.jsonl"], output="deduped.jsonl", index_path="index.sqlite", drop=True)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from clustering.dedup import DedupCounts, dedup_files
+
+
+@task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=2)
+def dedup_task(
+    inputs: list[str], output: str, index_path: str | None, drop: bool, lsh_storage: dict | None
+) -> DedupCounts:
+    # A retried run starts again from its inputs: the output is replaced atomically and the index skips
+    # records it already holds, so nothing is written twice.
+    rejects = Path(output).with_name(f"{Path(output).stem}.rejects.jsonl")
+    return dedup_files(inputs, output, rejects, index_path=index_path, drop=drop, lsh_storage=lsh_storage)
+
+
+@flow(name="storyline-dedup")
+def dedup_flow(
+    inputs: list[str],
+    output: str,
+    index_path: str | None = None,
+    drop: bool = False,
+    lsh_storage: dict | None = None,
+) -> DedupCounts:
+    """Mark reprints and reused passages in ``inputs``; write the records to ``output`` (JSONL)."""
+    counts = dedup_task(inputs, output, index_path, drop, lsh_storage)
+    get_run_logger().info("%s", counts)
+    return counts
+
+
+if __name__ == "__main__":
+    dedup_flow(inputs=sys.argv[1:-1], output=sys.argv[-1])

@@ -1,0 +1,93 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+from test_reuse import BANK, SAME_EVENT, WIRE
+from typer.testing import CliRunner
+
+from clustering.cli import EXIT_REJECTS, app
+from clustering.dedup import Deduplicator, IndexConflictError
+from clustering.records import Article
+
+
+def _raw(article_id: str, text: str, day: int = 8) -> Article:
+    return Article(id=article_id, title="T", text=text, published=datetime(2017, 11, day, tzinfo=UTC))
+
+
+def test_index_survives_a_restart(tmp_path):
+    path = tmp_path / "index.sqlite"
+    index = Deduplicator(path)
+    assert index.add(_raw("wire", WIRE)).pairs == []
+    assert index.add(_raw("bank", BANK)).pairs == []
+    assert index.add(_raw("copy", f"Share:\n\n{WIRE}", 9)).duplicate_of == "wire"
+    index.close()
+
+    reopened = Deduplicator(path)
+    assert len(reopened) == 3 and "wire" in reopened
+    match = reopened.add(_raw("later", f"{WIRE}\n\nComments\n\nNice.", 12))
+    assert match.duplicate_of == "wire"
+    assert sorted(pair.a for pair in match.pairs) == ["copy", "wire"]
+    # Adding a known article again changes nothing and answers from what the index recorded.
+    again = reopened.add(_raw("copy", f"Share:\n\n{WIRE}", 9))
+    assert again.duplicate_of == "wire"
+    assert len(reopened) == 4
+    reopened.close()
+
+
+def test_query_does_not_index_and_conflicting_ids_are_refused():
+    index = Deduplicator()
+    index.add(_raw("wire", WIRE))
+    assert index.query(_raw("probe", WIRE)).duplicate_of == "wire"
+    assert "probe" not in index
+    with pytest.raises(IndexConflictError, match="already indexed with a different text"):
+        index.add(_raw("wire", BANK))
+    assert index.query(_raw("own", SAME_EVENT)).pairs == []
+
+
+def _feed(path, records):
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+
+
+def test_cli_filter_marks_duplicates_and_drop_keeps_one_per_group(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    records = [
+        {"id": "wire", "text": WIRE, "published": "2017-11-08", "lang": "en"},
+        {"id": "bank", "text": BANK},
+        {"id": "copy1", "text": f"Share:\n\n{WIRE}"},
+        {"id": "copy2", "text": f"2 min read\n\n{WIRE}\n\nComments\n\nfirst!"},
+        {"id": "empty", "text": ""},
+    ]
+    _feed(feed, records)
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["dedup", str(feed), "-o", str(out)])
+    assert result.exit_code == EXIT_REJECTS, result.output
+    rows = {row["id"]: row for row in map(json.loads, out.read_text().splitlines())}
+    assert list(rows) == ["wire", "bank", "copy1", "copy2"]
+    assert rows["wire"]["lang"] == "en"  # other fields pass through
+    assert rows["copy1"]["duplicate_of"] == "wire" and rows["copy2"]["duplicate_of"] == "wire"
+    assert rows["bank"] == {"id": "bank", "text": BANK, "duplicate_of": None, "reuse": []}
+    reuse = rows["copy2"]["reuse"]
+    assert [entry["id"] for entry in reuse] == ["wire", "copy1"]
+    start, end = reuse[0]["spans"][0]
+    assert records[3]["text"][start:end].startswith("BEIRUT (Reuters)")
+    rejects = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
+    assert rejects == [{"id": "empty", "origin": str(feed), "line": 5, "reason": "empty text"}]
+
+    dropped = tmp_path / "dropped.jsonl"
+    CliRunner().invoke(app, ["dedup", str(feed), "-o", str(dropped), "--drop"])
+    assert [json.loads(line)["id"] for line in dropped.read_text().splitlines()] == ["wire", "bank"]
+
+
+def test_cli_index_checks_today_against_last_week(tmp_path):
+    index = tmp_path / "index.sqlite"
+    last_week, today = tmp_path / "last_week.jsonl", tmp_path / "today.jsonl"
+    _feed(last_week, [{"id": "wire", "text": WIRE}, {"id": "bank", "text": BANK}])
+    _feed(today, [{"id": "copy", "text": f"Share:\n\n{WIRE}"}, {"id": "own", "text": SAME_EVENT}])
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["dedup", str(last_week), "-o", str(tmp_path / "a.jsonl"), "--index", str(index)]).exit_code
+        == 0
+    )
+    result = runner.invoke(app, ["dedup", str(today), "-o", str(tmp_path / "b.jsonl"), "--index", str(index), "--drop"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in (tmp_path / "b.jsonl").read_text().splitlines()] == ["own"]
