@@ -92,8 +92,10 @@ _MAX_SHORT_LABEL_WORDS = 3
 _DATELINE_SEARCH_LINES = 12
 # Photo captions and their alt-text copies sit near the top of a page.
 _CAPTION_SEARCH_PARAGRAPHS = 12
-_NEAR_COPY_OVERLAP = 0.7
+_NEAR_COPY_OVERLAP = 0.6
 _NEAR_COPY_MIN_WORDS = 8
+# Captions are short: longer repeated paragraphs are the article repeating itself, and stay.
+_CAPTION_MAX_WORDS = 60
 
 
 def parse_date_line(line: str) -> datetime | None:
@@ -144,11 +146,14 @@ def _normalised(line: str) -> str:
 
 
 def _near_copies(first: str, second: str) -> bool:
-    words_first, words_second = set(first.split()), set(second.split())
-    shorter = min(len(words_first), len(words_second))
-    if shorter < _NEAR_COPY_MIN_WORDS:
+    """Two short paragraphs that are nearly the same text (a caption and its alt text), by word pairs."""
+    words_first, words_second = first.split(), second.split()
+    if min(len(words_first), len(words_second)) < _NEAR_COPY_MIN_WORDS:
         return False
-    return len(words_first & words_second) / shorter >= _NEAR_COPY_OVERLAP
+    if max(len(words_first), len(words_second)) > _CAPTION_MAX_WORDS:
+        return False
+    pairs_first, pairs_second = set(zip(words_first, words_first[1:])), set(zip(words_second, words_second[1:]))
+    return len(pairs_first & pairs_second) / min(len(pairs_first), len(pairs_second)) >= _NEAR_COPY_OVERLAP
 
 
 def _split_captions(paragraphs: list[str], captions: list[str]) -> tuple[set[int], list[str]]:

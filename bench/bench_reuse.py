@@ -1,0 +1,118 @@
+"""Wire-copy reuse: Storyline's passage-level detection against datasketch document-level MinHashLSH.
+
+    .venv/bin/python bench/bench_reuse.py [--count 120]
+
+Builds reprints, trims and pasted blocks from ECB+ (bench/reprints.py) and prints pair precision, recall
+and F1, span precision and coverage of the truly shared characters, and seconds, all measured in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from datasketch import MinHash, MinHashLSH
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import print_table, save, timed
+from reprints import generate
+
+from clustering.clean import clean_articles
+from clustering.dedup import find_reuse
+from clustering.minhash import normalised_words
+from clustering.read import parse_date
+from clustering.records import Article
+
+
+def _pair_scores(predicted: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float, float]:
+    hits = len(predicted & truth)
+    precision = hits / len(predicted) if predicted else 1.0
+    recall = hits / len(truth) if truth else 1.0
+    return precision, recall, 2 * precision * recall / (precision + recall) if hits else 0.0
+
+
+def _covered(spans: list[list[int]] | tuple, other: list[list[int]] | tuple) -> int:
+    return sum(max(0, min(end, o_end) - max(start, o_start)) for start, end in spans for o_start, o_end in other)
+
+
+def document_lsh(articles: list[Article], threshold: float) -> set[tuple[str, str]]:
+    """datasketch as users would run it: a MinHash of each body's word 5-grams, MinHashLSH, no verification."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    pairs = set()
+    for article in articles:
+        words = normalised_words(article.body)
+        minhash = MinHash(num_perm=128)
+        minhash.update_batch([" ".join(words[i : i + 5]).encode() for i in range(max(1, len(words) - 4))])
+        pairs.update(tuple(sorted((other, article.id))) for other in lsh.query(minhash))
+        lsh.insert(article.id, minhash)
+    return pairs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=120, help="source articles (about 2.5x as many derived)")
+    parser.add_argument("--seed", type=int, default=7)
+    arguments = parser.parse_args()
+    corpus = generate(count=arguments.count, seed=arguments.seed)
+    raw = [
+        Article(id=r["id"], title=r["title"], text=r["text"], source=r["source"], published=parse_date(r["published"]))
+        for r in corpus.articles
+    ]
+    articles, _ = clean_articles(raw)
+    truth = {tuple(sorted(pair)) for pair in corpus.truth}
+    spans_truth = {tuple(sorted(pair)): spans for pair, spans in corpus.truth.items()}
+
+    result, seconds = timed(lambda: find_reuse(articles))
+    found = {tuple(sorted((pair.a, pair.b))): pair for pair in result.pairs}
+    rows = [["storyline (passages + alignment)", *_pair_scores(set(found), truth), seconds]]
+    for threshold in (0.3, 0.5):
+        pairs, lsh_seconds = timed(lambda threshold=threshold: document_lsh(articles, threshold))
+        rows.append([f"datasketch document LSH @ {threshold}", *_pair_scores(pairs, truth), lsh_seconds])
+    print(
+        f"{len(articles)} articles, {len(truth)} true pairs sharing >= 40 words "
+        f"({sum(1 for k in corpus.kinds.values() if k == 'reprint')} reprints, "
+        f"{sum(1 for k in corpus.kinds.values() if k == 'trim')} trims, "
+        f"{sum(1 for k in corpus.kinds.values() if k == 'paste')} pasted blocks)"
+    )
+    print_table("Pairs sharing text", ["method", "precision", "recall", "F1", "seconds"], rows)
+
+    true_chars = covered = predicted_chars = correct = 0
+    for key, spans in spans_truth.items():
+        pair = found.get(key)
+        for article_id, true_spans in spans.items():
+            true_chars += sum(end - start for start, end in true_spans)
+            if pair is None:
+                continue
+            predicted = pair.a_spans if article_id == pair.a else pair.b_spans
+            covered += _covered(true_spans, predicted)
+            predicted_chars += sum(end - start for start, end in predicted)
+            correct += _covered(predicted, true_spans)
+    span_rows = [["storyline", covered / true_chars, correct / max(predicted_chars, 1)]]
+    print_table("Shared characters (true pairs)", ["method", "coverage", "precision"], span_rows)
+    kinds = {}
+    for kind in ("reprint", "trim", "paste"):
+        pairs = {key for key in truth if kind in (corpus.kinds[key[0]], corpus.kinds[key[1]])}
+        kinds[kind] = {"true_pairs": len(pairs), "recall": len(pairs & set(found)) / max(len(pairs), 1)}
+    print_table(
+        "Recall by kind of reuse",
+        ["kind", "true pairs", "recall"],
+        [[kind, value["true_pairs"], value["recall"]] for kind, value in kinds.items()],
+    )
+    save(
+        "reuse",
+        {
+            "articles": len(articles),
+            "true_pairs": len(truth),
+            "pairs": {
+                row[0]: dict(zip(["precision", "recall", "f1", "seconds"], row[1:], strict=True)) for row in rows
+            },
+            "spans": {"coverage": span_rows[0][1], "precision": span_rows[0][2]},
+            "recall_by_kind": kinds,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

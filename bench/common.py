@@ -1,0 +1,35 @@
+"""Shared helpers of the benchmark scripts: timing, a plain table, and bench/results.json."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+T = TypeVar("T")
+
+
+def timed(call: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - start
+
+
+def print_table(title: str, header: list[str], rows: list[list[object]]) -> None:
+    cells = [header] + [[f"{value:.3f}" if isinstance(value, float) else str(value) for value in row] for row in rows]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(header))]
+    print(f"\n{title}")
+    for number, row in enumerate(cells):
+        print("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)))
+        if number == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def save(section: str, payload: object) -> None:
+    """Store one benchmark's results under ``section`` of bench/results.json, keeping the others."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[section] = payload
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
