@@ -26,11 +26,14 @@ run: $(BIN)/.installed
 	$(BIN)/storyline run seeds --out artifacts
 
 test: $(BIN)/.installed-test
-	$(BIN)/ruff check clustering flows tests
+	$(BIN)/ruff check clustering flows tests bench
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m pytest
 
+bench: $(BIN)/.installed-test
+	$(BIN)/python bench/bench_reuse.py
+
 lint: $(BIN)/.installed-test
-	$(BIN)/ruff check clustering flows tests
+	$(BIN)/ruff check clustering flows tests bench
 
 clean:
 	rm -rf $(VENV) artifacts/*.json artifacts/*.jsonl artifacts/*.html artifacts/cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from clustering.records import Article, Reject
 
@@ -152,7 +153,7 @@ def _near_copies(first: str, second: str) -> bool:
         return False
     if max(len(words_first), len(words_second)) > _CAPTION_MAX_WORDS:
         return False
-    pairs_first, pairs_second = set(zip(words_first, words_first[1:])), set(zip(words_second, words_second[1:]))
+    pairs_first, pairs_second = set(pairwise(words_first)), set(pairwise(words_second))
     return len(pairs_first & pairs_second) / min(len(pairs_first), len(pairs_second)) >= _NEAR_COPY_OVERLAP
 
 

@@ -3,16 +3,16 @@ passages among everything indexed before.
 
 Candidates come from datasketch ``MinHashLSH`` over MinHash signatures of overlapping passage windows, so a
 four-paragraph paste into a long article is found where whole-document MinHash sees two different texts;
-each candidate pair is then aligned exactly (``reuse.compare``). The LSH index lives in memory by default,
-or in Redis through datasketch's storage (``lsh_storage={"type": "redis", "redis": {...}}``) so several
-workers share it. The articles themselves persist in a SQLite file when ``path`` is given: reopening it
-restores the index, so today's feed is checked against last week's.
+each candidate pair is then aligned exactly (``reuse.compare``). By default the LSH index lives in memory
+and the articles persist in a SQLite file when ``path`` is given: reopening it restores the index, so
+today's feed is checked against last week's. With ``lsh_storage={"type": "redis", "redis": {...},
+"basename": b"..."}`` the LSH tables (datasketch's Redis storage) and the articles live in Redis, shared by
+every worker that names the same basename.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +21,12 @@ from datasketch import MinHashLSH
 
 from clustering.atomic import atomic_writer
 from clustering.clean import EMPTY_AFTER_CLEANING, clean_article
+from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.minhash import MinHashConfig, MinHasher
 from clustering.read import iter_inputs, parse_date
 from clustering.records import Article, DedupResult, Reject, ReusePair
 from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
-                                     record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS canonical (id TEXT PRIMARY KEY, canonical TEXT NOT NULL);
-"""
 _KEY_SEPARATOR = "\x1f"
 
 
@@ -89,18 +85,22 @@ class Deduplicator:
         )
         self._entries: dict[str, IndexedArticle] = {}
         self._canonical: dict[str, str] = {}
-        self._database: sqlite3.Connection | None = None
-        if path is not None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._database = sqlite3.connect(path)
-            self._database.executescript(_SCHEMA)
-            self._restore()
+        self._documents: DocumentStore | None = None
+        if lsh_storage is not None and lsh_storage.get("type") == "redis":
+            self._documents = RedisDocuments(lsh_storage["redis"], lsh_storage.get("basename", b"storyline"))
+        elif path is not None:
+            self._documents = SQLiteDocuments(path)
+        for record, canonical in self._documents.records() if self._documents else ():
+            entry = self._remember(record, canonical)
+            self._insert(entry)
 
-    def _restore(self) -> None:
-        assert self._database is not None
-        for (record,) in self._database.execute("SELECT record FROM articles ORDER BY seq"):
-            self._insert(self._entry(_cleaned(_from_record(record))))
-        self._canonical.update(self._database.execute("SELECT id, canonical FROM canonical"))
+    def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
+        """Hold an article of the document store (cleaned, tokenised) for alignment."""
+        entry = self._entry(_cleaned(_from_record(record)))
+        self._entries[entry.article.id] = entry
+        if canonical is not None:
+            self._canonical[entry.article.id] = canonical
+        return entry
 
     def _entry(self, article: Article) -> IndexedArticle:
         return index_article(article, self.minhash_config.shingle_words)
@@ -123,6 +123,11 @@ class Deduplicator:
         for _, minhash in self._window_keys(entry):
             found.update(key.decode().split(_KEY_SEPARATOR)[0] for key in self._lsh.query(minhash))
         found.discard(entry.article.id)
+        for article_id in found - self._entries.keys():
+            # Indexed by another worker sharing the store: fetch it to align against.
+            stored = self._documents.get(article_id) if self._documents else None
+            if stored is not None:
+                self._remember(*stored)
         order = {article_id: position for position, article_id in enumerate(self._entries)}
         return sorted((article_id for article_id in found if article_id in order), key=order.__getitem__)
 
@@ -148,6 +153,8 @@ class Deduplicator:
         """
         article = _cleaned(article)
         known = self._entries.get(article.id)
+        if known is None and self._documents is not None and (stored := self._documents.get(article.id)):
+            known = self._remember(*stored)  # indexed by another worker, or by an earlier run
         if known is not None:
             if known.article.text != article.text:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
@@ -157,13 +164,8 @@ class Deduplicator:
         self._insert(entry)
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
-        if self._database is not None:
-            with self._database:
-                self._database.execute(
-                    "INSERT INTO articles (id, record) VALUES (?, ?)", (article.id, _to_record(article))
-                )
-                if match.duplicate_of is not None:
-                    self._database.execute("INSERT INTO canonical VALUES (?, ?)", (article.id, match.duplicate_of))
+        if self._documents is not None:
+            self._documents.put(article.id, _to_record(article), match.duplicate_of)
         return match
 
     def __contains__(self, article_id: object) -> bool:
@@ -173,9 +175,9 @@ class Deduplicator:
         return len(self._entries)
 
     def close(self) -> None:
-        if self._database is not None:
-            self._database.close()
-            self._database = None
+        if self._documents is not None:
+            self._documents.close()
+            self._documents = None
 
 
 def find_reuse(

@@ -91,3 +91,48 @@ def test_cli_index_checks_today_against_last_week(tmp_path):
     result = runner.invoke(app, ["dedup", str(today), "-o", str(tmp_path / "b.jsonl"), "--index", str(index), "--drop"])
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["id"] for line in (tmp_path / "b.jsonl").read_text().splitlines()] == ["own"]
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A throwaway redis-server on a loopback port, where one is installed."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    redis = pytest.importorskip("redis")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port)
+    for _ in range(50):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    yield {"host": "127.0.0.1", "port": port}
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_workers_share_an_lsh_index_in_redis(redis_server):
+    storage = {"type": "redis", "redis": redis_server, "basename": b"storyline-test"}
+    first_worker = Deduplicator(lsh_storage=storage)
+    first_worker.add(_raw("wire", WIRE))
+    first_worker.close()
+    # Another worker, another process's view: the LSH tables and the articles come from Redis.
+    second_worker = Deduplicator(lsh_storage=storage)
+    assert len(second_worker) == 0
+    match = second_worker.add(_raw("copy", f"Share:\n\n{WIRE}", 9))
+    assert match.duplicate_of == "wire"
+    assert second_worker.add(_raw("wire", WIRE)).duplicate_of is None  # known: not indexed twice
+    third_worker = Deduplicator(lsh_storage=storage)
+    assert third_worker.add(_raw("later", f"{WIRE}\n\nComments\n\nfirst", 10)).duplicate_of == "wire"
