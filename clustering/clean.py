@@ -195,6 +195,7 @@ def clean_article(article: Article) -> Article:
     captions: list[str] = []
     dateline: datetime | None = None
     seen_paragraphs: set[str] = set()
+    title_line: tuple[str, tuple[int, int]] | None = None
     in_comments = False
     for index, line in enumerate(lines):
         if not line:
@@ -211,8 +212,10 @@ def clean_article(article: Article) -> Article:
             in_comments = True
             continue
         key = _normalised(line)
+        if key == title_key and title_line is None:
+            title_line = lines_with_spans[index]
         if key == title_key or key in seen_paragraphs:
-            continue  # the title line, or a paragraph the page repeats (caption and alt text)
+            continue  # the title line, or a paragraph the page repeats
         date = parse_date_line(line) if index < _DATELINE_SEARCH_LINES else None
         if date is not None:
             dateline = dateline or date
@@ -228,6 +231,9 @@ def clean_article(article: Article) -> Article:
     if dateline is None:
         # No dateline: the first full date near the top (often a caption's) bounds the publication date.
         dateline = first_date_in("\n".join(lines[:_DATELINE_SEARCH_LINES]))
+    if not body and title_line is not None:
+        # A headline-only record: the title is all the text there is.
+        body, body_spans = [title_line[0]], [title_line[1]]
     repeated, captions = _split_captions(body, captions)
     kept = [index for index in range(len(body)) if index not in repeated]
     body, body_spans = [body[index] for index in kept], [body_spans[index] for index in kept]

@@ -94,3 +94,10 @@ def test_body_spans_point_into_the_original_text(cleaned):
         assert len(paragraphs) == len(article.body_spans)
         for paragraph, (start, end) in zip(paragraphs, article.body_spans, strict=True):
             assert " ".join(article.text[start:end].split()) == paragraph
+
+
+def test_headline_only_record_keeps_its_headline_as_body():
+    headline = "ECB unlikely to end sterilisation of SMP purchases - traders"
+    article = clean_article(Article(id="h", text=headline, title=headline))
+    assert article.body == headline
+    assert article.body_spans == ((0, len(headline)),)
