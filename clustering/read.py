@@ -45,7 +45,10 @@ def parse_date(value: object) -> datetime | None:
         raise ValueError(f"not a date: {value!r}")
     if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
         number = float(value)
-        return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, tz=UTC)
+        try:
+            return datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, tz=UTC)
+        except (OverflowError, OSError) as error:
+            raise ValueError(f"not a date: {value!r}") from error
     if not isinstance(value, str):
         raise ValueError(f"not a date: {value!r}")
     parsed = datetime.fromisoformat(value.strip())
@@ -151,14 +154,18 @@ def check_inputs(paths: Iterable[Path | str]) -> None:
             raise InputError(f"{path}: unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
 
 
-def _files(path: Path) -> Iterator[Path]:
+def _files(path: Path) -> Iterator[Path | Reject]:
     check_inputs([path])
     if not path.is_dir():
         yield path
         return
     for child in sorted(path.rglob("*")):
-        if child.is_file() and not child.name.startswith(".") and child.suffix in SUPPORTED_SUFFIXES:
+        if child.name.startswith(".") or child.suffix not in SUPPORTED_SUFFIXES or child.is_dir():
+            continue
+        if child.is_file():
             yield child
+        else:  # a broken link, a pipe or a device: say so rather than skip it or block on it
+            yield Reject(origin=str(child), reason="not a regular file (a broken link, pipe or device)")
 
 
 def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[dict[str, object], Article | Reject]]:
@@ -169,6 +176,9 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[dict[str, object]
     first_origin: dict[str, str] = {}
     for path in map(Path, paths):
         for file in _files(path):
+            if isinstance(file, Reject):
+                yield {}, file
+                continue
             try:
                 records = list(_READERS[file.suffix](file))
             except OSError as error:

@@ -71,7 +71,12 @@ def _spans(segments: list[Segment], side: IndexedArticle, name: str) -> tuple[tu
 
 def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
     """The reuse between two articles, or ``None`` when they share less than ``min_shared_words``."""
-    segments = align(first.shingles, second.shingles, config.align)
+    if len(first.tokens) and np.array_equal(first.tokens.hashes, second.tokens.hashes):
+        # The same words: all of it is shared, however repetitive the text (alignment skips repeats).
+        everything = set(range(len(first.tokens)))
+        segments = [Segment(0, len(first.tokens), 0, len(second.tokens), everything, everything)]
+    else:
+        segments = align(first.shingles, second.shingles, config.align)
     shared_first = len(set().union(*(segment.a_matched for segment in segments)))
     shared_second = len(set().union(*(segment.b_matched for segment in segments)))
     if min(shared_first, shared_second) < config.min_shared_words:

@@ -39,6 +39,10 @@ class SummaryConfig:
     lead_bonus: float = 0.15
     min_sentence_words: int = 6
     max_sentence_words: int = 60
+    # Candidates come from the top of each article (it carries the story), at most this many per story:
+    # redundancy is a candidates x candidates matrix.
+    max_candidates: int = 400
+    max_sentences_per_article: int = 40
 
 
 def split_sentences(text: str) -> list[str]:
@@ -95,14 +99,16 @@ def _keywords(story_texts: Sequence[str], count: int) -> list[list[str]]:
     return result
 
 
-def _summary(members: Sequence[Article], vectorizer: TfidfVectorizer, config: SummaryConfig) -> str:
+def _summary(members: Sequence[Article], vectorizer: TfidfVectorizer | None, config: SummaryConfig) -> str:
     candidates: list[tuple[str, int]] = []  # sentence, position in its article
     for article in members:
-        for position, sentence in enumerate(split_sentences(article.body)):
+        per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(members)))
+        sentences = split_sentences(article.body)[:per_article]
+        for position, sentence in enumerate(sentences):
             words = len(sentence.split())
             if config.min_sentence_words <= words <= config.max_sentence_words and not sentence.endswith("?"):
                 candidates.append((sentence, position))
-    if not candidates:
+    if not candidates or vectorizer is None:
         return members[0].headline
     vectors = vectorizer.transform([sentence for sentence, _ in candidates])
     centre = normalize(np.asarray(vectorizer.transform([a.body for a in members]).mean(axis=0)))
@@ -136,8 +142,13 @@ def summarize_stories(
         groups.setdefault(int(label), []).append(article)
     members_of = [sorted(group, key=_time_order) for group in groups.values()]
     originals_of = [[a for a in members if a.id not in dedup.duplicate_of] or members for members in members_of]
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", token_pattern=_TOKEN_PATTERN)
-    vectorizer.fit([a.body for originals in originals_of for a in originals])
+    vectorizer: TfidfVectorizer | None = TfidfVectorizer(
+        sublinear_tf=True, stop_words="english", token_pattern=_TOKEN_PATTERN
+    )
+    try:
+        vectorizer.fit([a.body for originals in originals_of for a in originals])
+    except ValueError:  # no articles, or nothing but stop words and symbols
+        vectorizer = None
     keywords_of = _keywords(
         [" ".join(f"{a.title or ''} {a.body}" for a in originals) for originals in originals_of], config.keywords
     )

@@ -141,3 +141,10 @@ def test_minhash_estimates_jaccard():
     second = shingle_hashes(tokenize(WIRE.replace("Wednesday", "Thursday")).hashes, 3)
     estimate = hasher.lean(hasher.signature(first)).jaccard(hasher.lean(hasher.signature(second)))
     assert abs(estimate - jaccard(first, second)) < 0.1
+
+
+def test_identical_repetitive_texts_are_duplicates():
+    text = "The same text under two ids. " * 20
+    result = find_reuse([_article("a", text, 8), _article("b", text, 9)])
+    assert result.duplicate_of == {"b": "a"}
+    assert result.pairs[0].containment_a == result.pairs[0].containment_b == 1.0
