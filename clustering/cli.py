@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from clustering.dedup import dedup_files
-from clustering.embed import PACKAGED_MODEL
-from clustering.read import InputError, check_inputs
+from clustering.embed import PACKAGED_MODEL, EmbedConfig
+from clustering.evaluate import evaluate_files
+from clustering.read import ARTICLE_FIELDS, InputError, check_inputs
 
 app = typer.Typer(
     help="Find wire-copy reuse across news outlets and group articles into stories.",
@@ -89,3 +90,48 @@ def dedup(
         )
     if counts.rejected:
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _field_names(mappings: list[str]) -> dict[str, str]:
+    names = {}
+    for mapping in mappings:
+        ours, _, theirs = mapping.partition("=")
+        if ours not in ARTICLE_FIELDS or not theirs:
+            raise typer.BadParameter(
+                f"{mapping!r}: expected FIELD=COLUMN with FIELD one of {', '.join(ARTICLE_FIELDS)}"
+            )
+        names[ours] = theirs
+    return names
+
+
+@app.command()
+def evaluate(
+    inputs: Annotated[list[Path], typer.Argument(help="Labelled .jsonl/.csv files.")],
+    label: Annotated[str, typer.Option(help="The field holding the gold story label.")],
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="Read an article field from another column: text=title.")
+    ] = None,
+    model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
+    cache: Annotated[Path, typer.Option(help="Embedding cache (SQLite).")] = Path("artifacts/cache/embeddings.sqlite"),
+) -> None:
+    """Cluster labelled records as a run would and print pairwise and B-cubed F1 and the adjusted Rand index."""
+    try:
+        check_inputs(inputs)
+    except InputError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    result = evaluate_files(inputs, label, _field_names(field or []), EmbedConfig(model=model), cache)
+    scores = result.scores
+    table = Table("score", "value", title=f"{scores.n_articles} articles, {scores.n_gold_stories} gold stories")
+    rows = [
+        ("pairwise precision", scores.pairwise_precision),
+        ("pairwise recall", scores.pairwise_recall),
+        ("pairwise F1", scores.pairwise_f1),
+        ("B-cubed F1", scores.bcubed_f1),
+        ("adjusted Rand index", scores.adjusted_rand),
+    ]
+    for name, value in rows:
+        table.add_row(name, f"{value:.3f}")
+    table.add_row("predicted stories", str(scores.n_predicted_stories))
+    table.add_row("left out (no label or rejected)", str(result.rejected))
+    Console().print(table)

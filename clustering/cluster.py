@@ -8,6 +8,7 @@ articles weeks apart are pushed apart. HDBSCAN's noise becomes stories of one ar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -48,6 +49,19 @@ def time_proximity(dates: Sequence[datetime | None], scale_days: float) -> np.nd
     return np.nan_to_num(np.exp(-_day_gaps(dates) / scale_days), nan=0.0).astype(np.float32)
 
 
+def _join_near_noise(labels: np.ndarray, distances: np.ndarray, limit: float) -> np.ndarray:
+    """Give each noise point the label of its nearest clustered point, when that is closer than ``limit``."""
+    clustered = np.flatnonzero(labels >= 0)
+    noise = np.flatnonzero(labels < 0)
+    if len(clustered) == 0 or len(noise) == 0:
+        return labels
+    joined = labels.copy()
+    nearest = clustered[np.argmin(distances[np.ix_(noise, clustered)], axis=1)]
+    close = distances[noise, nearest] < limit
+    joined[noise[close]] = labels[nearest[close]]
+    return joined
+
+
 def _singletons_for_noise(labels: np.ndarray) -> np.ndarray:
     """Renumber stories in order of first appearance; each noise point gets a story of its own."""
     renumbered = np.empty_like(labels)
@@ -62,28 +76,36 @@ class StoryClusterer:
     """Scikit-learn-style estimator: ``fit(embeddings, texts=..., dates=...)`` sets ``labels_``.
 
     Parameters:
-        min_cluster_size: HDBSCAN's smallest story of more than one article (smaller groups are noise,
-            so become single-article stories; reprints are collapsed before clustering).
+        min_cluster_size: HDBSCAN's smallest story of more than one article; ``None`` scales it with the
+            corpus, ``max(3, round(sqrt(n) / 5))``. Smaller groups are noise (reprints are collapsed first).
         min_samples: HDBSCAN's density smoothing.
-        lexical_weight: share of TF-IDF cosine in the similarity.
-        name_weight: share of proper-name cosine in the similarity (the rest is embedding cosine).
+        lexical_weight: share of TF-IDF cosine in the similarity of two full-length articles.
+        name_weight: share of proper-name cosine in the similarity of two full-length articles (the rest
+            is embedding cosine). Short texts carry few words and fewer names: for a pair whose shorter
+            text has fewer than ``full_length_words`` words, both shares (and the time bonus) shrink in
+            proportion, and the embedding decides. Headlines are clustered on their embeddings.
+        full_length_words: the length from which lexical and name evidence counts in full.
         time_window_days: articles further apart than this start to be pushed apart.
         time_weight: distance added at twice the window.
         time_bonus: similarity added for articles of the same day, decaying over ``time_bonus_days``.
+        noise_join_distance: an article HDBSCAN calls noise joins the story of its nearest clustered
+            article when closer than this; otherwise it is a story of its own.
         cluster_selection_epsilon: HDBSCAN's merge distance for clusters closer than it.
     Deterministic: the same input gives the same labels.
     """
 
     def __init__(
         self,
-        min_cluster_size: int = 3,
+        min_cluster_size: int | None = None,
         min_samples: int = 1,
         lexical_weight: float = 0.2,
         name_weight: float = 0.5,
+        full_length_words: int = 100,
         time_window_days: float = 14.0,
         time_weight: float = 0.5,
         time_bonus: float = 0.2,
         time_bonus_days: float = 7.0,
+        noise_join_distance: float = 0.5,
         cluster_selection_epsilon: float = 0.0,
         cluster_selection_method: str = "eom",
     ) -> None:
@@ -91,10 +113,12 @@ class StoryClusterer:
         self.min_samples = min_samples
         self.lexical_weight = lexical_weight
         self.name_weight = name_weight
+        self.full_length_words = full_length_words
         self.time_window_days = time_window_days
         self.time_weight = time_weight
         self.time_bonus = time_bonus
         self.time_bonus_days = time_bonus_days
+        self.noise_join_distance = noise_join_distance
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.cluster_selection_method = cluster_selection_method
 
@@ -106,26 +130,30 @@ class StoryClusterer:
     ) -> np.ndarray:
         """The pairwise distance matrix HDBSCAN clusters."""
         semantic = np.clip(embeddings @ embeddings.T, -1.0, 1.0).astype(np.float32)
-        if texts is None:
-            similarity = semantic
-        else:
+        evidence = np.ones_like(semantic)
+        similarity = semantic
+        if texts is not None:
             names = name_vectors(list(texts))
-            similarity = (
-                (1 - self.lexical_weight - self.name_weight) * semantic
-                + self.lexical_weight * lexical_similarity(texts)
-                + self.name_weight * (names @ names.T).toarray()
-            )
+            lengths = np.array([len(text.split()) for text in texts], dtype=np.float32)
+            evidence = np.minimum(1.0, np.minimum.outer(lengths, lengths) / self.full_length_words)
+            lexical = self.lexical_weight * lexical_similarity(texts) + self.name_weight * (names @ names.T).toarray()
+            similarity = (1 - evidence * (self.lexical_weight + self.name_weight)) * semantic + evidence * lexical
         distance = 1.0 - similarity
         if dates is not None:
             distance += self.time_weight * time_gap_penalty(dates, self.time_window_days)
-            distance -= self.time_bonus * time_proximity(dates, self.time_bonus_days)
+            distance -= evidence * self.time_bonus * time_proximity(dates, self.time_bonus_days)
         np.fill_diagonal(distance, 0.0)
         return np.maximum(distance, 0.0).astype(np.float64)
 
-    def _hdbscan(self, allow_single_cluster: bool) -> hdbscan.HDBSCAN:
+    def _min_cluster_size(self, count: int) -> int:
+        if self.min_cluster_size is not None:
+            return self.min_cluster_size
+        return max(3, round(math.sqrt(count) / 5))
+
+    def _hdbscan(self, min_cluster_size: int, allow_single_cluster: bool) -> hdbscan.HDBSCAN:
         return hdbscan.HDBSCAN(
             metric="precomputed",
-            min_cluster_size=self.min_cluster_size,
+            min_cluster_size=min_cluster_size,
             min_samples=self.min_samples,
             cluster_selection_epsilon=self.cluster_selection_epsilon,
             cluster_selection_method=self.cluster_selection_method,
@@ -139,16 +167,17 @@ class StoryClusterer:
         dates: Sequence[datetime | None] | None = None,
     ) -> StoryClusterer:
         count = len(embeddings)
-        if count < max(2, self.min_cluster_size):
+        self.min_cluster_size_ = self._min_cluster_size(count)
+        if count < max(2, self.min_cluster_size_):
             self.labels_ = np.arange(count)
         else:
             distances = self.distances(embeddings, texts, dates)
-            raw = self._hdbscan(allow_single_cluster=False).fit_predict(distances)
+            raw = self._hdbscan(self.min_cluster_size_, allow_single_cluster=False).fit_predict(distances)
             if (raw < 0).all():
                 # HDBSCAN never selects its root, so one story among a few stray articles reads as all
                 # noise; only then is a single cluster allowed (it would swallow a corpus of many stories).
-                raw = self._hdbscan(allow_single_cluster=True).fit_predict(distances)
-            self.labels_ = _singletons_for_noise(raw)
+                raw = self._hdbscan(self.min_cluster_size_, allow_single_cluster=True).fit_predict(distances)
+            self.labels_ = _singletons_for_noise(_join_near_noise(raw, distances, self.noise_join_distance))
         self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
         return self
 

@@ -1,12 +1,22 @@
-"""Scores of a predicted story labelling against gold labels: pairwise and B-cubed F1, adjusted Rand index."""
+"""Scores of a story labelling against gold labels (pairwise and B-cubed F1, adjusted Rand index), and the
+harness that clusters a labelled corpus the way a run does and scores it."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
+
+from clustering.clean import clean_articles
+from clustering.cluster import StoryClusterer, cluster_articles
+from clustering.dedup import find_reuse
+from clustering.embed import EmbedConfig, embed_articles
+from clustering.read import iter_inputs
+from clustering.records import Article, Reject
+from clustering.store import EmbeddingCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +71,46 @@ def score(gold: Sequence[Hashable], predicted: Sequence[Hashable]) -> Scores:
         n_gold_stories=len(gold_sizes),
         n_predicted_stories=len(predicted_sizes),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    scores: Scores
+    rejected: int
+    duplicates: int
+
+
+def evaluate_files(
+    inputs: Sequence[Path | str],
+    label_field: str,
+    field_names: dict[str, str] | None = None,
+    embed_config: EmbedConfig = EmbedConfig(),
+    cache_path: Path | str | None = None,
+    clusterer: StoryClusterer | None = None,
+) -> Evaluation:
+    """Cluster labelled records as a run would (clean, collapse reprints, embed, cluster) and score them.
+
+    Records without a label, and records a run would reject, are left out of the scores and counted.
+    """
+    articles: list[Article] = []
+    gold: list[str] = []
+    rejected = 0
+    for fields, outcome in iter_inputs(inputs, field_names):
+        label = fields.get(label_field)
+        if isinstance(outcome, Reject) or label in (None, ""):
+            rejected += 1
+            continue
+        articles.append(outcome)
+        gold.append(str(label))
+    cleaned, empty = clean_articles(articles)
+    kept = {article.id for article in cleaned}
+    gold = [label for article, label in zip(articles, gold, strict=True) if article.id in kept]
+    dedup = find_reuse(cleaned)
+    cache = EmbeddingCache(cache_path) if cache_path is not None else None
+    try:
+        embeddings = embed_articles(cleaned, embed_config, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+    labels = cluster_articles(cleaned, embeddings, dedup, clusterer or StoryClusterer())
+    return Evaluation(score(gold, labels.tolist()), rejected + len(empty), len(dedup.duplicate_of))

@@ -17,6 +17,7 @@ from pathlib import Path
 from clustering.records import Article, ReadResult, Reject
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
+ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 MAX_TEXT_CHARS = 2_000_000
 
 
@@ -62,8 +63,8 @@ def _optional_str(value: object) -> str | None:
     return text or None
 
 
-def _to_article(record: _Record) -> Article | Reject:
-    fields = record.fields
+def _to_article(record: _Record, field_names: dict[str, str]) -> Article | Reject:
+    fields = {name: record.fields.get(field_names.get(name, name)) for name in ARTICLE_FIELDS}
     raw_id = _optional_str(fields.get("id"))
     article_id = raw_id or record.default_id
 
@@ -72,7 +73,7 @@ def _to_article(record: _Record) -> Article | Reject:
 
     text = fields.get("text")
     if text is None:
-        return reject("no 'text' field")
+        return reject(f"no {field_names.get('text', 'text')!r} field")
     if not isinstance(text, str):
         return reject(f"'text' is a {type(text).__name__}, not a string")
     if not text.strip():
@@ -168,11 +169,15 @@ def _files(path: Path) -> Iterator[Path | Reject]:
             yield Reject(origin=str(child), reason="not a regular file (a broken link, pipe or device)")
 
 
-def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[dict[str, object], Article | Reject]]:
+def iter_inputs(
+    paths: Iterable[Path | str], field_names: dict[str, str] | None = None
+) -> Iterator[tuple[dict[str, object], Article | Reject]]:
     """Each record under ``paths`` with its raw fields, as an ``Article`` or a ``Reject``, one at a time.
 
-    A later record with an id already seen is rejected.
+    ``field_names`` maps article fields to the input's own names, e.g. ``{"text": "title"}`` for a file of
+    headlines. A later record with an id already seen is rejected.
     """
+    field_names = field_names or {}
     first_origin: dict[str, str] = {}
     for path in map(Path, paths):
         for file in _files(path):
@@ -188,7 +193,7 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[dict[str, object]
                 if isinstance(record, Reject):
                     yield {}, record
                     continue
-                outcome = _to_article(record)
+                outcome = _to_article(record, field_names)
                 if isinstance(outcome, Article):
                     if outcome.id in first_origin:
                         reason = f"duplicate id {outcome.id!r} (first read from {first_origin[outcome.id]})"
@@ -198,10 +203,10 @@ def iter_inputs(paths: Iterable[Path | str]) -> Iterator[tuple[dict[str, object]
                 yield record.fields, outcome
 
 
-def read_inputs(paths: Iterable[Path | str]) -> ReadResult:
-    """Read every article under ``paths``."""
+def read_inputs(paths: Iterable[Path | str], field_names: dict[str, str] | None = None) -> ReadResult:
+    """Read every article under ``paths`` (``field_names`` as for ``iter_inputs``)."""
     articles: list[Article] = []
     rejects: list[Reject] = []
-    for _, outcome in iter_inputs(paths):
+    for _, outcome in iter_inputs(paths, field_names):
         (articles if isinstance(outcome, Article) else rejects).append(outcome)
     return ReadResult(articles=articles, rejects=rejects)

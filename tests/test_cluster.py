@@ -83,3 +83,33 @@ def test_reprints_follow_their_original():
     dedup = DedupResult(pairs=[], duplicate_of={"5": "0"})
     labels = cluster_articles(articles, embeddings, dedup, StoryClusterer())
     assert labels[5] == labels[0]
+
+
+def test_short_texts_lean_on_embeddings_long_texts_on_names():
+    embeddings = np.eye(2, dtype=np.float32)  # unrelated by meaning
+    short = ["Zelenskyy Kyiv", "Zelenskyy Kyiv"]
+    long = [" ".join(["Zelenskyy Kyiv Odesa Mykolaiv"] * 40)] * 2
+    clusterer = StoryClusterer(full_length_words=100)
+    short_distance = clusterer.distances(embeddings, short)[0, 1]
+    long_distance = clusterer.distances(embeddings, long)[0, 1]
+    assert short_distance > 0.9  # two words of evidence: the embeddings decide
+    assert long_distance < 0.5  # a page of the same rare names: the names count in full
+
+
+def test_min_cluster_size_scales_with_the_corpus():
+    assert StoryClusterer()._min_cluster_size(5) == 3
+    assert StoryClusterer()._min_cluster_size(3000) == 11
+    assert StoryClusterer(min_cluster_size=4)._min_cluster_size(3000) == 4
+
+
+def test_noise_close_to_a_story_joins_it():
+    rng = np.random.default_rng(5)
+    basis = np.eye(32)
+    story = [basis[0] + 0.03 * rng.normal(size=32) for _ in range(6)]
+    near = basis[0] + 0.6 * basis[1]  # cosine distance about 0.14 from the story
+    data = np.vstack([*story, near, basis[20]])
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    labels = StoryClusterer(noise_join_distance=0.5).fit_predict(data)
+    assert labels[6] == labels[0] and labels[7] != labels[0]
+    strict = StoryClusterer(noise_join_distance=0.0).fit_predict(data)
+    assert strict[7] != strict[0]
