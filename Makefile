@@ -30,7 +30,9 @@ test: $(BIN)/.installed-test
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m pytest
 
 bench: $(BIN)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_reuse.py
+	$(BIN)/python bench/bench_clustering.py
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check clustering flows tests bench

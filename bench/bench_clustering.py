@@ -1,0 +1,104 @@
+"""Story clustering quality: Storyline beside plain HDBSCAN and BERTopic's defaults, on the same embeddings.
+
+    .venv/bin/python bench/bench_clustering.py
+
+ECB+ dev (772 full-text articles, label `event`) and the UCI News Aggregator dev sample (3,059 headlines,
+label `story`, with publisher and time). Prints pairwise precision/recall/F1, B-cubed F1 and the adjusted
+Rand index; an unclustered article counts as a story of its own. All measured in one run.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import hdbscan
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import print_table, save, timed
+from reprints import DATA
+
+from clustering.clean import clean_articles
+from clustering.cluster import StoryClusterer, _singletons_for_noise, cluster_articles
+from clustering.dedup import find_reuse
+from clustering.embed import EmbedConfig, embed_articles, load_model
+from clustering.evaluate import score
+from clustering.read import iter_inputs
+from clustering.store import EmbeddingCache
+
+DATASETS = {
+    "ECB+ dev (full text)": (DATA / "ecbplus-dev.jsonl", "event", {"id": "doc_id"}),
+    "UCI dev (headlines)": (
+        DATA / "uci-headlines-dev.csv",
+        "story",
+        {"text": "title", "published": "timestamp", "source": "publisher"},
+    ),
+}
+
+
+def _bertopic(texts: list[str], embeddings: np.ndarray) -> np.ndarray | None:
+    try:
+        from bertopic import BERTopic
+    except ImportError:
+        return None
+    model = BERTopic(embedding_model=load_model(EmbedConfig().model))
+    topics, _ = model.fit_transform(texts, embeddings=embeddings)
+    return _singletons_for_noise(np.array(topics))
+
+
+def main() -> None:
+    cache = EmbeddingCache(Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite")
+    results = {}
+    for name, (path, label_field, field_names) in DATASETS.items():
+        pairs = [(fields, article) for fields, article in iter_inputs([path], field_names)]
+        gold_of = {article.id: str(fields[label_field]) for fields, article in pairs}
+        articles, _ = clean_articles([article for _, article in pairs])
+        gold = [gold_of[article.id] for article in articles]
+        embeddings = embed_articles(articles, EmbedConfig(), cache)
+        texts = [f"{article.title or ''}\n{article.body}" for article in articles]
+
+        def storyline(articles=articles, embeddings=embeddings):
+            return cluster_articles(articles, embeddings, find_reuse(articles), StoryClusterer())
+
+        def plain(embeddings=embeddings):
+            return _singletons_for_noise(hdbscan.HDBSCAN().fit_predict(embeddings))
+
+        rows = []
+        for method, run in (
+            ("storyline", storyline),
+            ("HDBSCAN defaults on embeddings", plain),
+            ("BERTopic defaults", lambda texts=texts, embeddings=embeddings: _bertopic(texts, embeddings)),
+        ):
+            labels, seconds = timed(run)
+            if labels is None:
+                rows.append([method, "not installed", "", "", "", "", ""])
+                continue
+            scores = score(gold, labels.tolist())
+            rows.append(
+                [
+                    method,
+                    scores.pairwise_precision,
+                    scores.pairwise_recall,
+                    scores.pairwise_f1,
+                    scores.bcubed_f1,
+                    scores.adjusted_rand,
+                    seconds,
+                ]
+            )
+        print_table(
+            f"{name}: {len(articles)} articles, {len(set(gold))} stories",
+            ["method", "precision", "recall", "pairwise F1", "B-cubed F1", "ARI", "seconds"],
+            rows,
+        )
+        results[name] = {
+            row[0]: dict(zip(["precision", "recall", "f1", "bcubed_f1", "ari", "seconds"], row[1:], strict=True))
+            for row in rows
+        }
+    save("clustering", results)
+
+
+if __name__ == "__main__":
+    main()
