@@ -49,6 +49,20 @@ def time_proximity(dates: Sequence[datetime | None], scale_days: float) -> np.nd
     return np.nan_to_num(np.exp(-_day_gaps(dates) / scale_days), nan=0.0).astype(np.float32)
 
 
+def _coherent(labels: np.ndarray, distances: np.ndarray, link: float, min_size: int) -> np.ndarray:
+    """Drop from each cluster the members farther than ``link`` from every other member; dissolve what
+    is left if it falls below ``min_size``."""
+    result = labels.copy()
+    for label in set(labels[labels >= 0].tolist()):
+        members = np.flatnonzero(labels == label)
+        within = distances[np.ix_(members, members)] + np.diag(np.full(len(members), np.inf))
+        loose = members[within.min(axis=1) > link]
+        result[loose] = -1
+        if np.count_nonzero(result == label) < min_size:
+            result[result == label] = -1
+    return result
+
+
 def _join_near_noise(labels: np.ndarray, distances: np.ndarray, limit: float) -> np.ndarray:
     """Give each noise point the label of its nearest clustered point, when that is closer than ``limit``."""
     clustered = np.flatnonzero(labels >= 0)
@@ -90,6 +104,8 @@ class StoryClusterer:
         time_bonus: similarity added for articles of the same day, decaying over ``time_bonus_days``.
         noise_join_distance: an article HDBSCAN calls noise joins the story of its nearest clustered
             article when closer than this; otherwise it is a story of its own.
+        single_story_link_distance: when a corpus holds a single story, each of its articles must be
+            closer than this to another of them.
         cluster_selection_epsilon: HDBSCAN's merge distance for clusters closer than it.
     Deterministic: the same input gives the same labels.
     """
@@ -106,6 +122,7 @@ class StoryClusterer:
         time_bonus: float = 0.2,
         time_bonus_days: float = 7.0,
         noise_join_distance: float = 0.5,
+        single_story_link_distance: float = 0.75,
         cluster_selection_epsilon: float = 0.0,
         cluster_selection_method: str = "eom",
     ) -> None:
@@ -119,6 +136,7 @@ class StoryClusterer:
         self.time_bonus = time_bonus
         self.time_bonus_days = time_bonus_days
         self.noise_join_distance = noise_join_distance
+        self.single_story_link_distance = single_story_link_distance
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.cluster_selection_method = cluster_selection_method
 
@@ -175,8 +193,10 @@ class StoryClusterer:
             raw = self._hdbscan(self.min_cluster_size_, allow_single_cluster=False).fit_predict(distances)
             if (raw < 0).all():
                 # HDBSCAN never selects its root, so one story among a few stray articles reads as all
-                # noise; only then is a single cluster allowed (it would swallow a corpus of many stories).
+                # noise; only then is a single cluster allowed (it would swallow a corpus of many stories),
+                # and only if it holds together.
                 raw = self._hdbscan(self.min_cluster_size_, allow_single_cluster=True).fit_predict(distances)
+                raw = _coherent(raw, distances, self.single_story_link_distance, self.min_cluster_size_)
             self.labels_ = _singletons_for_noise(_join_near_noise(raw, distances, self.noise_join_distance))
         self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
         return self

@@ -23,7 +23,7 @@ from clustering.atomic import atomic_writer
 from clustering.clean import EMPTY_AFTER_CLEANING, clean_article
 from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.minhash import MinHashConfig, MinHasher
-from clustering.read import iter_inputs, parse_date
+from clustering.read import iter_inputs
 from clustering.records import Article, DedupResult, Reject, ReusePair
 from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article
 
@@ -40,25 +40,6 @@ class Match:
 
 class IndexConflictError(ValueError):
     """An article id already indexed with a different text."""
-
-
-def _to_record(article: Article) -> str:
-    fields = {
-        "id": article.id,
-        "text": article.text,
-        "title": article.title,
-        "source": article.source,
-        "url": article.url,
-        "published": article.published.isoformat() if article.published else None,
-        "origin": article.origin,
-    }
-    return json.dumps(fields, ensure_ascii=False)
-
-
-def _from_record(record: str) -> Article:
-    fields = json.loads(record)
-    fields["published"] = parse_date(fields["published"])
-    return Article(**fields)
 
 
 def _cleaned(article: Article) -> Article:
@@ -96,7 +77,7 @@ class Deduplicator:
 
     def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
         """Hold an article of the document store (cleaned, tokenised) for alignment."""
-        entry = self._entry(_cleaned(_from_record(record)))
+        entry = self._entry(_cleaned(Article.from_json(record)))
         self._entries[entry.article.id] = entry
         if canonical is not None:
             self._canonical[entry.article.id] = canonical
@@ -165,7 +146,7 @@ class Deduplicator:
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
         if self._documents is not None:
-            self._documents.put(article.id, _to_record(article), match.duplicate_of)
+            self._documents.put(article.id, article.to_json(), match.duplicate_of)
         return match
 
     def __contains__(self, article_id: object) -> bool:

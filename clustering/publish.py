@@ -18,7 +18,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from clustering.atomic import write_atomic
 from clustering.records import Article, DedupResult, Reject, RunReport, Story
 
-ARTIFACT_NAMES = ("articles.jsonl", "stories.json", "reuse.jsonl", "rejects.jsonl", "run.json", "dashboard.html")
+ARTIFACT_NAMES = (
+    "articles.jsonl",
+    "stories.json",
+    "reuse.jsonl",
+    "rejects.jsonl",
+    "lineage.jsonl",
+    "run.json",
+    "dashboard.html",
+)
 
 
 def _json_default(value: object) -> str:
@@ -52,7 +60,11 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
 
 
 def render_dashboard(
-    articles: Sequence[Article], stories: Sequence[Story], dedup: DedupResult, report: RunReport
+    articles: Sequence[Article],
+    stories: Sequence[Story],
+    dedup: DedupResult,
+    report: RunReport,
+    lineage: Sequence[dict[str, object]] = (),
 ) -> str:
     """One self-contained HTML page of the stories; every article-derived string is escaped."""
     environment = Environment(
@@ -63,8 +75,16 @@ def render_dashboard(
     for pair in dedup.pairs:
         shares.setdefault(pair.a, []).append((pair.b, pair.shared_words))
         shares.setdefault(pair.b, []).append((pair.a, pair.shared_words))
+    history: dict[object, list[dict[str, object]]] = {}
+    for event in lineage:
+        history.setdefault(event["story_id"], []).append(event)
     return environment.get_template("dashboard.html.j2").render(
-        stories=stories, articles=by_id, duplicate_of=dedup.duplicate_of, shares=shares, attribution=report.attribution
+        stories=stories,
+        articles=by_id,
+        duplicate_of=dedup.duplicate_of,
+        shares=shares,
+        attribution=report.attribution,
+        history=history,
     )
 
 
@@ -75,15 +95,20 @@ def publish(
     dedup: DedupResult,
     stories: Sequence[Story],
     report: RunReport,
+    lineage: Sequence[dict[str, object]] = (),
 ) -> list[Path]:
-    """Write every artifact of a run into ``out_dir``; returns their paths."""
+    """Write every artifact of a run into ``out_dir``; returns their paths.
+
+    ``lineage`` is the story history from the store: one line per event, every run so far.
+    """
     out = Path(out_dir)
     contents = {
         "articles.jsonl": _jsonl(article_rows(articles, stories, dedup)),
         "stories.json": _dumps([asdict(story) for story in stories], indent=2) + "\n",
         "reuse.jsonl": _jsonl(asdict(pair) for pair in dedup.pairs),
         "rejects.jsonl": _jsonl(reject.as_row() for reject in rejects),
-        "dashboard.html": render_dashboard(articles, stories, dedup, report),
+        "lineage.jsonl": _jsonl(lineage),
+        "dashboard.html": render_dashboard(articles, stories, dedup, report, lineage),
         # Last: run.json says the run completed, so it is written only once everything else is.
         "run.json": _dumps(asdict(report), indent=2) + "\n",
     }

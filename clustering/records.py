@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlparse
 
@@ -36,6 +37,18 @@ class Article:
         """The publication date: as given, else the one found in the dateline."""
         return self.published or self.dateline
 
+    def to_json(self) -> str:
+        """The record as read (id, text, title, source, url, published, origin), as JSON."""
+        raw = {name: getattr(self, name) for name in _RAW_FIELDS}
+        raw["published"] = self.published.isoformat() if self.published else None
+        return json.dumps(raw, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Article:
+        raw = json.loads(text)
+        raw["published"] = datetime.fromisoformat(raw["published"]) if raw.get("published") else None
+        return cls(**{name: raw.get(name) for name in _RAW_FIELDS if name in raw})
+
     @property
     def outlet(self) -> str | None:
         """The outlet: the record's source, else the host of its URL."""
@@ -50,6 +63,9 @@ class Article:
             return self.title
         first_line = next((line for line in self.body.splitlines() if line.strip()), "")
         return first_line[:200]
+
+
+_RAW_FIELDS = ("id", "text", "title", "source", "url", "published", "origin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +140,20 @@ class Story:
     sources: tuple[str, ...]
     first_published: datetime | None
     last_published: datetime | None
+
+
+def story_to_json(story: Story) -> str:
+    return json.dumps(asdict(story), default=lambda value: value.isoformat(), ensure_ascii=False, sort_keys=True)
+
+
+def story_from_json(text: str) -> Story:
+    raw = json.loads(text)
+    for name in ("first_published", "last_published"):
+        raw[name] = datetime.fromisoformat(raw[name]) if raw[name] else None
+    for item in fields(Story):
+        if isinstance(raw[item.name], list):
+            raw[item.name] = tuple(raw[item.name])
+    return Story(**raw)
 
 
 @dataclass(slots=True)

@@ -1,16 +1,21 @@
-"""On-disk storage: an embedding cache in SQLite, keyed by content hash.
+"""On-disk storage in SQLite: the embedding cache, keyed by content hash, and the story store.
 
-SQLite is the embedded default: one file, transactions, safe to load (vectors are raw float32 bytes,
-never pickles). A re-run over the same texts with the same model embeds nothing.
+SQLite is the embedded default: one file each, transactions, safe to load (vectors are raw float32 bytes,
+records JSON, never pickles). A re-run over the same texts with the same model embeds nothing.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+
+from clustering.lineage import LineageEvent
+from clustering.records import Article, Reject, Story, story_from_json, story_to_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -55,3 +60,96 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._connection.close()
+
+
+_STORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (run INTEGER PRIMARY KEY AUTOINCREMENT, finished TEXT NOT NULL, report TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
+                                     record TEXT NOT NULL, run INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (story_id TEXT PRIMARY KEY, story TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lineage (run INTEGER NOT NULL, story_id TEXT NOT NULL, kind TEXT NOT NULL, other TEXT);
+"""
+
+
+class StoryStore:
+    """Articles, current stories and their lineage between runs, in one SQLite file.
+
+    A run reads the store, then saves everything it changed in one transaction: a run killed before that
+    leaves the store as it was, and running it again does the same work.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(self.path)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.executescript(_STORY_SCHEMA)
+
+    def articles(self) -> list[Article]:
+        """Every stored article as it was read, in the order it was first stored."""
+        rows = self._connection.execute("SELECT record FROM articles ORDER BY seq")
+        return [Article.from_json(record) for (record,) in rows]
+
+    def stories(self) -> dict[str, Story]:
+        rows = self._connection.execute("SELECT story_id, story FROM stories ORDER BY story_id")
+        return {story_id: story_from_json(story) for story_id, story in rows}
+
+    def used_story_ids(self) -> set[str]:
+        """Every story id ever given out: current ones and those merged away."""
+        rows = self._connection.execute(
+            "SELECT story_id FROM stories UNION SELECT story_id FROM lineage "
+            "UNION SELECT other FROM lineage WHERE other IS NOT NULL"
+        )
+        return {story_id for (story_id,) in rows}
+
+    def lineage(self) -> list[dict[str, object]]:
+        rows = self._connection.execute("SELECT run, story_id, kind, other FROM lineage ORDER BY rowid")
+        return [{"run": run, "story_id": story_id, "kind": kind, "other": other} for run, story_id, kind, other in rows]
+
+    def save_run(
+        self,
+        new_articles: Sequence[Article],
+        stories: Sequence[Story],
+        events: Sequence[LineageEvent],
+        report: dict[str, object],
+    ) -> int:
+        """Store a finished run in one transaction; returns its run number."""
+        with self._connection:
+            cursor = self._connection.execute(
+                "INSERT INTO runs (finished, report) VALUES (?, ?)",
+                (datetime.now(UTC).isoformat(), json.dumps(report, default=str, sort_keys=True)),
+            )
+            run = cursor.lastrowid
+            self._connection.executemany(
+                "INSERT INTO articles (id, record, run) VALUES (?, ?, ?)",
+                [(article.id, article.to_json(), run) for article in new_articles],
+            )
+            self._connection.execute("DELETE FROM stories")
+            self._connection.executemany(
+                "INSERT INTO stories VALUES (?, ?)", [(story.story_id, story_to_json(story)) for story in stories]
+            )
+            self._connection.executemany(
+                "INSERT INTO lineage VALUES (?, ?, ?, ?)",
+                [(run, event.story_id, event.kind, event.other) for event in events],
+            )
+        return run
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def split_new(stored: Sequence[Article], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], int]:
+    """Incoming articles not stored yet; rejects for stored ids arriving with another text; how many were known."""
+    text_of = {article.id: article.text for article in stored}
+    new: list[Article] = []
+    rejects: list[Reject] = []
+    known = 0
+    for article in incoming:
+        if article.id not in text_of:
+            new.append(article)
+        elif text_of[article.id] == article.text:
+            known += 1
+        else:
+            reason = f"id {article.id!r} is already stored with a different text"
+            rejects.append(Reject(origin=article.origin, reason=reason, id=article.id))
+    return new, rejects, known

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -125,22 +125,33 @@ def _summary(members: Sequence[Article], vectorizer: TfidfVectorizer | None, con
     return " ".join(candidates[index][0] for index in chosen)
 
 
+def group_stories(articles: Sequence[Article], labels: Sequence[int]) -> list[list[Article]]:
+    """The articles of each label, in label order, each group in time order (its first article first)."""
+    groups: dict[int, list[Article]] = {}
+    for article, label in zip(articles, labels, strict=True):
+        groups.setdefault(int(label), []).append(article)
+    return [sorted(group, key=_time_order) for _, group in sorted(groups.items())]
+
+
 def summarize_stories(
     articles: Sequence[Article],
     labels: Sequence[int],
     embeddings: np.ndarray,
     dedup: DedupResult,
     config: SummaryConfig = SummaryConfig(),
+    story_ids: Sequence[str] | None = None,
+    previous: Mapping[str, Story] | None = None,
 ) -> list[Story]:
     """One ``Story`` per label; ``articles``, ``labels`` and ``embeddings`` are aligned.
 
-    Stories come largest first, then by their earliest article.
+    ``story_ids`` names the stories of ``group_stories`` (by default, after their first article). A story
+    in ``previous`` with the same id and the same articles is kept as it was: same headline, summary and
+    keywords on every run. Stories come largest first, then by their earliest article.
     """
     row_of = {article.id: row for row, article in enumerate(articles)}
-    groups: dict[int, list[Article]] = {}
-    for article, label in zip(articles, labels, strict=True):
-        groups.setdefault(int(label), []).append(article)
-    members_of = [sorted(group, key=_time_order) for group in groups.values()]
+    members_of = group_stories(articles, labels)
+    ids = list(story_ids) if story_ids is not None else [story_id(members[0].id) for members in members_of]
+    previous = previous or {}
     originals_of = [[a for a in members if a.id not in dedup.duplicate_of] or members for members in members_of]
     vectorizer: TfidfVectorizer | None = TfidfVectorizer(
         sublinear_tf=True, stop_words="english", token_pattern=_TOKEN_PATTERN
@@ -153,14 +164,18 @@ def summarize_stories(
         [" ".join(f"{a.title or ''} {a.body}" for a in originals) for originals in originals_of], config.keywords
     )
     stories = []
-    for members, originals, keywords in zip(members_of, originals_of, keywords_of, strict=True):
+    for identifier, members, originals, keywords in zip(ids, members_of, originals_of, keywords_of, strict=True):
+        earlier = previous.get(identifier)
+        if earlier is not None and set(earlier.article_ids) == {a.id for a in members}:
+            stories.append(earlier)
+            continue
         vectors = embeddings[[row_of[a.id] for a in originals]]
         centre = vectors.mean(axis=0)
         representative = originals[int(np.argmax(vectors @ centre))]
         dates = [a.date for a in members if a.date is not None]
         stories.append(
             Story(
-                story_id=story_id(members[0].id),
+                story_id=identifier,
                 headline=representative.headline,
                 summary=_summary(originals, vectorizer, config),
                 keywords=tuple(keywords),

@@ -27,17 +27,19 @@ from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, cluster_articles
 from clustering.dedup import find_reuse
 from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_articles
+from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig, word_count
 from clustering.publish import publish
 from clustering.read import read_inputs
 from clustering.records import Article, DedupResult, ReadResult, Reject, RunReport, Story
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
-from clustering.store import EmbeddingCache
-from clustering.summarize import SummaryConfig, summarize_stories
+from clustering.store import EmbeddingCache, StoryStore, split_new
+from clustering.summarize import SummaryConfig
 
 T = TypeVar("T")
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
 EMBEDDING_CACHE_NAME = "embeddings.sqlite"
+STORE_NAME = "store.sqlite"
 
 # Stage results are large in-memory objects: no input hashing or result persistence for them.
 stage = task(cache_policy=NO_CACHE, persist_result=False)
@@ -91,9 +93,14 @@ def cluster_stage(articles: list[Article], embeddings: np.ndarray, dedup: DedupR
 
 @stage
 def summarize_stage(
-    articles: list[Article], labels: np.ndarray, embeddings: np.ndarray, dedup: DedupResult
-) -> list[Story]:
-    return summarize_stories(articles, labels, embeddings, dedup, SummaryConfig())
+    articles: list[Article],
+    labels: np.ndarray,
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    previous: dict[str, Story],
+    used_ids: set[str],
+) -> tuple[list[Story], list[LineageEvent]]:
+    return name_stories(articles, labels, embeddings, dedup, previous, used_ids, SummaryConfig())
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
@@ -104,8 +111,9 @@ def publish_stage(
     dedup: DedupResult,
     stories: list[Story],
     report: RunReport,
+    lineage: list[dict[str, object]],
 ) -> list[Path]:
-    return publish(out, articles, rejects, dedup, stories, report)
+    return publish(out, articles, rejects, dedup, stories, report, lineage)
 
 
 def _versions() -> dict[str, str]:
@@ -168,37 +176,52 @@ def pipeline_flow(
     minhash_config = MinHashConfig()
     reuse_config = ReuseConfig()
     embed_config = EmbedConfig(model=model)
-    read = timed("read", lambda: read_stage(inputs))
-    articles, empty = timed("clean", lambda: clean_stage(read.articles))
-    rejects = [*read.rejects, *empty]
-    logger.info("Read %d articles, rejected %d", len(articles), len(rejects))
-    dedup, attribution_rows = timed("reuse", lambda: reuse_stage(articles, minhash_config, reuse_config))
-    cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
-    embeddings = timed("embed", lambda: embed_stage(articles, embed_config, cache_path, show_progress))
-    labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup))
-    stories = timed("summarize", lambda: summarize_stage(articles, labels, embeddings, dedup))
-    report = RunReport(
-        counts={
-            "in": len(articles) + len(rejects),
-            "accepted": len(articles),
-            "rejected": len(rejects),
-            "duplicates": len(dedup.duplicate_of),
-            "reuse_pairs": len(dedup.pairs),
-            "stories": len(stories),
-        },
-        attribution=[asdict(row) for row in attribution_rows],
-        stage_seconds=seconds,
-        versions=_versions(),
-        config={
-            "inputs": list(inputs),
-            "minhash": asdict(minhash_config),
-            "reuse": asdict(reuse_config),
-            "embed": asdict(embed_config),
-            "cluster": StoryClusterer().__dict__,
-            "summary": asdict(SummaryConfig()),
-        },
-    )
-    publish_stage(out, articles, rejects, dedup, stories, report)
+    store = StoryStore(Path(out) / STORE_NAME)
+    try:
+        read = timed("read", lambda: read_stage(inputs))
+        stored = store.articles()
+        new, conflicts, known = split_new(stored, read.articles)
+        articles, empty = timed("clean", lambda: clean_stage(stored + new))
+        rejects = [*read.rejects, *conflicts, *empty]
+        logger.info("Read %d new articles (%d already stored), rejected %d", len(new), known, len(rejects))
+        dedup, attribution_rows = timed("reuse", lambda: reuse_stage(articles, minhash_config, reuse_config))
+        cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
+        embeddings = timed("embed", lambda: embed_stage(articles, embed_config, cache_path, show_progress))
+        labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup))
+        previous, used_ids = store.stories(), store.used_story_ids()
+        stories, events = timed(
+            "summarize", lambda: summarize_stage(articles, labels, embeddings, dedup, previous, used_ids)
+        )
+        rejected_ids = {reject.id for reject in empty}
+        accepted = [article for article in new if article.id not in rejected_ids]
+        report = RunReport(
+            counts={
+                "in": len(read.articles) + len(read.rejects),
+                "accepted": len(accepted),
+                "already_stored": known,
+                "rejected": len(rejects),
+                "articles": len(articles),
+                "duplicates": len(dedup.duplicate_of),
+                "reuse_pairs": len(dedup.pairs),
+                "stories": len(stories),
+            },
+            attribution=[asdict(row) for row in attribution_rows],
+            stage_seconds=seconds,
+            versions=_versions(),
+            config={
+                "inputs": list(inputs),
+                "minhash": asdict(minhash_config),
+                "reuse": asdict(reuse_config),
+                "embed": asdict(embed_config),
+                "cluster": StoryClusterer().__dict__,
+                "summary": asdict(SummaryConfig()),
+            },
+        )
+        # The store is the record of what happened; artifacts are rebuilt from it on every run.
+        store.save_run(accepted, stories, events, report.counts)
+        publish_stage(out, articles, rejects, dedup, stories, report, store.lineage())
+    finally:
+        store.close()
     _publish_prefect_artifacts(stories, report, rejects, out)
     logger.info("%d stories from %d articles written to %s", len(stories), len(articles), out)
     return report

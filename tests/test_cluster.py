@@ -113,3 +113,8 @@ def test_noise_close_to_a_story_joins_it():
     assert labels[6] == labels[0] and labels[7] != labels[0]
     strict = StoryClusterer(noise_join_distance=0.0).fit_predict(data)
     assert strict[7] != strict[0]
+
+
+def test_three_unrelated_articles_stay_three_stories():
+    data = np.eye(32)[:3]
+    assert sorted(StoryClusterer().fit_predict(data).tolist()) == [0, 1, 2]

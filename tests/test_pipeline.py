@@ -104,7 +104,9 @@ def test_cli_rejects_bad_records_and_keeps_going(prefect_harness, seeds_dir, tmp
     assert json.loads((out / "run.json").read_text())["counts"] == {
         "in": 8,
         "accepted": 6,
+        "already_stored": 0,
         "rejected": 2,
+        "articles": 6,
         "duplicates": 1,
         "reuse_pairs": 1,
         "stories": 3,
@@ -115,3 +117,33 @@ def test_cli_missing_input_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "nowhere"), "--out", str(tmp_path), "--quiet"])
     assert result.exit_code == 1
     assert "no such file or folder" in result.output
+
+
+def test_incremental_runs_keep_story_ids_and_record_lineage(prefect_harness, seeds_dir, tmp_path):
+    from flows.pipeline import pipeline_flow
+
+    first_batch, second_batch = tmp_path / "monday", tmp_path / "tuesday"
+    first_batch.mkdir()
+    second_batch.mkdir()
+    for path in sorted(seeds_dir.glob("*.txt")):
+        shutil.copy(path, (second_batch if path.name.startswith("001") else first_batch) / path.name)
+    out = tmp_path / "out"
+    pipeline_flow(inputs=[str(first_batch)], out=str(out))
+    before = {tuple(s["article_ids"]): s for s in json.loads((out / "stories.json").read_text())}
+    report = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
+    assert (report.counts["accepted"], report.counts["already_stored"], report.counts["articles"]) == (1, 4, 5)
+    after = json.loads((out / "stories.json").read_text())
+    assert sorted(map(set, (s["article_ids"] for s in after)), key=len, reverse=True) == SEED_STORIES
+    # Stories that did not change keep their id and everything else: same headline, summary, keywords.
+    unchanged = [s for s in after if "001_784272937f8abc39" not in s["article_ids"]]
+    assert len(unchanged) == len(before) == 2
+    assert all(before[tuple(s["article_ids"])] == s for s in unchanged)
+    latakia = next(s for s in after if "001_784272937f8abc39" in s["article_ids"])
+    lineage = [json.loads(line) for line in (out / "lineage.jsonl").read_text().splitlines()]
+    assert [event["kind"] for event in lineage if event["run"] == 1] == ["new", "new"]
+    assert [event for event in lineage if event["run"] == 2] == [
+        {"run": 2, "story_id": latakia["story_id"], "kind": "new", "other": None}
+    ]
+    # The same input again changes nothing.
+    again = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
+    assert again.counts["accepted"] == 0 and json.loads((out / "stories.json").read_text()) == after

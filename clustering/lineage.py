@@ -1,0 +1,96 @@
+"""Stable story ids across runs: match this run's clusters to the previous run's stories by their members.
+
+Each previous story's heir is the cluster holding most of its articles. A cluster that is the heir of one
+story keeps that story's id; the heir of several takes the id of the one it holds most of and records the
+others as merged into it; a cluster that is nobody's heir is a new story. A cluster holding articles of a
+story whose heir is another cluster records that story as split. Ids never come back: a new story's id is
+derived from its first article and made unique against every id used before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from clustering.records import Article, DedupResult, Story
+from clustering.summarize import SummaryConfig, group_stories, story_id, summarize_stories
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEvent:
+    """``kind``: "new", "grew", "merged" (``other`` was merged into ``story_id``) or "split" (``story_id``
+    took articles from ``other``)."""
+
+    story_id: str
+    kind: str
+    other: str | None = None
+
+
+def assign_story_ids(
+    previous: Mapping[str, Collection[str]],
+    clusters: Sequence[Sequence[str]],
+    new_id: Callable[[str], str],
+    taken: Collection[str] = (),
+) -> tuple[list[str], list[LineageEvent]]:
+    """An id for each cluster (its member ids, first article first) and what happened to the stories.
+
+    ``previous`` maps each earlier story id to its article ids; ``new_id`` derives an id from a first
+    article's id; ``taken`` holds every id used before, which a new story may not reuse.
+    """
+    cluster_of: dict[str, int] = {article: index for index, members in enumerate(clusters) for article in members}
+    overlaps: dict[str, dict[int, int]] = {}
+    for story, members in previous.items():
+        counts: dict[int, int] = {}
+        for article in members:
+            if article in cluster_of:
+                counts[cluster_of[article]] = counts.get(cluster_of[article], 0) + 1
+        overlaps[story] = counts
+    heirs: dict[int, list[str]] = {}
+    for story, counts in sorted(overlaps.items()):
+        if counts:
+            heir = min(counts, key=lambda index: (-counts[index], index))
+            heirs.setdefault(heir, []).append(story)
+
+    used = set(taken) | set(previous)
+    ids: list[str] = []
+    events: list[LineageEvent] = []
+    for index, members in enumerate(clusters):
+        stories = sorted(heirs.get(index, []), key=lambda story: (-overlaps[story][index], story))
+        if stories:
+            story_id = stories[0]
+            if set(members) != set(previous[story_id]):
+                events.append(LineageEvent(story_id, "grew"))
+            events.extend(LineageEvent(story_id, "merged", other) for other in stories[1:])
+        else:
+            story_id, attempt = new_id(members[0]), 1
+            while story_id in used:
+                attempt += 1
+                story_id = new_id(f"{members[0]}#{attempt}")
+            events.append(LineageEvent(story_id, "new"))
+        # Articles taken from a story that lives on elsewhere: that story split.
+        events.extend(
+            LineageEvent(story_id, "split", story)
+            for story, counts in sorted(overlaps.items())
+            if counts.get(index) and story not in stories
+        )
+        used.add(story_id)
+        ids.append(story_id)
+    return ids, events
+
+
+def name_stories(
+    articles: Sequence[Article],
+    labels: Sequence[int],
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    previous: Mapping[str, Story],
+    used_ids: Collection[str],
+    config: SummaryConfig = SummaryConfig(),
+) -> tuple[list[Story], list[LineageEvent]]:
+    """This run's stories under ids carried over from ``previous``, and what happened to the old ones."""
+    groups = group_stories(articles, labels)
+    members = {identifier: story.article_ids for identifier, story in previous.items()}
+    ids, events = assign_story_ids(members, [[a.id for a in group] for group in groups], story_id, used_ids)
+    return summarize_stories(articles, labels, embeddings, dedup, config, ids, previous), events
