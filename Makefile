@@ -31,6 +31,7 @@ test: $(BIN)/.installed-test
 
 bench: $(BIN)/.installed-test
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/bench_minhash.py
 	$(BIN)/python bench/bench_reuse.py
 	$(BIN)/python bench/bench_clustering.py
 

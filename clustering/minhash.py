@@ -33,13 +33,38 @@ class MinHashConfig:
     seed: int = 1
 
 
-@dataclass(frozen=True, slots=True)
 class Tokens:
-    """The normalised words of a text as 64-bit hashes, with each word's character span in the text."""
+    """The normalised words of a text as 64-bit hashes; each word's character span in the text on demand.
 
-    hashes: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
+    Hashes are all MinHash needs; spans are only needed to report shared passages, so they are found
+    the first time they are asked for.
+    """
+
+    __slots__ = ("_ends", "_spans", "_starts", "_text", "hashes")
+
+    def __init__(self, text: str, spans: Sequence[tuple[int, int]]) -> None:
+        self._text, self._spans = text, spans
+        words = [word for start, end in spans for word in _WORD.findall(text, start, end)]
+        self.hashes = np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
+        self._starts: np.ndarray | None = None
+        self._ends: np.ndarray | None = None
+
+    def _locate(self) -> None:
+        matches = [match.span() for start, end in self._spans for match in _WORD.finditer(self._text, start, end)]
+        located = np.array(matches, dtype=np.int64).reshape(-1, 2)
+        self._starts, self._ends = located[:, 0], located[:, 1]
+
+    @property
+    def starts(self) -> np.ndarray:
+        if self._starts is None:
+            self._locate()
+        return self._starts
+
+    @property
+    def ends(self) -> np.ndarray:
+        if self._ends is None:
+            self._locate()
+        return self._ends
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -66,19 +91,7 @@ def normalised_words(text: str) -> list[str]:
 
 def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Tokens:
     """Words of ``text`` (or of the given character spans of it), hashed, with their offsets."""
-    hashes: list[int] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for start, end in spans if spans is not None else [(0, len(text))]:
-        for match in _WORD.finditer(text, start, end):
-            hashes.append(word_hash(match.group()))
-            starts.append(match.start())
-            ends.append(match.end())
-    return Tokens(
-        hashes=np.array(hashes, dtype=np.uint64),
-        starts=np.array(starts, dtype=np.int64),
-        ends=np.array(ends, dtype=np.int64),
-    )
+    return Tokens(text, spans if spans is not None else [(0, len(text))])
 
 
 def shingle_hashes(word_hashes: np.ndarray, size: int) -> np.ndarray:
@@ -123,7 +136,7 @@ class MinHasher:
         """The MinHash values of one set; an empty set gives datasketch's empty signature."""
         if len(hashes) == 0:
             return np.full(self.config.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-        return self.permuted(np.unique(hashes)).min(axis=0)
+        return self.permuted(hashes).min(axis=0)  # a repeated shingle cannot change a minimum
 
     def window_signatures(self, hashes: np.ndarray, window: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
         """Signatures of overlapping windows of ``window`` shingles every ``stride``, and where they start.
