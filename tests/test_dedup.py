@@ -136,3 +136,12 @@ def test_workers_share_an_lsh_index_in_redis(redis_server):
     assert second_worker.add(_raw("wire", WIRE)).duplicate_of is None  # known: not indexed twice
     third_worker = Deduplicator(lsh_storage=storage)
     assert third_worker.add(_raw("later", f"{WIRE}\n\nComments\n\nfirst", 10)).duplicate_of == "wire"
+
+
+def test_dedup_flow_runs_as_a_prefect_flow(prefect_harness, tmp_path):
+    from flows.dedup import dedup_flow
+
+    feed = tmp_path / "feed.jsonl"
+    _feed(feed, [{"id": "wire", "text": WIRE}, {"id": "copy", "text": f"Share:\n\n{WIRE}"}])
+    counts = dedup_flow(inputs=[str(feed)], output=str(tmp_path / "out.jsonl"), drop=True)
+    assert (counts.read, counts.written, counts.duplicates, counts.rejected) == (2, 1, 1, 0)

@@ -50,6 +50,7 @@ def hostile_dir(seeds_dir, tmp_path) -> tuple[Path, int]:
         {"id": "nodate", "text": "No title, no date, just a sentence about a harbour strike in Gdansk."},
         {"id": "baddate", "text": "Some text.", "published": "the day after tomorrow"},
         {"id": "markup", "title": f"Breaking {SCRIPT}", "text": f"<p>Body <img src=x onerror=alert(1)> {SCRIPT}</p>"},
+        {"id": "../../escape", "text": "An id that looks like a path must not become one: a report on tides."},
     ]
     lines = [json.dumps(record) for record in feed] + ["{broken json", "[1, 2, 3]", ""]
     (folder / "feed.jsonl").write_text("\n".join(lines) + "\n")
@@ -59,7 +60,7 @@ def hostile_dir(seeds_dir, tmp_path) -> tuple[Path, int]:
         "c2,Missing text\n"
         "c3,Extra,text,unexpected column\n"
     )
-    records = 5 + 6 + 10 + 3  # seeds, bad files, JSONL records and bad lines, CSV rows
+    records = 5 + 6 + 11 + 3  # seeds, bad files, JSONL records and bad lines, CSV rows
     return folder, records
 
 
@@ -85,7 +86,8 @@ def test_hostile_corpus_every_record_is_accounted_for(prefect_harness, hostile_d
     assert "more columns than the header" in reasons and "no 'text' field" in reasons
     assert any("over the limit" in reason for reason in reasons)
     accepted = {row["id"]: row for row in articles}
-    assert {"oneline", "twin-a", "twin-b", "nodate", "markup", "c1"} <= set(accepted)
+    assert {"oneline", "twin-a", "twin-b", "nodate", "markup", "c1", "../../escape"} <= set(accepted)
+    assert not list(tmp_path.parent.rglob("escape*"))  # ids never name files
     assert accepted["twin-b"]["duplicate_of"] == "twin-a"
     stories = json.loads((out / "stories.json").read_text())
     members = [article_id for story in stories for article_id in story["article_ids"]]
