@@ -22,10 +22,21 @@ $(BIN)/.installed-test: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# The browser and Redis tests need Debian's chromium and redis-server; as root, install them once.
+# Elsewhere those tests skip and say why.
+$(BIN)/.system-test-deps:
+	if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server >/dev/null) \
+	      || echo "could not install chromium and redis-server: the browser and Redis tests will skip"; \
+	  fi; \
+	fi
+	touch $@
+
 run: $(BIN)/.installed
 	$(BIN)/storyline run seeds --out artifacts
 
-test: $(BIN)/.installed-test
+test: $(BIN)/.installed-test $(BIN)/.system-test-deps
 	$(BIN)/ruff check clustering flows tests bench
 	PREFECT_LOGGING_LEVEL=WARNING $(BIN)/python -m pytest
 

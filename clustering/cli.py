@@ -135,3 +135,25 @@ def evaluate(
     table.add_row("predicted stories", str(scores.n_predicted_stories))
     table.add_row("left out (no label or rejected)", str(result.rejected))
     Console().print(table)
+
+
+@app.command()
+def serve(
+    store: Annotated[Path, typer.Option(help="An output folder of `storyline run`, or its store.sqlite.")] = Path(
+        "artifacts"
+    ),
+    host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the dashboard of stories over a store, read-only."""
+    import uvicorn
+
+    from clustering.dashboard import create_app
+
+    try:
+        application = create_app(store)
+    except FileNotFoundError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    console.print(f"Storyline dashboard on http://{host}:{port}/", soft_wrap=True)
+    uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -121,7 +121,7 @@ class StoryClusterer:
         time_weight: float = 0.5,
         time_bonus: float = 0.2,
         time_bonus_days: float = 7.0,
-        noise_join_distance: float = 0.5,
+        noise_join_distance: float = 0.6,
         single_story_link_distance: float = 0.75,
         cluster_selection_epsilon: float = 0.0,
         cluster_selection_method: str = "eom",

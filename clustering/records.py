@@ -156,6 +156,17 @@ def story_from_json(text: str) -> Story:
     return Story(**raw)
 
 
+def reuse_pair_to_json(pair: ReusePair) -> str:
+    return json.dumps(asdict(pair), ensure_ascii=False)
+
+
+def reuse_pair_from_json(text: str) -> ReusePair:
+    raw = json.loads(text)
+    raw["a_spans"] = tuple(tuple(span) for span in raw["a_spans"])
+    raw["b_spans"] = tuple(tuple(span) for span in raw["b_spans"])
+    return ReusePair(**raw)
+
+
 @dataclass(slots=True)
 class RunReport:
     """What a run did: counts, seconds per stage and the versions that did it."""

@@ -15,7 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from clustering.lineage import LineageEvent
-from clustering.records import Article, Reject, Story, story_from_json, story_to_json
+from clustering.records import (
+    Article,
+    Reject,
+    ReusePair,
+    Story,
+    reuse_pair_from_json,
+    reuse_pair_to_json,
+    story_from_json,
+    story_to_json,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -68,6 +77,8 @@ CREATE TABLE IF NOT EXISTS articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id T
                                      record TEXT NOT NULL, run INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS stories (story_id TEXT PRIMARY KEY, story TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS lineage (run INTEGER NOT NULL, story_id TEXT NOT NULL, kind TEXT NOT NULL, other TEXT);
+CREATE TABLE IF NOT EXISTS pairs (a TEXT NOT NULL, b TEXT NOT NULL, pair TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS positions (story_id TEXT PRIMARY KEY, x REAL NOT NULL, y REAL NOT NULL);
 """
 
 
@@ -78,8 +89,14 @@ class StoryStore:
     leaves the store as it was, and running it again does the same work.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
         self.path = Path(path)
+        if read_only:
+            # A reader (the dashboard) can never change the store, whatever it is asked.
+            self._connection = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(self.path)
         self._connection.execute("PRAGMA journal_mode=WAL")
@@ -102,6 +119,18 @@ class StoryStore:
         )
         return {story_id for (story_id,) in rows}
 
+    def pairs(self) -> list[ReusePair]:
+        rows = self._connection.execute("SELECT pair FROM pairs ORDER BY rowid")
+        return [reuse_pair_from_json(pair) for (pair,) in rows]
+
+    def positions(self) -> dict[str, tuple[float, float]]:
+        """Each story's place on the 2-D map of stories."""
+        return {story_id: (x, y) for story_id, x, y in self._connection.execute("SELECT story_id, x, y FROM positions")}
+
+    def last_report(self) -> dict[str, object]:
+        row = self._connection.execute("SELECT report FROM runs ORDER BY run DESC LIMIT 1").fetchone()
+        return json.loads(row[0]) if row else {}
+
     def lineage(self) -> list[dict[str, object]]:
         rows = self._connection.execute("SELECT run, story_id, kind, other FROM lineage ORDER BY rowid")
         return [{"run": run, "story_id": story_id, "kind": kind, "other": other} for run, story_id, kind, other in rows]
@@ -112,8 +141,13 @@ class StoryStore:
         stories: Sequence[Story],
         events: Sequence[LineageEvent],
         report: dict[str, object],
+        pairs: Sequence[ReusePair] = (),
+        positions: dict[str, tuple[float, float]] | None = None,
     ) -> int:
-        """Store a finished run in one transaction; returns its run number."""
+        """Store a finished run in one transaction; returns its run number.
+
+        Stories, reuse pairs and map positions describe the whole store and replace the previous run's.
+        """
         with self._connection:
             cursor = self._connection.execute(
                 "INSERT INTO runs (finished, report) VALUES (?, ?)",
@@ -131,6 +165,14 @@ class StoryStore:
             self._connection.executemany(
                 "INSERT INTO lineage VALUES (?, ?, ?, ?)",
                 [(run, event.story_id, event.kind, event.other) for event in events],
+            )
+            self._connection.execute("DELETE FROM pairs")
+            self._connection.executemany(
+                "INSERT INTO pairs VALUES (?, ?, ?)", [(pair.a, pair.b, reuse_pair_to_json(pair)) for pair in pairs]
+            )
+            self._connection.execute("DELETE FROM positions")
+            self._connection.executemany(
+                "INSERT INTO positions VALUES (?, ?, ?)", [(key, x, y) for key, (x, y) in (positions or {}).items()]
             )
         return run
 

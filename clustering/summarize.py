@@ -189,3 +189,23 @@ def summarize_stories(
     return sorted(
         stories, key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]]))
     )
+
+
+def story_positions(
+    stories: Sequence[Story], articles: Sequence[Article], embeddings: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """A 2-D map of the stories: the first two principal components of their mean embeddings."""
+    if not stories:
+        return {}
+    row_of = {article.id: row for row, article in enumerate(articles)}
+    centres = np.array([embeddings[[row_of[i] for i in story.article_ids]].mean(axis=0) for story in stories])
+    centred = centres - centres.mean(axis=0)
+    # SVD is deterministic up to sign; fix the sign so the map does not flip between runs.
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    components = components[:2] * np.sign(components[:2].sum(axis=1, keepdims=True) + 1e-12)
+    points = centred @ components.T
+    if points.shape[1] < 2:
+        points = np.hstack([points, np.zeros((len(points), 2 - points.shape[1]))])
+    return {
+        story.story_id: (round(float(x), 5), round(float(y), 5)) for story, (x, y) in zip(stories, points, strict=True)
+    }

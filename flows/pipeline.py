@@ -34,7 +34,7 @@ from clustering.read import read_inputs
 from clustering.records import Article, DedupResult, ReadResult, Reject, RunReport, Story
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
 from clustering.store import EmbeddingCache, StoryStore, split_new
-from clustering.summarize import SummaryConfig
+from clustering.summarize import SummaryConfig, story_positions
 
 T = TypeVar("T")
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
@@ -218,7 +218,8 @@ def pipeline_flow(
             },
         )
         # The store is the record of what happened; artifacts are rebuilt from it on every run.
-        store.save_run(accepted, stories, events, report.counts)
+        positions = story_positions(stories, articles, embeddings)
+        store.save_run(accepted, stories, events, asdict(report), dedup.pairs, positions)
         publish_stage(out, articles, rejects, dedup, stories, report, store.lineage())
     finally:
         store.close()

@@ -1,0 +1,183 @@
+"""The served dashboard: pages, filters, highlighted passages, escaping, read-only; and in a real browser."""
+
+import hashlib
+import json
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clustering.dashboard import create_app, highlighted
+
+PAYLOAD = "<script>window.pwned=1</script>"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def demo_store(prefect_harness, seeds_dir, tmp_path_factory) -> Path:
+    """The seeds, an outlet's partial reprint of the Reuters story, and an article with script in it."""
+    from flows.pipeline import pipeline_flow
+
+    folder = tmp_path_factory.mktemp("in")
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, folder / path.name)
+    reuters = (seeds_dir / "004_5a81d56bc7aaeb59.txt").read_text().split("(Reporting by")[0]
+    paragraphs = [p for p in reuters.split("\n\n") if len(p.split()) > 20]
+    records = [
+        {
+            "id": "courier",
+            "title": "IS loses last Syrian stronghold",
+            "source": "Daily Courier",
+            "published": "2017-11-09",
+            "text": "Share:\n\n" + "\n\n".join(paragraphs[:6]) + "\n\nComments\n\nGood riddance!",
+        },
+        {
+            "id": "hostile",
+            "title": f"Harbour strike {PAYLOAD}",
+            "source": "Gazette <b>",
+            "published": "2017-11-09",
+            "text": f"Dockers in Gdansk went on strike on Thursday. <img src=x onerror=alert(1)> {PAYLOAD}",
+        },
+    ]
+    (folder / "feed.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records))
+    out = tmp_path_factory.mktemp("out")
+    pipeline_flow(inputs=[str(folder)], out=str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(demo_store) -> TestClient:
+    return TestClient(create_app(demo_store))
+
+
+def _stories(demo_store: Path) -> list[dict]:
+    return json.loads((demo_store / "stories.json").read_text())
+
+
+def test_list_search_filters_and_sorting(client, demo_store):
+    stories = _stories(demo_store)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.text.count('class="story"') == len(stories)
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    mosul = client.get("/", params={"q": "mosul"}).text
+    assert mosul.count('class="story"') == 1 and "Mosul" in mosul
+    courier = client.get("/", params={"outlet": "Daily Courier"}).text
+    assert courier.count('class="story"') == 1
+    dated = client.get("/", params={"since": "2016-11-01", "until": "2016-11-30"}).text
+    assert dated.count('class="story"') == 1 and "Mosul" in dated
+    by_size = client.get("/", params={"sort": "size"}).text
+    largest = max(stories, key=lambda story: len(story["article_ids"]))
+    assert by_size.index(largest["story_id"]) < by_size.index(
+        min(stories, key=lambda s: len(s["article_ids"]))["story_id"]
+    )
+    assert client.get("/", params={"sort": "sideways"}).status_code == 422
+
+
+def test_story_page_highlights_the_shared_passage(client, demo_store):
+    story = next(s for s in _stories(demo_store) if "courier" in s["article_ids"])
+    page = client.get(f"/story/{story['story_id']}").text
+    assert "Shared text" in page and "<mark>" in page
+    assert "likely original" in page
+    marked = page.split("<mark>")[1].split("</mark>")[0]
+    assert len(marked.split()) > 20
+    assert client.get("/story/st-nope").status_code == 404
+
+
+def test_article_text_is_escaped_everywhere(client, demo_store):
+    hostile = next(s for s in _stories(demo_store) if "hostile" in s["article_ids"])
+    for path in ("/", f"/story/{hostile['story_id']}", "/outlets", "/map"):
+        page = client.get(path).text
+        assert "<script>window.pwned" not in page, path
+        assert "<img src=x" not in page, path
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in client.get("/").text
+
+
+def test_map_outlets_and_offline_assets(client):
+    page = client.get("/map").text
+    assert '<script src="/static/plotly.min.js">' in page and "data-figure" in page
+    assert "https://" not in page.replace("https://plot.ly", "")  # plotly's own JSON names its site, loads nothing
+    assert client.get("/static/plotly.min.js").status_code == 200
+    assert "Daily Courier" in client.get("/outlets").text
+
+
+def test_read_only(client, demo_store):
+    store = demo_store / "store.sqlite"
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    assert client.post("/").status_code == 405
+    assert client.delete("/story/anything").status_code == 405
+    client.get("/")
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+
+
+def test_missing_store_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no story store"):
+        create_app(tmp_path)
+
+
+def test_highlighted_pieces():
+    assert highlighted("abcdef", ((1, 3), (2, 4))) == [("a", False), ("bc", True), ("d", True), ("ef", False)]
+
+
+@pytest.fixture(scope="module")
+def served(demo_store):
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(demo_store), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
+def test_in_a_real_browser(served, demo_store, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    arguments = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=arguments)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(served + "/")
+        assert page.locator("section.story").count() == len(_stories(demo_store))
+        page.fill("input[name=q]", "stronghold")
+        page.click("button[type=submit]")
+        page.wait_for_url("**/?q=stronghold**")
+        page.locator("section.story h2 a").first.click()
+        page.wait_for_selector("mark")
+        assert page.locator("mark").first.is_visible()
+        page.screenshot(path=str(tmp_path / "story.png"), full_page=False)
+        page.goto(served + "/?q=harbour")
+        assert page.locator("section.story").count() == 1
+        assert page.evaluate("typeof window.pwned") == "undefined"  # the injected script never ran
+        page.goto(served + "/map")
+        page.wait_for_selector("#map .main-svg")
+        assert errors == []
+        browser.close()
+
+
+def test_empty_form_fields_mean_no_filter(client, demo_store):
+    page = client.get("/", params={"q": "", "outlet": "", "since": "", "until": "", "sort": "recent"})
+    assert page.text.count('class="story"') == len(_stories(demo_store))
+    assert client.get("/", params={"since": "yesterday"}).status_code == 422
