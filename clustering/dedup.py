@@ -13,7 +13,7 @@ every worker that names the same basename.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,10 +165,18 @@ def find_reuse(
     articles: Sequence[Article],
     minhash: MinHashConfig = MinHashConfig(),
     reuse: ReuseConfig = ReuseConfig(),
+    on_progress: Callable[[int], None] | None = None,
 ) -> DedupResult:
-    """Every pair of ``articles`` sharing text, and the reprint groups (earliest article canonical)."""
+    """Every pair of ``articles`` sharing text, and the reprint groups (earliest article canonical).
+
+    ``on_progress`` is called with 1 after each article.
+    """
     index = Deduplicator(minhash=minhash, reuse=reuse)
-    pairs = [pair for article in articles for pair in index.add(article).pairs]
+    pairs: list[ReusePair] = []
+    for article in articles:
+        pairs.extend(index.add(article).pairs)
+        if on_progress is not None:
+            on_progress(1)
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
 
 

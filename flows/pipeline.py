@@ -55,16 +55,6 @@ def clean_stage(articles: list[Article]) -> tuple[list[Article], list[Reject]]:
     return clean_articles(articles)
 
 
-@stage
-def reuse_stage(
-    articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig
-) -> tuple[DedupResult, list[AttributionRow]]:
-    """Passage MinHash signatures, LSH candidates, exact alignment; reprint groups; who reuses whom."""
-    dedup = find_reuse(articles, minhash_config, reuse_config)
-    words = {article.id: word_count(article.body) for article in articles}
-    return dedup, attribution(articles, dedup.pairs, words)
-
-
 @contextmanager
 def _progress(description: str, total: int, show: bool) -> Iterator[Callable[[int], None] | None]:
     if not show:
@@ -74,6 +64,17 @@ def _progress(description: str, total: int, show: bool) -> Iterator[Callable[[in
     with Progress(*columns, transient=True) as progress:
         bar = progress.add_task(description, total=total)
         yield lambda done: progress.advance(bar, done)
+
+
+@stage
+def reuse_stage(
+    articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig, show_progress: bool
+) -> tuple[DedupResult, list[AttributionRow]]:
+    """Passage MinHash signatures, LSH candidates, exact alignment; reprint groups; who reuses whom."""
+    with _progress("Finding shared text", len(articles), show_progress) as on_progress:
+        dedup = find_reuse(articles, minhash_config, reuse_config, on_progress)
+    words = {article.id: word_count(article.body) for article in articles}
+    return dedup, attribution(articles, dedup.pairs, words)
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=2)
@@ -184,7 +185,9 @@ def pipeline_flow(
         articles, empty = timed("clean", lambda: clean_stage(stored + new))
         rejects = [*read.rejects, *conflicts, *empty]
         logger.info("Read %d new articles (%d already stored), rejected %d", len(new), known, len(rejects))
-        dedup, attribution_rows = timed("reuse", lambda: reuse_stage(articles, minhash_config, reuse_config))
+        dedup, attribution_rows = timed(
+            "reuse", lambda: reuse_stage(articles, minhash_config, reuse_config, show_progress)
+        )
         cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
         embeddings = timed("embed", lambda: embed_stage(articles, embed_config, cache_path, show_progress))
         labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup))
