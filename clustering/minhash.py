@@ -157,9 +157,3 @@ class MinHasher:
     def lean(self, hashvalues: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` of the given values, for ``MinHashLSH``."""
         return LeanMinHash(seed=self.config.seed, hashvalues=hashvalues, scheme=_SCHEME)
-
-
-def signatures(shingle_sets: Sequence[np.ndarray], config: MinHashConfig = MinHashConfig()) -> list[LeanMinHash]:
-    """One datasketch ``LeanMinHash`` per array of shingle hashes."""
-    hasher = MinHasher(config)
-    return [hasher.lean(hasher.signature(hashes)) for hashes in shingle_sets]
