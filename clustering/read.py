@@ -1,8 +1,11 @@
-"""Read articles from a folder of ``.txt`` files, JSONL or CSV; every bad record becomes a ``Reject``.
+"""Read articles from folders and files; every bad record becomes a ``Reject``.
 
 Record fields: ``id, title, text, source, url, published``; only ``text`` is required. A ``.txt`` file
-is one article in the seed style: the title on the first line, the id the file's stem. Records without
-an id get ``<file stem>:<line>``. Dates are ISO 8601 (a bare date means midnight UTC) or epoch numbers.
+is one article in the seed style: the title on the first line, the id the file's stem. JSONL and CSV hold
+one record a line. A saved web page (``.html``) is one article whose text, title, date and site trafilatura
+extracts from the page furniture; an RSS or Atom feed (``.rss``, ``.atom``, ``.xml``) gives one record per
+item. Records without an id get ``<file stem>:<line or item>``. Dates are ISO 8601 (a bare date means
+midnight UTC) or epoch numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from clustering.records import Article, ReadResult, Reject
 
-SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv")
+SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv", ".html", ".htm", ".rss", ".atom", ".xml")
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 MAX_TEXT_CHARS = 2_000_000
 
@@ -143,7 +146,69 @@ def _read_csv(path: Path) -> Iterator[_Record | Reject]:
         yield Reject(origin=str(path), reason=f"malformed CSV: {error}")
 
 
-_READERS = {".txt": _read_text_file, ".jsonl": _read_jsonl, ".csv": _read_csv}
+def _read_html(path: Path) -> Iterator[_Record | Reject]:
+    """One saved web page: trafilatura extracts the article's text, title, date, URL and site name."""
+    import trafilatura
+
+    page = trafilatura.bare_extraction(path.read_bytes(), with_metadata=True, include_comments=False)
+    if page is None or not (page.text or "").strip():
+        yield Reject(origin=str(path), reason="no article text found in the page", id=path.stem)
+        return
+    fields = {
+        "id": path.stem,
+        "title": page.title,
+        "text": page.text,
+        "source": page.sitename,
+        "url": page.url,
+        "published": page.date,
+    }
+    yield _Record(fields, str(path), None, path.stem)
+
+
+def _plain_text(html: str) -> str:
+    """The text of an HTML fragment (a feed item's summary or content)."""
+    from lxml import html as lxml_html
+
+    if not html.strip():
+        return ""
+    return lxml_html.fragment_fromstring(html, create_parent="div").text_content().strip()
+
+
+def _read_feed(path: Path) -> Iterator[_Record | Reject]:
+    """An RSS or Atom feed file: one record per item, its text from the item's content or summary."""
+    import feedparser
+
+    feed = feedparser.parse(path.read_bytes())
+    if feed.bozo and not any(entry.get("title") or entry.get("link") for entry in feed.entries):
+        yield Reject(origin=str(path), reason=f"not a readable RSS/Atom feed: {feed.bozo_exception}")
+        return
+    outlet = feed.feed.get("title")
+    for number, entry in enumerate(feed.entries, start=1):
+        content = entry.get("content") or [{}]
+        text = _plain_text(content[0].get("value") or entry.get("summary", ""))
+        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = datetime(*parsed[:6], tzinfo=UTC).isoformat() if parsed else None
+        fields = {
+            "id": entry.get("id") or entry.get("link"),
+            "title": entry.get("title"),
+            "text": text,
+            "source": outlet,
+            "url": entry.get("link"),
+            "published": published,
+        }
+        yield _Record(fields, str(path), number, f"{path.stem}:{number}")
+
+
+_READERS = {
+    ".txt": _read_text_file,
+    ".jsonl": _read_jsonl,
+    ".csv": _read_csv,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".rss": _read_feed,
+    ".atom": _read_feed,
+    ".xml": _read_feed,
+}
 
 
 def check_inputs(paths: Iterable[Path | str]) -> None:

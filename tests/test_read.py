@@ -71,8 +71,8 @@ def test_unreadable_and_binary_files_are_rejected_not_fatal(tmp_path):
 def test_bad_paths_raise_clear_errors(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_inputs([tmp_path / "missing"])
-    odd = tmp_path / "feed.xml"
-    odd.write_text("<rss/>")
+    odd = tmp_path / "report.pdf"
+    odd.write_text("%PDF-1.4")
     with pytest.raises(InputError, match="unsupported file type"):
         read_inputs([odd])
 
@@ -84,3 +84,47 @@ def test_parse_date_forms():
     assert parse_date("") is None
     with pytest.raises(ValueError):
         parse_date("8/11/2017")
+
+
+PAGE = """<html><head><title>Army takes town | Daily Courier</title>
+<meta property="og:site_name" content="Daily Courier">
+<meta property="article:published_time" content="2017-11-08T10:00:00+00:00"></head>
+<body><nav>Home | World | Sport</nav><div class="share">Share: Twitter Facebook</div>
+<article><h1>Army takes town</h1>
+<p>The army took the border town of Albu Kamal on Wednesday, a commander in the alliance said, after weeks of
+fighting along the Euphrates river.</p>
+<p>Residents who fled the fighting said they hoped to return soon, once engineers had cleared the streets of
+mines and explosives left behind.</p></article>
+<footer>Copyright Daily Courier. All rights reserved.</footer></body></html>"""
+
+FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Wire Feed</title><link>https://wire.example/</link>
+<item><title>Quake hits island</title><link>https://wire.example/quake</link><guid>wire-1</guid>
+<pubDate>Sun, 27 Nov 2005 10:22:00 GMT</pubDate>
+<description>&lt;p&gt;A strong &lt;b&gt;earthquake&lt;/b&gt; struck the island of Qeshm.&lt;/p&gt;</description></item>
+<item><title>Empty item</title><link>https://wire.example/empty</link><description></description></item>
+</channel></rss>"""
+
+
+def test_saved_web_page_is_extracted_without_its_furniture(tmp_path):
+    (tmp_path / "page.html").write_text(PAGE)
+    (tmp_path / "blank.html").write_text("<html><body></body></html>")
+    result = read_inputs([tmp_path])
+    (article,) = result.articles
+    assert article.id == "page" and article.title.startswith("Army takes town")
+    assert "Albu Kamal" in article.text and "Copyright" not in article.text and "Share:" not in article.text
+    assert article.published == datetime(2017, 11, 8, tzinfo=UTC)
+    assert [r.reason for r in result.rejects] == ["no article text found in the page"]
+
+
+def test_rss_items_become_articles(tmp_path):
+    (tmp_path / "wire.rss").write_text(FEED)
+    (tmp_path / "broken.xml").write_text("<rss><channel><item>")
+    result = read_inputs([tmp_path])
+    (article,) = result.articles
+    assert (article.id, article.title, article.source) == ("wire-1", "Quake hits island", "Wire Feed")
+    assert article.text == "A strong earthquake struck the island of Qeshm."
+    assert article.url == "https://wire.example/quake"
+    assert article.published == datetime(2005, 11, 27, 10, 22, tzinfo=UTC)
+    reasons = sorted(r.reason for r in result.rejects)
+    assert reasons[0] == "empty text" and reasons[1].startswith("not a readable RSS/Atom feed")
