@@ -37,6 +37,9 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the artifacts.")] = Path("artifacts"),
     model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary.")] = False,
+    dask: Annotated[
+        str | None, typer.Option(help="Address of a dask.distributed scheduler to run the parallel tasks on.")
+    ] = None,
 ) -> None:
     """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
 
@@ -50,9 +53,10 @@ def run(
         raise typer.Exit(1) from error
     if quiet:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from flows.pipeline import pipeline_flow  # imports Prefect: only when a run needs it
+    from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
 
-    report = pipeline_flow(inputs=paths, out=str(out), model=model, show_progress=not quiet)
+    runner = pipeline_on_dask(dask) if dask else pipeline_flow
+    report = runner(inputs=paths, out=str(out), model=model, show_progress=not quiet)
     if not quiet:
         table = Table("count", "value", title=f"Storyline run → {out}")
         for name, value in report.counts.items():

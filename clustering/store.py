@@ -42,7 +42,8 @@ class EmbeddingCache:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(self.path)
+        # Parallel embedding shards write to one cache: wait for each other's transactions.
+        self._connection = sqlite3.connect(self.path, timeout=60)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute(_SCHEMA)
         self._connection.commit()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -40,6 +40,8 @@ T = TypeVar("T")
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
 EMBEDDING_CACHE_NAME = "embeddings.sqlite"
 STORE_NAME = "store.sqlite"
+# Articles per embedding task: large enough to batch well, small enough to spread over workers.
+EMBED_SHARD_SIZE = 256
 
 # Stage results are large in-memory objects: no input hashing or result persistence for them.
 stage = task(cache_policy=NO_CACHE, persist_result=False)
@@ -78,13 +80,26 @@ def reuse_stage(
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=2)
-def embed_stage(articles: list[Article], config: EmbedConfig, cache_path: str, show_progress: bool) -> np.ndarray:
+def embed_shard(articles: list[Article], config: EmbedConfig, cache_path: str) -> np.ndarray:
+    """Embed one shard; shards run in parallel on the flow's task runner (threads, or Dask workers)."""
     cache = EmbeddingCache(cache_path)
     try:
-        with _progress("Embedding", len(articles), show_progress) as on_progress:
-            return embed_articles(articles, config, cache, on_progress)
+        return embed_articles(articles, config, cache)
     finally:
         cache.close()
+
+
+def embed_all(articles: list[Article], config: EmbedConfig, cache_path: str, show_progress: bool) -> np.ndarray:
+    """Submit the articles in shards of ``EMBED_SHARD_SIZE`` and gather the rows back in order."""
+    shards = [articles[start : start + EMBED_SHARD_SIZE] for start in range(0, len(articles), EMBED_SHARD_SIZE)]
+    futures = [embed_shard.submit(shard, config, cache_path) for shard in shards]
+    rows: list[np.ndarray] = []
+    with _progress("Embedding", len(articles), show_progress) as on_progress:
+        for shard, future in zip(shards, futures, strict=True):
+            rows.append(future.result())
+            if on_progress is not None:
+                on_progress(len(shard))
+    return np.vstack(rows) if rows else np.empty((0, 0), dtype=np.float32)
 
 
 @stage
@@ -189,7 +204,7 @@ def pipeline_flow(
             "reuse", lambda: reuse_stage(articles, minhash_config, reuse_config, show_progress)
         )
         cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
-        embeddings = timed("embed", lambda: embed_stage(articles, embed_config, cache_path, show_progress))
+        embeddings = timed("embed", lambda: embed_all(articles, embed_config, cache_path, show_progress))
         labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup))
         previous, used_ids = store.stories(), store.used_story_ids()
         stories, events = timed(
@@ -229,6 +244,13 @@ def pipeline_flow(
     _publish_prefect_artifacts(stories, report, rejects, out)
     logger.info("%d stories from %d articles written to %s", len(stories), len(articles), out)
     return report
+
+
+def pipeline_on_dask(address: str) -> Flow:
+    """The pipeline with its parallel tasks sent to the dask.distributed cluster at ``address``."""
+    from prefect_dask import DaskTaskRunner
+
+    return pipeline_flow.with_options(task_runner=DaskTaskRunner(address=address))
 
 
 if __name__ == "__main__":

@@ -175,3 +175,17 @@ def test_prefect_yaml_points_at_real_flows():
     entrypoints = {deployment["entrypoint"] for deployment in config["deployments"]}
     assert entrypoints == {"flows/pipeline.py:pipeline_flow", "flows/dedup.py:dedup_flow"}
     assert pipeline_flow.name and dedup_flow.name
+
+
+def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harness, seeds_dir, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import flows.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "EMBED_SHARD_SIZE", 2)  # several shards, spread over the workers
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        pipeline.pipeline_on_dask(cluster.scheduler_address)(inputs=[str(seeds_dir)], out=str(tmp_path / "dask"))
+    pipeline.pipeline_flow(inputs=[str(seeds_dir)], out=str(tmp_path / "threads"))
+    for name in ("stories.json", "articles.jsonl", "reuse.jsonl"):
+        assert (tmp_path / "dask" / name).read_text() == (tmp_path / "threads" / name).read_text(), name
