@@ -13,11 +13,11 @@ every worker that names the same basename.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from datasketch import MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
 from clustering.atomic import atomic_writer
 from clustering.clean import EMPTY_AFTER_CLEANING, clean_article
@@ -65,6 +65,7 @@ class Deduplicator:
             threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=lsh_storage, prepickle=False
         )
         self._entries: dict[str, IndexedArticle] = {}
+        self._position: dict[str, int] = {}  # the order articles became known, for answering in that order
         self._canonical: dict[str, str] = {}
         self._documents: DocumentStore | None = None
         if lsh_storage is not None and lsh_storage.get("type") == "redis":
@@ -73,12 +74,12 @@ class Deduplicator:
             self._documents = SQLiteDocuments(path)
         for record, canonical in self._documents.records() if self._documents else ():
             entry = self._remember(record, canonical)
-            self._insert(entry)
+            self._insert(entry, self._windows(entry))
 
     def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
         """Hold an article of the document store (cleaned, tokenised) for alignment."""
         entry = self._entry(_cleaned(Article.from_json(record)))
-        self._entries[entry.article.id] = entry
+        self._hold(entry)
         if canonical is not None:
             self._canonical[entry.article.id] = canonical
         return entry
@@ -86,22 +87,28 @@ class Deduplicator:
     def _entry(self, article: Article) -> IndexedArticle:
         return index_article(article, self.minhash_config.shingle_words)
 
-    def _window_keys(self, entry: IndexedArticle) -> Iterator[tuple[bytes, object]]:
+    def _hold(self, entry: IndexedArticle) -> None:
+        self._entries[entry.article.id] = entry
+        self._position.setdefault(entry.article.id, len(self._position))
+
+    def _windows(self, entry: IndexedArticle) -> list[tuple[bytes, LeanMinHash]]:
+        """The LSH key and MinHash of each passage window of an article."""
         config = self.reuse_config
         signatures, starts = self._hasher.window_signatures(entry.shingles, config.window_words, config.window_stride)
-        for signature, start in zip(signatures, starts, strict=True):
-            key = f"{entry.article.id}{_KEY_SEPARATOR}{start}".encode()
-            yield key, self._hasher.lean(signature)
+        return [
+            (f"{entry.article.id}{_KEY_SEPARATOR}{start}".encode(), self._hasher.lean(signature))
+            for signature, start in zip(signatures, starts, strict=True)
+        ]
 
-    def _insert(self, entry: IndexedArticle) -> None:
-        for key, minhash in self._window_keys(entry):
+    def _insert(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]]) -> None:
+        for key, minhash in windows:
             if key not in self._lsh:  # a shared (Redis) index may hold it already
                 self._lsh.insert(key, minhash, check_duplication=False)
-        self._entries[entry.article.id] = entry
+        self._hold(entry)
 
-    def _candidates(self, entry: IndexedArticle) -> list[str]:
+    def _candidates(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]]) -> list[str]:
         found: set[str] = set()
-        for _, minhash in self._window_keys(entry):
+        for _, minhash in windows:
             found.update(key.decode().split(_KEY_SEPARATOR)[0] for key in self._lsh.query(minhash))
         found.discard(entry.article.id)
         for article_id in found - self._entries.keys():
@@ -109,13 +116,12 @@ class Deduplicator:
             stored = self._documents.get(article_id) if self._documents else None
             if stored is not None:
                 self._remember(*stored)
-        order = {article_id: position for position, article_id in enumerate(self._entries)}
-        return sorted((article_id for article_id in found if article_id in order), key=order.__getitem__)
+        return sorted((article_id for article_id in found if article_id in self._entries), key=self._position.get)
 
-    def _match(self, entry: IndexedArticle) -> Match:
+    def _match(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]] | None = None) -> Match:
         pairs = [
             pair
-            for candidate in self._candidates(entry)
+            for candidate in self._candidates(entry, self._windows(entry) if windows is None else windows)
             if (pair := compare(self._entries[candidate], entry, self.reuse_config)) is not None
         ]
         reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
@@ -141,8 +147,9 @@ class Deduplicator:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
             return Match(duplicate_of=self._canonical.get(article.id), pairs=self._match(known).pairs)
         entry = self._entry(article)
-        match = self._match(entry)
-        self._insert(entry)
+        windows = self._windows(entry)
+        match = self._match(entry, windows)
+        self._insert(entry, windows)
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
         if self._documents is not None:
