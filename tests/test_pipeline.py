@@ -166,15 +166,18 @@ def test_schedule_serves_the_pipeline_with_a_cron(seeds_dir, tmp_path, monkeypat
 
 
 def test_prefect_yaml_points_at_real_flows():
-    import yaml
+    import importlib
 
-    from flows.dedup import dedup_flow
-    from flows.pipeline import pipeline_flow
+    import yaml
+    from prefect import Flow
 
     config = yaml.safe_load((Path(__file__).resolve().parent.parent / "prefect.yaml").read_text())
     entrypoints = {deployment["entrypoint"] for deployment in config["deployments"]}
     assert entrypoints == {"flows/pipeline.py:pipeline_flow", "flows/dedup.py:dedup_flow"}
-    assert pipeline_flow.name and dedup_flow.name
+    for entrypoint in entrypoints:
+        path, name = entrypoint.split(":")
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        assert isinstance(getattr(module, name), Flow), entrypoint
 
 
 def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harness, seeds_dir, tmp_path, monkeypatch):
