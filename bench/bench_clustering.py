@@ -18,25 +18,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import print_table, save, timed
-from reprints import DATA
+from common import ECBPLUS_DEV, UCI_DEV, labelled_articles, print_table, save, timed
 
-from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, _singletons_for_noise, cluster_articles
 from clustering.dedup import find_reuse
 from clustering.embed import EmbedConfig, embed_articles, load_model
 from clustering.evaluate import score
-from clustering.read import iter_inputs
 from clustering.store import EmbeddingCache
 
-DATASETS = {
-    "ECB+ dev (full text)": (DATA / "ecbplus-dev.jsonl", "event", {"id": "doc_id"}),
-    "UCI dev (headlines)": (
-        DATA / "uci-headlines-dev.csv",
-        "story",
-        {"text": "title", "published": "timestamp", "source": "publisher"},
-    ),
-}
+DATASETS = {"ECB+ dev (full text)": ECBPLUS_DEV, "UCI dev (headlines)": UCI_DEV}
 
 
 def _bertopic(texts: list[str], embeddings: np.ndarray) -> np.ndarray | None:
@@ -53,10 +43,7 @@ def main() -> None:
     cache = EmbeddingCache(Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite")
     results = {}
     for name, (path, label_field, field_names) in DATASETS.items():
-        pairs = [(fields, article) for fields, article in iter_inputs([path], field_names)]
-        gold_of = {article.id: str(fields[label_field]) for fields, article in pairs}
-        articles, _ = clean_articles([article for _, article in pairs])
-        gold = [gold_of[article.id] for article in articles]
+        articles, gold = labelled_articles(path, label_field, field_names)
         embeddings = embed_articles(articles, EmbedConfig(), cache)
         texts = [f"{article.title or ''}\n{article.body}" for article in articles]
 

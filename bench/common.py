@@ -8,7 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from clustering.clean import clean_articles
+from clustering.read import iter_inputs
+from clustering.records import Article
+
 RESULTS = Path(__file__).resolve().parent / "results.json"
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+ECBPLUS_DEV = (DATA / "ecbplus-dev.jsonl", "event", {"id": "doc_id"})
+UCI_DEV = (
+    DATA / "uci-headlines-dev.csv",
+    "story",
+    {"text": "title", "published": "timestamp", "source": "publisher"},
+)
 T = TypeVar("T")
 
 
@@ -33,3 +44,11 @@ def save(section: str, payload: object) -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results[section] = payload
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+def labelled_articles(path: Path, label_field: str, field_names: dict[str, str]) -> tuple[list[Article], list[str]]:
+    """The cleaned articles of a labelled corpus and the gold story label of each."""
+    pairs = [(fields, article) for fields, article in iter_inputs([path], field_names)]
+    gold_of = {article.id: str(fields[label_field]) for fields, article in pairs if article is not None}
+    articles, _ = clean_articles([article for _, article in pairs if isinstance(article, Article)])
+    return articles, [gold_of[article.id] for article in articles]

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+from common import DATA
+
 ECBPLUS = DATA / "ecbplus-dev.jsonl"
 _COMMENTS = [
     "Great reporting, thanks for covering this.",

@@ -4,6 +4,11 @@ Embeddings alone put "two earthquakes" or "two rehab stories" together; the name
 one event from another are rare words. The similarity blends embedding cosine, TF-IDF cosine of the
 text and cosine of rarity-weighted proper-name keys (``names``). Stories are also bounded in time:
 articles weeks apart are pushed apart. HDBSCAN's noise becomes stories of one article.
+
+Distances are computed only between each article and its ``n_neighbors`` nearest by embedding (all
+pairs in a corpus smaller than that), so memory and time grow with n·k rather than n²; the sparse graph
+goes through HDBSCAN's own single-linkage and cluster-selection code (``hdbscan`` is pinned below 0.9
+for those two internal functions, whose dense entry point would need the full n×n matrix).
 """
 
 from __future__ import annotations
@@ -12,67 +17,175 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
-import hdbscan
 import numpy as np
+from hdbscan._hdbscan_linkage import label as single_linkage
+from hdbscan.hdbscan_ import _tree_to_labels
+from scipy import sparse
+from scipy.sparse import csgraph
+from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from clustering.names import name_vectors
 from clustering.records import Article, DedupResult
 
 _SECONDS_PER_DAY = 86_400.0
+# Rows of the embedding matrix compared with all others at once: bounds the block to rows × n floats.
+_BLOCK_ROWS = 1024
+# Up to this many articles, neighbours are searched on the full embeddings.
+_EXACT_SEARCH_LIMIT = 5_000
+# Pairs whose sparse row products are formed at once.
+_PAIR_CHUNK = 100_000
+# Stand-in for a zero distance inside the sparse graph, where an explicit zero would read as "no edge".
+_TINY = 1e-12
 
 
-def lexical_similarity(texts: Sequence[str]) -> np.ndarray:
-    """Cosine similarity of sublinear TF-IDF vectors (English stop words dropped)."""
+def candidate_pairs(
+    embeddings: np.ndarray, n_neighbors: int, search_dimensions: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(rows, cols)`` with rows < cols: each article with its ``n_neighbors`` nearest by cosine,
+    or every pair when the corpus has no more articles than that.
+
+    Past a few thousand articles the search runs on the top ``search_dimensions`` principal components,
+    which keep the neighbourhoods at a fraction of the cost; the distances themselves use full vectors.
+    """
+    import torch  # already loaded by the embedding stage; its top-k is far faster than argpartition
+
+    count = len(embeddings)
+    if count <= n_neighbors + 1:
+        rows, cols = np.triu_indices(count, k=1)
+        return rows.astype(np.int64), cols.astype(np.int64)
+    vectors = embeddings
+    if count > _EXACT_SEARCH_LIMIT and embeddings.shape[1] > search_dimensions:
+        vectors = PCA(n_components=search_dimensions, random_state=0).fit_transform(embeddings)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    searched = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+    found: list[np.ndarray] = []
+    for start in range(0, count, _BLOCK_ROWS):
+        block = searched[start : start + _BLOCK_ROWS] @ searched.T
+        local = torch.arange(len(block))
+        block[local, start + local] = -torch.inf
+        nearest = torch.topk(block, n_neighbors, dim=1, sorted=False).indices.numpy()
+        found.append((start + local.numpy())[:, None] * count + nearest)
+    keys = np.concatenate(found).ravel()
+    rows, cols = np.divmod(keys, count)
+    keys = np.unique(np.minimum(rows, cols) * count + np.maximum(rows, cols))
+    return np.divmod(keys, count)
+
+
+def pair_cosines(matrix: np.ndarray | sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Dot products of the given row pairs of L2-normalised vectors (dense or sparse), in chunks."""
+    values = np.empty(len(rows), dtype=np.float32)
+    for start in range(0, len(rows), _PAIR_CHUNK):
+        left, right = matrix[rows[start : start + _PAIR_CHUNK]], matrix[cols[start : start + _PAIR_CHUNK]]
+        if sparse.issparse(matrix):
+            products = np.asarray(left.multiply(right).sum(axis=1)).ravel()
+        else:
+            products = np.einsum("ij,ij->i", left, right)
+        values[start : start + len(products)] = products
+    return values
+
+
+def tfidf_vectors(texts: Sequence[str]) -> sparse.csr_matrix:
+    """L2-normalised sublinear TF-IDF vectors (English stop words dropped)."""
     vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1, dtype=np.float32)
     try:
-        matrix = vectorizer.fit_transform(texts)
+        return vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # nothing but stop words
-        return np.zeros((len(texts), len(texts)), dtype=np.float32)
-    return (matrix @ matrix.T).toarray().astype(np.float32)
+        return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
 
 
-def _day_gaps(dates: Sequence[datetime | None]) -> np.ndarray:
-    """Days between each pair of articles; NaN where either is undated."""
+def day_gaps(dates: Sequence[datetime | None], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Days between the articles of each pair; NaN where either is undated."""
     seconds = np.array([date.timestamp() if date else np.nan for date in dates], dtype=np.float64)
-    return np.abs(seconds[:, None] - seconds[None, :]) / _SECONDS_PER_DAY
+    return np.abs(seconds[rows] - seconds[cols]) / _SECONDS_PER_DAY
 
 
-def time_gap_penalty(dates: Sequence[datetime | None], window_days: float) -> np.ndarray:
-    """0 for articles within ``window_days`` of each other or undated, rising to 1 at twice the window."""
-    penalty = np.clip((_day_gaps(dates) - window_days) / window_days, 0.0, 1.0)
-    return np.nan_to_num(penalty, nan=0.0).astype(np.float32)
+def time_gap_penalty(gaps: np.ndarray, window_days: float) -> np.ndarray:
+    """0 for gaps within ``window_days`` or unknown (NaN), rising to 1 at twice the window."""
+    return np.nan_to_num(np.clip((gaps - window_days) / window_days, 0.0, 1.0), nan=0.0).astype(np.float32)
 
 
-def time_proximity(dates: Sequence[datetime | None], scale_days: float) -> np.ndarray:
-    """exp(-gap / scale) for dated pairs: 1 on the same day; 0 where either is undated (no evidence)."""
-    return np.nan_to_num(np.exp(-_day_gaps(dates) / scale_days), nan=0.0).astype(np.float32)
+def time_proximity(gaps: np.ndarray, scale_days: float) -> np.ndarray:
+    """exp(-gap / scale): 1 on the same day; 0 where the gap is unknown (no evidence)."""
+    return np.nan_to_num(np.exp(-gaps / scale_days), nan=0.0).astype(np.float32)
 
 
-def _coherent(labels: np.ndarray, distances: np.ndarray, link: float, min_size: int) -> np.ndarray:
+def _edges(graph: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Both directions of every edge: (source, target, distance), distances as stored (zeros restored)."""
+    coo = graph.tocoo()
+    distance = np.where(coo.data <= _TINY, 0.0, coo.data)
+    return coo.row.astype(np.int64), coo.col.astype(np.int64), distance
+
+
+def _hdbscan_labels(
+    graph: sparse.csr_matrix,
+    min_cluster_size: int,
+    min_samples: int,
+    selection_method: str,
+    selection_epsilon: float,
+    allow_single_cluster: bool,
+) -> np.ndarray:
+    """HDBSCAN on a sparse distance graph: mutual reachability, minimum spanning tree, HDBSCAN's own
+    single linkage and cluster selection. Disconnected parts are joined above every real distance."""
+    count = graph.shape[0]
+    source, target, distance = _edges(graph)
+    # Core distance: the distance to the min_samples-th nearest neighbour in the graph (as HDBSCAN's);
+    # a row with fewer neighbours takes its farthest.
+    order = np.lexsort((distance, source))
+    rank = np.arange(len(order)) - graph.indptr[source[order]]
+    wanted = np.minimum(min_samples, np.diff(graph.indptr))[source[order]] - 1
+    nth = order[rank == wanted]
+    core = np.zeros(count)
+    core[source[nth]] = distance[nth]
+    reach = np.maximum(distance, np.maximum(core[source], core[target]))
+    mutual = sparse.csr_matrix((np.maximum(reach, _TINY), (source, target)), shape=(count, count))
+    parts, part_of = csgraph.connected_components(mutual, directed=False)
+    if parts > 1:
+        leaders = np.unique(part_of, return_index=True)[1]
+        bridge = 2.0 * max(1.0, float(reach.max(initial=1.0)))
+        links = sparse.csr_matrix(
+            (np.full(parts - 1, bridge), (leaders[:-1], leaders[1:])), shape=(count, count)
+        )
+        mutual = mutual + links
+    tree = csgraph.minimum_spanning_tree(mutual).tocoo()
+    weights = np.where(tree.data <= _TINY, 0.0, tree.data)
+    edges = np.column_stack([tree.row, tree.col, weights]).astype(np.float64)
+    edges = edges[np.argsort(edges[:, 2], kind="stable")]
+    labels, *_ = _tree_to_labels(
+        None,
+        single_linkage(edges),
+        min_cluster_size=min_cluster_size,
+        cluster_selection_method=selection_method,
+        allow_single_cluster=allow_single_cluster,
+        cluster_selection_epsilon=selection_epsilon,
+    )
+    return np.asarray(labels)
+
+
+def _coherent(labels: np.ndarray, graph: sparse.csr_matrix, link: float, min_size: int) -> np.ndarray:
     """Drop from each cluster the members farther than ``link`` from every other member; dissolve what
     is left if it falls below ``min_size``."""
+    source, target, distance = _edges(graph)
+    same = (labels[source] >= 0) & (labels[source] == labels[target])
+    nearest_member = np.full(len(labels), np.inf)
+    np.minimum.at(nearest_member, source[same], distance[same])
     result = labels.copy()
-    for label in set(labels[labels >= 0].tolist()):
-        members = np.flatnonzero(labels == label)
-        within = distances[np.ix_(members, members)] + np.diag(np.full(len(members), np.inf))
-        loose = members[within.min(axis=1) > link]
-        result[loose] = -1
+    result[(labels >= 0) & (nearest_member > link)] = -1
+    for label in set(result[result >= 0].tolist()):
         if np.count_nonzero(result == label) < min_size:
             result[result == label] = -1
     return result
 
 
-def _join_near_noise(labels: np.ndarray, distances: np.ndarray, limit: float) -> np.ndarray:
-    """Give each noise point the label of its nearest clustered point, when that is closer than ``limit``."""
-    clustered = np.flatnonzero(labels >= 0)
-    noise = np.flatnonzero(labels < 0)
-    if len(clustered) == 0 or len(noise) == 0:
-        return labels
+def _join_near_noise(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) -> np.ndarray:
+    """Give each noise point the label of its nearest clustered neighbour, when that is closer than ``limit``."""
+    source, target, distance = _edges(graph)
+    usable = (labels[source] < 0) & (labels[target] >= 0) & (distance < limit)
+    source, target, distance = source[usable], target[usable], distance[usable]
+    order = np.lexsort((target, distance, source))  # nearest first; ties to the earliest article
+    first = order[np.unique(source[order], return_index=True)[1]]
     joined = labels.copy()
-    nearest = clustered[np.argmin(distances[np.ix_(noise, clustered)], axis=1)]
-    close = distances[noise, nearest] < limit
-    joined[noise[close]] = labels[nearest[close]]
+    joined[source[first]] = labels[target[first]]
     return joined
 
 
@@ -107,6 +220,9 @@ class StoryClusterer:
         single_story_link_distance: when a corpus holds a single story, each of its articles must be
             closer than this to another of them.
         cluster_selection_epsilon: HDBSCAN's merge distance for clusters closer than it.
+        cluster_selection_method: HDBSCAN's "eom" (excess of mass) or "leaf".
+        n_neighbors: distances are computed between each article and this many nearest by embedding;
+            pairs outside that are treated as far apart. A corpus this small or smaller is compared in full.
     Deterministic: the same input gives the same labels.
     """
 
@@ -125,6 +241,7 @@ class StoryClusterer:
         single_story_link_distance: float = 0.75,
         cluster_selection_epsilon: float = 0.0,
         cluster_selection_method: str = "eom",
+        n_neighbors: int = 30,
     ) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -139,43 +256,47 @@ class StoryClusterer:
         self.single_story_link_distance = single_story_link_distance
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.cluster_selection_method = cluster_selection_method
+        self.n_neighbors = n_neighbors
 
-    def distances(
+    def distance_graph(
         self,
         embeddings: np.ndarray,
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
-    ) -> np.ndarray:
-        """The pairwise distance matrix HDBSCAN clusters."""
-        semantic = np.clip(embeddings @ embeddings.T, -1.0, 1.0).astype(np.float32)
-        evidence = np.ones_like(semantic)
-        similarity = semantic
+    ) -> sparse.csr_matrix:
+        """Symmetric sparse distances between each article and its candidate neighbours (no diagonal)."""
+        count = len(embeddings)
+        rows, cols = candidate_pairs(embeddings, self.n_neighbors)
+        similarity = np.clip(pair_cosines(embeddings, rows, cols), -1.0, 1.0)
+        evidence = np.ones_like(similarity)
         if texts is not None:
-            names = name_vectors(list(texts))
             lengths = np.array([len(text.split()) for text in texts], dtype=np.float32)
-            evidence = np.minimum(1.0, np.minimum.outer(lengths, lengths) / self.full_length_words)
-            lexical = self.lexical_weight * lexical_similarity(texts) + self.name_weight * (names @ names.T).toarray()
-            similarity = (1 - evidence * (self.lexical_weight + self.name_weight)) * semantic + evidence * lexical
+            evidence = np.minimum(1.0, np.minimum(lengths[rows], lengths[cols]) / self.full_length_words)
+            lexical = self.lexical_weight * pair_cosines(tfidf_vectors(texts), rows, cols)
+            lexical += self.name_weight * pair_cosines(name_vectors(list(texts)), rows, cols)
+            similarity = (1 - evidence * (self.lexical_weight + self.name_weight)) * similarity + evidence * lexical
         distance = 1.0 - similarity
         if dates is not None:
-            distance += self.time_weight * time_gap_penalty(dates, self.time_window_days)
-            distance -= evidence * self.time_bonus * time_proximity(dates, self.time_bonus_days)
-        np.fill_diagonal(distance, 0.0)
-        return np.maximum(distance, 0.0).astype(np.float64)
+            gaps = day_gaps(dates, rows, cols)
+            distance += self.time_weight * time_gap_penalty(gaps, self.time_window_days)
+            distance -= evidence * self.time_bonus * time_proximity(gaps, self.time_bonus_days)
+        distance = np.maximum(distance.astype(np.float64), _TINY)
+        both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
+        return sparse.csr_matrix((np.concatenate([distance, distance]), both), shape=(count, count))
 
     def _min_cluster_size(self, count: int) -> int:
         if self.min_cluster_size is not None:
             return self.min_cluster_size
         return max(3, round(math.sqrt(count) / 5))
 
-    def _hdbscan(self, min_cluster_size: int, allow_single_cluster: bool) -> hdbscan.HDBSCAN:
-        return hdbscan.HDBSCAN(
-            metric="precomputed",
-            min_cluster_size=min_cluster_size,
-            min_samples=self.min_samples,
-            cluster_selection_epsilon=self.cluster_selection_epsilon,
-            cluster_selection_method=self.cluster_selection_method,
-            allow_single_cluster=allow_single_cluster,
+    def _labels(self, graph: sparse.csr_matrix, allow_single_cluster: bool) -> np.ndarray:
+        return _hdbscan_labels(
+            graph,
+            self.min_cluster_size_,
+            self.min_samples,
+            self.cluster_selection_method,
+            self.cluster_selection_epsilon,
+            allow_single_cluster,
         )
 
     def fit(
@@ -189,15 +310,15 @@ class StoryClusterer:
         if count < max(2, self.min_cluster_size_):
             self.labels_ = np.arange(count)
         else:
-            distances = self.distances(embeddings, texts, dates)
-            raw = self._hdbscan(self.min_cluster_size_, allow_single_cluster=False).fit_predict(distances)
+            graph = self.distance_graph(embeddings, texts, dates)
+            raw = self._labels(graph, allow_single_cluster=False)
             if (raw < 0).all():
                 # HDBSCAN never selects its root, so one story among a few stray articles reads as all
                 # noise; only then is a single cluster allowed (it would swallow a corpus of many stories),
                 # and only if it holds together.
-                raw = self._hdbscan(self.min_cluster_size_, allow_single_cluster=True).fit_predict(distances)
-                raw = _coherent(raw, distances, self.single_story_link_distance, self.min_cluster_size_)
-            self.labels_ = _singletons_for_noise(_join_near_noise(raw, distances, self.noise_join_distance))
+                raw = self._labels(graph, allow_single_cluster=True)
+                raw = _coherent(raw, graph, self.single_story_link_distance, self.min_cluster_size_)
+            self.labels_ = _singletons_for_noise(_join_near_noise(raw, graph, self.noise_join_distance))
         self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
         return self
 

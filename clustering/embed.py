@@ -94,6 +94,8 @@ def embed_texts(
     cached = cache_store.get_many(list(copies)) if cache_store is not None else {}
     # Each distinct text is embedded once, at its first position.
     missing = sorted({key: index for index, key in reversed(list(enumerate(keys))) if key not in cached}.values())
+    # Longest first, as encode() itself does within a call: batches of like lengths waste no padding.
+    missing.sort(key=lambda index: -len(texts[index]))
     if on_progress is not None:
         on_progress(sum(copies[key] for key in cached))
     computed: dict[str, np.ndarray] = {}

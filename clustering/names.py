@@ -20,8 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_WORD_OR_SENTENCE_END = re.compile(r"[^\W\d_][\w'’-]*|(?<=[.!?])\s|\n")
 _SKELETON_DROP = re.compile(r"[aeiouyhw]")
 _FUNCTION_WORDS = frozenset(
     """a an and as at but by for from he her his i if in is it its of on or our she so that the their there these
@@ -29,6 +28,7 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(word: str) -> str:
     """Consonant skeleton of a name: "Soleimani" and "Sulimani" both give "slmn"."""
     letters = re.sub(r"[^a-z]", "", word.lower())
@@ -37,7 +37,8 @@ def skeleton(word: str) -> str:
     return letters[:1] + _SKELETON_DROP.sub("", letters[1:])
 
 
-def _keys_of_run(run: list[str]) -> list[str]:
+@lru_cache(maxsize=200_000)  # names recur across a corpus
+def _keys_of_run(run: tuple[str, ...]) -> list[str]:
     words = [word.lower().strip("'’-") for word in run]
     keys = [*words, *("~" + skeleton(word) for word in words)]
     if len(words) > 1:
@@ -49,16 +50,16 @@ def _keys_of_run(run: list[str]) -> list[str]:
 def name_keys(text: str) -> list[str]:
     """Keys of every run of capitalised words in ``text`` (sentence-initial function words excluded)."""
     keys: list[str] = []
-    for sentence in _SENTENCE_SPLIT.split(text):
-        run: list[str] = []
-        for word in _WORD.findall(sentence):
-            if word[0].isupper() and word.lower() not in _FUNCTION_WORDS:
-                run.append(word)
-            elif run:
-                keys += _keys_of_run(run)
-                run = []
-        if run:
-            keys += _keys_of_run(run)
+    run: list[str] = []
+    # One pass over words and sentence ends: a sentence end (or any word not capitalised) closes a run.
+    for token in _WORD_OR_SENTENCE_END.findall(text):
+        if token[0].isupper() and token.lower() not in _FUNCTION_WORDS:
+            run.append(token)
+        elif run:
+            keys += _keys_of_run(tuple(run))
+            run = []
+    if run:
+        keys += _keys_of_run(tuple(run))
     return keys
 
 

@@ -2,7 +2,14 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from clustering.cluster import StoryClusterer, cluster_articles, time_gap_penalty, time_proximity
+from clustering.cluster import (
+    StoryClusterer,
+    candidate_pairs,
+    cluster_articles,
+    day_gaps,
+    time_gap_penalty,
+    time_proximity,
+)
 from clustering.names import name_keys, skeleton
 from clustering.records import Article, DedupResult
 
@@ -54,10 +61,11 @@ def test_tiny_inputs():
 def test_time_penalty_and_proximity():
     day = datetime(2020, 1, 1, tzinfo=UTC)
     dates = [day, day + timedelta(days=10), day + timedelta(days=60), None]
-    penalty = time_gap_penalty(dates, window_days=14)
-    assert penalty[0, 1] == 0.0 and penalty[0, 2] == 1.0 and penalty[0, 3] == 0.0
-    proximity = time_proximity(dates, scale_days=7)
-    assert proximity[0, 0] == 1.0 and 0 < proximity[0, 1] < 0.5 and proximity[0, 3] == 0.0
+    gaps = day_gaps(dates, np.zeros(4, dtype=int), np.arange(4))
+    penalty = time_gap_penalty(gaps, window_days=14)
+    assert penalty[1] == 0.0 and penalty[2] == 1.0 and penalty[3] == 0.0
+    proximity = time_proximity(gaps, scale_days=7)
+    assert proximity[0] == 1.0 and 0 < proximity[1] < 0.5 and proximity[3] == 0.0
 
 
 def test_articles_weeks_apart_split_despite_identical_text():
@@ -90,8 +98,8 @@ def test_short_texts_lean_on_embeddings_long_texts_on_names():
     short = ["Zelenskyy Kyiv", "Zelenskyy Kyiv"]
     long = [" ".join(["Zelenskyy Kyiv Odesa Mykolaiv"] * 40)] * 2
     clusterer = StoryClusterer(full_length_words=100)
-    short_distance = clusterer.distances(embeddings, short)[0, 1]
-    long_distance = clusterer.distances(embeddings, long)[0, 1]
+    short_distance = clusterer.distance_graph(embeddings, short)[0, 1]
+    long_distance = clusterer.distance_graph(embeddings, long)[0, 1]
     assert short_distance > 0.9  # two words of evidence: the embeddings decide
     assert long_distance < 0.5  # a page of the same rare names: the names count in full
 
@@ -118,3 +126,25 @@ def test_noise_close_to_a_story_joins_it():
 def test_three_unrelated_articles_stay_three_stories():
     data = np.eye(32)[:3]
     assert sorted(StoryClusterer().fit_predict(data).tolist()) == [0, 1, 2]
+
+
+def test_candidate_pairs_hold_each_articles_nearest_neighbours():
+    embeddings, _ = _blobs(centres=3, per_centre=10, spread=0.3, seed=2)
+    rows, cols = candidate_pairs(embeddings, n_neighbors=4)
+    assert (rows < cols).all() and len(set(zip(rows.tolist(), cols.tolist(), strict=True))) == len(rows)
+    pairs = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    similarity = embeddings @ embeddings.T
+    np.fill_diagonal(similarity, -np.inf)
+    for article in range(len(embeddings)):
+        for neighbour in np.argsort(-similarity[article])[:4]:
+            assert (min(article, neighbour), max(article, neighbour)) in pairs
+    small_rows, _ = candidate_pairs(embeddings[:5], n_neighbors=4)
+    assert len(small_rows) == 10  # a corpus no larger than the neighbourhood is compared in full
+
+
+def test_neighbour_graph_finds_the_same_stories_as_all_pairs():
+    embeddings, truth = _blobs(centres=8, per_centre=12, spread=0.2, seed=4)
+    full = StoryClusterer(n_neighbors=len(embeddings)).fit_predict(embeddings)
+    sparse_graph = StoryClusterer(n_neighbors=15).fit_predict(embeddings)
+    assert full.tolist() == sparse_graph.tolist()
+    assert len(set(full)) == 8 and all(len(set(full[truth == story])) == 1 for story in range(8))
