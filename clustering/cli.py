@@ -13,6 +13,7 @@ from rich.table import Table
 from clustering.dedup import dedup_files
 from clustering.embed import PACKAGED_MODEL, EmbedConfig
 from clustering.evaluate import evaluate_files
+from clustering.fetch import is_url
 from clustering.read import ARTICLE_FIELDS, InputError, check_inputs
 
 app = typer.Typer(
@@ -31,9 +32,22 @@ def main() -> None:
     """Storyline."""
 
 
+def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
+    """URLs as given; paths checked (a clear error and exit 1 for a missing or unsupported one)."""
+    try:
+        check_inputs([value for value in values if not is_url(value)])
+    except InputError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
+    return [value if is_url(value) or not resolve else str(Path(value).resolve()) for value in values]
+
+
 @app.command()
 def run(
-    inputs: Annotated[list[Path] | None, typer.Argument(help="Folders of .txt, or .jsonl/.csv files.")] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Folders; .txt, .jsonl, .csv, .html, RSS/Atom files; http(s) URLs of pages or feeds."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the artifacts.")] = Path("artifacts"),
     model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary.")] = False,
@@ -45,12 +59,7 @@ def run(
 
     Exit code 0: done, nothing rejected; 3: done, some records rejected (see rejects.jsonl); 1: failed.
     """
-    paths = [str(path) for path in inputs or [Path("seeds")]]
-    try:
-        check_inputs(paths)
-    except InputError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+    paths = _checked_inputs(inputs or ["seeds"])
     if quiet:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
@@ -165,7 +174,9 @@ def serve(
 
 @app.command()
 def schedule(
-    inputs: Annotated[list[Path], typer.Argument(help="Folders of .txt, or .jsonl/.csv files, read on every run.")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Folders, files or http(s) URLs of pages or feeds, read on every run.")
+    ],
     cron: Annotated[str, typer.Option(help="When to run, as a cron expression.")] = "*/30 * * * *",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the store and artifacts.")] = Path("artifacts"),
     model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
@@ -175,17 +186,14 @@ def schedule(
 
     Runs until stopped. Every run is incremental: articles already in the store are not processed again.
     """
-    try:
-        check_inputs(inputs)
-    except InputError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+    # Resolved: the served runs may start in another working directory.
+    paths = _checked_inputs(inputs, resolve=True)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.local_server import local_prefect_server
     from flows.pipeline import pipeline_flow
 
-    parameters = {"inputs": [str(path.resolve()) for path in inputs], "out": str(out.resolve()), "model": model}
+    parameters = {"inputs": paths, "out": str(out.resolve()), "model": model}
     if PREFECT_API_URL.value():
         pipeline_flow.serve(name=name, cron=cron, parameters=parameters)
         return

@@ -143,9 +143,7 @@ def _hdbscan_labels(
     if parts > 1:
         leaders = np.unique(part_of, return_index=True)[1]
         bridge = 2.0 * max(1.0, float(reach.max(initial=1.0)))
-        links = sparse.csr_matrix(
-            (np.full(parts - 1, bridge), (leaders[:-1], leaders[1:])), shape=(count, count)
-        )
+        links = sparse.csr_matrix((np.full(parts - 1, bridge), (leaders[:-1], leaders[1:])), shape=(count, count))
         mutual = mutual + links
     tree = csgraph.minimum_spanning_tree(mutual).tocoo()
     weights = np.where(tree.data <= _TINY, 0.0, tree.data)

@@ -146,23 +146,24 @@ def _read_csv(path: Path) -> Iterator[_Record | Reject]:
         yield Reject(origin=str(path), reason=f"malformed CSV: {error}")
 
 
-def _read_html(path: Path) -> Iterator[_Record | Reject]:
-    """One saved web page: trafilatura extracts the article's text, title, date, URL and site name."""
+def page_fields(content: bytes | str) -> dict[str, object] | None:
+    """Article fields of one web page, as trafilatura extracts them from the page furniture; ``None``
+    when the page holds no article text."""
     import trafilatura
 
-    page = trafilatura.bare_extraction(path.read_bytes(), with_metadata=True, include_comments=False)
+    page = trafilatura.bare_extraction(content, with_metadata=True, include_comments=False)
     if page is None or not (page.text or "").strip():
+        return None
+    return {"title": page.title, "text": page.text, "source": page.sitename, "url": page.url, "published": page.date}
+
+
+def _read_html(path: Path) -> Iterator[_Record | Reject]:
+    """One saved web page; its id is the file's stem."""
+    fields = page_fields(path.read_bytes())
+    if fields is None:
         yield Reject(origin=str(path), reason="no article text found in the page", id=path.stem)
         return
-    fields = {
-        "id": path.stem,
-        "title": page.title,
-        "text": page.text,
-        "source": page.sitename,
-        "url": page.url,
-        "published": page.date,
-    }
-    yield _Record(fields, str(path), None, path.stem)
+    yield _Record({**fields, "id": path.stem}, str(path), None, path.stem)
 
 
 def _plain_text(html: str) -> str:
@@ -174,28 +175,43 @@ def _plain_text(html: str) -> str:
     return lxml_html.fragment_fromstring(html, create_parent="div").text_content().strip()
 
 
-def _read_feed(path: Path) -> Iterator[_Record | Reject]:
-    """An RSS or Atom feed file: one record per item, its text from the item's content or summary."""
+class FeedError(ValueError):
+    """Content that is not a readable RSS or Atom feed."""
+
+
+def feed_items(content: bytes) -> list[dict[str, object]]:
+    """The article fields of each item of an RSS or Atom feed, its text from the item's content or summary."""
     import feedparser
 
-    feed = feedparser.parse(path.read_bytes())
+    feed = feedparser.parse(content)
     if feed.bozo and not any(entry.get("title") or entry.get("link") for entry in feed.entries):
-        yield Reject(origin=str(path), reason=f"not a readable RSS/Atom feed: {feed.bozo_exception}")
-        return
+        raise FeedError(f"not a readable RSS/Atom feed: {feed.bozo_exception}")
     outlet = feed.feed.get("title")
-    for number, entry in enumerate(feed.entries, start=1):
-        content = entry.get("content") or [{}]
-        text = _plain_text(content[0].get("value") or entry.get("summary", ""))
+    items = []
+    for entry in feed.entries:
+        content_parts = entry.get("content") or [{}]
         parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime(*parsed[:6], tzinfo=UTC).isoformat() if parsed else None
-        fields = {
-            "id": entry.get("id") or entry.get("link"),
-            "title": entry.get("title"),
-            "text": text,
-            "source": outlet,
-            "url": entry.get("link"),
-            "published": published,
-        }
+        items.append(
+            {
+                "id": entry.get("id") or entry.get("link"),
+                "title": entry.get("title"),
+                "text": _plain_text(content_parts[0].get("value") or entry.get("summary", "")),
+                "source": outlet,
+                "url": entry.get("link"),
+                "published": datetime(*parsed[:6], tzinfo=UTC).isoformat() if parsed else None,
+            }
+        )
+    return items
+
+
+def _read_feed(path: Path) -> Iterator[_Record | Reject]:
+    """An RSS or Atom feed file: one record per item."""
+    try:
+        items = feed_items(path.read_bytes())
+    except FeedError as error:
+        yield Reject(origin=str(path), reason=str(error))
+        return
+    for number, fields in enumerate(items, start=1):
         yield _Record(fields, str(path), number, f"{path.stem}:{number}")
 
 

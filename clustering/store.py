@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS embeddings (
 )
 """
 _SQLITE_MAX_VARIABLES = 900
+# The run number of an article stored by ingestion whose run has not finished yet.
+_PENDING = 0
 
 
 class EmbeddingCache:
@@ -86,8 +88,9 @@ CREATE TABLE IF NOT EXISTS positions (story_id TEXT PRIMARY KEY, x REAL NOT NULL
 class StoryStore:
     """Articles, current stories and their lineage between runs, in one SQLite file.
 
-    A run reads the store, then saves everything it changed in one transaction: a run killed before that
-    leaves the store as it was, and running it again does the same work.
+    Ingestion adds new articles as pending; a clustering run reads the store, then saves everything it
+    changed in one transaction, which also makes the pending articles its own. A run killed before that
+    leaves the stories as they were, and running it again does the same work.
     """
 
     def __init__(self, path: Path | str, read_only: bool = False) -> None:
@@ -136,16 +139,30 @@ class StoryStore:
         rows = self._connection.execute("SELECT run, story_id, kind, other FROM lineage ORDER BY rowid")
         return [{"run": run, "story_id": story_id, "kind": kind, "other": other} for run, story_id, kind, other in rows]
 
+    def add_articles(self, articles: Sequence[Article]) -> int:
+        """Store newly read articles as pending (not yet in a finished run); ids already stored are kept
+        as they are. Returns how many were added."""
+        with self._connection:
+            before = self._connection.total_changes
+            self._connection.executemany(
+                "INSERT OR IGNORE INTO articles (id, record, run) VALUES (?, ?, ?)",
+                [(article.id, article.to_json(), _PENDING) for article in articles],
+            )
+            return self._connection.total_changes - before
+
+    def pending_count(self) -> int:
+        """Articles stored since the last finished run."""
+        return self._connection.execute("SELECT COUNT(*) FROM articles WHERE run = ?", (_PENDING,)).fetchone()[0]
+
     def save_run(
         self,
-        new_articles: Sequence[Article],
         stories: Sequence[Story],
         events: Sequence[LineageEvent],
         report: dict[str, object],
         pairs: Sequence[ReusePair] = (),
         positions: dict[str, tuple[float, float]] | None = None,
     ) -> int:
-        """Store a finished run in one transaction; returns its run number.
+        """Store a finished run in one transaction; returns its run number. Pending articles become the run's.
 
         Stories, reuse pairs and map positions describe the whole store and replace the previous run's.
         """
@@ -155,10 +172,7 @@ class StoryStore:
                 (datetime.now(UTC).isoformat(), json.dumps(report, default=str, sort_keys=True)),
             )
             run = cursor.lastrowid
-            self._connection.executemany(
-                "INSERT INTO articles (id, record, run) VALUES (?, ?, ?)",
-                [(article.id, article.to_json(), run) for article in new_articles],
-            )
+            self._connection.execute("UPDATE articles SET run = ? WHERE run = ?", (run, _PENDING))
             self._connection.execute("DELETE FROM stories")
             self._connection.executemany(
                 "INSERT INTO stories VALUES (?, ?)", [(story.story_id, story_to_json(story)) for story in stories]

@@ -5,6 +5,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -173,7 +174,12 @@ def test_prefect_yaml_points_at_real_flows():
 
     config = yaml.safe_load((Path(__file__).resolve().parent.parent / "prefect.yaml").read_text())
     entrypoints = {deployment["entrypoint"] for deployment in config["deployments"]}
-    assert entrypoints == {"flows/pipeline.py:pipeline_flow", "flows/dedup.py:dedup_flow"}
+    assert entrypoints == {
+        "flows/pipeline.py:pipeline_flow",
+        "flows/dedup.py:dedup_flow",
+        "flows/ingest.py:ingest_flow",
+        "flows/cluster.py:cluster_flow",
+    }
     for entrypoint in entrypoints:
         path, name = entrypoint.split(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
@@ -182,9 +188,10 @@ def test_prefect_yaml_points_at_real_flows():
 
 def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harness, seeds_dir, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
+    import flows.cluster
     import flows.pipeline as pipeline
 
-    monkeypatch.setattr(pipeline, "EMBED_SHARD_SIZE", 2)  # several shards, spread over the workers
+    monkeypatch.setattr(flows.cluster, "EMBED_SHARD_SIZE", 2)  # several shards, spread over the workers
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
@@ -192,3 +199,46 @@ def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harnes
     pipeline.pipeline_flow(inputs=[str(seeds_dir)], out=str(tmp_path / "threads"))
     for name in ("stories.json", "articles.jsonl", "reuse.jsonl"):
         assert (tmp_path / "dask" / name).read_text() == (tmp_path / "threads" / name).read_text(), name
+
+
+def test_ingest_then_cluster_equals_the_pipeline_and_a_crash_between_loses_nothing(
+    prefect_harness, seeds_dir, tmp_path
+):
+    from flows.cluster import cluster_flow
+    from flows.ingest import ingest_flow
+    from flows.pipeline import pipeline_flow
+
+    pipeline_flow(inputs=[str(seeds_dir)], out=str(tmp_path / "clean"))
+    # Ingested, then the run died before clustering: the articles wait in the store as pending.
+    assert ingest_flow(inputs=[str(seeds_dir)], out=str(tmp_path / "split")) == {
+        "read": 5,
+        "added": 5,
+        "already_stored": 0,
+        "rejected": 0,
+    }
+    assert ingest_flow(inputs=[str(seeds_dir)], out=str(tmp_path / "split"))["added"] == 0
+    report = cluster_flow(out=str(tmp_path / "split"))
+    assert report.counts["accepted"] == 5  # counted by the run that clustered them
+    for name in ("stories.json", "articles.jsonl", "reuse.jsonl", "lineage.jsonl"):
+        assert (tmp_path / "split" / name).read_text() == (tmp_path / "clean" / name).read_text(), name
+    run = json.loads((tmp_path / "split" / "run.json").read_text())
+    assert run["counts"]["accepted"] == 5 and run["counts"]["articles"] == 5
+
+
+def test_embedding_shards_are_cached_on_their_content():
+    from clustering.embed import EmbedConfig
+    from clustering.records import Article
+    from flows.cluster import _shard_key
+    from flows.results import NumpySerializer
+
+    articles = [Article(id="a", text="t", title="Quake", body="A quake hit.")]
+    renamed = [Article(id="b", text="t", title="Quake", body="A quake hit.")]
+    key = _shard_key(None, {"articles": articles, "config": EmbedConfig(), "cache_path": "x"})
+    # Same texts and model: same key, whatever the ids or the cache location; another model: another key.
+    assert key == _shard_key(None, {"articles": renamed, "config": EmbedConfig(), "cache_path": "y"})
+    assert key != _shard_key(None, {"articles": articles, "config": EmbedConfig(max_tokens=64), "cache_path": "x"})
+    serializer = NumpySerializer()
+    vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert (serializer.loads(serializer.dumps(vectors)) == vectors).all()
+    with pytest.raises(ValueError):  # object arrays would need pickles: refused both ways
+        serializer.dumps(np.array([{"a": 1}], dtype=object))

@@ -1,0 +1,130 @@
+"""End to end: the whole pipeline at 1k, 10k and 50k articles, and an incremental run over 1 % new ones.
+
+    .venv/bin/python bench/bench_pipeline.py [--sizes 1000 10000 50000] [--incremental 10000]
+
+Corpora come from ``bench/corpus.py`` (write-ups, reprints and headlines built from the shared data).
+Each run is the real flow (``pipeline_flow``, Prefect's embedded mode) in a fresh process with a fresh
+output folder and no embedding cache, so its peak memory is its own. Prints seconds per stage, peak
+resident memory, the share of everything but embedding against embedding, how each stage grows with
+size (the exponent b in time ∝ n^b), and the incremental run as a share of the full run. Absolute
+seconds are for the machine it runs on; the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import print_table, save
+from corpus import build
+
+REPO = Path(__file__).resolve().parent.parent
+STAGES = ("read", "clean", "reuse", "embed", "cluster", "summarize")
+_RUN = """
+import json, resource, sys, time
+from flows.pipeline import pipeline_flow
+start = time.perf_counter()
+report = pipeline_flow(inputs=sys.argv[2:], out=sys.argv[1])
+print(json.dumps({"stage_seconds": report.stage_seconds, "counts": report.counts,
+                  "wall": time.perf_counter() - start,
+                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+"""
+
+
+def _write(records: list[dict], path: Path) -> Path:
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return path
+
+
+def _run(out: Path, inputs: list[Path], home: Path) -> dict:
+    environment = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "HF_HUB_OFFLINE": "1",
+    }
+    command = [sys.executable, "-c", _RUN, str(out), *map(str, inputs)]
+    completed = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, check=True)
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result["other_seconds"] = result["wall"] - sum(result["stage_seconds"].values())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--incremental", type=int, default=10000, help="size of the full run before 1 %% more")
+    arguments = parser.parse_args()
+    sizes = sorted(set(arguments.sizes) | {arguments.incremental})
+    work = Path(tempfile.mkdtemp(prefix="storyline-bench-"))
+    records = build(max(sizes) + max(sizes) // 100)
+    results: dict[int, dict] = {}
+    for size in sizes:
+        corpus = _write(records[:size], work / f"corpus-{size}.jsonl")
+        results[size] = _run(work / f"out-{size}", [corpus], work / f"prefect-{size}")
+        print(f"{size} articles: {results[size]['wall']:.1f} s", flush=True)
+    size = arguments.incremental
+    extra = _write(records[max(sizes) : max(sizes) + size // 100], work / "extra.jsonl")
+    incremental = _run(work / f"out-{size}", [work / f"corpus-{size}.jsonl", extra], work / f"prefect-{size}")
+
+    rows = []
+    for size, result in results.items():
+        stage = result["stage_seconds"]
+        not_embedding = result["wall"] - stage["embed"]
+        rows.append(
+            [
+                size,
+                *(stage.get(name, 0.0) for name in STAGES),
+                result["other_seconds"],
+                result["wall"],
+                result["peak_gb"],
+                not_embedding / stage["embed"],
+            ]
+        )
+    print_table(
+        "Pipeline end to end (seconds on this machine; fresh process, no cache)",
+        ["articles", *STAGES, "other", "total", "peak GB", "rest ÷ embed"],
+        rows,
+    )
+    growth = []
+    ordered = sorted(results)
+    for small, large in itertools.pairwise(ordered):
+        exponent = []
+        for name in (*STAGES, "total"):
+            before = results[small]["wall"] if name == "total" else results[small]["stage_seconds"][name]
+            after = results[large]["wall"] if name == "total" else results[large]["stage_seconds"][name]
+            exponent.append(math.log(max(after, 1e-3) / max(before, 1e-3)) / math.log(large / small))
+        growth.append([f"{small} → {large}", *exponent])
+    print_table(
+        "Growth: b in time ∝ n^b between sizes (1 = linear, 2 = quadratic)", ["sizes", *STAGES, "total"], growth
+    )
+    full = results[arguments.incremental]
+    print_table(
+        f"Incremental: {arguments.incremental // 100} new articles after a full run of {arguments.incremental}",
+        ["run", *STAGES, "total", "share of full"],
+        [
+            ["full", *(full["stage_seconds"][name] for name in STAGES), full["wall"], 1.0],
+            [
+                "1 % new",
+                *(incremental["stage_seconds"][name] for name in STAGES),
+                incremental["wall"],
+                incremental["wall"] / full["wall"],
+            ],
+        ],
+    )
+    save("pipeline", {"sizes": {str(size): result for size, result in results.items()}, "incremental": incremental})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""Clustering as a Prefect flow: the stored articles → reuse → embed → cluster → summarise → publish.
+
+``cluster_flow`` runs over the store that ``ingest_flow`` fills; ``pipeline_flow`` runs both. The library
+does the work; the flow adds logging, retries on I/O, content-keyed caching of embeddings, timings and
+Prefect artifacts.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from clustering.clean import clean_articles
+from clustering.cluster import StoryClusterer, cluster_articles
+from clustering.dedup import find_reuse
+from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_articles, embedding_text
+from clustering.lineage import LineageEvent, name_stories
+from clustering.minhash import MinHashConfig, word_count
+from clustering.publish import publish
+from clustering.records import Article, DedupResult, Reject, RunReport, Story
+from clustering.reuse import AttributionRow, ReuseConfig, attribution
+from clustering.store import EmbeddingCache, StoryStore
+from clustering.summarize import SummaryConfig, story_positions
+from flows.ingest import STORE_NAME, Ingested
+from flows.results import NumpySerializer, content_key
+
+T = TypeVar("T")
+_VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
+EMBEDDING_CACHE_NAME = "embeddings.sqlite"
+# Articles per embedding task: large enough to batch well, small enough to spread over workers.
+EMBED_SHARD_SIZE = 256
+
+# Stage results are large in-memory objects: no input hashing or result persistence for them.
+stage = task(cache_policy=NO_CACHE, persist_result=False)
+
+
+@stage
+def clean_stage(articles: list[Article]) -> tuple[list[Article], list[Reject]]:
+    return clean_articles(articles)
+
+
+@contextmanager
+def _progress(description: str, total: int, show: bool) -> Iterator[Callable[[int], None] | None]:
+    if not show:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as progress:
+        bar = progress.add_task(description, total=total)
+        yield lambda done: progress.advance(bar, done)
+
+
+@stage
+def reuse_stage(
+    articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig, show_progress: bool
+) -> tuple[DedupResult, list[AttributionRow]]:
+    """Passage MinHash signatures, LSH candidates, exact alignment; reprint groups; who reuses whom."""
+    with _progress("Finding shared text", len(articles), show_progress) as on_progress:
+        dedup = find_reuse(articles, minhash_config, reuse_config, on_progress)
+    words = {article.id: word_count(article.body) for article in articles}
+    return dedup, attribution(articles, dedup.pairs, words)
+
+
+def _shard_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    config: EmbedConfig = parameters["config"]
+    texts = (embedding_text(article) for article in parameters["articles"])
+    return content_key("embed", config.model, config.max_tokens, *texts)
+
+
+# Keyed on the texts and the model setting, never on a model object; persisted as .npy, so a run
+# started again after a crash takes the shards it already embedded from Prefect's result store.
+@task(
+    cache_key_fn=_shard_key,
+    persist_result=True,
+    result_serializer=NumpySerializer(),
+    retries=2,
+    retry_delay_seconds=2,
+)
+def embed_shard(articles: list[Article], config: EmbedConfig, cache_path: str) -> np.ndarray:
+    """Embed one shard; shards run in parallel on the flow's task runner (threads, or Dask workers)."""
+    cache = EmbeddingCache(cache_path)
+    try:
+        return embed_articles(articles, config, cache)
+    finally:
+        cache.close()
+
+
+def embed_all(articles: list[Article], config: EmbedConfig, cache_path: str, show_progress: bool) -> np.ndarray:
+    """Submit the articles in shards of ``EMBED_SHARD_SIZE`` and gather the rows back in order."""
+    shards = [articles[start : start + EMBED_SHARD_SIZE] for start in range(0, len(articles), EMBED_SHARD_SIZE)]
+    futures = [embed_shard.submit(shard, config, cache_path) for shard in shards]
+    rows: list[np.ndarray] = []
+    with _progress("Embedding", len(articles), show_progress) as on_progress:
+        for shard, future in zip(shards, futures, strict=True):
+            rows.append(future.result())
+            if on_progress is not None:
+                on_progress(len(shard))
+    return np.vstack(rows) if rows else np.empty((0, 0), dtype=np.float32)
+
+
+@stage
+def cluster_stage(articles: list[Article], embeddings: np.ndarray, dedup: DedupResult) -> np.ndarray:
+    return cluster_articles(articles, embeddings, dedup, StoryClusterer())
+
+
+@stage
+def summarize_stage(
+    articles: list[Article],
+    labels: np.ndarray,
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    previous: dict[str, Story],
+    used_ids: set[str],
+) -> tuple[list[Story], list[LineageEvent]]:
+    return name_stories(articles, labels, embeddings, dedup, previous, used_ids, SummaryConfig())
+
+
+@task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
+def publish_stage(
+    out: str,
+    articles: list[Article],
+    rejects: list[Reject],
+    dedup: DedupResult,
+    stories: list[Story],
+    report: RunReport,
+    lineage: list[dict[str, object]],
+) -> list[Path]:
+    return publish(out, articles, rejects, dedup, stories, report, lineage)
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in _VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _publish_prefect_artifacts(changed: list[Story], report: RunReport, rejects: list[Reject], out: str) -> None:
+    create_table_artifact(
+        key="storyline-stories",
+        table=[
+            {
+                "story": story.story_id,
+                "headline": story.headline,
+                "articles": len(story.article_ids),
+                "first": story.first_published.date().isoformat() if story.first_published else "",
+                "last": story.last_published.date().isoformat() if story.last_published else "",
+                "keywords": ", ".join(story.keywords),
+            }
+            for story in changed
+        ],
+        description="Stories that appeared or changed in this run, largest first",
+    )
+    counts = "\n".join(f"| {name} | {value} |" for name, value in report.counts.items())
+    timings = "\n".join(f"| {name} | {seconds:.2f} |" for name, seconds in report.stage_seconds.items())
+    reject_lines = "\n".join(f"- `{r.id or r.origin}`: {r.reason}" for r in rejects[:50]) or "none"
+    create_markdown_artifact(
+        key="storyline-run",
+        markdown=(
+            f"# Storyline run\n\n| count | value |\n|---|---|\n{counts}\n\n"
+            f"| stage | seconds |\n|---|---|\n{timings}\n\n## Rejects\n{reject_lines}\n\n"
+            f"Dashboard: `{Path(out).resolve() / 'dashboard.html'}`\n"
+        ),
+        description="Counts, timings and rejects",
+    )
+    create_link_artifact(
+        key="storyline-dashboard",
+        link=(Path(out).resolve() / "dashboard.html").as_uri(),
+        link_text="Storyline dashboard",
+        description="The static dashboard of this run (or serve the store with `storyline serve`)",
+    )
+
+
+def cluster(
+    out: str, model: str = PACKAGED_MODEL, ingested: Ingested | None = None, show_progress: bool = False
+) -> RunReport:
+    """Group every stored article into stories and write the artifacts into ``out``.
+
+    ``ingested`` is what this run's ingestion saw (counted in run.json; its rejects are published).
+    """
+    logger = get_run_logger()
+    ingested = ingested or Ingested()
+    seconds = dict(ingested.stage_seconds)
+
+    def timed(name: str, call: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        result = call()
+        seconds[name] = round(time.perf_counter() - start, 3)
+        return result
+
+    minhash_config = MinHashConfig()
+    reuse_config = ReuseConfig()
+    embed_config = EmbedConfig(model=model)
+    store = StoryStore(Path(out) / STORE_NAME)
+    try:
+        pending = store.pending_count()
+        articles, empty = timed("clean", lambda: clean_stage(store.articles()))
+        rejects = [*ingested.rejects, *empty]
+        dedup, attribution_rows = timed(
+            "reuse", lambda: reuse_stage(articles, minhash_config, reuse_config, show_progress)
+        )
+        cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
+        embeddings = timed("embed", lambda: embed_all(articles, embed_config, cache_path, show_progress))
+        labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup))
+        previous, used_ids = store.stories(), store.used_story_ids()
+        stories, events = timed(
+            "summarize", lambda: summarize_stage(articles, labels, embeddings, dedup, previous, used_ids)
+        )
+        report = RunReport(
+            counts={
+                "in": ingested.read,
+                "accepted": pending,
+                "already_stored": ingested.known,
+                "rejected": len(rejects),
+                "articles": len(articles),
+                "duplicates": len(dedup.duplicate_of),
+                "reuse_pairs": len(dedup.pairs),
+                "stories": len(stories),
+            },
+            attribution=[asdict(row) for row in attribution_rows],
+            stage_seconds=seconds,
+            versions=_versions(),
+            config={
+                "minhash": asdict(minhash_config),
+                "reuse": asdict(reuse_config),
+                "embed": asdict(embed_config),
+                "cluster": StoryClusterer().__dict__,
+                "summary": asdict(SummaryConfig()),
+            },
+        )
+        # The store is the record of what happened; artifacts are rebuilt from it on every run.
+        positions = story_positions(stories, articles, embeddings)
+        changed = _changed_stories(stories, previous)
+        store.save_run(stories, events, asdict(report), dedup.pairs, positions)
+        publish_stage(out, articles, rejects, dedup, stories, report, store.lineage())
+    finally:
+        store.close()
+    _publish_prefect_artifacts(changed, report, rejects, out)
+    logger.info("%d stories from %d articles written to %s", len(stories), len(articles), out)
+    return report
+
+
+def _changed_stories(stories: list[Story], previous: dict[str, Story]) -> list[Story]:
+    """Stories that are new or differ from the stored ones of the same id."""
+    return [story for story in stories if previous.get(story.story_id) != story]
+
+
+@flow(name="storyline-cluster")
+def cluster_flow(out: str = "artifacts", model: str = PACKAGED_MODEL) -> RunReport:
+    """Group the articles in the store in ``out`` (filled by ``ingest_flow``) into stories; publish them."""
+    return cluster(out, model)
+
+
+if __name__ == "__main__":
+    cluster_flow(out=sys.argv[1] if len(sys.argv) > 1 else "artifacts")
