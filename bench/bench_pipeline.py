@@ -73,7 +73,7 @@ def main() -> None:
     for size in sizes:
         corpus = _write(records[:size], work / f"corpus-{size}.jsonl")
         results[size] = _run(work / f"out-{size}", [corpus], work / f"prefect-{size}")
-        print(f"{size} articles: {results[size]['wall']:.1f} s", flush=True)
+        print(f"{size} articles: {json.dumps(results[size])}", flush=True)
     size = arguments.incremental
     extra = _write(records[max(sizes) : max(sizes) + size // 100], work / "extra.jsonl")
     incremental = _run(work / f"out-{size}", [work / f"corpus-{size}.jsonl", extra], work / f"prefect-{size}")
