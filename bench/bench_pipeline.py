@@ -53,9 +53,13 @@ def _run(out: Path, inputs: list[Path], home: Path) -> dict:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "HF_HUB_OFFLINE": "1",
+        # A busy machine can start Prefect's embedded server slowly.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
     command = [sys.executable, "-c", _RUN, str(out), *map(str, inputs)]
-    completed = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, check=True)
+    completed = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"the run over {inputs} failed:\n{completed.stderr[-4000:]}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     result["other_seconds"] = result["wall"] - sum(result["stage_seconds"].values())
     return result

@@ -156,6 +156,13 @@ class Deduplicator:
             self._documents.put(article.id, article.to_json(), match.duplicate_of)
         return match
 
+    def add_known(self, article: Article) -> None:
+        """Index ``article`` without comparing it: its pairs with the articles before it are already known."""
+        article = _cleaned(article)
+        if article.id not in self._entries:
+            entry = self._entry(article)
+            self._insert(entry, self._windows(entry))
+
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._entries
 
@@ -182,6 +189,29 @@ def find_reuse(
     pairs: list[ReusePair] = []
     for article in articles:
         pairs.extend(index.add(article).pairs)
+        if on_progress is not None:
+            on_progress(1)
+    return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
+
+
+def update_reuse(
+    articles: Sequence[Article],
+    known_ids: set[str],
+    known_pairs: Sequence[ReusePair],
+    minhash: MinHashConfig = MinHashConfig(),
+    reuse: ReuseConfig = ReuseConfig(),
+    on_progress: Callable[[int], None] | None = None,
+) -> DedupResult:
+    """``find_reuse`` for a corpus that grew: the articles in ``known_ids`` come first and their pairs
+    among themselves are ``known_pairs``; only the others are aligned against the rest. Same result as
+    ``find_reuse(articles)``, at the cost of signing the known articles instead of aligning them."""
+    index = Deduplicator(minhash=minhash, reuse=reuse)
+    pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
+    for article in articles:
+        if article.id in known_ids:
+            index.add_known(article)
+        else:
+            pairs.extend(index.add(article).pairs)
         if on_progress is not None:
             on_progress(1)
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))

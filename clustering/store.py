@@ -150,6 +150,11 @@ class StoryStore:
             )
             return self._connection.total_changes - before
 
+    def finished_ids(self) -> set[str]:
+        """Ids of the articles that a finished run has processed."""
+        rows = self._connection.execute("SELECT id FROM articles WHERE run != ?", (_PENDING,))
+        return {article_id for (article_id,) in rows}
+
     def pending_count(self) -> int:
         """Articles stored since the last finished run."""
         return self._connection.execute("SELECT COUNT(*) FROM articles WHERE run = ?", (_PENDING,)).fetchone()[0]

@@ -26,12 +26,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, cluster_articles
-from clustering.dedup import find_reuse
+from clustering.dedup import update_reuse
 from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_articles, embedding_text
 from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig, word_count
 from clustering.publish import publish
-from clustering.records import Article, DedupResult, Reject, RunReport, Story
+from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
 from clustering.store import EmbeddingCache, StoryStore
 from clustering.summarize import SummaryConfig, story_positions
@@ -66,11 +66,17 @@ def _progress(description: str, total: int, show: bool) -> Iterator[Callable[[in
 
 @stage
 def reuse_stage(
-    articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig, show_progress: bool
+    articles: list[Article],
+    known_ids: set[str],
+    known_pairs: list[ReusePair],
+    minhash_config: MinHashConfig,
+    reuse_config: ReuseConfig,
+    show_progress: bool,
 ) -> tuple[DedupResult, list[AttributionRow]]:
-    """Passage MinHash signatures, LSH candidates, exact alignment; reprint groups; who reuses whom."""
+    """Passage MinHash signatures, LSH candidates, exact alignment of the articles new since the last run;
+    reprint groups; who reuses whom."""
     with _progress("Finding shared text", len(articles), show_progress) as on_progress:
-        dedup = find_reuse(articles, minhash_config, reuse_config, on_progress)
+        dedup = update_reuse(articles, known_ids, known_pairs, minhash_config, reuse_config, on_progress)
     words = {article.id: word_count(article.body) for article in articles}
     return dedup, attribution(articles, dedup.pairs, words)
 
@@ -213,8 +219,11 @@ def cluster(
         pending = store.pending_count()
         articles, empty = timed("clean", lambda: clean_stage(store.articles()))
         rejects = [*ingested.rejects, *empty]
+        # Pairs among the articles of finished runs are in the store; only the pending ones are aligned.
+        known_ids, known_pairs = store.finished_ids(), store.pairs()
         dedup, attribution_rows = timed(
-            "reuse", lambda: reuse_stage(articles, minhash_config, reuse_config, show_progress)
+            "reuse",
+            lambda: reuse_stage(articles, known_ids, known_pairs, minhash_config, reuse_config, show_progress),
         )
         cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
         embeddings = timed("embed", lambda: embed_all(articles, embed_config, cache_path, show_progress))

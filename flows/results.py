@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from typing import Any
@@ -17,13 +18,14 @@ class NumpySerializer(Serializer):
 
     type: str = Field(default="storyline/npy", frozen=True)
 
+    # Base64, as Prefect's own serializers: its result records carry the bytes inside JSON.
     def dumps(self, obj: np.ndarray) -> bytes:
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(obj), allow_pickle=False)
-        return buffer.getvalue()
+        return base64.b64encode(buffer.getvalue())
 
     def loads(self, blob: bytes) -> np.ndarray:
-        return np.load(io.BytesIO(blob), allow_pickle=False)
+        return np.load(io.BytesIO(base64.b64decode(blob)), allow_pickle=False)
 
 
 def content_key(*parts: Any) -> str:

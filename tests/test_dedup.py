@@ -6,7 +6,7 @@ from test_reuse import BANK, SAME_EVENT, WIRE
 from typer.testing import CliRunner
 
 from clustering.cli import EXIT_REJECTS, app
-from clustering.dedup import Deduplicator, IndexConflictError
+from clustering.dedup import Deduplicator, IndexConflictError, find_reuse, update_reuse
 from clustering.records import Article
 
 
@@ -145,3 +145,31 @@ def test_dedup_flow_runs_as_a_prefect_flow(prefect_harness, tmp_path):
     _feed(feed, [{"id": "wire", "text": WIRE}, {"id": "copy", "text": f"Share:\n\n{WIRE}"}])
     counts = dedup_flow(inputs=[str(feed)], output=str(tmp_path / "out.jsonl"), drop=True)
     assert (counts.read, counts.written, counts.duplicates, counts.rejected) == (2, 1, 1, 0)
+
+
+def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatch):
+    import clustering.dedup as dedup_module
+    from clustering.clean import clean_articles
+
+    raw = [
+        _raw("wire", WIRE),
+        _raw("bank", BANK),
+        _raw("copy", f"Share:\n\n{WIRE}", 9),
+        _raw("later", f"{WIRE}\n\nComments\n\nNice.", 12),
+        _raw("pasted", f"{BANK}\n\n{WIRE[:700]}", 12),
+    ]
+    articles, _ = clean_articles(raw)
+    full = find_reuse(articles)
+    assert len(full.pairs) >= 4 and full.duplicate_of
+    known_ids = {"wire", "bank", "copy"}
+    known_pairs = find_reuse(articles[:3]).pairs
+    aligned: list[tuple[str, str]] = []
+    original_compare = dedup_module.compare
+
+    def counting_compare(a, b, config):
+        aligned.append((a.article.id, b.article.id))
+        return original_compare(a, b, config)
+
+    monkeypatch.setattr(dedup_module, "compare", counting_compare)
+    assert update_reuse(articles, known_ids, known_pairs) == full
+    assert aligned and all(b not in known_ids for _, b in aligned)  # no known article was aligned again
