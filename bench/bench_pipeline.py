@@ -28,7 +28,7 @@ from common import print_table, save
 from corpus import build
 
 REPO = Path(__file__).resolve().parent.parent
-STAGES = ("read", "clean", "reuse", "embed", "cluster", "summarize")
+STAGES = ("read", "clean", "minhash", "reuse", "embed", "cluster", "summarize")
 _RUN = """
 import json, resource, sys, time
 from flows.pipeline import pipeline_flow
@@ -106,8 +106,8 @@ def main() -> None:
     for small, large in itertools.pairwise(ordered):
         exponent = []
         for name in (*STAGES, "total"):
-            before = results[small]["wall"] if name == "total" else results[small]["stage_seconds"][name]
-            after = results[large]["wall"] if name == "total" else results[large]["stage_seconds"][name]
+            before = results[small]["wall"] if name == "total" else results[small]["stage_seconds"].get(name, 0.0)
+            after = results[large]["wall"] if name == "total" else results[large]["stage_seconds"].get(name, 0.0)
             exponent.append(math.log(max(after, 1e-3) / max(before, 1e-3)) / math.log(large / small))
         growth.append([f"{small} → {large}", *exponent])
     print_table(
@@ -118,10 +118,10 @@ def main() -> None:
         f"Incremental: {arguments.incremental // 100} new articles after a full run of {arguments.incremental}",
         ["run", *STAGES, "total", "share of full"],
         [
-            ["full", *(full["stage_seconds"][name] for name in STAGES), full["wall"], 1.0],
+            ["full", *(full["stage_seconds"].get(name, 0.0) for name in STAGES), full["wall"], 1.0],
             [
                 "1 % new",
-                *(incremental["stage_seconds"][name] for name in STAGES),
+                *(incremental["stage_seconds"].get(name, 0.0) for name in STAGES),
                 incremental["wall"],
                 incremental["wall"] / full["wall"],
             ],

@@ -36,39 +36,37 @@ class Segment:
     b_matched: set[int]
 
 
-def _matches(a: np.ndarray, b: np.ndarray, max_occurrences: int) -> list[tuple[int, int]]:
-    common = np.intersect1d(a, b)
-    if len(common) == 0:
-        return []
+def _matches(a: np.ndarray, b: np.ndarray, max_occurrences: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` with ``a[i] == b[j]``, skipping hashes found more than ``max_occurrences`` times
+    in ``b``; ordered by i, then j."""
     b_order = np.argsort(b, kind="stable")
     b_sorted = b[b_order]
-    pairs: list[tuple[int, int]] = []
-    for i in np.flatnonzero(np.isin(a, common)):
-        low = np.searchsorted(b_sorted, a[i], side="left")
-        high = np.searchsorted(b_sorted, a[i], side="right")
-        if high - low <= max_occurrences:
-            pairs.extend((int(i), int(j)) for j in b_order[low:high])
-    return pairs
+    low = np.searchsorted(b_sorted, a, side="left")
+    counts = np.searchsorted(b_sorted, a, side="right") - low
+    rows = np.flatnonzero((counts > 0) & (counts <= max_occurrences))
+    repeats = counts[rows]
+    offsets = np.arange(int(repeats.sum())) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    return np.repeat(rows, repeats), b_order[np.repeat(low[rows], repeats) + offsets]
 
 
-def _runs(pairs: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+def _runs(i: np.ndarray, j: np.ndarray) -> list[tuple[int, int, int]]:
     """Maximal diagonal runs of anchors as ``(a_first, b_first, length)``, ordered by ``a_first``."""
-    runs: list[tuple[int, int, int]] = []
-    for i, j in sorted(pairs, key=lambda pair: (pair[0] - pair[1], pair[0])):
-        if runs:
-            first_i, first_j, length = runs[-1]
-            if first_i - first_j == i - j and i == first_i + length:
-                runs[-1] = (first_i, first_j, length + 1)
-                continue
-        runs.append((i, j, 1))
-    return sorted(runs)
+    if len(i) == 0:
+        return []
+    order = np.lexsort((i, i - j))
+    i, j = i[order], j[order]
+    continues = np.zeros(len(i), dtype=bool)
+    continues[1:] = ((i[1:] - j[1:]) == (i[:-1] - j[:-1])) & (i[1:] == i[:-1] + 1)
+    starts = np.flatnonzero(~continues)
+    lengths = np.diff(np.append(starts, len(i)))
+    return sorted(zip(i[starts].tolist(), j[starts].tolist(), lengths.tolist(), strict=True))
 
 
 def align(a: np.ndarray, b: np.ndarray, config: AlignConfig = AlignConfig()) -> list[Segment]:
     """Segments of shared text between two articles, given their shingle hashes by position."""
     size = config.shingle_words
     segments: list[Segment] = []
-    for i, j, length in _runs(_matches(a, b, config.max_occurrences)):
+    for i, j, length in _runs(*_matches(a, b, config.max_occurrences)):
         a_tokens = range(i, i + length + size - 1)
         b_tokens = range(j, j + length + size - 1)
         best: Segment | None = None

@@ -38,6 +38,15 @@ class Match:
     pairs: list[ReusePair]
 
 
+@dataclass(frozen=True, slots=True)
+class SignedArticle:
+    """An article tokenised, with the LSH key and MinHash of each passage window: the part of indexing
+    that needs no index, so it can run in parallel shards (``sign_articles``)."""
+
+    entry: IndexedArticle
+    windows: list[tuple[bytes, LeanMinHash]]
+
+
 class IndexConflictError(ValueError):
     """An article id already indexed with a different text."""
 
@@ -92,13 +101,12 @@ class Deduplicator:
         self._position.setdefault(entry.article.id, len(self._position))
 
     def _windows(self, entry: IndexedArticle) -> list[tuple[bytes, LeanMinHash]]:
-        """The LSH key and MinHash of each passage window of an article."""
-        config = self.reuse_config
-        signatures, starts = self._hasher.window_signatures(entry.shingles, config.window_words, config.window_stride)
-        return [
-            (f"{entry.article.id}{_KEY_SEPARATOR}{start}".encode(), self._hasher.lean(signature))
-            for signature, start in zip(signatures, starts, strict=True)
-        ]
+        return _windows(entry, self._hasher, self.reuse_config)
+
+    def sign(self, article: Article) -> SignedArticle:
+        """Clean (when not yet cleaned), tokenise and sign ``article`` without touching the index."""
+        entry = self._entry(_cleaned(article))
+        return SignedArticle(entry, self._windows(entry))
 
     def _insert(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]]) -> None:
         for key, minhash in windows:
@@ -132,13 +140,14 @@ class Deduplicator:
         """What ``article`` shares with the indexed articles, without indexing it."""
         return self._match(self._entry(_cleaned(article)))
 
-    def add(self, article: Article) -> Match:
+    def add(self, article: Article, signed: SignedArticle | None = None) -> Match:
         """Index ``article`` and return what it shares with the articles indexed before it.
 
         Adding an id again with the same text changes nothing: the answer is its recorded ``duplicate_of``
         and its pairs with every other indexed article. With another text it raises ``IndexConflictError``.
+        ``signed`` is the article's ``sign`` when computed beforehand (in parallel).
         """
-        article = _cleaned(article)
+        article = signed.entry.article if signed is not None else _cleaned(article)
         known = self._entries.get(article.id)
         if known is None and self._documents is not None and (stored := self._documents.get(article.id)):
             known = self._remember(*stored)  # indexed by another worker, or by an earlier run
@@ -146,8 +155,10 @@ class Deduplicator:
             if known.article.text != article.text:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
             return Match(duplicate_of=self._canonical.get(article.id), pairs=self._match(known).pairs)
-        entry = self._entry(article)
-        windows = self._windows(entry)
+        entry, windows = (signed.entry, signed.windows) if signed is not None else (None, None)
+        if entry is None:
+            entry = self._entry(article)
+            windows = self._windows(entry)
         match = self._match(entry, windows)
         self._insert(entry, windows)
         if match.duplicate_of is not None:
@@ -156,12 +167,11 @@ class Deduplicator:
             self._documents.put(article.id, article.to_json(), match.duplicate_of)
         return match
 
-    def add_known(self, article: Article) -> None:
+    def add_known(self, article: Article, signed: SignedArticle | None = None) -> None:
         """Index ``article`` without comparing it: its pairs with the articles before it are already known."""
-        article = _cleaned(article)
         if article.id not in self._entries:
-            entry = self._entry(article)
-            self._insert(entry, self._windows(entry))
+            signed = signed or self.sign(article)
+            self._insert(signed.entry, signed.windows)
 
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._entries
@@ -194,6 +204,27 @@ def find_reuse(
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
 
 
+def _windows(entry: IndexedArticle, hasher: MinHasher, config: ReuseConfig) -> list[tuple[bytes, LeanMinHash]]:
+    """The LSH key and MinHash of each passage window of an article."""
+    signatures, starts = hasher.window_signatures(entry.shingles, config.window_words, config.window_stride)
+    return [
+        (f"{entry.article.id}{_KEY_SEPARATOR}{start}".encode(), hasher.lean(signature))
+        for signature, start in zip(signatures, starts, strict=True)
+    ]
+
+
+def sign_articles(
+    articles: Sequence[Article], minhash: MinHashConfig = MinHashConfig(), reuse: ReuseConfig = ReuseConfig()
+) -> list[SignedArticle]:
+    """Tokenise and sign each article's passage windows: pure, so shards of a corpus can run in parallel."""
+    hasher = MinHasher(minhash)
+    signed = []
+    for article in articles:
+        entry = index_article(_cleaned(article), minhash.shingle_words)
+        signed.append(SignedArticle(entry, _windows(entry, hasher, reuse)))
+    return signed
+
+
 def update_reuse(
     articles: Sequence[Article],
     known_ids: set[str],
@@ -201,17 +232,20 @@ def update_reuse(
     minhash: MinHashConfig = MinHashConfig(),
     reuse: ReuseConfig = ReuseConfig(),
     on_progress: Callable[[int], None] | None = None,
+    signed: Sequence[SignedArticle] | None = None,
 ) -> DedupResult:
     """``find_reuse`` for a corpus that grew: the articles in ``known_ids`` come first and their pairs
     among themselves are ``known_pairs``; only the others are aligned against the rest. Same result as
-    ``find_reuse(articles)``, at the cost of signing the known articles instead of aligning them."""
+    ``find_reuse(articles)``, at the cost of signing the known articles instead of aligning them.
+    ``signed`` holds ``sign_articles(articles)`` when computed beforehand (in parallel shards)."""
     index = Deduplicator(minhash=minhash, reuse=reuse)
     pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
-    for article in articles:
+    for row, article in enumerate(articles):
+        prepared = signed[row] if signed is not None else None
         if article.id in known_ids:
-            index.add_known(article)
+            index.add_known(article, prepared)
         else:
-            pairs.extend(index.add(article).pairs)
+            pairs.extend(index.add(article, prepared).pairs)
         if on_progress is not None:
             on_progress(1)
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))

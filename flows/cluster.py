@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, cluster_articles
-from clustering.dedup import update_reuse
+from clustering.dedup import SignedArticle, sign_articles, update_reuse
 from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_articles, embedding_text
 from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig, word_count
@@ -35,14 +35,14 @@ from clustering.records import Article, DedupResult, Reject, ReusePair, RunRepor
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
 from clustering.store import EmbeddingCache, StoryStore
 from clustering.summarize import SummaryConfig, story_positions
-from flows.ingest import STORE_NAME, Ingested
+from flows.ingest import STORE_NAME, Ingested, rejects_markdown
 from flows.results import NumpySerializer, content_key
 
 T = TypeVar("T")
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
 EMBEDDING_CACHE_NAME = "embeddings.sqlite"
-# Articles per embedding task: large enough to batch well, small enough to spread over workers.
-EMBED_SHARD_SIZE = 256
+# Articles per embedding or MinHash task: large enough to batch well, small enough to spread over workers.
+SHARD_SIZE = 256
 
 # Stage results are large in-memory objects: no input hashing or result persistence for them.
 stage = task(cache_policy=NO_CACHE, persist_result=False)
@@ -64,9 +64,24 @@ def _progress(description: str, total: int, show: bool) -> Iterator[Callable[[in
         yield lambda done: progress.advance(bar, done)
 
 
+@task(cache_policy=NO_CACHE, persist_result=False)
+def minhash_shard(
+    articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig
+) -> list[SignedArticle]:
+    """Tokenise and sign one shard's passage windows; shards run in parallel on the flow's task runner."""
+    return sign_articles(articles, minhash_config, reuse_config)
+
+
+def sign_all(articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig) -> list[SignedArticle]:
+    """Submit the articles in shards of ``SHARD_SIZE`` and gather the signatures back in order."""
+    futures = [minhash_shard.submit(shard, minhash_config, reuse_config) for shard in _shards(articles)]
+    return [signed for future in futures for signed in future.result()]
+
+
 @stage
 def reuse_stage(
     articles: list[Article],
+    signed: list[SignedArticle],
     known_ids: set[str],
     known_pairs: list[ReusePair],
     minhash_config: MinHashConfig,
@@ -76,7 +91,7 @@ def reuse_stage(
     """Passage MinHash signatures, LSH candidates, exact alignment of the articles new since the last run;
     reprint groups; who reuses whom."""
     with _progress("Finding shared text", len(articles), show_progress) as on_progress:
-        dedup = update_reuse(articles, known_ids, known_pairs, minhash_config, reuse_config, on_progress)
+        dedup = update_reuse(articles, known_ids, known_pairs, minhash_config, reuse_config, on_progress, signed)
     words = {article.id: word_count(article.body) for article in articles}
     return dedup, attribution(articles, dedup.pairs, words)
 
@@ -105,9 +120,13 @@ def embed_shard(articles: list[Article], config: EmbedConfig, cache_path: str) -
         cache.close()
 
 
+def _shards(articles: list[Article]) -> list[list[Article]]:
+    return [articles[start : start + SHARD_SIZE] for start in range(0, len(articles), SHARD_SIZE)]
+
+
 def embed_all(articles: list[Article], config: EmbedConfig, cache_path: str, show_progress: bool) -> np.ndarray:
-    """Submit the articles in shards of ``EMBED_SHARD_SIZE`` and gather the rows back in order."""
-    shards = [articles[start : start + EMBED_SHARD_SIZE] for start in range(0, len(articles), EMBED_SHARD_SIZE)]
+    """Submit the articles in shards of ``SHARD_SIZE`` and gather the rows back in order."""
+    shards = _shards(articles)
     futures = [embed_shard.submit(shard, config, cache_path) for shard in shards]
     rows: list[np.ndarray] = []
     with _progress("Embedding", len(articles), show_progress) as on_progress:
@@ -176,12 +195,11 @@ def _publish_prefect_artifacts(changed: list[Story], report: RunReport, rejects:
     )
     counts = "\n".join(f"| {name} | {value} |" for name, value in report.counts.items())
     timings = "\n".join(f"| {name} | {seconds:.2f} |" for name, seconds in report.stage_seconds.items())
-    reject_lines = "\n".join(f"- `{r.id or r.origin}`: {r.reason}" for r in rejects[:50]) or "none"
     create_markdown_artifact(
         key="storyline-run",
         markdown=(
             f"# Storyline run\n\n| count | value |\n|---|---|\n{counts}\n\n"
-            f"| stage | seconds |\n|---|---|\n{timings}\n\n## Rejects\n{reject_lines}\n\n"
+            f"| stage | seconds |\n|---|---|\n{timings}\n\n{rejects_markdown(rejects)}\n"
             f"Dashboard: `{Path(out).resolve() / 'dashboard.html'}`\n"
         ),
         description="Counts, timings and rejects",
@@ -221,9 +239,10 @@ def cluster(
         rejects = [*ingested.rejects, *empty]
         # Pairs among the articles of finished runs are in the store; only the pending ones are aligned.
         known_ids, known_pairs = store.finished_ids(), store.pairs()
+        signed = timed("minhash", lambda: sign_all(articles, minhash_config, reuse_config))
         dedup, attribution_rows = timed(
             "reuse",
-            lambda: reuse_stage(articles, known_ids, known_pairs, minhash_config, reuse_config, show_progress),
+            lambda: reuse_stage(articles, signed, known_ids, known_pairs, minhash_config, reuse_config, show_progress),
         )
         cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
         embeddings = timed("embed", lambda: embed_all(articles, embed_config, cache_path, show_progress))

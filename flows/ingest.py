@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from clustering.clean import clean_articles
@@ -33,6 +34,13 @@ class Ingested:
     known: int = 0
     rejects: list[Reject] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def rejects_markdown(rejects: list[Reject], shown: int = 50) -> str:
+    """A markdown section listing the first ``shown`` rejects, for a run's Prefect artifact."""
+    lines = "\n".join(f"- `{reject.id or reject.origin}`: {reject.reason}" for reject in rejects[:shown])
+    more = f"\n- … and {len(rejects) - shown} more (see rejects.jsonl)" if len(rejects) > shown else ""
+    return f"## Rejects\n{lines or 'none'}{more}\n"
 
 
 # Never cached: a feed or a folder says something new on every run. Retried: the network fails.
@@ -83,7 +91,14 @@ def ingest_flow(inputs: list[str], out: str = "artifacts") -> dict[str, int]:
     """Add the new articles of ``inputs`` to the store in ``out``; ``cluster_flow`` groups them later."""
     result = ingest(inputs, out)
     counts = {"read": result.read, "added": result.added, "already_stored": result.known}
-    return {**counts, "rejected": len(result.rejects)}
+    counts["rejected"] = len(result.rejects)
+    rows = "\n".join(f"| {name} | {value} |" for name, value in counts.items())
+    create_markdown_artifact(
+        key="storyline-ingest",
+        markdown=f"# Storyline ingestion\n\n| count | value |\n|---|---|\n{rows}\n\n{rejects_markdown(result.rejects)}",
+        description="Articles added to the store (pending until the next clustering run), and rejects",
+    )
+    return counts
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def test_run_json_counts_and_timings(seed_run):
     out, _ = seed_run
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
-    assert set(run["stage_seconds"]) == {"read", "clean", "reuse", "embed", "cluster", "summarize"}
+    assert set(run["stage_seconds"]) == {"read", "clean", "minhash", "reuse", "embed", "cluster", "summarize"}
     assert run["versions"]["datasketch"]
     assert (out / "rejects.jsonl").read_text() == ""
     assert '<section class="story"' in (out / "dashboard.html").read_text()
@@ -191,7 +191,7 @@ def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harnes
     import flows.cluster
     import flows.pipeline as pipeline
 
-    monkeypatch.setattr(flows.cluster, "EMBED_SHARD_SIZE", 2)  # several shards, spread over the workers
+    monkeypatch.setattr(flows.cluster, "SHARD_SIZE", 2)  # several shards, spread over the workers
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
