@@ -134,6 +134,7 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(prefect_harness, see
     before = {tuple(s["article_ids"]): s for s in json.loads((out / "stories.json").read_text())}
     report = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
     assert (report.counts["accepted"], report.counts["already_stored"], report.counts["articles"]) == (1, 4, 5)
+    assert json.loads((out / "run.json").read_text())["counts"] == report.counts
     after = json.loads((out / "stories.json").read_text())
     assert sorted(map(set, (s["article_ids"] for s in after)), key=len, reverse=True) == SEED_STORIES
     # Stories that did not change keep their id and everything else: same headline, summary, keywords.
