@@ -125,24 +125,29 @@ def test_generated_records_are_read_or_rejected_never_lost(tmp_path, records):
     assert sorted(a for story in stories for a in story.article_ids) == sorted(a.id for a in articles)
 
 
-def _storyline(*arguments: str) -> subprocess.Popen:
+def _storyline(*arguments: str, prefect_home: Path) -> subprocess.Popen:
     command = [sys.executable, "-c", "from clustering.cli import app; app()", *arguments]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A Prefect home of its own: no embedding shard cached by an earlier run lets it skip the stage.
+    environment = {**os.environ, "PREFECT_HOME": str(prefect_home)}
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
 
 
 def test_a_killed_run_run_again_equals_a_clean_run(prefect_harness, seeds_dir, tmp_path):
     from flows.pipeline import pipeline_flow
 
     killed = tmp_path / "killed"
-    process = _storyline("run", str(seeds_dir), "--out", str(killed), "--quiet")
+    home = tmp_path / "prefect"
+    process = _storyline("run", str(seeds_dir), "--out", str(killed), "--quiet", prefect_home=home)
     deadline = time.monotonic() + 240
     # Kill it in the middle: once it has started embedding (the cache exists), before it has published.
-    while not (killed / "cache" / "embeddings.sqlite").exists() and time.monotonic() < deadline:
+    while (
+        not (killed / "cache" / "embeddings.sqlite").exists() and process.poll() is None and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (killed / "run.json").exists()
-    rerun = _storyline("run", str(seeds_dir), "--out", str(killed), "--quiet")
+    rerun = _storyline("run", str(seeds_dir), "--out", str(killed), "--quiet", prefect_home=home)
     assert rerun.wait(timeout=300) == 0
 
     clean = tmp_path / "clean"
