@@ -105,8 +105,7 @@ class Deduplicator:
 
     def sign(self, article: Article) -> SignedArticle:
         """Clean (when not yet cleaned), tokenise and sign ``article`` without touching the index."""
-        entry = self._entry(_cleaned(article))
-        return SignedArticle(entry, self._windows(entry))
+        return _signed(article, self._hasher, self.minhash_config, self.reuse_config)
 
     def _insert(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]]) -> None:
         for key, minhash in windows:
@@ -155,12 +154,9 @@ class Deduplicator:
             if known.article.text != article.text:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
             return Match(duplicate_of=self._canonical.get(article.id), pairs=self._match(known).pairs)
-        entry, windows = (signed.entry, signed.windows) if signed is not None else (None, None)
-        if entry is None:
-            entry = self._entry(article)
-            windows = self._windows(entry)
-        match = self._match(entry, windows)
-        self._insert(entry, windows)
+        signed = signed or self.sign(article)
+        match = self._match(signed.entry, signed.windows)
+        self._insert(signed.entry, signed.windows)
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
         if self._documents is not None:
@@ -195,13 +191,7 @@ def find_reuse(
 
     ``on_progress`` is called with 1 after each article.
     """
-    index = Deduplicator(minhash=minhash, reuse=reuse)
-    pairs: list[ReusePair] = []
-    for article in articles:
-        pairs.extend(index.add(article).pairs)
-        if on_progress is not None:
-            on_progress(1)
-    return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
+    return update_reuse(articles, set(), (), minhash, reuse, on_progress)
 
 
 def _windows(entry: IndexedArticle, hasher: MinHasher, config: ReuseConfig) -> list[tuple[bytes, LeanMinHash]]:
@@ -218,11 +208,12 @@ def sign_articles(
 ) -> list[SignedArticle]:
     """Tokenise and sign each article's passage windows: pure, so shards of a corpus can run in parallel."""
     hasher = MinHasher(minhash)
-    signed = []
-    for article in articles:
-        entry = index_article(_cleaned(article), minhash.shingle_words)
-        signed.append(SignedArticle(entry, _windows(entry, hasher, reuse)))
-    return signed
+    return [_signed(article, hasher, minhash, reuse) for article in articles]
+
+
+def _signed(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> SignedArticle:
+    entry = index_article(_cleaned(article), minhash.shingle_words)
+    return SignedArticle(entry, _windows(entry, hasher, reuse))
 
 
 def update_reuse(

@@ -88,8 +88,8 @@ def reuse_stage(
     reuse_config: ReuseConfig,
     show_progress: bool,
 ) -> tuple[DedupResult, list[AttributionRow]]:
-    """Passage MinHash signatures, LSH candidates, exact alignment of the articles new since the last run;
-    reprint groups; who reuses whom."""
+    """LSH candidates from the signed passage windows, exact alignment of the articles new since the last
+    run; reprint groups; who reuses whom."""
     with _progress("Finding shared text", len(articles), show_progress) as on_progress:
         dedup = update_reuse(articles, known_ids, known_pairs, minhash_config, reuse_config, on_progress, signed)
     words = {article.id: word_count(article.body) for article in articles}
