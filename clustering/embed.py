@@ -108,22 +108,21 @@ def embed_texts(
     copies = Counter(keys)
     cached = cache_store.get_many(list(copies)) if cache_store is not None else {}
     # Each distinct text is embedded once, at its first position.
-    missing = sorted({key: index for index, key in reversed(list(enumerate(keys))) if key not in cached}.values())
+    first_position = {key: index for index, key in reversed(list(enumerate(keys))) if key not in cached}
     # Longest first, as encode() itself does within a call: batches of like lengths waste no padding.
-    missing.sort(key=lambda index: -len(texts[index]))
+    missing = sorted(first_position.values(), key=lambda index: (-len(texts[index]), index))
     if on_progress is not None:
         on_progress(sum(copies[key] for key in cached))
     computed: dict[str, np.ndarray] = {}
-    if missing:
-        for start in range(0, len(missing), config.batch_size):
-            batch = missing[start : start + config.batch_size]
-            vectors = _ENCODER.submit(_encode, [texts[index] for index in batch], config).result()
-            batch_items = [(keys[index], vector) for index, vector in zip(batch, vectors, strict=True)]
-            computed.update(batch_items)
-            if cache_store is not None:
-                cache_store.put_many(batch_items)
-            if on_progress is not None:
-                on_progress(sum(copies[keys[index]] for index in batch))
+    for start in range(0, len(missing), config.batch_size):
+        batch = missing[start : start + config.batch_size]
+        vectors = _ENCODER.submit(_encode, [texts[index] for index in batch], config).result()
+        batch_items = [(keys[index], vector) for index, vector in zip(batch, vectors, strict=True)]
+        computed.update(batch_items)
+        if cache_store is not None:
+            cache_store.put_many(batch_items)
+        if on_progress is not None:
+            on_progress(sum(copies[keys[index]] for index in batch))
     dimension = next(iter({**cached, **computed}.values())).shape[0] if texts else 0
     matrix = np.empty((len(texts), dimension), dtype=np.float32)
     for row, key in enumerate(keys):
