@@ -1,29 +1,28 @@
 """Word tokens with their offsets, word-shingle hashes, and MinHash signatures in datasketch's format.
 
-Signatures are datasketch's default ``affine32`` scheme computed with numpy over whole arrays of shingle
-hashes: bit for bit what ``MinHash(num_perm, seed, hashfunc=identity).update_batch(hashes)`` gives, so
-``LeanMinHash`` objects built from them go straight into datasketch's ``MinHashLSH``. Shingle hashes
-come from a rolling hash over cached word hashes instead of a SHA-1 per shingle, which is where
-datasketch's own ``update`` spends its time.
+Signatures are datasketch's default ``affine32`` scheme: bit for bit what ``MinHash(num_perm, seed,
+hashfunc=identity).update_batch(hashes)`` gives, so ``LeanMinHash`` objects built from them go straight into
+datasketch's ``MinHashLSH``. The per-character, per-word and per-permutation loops are compiled with numba
+(cached on disk after the first run, and free of the GIL so shards sign in parallel threads): tokenizing,
+shingling and permuting in Python or numpy array operations cost 5-10x more (``bench/bench_minhash.py``).
+Shingle hashes come from a rolling hash over word hashes instead of a SHA-1 per shingle.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
+import numba
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
 _WORD = re.compile(r"\w+")
 _SCHEME = "affine32"
 _ROLLING_MULTIPLIER = np.uint64(0x100000001B3)
-# MurmurHash3's 32-bit finalizer, as datasketch applies it before its affine permutations.
-_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,51 +33,27 @@ class MinHashConfig:
 
 
 class Tokens:
-    """The normalised words of a text as 64-bit hashes; each word's character span in the text on demand.
+    """The normalised words of a text as 64-bit hashes, with each word's character span in the text."""
 
-    Hashes are all MinHash needs; spans are only needed to report shared passages, so they are found
-    the first time they are asked for.
-    """
+    __slots__ = ("ends", "hashes", "starts")
 
-    __slots__ = ("_ends", "_spans", "_starts", "_text", "hashes")
-
-    def __init__(self, text: str, spans: Sequence[tuple[int, int]]) -> None:
-        self._text, self._spans = text, spans
-        words = [word for start, end in spans for word in _WORD.findall(text, start, end)]
-        self.hashes = np.fromiter(map(word_hash, words), dtype=np.uint64, count=len(words))
-        self._starts: np.ndarray | None = None
-        self._ends: np.ndarray | None = None
-
-    def _locate(self) -> None:
-        matches = [match.span() for start, end in self._spans for match in _WORD.finditer(self._text, start, end)]
-        located = np.array(matches, dtype=np.int64).reshape(-1, 2)
-        self._starts, self._ends = located[:, 0], located[:, 1]
-
-    @property
-    def starts(self) -> np.ndarray:
-        if self._starts is None:
-            self._locate()
-        return self._starts
-
-    @property
-    def ends(self) -> np.ndarray:
-        if self._ends is None:
-            self._locate()
-        return self._ends
+    def __init__(self, hashes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.hashes, self.starts, self.ends = hashes, starts, ends
 
     def __len__(self) -> int:
         return len(self.hashes)
 
 
+@cache
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char.lower())
+    # Two halfwidth sound marks decompose to combining marks only: they stay as they are, not vanish.
+    return "".join(part for part in decomposed if not unicodedata.combining(part)) or char
+
+
 def fold(word: str) -> str:
-    """Lower case, accents and compatibility forms folded: "Café" and "cafe" are one word."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-@lru_cache(maxsize=500_000)
-def word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(fold(word).encode(), digest_size=8).digest(), "little")
+    """Lower case, accents and compatibility forms folded, character by character: "Café" is "cafe"."""
+    return "".join(map(_fold_char, word))
 
 
 def word_count(text: str) -> int:
@@ -89,21 +64,121 @@ def normalised_words(text: str) -> list[str]:
     return [fold(word) for word in _WORD.findall(text)]
 
 
+@dataclass(frozen=True, slots=True)
+class _CharTable:
+    """Per code point: how many code points it folds to (0: not a word character) and where they lie in ``units``."""
+
+    fold_start: np.ndarray
+    fold_length: np.ndarray
+    units: np.ndarray
+
+
+@cache
+def _char_table(size: int) -> _CharTable:
+    fold_start = np.zeros(size, dtype=np.int32)
+    fold_length = np.zeros(size, dtype=np.int32)
+    units: list[int] = []
+    for code in range(size):
+        char = chr(code)
+        if _WORD.match(char):
+            folded = [ord(part) for part in _fold_char(char)]
+            fold_start[code], fold_length[code] = len(units), len(folded)
+            units += folded
+    return _CharTable(fold_start, fold_length, np.array(units, dtype=np.uint64) + np.uint64(1))
+
+
+_PLANE = 0x10000  # the basic multilingual plane: tabled at first use (about 0.2 s); texts beyond it pay for the rest
+
+
+@numba.njit(cache=True, nogil=True)
+def _mix64(value: np.uint64) -> np.uint64:
+    # MurmurHash3's 64-bit finalizer: every input bit reaches every output bit.
+    value ^= value >> np.uint64(33)
+    value *= np.uint64(0xFF51AFD7ED558CCD)
+    value ^= value >> np.uint64(33)
+    value *= np.uint64(0xC4CEB9FE1A85EC53)
+    return value ^ (value >> np.uint64(33))
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan_words(codes, bounds, fold_start, fold_length, units):
+    """Hash, start and end of every word in the spans; ``complete`` is False at a code point past the table."""
+    hashes = np.empty(len(codes) // 2 + len(bounds), dtype=np.uint64)
+    starts = np.empty(len(hashes), dtype=np.int64)
+    ends = np.empty(len(hashes), dtype=np.int64)
+    count = 0
+    for span in range(len(bounds)):
+        first = max(0, min(bounds[span, 0], len(codes)))
+        last = max(first, min(bounds[span, 1], len(codes)))
+        in_word, value = False, np.uint64(0)
+        for position in range(first, last + 1):
+            length = 0
+            if position < last:
+                if codes[position] >= len(fold_length):
+                    return hashes[:0], starts[:0], ends[:0], False
+                length = fold_length[codes[position]]
+            if length > 0:
+                if not in_word:
+                    in_word, value, starts[count] = True, np.uint64(0), position
+                for unit in range(fold_start[codes[position]], fold_start[codes[position]] + length):
+                    value = value * _ROLLING_MULTIPLIER + units[unit]
+            elif in_word:
+                in_word, hashes[count], ends[count] = False, _mix64(value), position
+                count += 1
+    return hashes[:count], starts[:count], ends[:count], True
+
+
 def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Tokens:
-    """Words of ``text`` (or of the given character spans of it), hashed, with their offsets."""
-    return Tokens(text, spans if spans is not None else [(0, len(text))])
+    """Words of ``text`` (``\\w+`` runs inside the given character spans of it), folded and hashed, with offsets.
+
+    One compiled pass over the text's code points instead of a regex match, a fold and a hash per word in
+    Python. A word's hash depends only on its folded form: the same in every text and process.
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.array(spans if spans is not None else ((0, len(codes)),), dtype=np.int64).reshape(-1, 2)
+    for size in (_PLANE, 0x110000):
+        table = _char_table(size)
+        hashes, starts, ends, complete = _scan_words(codes, bounds, table.fold_start, table.fold_length, table.units)
+        if complete:
+            break
+    return Tokens(hashes, starts, ends)
+
+
+@numba.njit(cache=True, nogil=True)
+def _shingle_hashes(word_hashes, size):
+    width = min(size, len(word_hashes))
+    shingles = np.empty(len(word_hashes) - width + 1, dtype=np.uint32)
+    for first in range(len(shingles)):
+        value = np.uint64(0)
+        for word in range(first, first + width):
+            value = value * _ROLLING_MULTIPLIER + word_hashes[word]
+        shingles[first] = np.uint32((value >> np.uint64(32)) ^ (value & np.uint64(0xFFFFFFFF)))
+    return shingles
 
 
 def shingle_hashes(word_hashes: np.ndarray, size: int) -> np.ndarray:
     """32-bit hash of every run of ``size`` words, by position; a shorter text is one shingle."""
-    count = len(word_hashes)
-    if count == 0:
+    if len(word_hashes) == 0:
         return np.empty(0, dtype=np.uint32)
-    width = min(size, count)
-    rolled = np.zeros(count - width + 1, dtype=np.uint64)
-    for offset in range(width):
-        rolled = rolled * _ROLLING_MULTIPLIER + word_hashes[offset : count - width + 1 + offset]
-    return ((rolled >> np.uint64(32)) ^ rolled).astype(np.uint32)
+    return _shingle_hashes(word_hashes, size)
+
+
+@numba.njit(cache=True, nogil=True)
+def _block_minima(hashes, a, b, stride):
+    """Minimum of each run of ``stride`` shingles under each permutation: shape (blocks, num_perm)."""
+    minima = np.full(((len(hashes) + stride - 1) // stride, len(a)), 0xFFFFFFFF, dtype=np.uint32)
+    for index in range(len(hashes)):
+        # MurmurHash3's 32-bit finalizer, as datasketch applies it before its affine permutations.
+        mixed = np.uint32(hashes[index])
+        mixed = np.uint32((mixed ^ (mixed >> np.uint32(16))) * np.uint32(0x85EBCA6B))
+        mixed = np.uint32((mixed ^ (mixed >> np.uint32(13))) * np.uint32(0xC2B2AE35))
+        mixed = np.uint32(mixed ^ (mixed >> np.uint32(16)))
+        block = index // stride
+        for permutation in range(len(a)):
+            # Written as a plain min (no branch) so that the loop compiles to vector instructions.
+            permuted = np.uint32(a[permutation] * mixed + b[permutation])
+            minima[block, permutation] = min(minima[block, permutation], permuted)
+    return minima
 
 
 def jaccard(first: np.ndarray, second: np.ndarray) -> float:
@@ -123,20 +198,11 @@ class MinHasher:
         self.config = config
         self.a, self.b = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=_SCHEME).permutations
 
-    def permuted(self, hashes: np.ndarray) -> np.ndarray:
-        """Every shingle under every permutation: shape (shingles, num_perm)."""
-        shift1, multiply1, shift2, multiply2, shift3 = _FMIX32
-        mixed = hashes.astype(np.uint32)
-        mixed = (mixed ^ (mixed >> shift1)) * multiply1
-        mixed = (mixed ^ (mixed >> shift2)) * multiply2
-        mixed = mixed ^ (mixed >> shift3)
-        return mixed[:, None] * self.a[None, :] + self.b[None, :]
-
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         """The MinHash values of one set; an empty set gives datasketch's empty signature."""
         if len(hashes) == 0:
             return np.full(self.config.num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-        return self.permuted(hashes).min(axis=0)  # a repeated shingle cannot change a minimum
+        return _block_minima(hashes, self.a, self.b, len(hashes))[0]
 
     def window_signatures(self, hashes: np.ndarray, window: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
         """Signatures of overlapping windows of ``window`` shingles every ``stride``, and where they start.
@@ -146,13 +212,12 @@ class MinHasher:
         if len(hashes) <= window:
             return self.signature(hashes)[None, :], np.zeros(1, dtype=np.int64)
         blocks_per_window = max(1, window // stride)
-        block_starts = np.arange(0, len(hashes), stride)
-        block_minima = np.minimum.reduceat(self.permuted(hashes), block_starts, axis=0)
-        count = max(1, len(block_starts) - blocks_per_window + 1)
+        block_minima = _block_minima(hashes, self.a, self.b, stride)
+        count = max(1, len(block_minima) - blocks_per_window + 1)
         signatures = block_minima[:count].copy()
         for offset in range(1, blocks_per_window):
             np.minimum(signatures, block_minima[offset : offset + count], out=signatures)
-        return signatures, block_starts[:count]
+        return signatures, np.arange(count, dtype=np.int64) * stride
 
     def lean(self, hashvalues: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` of the given values, for ``MinHashLSH``."""

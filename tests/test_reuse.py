@@ -1,11 +1,14 @@
+import re
 from datetime import UTC, datetime
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clustering.clean import clean_article
 from clustering.dedup import find_reuse
-from clustering.minhash import MinHashConfig, MinHasher, jaccard, normalised_words, shingle_hashes, tokenize
+from clustering.minhash import MinHashConfig, MinHasher, fold, jaccard, normalised_words, shingle_hashes, tokenize
 from clustering.records import Article
 
 WIRE = """BEIRUT (Reuters) - Syria's army and its allies captured Islamic State's last stronghold in Syria on
@@ -112,6 +115,32 @@ def test_tokens_keep_offsets_and_fold_case_and_accents():
     assert normalised_words("Al-Bukamal, Café!") == ["al", "bukamal", "cafe"]
     assert len(shingle_hashes(tokenize("one two").hashes, 5)) == 1
     assert len(shingle_hashes(tokenize("a b c d e f").hashes, 5)) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]) | st.sampled_from("½ﬁ가İΣ_ -\u0301\U0001d49c")))
+def test_tokens_are_the_regex_words_hashed_by_their_folded_form(text: str) -> None:
+    words = list(re.finditer(r"\w+", text))
+    tokens = tokenize(text)
+    assert [(word.start(), word.end()) for word in words] == list(zip(tokens.starts, tokens.ends, strict=True))
+    hash_of = {fold(word.group()): token_hash for word, token_hash in zip(words, tokens.hashes, strict=True)}
+    assert [hash_of[fold(word.group())] for word in words] == tokens.hashes.tolist()
+    assert len(set(hash_of.values())) == len(hash_of)
+    # A word hashes alike on its own and inside any text, whichever character table the text needed.
+    assert all(
+        tokenize(word.group()).hashes.tolist() == [value] for word, value in zip(words, tokens.hashes, strict=True)
+    )
+
+
+def test_tokens_stay_inside_spans():
+    text = "Wire copy. Share this! Comments below"
+    tokens = tokenize(text, [(0, 8), (8, 10), (23, 31), (40, 99)])
+    assert [text[start:end] for start, end in zip(tokens.starts, tokens.ends, strict=True)] == [
+        "Wire",
+        "cop",
+        "y",
+        "Comments",
+    ]
 
 
 def test_signatures_are_datasketch_signatures():
