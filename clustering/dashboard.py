@@ -22,7 +22,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from clustering.clean import clean_article
+from clustering.clean import cleaned
 from clustering.records import Article, ReusePair, Story
 from clustering.store import StoryStore
 
@@ -46,7 +46,7 @@ class Snapshot:
 def load_snapshot(store_path: Path) -> Snapshot:
     store = StoryStore(store_path, read_only=True)
     try:
-        articles = {article.id: clean_article(article) for article in store.articles()}
+        articles = {article.id: cleaned(article) for article in store.articles()}
         stories = sorted(store.stories().values(), key=lambda story: story.story_id)
         return Snapshot(stories, articles, store.pairs(), store.lineage(), store.positions(), store.last_report())
     finally:

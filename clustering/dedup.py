@@ -20,7 +20,7 @@ from pathlib import Path
 from datasketch import LeanMinHash, MinHashLSH
 
 from clustering.atomic import atomic_writer
-from clustering.clean import EMPTY_AFTER_CLEANING, clean_article
+from clustering.clean import EMPTY_AFTER_CLEANING, cleaned
 from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.minhash import MinHashConfig, MinHasher
 from clustering.read import iter_inputs
@@ -49,11 +49,6 @@ class SignedArticle:
 
 class IndexConflictError(ValueError):
     """An article id already indexed with a different text."""
-
-
-def _cleaned(article: Article) -> Article:
-    # An article that has not been through cleaning is cleaned here: furniture and comments are not reuse.
-    return article if article.body_spans else clean_article(article)
 
 
 class Deduplicator:
@@ -87,7 +82,7 @@ class Deduplicator:
 
     def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
         """Hold an article of the document store (cleaned, tokenised) for alignment."""
-        entry = self._entry(_cleaned(Article.from_json(record)))
+        entry = self._entry(cleaned(Article.from_json(record)))
         self._hold(entry)
         if canonical is not None:
             self._canonical[entry.article.id] = canonical
@@ -137,7 +132,7 @@ class Deduplicator:
 
     def query(self, article: Article) -> Match:
         """What ``article`` shares with the indexed articles, without indexing it."""
-        return self._match(self._entry(_cleaned(article)))
+        return self._match(self._entry(cleaned(article)))
 
     def add(self, article: Article, signed: SignedArticle | None = None) -> Match:
         """Index ``article`` and return what it shares with the articles indexed before it.
@@ -146,7 +141,7 @@ class Deduplicator:
         and its pairs with every other indexed article. With another text it raises ``IndexConflictError``.
         ``signed`` is the article's ``sign`` when computed beforehand (in parallel).
         """
-        article = signed.entry.article if signed is not None else _cleaned(article)
+        article = signed.entry.article if signed is not None else cleaned(article)
         known = self._entries.get(article.id)
         if known is None and self._documents is not None and (stored := self._documents.get(article.id)):
             known = self._remember(*stored)  # indexed by another worker, or by an earlier run
@@ -212,7 +207,7 @@ def sign_articles(
 
 
 def _signed(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> SignedArticle:
-    entry = index_article(_cleaned(article), minhash.shingle_words)
+    entry = index_article(cleaned(article), minhash.shingle_words)
     return SignedArticle(entry, _windows(entry, hasher, reuse))
 
 
@@ -262,7 +257,7 @@ def reuse_fields(article_id: str, match: Match) -> dict[str, object]:
 
 def _admit(index: Deduplicator, article: Article) -> tuple[Article, Match] | Reject:
     """Clean and index one record, or say why it cannot be indexed."""
-    article = _cleaned(article)
+    article = cleaned(article)
     if not article.body.strip():
         return Reject(origin=article.origin, reason=EMPTY_AFTER_CLEANING, id=article.id)
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clustering.clean import CLEANING_VERSION
 from clustering.lineage import LineageEvent
 from clustering.records import (
     Article,
@@ -77,7 +78,8 @@ class EmbeddingCache:
 _STORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (run INTEGER PRIMARY KEY AUTOINCREMENT, finished TEXT NOT NULL, report TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
-                                     record TEXT NOT NULL, run INTEGER NOT NULL);
+                                     record TEXT NOT NULL, run INTEGER NOT NULL,
+                                     cleaning TEXT, cleaner INTEGER);
 CREATE TABLE IF NOT EXISTS stories (story_id TEXT PRIMARY KEY, story TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS lineage (run INTEGER NOT NULL, story_id TEXT NOT NULL, kind TEXT NOT NULL, other TEXT);
 CREATE TABLE IF NOT EXISTS pairs (a TEXT NOT NULL, b TEXT NOT NULL, pair TEXT NOT NULL);
@@ -105,11 +107,22 @@ class StoryStore:
         self._connection = sqlite3.connect(self.path)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.executescript(_STORY_SCHEMA)
+        columns = {row[1] for row in self._connection.execute("PRAGMA table_info(articles)")}
+        if "cleaning" not in columns:  # a store from before cleanings were kept: they are redone once
+            with self._connection:
+                self._connection.execute("ALTER TABLE articles ADD COLUMN cleaning TEXT")
+                self._connection.execute("ALTER TABLE articles ADD COLUMN cleaner INTEGER")
 
     def articles(self) -> list[Article]:
-        """Every stored article as it was read, in the order it was first stored."""
-        rows = self._connection.execute("SELECT record FROM articles ORDER BY seq")
-        return [Article.from_json(record) for (record,) in rows]
+        """Every stored article in the order it was first stored: as it was read, with its cleaning when
+        that was made by the current cleaning rules (else the article is to be cleaned again)."""
+        rows = self._connection.execute("SELECT record, cleaning, cleaner FROM articles ORDER BY seq")
+        return [
+            Article.from_json(record).with_cleaning(cleaning)
+            if cleaning is not None and cleaner == CLEANING_VERSION
+            else Article.from_json(record)
+            for record, cleaning, cleaner in rows
+        ]
 
     def stories(self) -> dict[str, Story]:
         rows = self._connection.execute("SELECT story_id, story FROM stories ORDER BY story_id")
@@ -140,15 +153,23 @@ class StoryStore:
         return [{"run": run, "story_id": story_id, "kind": kind, "other": other} for run, story_id, kind, other in rows]
 
     def add_articles(self, articles: Sequence[Article]) -> int:
-        """Store newly read articles as pending (not yet in a finished run); ids already stored are kept
-        as they are. Returns how many were added."""
+        """Store newly read articles as pending (not yet in a finished run), with their cleaning when they
+        have been cleaned; ids already stored are kept as they are. Returns how many were added."""
         with self._connection:
             before = self._connection.total_changes
             self._connection.executemany(
-                "INSERT OR IGNORE INTO articles (id, record, run) VALUES (?, ?, ?)",
-                [(article.id, article.to_json(), _PENDING) for article in articles],
+                "INSERT OR IGNORE INTO articles (id, record, run, cleaning, cleaner) VALUES (?, ?, ?, ?, ?)",
+                [(article.id, article.to_json(), _PENDING, *_cleaning_row(article)) for article in articles],
             )
             return self._connection.total_changes - before
+
+    def save_cleaning(self, articles: Sequence[Article]) -> None:
+        """Keep the cleaning of stored articles that were cleaned again (by newer rules)."""
+        with self._connection:
+            self._connection.executemany(
+                "UPDATE articles SET cleaning = ?, cleaner = ? WHERE id = ?",
+                [(*_cleaning_row(article), article.id) for article in articles if article.body_spans],
+            )
 
     def finished_ids(self) -> set[str]:
         """Ids of the articles that a finished run has processed."""
@@ -198,6 +219,10 @@ class StoryStore:
 
     def close(self) -> None:
         self._connection.close()
+
+
+def _cleaning_row(article: Article) -> tuple[str | None, int | None]:
+    return (article.cleaning_json(), CLEANING_VERSION) if article.body_spans else (None, None)
 
 
 def split_new(stored: Sequence[Article], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], int]:

@@ -50,6 +50,8 @@ stage = task(cache_policy=NO_CACHE, persist_result=False)
 
 @stage
 def clean_stage(articles: list[Article]) -> tuple[list[Article], list[Reject]]:
+    """Clean the stored articles that have no cleaning by the current rules (stored before cleanings were
+    kept, or cleaned by older rules); the others are kept as they are."""
     return clean_articles(articles)
 
 
@@ -235,7 +237,10 @@ def cluster(
     store = StoryStore(Path(out) / STORE_NAME)
     try:
         pending = store.pending_count()
-        articles, empty = timed("clean", lambda: clean_stage(store.articles()))
+        stored = store.articles()
+        articles, empty = timed("clean", lambda: clean_stage(stored))
+        stale = {article.id for article in stored if not article.body_spans}
+        store.save_cleaning([article for article in articles if article.id in stale])
         rejects = [*ingested.rejects, *empty]
         # Pairs among the articles of finished runs are in the store; only the pending ones are aligned.
         known_ids, known_pairs = store.finished_ids(), store.pairs()

@@ -71,10 +71,9 @@ def ingest(inputs: list[str], out: str) -> Ingested:
     store = StoryStore(Path(out) / STORE_NAME)
     try:
         new, conflicts, known = split_new(store.articles(), read.articles)
-        # Cleaning here finds the articles with nothing left; the store keeps articles as they were read.
-        _, empty = clean_articles(new)
-        rejected_ids = {reject.id for reject in empty}
-        added = store.add_articles([article for article in new if article.id not in rejected_ids])
+        # Cleaned once, here: the store keeps each article as read and what cleaning found in it.
+        cleaned, empty = clean_articles(new)
+        added = store.add_articles(cleaned)
     finally:
         store.close()
     seconds["read"] = round(time.perf_counter() - start, 3)

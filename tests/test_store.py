@@ -1,5 +1,8 @@
+import sqlite3
 from datetime import UTC, datetime
 
+from clustering import store as store_module
+from clustering.clean import CLEANING_VERSION, clean_article
 from clustering.lineage import LineageEvent
 from clustering.records import Article, Story
 from clustering.store import StoryStore, split_new
@@ -37,3 +40,38 @@ def test_split_new_skips_known_articles_and_rejects_changed_ones():
     new, rejects, known = split_new(stored, incoming)
     assert [a.id for a in new] == ["c"] and known == 1
     assert rejects[0].id == "b" and "already stored with a different text" in rejects[0].reason
+
+
+PAGE = "Share this\n\nMOSUL, Iraq, Nov 3, 2017 (Reuters) - Iraqi forces advanced on the old city.\n\n2 comments\nGreat!"
+
+
+def test_store_keeps_what_cleaning_found_and_redoes_a_stale_or_missing_cleaning(tmp_path, monkeypatch):
+    path = tmp_path / "store.sqlite"
+    raw = Article(id="a", text=PAGE, published=datetime(2017, 11, 3, tzinfo=UTC))
+    cleaned = clean_article(raw)
+    store = StoryStore(path)
+    store.add_articles([cleaned, Article(id="b", text="Not cleaned yet.")])
+    assert store.articles() == [cleaned, Article(id="b", text="Not cleaned yet.")]
+    store.save_cleaning([clean_article(Article(id="b", text="Not cleaned yet."))])
+    assert store.articles()[1].body == "Not cleaned yet."
+    store.close()
+
+    monkeypatch.setattr(store_module, "CLEANING_VERSION", CLEANING_VERSION + 1)  # the rules changed
+    assert StoryStore(path).articles() == [raw, Article(id="b", text="Not cleaned yet.")]
+
+
+def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path):
+    path = tmp_path / "store.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute(
+        "CREATE TABLE articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
+        " record TEXT NOT NULL, run INTEGER NOT NULL)"
+    )
+    raw = Article(id="a", text=PAGE)
+    connection.execute("INSERT INTO articles (id, record, run) VALUES (?, ?, 1)", ("a", raw.to_json()))
+    connection.commit()
+    connection.close()
+    store = StoryStore(path)
+    assert store.articles() == [raw]
+    store.save_cleaning([clean_article(raw)])
+    assert store.articles() == [clean_article(raw)]
