@@ -54,6 +54,10 @@ def run(
     dask: Annotated[
         str | None, typer.Option(help="Address of a dask.distributed scheduler to run the parallel tasks on.")
     ] = None,
+    recluster: Annotated[
+        bool,
+        typer.Option(help="Cluster every stored article again, instead of assigning a few new ones to the stories."),
+    ] = False,
 ) -> None:
     """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
 
@@ -65,7 +69,7 @@ def run(
     from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
 
     runner = pipeline_on_dask(dask) if dask else pipeline_flow
-    report = runner(inputs=paths, out=str(out), model=model, show_progress=not quiet)
+    report = runner(inputs=paths, out=str(out), model=model, show_progress=not quiet, recluster=recluster)
     if not quiet:
         table = Table("count", "value", title=f"Storyline run → {out}")
         for name, value in report.counts.items():

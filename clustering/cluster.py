@@ -13,6 +13,7 @@ for those two internal functions, whose dense entry point would need the full nÃ
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -297,6 +298,10 @@ class StoryClusterer:
             allow_single_cluster,
         )
 
+    def get_params(self) -> dict[str, object]:
+        """The constructor's parameters, as scikit-learn's estimators give them."""
+        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
+
     def fit(
         self,
         embeddings: np.ndarray,
@@ -304,11 +309,17 @@ class StoryClusterer:
         dates: Sequence[datetime | None] | None = None,
     ) -> StoryClusterer:
         count = len(embeddings)
+        if count < max(2, self._min_cluster_size(count)):
+            return self.fit_graph(sparse.csr_matrix((count, count)))
+        return self.fit_graph(self.distance_graph(embeddings, texts, dates))
+
+    def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
+        """Fit on a sparse distance graph as ``distance_graph`` gives it."""
+        count = graph.shape[0]
         self.min_cluster_size_ = self._min_cluster_size(count)
         if count < max(2, self.min_cluster_size_):
             self.labels_ = np.arange(count)
         else:
-            graph = self.distance_graph(embeddings, texts, dates)
             raw = self._labels(graph, allow_single_cluster=False)
             if (raw < 0).all():
                 # HDBSCAN never selects its root, so one story among a few stray articles reads as all
@@ -329,16 +340,102 @@ class StoryClusterer:
         return self.fit(embeddings, texts, dates).labels_
 
 
+def _clustering_inputs(articles: Sequence[Article]) -> tuple[list[str], list[datetime | None]]:
+    return [f"{article.title or ''}\n{article.body}" for article in articles], [article.date for article in articles]
+
+
+def _canonical_rows(articles: Sequence[Article], dedup: DedupResult) -> list[int]:
+    return [row for row, article in enumerate(articles) if article.id not in dedup.duplicate_of]
+
+
+def _follow_originals(articles: Sequence[Article], dedup: DedupResult, label_of: dict[str, int]) -> np.ndarray:
+    return np.array([label_of[dedup.canonical(article.id)] for article in articles], dtype=int)
+
+
 def cluster_articles(
     articles: Sequence[Article], embeddings: np.ndarray, dedup: DedupResult, clusterer: StoryClusterer
 ) -> np.ndarray:
     """Story label of every article: canonical articles are clustered, reprints follow their original."""
-    canonical_rows = [row for row, article in enumerate(articles) if article.id not in dedup.duplicate_of]
+    canonical_rows = _canonical_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
-    labels = clusterer.fit_predict(
-        embeddings[canonical_rows],
-        texts=[f"{article.title or ''}\n{article.body}" for article in canonical],
-        dates=[article.date for article in canonical],
-    )
+    texts, dates = _clustering_inputs(canonical)
+    labels = clusterer.fit_predict(embeddings[canonical_rows], texts=texts, dates=dates)
     label_of = {article.id: int(label) for article, label in zip(canonical, labels, strict=True)}
-    return np.array([label_of[dedup.canonical(article.id)] for article in articles], dtype=int)
+    return _follow_originals(articles, dedup, label_of)
+
+
+def assign_articles(
+    articles: Sequence[Article],
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    clusterer: StoryClusterer,
+    story_of: dict[str, int],
+) -> np.ndarray:
+    """Story label of every article when most are already in stories (``story_of``, from the last run).
+
+    Stories keep their articles. Each new article joins the story of its nearest article in a story of
+    two or more, when closer than the clusterer's ``noise_join_distance``; the new articles left over are
+    clustered with the lone articles near them, and a group holding a new article becomes a story (a lone
+    article it takes in leaves its old one-article story). Distances are the clusterer's blend, computed
+    over the new articles and their ``n_neighbors`` nearest only. Reprints follow their original; a new
+    original of reprints already in a story takes that story.
+    """
+    import torch
+
+    canonical_rows = _canonical_rows(articles, dedup)
+    canonical = [articles[row] for row in canonical_rows]
+    label_of = {article.id: story_of[article.id] for article in canonical if article.id in story_of}
+    for article in articles:  # a new original of reprints already placed goes where they are
+        original = dedup.canonical(article.id)
+        if original not in label_of and article.id in story_of:
+            label_of[original] = story_of[article.id]
+    new = [index for index, article in enumerate(canonical) if article.id not in label_of]
+    if not new:
+        return _follow_originals(articles, dedup, label_of)
+    sizes: dict[int, int] = {}
+    for label in label_of.values():
+        sizes[label] = sizes.get(label, 0) + 1
+
+    vectors = torch.from_numpy(np.ascontiguousarray(embeddings[canonical_rows], dtype=np.float32))
+    nearest_count = min(clusterer.n_neighbors, len(canonical) - 1)
+    similarities = vectors[new] @ vectors.T
+    similarities[torch.arange(len(new)), torch.tensor(new)] = -torch.inf
+    nearest = torch.topk(similarities, nearest_count, dim=1).indices.numpy() if nearest_count > 0 else []
+    around = np.unique(np.concatenate([np.asarray(new), np.asarray(nearest).ravel()]).astype(np.int64))
+    texts, dates = _clustering_inputs([canonical[index] for index in around])
+    graph = clusterer.distance_graph(embeddings[[canonical_rows[index] for index in around]], texts, dates)
+
+    local_label = np.array([label_of.get(canonical[index].id, -1) for index in around])
+    in_story = np.array([label >= 0 and sizes[label] >= 2 for label in local_label])
+    source, target, distance = _edges(graph)
+    joins = (local_label[source] < 0) & in_story[target] & (distance < clusterer.noise_join_distance)
+    order = np.lexsort((target[joins], distance[joins], source[joins]))  # nearest first, then earliest
+    joined_source, joined_target = source[joins][order], target[joins][order]
+    first = np.unique(joined_source, return_index=True)[1]
+    for local, other in zip(joined_source[first], joined_target[first], strict=True):
+        label_of[canonical[around[local]].id] = int(local_label[other])
+
+    # What is left: the new articles that joined nothing, with the lone articles among their neighbours.
+    left = [
+        local
+        for local, index in enumerate(around)
+        if canonical[index].id not in label_of or (local_label[local] >= 0 and sizes[int(local_label[local])] == 1)
+    ]
+    if left:
+        # The story size HDBSCAN asks for is the whole corpus's, not that of the few articles left. HDBSCAN
+        # keeps an article that falls out of a story late as a member: among these few, one must be near.
+        size = clusterer._min_cluster_size(len(canonical))
+        left_graph = graph[left][:, left]
+        sub = StoryClusterer(**{**clusterer.get_params(), "min_cluster_size": size})
+        labels = _singletons_for_noise(
+            _coherent(sub.fit_graph(left_graph).labels_, left_graph, clusterer.noise_join_distance, size)
+        )
+        next_label = max(label_of.values(), default=-1) + 1
+        for label in np.unique(labels):
+            group = [canonical[around[left[position]]].id for position in np.flatnonzero(labels == label)]
+            if not any(article_id not in label_of for article_id in group):
+                continue  # lone old articles only: they stay as they were
+            for article_id in group:
+                label_of[article_id] = next_label
+            next_label += 1
+    return _follow_originals(articles, dedup, label_of)

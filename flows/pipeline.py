@@ -24,10 +24,12 @@ def pipeline_flow(
     out: str = "artifacts",
     model: str = PACKAGED_MODEL,
     show_progress: bool = False,
+    recluster: bool = False,
 ) -> RunReport:
     """Read articles from ``inputs`` (files, folders, http(s) URLs of pages or feeds), group them into
-    stories and write the artifacts into ``out``."""
-    return cluster(out, model, ingest(inputs, out), show_progress)
+    stories and write the artifacts into ``out``. ``recluster``: cluster every article again instead of
+    assigning the new ones to the stored stories."""
+    return cluster(out, model, ingest(inputs, out), show_progress, recluster)
 
 
 def pipeline_on_dask(address: str) -> Flow:

@@ -4,6 +4,7 @@ import numpy as np
 
 from clustering.cluster import (
     StoryClusterer,
+    assign_articles,
     candidate_pairs,
     cluster_articles,
     day_gaps,
@@ -148,3 +149,47 @@ def test_neighbour_graph_finds_the_same_stories_as_all_pairs():
     sparse_graph = StoryClusterer(n_neighbors=15).fit_predict(embeddings)
     assert full.tolist() == sparse_graph.tolist()
     assert len(set(full)) == 8 and all(len(set(full[truth == story])) == 1 for story in range(8))
+
+
+def _incremental_corpus() -> tuple[list[Article], np.ndarray, dict[str, int]]:
+    """Two stored stories of six, two lone stored articles, and six new articles."""
+    rng = np.random.default_rng(11)
+    basis = np.eye(32)
+
+    def near(*axes: int) -> np.ndarray:
+        return sum(basis[axis] for axis in axes) + 0.03 * rng.normal(size=32)
+
+    rows = [near(0) for _ in range(6)] + [near(1) for _ in range(6)] + [near(2), near(3)]
+    story_of = {str(index): 0 if index < 6 else 1 for index in range(12)} | {"12": 2, "13": 3}
+    # New: one close to story 0; two close to the lone article 12; three close together, like nothing stored.
+    rows += [near(0), near(2), near(2), near(4), near(4), near(4)]
+    embeddings = np.vstack(rows)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    articles = [Article(id=str(index), text="x", body=f"body {index}") for index in range(len(rows))]
+    return articles, embeddings, story_of
+
+
+def test_new_articles_join_their_stories_and_the_rest_form_new_ones():
+    articles, embeddings, story_of = _incremental_corpus()
+    labels = assign_articles(articles, embeddings, DedupResult(pairs=[], duplicate_of={}), StoryClusterer(), story_of)
+    assert labels[:12].tolist() == [0] * 6 + [1] * 6 and labels[13] == 3  # stories keep their articles
+    assert labels[14] == 0  # joined the story it belongs to
+    assert labels[12] == labels[15] == labels[16] and labels[12] not in (0, 1, 2, 3)  # the lone one grew
+    assert len({labels[17], labels[18], labels[19]}) == 1 and labels[17] not in set(labels[:17].tolist())
+
+
+def test_new_reprints_follow_their_original_and_a_new_original_takes_its_reprints_story():
+    articles, embeddings, story_of = _incremental_corpus()
+    embeddings[14] = -embeddings[14]  # far from everything by meaning, but a reprint of article 6
+    embeddings[17] = -embeddings[17]
+    story_of["17"] = 1  # a stored article that turns out to reprint the new article 18
+    dedup = DedupResult(pairs=[], duplicate_of={"14": "6", "17": "18"})
+    labels = assign_articles(articles, embeddings, dedup, StoryClusterer(), story_of)
+    assert labels[14] == 1 and labels[18] == labels[17] == 1
+
+
+def test_assigning_nothing_new_changes_nothing():
+    articles, embeddings, story_of = _incremental_corpus()
+    known = articles[:14]
+    labels = assign_articles(known, embeddings[:14], DedupResult(pairs=[], duplicate_of={}), StoryClusterer(), story_of)
+    assert labels.tolist() == [story_of[article.id] for article in known]

@@ -121,8 +121,15 @@ def test_cli_missing_input_is_a_clear_error(tmp_path):
     assert "no such file or folder" in result.output
 
 
-def test_incremental_runs_keep_story_ids_and_record_lineage(prefect_harness, seeds_dir, tmp_path):
+@pytest.mark.parametrize("assigned", [False, True], ids=["clustered-again", "assigned-to-stories"])
+def test_incremental_runs_keep_story_ids_and_record_lineage(
+    prefect_harness, seeds_dir, tmp_path, monkeypatch, assigned
+):
+    import flows.cluster
     from flows.pipeline import pipeline_flow
+
+    # One new article among five is 20 %: clustered again by default, assigned when the share allows it.
+    monkeypatch.setattr(flows.cluster, "INCREMENTAL_SHARE", 1.0 if assigned else flows.cluster.INCREMENTAL_SHARE)
 
     first_batch, second_batch = tmp_path / "monday", tmp_path / "tuesday"
     first_batch.mkdir()
@@ -134,7 +141,8 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(prefect_harness, see
     before = {tuple(s["article_ids"]): s for s in json.loads((out / "stories.json").read_text())}
     report = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
     assert (report.counts["accepted"], report.counts["already_stored"], report.counts["articles"]) == (1, 4, 5)
-    assert json.loads((out / "run.json").read_text())["counts"] == report.counts
+    run = json.loads((out / "run.json").read_text())
+    assert run["counts"] == report.counts and run["config"]["cluster"]["all_clustered_again"] is not assigned
     after = json.loads((out / "stories.json").read_text())
     assert sorted(map(set, (s["article_ids"] for s in after)), key=len, reverse=True) == SEED_STORIES
     # Stories that did not change keep their id and everything else: same headline, summary, keywords.
@@ -243,3 +251,12 @@ def test_embedding_shards_are_cached_on_their_content():
     assert (serializer.loads(serializer.dumps(vectors)) == vectors).all()
     with pytest.raises(ValueError):  # object arrays would need pickles: refused both ways
         serializer.dumps(np.array([{"a": 1}], dtype=object))
+
+
+def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_articles():
+    from flows.cluster import INCREMENTAL_SHARE, reclusters
+
+    assert reclusters(pending=1, stored=1000, has_stories=True, asked=True)
+    assert reclusters(pending=1000, stored=1000, has_stories=False, asked=False)
+    assert not reclusters(pending=int(INCREMENTAL_SHARE * 1000), stored=1000, has_stories=True, asked=False)
+    assert reclusters(pending=int(INCREMENTAL_SHARE * 1000) + 1, stored=1000, has_stories=True, asked=False)
