@@ -129,7 +129,10 @@ def _storyline(*arguments: str, prefect_home: Path) -> subprocess.Popen:
     command = [sys.executable, "-c", "from clustering.cli import app; app()", *arguments]
     # A Prefect home of its own: no embedding shard cached by an earlier run lets it skip the stage.
     environment = {**os.environ, "PREFECT_HOME": str(prefect_home)}
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+    # A session of its own, so that a kill takes the run's embedded Prefect server with it, as a crash would.
+    return subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment, start_new_session=True
+    )
 
 
 def test_a_killed_run_run_again_equals_a_clean_run(prefect_harness, seeds_dir, tmp_path):
@@ -144,7 +147,7 @@ def test_a_killed_run_run_again_equals_a_clean_run(prefect_harness, seeds_dir, t
         not (killed / "cache" / "embeddings.sqlite").exists() and process.poll() is None and time.monotonic() < deadline
     ):
         time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert not (killed / "run.json").exists()
     rerun = _storyline("run", str(seeds_dir), "--out", str(killed), "--quiet", prefect_home=home)
