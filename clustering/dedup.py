@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
 from clustering.atomic import atomic_writer
@@ -28,6 +29,7 @@ from clustering.records import Article, DedupResult, Reject, ReusePair
 from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article
 
 _KEY_SEPARATOR = "\x1f"
+_FINGERPRINT_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,11 @@ class Deduplicator:
             signed = signed or self.sign(article)
             self._insert(signed.entry, signed.windows)
 
+    @property
+    def band_ranges(self) -> list[tuple[int, int]]:
+        """The signature slice of each band of the LSH index."""
+        return list(self._lsh.hashranges)
+
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._entries
 
@@ -222,19 +229,54 @@ def update_reuse(
 ) -> DedupResult:
     """``find_reuse`` for a corpus that grew: the articles in ``known_ids`` come first and their pairs
     among themselves are ``known_pairs``; only the others are aligned against the rest. Same result as
-    ``find_reuse(articles)``, at the cost of signing the known articles instead of aligning them.
-    ``signed`` holds ``sign_articles(articles)`` when computed beforehand (in parallel shards)."""
+    ``find_reuse(articles)``, at the cost of signing the known articles instead of aligning them; of those,
+    only the ones sharing an LSH band with a new article are indexed. ``signed`` holds
+    ``sign_articles(articles)`` when computed beforehand (in parallel shards)."""
     index = Deduplicator(minhash=minhash, reuse=reuse)
     pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
-    for row, article in enumerate(articles):
-        prepared = signed[row] if signed is not None else None
-        if article.id in known_ids:
-            index.add_known(article, prepared)
-        else:
+    signed = signed if signed is not None else sign_articles(articles, minhash, reuse)
+    new = [prepared for prepared in signed if prepared.entry.article.id not in known_ids]
+    reachable = _sharing_a_band(signed, new, index.band_ranges) if known_ids else set()
+    for article, prepared in zip(articles, signed, strict=True):
+        if article.id not in known_ids:
             pairs.extend(index.add(article, prepared).pairs)
+        elif article.id in reachable:
+            # A known article no new window shares an LSH band with cannot be a candidate: not indexed.
+            index.add_known(article, prepared)
         if on_progress is not None:
             on_progress(1)
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
+
+
+def _band_fingerprints(signed: Sequence[SignedArticle], band_ranges: Sequence[tuple[int, int]]) -> np.ndarray:
+    """A 64-bit fingerprint of each LSH band of each window: shape (windows, bands). Equal bands have equal
+    fingerprints (unequal ones rarely do), which is all a filter needs."""
+    rows = [minhash.hashvalues for prepared in signed for _, minhash in prepared.windows]
+    if not rows:
+        return np.empty((0, len(band_ranges)), dtype=np.uint64)
+    values = np.vstack(rows).astype(np.uint64)
+    columns = []
+    for start, end in band_ranges:
+        fingerprint = np.zeros(len(values), dtype=np.uint64)
+        for column in range(start, end):
+            fingerprint = fingerprint * _FINGERPRINT_MULTIPLIER + values[:, column]
+        columns.append(fingerprint)
+    return np.column_stack(columns)
+
+
+def _sharing_a_band(
+    signed: Sequence[SignedArticle], probes: Sequence[SignedArticle], band_ranges: Sequence[tuple[int, int]]
+) -> set[str]:
+    """Ids of the articles in ``signed`` with a window sharing an LSH band with a window of ``probes``: the
+    only ones a probe's LSH query can return. Vectorised, where inserting every window costs a Python call
+    per band."""
+    wanted = _band_fingerprints(probes, band_ranges)
+    fingerprints = _band_fingerprints(signed, band_ranges)
+    owners = np.array([index for index, prepared in enumerate(signed) for _ in prepared.windows], dtype=np.int64)
+    hit = np.zeros(len(fingerprints), dtype=bool)
+    for band in range(len(band_ranges)):
+        hit |= np.isin(fingerprints[:, band], wanted[:, band])
+    return {signed[index].entry.article.id for index in np.unique(owners[hit])}
 
 
 def reuse_fields(article_id: str, match: Match) -> dict[str, object]:
