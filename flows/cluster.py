@@ -22,6 +22,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
+from prefect.utilities.annotations import quote
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from clustering.clean import clean_articles
@@ -48,7 +49,9 @@ SHARD_SIZE = 256
 # UCI dev (README): 1-5 % new keeps pairwise F1 within 0.01 of clustering everything; 10-25 % loses 0.01-0.08.
 INCREMENTAL_SHARE = 0.05
 
-# Stage results are large in-memory objects: no input hashing or result persistence for them.
+# Stage results are large in-memory objects: no input hashing or result persistence for them. Their large
+# arguments are passed in ``quote``: Prefect would otherwise walk every field of every article looking for
+# futures, about 5 s per stage at 10,000 articles.
 stage = task(cache_policy=NO_CACHE, persist_result=False)
 
 
@@ -259,7 +262,7 @@ def cluster(
     try:
         pending = store.pending_count()
         stored = store.articles()
-        articles, empty = timed("clean", lambda: clean_stage(stored))
+        articles, empty = timed("clean", lambda: clean_stage(quote(stored)))
         stale = {article.id for article in stored if not article.body_spans}
         store.save_cleaning([article for article in articles if article.id in stale])
         rejects = [*ingested.rejects, *empty]
@@ -268,15 +271,28 @@ def cluster(
         signed = timed("minhash", lambda: sign_all(articles, minhash_config, reuse_config))
         dedup, attribution_rows = timed(
             "reuse",
-            lambda: reuse_stage(articles, signed, known_ids, known_pairs, minhash_config, reuse_config, show_progress),
+            lambda: reuse_stage(
+                quote(articles),
+                quote(signed),
+                quote(known_ids),
+                quote(known_pairs),
+                minhash_config,
+                reuse_config,
+                show_progress,
+            ),
         )
         cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
         embeddings = timed("embed", lambda: embed_all(articles, embed_config, cache_path, show_progress))
         previous, used_ids = store.stories(), store.used_story_ids()
         recluster = reclusters(pending, len(articles), bool(previous), recluster)
-        labels = timed("cluster", lambda: cluster_stage(articles, embeddings, dedup, previous, recluster))
+        labels = timed(
+            "cluster", lambda: cluster_stage(quote(articles), embeddings, quote(dedup), quote(previous), recluster)
+        )
         stories, events = timed(
-            "summarize", lambda: summarize_stage(articles, labels, embeddings, dedup, previous, used_ids)
+            "summarize",
+            lambda: summarize_stage(
+                quote(articles), labels, embeddings, quote(dedup), quote(previous), quote(used_ids)
+            ),
         )
         report = RunReport(
             counts={
@@ -304,7 +320,9 @@ def cluster(
         positions = story_positions(stories, articles, embeddings)
         changed = _changed_stories(stories, previous)
         store.save_run(stories, events, asdict(report), dedup.pairs, positions)
-        publish_stage(out, articles, rejects, dedup, stories, report, store.lineage())
+        publish_stage(
+            out, quote(articles), quote(rejects), quote(dedup), quote(stories), report, quote(store.lineage())
+        )
     finally:
         store.close()
     _publish_prefect_artifacts(changed, report, rejects, out)
