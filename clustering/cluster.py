@@ -176,15 +176,23 @@ def _coherent(labels: np.ndarray, graph: sparse.csr_matrix, link: float, min_siz
     return result
 
 
-def _join_near_noise(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) -> np.ndarray:
-    """Give each noise point the label of its nearest clustered neighbour, when that is closer than ``limit``."""
+def _nearest_within(
+    graph: sparse.csr_matrix, sources: np.ndarray, targets: np.ndarray, limit: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``sources`` (a mask) with a row of ``targets`` closer than ``limit``: the nearest one."""
     source, target, distance = _edges(graph)
-    usable = (labels[source] < 0) & (labels[target] >= 0) & (distance < limit)
+    usable = sources[source] & targets[target] & (distance < limit)
     source, target, distance = source[usable], target[usable], distance[usable]
     order = np.lexsort((target, distance, source))  # nearest first; ties to the earliest article
     first = order[np.unique(source[order], return_index=True)[1]]
+    return source[first], target[first]
+
+
+def _join_near_noise(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) -> np.ndarray:
+    """Give each noise point the label of its nearest clustered neighbour, when that is closer than ``limit``."""
+    noise, nearest = _nearest_within(graph, labels < 0, labels >= 0, limit)
     joined = labels.copy()
-    joined[source[first]] = labels[target[first]]
+    joined[noise] = labels[nearest]
     return joined
 
 
@@ -398,21 +406,20 @@ def assign_articles(
 
     vectors = torch.from_numpy(np.ascontiguousarray(embeddings[canonical_rows], dtype=np.float32))
     nearest_count = min(clusterer.n_neighbors, len(canonical) - 1)
-    similarities = vectors[new] @ vectors.T
-    similarities[torch.arange(len(new)), torch.tensor(new)] = -torch.inf
-    nearest = torch.topk(similarities, nearest_count, dim=1).indices.numpy() if nearest_count > 0 else []
-    around = np.unique(np.concatenate([np.asarray(new), np.asarray(nearest).ravel()]).astype(np.int64))
+    around = set(new)
+    for start in range(0, len(new) if nearest_count > 0 else 0, _BLOCK_ROWS):
+        block = torch.tensor(new[start : start + _BLOCK_ROWS])
+        similarities = vectors[block] @ vectors.T
+        similarities[torch.arange(len(block)), block] = -torch.inf
+        around.update(torch.topk(similarities, nearest_count, dim=1).indices.ravel().tolist())
+    around = sorted(around)
     texts, dates = _clustering_inputs([canonical[index] for index in around])
     graph = clusterer.distance_graph(embeddings[[canonical_rows[index] for index in around]], texts, dates)
 
     local_label = np.array([label_of.get(canonical[index].id, -1) for index in around])
     in_story = np.array([label >= 0 and sizes[label] >= 2 for label in local_label])
-    source, target, distance = _edges(graph)
-    joins = (local_label[source] < 0) & in_story[target] & (distance < clusterer.noise_join_distance)
-    order = np.lexsort((target[joins], distance[joins], source[joins]))  # nearest first, then earliest
-    joined_source, joined_target = source[joins][order], target[joins][order]
-    first = np.unique(joined_source, return_index=True)[1]
-    for local, other in zip(joined_source[first], joined_target[first], strict=True):
+    joining, nearest = _nearest_within(graph, local_label < 0, in_story, clusterer.noise_join_distance)
+    for local, other in zip(joining, nearest, strict=True):
         label_of[canonical[around[local]].id] = int(local_label[other])
 
     # What is left: the new articles that joined nothing, with the lone articles among their neighbours.
