@@ -42,11 +42,16 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class SignedArticle:
-    """An article tokenised, with the LSH key and MinHash of each passage window: the part of indexing
-    that needs no index, so it can run in parallel shards (``sign_articles``)."""
+    """An article tokenised, with the MinHash signature of each passage window (rows of ``signatures``)
+    and the word where each starts: the part of indexing that needs no index, so it can run in parallel
+    shards (``sign_articles``). Plain arrays: datasketch objects are made only for what meets the index."""
 
     entry: IndexedArticle
-    windows: list[tuple[bytes, LeanMinHash]]
+    window_starts: np.ndarray
+    signatures: np.ndarray
+
+    def lsh_keys(self) -> list[bytes]:
+        return [f"{self.entry.article.id}{_KEY_SEPARATOR}{start}".encode() for start in self.window_starts.tolist()]
 
 
 class IndexConflictError(ValueError):
@@ -80,7 +85,7 @@ class Deduplicator:
             self._documents = SQLiteDocuments(path)
         for record, canonical in self._documents.records() if self._documents else ():
             entry = self._remember(record, canonical)
-            self._insert(entry, self._windows(entry))
+            self._insert(entry, self._entry_windows(entry))
 
     def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
         """Hold an article of the document store (cleaned, tokenised) for alignment."""
@@ -97,8 +102,12 @@ class Deduplicator:
         self._entries[entry.article.id] = entry
         self._position.setdefault(entry.article.id, len(self._position))
 
-    def _windows(self, entry: IndexedArticle) -> list[tuple[bytes, LeanMinHash]]:
-        return _windows(entry, self._hasher, self.reuse_config)
+    def _windows(self, signed: SignedArticle) -> list[tuple[bytes, LeanMinHash]]:
+        """The LSH key and MinHash of each passage window."""
+        return list(zip(signed.lsh_keys(), map(self._hasher.lean, signed.signatures), strict=True))
+
+    def _entry_windows(self, entry: IndexedArticle) -> list[tuple[bytes, LeanMinHash]]:
+        return self._windows(_sign_entry(entry, self._hasher, self.reuse_config))
 
     def sign(self, article: Article) -> SignedArticle:
         """Clean (when not yet cleaned), tokenise and sign ``article`` without touching the index."""
@@ -125,7 +134,7 @@ class Deduplicator:
     def _match(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]] | None = None) -> Match:
         pairs = [
             pair
-            for candidate in self._candidates(entry, self._windows(entry) if windows is None else windows)
+            for candidate in self._candidates(entry, self._entry_windows(entry) if windows is None else windows)
             if (pair := compare(self._entries[candidate], entry, self.reuse_config)) is not None
         ]
         reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
@@ -152,8 +161,9 @@ class Deduplicator:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
             return Match(duplicate_of=self._canonical.get(article.id), pairs=self._match(known).pairs)
         signed = signed or self.sign(article)
-        match = self._match(signed.entry, signed.windows)
-        self._insert(signed.entry, signed.windows)
+        windows = self._windows(signed)
+        match = self._match(signed.entry, windows)
+        self._insert(signed.entry, windows)
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
         if self._documents is not None:
@@ -164,7 +174,7 @@ class Deduplicator:
         """Index ``article`` without comparing it: its pairs with the articles before it are already known."""
         if article.id not in self._entries:
             signed = signed or self.sign(article)
-            self._insert(signed.entry, signed.windows)
+            self._insert(signed.entry, self._windows(signed))
 
     @property
     def band_ranges(self) -> list[tuple[int, int]]:
@@ -196,13 +206,9 @@ def find_reuse(
     return update_reuse(articles, set(), (), minhash, reuse, on_progress)
 
 
-def _windows(entry: IndexedArticle, hasher: MinHasher, config: ReuseConfig) -> list[tuple[bytes, LeanMinHash]]:
-    """The LSH key and MinHash of each passage window of an article."""
+def _sign_entry(entry: IndexedArticle, hasher: MinHasher, config: ReuseConfig) -> SignedArticle:
     signatures, starts = hasher.window_signatures(entry.shingles, config.window_words, config.window_stride)
-    return [
-        (f"{entry.article.id}{_KEY_SEPARATOR}{start}".encode(), hasher.lean(signature))
-        for signature, start in zip(signatures, starts, strict=True)
-    ]
+    return SignedArticle(entry, starts, signatures)
 
 
 def sign_articles(
@@ -214,8 +220,7 @@ def sign_articles(
 
 
 def _signed(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> SignedArticle:
-    entry = index_article(cleaned(article), minhash.shingle_words)
-    return SignedArticle(entry, _windows(entry, hasher, reuse))
+    return _sign_entry(index_article(cleaned(article), minhash.shingle_words), hasher, reuse)
 
 
 def update_reuse(
@@ -251,10 +256,9 @@ def update_reuse(
 def _band_fingerprints(signed: Sequence[SignedArticle], band_ranges: Sequence[tuple[int, int]]) -> np.ndarray:
     """A 64-bit fingerprint of each LSH band of each window: shape (windows, bands). Equal bands have equal
     fingerprints (unequal ones rarely do), which is all a filter needs."""
-    rows = [minhash.hashvalues for prepared in signed for _, minhash in prepared.windows]
-    if not rows:
+    if not signed:
         return np.empty((0, len(band_ranges)), dtype=np.uint64)
-    values = np.vstack(rows).astype(np.uint64)
+    values = np.vstack([prepared.signatures for prepared in signed]).astype(np.uint64)
     columns = []
     for start, end in band_ranges:
         fingerprint = np.zeros(len(values), dtype=np.uint64)
@@ -272,7 +276,7 @@ def _sharing_a_band(
     per band."""
     wanted = _band_fingerprints(probes, band_ranges)
     fingerprints = _band_fingerprints(signed, band_ranges)
-    owners = np.array([index for index, prepared in enumerate(signed) for _ in prepared.windows], dtype=np.int64)
+    owners = np.repeat(np.arange(len(signed)), [len(prepared.signatures) for prepared in signed])
     hit = np.zeros(len(fingerprints), dtype=bool)
     for band in range(len(band_ranges)):
         hit |= np.isin(fingerprints[:, band], wanted[:, band])
