@@ -45,6 +45,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_minhash.py
 	$(BIN)/python bench/bench_reuse.py
 	$(BIN)/python bench/bench_clustering.py
+	$(BIN)/python bench/bench_cluster_scale.py
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_pipeline.py
 

@@ -86,7 +86,7 @@ def main() -> None:
         peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
         rows.append([len(articles), total, *parts.values(), clusterer.n_stories_, peak_gb])
         print(f"{len(articles)} articles clustered in {total:.1f} s", flush=True)
-    header = ["articles", "fit seconds", "of which neighbours", "TF-IDF", "names", "stories", "peak GB so far"]
+    header = ["articles", "fit seconds", "neighbours alone", "TF-IDF alone", "names alone", "stories", "peak GB so far"]
     print_table("Clustering stage (StoryClusterer.fit; parts timed apart, one run, this machine)", header, rows)
     save("cluster_scale", {"header": header, "rows": rows})
 
