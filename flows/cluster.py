@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, assign_articles, cluster_articles
 from clustering.dedup import SignedArticle, sign_articles, update_reuse
-from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_articles, embedding_text
+from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_texts, embedding_text
 from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig, word_count
 from clustering.publish import publish
@@ -103,8 +103,7 @@ def reuse_stage(
 
 def _shard_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     config: EmbedConfig = parameters["config"]
-    texts = (embedding_text(article) for article in parameters["articles"])
-    return content_key("embed", config.model, config.max_tokens, *texts)
+    return content_key("embed", config.model, config.max_tokens, *parameters["texts"])
 
 
 # Keyed on the texts and the model setting, never on a model object; persisted as .npy, so a run
@@ -116,22 +115,23 @@ def _shard_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     retries=2,
     retry_delay_seconds=2,
 )
-def embed_shard(articles: list[Article], config: EmbedConfig, cache_path: str) -> np.ndarray:
-    """Embed one shard; shards run in parallel on the flow's task runner (threads, or Dask workers)."""
+def embed_shard(texts: list[str], config: EmbedConfig, cache_path: str) -> np.ndarray:
+    """Embed one shard of texts (``embedding_text`` of articles: strings, which Prefect and Dask hand over
+    cheaply); shards run in parallel on the flow's task runner (threads, or Dask workers)."""
     cache = EmbeddingCache(cache_path)
     try:
-        return embed_articles(articles, config, cache)
+        return embed_texts(texts, config, cache)
     finally:
         cache.close()
 
 
-def _shards(articles: list[Article]) -> list[list[Article]]:
-    return [articles[start : start + SHARD_SIZE] for start in range(0, len(articles), SHARD_SIZE)]
+def _shards(texts: list[str]) -> list[list[str]]:
+    return [texts[start : start + SHARD_SIZE] for start in range(0, len(texts), SHARD_SIZE)]
 
 
 def embed_all(articles: list[Article], config: EmbedConfig, cache_path: str, show_progress: bool) -> np.ndarray:
     """Submit the articles in shards of ``SHARD_SIZE`` and gather the rows back in order."""
-    shards = _shards(articles)
+    shards = _shards([embedding_text(article) for article in articles])
     futures = [embed_shard.submit(shard, config, cache_path) for shard in shards]
     rows: list[np.ndarray] = []
     with _progress("Embedding", len(articles), show_progress) as on_progress:

@@ -235,17 +235,17 @@ def test_ingest_then_cluster_equals_the_pipeline_and_a_crash_between_loses_nothi
 
 
 def test_embedding_shards_are_cached_on_their_content():
-    from clustering.embed import EmbedConfig
+    from clustering.embed import EmbedConfig, embedding_text
     from clustering.records import Article
     from flows.cluster import _shard_key
     from flows.results import NumpySerializer
 
-    articles = [Article(id="a", text="t", title="Quake", body="A quake hit.")]
-    renamed = [Article(id="b", text="t", title="Quake", body="A quake hit.")]
-    key = _shard_key(None, {"articles": articles, "config": EmbedConfig(), "cache_path": "x"})
-    # Same texts and model: same key, whatever the ids or the cache location; another model: another key.
-    assert key == _shard_key(None, {"articles": renamed, "config": EmbedConfig(), "cache_path": "y"})
-    assert key != _shard_key(None, {"articles": articles, "config": EmbedConfig(max_tokens=64), "cache_path": "x"})
+    texts = [embedding_text(Article(id="a", text="t", title="Quake", body="A quake hit."))]
+    key = _shard_key(None, {"texts": texts, "config": EmbedConfig(), "cache_path": "x"})
+    # Same texts and model: same key, whatever the cache location; another model or text: another key.
+    assert key == _shard_key(None, {"texts": list(texts), "config": EmbedConfig(), "cache_path": "y"})
+    assert key != _shard_key(None, {"texts": texts, "config": EmbedConfig(max_tokens=64), "cache_path": "x"})
+    assert key != _shard_key(None, {"texts": ["Quake\nA quake hit hard."], "config": EmbedConfig(), "cache_path": "x"})
     serializer = NumpySerializer()
     vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert (serializer.loads(serializer.dumps(vectors)) == vectors).all()
