@@ -102,21 +102,25 @@ class StoryStore:
             self._connection = sqlite3.connect(
                 f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
             )
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(self.path)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.executescript(_STORY_SCHEMA)
-        columns = {row[1] for row in self._connection.execute("PRAGMA table_info(articles)")}
-        if "cleaning" not in columns:  # a store from before cleanings were kept: they are redone once
-            with self._connection:
-                self._connection.execute("ALTER TABLE articles ADD COLUMN cleaning TEXT")
-                self._connection.execute("ALTER TABLE articles ADD COLUMN cleaner INTEGER")
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(self.path)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.executescript(_STORY_SCHEMA)
+            if not self._keeps_cleanings():  # a store from before cleanings were kept: they are redone once
+                with self._connection:
+                    self._connection.execute("ALTER TABLE articles ADD COLUMN cleaning TEXT")
+                    self._connection.execute("ALTER TABLE articles ADD COLUMN cleaner INTEGER")
+        # A reader cannot add the columns to an older store: it reads its articles as uncleaned.
+        self._cleaning_columns = "cleaning, cleaner" if self._keeps_cleanings() else "NULL, NULL"
+
+    def _keeps_cleanings(self) -> bool:
+        return "cleaning" in {row[1] for row in self._connection.execute("PRAGMA table_info(articles)")}
 
     def articles(self) -> list[Article]:
         """Every stored article in the order it was first stored: as it was read, with its cleaning when
         that was made by the current cleaning rules (else the article is to be cleaned again)."""
-        rows = self._connection.execute("SELECT record, cleaning, cleaner FROM articles ORDER BY seq")
+        rows = self._connection.execute(f"SELECT record, {self._cleaning_columns} FROM articles ORDER BY seq")
         return [
             Article.from_json(record).with_cleaning(cleaning)
             if cleaning is not None and cleaner == CLEANING_VERSION

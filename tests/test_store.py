@@ -71,6 +71,7 @@ def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path
     connection.execute("INSERT INTO articles (id, record, run) VALUES (?, ?, 1)", ("a", raw.to_json()))
     connection.commit()
     connection.close()
+    assert StoryStore(path, read_only=True).articles() == [raw]  # a reader (the dashboard) changes nothing
     store = StoryStore(path)
     assert store.articles() == [raw]
     store.save_cleaning([clean_article(raw)])
