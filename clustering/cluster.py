@@ -49,8 +49,6 @@ def candidate_pairs(
     Past a few thousand articles the search runs on the top ``search_dimensions`` principal components,
     which keep the neighbourhoods at a fraction of the cost; the distances themselves use full vectors.
     """
-    import torch  # already loaded by the embedding stage; its top-k is far faster than argpartition
-
     count = len(embeddings)
     if count <= n_neighbors + 1:
         rows, cols = np.triu_indices(count, k=1)
@@ -59,18 +57,26 @@ def candidate_pairs(
     if count > _EXACT_SEARCH_LIMIT and embeddings.shape[1] > search_dimensions:
         vectors = PCA(n_components=search_dimensions, random_state=0).fit_transform(embeddings)
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    searched = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
-    found: list[np.ndarray] = []
-    for start in range(0, count, _BLOCK_ROWS):
-        block = searched[start : start + _BLOCK_ROWS] @ searched.T
-        local = torch.arange(len(block))
-        block[local, start + local] = -torch.inf
-        nearest = torch.topk(block, n_neighbors, dim=1, sorted=False).indices.numpy()
-        found.append((start + local.numpy())[:, None] * count + nearest)
-    keys = np.concatenate(found).ravel()
+    sources = np.arange(count)
+    keys = (sources[:, None] * count + nearest_neighbours(vectors, sources, n_neighbors)).ravel()
     rows, cols = np.divmod(keys, count)
     keys = np.unique(np.minimum(rows, cols) * count + np.maximum(rows, cols))
     return np.divmod(keys, count)
+
+
+def nearest_neighbours(vectors: np.ndarray, sources: Sequence[int], count: int) -> np.ndarray:
+    """For each of the ``sources`` rows, the rows of its ``count`` nearest others by dot product (unsorted),
+    from blocked matrix products: memory stays at a block of rows times the corpus."""
+    import torch  # already loaded by the embedding stage; its top-k is far faster than argpartition
+
+    searched = torch.from_numpy(np.ascontiguousarray(vectors, dtype=np.float32))
+    found: list[np.ndarray] = [np.empty((0, count), dtype=np.int64)]
+    for start in range(0, len(sources), _BLOCK_ROWS):
+        block_rows = torch.as_tensor(np.asarray(sources[start : start + _BLOCK_ROWS], dtype=np.int64))
+        block = searched[block_rows] @ searched.T
+        block[torch.arange(len(block_rows)), block_rows] = -torch.inf
+        found.append(torch.topk(block, count, dim=1, sorted=False).indices.numpy())
+    return np.concatenate(found)
 
 
 def pair_cosines(matrix: np.ndarray | sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -388,8 +394,6 @@ def assign_articles(
     over the new articles and their ``n_neighbors`` nearest only. Reprints follow their original; a new
     original of reprints already in a story takes that story.
     """
-    import torch
-
     canonical_rows = _canonical_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
     label_of = {article.id: story_of[article.id] for article in canonical if article.id in story_of}
@@ -404,15 +408,8 @@ def assign_articles(
     for label in label_of.values():
         sizes[label] = sizes.get(label, 0) + 1
 
-    vectors = torch.from_numpy(np.ascontiguousarray(embeddings[canonical_rows], dtype=np.float32))
-    nearest_count = min(clusterer.n_neighbors, len(canonical) - 1)
-    around = set(new)
-    for start in range(0, len(new) if nearest_count > 0 else 0, _BLOCK_ROWS):
-        block = torch.tensor(new[start : start + _BLOCK_ROWS])
-        similarities = vectors[block] @ vectors.T
-        similarities[torch.arange(len(block)), block] = -torch.inf
-        around.update(torch.topk(similarities, nearest_count, dim=1).indices.ravel().tolist())
-    around = sorted(around)
+    nearest = nearest_neighbours(embeddings[canonical_rows], new, min(clusterer.n_neighbors, len(canonical) - 1))
+    around = sorted({*new, *nearest.ravel().tolist()})
     texts, dates = _clustering_inputs([canonical[index] for index in around])
     graph = clusterer.distance_graph(embeddings[[canonical_rows[index] for index in around]], texts, dates)
 
