@@ -27,7 +27,7 @@ from common import print_table, save
 from corpus import build
 
 from clustering.clean import clean_articles
-from clustering.cluster import StoryClusterer, candidate_pairs, tfidf_vectors
+from clustering.cluster import StoryClusterer, _clustering_inputs, candidate_pairs, tfidf_vectors
 from clustering.embed import EmbedConfig, embed_articles
 from clustering.names import name_vectors
 from clustering.read import parse_date
@@ -68,8 +68,7 @@ def main() -> None:
     for size in sorted(arguments.sizes):
         articles = _articles(size)
         embeddings = _embeddings(articles)
-        texts = [f"{article.title or ''}\n{article.body}" for article in articles]
-        dates = [article.date for article in articles]
+        texts, dates = _clustering_inputs(articles)  # what the clustering stage gives the clusterer
         parts = {}
         start = time.perf_counter()
         candidate_pairs(embeddings, StoryClusterer().n_neighbors)

@@ -3,7 +3,7 @@
 Signatures are datasketch's default ``affine32`` scheme: bit for bit what ``MinHash(num_perm, seed,
 hashfunc=identity).update_batch(hashes)`` gives, so ``LeanMinHash`` objects built from them go straight into
 datasketch's ``MinHashLSH``. The per-character, per-word and per-permutation loops are compiled with numba
-(cached on disk after the first run, and free of the GIL so shards sign in parallel threads): tokenizing,
+(cached on disk after the first run, and free of the GIL, so threads can sign in parallel): tokenizing,
 shingling and permuting in Python or numpy array operations cost 5-10x more (``bench/bench_minhash.py``).
 Shingle hashes come from a rolling hash over word hashes instead of a SHA-1 per shingle.
 """
