@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,87 +25,129 @@ class AlignConfig:
     max_occurrences: int = 4
 
 
-@dataclass(slots=True)
-class Segment:
-    """Aligned token ranges ``[a_start, a_end)`` and ``[b_start, b_end)`` and the tokens matched inside."""
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """Aligned token ranges ``[a_start, a_end, b_start, b_end)`` (rows of ``segments``), and how many
+    distinct tokens of each side they match."""
 
-    a_start: int
-    a_end: int
-    b_start: int
-    b_end: int
-    a_matched: set[int]
-    b_matched: set[int]
+    segments: np.ndarray
+    shared_a: int
+    shared_b: int
 
 
-def _matches(a: np.ndarray, b: np.ndarray, max_occurrences: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(i, j)`` with ``a[i] == b[j]``, skipping hashes found more than ``max_occurrences`` times
-    in ``b``; ordered by i, then j."""
-    b_order = np.argsort(b, kind="stable")
+@njit(cache=True, nogil=True)
+def _align(a, b, size, max_gap, min_segment, max_occurrences):  # pragma: no cover
+    """Anchors (shingles in both, at most ``max_occurrences`` times in ``b``) → maximal diagonal runs →
+    runs chained into segments across gaps of up to ``max_gap`` words → segments matching at least
+    ``min_segment`` tokens on both sides; returns their ranges and the distinct tokens they match."""
+    b_order = np.argsort(b, kind="mergesort")  # stable: equal hashes keep their positions in order
     b_sorted = b[b_order]
     low = np.searchsorted(b_sorted, a, side="left")
     counts = np.searchsorted(b_sorted, a, side="right") - low
-    rows = np.flatnonzero((counts > 0) & (counts <= max_occurrences))
-    repeats = counts[rows]
-    offsets = np.arange(int(repeats.sum())) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-    return np.repeat(rows, repeats), b_order[np.repeat(low[rows], repeats) + offsets]
+    total = 0
+    for i in range(len(a)):
+        if 0 < counts[i] <= max_occurrences:
+            total += counts[i]
+    anchor_i = np.empty(total, dtype=np.int64)
+    anchor_j = np.empty(total, dtype=np.int64)
+    filled = 0
+    for i in range(len(a)):
+        if 0 < counts[i] <= max_occurrences:
+            for k in range(counts[i]):
+                anchor_i[filled] = i
+                anchor_j[filled] = b_order[low[i] + k]
+                filled += 1
+    # Maximal diagonal runs: anchors on one diagonal (i - j) at consecutive i.
+    by_diagonal = np.argsort((anchor_i - anchor_j + len(b)) * (len(a) + 1) + anchor_i, kind="mergesort")
+    run_i = np.empty(total, dtype=np.int64)
+    run_j = np.empty(total, dtype=np.int64)
+    run_length = np.empty(total, dtype=np.int64)
+    runs = 0
+    for k in range(total):
+        i, j = anchor_i[by_diagonal[k]], anchor_j[by_diagonal[k]]
+        if runs > 0 and i - j == run_i[runs - 1] - run_j[runs - 1] and i == run_i[runs - 1] + run_length[runs - 1]:
+            run_length[runs - 1] += 1
+        else:
+            run_i[runs], run_j[runs], run_length[runs] = i, j, 1
+            runs += 1
+    by_start = np.argsort(run_i[:runs] * (len(b) + 1) + run_j[:runs], kind="mergesort")
+    # Chaining, in order of a: a run joins the latest of the last 8 segments it continues on both sides.
+    # Within a segment the runs start further on in both texts, so the tokens a run adds are those past
+    # the segment's furthest end.
+    seg_a_start = np.empty(runs, dtype=np.int64)
+    seg_a_end = np.empty(runs, dtype=np.int64)
+    seg_b_start = np.empty(runs, dtype=np.int64)
+    seg_b_end = np.empty(runs, dtype=np.int64)
+    seg_a_count = np.empty(runs, dtype=np.int64)
+    seg_b_count = np.empty(runs, dtype=np.int64)
+    run_segment = np.empty(runs, dtype=np.int64)
+    segments = 0
+    for r in by_start:
+        i, j = run_i[r], run_j[r]
+        a_stop, b_stop = i + run_length[r] + size - 1, j + run_length[r] + size - 1
+        best = -1
+        for s in range(max(0, segments - 8), segments):
+            gap_a, gap_b = i - seg_a_end[s], j - seg_b_end[s]
+            if -size < gap_a <= max_gap and -size < gap_b <= max_gap:
+                best = s
+        if best == -1:
+            best = segments
+            segments += 1
+            seg_a_start[best], seg_a_end[best], seg_a_count[best] = i, a_stop, a_stop - i
+            seg_b_start[best], seg_b_end[best], seg_b_count[best] = j, b_stop, b_stop - j
+        else:
+            seg_a_count[best] += max(0, a_stop - max(i, seg_a_end[best]))
+            seg_b_count[best] += max(0, b_stop - max(j, seg_b_end[best]))
+            seg_a_end[best] = max(seg_a_end[best], a_stop)
+            seg_b_end[best] = max(seg_b_end[best], b_stop)
+        run_segment[r] = best
+    kept = np.empty(segments, dtype=np.bool_)
+    for s in range(segments):
+        kept[s] = min(seg_a_count[s], seg_b_count[s]) >= min_segment
+    # Tokens matched by several kept segments count once.
+    a_matched = np.zeros(max(len(a), 1) + size, dtype=np.bool_)
+    b_matched = np.zeros(max(len(b), 1) + size, dtype=np.bool_)
+    for r in range(runs):
+        if kept[run_segment[r]]:
+            a_matched[run_i[r] : run_i[r] + run_length[r] + size - 1] = True
+            b_matched[run_j[r] : run_j[r] + run_length[r] + size - 1] = True
+    ranges = np.empty((kept.sum(), 4), dtype=np.int64)
+    row = 0
+    for s in range(segments):
+        if kept[s]:
+            ranges[row, 0], ranges[row, 1] = seg_a_start[s], seg_a_end[s]
+            ranges[row, 2], ranges[row, 3] = seg_b_start[s], seg_b_end[s]
+            row += 1
+    return ranges, a_matched.sum(), b_matched.sum()
 
 
-def _runs(i: np.ndarray, j: np.ndarray) -> list[tuple[int, int, int]]:
-    """Maximal diagonal runs of anchors as ``(a_first, b_first, length)``, ordered by ``a_first``."""
-    if len(i) == 0:
-        return []
-    order = np.lexsort((i, i - j))
-    i, j = i[order], j[order]
-    continues = np.zeros(len(i), dtype=bool)
-    continues[1:] = ((i[1:] - j[1:]) == (i[:-1] - j[:-1])) & (i[1:] == i[:-1] + 1)
-    starts = np.flatnonzero(~continues)
-    lengths = np.diff(np.append(starts, len(i)))
-    return sorted(zip(i[starts].tolist(), j[starts].tolist(), lengths.tolist(), strict=True))
-
-
-def align(a: np.ndarray, b: np.ndarray, config: AlignConfig = AlignConfig()) -> list[Segment]:
-    """Segments of shared text between two articles, given their shingle hashes by position."""
-    size = config.shingle_words
-    segments: list[Segment] = []
-    for i, j, length in _runs(*_matches(a, b, config.max_occurrences)):
-        a_tokens = range(i, i + length + size - 1)
-        b_tokens = range(j, j + length + size - 1)
-        best: Segment | None = None
-        for segment in segments[-8:]:
-            gap_a, gap_b = i - segment.a_end, j - segment.b_end
-            if -size < gap_a <= config.max_gap_words and -size < gap_b <= config.max_gap_words:
-                best = segment
-        if best is None:
-            segments.append(Segment(i, a_tokens.stop, j, b_tokens.stop, set(a_tokens), set(b_tokens)))
-            continue
-        best.a_end, best.b_end = max(best.a_end, a_tokens.stop), max(best.b_end, b_tokens.stop)
-        best.a_matched.update(a_tokens)
-        best.b_matched.update(b_tokens)
-    return [
-        segment
-        for segment in segments
-        if min(len(segment.a_matched), len(segment.b_matched)) >= config.min_segment_words
-    ]
+def align(a: np.ndarray, b: np.ndarray, config: AlignConfig = AlignConfig()) -> Alignment:
+    """The shared text of two articles, given their shingle hashes by position (compiled: this runs for
+    every LSH candidate pair, most of which share little)."""
+    size, gap, minimum = config.shingle_words, config.max_gap_words, config.min_segment_words
+    ranges, shared_a, shared_b = _align(a, b, size, gap, minimum, config.max_occurrences)
+    return Alignment(ranges, int(shared_a), int(shared_b))
 
 
 _CLOSING_PUNCTUATION = re.compile(r"[.,;:!?\"'”’)\]]*")
 
 
 def character_spans(
-    segments: list[Segment],
+    segments: np.ndarray,
     text: str,
     starts: np.ndarray,
     ends: np.ndarray,
     side: str,
     paragraphs: tuple[tuple[int, int], ...],
 ) -> tuple[tuple[int, int], ...]:
-    """``[start, end)`` character spans in ``text`` of one side's segments, cut at paragraph edges, merged.
+    """``[start, end)`` character spans in ``text`` of one side's segments (rows of ``Alignment.segments``),
+    cut at paragraph edges, merged.
 
     A span runs from its first word to its last, and on over the punctuation that closes it.
     """
     raw = []
-    for segment in segments:
-        first, stop = (segment.a_start, segment.a_end) if side == "a" else (segment.b_start, segment.b_end)
+    for a_start, a_end, b_start, b_end in segments.tolist():
+        first, stop = (a_start, a_end) if side == "a" else (b_start, b_end)
         end = int(ends[stop - 1])
         raw.append((int(starts[first]), _CLOSING_PUNCTUATION.match(text, end).end()))
     if paragraphs:

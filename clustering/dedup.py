@@ -21,6 +21,7 @@ import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
 from clustering.atomic import atomic_writer
+from clustering.bands import candidate_pairs, lsh_bands
 from clustering.clean import EMPTY_AFTER_CLEANING, cleaned
 from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.minhash import MinHashConfig, MinHasher
@@ -29,7 +30,6 @@ from clustering.records import Article, DedupResult, Reject, ReusePair
 from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article
 
 _KEY_SEPARATOR = "\x1f"
-_FINGERPRINT_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,17 +170,6 @@ class Deduplicator:
             self._documents.put(article.id, article.to_json(), match.duplicate_of)
         return match
 
-    def add_known(self, article: Article, signed: SignedArticle | None = None) -> None:
-        """Index ``article`` without comparing it: its pairs with the articles before it are already known."""
-        if article.id not in self._entries:
-            signed = signed or self.sign(article)
-            self._insert(signed.entry, self._windows(signed))
-
-    @property
-    def band_ranges(self) -> list[tuple[int, int]]:
-        """The signature slice of each band of the LSH index."""
-        return list(self._lsh.hashranges)
-
     def __contains__(self, article_id: object) -> bool:
         return article_id in self._entries
 
@@ -233,54 +222,34 @@ def update_reuse(
     signed: Sequence[SignedArticle] | None = None,
 ) -> DedupResult:
     """``find_reuse`` for a corpus that grew: the articles in ``known_ids`` come first and their pairs
-    among themselves are ``known_pairs``; only the others are aligned against the rest. Same result as
-    ``find_reuse(articles)``, at the cost of signing the known articles instead of aligning them; of those,
-    only the ones sharing an LSH band with a new article are indexed. ``signed`` holds
-    ``sign_articles(articles)`` when computed beforehand (in parallel shards)."""
-    index = Deduplicator(minhash=minhash, reuse=reuse)
-    pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
+    among themselves are ``known_pairs``; only pairs with a new article are aligned. Same result as
+    ``find_reuse(articles)``. ``signed`` holds ``sign_articles(articles)`` when computed beforehand.
+
+    The candidates are the pairs a ``MinHashLSH`` of every passage window would return, found in one
+    self-join (``bands.candidate_pairs``) rather than a query per window: the whole batch is at hand.
+    ``on_progress`` is called with the number of articles whose candidates are done."""
     signed = signed if signed is not None else sign_articles(articles, minhash, reuse)
-    new = [prepared for prepared in signed if prepared.entry.article.id not in known_ids]
-    reachable = _sharing_a_band(signed, new, index.band_ranges) if known_ids else set()
-    for article, prepared in zip(articles, signed, strict=True):
-        if article.id not in known_ids:
-            pairs.extend(index.add(article, prepared).pairs)
-        elif article.id in reachable:
-            # A known article no new window shares an LSH band with cannot be a candidate: not indexed.
-            index.add_known(article, prepared)
-        if on_progress is not None:
-            on_progress(1)
+    pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
+    # An article shorter than the shortest reported passage cannot be in a pair: left out of the join.
+    joined = [index for index, prepared in enumerate(signed) if len(prepared.entry.tokens) >= reuse.min_shared_words]
+    owners = np.repeat(np.asarray(joined, dtype=np.int64), [len(signed[index].signatures) for index in joined])
+    signatures = (
+        np.vstack([signed[index].signatures for index in joined])
+        if joined
+        else np.empty((0, minhash.num_perm), dtype=np.uint32)
+    )
+    is_new = np.array([article.id not in known_ids for article in articles], dtype=bool)
+    candidates = candidate_pairs(signatures, owners, lsh_bands(reuse.lsh_threshold, minhash.num_perm))
+    done = 0
+    for first, second in candidates[is_new[candidates[:, 0]] | is_new[candidates[:, 1]]].tolist():
+        if on_progress is not None and second > done:
+            on_progress(second - done)
+            done = second
+        if (pair := compare(signed[first].entry, signed[second].entry, reuse)) is not None:
+            pairs.append(pair)
+    if on_progress is not None and len(articles) > done:
+        on_progress(len(articles) - done)
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
-
-
-def _band_fingerprints(signed: Sequence[SignedArticle], band_ranges: Sequence[tuple[int, int]]) -> np.ndarray:
-    """A 64-bit fingerprint of each LSH band of each window: shape (windows, bands). Equal bands have equal
-    fingerprints (unequal ones rarely do), which is all a filter needs."""
-    if not signed:
-        return np.empty((0, len(band_ranges)), dtype=np.uint64)
-    values = np.vstack([prepared.signatures for prepared in signed]).astype(np.uint64)
-    columns = []
-    for start, end in band_ranges:
-        fingerprint = np.zeros(len(values), dtype=np.uint64)
-        for column in range(start, end):
-            fingerprint = fingerprint * _FINGERPRINT_MULTIPLIER + values[:, column]
-        columns.append(fingerprint)
-    return np.column_stack(columns)
-
-
-def _sharing_a_band(
-    signed: Sequence[SignedArticle], probes: Sequence[SignedArticle], band_ranges: Sequence[tuple[int, int]]
-) -> set[str]:
-    """Ids of the articles in ``signed`` with a window sharing an LSH band with a window of ``probes``: the
-    only ones a probe's LSH query can return. Vectorised, where inserting every window costs a Python call
-    per band."""
-    wanted = _band_fingerprints(probes, band_ranges)
-    fingerprints = _band_fingerprints(signed, band_ranges)
-    owners = np.repeat(np.arange(len(signed)), [len(prepared.signatures) for prepared in signed])
-    hit = np.zeros(len(fingerprints), dtype=bool)
-    for band in range(len(band_ranges)):
-        hit |= np.isin(fingerprints[:, band], wanted[:, band])
-    return {signed[index].entry.article.id for index in np.unique(owners[hit])}
 
 
 def reuse_fields(article_id: str, match: Match) -> dict[str, object]:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
-from clustering.align import AlignConfig, Segment, align, character_spans
+from clustering.align import AlignConfig, Alignment, align, character_spans
 from clustering.minhash import Tokens, jaccard, shingle_hashes, tokenize
 from clustering.records import Article, ReusePair
 
@@ -64,7 +64,7 @@ def likely_original(
     return None, "undecidable"
 
 
-def _spans(segments: list[Segment], side: IndexedArticle, name: str) -> tuple[tuple[int, int], ...]:
+def _spans(segments: np.ndarray, side: IndexedArticle, name: str) -> tuple[tuple[int, int], ...]:
     article, tokens = side.article, side.tokens
     return character_spans(segments, article.text, tokens.starts, tokens.ends, name, article.body_spans)
 
@@ -73,12 +73,11 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
     """The reuse between two articles, or ``None`` when they share less than ``min_shared_words``."""
     if len(first.tokens) and np.array_equal(first.tokens.hashes, second.tokens.hashes):
         # The same words: all of it is shared, however repetitive the text (alignment skips repeats).
-        everything = set(range(len(first.tokens)))
-        segments = [Segment(0, len(first.tokens), 0, len(second.tokens), everything, everything)]
+        words = len(first.tokens)
+        alignment = Alignment(np.array([[0, words, 0, words]]), words, words)
     else:
-        segments = align(first.shingles, second.shingles, config.align)
-    shared_first = len(set().union(*(segment.a_matched for segment in segments)))
-    shared_second = len(set().union(*(segment.b_matched for segment in segments)))
+        alignment = align(first.shingles, second.shingles, config.align)
+    shared_first, shared_second = alignment.shared_a, alignment.shared_b
     if min(shared_first, shared_second) < config.min_shared_words:
         return None
     containment_first = shared_first / max(len(first.tokens), 1)
@@ -92,8 +91,8 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
         jaccard=round(jaccard(first.shingles, second.shingles), 4),
         containment_a=round(containment_first, 4),
         containment_b=round(containment_second, 4),
-        a_spans=_spans(segments, first, "a"),
-        b_spans=_spans(segments, second, "b"),
+        a_spans=_spans(alignment.segments, first, "a"),
+        b_spans=_spans(alignment.segments, second, "b"),
         shared_words=min(shared_first, shared_second),
         original=original,
         original_reason=reason,

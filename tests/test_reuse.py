@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from clustering.clean import clean_article
@@ -177,3 +177,42 @@ def test_identical_repetitive_texts_are_duplicates():
     result = find_reuse([_article("a", text, 8), _article("b", text, 9)])
     assert result.duplicate_of == {"b": "a"}
     assert result.pairs[0].containment_a == result.pairs[0].containment_b == 1.0
+
+
+def _edited(passage: list[int], edits: list[tuple[int, int]], filler: int) -> np.ndarray:
+    """``passage`` with ``(position, words)`` runs of filler inserted: copy-edits of several lengths."""
+    words = list(passage)
+    for position, count in sorted(edits, reverse=True):
+        words[position % (len(words) + 1) : position % (len(words) + 1)] = [filler + k % 3 for k in range(count)]
+    return np.array(words, dtype=np.uint32)
+
+
+_EDITS = st.lists(st.tuples(st.integers(0, 200), st.integers(1, 16)), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    passage=st.lists(st.integers(0, 60), max_size=150) | st.lists(st.integers(0, 10_000), min_size=20, max_size=150),
+    a_edits=_EDITS,
+    b_edits=_EDITS,
+    shingle=st.integers(1, 5),
+)
+# The longest edit bridged (10 words) and one word more, on either side.
+@example(passage=list(range(100)), a_edits=[], b_edits=[(50, 10)], shingle=5)
+@example(passage=list(range(100)), a_edits=[(50, 11)], b_edits=[], shingle=5)
+@example(passage=list(range(100)), a_edits=[(30, 10)], b_edits=[(30, 3), (70, 16)], shingle=3)
+def test_compiled_alignment_equals_the_set_based_one(passage, a_edits, b_edits, shingle):
+    """One passage edited on both sides by inserts of 1-16 words (around the largest gap alignment
+    bridges), over a small vocabulary so that shingles also repeat and match by chance."""
+    from align_reference import align as reference_align
+
+    from clustering.align import AlignConfig, align
+
+    config = AlignConfig()
+    a = shingle_hashes(_edited(passage, a_edits, 1000), shingle)
+    b = shingle_hashes(_edited(passage, b_edits, 2000), shingle)
+    expected = reference_align(a, b, config)
+    found = align(a, b, config)
+    assert found.segments.tolist() == [[s.a_start, s.a_end, s.b_start, s.b_end] for s in expected]
+    assert found.shared_a == len(set().union(*(s.a_matched for s in expected)))
+    assert found.shared_b == len(set().union(*(s.b_matched for s in expected)))
