@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from clustering.records import Article, DedupResult, Story
@@ -70,18 +70,43 @@ def _time_order(article: Article) -> tuple[bool, datetime | None, str]:
     return (article.date is None, article.date, article.id)
 
 
-def _keywords(story_texts: Sequence[str], count: int) -> list[list[str]]:
-    """Top class-based TF-IDF terms of each story (BERTopic's c-TF-IDF weighting)."""
-    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN)
-    try:
-        counts = vectorizer.fit_transform(story_texts).astype(np.float64)
-    except ValueError:  # only stop words everywhere
-        return [[] for _ in story_texts]
-    terms = vectorizer.get_feature_names_out()
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    """One tokenisation of every original article (title and body): term counts of words and word pairs,
+    the source of both the keywords and the TF-IDF vectors that rank summary sentences."""
+
+    counts: sparse.csr_matrix  # articles x terms
+    terms: np.ndarray
+    # TF-IDF over the single-word terms, for summary sentences and their article.
+    sentence_counter: CountVectorizer
+    weighting: TfidfTransformer
+    article_vectors: sparse.csr_matrix
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> _Lexicon | None:
+        counter = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN)
+        try:
+            counts = counter.fit_transform(texts).tocsr()
+        except ValueError:  # no articles, or nothing but stop words and symbols
+            return None
+        terms = counter.get_feature_names_out()
+        words = np.flatnonzero(np.char.find(terms.astype(str), " ") < 0)
+        sentence_counter = CountVectorizer(stop_words="english", token_pattern=_TOKEN_PATTERN, vocabulary=terms[words])
+        word_counts = counts[:, words]
+        weighting = TfidfTransformer(sublinear_tf=True).fit(word_counts)
+        return cls(counts, terms, sentence_counter, weighting, weighting.transform(word_counts).tocsr())
+
+    def sentence_vectors(self, sentences: Sequence[str]) -> sparse.csr_matrix:
+        return self.weighting.transform(self.sentence_counter.transform(sentences))
+
+
+def _keywords(story_counts: sparse.csr_matrix, terms: np.ndarray, count: int) -> list[list[str]]:
+    """Top class-based TF-IDF terms of each story (BERTopic's c-TF-IDF weighting); ``story_counts`` holds
+    each story's term counts (stories x terms)."""
+    counts = story_counts.astype(np.float64)
     frequency = np.asarray(counts.sum(axis=0)).ravel()
-    average_words = counts.sum() / max(len(story_texts), 1)
-    weights = normalize(counts, norm="l1") @ sparse.diags(np.log1p(average_words / frequency))
-    weights = sparse.csr_matrix(weights)
+    average_words = counts.sum() / max(counts.shape[0], 1)
+    weights = sparse.csr_matrix(normalize(counts, norm="l1") @ sparse.diags(np.log1p(average_words / frequency)))
     result: list[list[str]] = []
     for row in range(weights.shape[0]):
         start, end = weights.indptr[row], weights.indptr[row + 1]
@@ -99,7 +124,8 @@ def _keywords(story_texts: Sequence[str], count: int) -> list[list[str]]:
     return result
 
 
-def _summary(members: Sequence[Article], vectorizer: TfidfVectorizer | None, config: SummaryConfig) -> str:
+def _summary(members: Sequence[Article], rows: list[int], lexicon: _Lexicon | None, config: SummaryConfig) -> str:
+    """Central, non-redundant sentences of ``members`` (rows ``rows`` of ``lexicon``)."""
     candidates: list[tuple[str, int]] = []  # sentence, position in its article
     for article in members:
         per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(members)))
@@ -108,10 +134,10 @@ def _summary(members: Sequence[Article], vectorizer: TfidfVectorizer | None, con
             words = len(sentence.split())
             if config.min_sentence_words <= words <= config.max_sentence_words and not sentence.endswith("?"):
                 candidates.append((sentence, position))
-    if not candidates or vectorizer is None:
+    if not candidates or lexicon is None:
         return members[0].headline
-    vectors = vectorizer.transform([sentence for sentence, _ in candidates])
-    centre = normalize(np.asarray(vectorizer.transform([a.body for a in members]).mean(axis=0)))
+    vectors = lexicon.sentence_vectors([sentence for sentence, _ in candidates])
+    centre = normalize(np.asarray(lexicon.article_vectors[rows].mean(axis=0)))
     relevance = np.asarray(vectors @ centre.T).ravel()
     relevance += config.lead_bonus * np.array([position == 0 for _, position in candidates])
     similarity = (vectors @ vectors.T).toarray()
@@ -153,18 +179,24 @@ def summarize_stories(
     ids = list(story_ids) if story_ids is not None else [story_id(members[0].id) for members in members_of]
     previous = previous or {}
     originals_of = [[a for a in members if a.id not in dedup.duplicate_of] or members for members in members_of]
-    vectorizer: TfidfVectorizer | None = TfidfVectorizer(
-        sublinear_tf=True, stop_words="english", token_pattern=_TOKEN_PATTERN
-    )
-    try:
-        vectorizer.fit([a.body for originals in originals_of for a in originals])
-    except ValueError:  # no articles, or nothing but stop words and symbols
-        vectorizer = None
-    keywords_of = _keywords(
-        [" ".join(f"{a.title or ''} {a.body}" for a in originals) for originals in originals_of], config.keywords
-    )
+    lexicon_rows: list[list[int]] = []  # each story's originals, as rows of the lexicon
+    texts: list[str] = []
+    for originals in originals_of:
+        lexicon_rows.append(list(range(len(texts), len(texts) + len(originals))))
+        texts += [f"{a.title or ''}\n{a.body}" for a in originals]
+    lexicon = _Lexicon.of(texts)
+    if lexicon is None:
+        keywords_of: list[list[str]] = [[] for _ in originals_of]
+    else:
+        membership = sparse.csr_matrix(
+            (np.ones(len(texts)), ([s for s, rows in enumerate(lexicon_rows) for _ in rows], np.arange(len(texts)))),
+            shape=(len(originals_of), len(texts)),
+        )
+        keywords_of = _keywords(membership @ lexicon.counts, lexicon.terms, config.keywords)
     stories = []
-    for identifier, members, originals, keywords in zip(ids, members_of, originals_of, keywords_of, strict=True):
+    for identifier, members, originals, rows, keywords in zip(
+        ids, members_of, originals_of, lexicon_rows, keywords_of, strict=True
+    ):
         earlier = previous.get(identifier)
         if earlier is not None and set(earlier.article_ids) == {a.id for a in members}:
             stories.append(earlier)
@@ -177,7 +209,7 @@ def summarize_stories(
             Story(
                 story_id=identifier,
                 headline=representative.headline,
-                summary=_summary(originals, vectorizer, config),
+                summary=_summary(originals, rows, lexicon, config),
                 keywords=tuple(keywords),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
