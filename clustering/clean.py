@@ -91,10 +91,14 @@ _AGENCY_PATTERNS = {
     "AFP": re.compile(r"\bAFP\b|\bAgence France[- ]Presse\b"),
     "AP": re.compile(r"\(AP\)|/\s*AP\b|\bAP\s*/|\bAssociated Press\b"),
 }
+# What each pattern's match contains (in the case-folded text for Reuters): most texts hold none of
+# these, and a substring test is far cheaper than the regular expression.
+_AGENCY_LITERALS = {"Reuters": ("reuters",), "AFP": ("AFP", "Agence France"), "AP": ("AP", "Associated Press")}
 # Stored cleanings made by another version of these rules are redone: raise it when the rules change.
 CLEANING_VERSION = 2
 EMPTY_AFTER_CLEANING = "no article text left after removing page furniture and comments"
 _MAX_SHORT_LABEL_WORDS = 3
+_SENTENCE_CLOSERS = tuple('.!?"”:')
 _DATELINE_SEARCH_LINES = 12
 # Photo captions and their alt-text copies sit near the top of a page.
 _CAPTION_SEARCH_PARAGRAPHS = 12
@@ -136,7 +140,13 @@ def first_date_in(text: str) -> datetime | None:
 
 def find_agencies(text: str) -> tuple[str, ...]:
     """News agencies credited in ``text``, in order of first mention."""
-    found = [(match.start(), name) for name, pattern in _AGENCY_PATTERNS.items() if (match := pattern.search(text))]
+    folded = text.lower()
+    found = [
+        (match.start(), name)
+        for name, pattern in _AGENCY_PATTERNS.items()
+        if any(literal in (folded if literal.islower() else text) for literal in _AGENCY_LITERALS[name])
+        and (match := pattern.search(text))
+    ]
     return tuple(name for _, name in sorted(found))
 
 
@@ -148,11 +158,14 @@ def _is_furniture(line: str) -> bool:
     if any(pattern.match(line) for pattern in _FURNITURE) or _CREDIT_LINE.match(line):
         return True
     # Section labels and widgets ("World Today", "Comments"): a few words with no sentence punctuation.
-    return len(line.split()) <= _MAX_SHORT_LABEL_WORDS and not re.search(r"[.!?\"”:]$", line)
+    return len(line.split()) <= _MAX_SHORT_LABEL_WORDS and not line.endswith(_SENTENCE_CLOSERS)
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _normalised(line: str) -> str:
-    return " ".join(re.findall(r"\w+", line.lower()))
+    return " ".join(_WORD.findall(line.lower()))
 
 
 def _word_pairs(paragraph: str) -> set[tuple[str, str]] | None:

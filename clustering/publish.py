@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from clustering.atomic import write_atomic
-from clustering.records import Article, DedupResult, Reject, RunReport, Story
+from clustering.records import Article, DedupResult, Reject, RunReport, Story, record_fields
 
 ARTIFACT_NAMES = (
     "articles.jsonl",
@@ -104,8 +104,8 @@ def publish(
     out = Path(out_dir)
     contents = {
         "articles.jsonl": _jsonl(article_rows(articles, stories, dedup)),
-        "stories.json": _dumps([asdict(story) for story in stories], indent=2) + "\n",
-        "reuse.jsonl": _jsonl(asdict(pair) for pair in dedup.pairs),
+        "stories.json": _dumps([record_fields(story) for story in stories], indent=2) + "\n",
+        "reuse.jsonl": _jsonl(record_fields(pair) for pair in dedup.pairs),
         "rejects.jsonl": _jsonl(reject.as_row() for reject in rejects),
         "lineage.jsonl": _jsonl(lineage),
         "dashboard.html": render_dashboard(articles, stories, dedup, report, lineage),

@@ -162,8 +162,14 @@ class Story:
     last_published: datetime | None
 
 
+def record_fields(record: object) -> dict[str, object]:
+    """A record's fields by name, values as they are: ``asdict`` without its deep copy of every tuple
+    (which costs a second per 10,000 reuse pairs), for records whose values JSON writes directly."""
+    return {item.name: getattr(record, item.name) for item in fields(record)}
+
+
 def story_to_json(story: Story) -> str:
-    return json.dumps(asdict(story), default=lambda value: value.isoformat(), ensure_ascii=False, sort_keys=True)
+    return json.dumps(record_fields(story), default=lambda value: value.isoformat(), ensure_ascii=False, sort_keys=True)
 
 
 def story_from_json(text: str) -> Story:
@@ -177,7 +183,7 @@ def story_from_json(text: str) -> Story:
 
 
 def reuse_pair_to_json(pair: ReusePair) -> str:
-    return json.dumps(asdict(pair), ensure_ascii=False)
+    return json.dumps(record_fields(pair), ensure_ascii=False)
 
 
 def reuse_pair_from_json(text: str) -> ReusePair:
