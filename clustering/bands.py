@@ -57,10 +57,19 @@ def _pairs_in_runs(keys: np.ndarray, owners: np.ndarray, owner_count: int) -> np
     return codes
 
 
-def candidate_pairs(signatures: np.ndarray, owners: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
+def candidate_pairs(
+    signatures: np.ndarray,
+    owners: np.ndarray,
+    bands: Sequence[tuple[int, int]],
+    probes: np.ndarray | None = None,
+) -> np.ndarray:
     """Pairs ``(first, second)`` of owners (``owners[row]`` is the article of signature row ``row``,
     non-negative) with rows equal in at least one band; ``first < second``, ordered by ``second`` then
-    ``first``. Shape (pairs, 2)."""
+    ``first``. Shape (pairs, 2).
+
+    ``probes`` (a boolean mask of rows) asks only for pairs with a probe row, as when a few new articles
+    meet many known ones: rows sharing no band with a probe are left out before pairing, so the pairs
+    returned are those pairs, and pairs of other rows only where those share a band with a probe too."""
     if len(owners) == 0:
         return np.empty((0, 2), dtype=np.int64)
     owners = owners.astype(np.int64)
@@ -68,9 +77,12 @@ def candidate_pairs(signatures: np.ndarray, owners: np.ndarray, bands: Sequence[
     fingerprints = band_fingerprints(signatures, bands)
     found = []
     for band in range(fingerprints.shape[1]):
-        keys = fingerprints[:, band]
-        order = np.lexsort((owners, keys))
-        keys, band_owners = keys[order], owners[order]
+        keys, band_owners = fingerprints[:, band], owners
+        if probes is not None:
+            meeting = np.isin(keys, keys[probes])
+            keys, band_owners = keys[meeting], band_owners[meeting]
+        order = np.lexsort((band_owners, keys))
+        keys, band_owners = keys[order], band_owners[order]
         distinct = np.ones(len(keys), dtype=bool)  # one row per (key, owner): an article's windows repeat bands
         distinct[1:] = (keys[1:] != keys[:-1]) | (band_owners[1:] != band_owners[:-1])
         found.append(np.unique(_pairs_in_runs(keys[distinct], band_owners[distinct], owner_count)))

@@ -239,7 +239,8 @@ def update_reuse(
         else np.empty((0, minhash.num_perm), dtype=np.uint32)
     )
     is_new = np.array([article.id not in known_ids for article in articles], dtype=bool)
-    candidates = candidate_pairs(signatures, owners, lsh_bands(reuse.lsh_threshold, minhash.num_perm))
+    bands = lsh_bands(reuse.lsh_threshold, minhash.num_perm)
+    candidates = candidate_pairs(signatures, owners, bands, is_new[owners] if known_ids else None)
     done = 0
     for first, second in candidates[is_new[candidates[:, 0]] | is_new[candidates[:, 1]]].tolist():
         if on_progress is not None and second > done:

@@ -94,6 +94,17 @@ def cache_key(model: str, max_tokens: int, text: str) -> str:
     return hashlib.sha256(f"{model}\x00{max_tokens}\x00{text}".encode()).hexdigest()
 
 
+def cached_embeddings(
+    texts: Sequence[str], config: EmbedConfig, cache_store: EmbeddingCache | None
+) -> dict[str, np.ndarray]:
+    """The embeddings of ``texts`` already in ``cache_store``, by text."""
+    if cache_store is None:
+        return {}
+    key_of = {text: cache_key(config.model, config.max_tokens, text) for text in texts}
+    found = cache_store.get_many(list(set(key_of.values())))
+    return {text: found[key] for text, key in key_of.items() if key in found}
+
+
 def embed_texts(
     texts: Sequence[str],
     config: EmbedConfig = EmbedConfig(),
@@ -104,30 +115,27 @@ def embed_texts(
 
     ``on_progress`` is called with the number of texts done after each batch (cached ones count at once).
     """
-    keys = [cache_key(config.model, config.max_tokens, text) for text in texts]
-    copies = Counter(keys)
-    cached = cache_store.get_many(list(copies)) if cache_store is not None else {}
-    # Each distinct text is embedded once, at its first position.
-    first_position = {key: index for index, key in reversed(list(enumerate(keys))) if key not in cached}
-    # Longest first, as encode() itself does within a call: batches of like lengths waste no padding.
-    missing = sorted(first_position.values(), key=lambda index: (-len(texts[index]), index))
+    vectors = cached_embeddings(texts, config, cache_store)
+    copies = Counter(texts)
+    # Each distinct text is embedded once. Longest first, as encode() itself does within a call: batches
+    # of like lengths waste no padding.
+    missing = sorted((text for text in copies if text not in vectors), key=lambda text: -len(text))
     if on_progress is not None:
-        on_progress(sum(copies[key] for key in cached))
-    computed: dict[str, np.ndarray] = {}
+        on_progress(sum(copies[text] for text in vectors))
     for start in range(0, len(missing), config.batch_size):
         batch = missing[start : start + config.batch_size]
-        vectors = _ENCODER.submit(_encode, [texts[index] for index in batch], config).result()
-        batch_items = [(keys[index], vector) for index, vector in zip(batch, vectors, strict=True)]
-        computed.update(batch_items)
+        batch_vectors = _ENCODER.submit(_encode, batch, config).result()
+        vectors.update(zip(batch, batch_vectors, strict=True))
         if cache_store is not None:
-            cache_store.put_many(batch_items)
+            cache_store.put_many(
+                (cache_key(config.model, config.max_tokens, text), vector)
+                for text, vector in zip(batch, batch_vectors, strict=True)
+            )
         if on_progress is not None:
-            on_progress(sum(copies[keys[index]] for index in batch))
-    dimension = next(iter({**cached, **computed}.values())).shape[0] if texts else 0
-    matrix = np.empty((len(texts), dimension), dtype=np.float32)
-    for row, key in enumerate(keys):
-        matrix[row] = cached[key] if key in cached else computed[key]
-    return matrix
+            on_progress(sum(copies[text] for text in batch))
+    if not texts:
+        return np.empty((0, 0), dtype=np.float32)
+    return np.vstack([vectors[text] for text in texts]).astype(np.float32, copy=False)
 
 
 def embed_articles(

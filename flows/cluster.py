@@ -28,7 +28,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, assign_articles, cluster_articles
 from clustering.dedup import SignedArticle, sign_articles, update_reuse
-from clustering.embed import PACKAGED_MODEL, EmbedConfig, embed_texts, embedding_text
+from clustering.embed import PACKAGED_MODEL, EmbedConfig, cached_embeddings, embed_texts, embedding_text
 from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig, word_count
 from clustering.publish import publish
@@ -130,16 +130,22 @@ def _shards(texts: list[str]) -> list[list[str]]:
 
 
 def embed_all(articles: list[Article], config: EmbedConfig, cache_path: str, show_progress: bool) -> np.ndarray:
-    """Submit the articles in shards of ``SHARD_SIZE`` and gather the rows back in order."""
-    shards = _shards([embedding_text(article) for article in articles])
+    """Embeddings of the articles: the cached ones read at once, the others submitted in shards of
+    ``SHARD_SIZE`` distinct texts."""
+    texts = [embedding_text(article) for article in articles]
+    cache = EmbeddingCache(cache_path)
+    try:
+        vectors = cached_embeddings(texts, config, cache)
+    finally:
+        cache.close()
+    shards = _shards([text for text in dict.fromkeys(texts) if text not in vectors])
     futures = [embed_shard.submit(shard, config, cache_path) for shard in shards]
-    rows: list[np.ndarray] = []
-    with _progress("Embedding", len(articles), show_progress) as on_progress:
+    with _progress("Embedding", sum(map(len, shards)), show_progress) as on_progress:
         for shard, future in zip(shards, futures, strict=True):
-            rows.append(future.result())
+            vectors.update(zip(shard, future.result(), strict=True))
             if on_progress is not None:
                 on_progress(len(shard))
-    return np.vstack(rows) if rows else np.empty((0, 0), dtype=np.float32)
+    return np.vstack([vectors[text] for text in texts]) if texts else np.empty((0, 0), dtype=np.float32)
 
 
 @stage

@@ -34,11 +34,19 @@ def test_candidate_pairs_are_the_pairs_minhash_lsh_returns(seed, rows, threshold
             signatures[row] = np.where(kept, signatures[source], signatures[row])
     owners = np.sort(rng.integers(0, max(1, rows // 2), size=rows))
 
-    found = candidate_pairs(signatures, owners, lsh_bands(threshold, num_perm))
+    bands = lsh_bands(threshold, num_perm)
+    found = candidate_pairs(signatures, owners, bands)
 
     assert {tuple(pair) for pair in found.tolist()} == _lsh_pairs(signatures, owners, threshold)
     assert all(first < second for first, second in found.tolist())
     assert found.tolist() == sorted(found.tolist(), key=lambda pair: (pair[1], pair[0]))
+    # Asking only for the pairs of some owners' rows (a few new articles) finds all of those.
+    is_probe_owner = rng.random(owners.max() + 1) < 0.3
+    probed = is_probe_owner[owners]
+    probe_owners = set(np.flatnonzero(is_probe_owner).tolist())
+    with_probes = {tuple(pair) for pair in candidate_pairs(signatures, owners, bands, probed).tolist()}
+    wanted = {pair for pair in map(tuple, found.tolist()) if probe_owners & set(pair)}
+    assert wanted <= with_probes <= {tuple(pair) for pair in found.tolist()}
 
 
 def test_no_rows_no_pairs():
