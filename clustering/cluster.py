@@ -21,6 +21,7 @@ from datetime import datetime
 import numpy as np
 from hdbscan._hdbscan_linkage import label as single_linkage
 from hdbscan.hdbscan_ import _tree_to_labels
+from numba import njit
 from scipy import sparse
 from scipy.sparse import csgraph
 from sklearn.decomposition import PCA
@@ -80,15 +81,37 @@ def nearest_neighbours(vectors: np.ndarray, sources: Sequence[int], count: int) 
 
 
 def pair_cosines(matrix: np.ndarray | sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Dot products of the given row pairs of L2-normalised vectors (dense or sparse), in chunks."""
+    """Dot products of the given row pairs of L2-normalised vectors (dense or sparse)."""
+    if sparse.issparse(matrix):
+        matrix = sparse.csr_matrix(matrix)
+        matrix.sort_indices()
+        return _sparse_row_dots(matrix.indptr, matrix.indices, matrix.data.astype(np.float32), rows, cols)
     values = np.empty(len(rows), dtype=np.float32)
     for start in range(0, len(rows), _PAIR_CHUNK):
         left, right = matrix[rows[start : start + _PAIR_CHUNK]], matrix[cols[start : start + _PAIR_CHUNK]]
-        if sparse.issparse(matrix):
-            products = np.asarray(left.multiply(right).sum(axis=1)).ravel()
-        else:
-            products = np.einsum("ij,ij->i", left, right)
-        values[start : start + len(products)] = products
+        values[start : start + len(left)] = np.einsum("ij,ij->i", left, right)
+    return values
+
+
+@njit(cache=True, nogil=True)
+def _sparse_row_dots(indptr, indices, data, rows, cols):  # pragma: no cover
+    """Dot product of CSR rows ``rows[k]`` and ``cols[k]`` (sorted column indices): a merge of the two
+    rows' columns, where scipy would build both row sets and their elementwise product."""
+    values = np.zeros(len(rows), dtype=np.float32)
+    for k in range(len(rows)):
+        i, i_end = indptr[rows[k]], indptr[rows[k] + 1]
+        j, j_end = indptr[cols[k]], indptr[cols[k] + 1]
+        total = 0.0
+        while i < i_end and j < j_end:
+            if indices[i] == indices[j]:
+                total += data[i] * data[j]
+                i += 1
+                j += 1
+            elif indices[i] < indices[j]:
+                i += 1
+            else:
+                j += 1
+        values[k] = total
     return values
 
 

@@ -193,3 +193,18 @@ def test_assigning_nothing_new_changes_nothing():
     known = articles[:14]
     labels = assign_articles(known, embeddings[:14], DedupResult(pairs=[], duplicate_of={}), StoryClusterer(), story_of)
     assert labels.tolist() == [story_of[article.id] for article in known]
+
+
+def test_pair_cosines_of_sparse_rows_equal_the_dense_products():
+    from scipy import sparse
+
+    from clustering.cluster import pair_cosines
+
+    rng = np.random.default_rng(0)
+    dense = rng.random((40, 60)) * (rng.random((40, 60)) < 0.2)  # rows share some columns, some none
+    dense /= np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)
+    matrix = sparse.csr_matrix(dense[:, ::-1])[:, ::-1]  # column indices out of order, as slicing leaves them
+    rows, cols = rng.integers(0, 40, 500), rng.integers(0, 40, 500)
+    expected = np.einsum("ij,ij->i", dense[rows], dense[cols])
+    np.testing.assert_allclose(pair_cosines(matrix, rows, cols), expected, atol=1e-6)
+    np.testing.assert_allclose(pair_cosines(dense, rows, cols), expected, atol=1e-6)
