@@ -36,29 +36,42 @@ class Alignment:
 
 
 @njit(cache=True, nogil=True)
-def _align(a, b, size, max_gap, min_segment, max_occurrences):  # pragma: no cover
-    """Anchors (shingles in both, at most ``max_occurrences`` times in ``b``) → maximal diagonal runs →
-    runs chained into segments across gaps of up to ``max_gap`` words → segments matching at least
-    ``min_segment`` tokens on both sides; returns their ranges and the distinct tokens they match."""
-    b_order = np.argsort(b, kind="mergesort")  # stable: equal hashes keep their positions in order
+def _align(a, a_order, b, b_order, size, max_gap, min_segment, max_occurrences):  # pragma: no cover
+    """Anchors (shingles in both, at most ``max_occurrences`` times in ``b``; ``*_order`` sorts each side)
+    → maximal diagonal runs → runs chained into segments across gaps of up to ``max_gap`` words →
+    segments matching at least ``min_segment`` tokens on both sides; returns their ranges and the
+    distinct tokens they match."""
+    a_sorted = a[a_order]
     b_sorted = b[b_order]
-    low = np.searchsorted(b_sorted, a, side="left")
-    counts = np.searchsorted(b_sorted, a, side="right") - low
+    # Anchors: a merge of the two sorted shingle lists; a shingle found more than max_occurrences times
+    # in b is boilerplate, not an anchor (so each position of a anchors at most that many times).
+    anchor_i = np.empty(len(a) * max_occurrences, dtype=np.int64)
+    anchor_j = np.empty(len(a) * max_occurrences, dtype=np.int64)
     total = 0
-    for i in range(len(a)):
-        if 0 < counts[i] <= max_occurrences:
-            total += counts[i]
-    anchor_i = np.empty(total, dtype=np.int64)
-    anchor_j = np.empty(total, dtype=np.int64)
-    filled = 0
-    for i in range(len(a)):
-        if 0 < counts[i] <= max_occurrences:
-            for k in range(counts[i]):
-                anchor_i[filled] = i
-                anchor_j[filled] = b_order[low[i] + k]
-                filled += 1
+    p = 0
+    q = 0
+    while p < len(a) and q < len(b):
+        if a_sorted[p] < b_sorted[q]:
+            p += 1
+        elif a_sorted[p] > b_sorted[q]:
+            q += 1
+        else:
+            p_end = p
+            while p_end < len(a) and a_sorted[p_end] == a_sorted[p]:
+                p_end += 1
+            q_end = q
+            while q_end < len(b) and b_sorted[q_end] == b_sorted[q]:
+                q_end += 1
+            if q_end - q <= max_occurrences:
+                for x in range(p, p_end):
+                    for y in range(q, q_end):
+                        anchor_i[total] = a_order[x]
+                        anchor_j[total] = b_order[y]
+                        total += 1
+            p, q = p_end, q_end
+    anchor_i, anchor_j = anchor_i[:total], anchor_j[:total]
     # Maximal diagonal runs: anchors on one diagonal (i - j) at consecutive i.
-    by_diagonal = np.argsort((anchor_i - anchor_j + len(b)) * (len(a) + 1) + anchor_i, kind="mergesort")
+    by_diagonal = np.argsort((anchor_i - anchor_j + len(b)) * (len(a) + 1) + anchor_i)  # distinct keys
     run_i = np.empty(total, dtype=np.int64)
     run_j = np.empty(total, dtype=np.int64)
     run_length = np.empty(total, dtype=np.int64)
@@ -70,7 +83,7 @@ def _align(a, b, size, max_gap, min_segment, max_occurrences):  # pragma: no cov
         else:
             run_i[runs], run_j[runs], run_length[runs] = i, j, 1
             runs += 1
-    by_start = np.argsort(run_i[:runs] * (len(b) + 1) + run_j[:runs], kind="mergesort")
+    by_start = np.argsort(run_i[:runs] * (len(b) + 1) + run_j[:runs])
     # Chaining, in order of a: a run joins the latest of the last 8 segments it continues on both sides.
     # Within a segment the runs start further on in both texts, so the tokens a run adds are those past
     # the segment's furthest end.
@@ -121,12 +134,26 @@ def _align(a, b, size, max_gap, min_segment, max_occurrences):  # pragma: no cov
     return ranges, a_matched.sum(), b_matched.sum()
 
 
-def align(a: np.ndarray, b: np.ndarray, config: AlignConfig = AlignConfig()) -> Alignment:
+def align(
+    a: np.ndarray,
+    b: np.ndarray,
+    config: AlignConfig = AlignConfig(),
+    a_order: np.ndarray | None = None,
+    b_order: np.ndarray | None = None,
+) -> Alignment:
     """The shared text of two articles, given their shingle hashes by position (compiled: this runs for
-    every LSH candidate pair, most of which share little)."""
+    every LSH candidate pair, most of which share little). ``a_order`` and ``b_order`` are
+    ``shingle_order`` of each, when already computed (an article meets many candidates)."""
+    a_order = shingle_order(a) if a_order is None else a_order
+    b_order = shingle_order(b) if b_order is None else b_order
     size, gap, minimum = config.shingle_words, config.max_gap_words, config.min_segment_words
-    ranges, shared_a, shared_b = _align(a, b, size, gap, minimum, config.max_occurrences)
+    ranges, shared_a, shared_b = _align(a, a_order, b, b_order, size, gap, minimum, config.max_occurrences)
     return Alignment(ranges, int(shared_a), int(shared_b))
+
+
+def shingle_order(shingles: np.ndarray) -> np.ndarray:
+    """The positions of ``shingles`` in order of value, equal values in order of position."""
+    return np.argsort(shingles, kind="stable")
 
 
 _CLOSING_PUNCTUATION = re.compile(r"[.,;:!?\"'”’)\]]*")

@@ -25,11 +25,11 @@ def lsh_bands(threshold: float, num_perm: int) -> list[tuple[int, int]]:
 def band_fingerprints(signatures: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
     """A 64-bit fingerprint of each band of each signature row: shape (rows, bands). Equal bands have equal
     fingerprints; unequal ones almost never do, and a collision only adds a candidate to be checked."""
-    values = signatures.astype(np.uint64)
-    fingerprints = np.zeros((len(values), len(bands)), dtype=np.uint64)
+    fingerprints = np.zeros((len(signatures), len(bands)), dtype=np.uint64)
     for band, (start, end) in enumerate(bands):
-        for column in range(start, end):
-            fingerprints[:, band] = fingerprints[:, band] * _FINGERPRINT_MULTIPLIER + values[:, column]
+        for column in range(start, end):  # a column at a time: no 64-bit copy of every signature
+            fingerprint = fingerprints[:, band] * _FINGERPRINT_MULTIPLIER
+            fingerprints[:, band] = fingerprint + signatures[:, column].astype(np.uint64)
     return fingerprints
 
 

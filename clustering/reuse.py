@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
-from clustering.align import AlignConfig, Alignment, align, character_spans
+from clustering.align import AlignConfig, Alignment, align, character_spans, shingle_order
 from clustering.minhash import Tokens, jaccard, shingle_hashes, tokenize
 from clustering.records import Article, ReusePair
 
@@ -36,17 +36,20 @@ class ReuseConfig:
 
 @dataclass(frozen=True, slots=True)
 class IndexedArticle:
-    """An article with its body tokens and the hash of the shingle starting at each token."""
+    """An article with its body tokens, the hash of the shingle starting at each token, and their
+    ``shingle_order`` (sorted once, for every alignment the article takes part in)."""
 
     article: Article
     tokens: Tokens
     shingles: np.ndarray
+    order: np.ndarray
 
 
 def index_article(article: Article, shingle_words: int) -> IndexedArticle:
     spans = article.body_spans or None
     tokens = tokenize(article.text, spans)
-    return IndexedArticle(article, tokens, shingle_hashes(tokens.hashes, shingle_words))
+    shingles = shingle_hashes(tokens.hashes, shingle_words)
+    return IndexedArticle(article, tokens, shingles, shingle_order(shingles))
 
 
 def likely_original(
@@ -76,7 +79,7 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
         words = len(first.tokens)
         alignment = Alignment(np.array([[0, words, 0, words]]), words, words)
     else:
-        alignment = align(first.shingles, second.shingles, config.align)
+        alignment = align(first.shingles, second.shingles, config.align, first.order, second.order)
     shared_first, shared_second = alignment.shared_a, alignment.shared_b
     if min(shared_first, shared_second) < config.min_shared_words:
         return None
