@@ -1,6 +1,6 @@
-"""End to end: the whole pipeline at 1k and 10k articles (50k with --sizes), and an incremental run over 1 % new ones.
+"""End to end: the whole pipeline at 1k, 10k and 50k articles, and an incremental run over 1 % new ones.
 
-    .venv/bin/python bench/bench_pipeline.py [--sizes 1000 10000 50000] [--incremental 10000]   # default: 1k, 10k
+    .venv/bin/python bench/bench_pipeline.py [--sizes 1000 10000 50000] [--incremental 10000]
 
 Corpora come from ``bench/corpus.py`` (write-ups, reprints and headlines built from the shared data).
 Each run is the real flow (``pipeline_flow``, Prefect's embedded mode) in a fresh process with a fresh
@@ -74,7 +74,7 @@ def _run(out: Path, inputs: list[Path], home: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--incremental", type=int, default=10000, help="size of the full run before 1 %% more")
     arguments = parser.parse_args()
     sizes = sorted(set(arguments.sizes) | {arguments.incremental})

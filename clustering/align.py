@@ -8,6 +8,7 @@ chained into one aligned segment. Segments too short to be more than a stock phr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,6 +150,44 @@ def align(
     size, gap, minimum = config.shingle_words, config.max_gap_words, config.min_segment_words
     ranges, shared_a, shared_b = _align(a, a_order, b, b_order, size, gap, minimum, config.max_occurrences)
     return Alignment(ranges, int(shared_a), int(shared_b))
+
+
+@njit(cache=True, nogil=True)
+def _shared_counts(
+    shingles, orders, offsets, firsts, seconds, size, max_gap, min_segment, max_occurrences
+):  # pragma: no cover
+    shared = np.empty((len(firsts), 2), dtype=np.int64)
+    for k in range(len(firsts)):
+        a_start, a_end = offsets[firsts[k]], offsets[firsts[k] + 1]
+        b_start, b_end = offsets[seconds[k]], offsets[seconds[k] + 1]
+        _, shared[k, 0], shared[k, 1] = _align(
+            shingles[a_start:a_end],
+            orders[a_start:a_end],
+            shingles[b_start:b_end],
+            orders[b_start:b_end],
+            size,
+            max_gap,
+            min_segment,
+            max_occurrences,
+        )
+    return shared
+
+
+def shared_counts(
+    shingles: Sequence[np.ndarray], orders: Sequence[np.ndarray], pairs: np.ndarray, config: AlignConfig
+) -> np.ndarray:
+    """``align(...).shared_a`` and ``shared_b`` of many pairs ``(first, second)`` of indices into
+    ``shingles`` (and their ``shingle_order``), in one compiled pass: shape (pairs, 2). Most LSH candidates
+    share little, and one call per pair from Python costs more than aligning it."""
+    offsets = np.zeros(len(shingles) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(values) for values in shingles])
+    flat_shingles = np.concatenate([*shingles, np.empty(0, dtype=np.uint32)])
+    flat_orders = np.concatenate([*orders, np.empty(0, dtype=np.int64)]).astype(np.int64, copy=False)
+    size, gap, minimum = config.shingle_words, config.max_gap_words, config.min_segment_words
+    firsts, seconds = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+    return _shared_counts(
+        flat_shingles, flat_orders, offsets, firsts, seconds, size, gap, minimum, config.max_occurrences
+    )
 
 
 def shingle_order(shingles: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.minhash import MinHashConfig, MinHasher
 from clustering.read import iter_inputs
 from clustering.records import Article, DedupResult, Reject, ReusePair
-from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article
+from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article, worth_comparing
 
 _KEY_SEPARATOR = "\x1f"
 
@@ -241,8 +241,10 @@ def update_reuse(
     is_new = np.array([article.id not in known_ids for article in articles], dtype=bool)
     bands = lsh_bands(reuse.lsh_threshold, minhash.num_perm)
     candidates = candidate_pairs(signatures, owners, bands, is_new[owners] if known_ids else None)
+    candidates = candidates[is_new[candidates[:, 0]] | is_new[candidates[:, 1]]]
+    candidates = candidates[worth_comparing([prepared.entry for prepared in signed], candidates, reuse)]
     done = 0
-    for first, second in candidates[is_new[candidates[:, 0]] | is_new[candidates[:, 1]]].tolist():
+    for first, second in candidates.tolist():
         if on_progress is not None and second > done:
             on_progress(second - done)
             done = second

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
-from clustering.align import AlignConfig, Alignment, align, character_spans, shingle_order
+from clustering.align import AlignConfig, Alignment, align, character_spans, shared_counts, shingle_order
 from clustering.minhash import Tokens, jaccard, shingle_hashes, tokenize
 from clustering.records import Article, ReusePair
 
@@ -100,6 +100,21 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
         original=original,
         original_reason=reason,
     )
+
+
+def worth_comparing(
+    entries: Sequence[IndexedArticle], pairs: np.ndarray, config: ReuseConfig = ReuseConfig()
+) -> np.ndarray:
+    """Which pairs ``(first, second)`` of indices into ``entries`` ``compare`` can report: their
+    alignment reaches ``min_shared_words`` on both sides, or their words are the same. Aligned in one
+    compiled pass, so that ``compare`` (spans, containment, attribution) runs only on those."""
+    shared = shared_counts([e.shingles for e in entries], [e.order for e in entries], pairs, config.align)
+    worth = shared.min(axis=1) >= config.min_shared_words
+    lengths = np.array([len(entry.tokens) for entry in entries])
+    for row in np.flatnonzero(~worth & (lengths[pairs[:, 0]] == lengths[pairs[:, 1]])):
+        first, second = entries[pairs[row, 0]], entries[pairs[row, 1]]
+        worth[row] = len(first.tokens) > 0 and np.array_equal(first.tokens.hashes, second.tokens.hashes)
+    return worth
 
 
 def _canonical_order(article: Article, position: int) -> tuple[bool, datetime | None, int]:

@@ -216,3 +216,27 @@ def test_compiled_alignment_equals_the_set_based_one(passage, a_edits, b_edits, 
     assert found.segments.tolist() == [[s.a_start, s.a_end, s.b_start, s.b_end] for s in expected]
     assert found.shared_a == len(set().union(*(s.a_matched for s in expected)))
     assert found.shared_b == len(set().union(*(s.b_matched for s in expected)))
+
+
+def test_pairs_left_out_before_comparing_are_pairs_compare_would_not_report():
+    from clustering.reuse import compare, index_article, worth_comparing
+
+    repetitive = " ".join(["The river rose again."] * 30)
+    texts = {
+        "wire": WIRE,
+        "copy": f"Share:\n\n{WIRE}\n\nComments\n\nGreat.",
+        "trim": WIRE[: len(WIRE) // 2],
+        "same-event": SAME_EVENT,
+        "bank": BANK,
+        "pasted": f"{BANK}\n\n{WIRE[:700]}",
+        "repetitive": repetitive,
+        "repetitive-copy": repetitive,
+        "short": "The river rose again.",
+    }
+    entries = [index_article(_article(key, text, 8), 5) for key, text in texts.items()]
+    pairs = np.array([(i, j) for j in range(len(entries)) for i in range(j)])
+    worth = worth_comparing(entries, pairs)
+    reported = np.array([compare(entries[i], entries[j]) is not None for i, j in pairs.tolist()])
+    assert reported.any() and not worth.all()
+    assert not (reported & ~worth).any()  # nothing compare reports is left out
+    assert worth[pairs.tolist().index([6, 7])]  # identical repetitive texts: same words, though alignment skips repeats
