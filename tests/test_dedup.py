@@ -164,15 +164,16 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
     assert len(full.pairs) >= 4 and full.duplicate_of
     known_ids = {"wire", "bank", "copy", "same-event"}
     known_pairs = find_reuse(articles[:4]).pairs
-    aligned: list[tuple[str, str]] = []
-    original_compare = dedup_module.compare
+    ids = [article.id for article in articles]
+    aligned: list[tuple[str, str]] = []  # every pair aligned, in the compiled pass before compare
+    original_worth_comparing = dedup_module.worth_comparing
 
-    def counting_compare(a, b, config):
-        aligned.append((a.article.id, b.article.id))
-        return original_compare(a, b, config)
+    def recording_worth_comparing(entries, pairs, config):
+        aligned.extend((ids[first], ids[second]) for first, second in pairs.tolist())
+        return original_worth_comparing(entries, pairs, config)
 
-    monkeypatch.setattr(dedup_module, "compare", counting_compare)
+    monkeypatch.setattr(dedup_module, "worth_comparing", recording_worth_comparing)
     assert update_reuse(articles, known_ids, known_pairs) == full
-    assert aligned and all(b not in known_ids for _, b in aligned)  # no known article was aligned again
-    # The same event in other words shares no passage, nor an LSH band, with the others: never aligned.
+    assert aligned and all(b not in known_ids for _, b in aligned)  # no pair of known articles aligned again
+    # The same event in other words shares no passage, nor an LSH band, with the others: never a candidate.
     assert all("same-event" not in pair for pair in aligned)
