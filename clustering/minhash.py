@@ -56,10 +56,6 @@ def fold(word: str) -> str:
     return "".join(map(_fold_char, word))
 
 
-def word_count(text: str) -> int:
-    return sum(1 for _ in _WORD.finditer(text))
-
-
 def normalised_words(text: str) -> list[str]:
     return [fold(word) for word in _WORD.findall(text)]
 

@@ -37,7 +37,7 @@ from clustering.embed import (
     embedding_text,
 )
 from clustering.lineage import LineageEvent, name_stories
-from clustering.minhash import MinHashConfig, word_count
+from clustering.minhash import MinHashConfig
 from clustering.publish import publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
@@ -104,7 +104,8 @@ def reuse_stage(
     run; reprint groups; who reuses whom."""
     with _progress("Finding shared text", len(articles), show_progress) as on_progress:
         dedup = update_reuse(articles, known_ids, known_pairs, minhash_config, reuse_config, on_progress, signed)
-    words = {article.id: word_count(article.body) for article in articles}
+    # Each body's length in words: its \w+ runs, as the MinHash stage tokenised them (not counted again).
+    words = {prepared.entry.article.id: len(prepared.entry.tokens) for prepared in signed}
     return dedup, attribution(articles, dedup.pairs, words)
 
 

@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -6,7 +7,7 @@ from test_reuse import BANK, SAME_EVENT, WIRE
 from typer.testing import CliRunner
 
 from clustering.cli import EXIT_REJECTS, app
-from clustering.dedup import Deduplicator, IndexConflictError, find_reuse, update_reuse
+from clustering.dedup import Deduplicator, IndexConflictError, find_reuse, sign_articles, update_reuse
 from clustering.records import Article
 
 
@@ -177,3 +178,13 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
     assert aligned and all(b not in known_ids for _, b in aligned)  # no pair of known articles aligned again
     # The same event in other words shares no passage, nor an LSH band, with the others: never a candidate.
     assert all("same-event" not in pair for pair in aligned)
+
+
+def test_signed_tokens_are_the_cleaned_bodys_words():
+    # The flow takes each article's length in words from these tokens (attribution's denominators).
+    raw = "Share:\n\n2 min read\n\n" + WIRE + "\n\nComments\nGreat article, thanks!"
+    articles = [Article(id="w", text=raw), Article(id="b", text=BANK), Article(id="e", text="")]
+    signed = sign_articles(articles)
+    for prepared in signed:
+        assert len(prepared.entry.tokens) == len(re.findall(r"\w+", prepared.entry.article.body))
+    assert len(signed[0].entry.tokens) < len(re.findall(r"\w+", raw))  # the furniture is not counted
