@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clustering.records import Article, DedupResult, Story
+from clustering.records import Article, DedupResult, Story, TermStatistics
 from clustering.summarize import SummaryConfig, group_stories, story_id, summarize_stories
 
 
@@ -88,9 +88,12 @@ def name_stories(
     previous: Mapping[str, Story],
     used_ids: Collection[str],
     config: SummaryConfig = SummaryConfig(),
-) -> tuple[list[Story], list[LineageEvent]]:
-    """This run's stories under ids carried over from ``previous``, and what happened to the old ones."""
+    statistics: TermStatistics | None = None,
+) -> tuple[list[Story], list[LineageEvent], TermStatistics]:
+    """This run's stories under ids carried over from ``previous``, what happened to the old ones, and
+    the summaries' term statistics (``summarize_stories``; ``statistics`` are the last run's)."""
     groups = group_stories(articles, labels)
     members = {identifier: story.article_ids for identifier, story in previous.items()}
     ids, events = assign_story_ids(members, [[a.id for a in group] for group in groups], story_id, used_ids)
-    return summarize_stories(articles, labels, embeddings, dedup, config, ids, previous), events
+    stories, statistics = summarize_stories(articles, labels, embeddings, dedup, config, ids, previous, statistics)
+    return stories, events, statistics

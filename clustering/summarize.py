@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import sklearn
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-from clustering.records import Article, DedupResult, Story
+from clustering.records import Article, DedupResult, Story, TermStatistics
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 # Abbreviations after which a full stop does not end a sentence.
@@ -70,42 +71,122 @@ def _time_order(article: Article) -> tuple[bool, datetime | None, str]:
     return (article.date is None, article.date, article.id)
 
 
+def _term_counter(vocabulary: Sequence[str] | None = None) -> CountVectorizer:
+    """Counts of words and word pairs, stop words left out; with a ``vocabulary``, of those terms only."""
+    ngrams = (1, 2) if vocabulary is None else (1, max(len(term.split()) for term in vocabulary))
+    return CountVectorizer(
+        stop_words="english", ngram_range=ngrams, token_pattern=_TOKEN_PATTERN, vocabulary=vocabulary
+    )
+
+
+# How ``_term_counter`` cuts terms (scikit-learn's stop words may change between its versions):
+# statistics stored under another scheme are counted again.
+TERM_SCHEME = f"scikit-learn {sklearn.__version__} english stop words;1-2-grams;{_TOKEN_PATTERN}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _count(texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray] | None:
+    """Term counts (texts x terms) and the terms, or None when there is no term at all."""
+    counter = _term_counter()
+    try:
+        counts = counter.fit_transform(texts).tocsr()
+    except ValueError:  # no texts, or nothing but stop words and symbols
+        return None
+    return counts, counter.get_feature_names_out().astype(object)
+
+
+def _words(terms: np.ndarray) -> np.ndarray:
+    """Positions of the single words among ``terms`` (the others are word pairs)."""
+    return np.flatnonzero([" " not in term for term in terms])
+
+
+def _tally(counts: sparse.csr_matrix, terms: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
+    """Occurrences of each term and the number of texts holding each single word, over ``counts``' rows."""
+    occurrences = dict(zip(terms.tolist(), np.asarray(counts.sum(axis=0)).ravel().tolist(), strict=True))
+    words = _words(terms)
+    holding = np.asarray((counts[:, words] > 0).sum(axis=0)).ravel()
+    return occurrences, dict(zip(terms[words].tolist(), holding.tolist(), strict=True))
+
+
+def updated_statistics(
+    previous: TermStatistics | None, texts: Mapping[str, str], available: Mapping[str, str]
+) -> TermStatistics | None:
+    """The statistics of ``texts`` (by article id), from ``previous`` by counting only the texts that came
+    or went since; None when that cannot be done: no statistics, another scheme, or a counted text that
+    changed or is gone (``available`` holds the text of every article at hand)."""
+    if previous is None or previous.scheme != TERM_SCHEME:
+        return None
+    digests = {article_id: _digest(text) for article_id, text in texts.items()}
+    gone = [article_id for article_id, digest in previous.digests.items() if digests.get(article_id) != digest]
+    if any(
+        article_id not in available or _digest(available[article_id]) != previous.digests[article_id]
+        for article_id in gone
+    ):
+        return None  # the text that was counted is not at hand to be taken back
+    came = [article_id for article_id in digests if article_id not in previous.digests]
+    occurrences, documents = dict(previous.occurrences), dict(previous.documents)
+    for sign, ids, source in ((1, came, texts), (-1, gone, available)):
+        counted = _count([source[article_id] for article_id in ids]) if ids else None
+        if counted is None:
+            continue
+        for tally, total in zip(_tally(*counted), (occurrences, documents), strict=True):
+            for term, count in tally.items():
+                total[term] = total.get(term, 0) + sign * count
+                if total[term] == 0:
+                    del total[term]
+    return TermStatistics(TERM_SCHEME, occurrences, documents, digests)
+
+
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    """One tokenisation of every original article (title and body): term counts of words and word pairs,
-    the source of both the keywords and the TF-IDF vectors that rank summary sentences."""
+    """Term counts of the original articles of the stories to summarise (title and body) and, from the
+    statistics of every story's originals, each term's corpus frequency and each word's IDF: the source of
+    both the keywords and the TF-IDF vectors that rank summary sentences."""
 
     counts: sparse.csr_matrix  # articles x terms
     terms: np.ndarray
-    # TF-IDF over the single-word terms, for summary sentences and their article.
-    sentence_counter: CountVectorizer
-    weighting: TfidfTransformer
+    frequency: np.ndarray  # per term, occurrences over every story's originals
+    average_words: float  # words (terms) per story, over every story
+    sentence_counter: CountVectorizer  # single words only
+    idf: np.ndarray  # per single word
     article_vectors: sparse.csr_matrix
 
     @classmethod
-    def of(cls, texts: Sequence[str]) -> _Lexicon | None:
-        counter = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN)
-        try:
-            counts = counter.fit_transform(texts).tocsr()
-        except ValueError:  # no articles, or nothing but stop words and symbols
-            return None
-        terms = counter.get_feature_names_out()
-        words = np.flatnonzero(np.char.find(terms.astype(str), " ") < 0)
-        sentence_counter = CountVectorizer(stop_words="english", token_pattern=_TOKEN_PATTERN, vocabulary=terms[words])
-        word_counts = counts[:, words]
-        weighting = TfidfTransformer(sublinear_tf=True).fit(word_counts)
-        return cls(counts, terms, sentence_counter, weighting, weighting.transform(word_counts).tocsr())
+    def of(cls, counted: tuple[sparse.csr_matrix, np.ndarray], statistics: TermStatistics, stories: int) -> _Lexicon:
+        counts, terms = counted
+        frequency = np.array([statistics.occurrences[term] for term in terms.tolist()], dtype=np.float64)
+        words = _words(terms)
+        # TfidfTransformer's smooth IDF, over every counted article.
+        articles = len(statistics.digests)
+        holding = np.array([statistics.documents[term] for term in terms[words].tolist()], dtype=np.float64)
+        idf = np.log((1 + articles) / (1 + holding)) + 1
+        total = float(sum(statistics.occurrences.values()))
+        sentence_counter = _term_counter(terms[words].tolist())
+        return cls(
+            counts, terms, frequency, total / max(stories, 1), sentence_counter, idf, _tfidf(counts[:, words], idf)
+        )
 
     def sentence_vectors(self, sentences: Sequence[str]) -> sparse.csr_matrix:
-        return self.weighting.transform(self.sentence_counter.transform(sentences))
+        return _tfidf(self.sentence_counter.transform(sentences), self.idf)
 
 
-def _keywords(story_counts: sparse.csr_matrix, terms: np.ndarray, count: int) -> list[list[str]]:
+def _tfidf(word_counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF-IDF rows, L2-normalised: ``TfidfTransformer(sublinear_tf=True)`` with a given IDF."""
+    rows = sparse.csr_matrix(word_counts, dtype=np.float64)
+    rows.data = np.log(rows.data) + 1
+    return normalize(rows @ sparse.diags(idf)).tocsr()
+
+
+def _keywords(
+    story_counts: sparse.csr_matrix, terms: np.ndarray, frequency: np.ndarray, average_words: float, count: int
+) -> list[list[str]]:
     """Top class-based TF-IDF terms of each story (BERTopic's c-TF-IDF weighting); ``story_counts`` holds
-    each story's term counts (stories x terms)."""
+    each story's term counts (stories x terms), ``frequency`` each term's over all stories and
+    ``average_words`` the terms per story."""
     counts = story_counts.astype(np.float64)
-    frequency = np.asarray(counts.sum(axis=0)).ravel()
-    average_words = counts.sum() / max(counts.shape[0], 1)
     weights = sparse.csr_matrix(normalize(counts, norm="l1") @ sparse.diags(np.log1p(average_words / frequency)))
     result: list[list[str]] = []
     for row in range(weights.shape[0]):
@@ -167,50 +248,71 @@ def summarize_stories(
     config: SummaryConfig = SummaryConfig(),
     story_ids: Sequence[str] | None = None,
     previous: Mapping[str, Story] | None = None,
-) -> list[Story]:
-    """One ``Story`` per label; ``articles``, ``labels`` and ``embeddings`` are aligned.
+    statistics: TermStatistics | None = None,
+) -> tuple[list[Story], TermStatistics]:
+    """One ``Story`` per label, and the term statistics of every story's originals; ``articles``,
+    ``labels`` and ``embeddings`` are aligned.
 
     ``story_ids`` names the stories of ``group_stories`` (by default, after their first article). A story
     in ``previous`` with the same id and the same articles is kept as it was: same headline, summary and
-    keywords on every run. Stories come largest first, then by their earliest article.
+    keywords on every run. ``statistics`` are the last run's (``TermStatistics``): given, only the articles
+    that came or went since and those of the stories to summarise are tokenised; the stories are the same
+    as without them. Stories come largest first, then by their earliest article.
     """
     row_of = {article.id: row for row, article in enumerate(articles)}
     members_of = group_stories(articles, labels)
     ids = list(story_ids) if story_ids is not None else [story_id(members[0].id) for members in members_of]
     previous = previous or {}
     originals_of = [[a for a in members if a.id not in dedup.duplicate_of] or members for members in members_of]
-    lexicon_rows: list[list[int]] = []  # each story's originals, as rows of the lexicon
-    texts: list[str] = []
-    for originals in originals_of:
-        lexicon_rows.append(list(range(len(texts), len(texts) + len(originals))))
-        texts += [f"{a.title or ''}\n{a.body}" for a in originals]
-    lexicon = _Lexicon.of(texts)
-    if lexicon is None:
-        keywords_of: list[list[str]] = [[] for _ in originals_of]
+    kept = {
+        index
+        for index, (identifier, members) in enumerate(zip(ids, members_of, strict=True))
+        if identifier in previous and set(previous[identifier].article_ids) == {a.id for a in members}
+    }
+    texts = {a.id: _lexicon_text(a) for originals in originals_of for a in originals}
+    counted_all = None
+    statistics = updated_statistics(statistics, texts, {a.id: _lexicon_text(a) for a in articles})
+    if statistics is None:
+        counted_all = _count(list(texts.values()))
+        occurrences, documents = _tally(*counted_all) if counted_all else ({}, {})
+        statistics = TermStatistics(TERM_SCHEME, occurrences, documents, {i: _digest(t) for i, t in texts.items()})
+    summarised = [index for index in range(len(members_of)) if index not in kept]
+    lexicon_rows: dict[int, list[int]] = {}  # each summarised story's originals, as rows of the lexicon
+    summarised_texts: list[str] = []
+    for index in summarised:
+        lexicon_rows[index] = list(range(len(summarised_texts), len(summarised_texts) + len(originals_of[index])))
+        summarised_texts += [texts[a.id] for a in originals_of[index]]
+    if counted_all is not None and len(summarised_texts) == len(texts):
+        counted = counted_all  # every story is summarised: the texts are counted already, in this order
     else:
+        counted = _count(summarised_texts) if summarised_texts else None
+    lexicon = _Lexicon.of(counted, statistics, len(members_of)) if counted is not None else None
+    keywords_of: dict[int, list[str]] = {index: [] for index in summarised}
+    if lexicon is not None:
         membership = sparse.csr_matrix(
-            (np.ones(len(texts)), ([s for s, rows in enumerate(lexicon_rows) for _ in rows], np.arange(len(texts)))),
-            shape=(len(originals_of), len(texts)),
+            (
+                np.ones(len(summarised_texts)),
+                ([s for s, index in enumerate(summarised) for _ in lexicon_rows[index]], range(len(summarised_texts))),
+            ),
+            shape=(len(summarised), len(summarised_texts)),
         )
-        keywords_of = _keywords(membership @ lexicon.counts, lexicon.terms, config.keywords)
-    stories = []
-    for identifier, members, originals, rows, keywords in zip(
-        ids, members_of, originals_of, lexicon_rows, keywords_of, strict=True
-    ):
-        earlier = previous.get(identifier)
-        if earlier is not None and set(earlier.article_ids) == {a.id for a in members}:
-            stories.append(earlier)
-            continue
+        found = _keywords(
+            membership @ lexicon.counts, lexicon.terms, lexicon.frequency, lexicon.average_words, config.keywords
+        )
+        keywords_of = dict(zip(summarised, found, strict=True))
+    stories = [previous[ids[index]] for index in sorted(kept)]
+    for index in summarised:
+        members, originals = members_of[index], originals_of[index]
         vectors = embeddings[[row_of[a.id] for a in originals]]
         centre = vectors.mean(axis=0)
         representative = originals[int(np.argmax(vectors @ centre))]
         dates = [a.date for a in members if a.date is not None]
         stories.append(
             Story(
-                story_id=identifier,
+                story_id=ids[index],
                 headline=representative.headline,
-                summary=_summary(originals, rows, lexicon, config),
-                keywords=tuple(keywords),
+                summary=_summary(originals, lexicon_rows[index], lexicon, config),
+                keywords=tuple(keywords_of[index]),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
                 sources=tuple(sorted({name for a in members if (name := a.outlet)})),
@@ -218,9 +320,12 @@ def summarize_stories(
                 last_published=max(dates, default=None),
             )
         )
-    return sorted(
-        stories, key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]]))
-    )
+    stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
+    return stories, statistics
+
+
+def _lexicon_text(article: Article) -> str:
+    return f"{article.title or ''}\n{article.body}"
 
 
 def story_positions(

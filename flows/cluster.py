@@ -39,7 +39,7 @@ from clustering.embed import (
 from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig
 from clustering.publish import publish
-from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
+from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story, TermStatistics
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
 from clustering.store import EmbeddingCache, StoryStore
 from clustering.summarize import SummaryConfig, story_positions
@@ -183,8 +183,9 @@ def summarize_stage(
     dedup: DedupResult,
     previous: dict[str, Story],
     used_ids: set[str],
-) -> tuple[list[Story], list[LineageEvent]]:
-    return name_stories(articles, labels, embeddings, dedup, previous, used_ids, SummaryConfig())
+    statistics: TermStatistics | None,
+) -> tuple[list[Story], list[LineageEvent], TermStatistics]:
+    return name_stories(articles, labels, embeddings, dedup, previous, used_ids, SummaryConfig(), statistics)
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
@@ -300,10 +301,16 @@ def cluster(
         labels = timed(
             "cluster", lambda: cluster_stage(quote(articles), embeddings, quote(dedup), quote(previous), recluster)
         )
-        stories, events = timed(
+        stories, events, statistics = timed(
             "summarize",
             lambda: summarize_stage(
-                quote(articles), labels, embeddings, quote(dedup), quote(previous), quote(used_ids)
+                quote(articles),
+                labels,
+                embeddings,
+                quote(dedup),
+                quote(previous),
+                quote(used_ids),
+                quote(store.term_statistics()),
             ),
         )
         report = RunReport(
@@ -331,7 +338,7 @@ def cluster(
         # The store is the record of what happened; artifacts are rebuilt from it on every run.
         positions = story_positions(stories, articles, embeddings)
         changed = _changed_stories(stories, previous)
-        store.save_run(stories, events, asdict(report), dedup.pairs, positions)
+        store.save_run(stories, events, asdict(report), dedup.pairs, positions, statistics)
         publish_stage(
             out, quote(articles), quote(rejects), quote(dedup), quote(stories), report, quote(store.lineage())
         )

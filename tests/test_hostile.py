@@ -121,7 +121,7 @@ def test_generated_records_are_read_or_rejected_never_lost(tmp_path, records):
     dedup = find_reuse(articles)
     labels = list(range(len(articles)))
     embeddings = np.eye(max(len(articles), 1), dtype=np.float32)[: len(articles)]
-    stories = summarize_stories(articles, labels, embeddings, dedup)
+    stories, _ = summarize_stories(articles, labels, embeddings, dedup)
     assert sorted(a for story in stories for a in story.article_ids) == sorted(a.id for a in articles)
 
 

@@ -1,9 +1,18 @@
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
 
-from clustering.records import Article, DedupResult
-from clustering.summarize import SummaryConfig, split_sentences, story_id, summarize_stories
+from clustering.records import Article, DedupResult, TermStatistics
+from clustering.store import StoryStore
+from clustering.summarize import (
+    TERM_SCHEME,
+    SummaryConfig,
+    split_sentences,
+    story_id,
+    summarize_stories,
+    updated_statistics,
+)
 
 
 def test_split_sentences_keeps_abbreviations():
@@ -62,7 +71,7 @@ def test_story_fields():
     articles = quake + rates
     embeddings = np.array([[1, 0], [0.9, 0.1], [0.9, 0.1], [0, 1]], dtype=np.float32)
     dedup = DedupResult(pairs=[], duplicate_of={"q3": "q2"})
-    stories = summarize_stories(articles, [0, 0, 0, 1], embeddings, dedup, SummaryConfig(sentences=2))
+    stories, _ = summarize_stories(articles, [0, 0, 0, 1], embeddings, dedup, SummaryConfig(sentences=2))
     quake_story, rates_story = stories  # largest first
     assert quake_story.article_ids == ("q1", "q2", "q3")
     assert quake_story.story_id == story_id("q1")
@@ -76,7 +85,7 @@ def test_story_fields():
     assert len(set(sentences)) == 2
     assert rates_story.keywords and "earthquake" not in rates_story.keywords
     # The same input gives the same summary.
-    again = summarize_stories(articles, [0, 0, 0, 1], embeddings, dedup, SummaryConfig(sentences=2))
+    again, _ = summarize_stories(articles, [0, 0, 0, 1], embeddings, dedup, SummaryConfig(sentences=2))
     assert again == stories
 
 
@@ -84,3 +93,53 @@ def test_outlet_falls_back_to_url_host():
     assert Article(id="a", text="t", url="https://www.reuters.com/x").outlet == "reuters.com"
     assert Article(id="a", text="t", source="AFP", url="https://x.org").outlet == "AFP"
     assert Article(id="a", text="t").outlet is None
+
+
+_TOPICS = [
+    "earthquake struck the coast of Chile and rescue teams searched the rubble in Valparaiso",
+    "central bank kept interest rates unchanged as inflation eased and markets expected it",
+    "Syrian army captured Albu Kamal from Islamic State fighters near the Iraqi border",
+    "Tara Reid checked into Promises Treatment Center in Malibu said her representative",
+]
+
+
+def _corpus(count: int, seed: int) -> list[Article]:
+    rng = np.random.default_rng(seed)
+    articles = []
+    for number in range(count):
+        words = _TOPICS[number % len(_TOPICS)].split()
+        body = " ".join(" ".join(rng.permutation(words).tolist()).capitalize() + "." for _ in range(3))
+        articles.append(_article(f"s{seed}-{number}", body, 1 + number % 28))
+    return articles
+
+
+def test_term_statistics_from_the_last_run_give_the_same_stories(tmp_path):
+    old = _corpus(24, seed=1)
+    new = _corpus(6, seed=2)
+    embeddings = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
+    labels = [number % 4 for number in range(24)]
+    first, statistics = summarize_stories(old, labels, embeddings[:24], DedupResult([], {}))
+    store = StoryStore(tmp_path / "store.sqlite")
+    store.save_run(first, [], {}, term_statistics=statistics)
+    assert store.term_statistics() == statistics
+    previous = {story.story_id: story for story in first}
+
+    # The next run: six new articles in two stories, one article moved out to a story of its own, and
+    # an old article now a reprint of a new one (no longer counted); story 3 keeps its articles.
+    articles, labels = old + new, [*labels[:22], 4, 3, 0, 1, 0, 1, 0, 1]
+    dedup = DedupResult([], {old[3].id: new[3].id})
+    story_of = {article_id: story.story_id for story in first for article_id in story.article_ids}
+    ids = [*(story_of[old[label].id] for label in range(4)), story_id(old[22].id)]
+    counted, recount = (
+        summarize_stories(articles, labels, embeddings, dedup, SummaryConfig(), ids, previous, known)
+        for known in (store.term_statistics(), None)
+    )
+    assert counted == recount
+    assert previous[ids[3]] in counted[0] and len(counted[0]) == 5
+    assert counted[1].digests.keys() == {a.id for a in articles} - {old[3].id}
+
+    assert updated_statistics(replace(statistics, scheme="another"), {}, {}) is None
+    changed = {article.id: "a rewritten text" for article in old}
+    assert updated_statistics(statistics, changed, changed) is None  # what was counted is gone
+    assert statistics.scheme == TERM_SCHEME
+    assert isinstance(TermStatistics.from_json(statistics.to_json()), TermStatistics)
