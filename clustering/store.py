@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -130,6 +130,11 @@ class StoryStore:
             for record, cleaning, cleaner in rows
         ]
 
+    def texts(self) -> dict[str, str]:
+        """The text of every stored article, by id: what ingestion compares new input with, read without
+        building every article (SQLite's JSON functions take the text out of each record)."""
+        return dict(self._connection.execute("SELECT id, json_extract(record, '$.text') FROM articles"))
+
     def stories(self) -> dict[str, Story]:
         rows = self._connection.execute("SELECT story_id, story FROM stories ORDER BY story_id")
         return {story_id: story_from_json(story) for story_id, story in rows}
@@ -229,9 +234,13 @@ class StoryStore:
         return run
 
     def term_statistics(self) -> TermStatistics | None:
-        """The summaries' term statistics saved by the last run, if any."""
+        """The summaries' term statistics saved by the last run, if any. They are derived data: statistics
+        that cannot be read (written by another version) are None, and the run counts them again."""
         row = self._connection.execute("SELECT statistics FROM term_statistics").fetchone()
-        return TermStatistics.from_json(row[0]) if row else None
+        try:
+            return TermStatistics.from_json(row[0]) if row else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
 
     def close(self) -> None:
         self._connection.close()
@@ -241,9 +250,9 @@ def _cleaning_row(article: Article) -> tuple[str | None, int | None]:
     return (article.cleaning_json(), CLEANING_VERSION) if article.body_spans else (None, None)
 
 
-def split_new(stored: Sequence[Article], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], int]:
-    """Incoming articles not stored yet; rejects for stored ids arriving with another text; how many were known."""
-    text_of = {article.id: article.text for article in stored}
+def split_new(text_of: Mapping[str, str], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], int]:
+    """Incoming articles not stored yet (``text_of``: the stored text of each stored id, ``StoryStore.texts``);
+    rejects for stored ids arriving with another text; how many were known."""
     new: list[Article] = []
     rejects: list[Reject] = []
     known = 0

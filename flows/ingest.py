@@ -70,7 +70,7 @@ def ingest(inputs: list[str], out: str) -> Ingested:
     read = read_task(paths)
     store = StoryStore(Path(out) / STORE_NAME)
     try:
-        new, conflicts, known = split_new(store.articles(), read.articles)
+        new, conflicts, known = split_new(store.texts(), read.articles)
         # Cleaned once, here: the store keeps each article as read and what cleaning found in it.
         cleaned, empty = clean_articles(new)
         added = store.add_articles(cleaned)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from clustering import store as store_module
 from clustering.clean import CLEANING_VERSION, clean_article
 from clustering.lineage import LineageEvent
-from clustering.records import Article, Story
+from clustering.records import Article, Story, TermStatistics
 from clustering.store import StoryStore, split_new
 
 
@@ -34,10 +34,12 @@ def test_store_keeps_articles_stories_and_lineage_across_reopening(tmp_path):
     assert reopened.lineage()[-1] == {"run": 2, "story_id": "st-a", "kind": "merged", "other": "st-z"}
 
 
-def test_split_new_skips_known_articles_and_rejects_changed_ones():
-    stored = [Article(id="a", text="same"), Article(id="b", text="old")]
+def test_split_new_skips_known_articles_and_rejects_changed_ones(tmp_path):
+    store = StoryStore(tmp_path / "store.sqlite")
+    store.add_articles([Article(id="a", text="same"), Article(id="b", text='old "quoted" text, é')])
+    assert store.texts() == {"a": "same", "b": 'old "quoted" text, é'}
     incoming = [Article(id="a", text="same"), Article(id="b", text="new"), Article(id="c", text="fresh")]
-    new, rejects, known = split_new(stored, incoming)
+    new, rejects, known = split_new(store.texts(), incoming)
     assert [a.id for a in new] == ["c"] and known == 1
     assert rejects[0].id == "b" and "already stored with a different text" in rejects[0].reason
 
@@ -76,3 +78,13 @@ def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path
     assert store.articles() == [raw]
     store.save_cleaning([clean_article(raw)])
     assert store.articles() == [clean_article(raw)]
+
+
+def test_unreadable_term_statistics_are_counted_again(tmp_path):
+    store = StoryStore(tmp_path / "store.sqlite")
+    statistics = TermStatistics("scheme", {"albu kamal": 2, "albu": 2}, {"albu": 1}, {"a": "digest"})
+    store.save_run([], [], {}, term_statistics=statistics)
+    assert store.term_statistics() == statistics
+    with store._connection:  # as an older version would have written them
+        store._connection.execute("UPDATE term_statistics SET statistics = ?", ('{"scheme": "s", "occurrences": {}}',))
+    assert store.term_statistics() is None
