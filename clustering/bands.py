@@ -70,11 +70,15 @@ def candidate_pairs(
     ``probes`` (a boolean mask of rows) asks only for pairs with a probe row, as when a few new articles
     meet many known ones: rows sharing no band with a probe are left out before pairing, so the pairs
     returned are those pairs, and pairs of other rows only where those share a band with a probe too."""
+    return fingerprint_pairs(band_fingerprints(signatures, bands), owners, probes)
+
+
+def fingerprint_pairs(fingerprints: np.ndarray, owners: np.ndarray, probes: np.ndarray | None = None) -> np.ndarray:
+    """``candidate_pairs`` of rows already fingerprinted (``band_fingerprints``)."""
     if len(owners) == 0:
         return np.empty((0, 2), dtype=np.int64)
     owners = owners.astype(np.int64)
     owner_count = int(owners.max()) + 1
-    fingerprints = band_fingerprints(signatures, bands)
     found = []
     for band in range(fingerprints.shape[1]):
         keys, band_owners = fingerprints[:, band], owners

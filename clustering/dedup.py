@@ -21,8 +21,9 @@ import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
 from clustering.atomic import atomic_writer
-from clustering.bands import candidate_pairs, lsh_bands
-from clustering.clean import EMPTY_AFTER_CLEANING, cleaned
+from clustering.band_index import BandIndex
+from clustering.bands import band_fingerprints, fingerprint_pairs, lsh_bands
+from clustering.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned
 from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.minhash import MinHashConfig, MinHasher
 from clustering.read import iter_inputs
@@ -212,6 +213,42 @@ def _signed(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: 
     return _sign_entry(index_article(cleaned(article), minhash.shingle_words), hasher, reuse)
 
 
+def index_settings(minhash: MinHashConfig = MinHashConfig(), reuse: ReuseConfig = ReuseConfig()) -> str:
+    """What a ``BandIndex`` depends on: stored fingerprints made under other settings are not reused."""
+    bands = lsh_bands(reuse.lsh_threshold, minhash.num_perm)
+    return f"{minhash!r};{reuse!r};bands {bands};cleaning {CLEANING_VERSION}"
+
+
+def _joined(signed: Sequence[SignedArticle], reuse: ReuseConfig) -> list[int]:
+    # An article shorter than the shortest reported passage cannot be in a pair: left out of the join.
+    return [index for index, prepared in enumerate(signed) if len(prepared.entry.tokens) >= reuse.min_shared_words]
+
+
+def _fingerprints(
+    signed: Sequence[SignedArticle], joined: Sequence[int], minhash: MinHashConfig, reuse: ReuseConfig
+) -> np.ndarray:
+    signatures = (
+        np.vstack([signed[index].signatures for index in joined])
+        if joined
+        else np.empty((0, minhash.num_perm), dtype=np.uint32)
+    )
+    return band_fingerprints(signatures, lsh_bands(reuse.lsh_threshold, minhash.num_perm))
+
+
+def band_index(
+    signed: Sequence[SignedArticle], minhash: MinHashConfig = MinHashConfig(), reuse: ReuseConfig = ReuseConfig()
+) -> BandIndex:
+    """The ``BandIndex`` of signed articles: their words, and the band fingerprints of their windows."""
+    joined = _joined(signed, reuse)
+    return BandIndex(
+        index_settings(minhash, reuse),
+        tuple(prepared.entry.article.id for prepared in signed),
+        np.array([len(prepared.entry.tokens) for prepared in signed], dtype=np.int64),
+        np.repeat(np.asarray(joined, dtype=np.int64), [len(signed[index].signatures) for index in joined]),
+        _fingerprints(signed, joined, minhash, reuse),
+    )
+
+
 def update_reuse(
     articles: Sequence[Article],
     known_ids: set[str],
@@ -220,35 +257,46 @@ def update_reuse(
     reuse: ReuseConfig = ReuseConfig(),
     on_progress: Callable[[int], None] | None = None,
     signed: Sequence[SignedArticle] | None = None,
+    index: BandIndex | None = None,
 ) -> DedupResult:
     """``find_reuse`` for a corpus that grew: the articles in ``known_ids`` come first and their pairs
     among themselves are ``known_pairs``; only pairs with a new article are aligned. Same result as
-    ``find_reuse(articles)``. ``signed`` holds ``sign_articles(articles)`` when computed beforehand.
+    ``find_reuse(articles)``.
+
+    ``signed`` holds ``sign_articles`` of the articles when computed beforehand, and ``index`` their
+    ``band_index``. With an index of every article (a stored index of the known ones, ``extended`` with
+    that of the new ones) ``signed`` may hold the new articles only: a known article is then tokenised
+    only if it shares a band with a new one.
 
     The candidates are the pairs a ``MinHashLSH`` of every passage window would return, found in one
-    self-join (``bands.candidate_pairs``) rather than a query per window: the whole batch is at hand.
+    self-join (``bands.fingerprint_pairs``) rather than a query per window: the whole batch is at hand.
     ``on_progress`` is called with the number of articles whose candidates are done."""
-    signed = signed if signed is not None else sign_articles(articles, minhash, reuse)
+    row_of = {article.id: row for row, article in enumerate(articles)}
+    if signed is None and index is None:
+        signed = sign_articles(articles, minhash, reuse)
+    signed = signed or []
+    index = index if index is not None else band_index(signed, minhash, reuse)
+    if not index.holds_exactly(row_of.keys()):
+        raise ValueError("the band index must hold every article, and only those")
     pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
-    # An article shorter than the shortest reported passage cannot be in a pair: left out of the join.
-    joined = [index for index, prepared in enumerate(signed) if len(prepared.entry.tokens) >= reuse.min_shared_words]
-    owners = np.repeat(np.asarray(joined, dtype=np.int64), [len(signed[index].signatures) for index in joined])
-    signatures = (
-        np.vstack([signed[index].signatures for index in joined])
-        if joined
-        else np.empty((0, minhash.num_perm), dtype=np.uint32)
-    )
+    owners = np.array([row_of[article_id] for article_id in index.article_ids], dtype=np.int64)[index.owners]
     is_new = np.array([article.id not in known_ids for article in articles], dtype=bool)
-    bands = lsh_bands(reuse.lsh_threshold, minhash.num_perm)
-    candidates = candidate_pairs(signatures, owners, bands, is_new[owners] if known_ids else None)
+    candidates = fingerprint_pairs(index.fingerprints, owners, is_new[owners] if known_ids else None)
     candidates = candidates[is_new[candidates[:, 0]] | is_new[candidates[:, 1]]]
-    candidates = candidates[worth_comparing([prepared.entry for prepared in signed], candidates, reuse)]
+    entry_of = {row_of[prepared.entry.article.id]: prepared.entry for prepared in signed}
+    for row in np.unique(candidates).tolist():
+        if row not in entry_of:  # a known article met by a new one, not signed in this run
+            entry_of[row] = index_article(cleaned(articles[row]), minhash.shingle_words)
+    rows = sorted(entry_of)
+    place = np.full(len(articles), -1, dtype=np.int64)
+    place[rows] = np.arange(len(rows))
+    candidates = candidates[worth_comparing([entry_of[row] for row in rows], place[candidates], reuse)]
     done = 0
     for first, second in candidates.tolist():
         if on_progress is not None and second > done:
             on_progress(second - done)
             done = second
-        if (pair := compare(signed[first].entry, signed[second].entry, reuse)) is not None:
+        if (pair := compare(entry_of[first], entry_of[second], reuse)) is not None:
             pairs.append(pair)
     if on_progress is not None and len(articles) > done:
         on_progress(len(articles) - done)

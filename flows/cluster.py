@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,9 +26,10 @@ from prefect.context import TaskRunContext
 from prefect.utilities.annotations import quote
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from clustering.band_index import BandIndex
 from clustering.clean import clean_articles
 from clustering.cluster import StoryClusterer, assign_articles, cluster_articles
-from clustering.dedup import SignedArticle, sign_articles, update_reuse
+from clustering.dedup import SignedArticle, band_index, index_settings, sign_articles, update_reuse
 from clustering.embed import (
     PACKAGED_MODEL,
     EmbedConfig,
@@ -49,6 +51,7 @@ from flows.results import NumpySerializer, content_key
 T = TypeVar("T")
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
 EMBEDDING_CACHE_NAME = "embeddings.sqlite"
+BAND_INDEX_NAME = "bands.npz"
 # Articles per embedding task: large enough to batch well, small enough to spread over workers.
 SHARD_SIZE = 256
 
@@ -84,9 +87,9 @@ def _progress(description: str, total: int, show: bool) -> Iterator[Callable[[in
 def minhash_stage(
     articles: list[Article], minhash_config: MinHashConfig, reuse_config: ReuseConfig
 ) -> list[SignedArticle]:
-    """Tokenise and sign every article's passage windows. One task: compiled signing does about 20,000
-    articles a second, less than Prefect's own cost of handing shards of articles to parallel tasks
-    (measured: 0.5 s in process against 8 s as shards of 256 at 10,000 articles)."""
+    """Tokenise and sign the passage windows of the articles the band index does not hold. One task:
+    compiled signing does about 20,000 articles a second, less than Prefect's own cost of handing shards
+    of articles to parallel tasks (measured: 0.5 s in process against 8 s as shards of 256 at 10,000)."""
     return sign_articles(articles, minhash_config, reuse_config)
 
 
@@ -94,19 +97,35 @@ def minhash_stage(
 def reuse_stage(
     articles: list[Article],
     signed: list[SignedArticle],
+    stored_index: BandIndex | None,
     known_ids: set[str],
     known_pairs: list[ReusePair],
     minhash_config: MinHashConfig,
     reuse_config: ReuseConfig,
+    index_path: str,
     show_progress: bool,
 ) -> tuple[DedupResult, list[AttributionRow]]:
-    """LSH candidates from the signed passage windows, exact alignment of the articles new since the last
-    run; reprint groups; who reuses whom."""
+    """LSH candidates from the band fingerprints of every passage window (the stored index's, and the
+    signed articles'), exact alignment of the articles new since the last run; reprint groups; who
+    reuses whom. The index of every article is saved for the next run."""
+    index = band_index(signed, minhash_config, reuse_config)
+    index = stored_index.extended(index) if stored_index is not None else index
     with _progress("Finding shared text", len(articles), show_progress) as on_progress:
-        dedup = update_reuse(articles, known_ids, known_pairs, minhash_config, reuse_config, on_progress, signed)
+        dedup = update_reuse(articles, known_ids, known_pairs, minhash_config, reuse_config, on_progress, signed, index)
+    # Saved now rather than with the run: it holds this run's pending articles, so after a run that fails
+    # before saving, it does not hold exactly the finished ones and the next run builds it again.
+    index.save(index_path)
     # Each body's length in words: its \w+ runs, as the MinHash stage tokenised them (not counted again).
-    words = {prepared.entry.article.id: len(prepared.entry.tokens) for prepared in signed}
+    words = dict(zip(index.article_ids, index.words.tolist(), strict=True))
     return dedup, attribution(articles, dedup.pairs, words)
+
+
+def _usable_index(path: Path, settings: str, known_ids: set[str], articles: list[Article]) -> BandIndex | None:
+    """The stored band index if it holds exactly the articles of finished runs, all still clustered."""
+    stored = BandIndex.load(path, settings)
+    if stored is None or not stored.holds_exactly(known_ids):
+        return None
+    return stored if known_ids <= {article.id for article in articles} else None
 
 
 def _shard_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
@@ -281,19 +300,26 @@ def cluster(
         rejects = [*ingested.rejects, *empty]
         # Pairs among the articles of finished runs are in the store; only the pending ones are aligned.
         known_ids, known_pairs = store.finished_ids(), store.pairs()
-        signed = timed("minhash", lambda: minhash_stage(quote(articles), minhash_config, reuse_config))
+        index_path = Path(out) / "cache" / BAND_INDEX_NAME
+        stored_index = _usable_index(index_path, index_settings(minhash_config, reuse_config), known_ids, articles)
+        unindexed = articles if stored_index is None else [a for a in articles if a.id not in known_ids]
+        signed = timed("minhash", lambda: minhash_stage(quote(unindexed), minhash_config, reuse_config))
         dedup, attribution_rows = timed(
             "reuse",
-            lambda: reuse_stage(
+            partial(
+                reuse_stage,
                 quote(articles),
                 quote(signed),
+                quote(stored_index),
                 quote(known_ids),
                 quote(known_pairs),
                 minhash_config,
                 reuse_config,
+                str(index_path),
                 show_progress,
             ),
         )
+        del signed, stored_index  # signatures and fingerprints, not needed past this stage: memory back
         cache_path = str(Path(out) / "cache" / EMBEDDING_CACHE_NAME)
         embeddings = timed("embed", lambda: embed_all(articles, embed_config, cache_path, show_progress))
         previous, used_ids = store.stories(), store.used_story_ids()

@@ -2,13 +2,24 @@ import json
 import re
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from test_reuse import BANK, SAME_EVENT, WIRE
 from typer.testing import CliRunner
 
+from clustering.band_index import BandIndex
 from clustering.cli import EXIT_REJECTS, app
-from clustering.dedup import Deduplicator, IndexConflictError, find_reuse, sign_articles, update_reuse
+from clustering.dedup import (
+    Deduplicator,
+    IndexConflictError,
+    band_index,
+    find_reuse,
+    index_settings,
+    sign_articles,
+    update_reuse,
+)
 from clustering.records import Article
+from clustering.reuse import ReuseConfig
 
 
 def _raw(article_id: str, text: str, day: int = 8) -> Article:
@@ -165,12 +176,11 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
     assert len(full.pairs) >= 4 and full.duplicate_of
     known_ids = {"wire", "bank", "copy", "same-event"}
     known_pairs = find_reuse(articles[:4]).pairs
-    ids = [article.id for article in articles]
     aligned: list[tuple[str, str]] = []  # every pair aligned, in the compiled pass before compare
     original_worth_comparing = dedup_module.worth_comparing
 
     def recording_worth_comparing(entries, pairs, config):
-        aligned.extend((ids[first], ids[second]) for first, second in pairs.tolist())
+        aligned.extend((entries[first].article.id, entries[second].article.id) for first, second in pairs.tolist())
         return original_worth_comparing(entries, pairs, config)
 
     monkeypatch.setattr(dedup_module, "worth_comparing", recording_worth_comparing)
@@ -178,6 +188,39 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
     assert aligned and all(b not in known_ids for _, b in aligned)  # no pair of known articles aligned again
     # The same event in other words shares no passage, nor an LSH band, with the others: never a candidate.
     assert all("same-event" not in pair for pair in aligned)
+
+    # With the known articles' band index, only the new ones are signed, and of the known ones only those
+    # sharing a band with a new one are tokenised.
+    new_signed = sign_articles(articles[4:])
+    index = band_index(sign_articles(articles[:4])).extended(band_index(new_signed))
+    tokenised: list[str] = []
+    original_index_article = dedup_module.index_article
+
+    def recording_index_article(article, shingle_words):
+        tokenised.append(article.id)
+        return original_index_article(article, shingle_words)
+
+    monkeypatch.setattr(dedup_module, "index_article", recording_index_article)
+    assert update_reuse(articles, known_ids, known_pairs, signed=new_signed, index=index) == full
+    assert set(tokenised) == {"wire", "bank", "copy"}
+    with pytest.raises(ValueError, match="must hold every article"):
+        update_reuse(articles, known_ids, known_pairs, signed=new_signed)  # no index of the known ones
+
+
+def test_band_index_survives_saving_and_names_its_settings(tmp_path):
+    index = band_index(sign_articles([_raw("wire", WIRE), _raw("bank", BANK), _raw("short", "Too short.")]))
+    assert index.article_ids == ("wire", "bank", "short") and index.words[2] == 2
+    assert set(index.owners.tolist()) == {0, 1}  # too short for a reportable passage: no windows
+    index.save(tmp_path / "bands.npz")
+    loaded = BandIndex.load(tmp_path / "bands.npz", index_settings())
+    assert loaded is not None and loaded.article_ids == index.article_ids
+    assert np.array_equal(loaded.fingerprints, index.fingerprints) and np.array_equal(loaded.owners, index.owners)
+    assert BandIndex.load(tmp_path / "bands.npz", index_settings(reuse=ReuseConfig(window_words=20))) is None
+    assert BandIndex.load(tmp_path / "missing.npz", index_settings()) is None
+    (tmp_path / "broken.npz").write_bytes(b"not an index")
+    assert BandIndex.load(tmp_path / "broken.npz", index_settings()) is None
+    both = index.extended(band_index(sign_articles([_raw("copy", f"Share:\n\n{WIRE}")])))
+    assert both.article_ids[-1] == "copy" and both.owners.max() == 3 and len(both.words) == 4
 
 
 def test_signed_tokens_are_the_cleaned_bodys_words():

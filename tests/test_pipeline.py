@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from clustering.band_index import BandIndex
 from clustering.cli import EXIT_REJECTS, app
+from clustering.dedup import index_settings
 
 SEED_STORIES = [
     {"000_8fe064ee60233dcc", "003_73de7036e52b0233", "004_5a81d56bc7aaeb59"},  # Albu Kamal
@@ -139,7 +141,18 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     out = tmp_path / "out"
     pipeline_flow(inputs=[str(first_batch)], out=str(out))
     before = {tuple(s["article_ids"]): s for s in json.loads((out / "stories.json").read_text())}
+    signed: list[str] = []  # the articles the second run tokenises and signs
+    sign_articles = flows.cluster.sign_articles
+    monkeypatch.setattr(
+        flows.cluster,
+        "sign_articles",
+        lambda articles, *rest: signed.extend(a.id for a in articles) or sign_articles(articles, *rest),
+    )
     report = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
+    # The band index of the first run's articles spares signing them again; it now holds all five.
+    assert signed == ["001_784272937f8abc39"]
+    index = BandIndex.load(out / "cache" / "bands.npz", index_settings())
+    assert index is not None and index.holds_exactly({a for s in SEED_STORIES for a in s})
     assert (report.counts["accepted"], report.counts["already_stored"], report.counts["articles"]) == (1, 4, 5)
     run = json.loads((out / "run.json").read_text())
     assert run["counts"] == report.counts and run["config"]["cluster"]["all_clustered_again"] is not assigned
@@ -260,3 +273,18 @@ def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_artic
     assert reclusters(pending=1000, stored=1000, has_stories=False, asked=False)
     assert not reclusters(pending=int(INCREMENTAL_SHARE * 1000), stored=1000, has_stories=True, asked=False)
     assert reclusters(pending=int(INCREMENTAL_SHARE * 1000) + 1, stored=1000, has_stories=True, asked=False)
+
+
+def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(tmp_path):
+    from clustering.dedup import band_index, sign_articles
+    from clustering.records import Article
+    from flows.cluster import _usable_index
+
+    articles = [Article(id=name, text=f"{name} said the army took the town of Albu Kamal.") for name in "abc"]
+    path = tmp_path / "bands.npz"
+    band_index(sign_articles(articles[:2])).save(path)
+    assert _usable_index(path, index_settings(), {"a", "b"}, articles) is not None
+    assert _usable_index(path, index_settings(), {"a"}, articles) is None  # holds a pending article too
+    assert _usable_index(path, index_settings(), {"a", "b", "c"}, articles) is None  # misses one
+    assert _usable_index(path, index_settings(), {"a", "b"}, articles[1:]) is None  # "a" no longer clustered
+    assert _usable_index(path, "other settings", {"a", "b"}, articles) is None
