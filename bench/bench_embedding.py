@@ -4,7 +4,8 @@
 
 On the ECB+ dev articles (title and body as Storyline embeds them), one run measures:
 - stock: ``SentenceTransformer.encode`` with the model's own settings (256 tokens), the baseline;
-- Storyline's embed stage at 256 tokens (its overhead over the same work) and at its default, 128 tokens;
+- Storyline's embed stage on torch at 256 tokens (its overhead over the same work) and at its default,
+  128 tokens; the same on its ONNX Runtime backend (what it uses for runs of up to 2,000 texts);
 - a shorter lead (64 tokens);
 - int8 dynamic quantisation of the model's linear layers (``torch.ao.quantization``) at 128 tokens.
 For each: articles per second, the ratio to stock, and the story pairwise F1 on ECB+ dev when Storyline
@@ -29,8 +30,9 @@ from common import ECBPLUS_DEV, labelled_articles, print_table, save, timed
 
 from clustering.cluster import StoryClusterer, cluster_articles
 from clustering.dedup import find_reuse
-from clustering.embed import EmbedConfig, embed_texts, embedding_text, load_model
+from clustering.embed import EmbedConfig, embed_texts, embedding_text, load_model, resolve_model
 from clustering.evaluate import score
+from clustering.onnx_encoder import load_encoder
 
 
 def _int8_model() -> SentenceTransformer:
@@ -58,15 +60,17 @@ def main() -> None:
         articles, gold = articles[: arguments.limit], gold[: arguments.limit]
     texts = [embedding_text(article) for article in articles]
     dedup = find_reuse(articles)
-    # Loading and quantising are not part of any method's time.
+    # Loading, exporting and quantising are not part of any method's time.
     model = load_model(EmbedConfig().model)
+    load_encoder(resolve_model(EmbedConfig().model))
     quantised = _int8_model()
-    stage = EmbedConfig()
+    stage = EmbedConfig(backend="torch")
     methods: list[tuple[str, Callable[[], np.ndarray]]] = [
         ("stock encode (256 tokens)", lambda: _encode(model, texts, 256)),
-        ("storyline stage, 256 tokens", lambda: embed_texts(texts, replace(stage, max_tokens=256))),
-        ("storyline stage, 128 tokens (default)", lambda: embed_texts(texts, stage)),
-        ("storyline stage, 64 tokens", lambda: embed_texts(texts, replace(stage, max_tokens=64))),
+        ("storyline stage, torch, 256 tokens", lambda: embed_texts(texts, replace(stage, max_tokens=256))),
+        ("storyline stage, torch, 128 tokens (default)", lambda: embed_texts(texts, stage)),
+        ("storyline stage, ONNX Runtime, 128 tokens", lambda: embed_texts(texts, replace(stage, backend="onnx"))),
+        ("storyline stage, torch, 64 tokens", lambda: embed_texts(texts, replace(stage, max_tokens=64))),
         ("int8 dynamic quantisation, 128 tokens", lambda: _encode(quantised, texts, 128)),
     ]
     rows: list[list[object]] = []
