@@ -270,12 +270,7 @@ def summarize_stories(
         if identifier in previous and set(previous[identifier].article_ids) == {a.id for a in members}
     }
     texts = {a.id: _lexicon_text(a) for originals in originals_of for a in originals}
-    counted_all = None
-    statistics = updated_statistics(statistics, texts, {a.id: _lexicon_text(a) for a in articles})
-    if statistics is None:
-        counted_all = _count(list(texts.values()))
-        occurrences, documents = _tally(*counted_all) if counted_all else ({}, {})
-        statistics = TermStatistics(TERM_SCHEME, occurrences, documents, {i: _digest(t) for i, t in texts.items()})
+    statistics, counted_all = _statistics(texts, articles, statistics)
     summarised = [index for index in range(len(members_of)) if index not in kept]
     lexicon_rows: dict[int, list[int]] = {}  # each summarised story's originals, as rows of the lexicon
     summarised_texts: list[str] = []
@@ -287,21 +282,9 @@ def summarize_stories(
     else:
         counted = _count(summarised_texts) if summarised_texts else None
     lexicon = _Lexicon.of(counted, statistics, len(members_of)) if counted is not None else None
-    keywords_of: dict[int, list[str]] = {index: [] for index in summarised}
-    if lexicon is not None:
-        membership = sparse.csr_matrix(
-            (
-                np.ones(len(summarised_texts)),
-                ([s for s, index in enumerate(summarised) for _ in lexicon_rows[index]], range(len(summarised_texts))),
-            ),
-            shape=(len(summarised), len(summarised_texts)),
-        )
-        found = _keywords(
-            membership @ lexicon.counts, lexicon.terms, lexicon.frequency, lexicon.average_words, config.keywords
-        )
-        keywords_of = dict(zip(summarised, found, strict=True))
+    keywords_of = _story_keywords(lexicon, [lexicon_rows[index] for index in summarised], config.keywords)
     stories = [previous[ids[index]] for index in sorted(kept)]
-    for index in summarised:
+    for index, keywords in zip(summarised, keywords_of, strict=True):
         members, originals = members_of[index], originals_of[index]
         vectors = embeddings[[row_of[a.id] for a in originals]]
         centre = vectors.mean(axis=0)
@@ -312,7 +295,7 @@ def summarize_stories(
                 story_id=ids[index],
                 headline=representative.headline,
                 summary=_summary(originals, lexicon_rows[index], lexicon, config),
-                keywords=tuple(keywords_of[index]),
+                keywords=tuple(keywords),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
                 sources=tuple(sorted({name for a in members if (name := a.outlet)})),
@@ -326,6 +309,35 @@ def summarize_stories(
 
 def _lexicon_text(article: Article) -> str:
     return f"{article.title or ''}\n{article.body}"
+
+
+def _statistics(
+    texts: Mapping[str, str], articles: Sequence[Article], previous: TermStatistics | None
+) -> tuple[TermStatistics, tuple[sparse.csr_matrix, np.ndarray] | None]:
+    """The term statistics of ``texts`` (each story's originals, by id): ``previous`` updated when it can
+    be, else counted afresh, and then with the counts (``_count`` of the texts, in their order)."""
+    updated = updated_statistics(previous, texts, {a.id: _lexicon_text(a) for a in articles})
+    if updated is not None:
+        return updated, None
+    counted = _count(list(texts.values()))
+    occurrences, documents = _tally(*counted) if counted else ({}, {})
+    digests = {article_id: _digest(text) for article_id, text in texts.items()}
+    return TermStatistics(TERM_SCHEME, occurrences, documents, digests), counted
+
+
+def _story_keywords(lexicon: _Lexicon | None, rows_of: Sequence[Sequence[int]], count: int) -> list[list[str]]:
+    """The keywords of each story whose originals are the lexicon rows ``rows_of[story]``."""
+    if lexicon is None:
+        return [[] for _ in rows_of]
+    texts = sum(map(len, rows_of))
+    membership = sparse.csr_matrix(
+        (
+            np.ones(texts),
+            ([story for story, rows in enumerate(rows_of) for _ in rows], [r for rows in rows_of for r in rows]),
+        ),
+        shape=(len(rows_of), texts),
+    )
+    return _keywords(membership @ lexicon.counts, lexicon.terms, lexicon.frequency, lexicon.average_words, count)
 
 
 def story_positions(
