@@ -219,6 +219,8 @@ def test_band_index_survives_saving_and_names_its_settings(tmp_path):
     assert BandIndex.load(tmp_path / "missing.npz", index_settings()) is None
     (tmp_path / "broken.npz").write_bytes(b"not an index")
     assert BandIndex.load(tmp_path / "broken.npz", index_settings()) is None
+    (tmp_path / "cut.npz").write_bytes((tmp_path / "bands.npz").read_bytes()[:-200])  # a cut-off zip
+    assert BandIndex.load(tmp_path / "cut.npz", index_settings()) is None
     both = index.extended(band_index(sign_articles([_raw("copy", f"Share:\n\n{WIRE}")])))
     assert both.article_ids[-1] == "copy" and both.owners.max() == 3 and len(both.words) == 4
 
