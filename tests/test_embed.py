@@ -79,6 +79,22 @@ def test_auto_backend_takes_onnx_for_few_texts_only(tmp_path):
         EmbedConfig(backend="tensorflow")
 
 
+def test_auto_backend_falls_back_to_torch_when_the_export_fails(tmp_path, monkeypatch, caplog):
+    def failing_export(location, target):
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setenv("STORYLINE_CACHE", str(tmp_path))  # nothing exported here yet
+    monkeypatch.setattr(onnx_encoder, "export", failing_export)
+    onnx_encoder.load_encoder.cache_clear()
+    try:
+        assert backend_for(EmbedConfig(), 10) == "torch"
+        assert "ONNX export" in caplog.text and "unsupported operator" in caplog.text
+        with pytest.raises(RuntimeError, match="unsupported operator"):
+            embed_texts(["Syrian army takes Albu Kamal"], EmbedConfig(backend="onnx"))
+    finally:
+        onnx_encoder.load_encoder.cache_clear()
+
+
 def _model_folder(folder, modules, pooling):
     (folder / "1_Pooling").mkdir(parents=True)
     (folder / "tokenizer.json").write_text("{}")
