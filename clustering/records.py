@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlparse
 
@@ -44,29 +44,20 @@ class Article:
         return json.dumps(raw, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> Article:
+    def from_json(cls, text: str, cleaning: str | None = None) -> Article:
+        """The record of ``to_json``, with the cleaning of ``cleaning_json`` put back when given."""
         raw = json.loads(text)
-        raw["published"] = datetime.fromisoformat(raw["published"]) if raw.get("published") else None
-        return cls(**{name: raw.get(name) for name in _RAW_FIELDS if name in raw})
+        found = {name: raw[name] for name in _RAW_FIELDS if name in raw}
+        found["published"] = datetime.fromisoformat(raw["published"]) if raw.get("published") else None
+        if cleaning is not None:
+            found.update(_cleaning_fields(cleaning))
+        return cls(**found)
 
     def cleaning_json(self) -> str:
         """What cleaning found (body and its spans, comments, furniture, dateline, agencies), as JSON."""
         found = {name: getattr(self, name) for name in _CLEANING_FIELDS}
         found["dateline"] = self.dateline.isoformat() if self.dateline else None
         return json.dumps(found, ensure_ascii=False)
-
-    def with_cleaning(self, text: str) -> Article:
-        """This article with the cleaning of ``cleaning_json`` put back."""
-        found = json.loads(text)
-        return replace(
-            self,
-            body=found["body"],
-            body_spans=tuple(tuple(span) for span in found["body_spans"]),
-            comments=found["comments"],
-            furniture=tuple(found["furniture"]),
-            dateline=datetime.fromisoformat(found["dateline"]) if found["dateline"] else None,
-            agencies=tuple(found["agencies"]),
-        )
 
     @property
     def outlet(self) -> str | None:
@@ -86,6 +77,18 @@ class Article:
 
 _RAW_FIELDS = ("id", "text", "title", "source", "url", "published", "origin")
 _CLEANING_FIELDS = ("body", "body_spans", "comments", "furniture", "dateline", "agencies")
+
+
+def _cleaning_fields(text: str) -> dict[str, object]:
+    found = json.loads(text)
+    return {
+        "body": found["body"],
+        "body_spans": tuple(tuple(span) for span in found["body_spans"]),
+        "comments": found["comments"],
+        "furniture": tuple(found["furniture"]),
+        "dateline": datetime.fromisoformat(found["dateline"]) if found["dateline"] else None,
+        "agencies": tuple(found["agencies"]),
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,9 +124,7 @@ class StoryStore:
         that was made by the current cleaning rules (else the article is to be cleaned again)."""
         rows = self._connection.execute(f"SELECT record, {self._cleaning_columns} FROM articles ORDER BY seq")
         return [
-            Article.from_json(record).with_cleaning(cleaning)
-            if cleaning is not None and cleaner == CLEANING_VERSION
-            else Article.from_json(record)
+            Article.from_json(record, cleaning if cleaner == CLEANING_VERSION else None)
             for record, cleaning, cleaner in rows
         ]
 
