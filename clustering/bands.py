@@ -9,6 +9,7 @@ threshold and number of permutations, in a fraction of the time and memory.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 from datasketch import MinHashLSH
@@ -17,9 +18,10 @@ from numba import njit
 _FINGERPRINT_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 
 
-def lsh_bands(threshold: float, num_perm: int) -> list[tuple[int, int]]:
+@cache  # datasketch integrates its false-positive and false-negative curves for these: 30 ms a call
+def lsh_bands(threshold: float, num_perm: int) -> tuple[tuple[int, int], ...]:
     """The signature slice of each band of datasketch's ``MinHashLSH`` for this threshold."""
-    return list(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
+    return tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
 
 
 def band_fingerprints(signatures: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
