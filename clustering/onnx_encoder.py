@@ -2,7 +2,7 @@
 
 Importing torch and sentence-transformers costs a process about 7 s on two cores, more than embedding the
 hundred new articles of a scheduled run; ONNX Runtime and ``tokenizers`` start in about 0.5 s and give the
-same vectors (largest difference 2e-7 on 512 articles) at about 0.95x torch's speed. The transformer is
+same vectors (largest difference 2.2e-7 on 512 articles) at about 0.95x torch's speed. The transformer is
 exported once per model with ``torch.onnx`` into a cache folder (``STORYLINE_CACHE``, else
 ``$XDG_CACHE_HOME/storyline``, else ``~/.cache/storyline``); pooling and normalising are done here.
 Models other than a transformer followed by mean or CLS pooling (and normalising) are not exported: they
