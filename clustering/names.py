@@ -11,6 +11,7 @@ A name's weight is its rarity in general English (wordfreq's Zipf scale): "Albuk
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -67,10 +68,24 @@ def name_keys(text: str) -> list[str]:
 _COMMON_ZIPF = 7.0
 
 
+# wordfreq's floor: a word it has not seen occurs once per billion words (Zipf 0).
+_UNSEEN_FREQUENCY = 1e-9
+
+
+def _zipf(word: str) -> float:
+    """``wordfreq.zipf_frequency(word, "en")``; a plain ASCII word is looked up in wordfreq's table with
+    its rounding, without its tokenizer (a quarter of the time over a corpus's names)."""
+    if not (word.isascii() and word.isalpha()):
+        return wordfreq.zipf_frequency(word, "en")
+    frequency = max(wordfreq.get_frequency_dict("en").get(word.lower(), 0.0), _UNSEEN_FREQUENCY)
+    frequency = round(frequency, math.floor(-math.log(frequency, 10)) + 3)
+    return round(math.log(frequency, 10) + 9, 2)
+
+
 @lru_cache(maxsize=200_000)
 def rarity(word: str) -> float:
     """0 for the commonest English words, 1 for words wordfreq has never seen."""
-    return max(0.0, _COMMON_ZIPF - wordfreq.zipf_frequency(word, "en")) / _COMMON_ZIPF
+    return max(0.0, _COMMON_ZIPF - _zipf(word)) / _COMMON_ZIPF
 
 
 def _key_weights(vocabulary: np.ndarray) -> np.ndarray:

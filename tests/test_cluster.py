@@ -1,8 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
+import wordfreq
 
-from clustering import cluster
+from clustering import cluster, names
 from clustering.cluster import (
     StoryClusterer,
     assign_articles,
@@ -83,6 +85,14 @@ def test_spelling_variants_of_names_share_keys():
     assert "~" + skeleton("Albukamal") in name_keys("The army took Albu Kamal on Sunday.")
     assert "~" + skeleton("Albukamal") in name_keys("Fighters left Al-Bukamal.")
     assert "the" not in name_keys("The army moved.")
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["the", "syria", "albukamal", "Mosul", "hezbollah", "qwzxv", "o'brien", "al-bukamal", "zürich", "l'aquila", "a"],
+)
+def test_name_rarity_reads_wordfreq_as_its_own_lookup_does(word):
+    assert names._zipf(word) == wordfreq.zipf_frequency(word, "en")
 
 
 def test_reprints_follow_their_original():
@@ -208,7 +218,7 @@ def test_assigning_nothing_new_changes_nothing():
     assert labels.tolist() == [story_of[article.id] for article in known]
 
 
-def test_pair_cosines_of_sparse_rows_equal_the_dense_products():
+def test_pair_cosines_of_sparse_rows_equal_the_dense_products(monkeypatch):
     from scipy import sparse
 
     from clustering.cluster import pair_cosines
@@ -220,4 +230,6 @@ def test_pair_cosines_of_sparse_rows_equal_the_dense_products():
     rows, cols = rng.integers(0, 40, 500), rng.integers(0, 40, 500)
     expected = np.einsum("ij,ij->i", dense[rows], dense[cols])
     np.testing.assert_allclose(pair_cosines(matrix, rows, cols), expected, atol=1e-6)
+    np.testing.assert_allclose(pair_cosines(dense, rows, cols), expected, atol=1e-6)
+    monkeypatch.setattr(cluster, "_PAIR_CHUNK", 64)  # dense pairs are taken in chunks, the last one short
     np.testing.assert_allclose(pair_cosines(dense, rows, cols), expected, atol=1e-6)
