@@ -7,17 +7,19 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any
+
+import numpy as np
 
 
 @contextmanager
-def atomic_writer(path: Path | str) -> Iterator[TextIO]:
+def atomic_writer(path: Path | str, binary: bool = False) -> Iterator[IO[Any]]:
     """Write into a temporary file beside ``path``; it replaces ``path`` only if the block completes."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8") as file:
             yield file
             file.flush()
             os.fsync(file.fileno())
@@ -30,3 +32,9 @@ def atomic_writer(path: Path | str) -> Iterator[TextIO]:
 def write_atomic(path: Path | str, content: str) -> None:
     with atomic_writer(path) as file:
         file.write(content)
+
+
+def save_npz_atomic(path: Path | str, **arrays: np.ndarray) -> None:
+    """``numpy.savez`` of ``arrays`` to ``path``, atomically."""
+    with atomic_writer(path, binary=True) as file:
+        np.savez(file, **arrays)

@@ -9,14 +9,14 @@ settings it was made with and the articles it holds, and the flow rebuilds it wh
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from clustering.atomic import save_npz_atomic
 
 
 @dataclass(frozen=True)
@@ -49,23 +49,14 @@ class BandIndex:
 
     def save(self, path: Path | str) -> None:
         """Write to ``path`` through a temporary file beside it: a reader sees the old index or the new."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(
-                    file,
-                    settings=np.array(self.settings),
-                    article_ids=np.array(self.article_ids, dtype=str),
-                    words=self.words,
-                    owners=self.owners,
-                    fingerprints=self.fingerprints,
-                )
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        save_npz_atomic(
+            path,
+            settings=np.array(self.settings),
+            article_ids=np.array(self.article_ids, dtype=str),
+            words=self.words,
+            owners=self.owners,
+            fingerprints=self.fingerprints,
+        )
 
     @classmethod
     def load(cls, path: Path | str, settings: str) -> BandIndex | None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clustering.records import Article, DedupResult, Story, TermStatistics
+from clustering.records import Article, DedupResult, Story
 from clustering.summarize import SummaryConfig, group_stories, story_id, summarize_stories
+from clustering.term_counts import TermCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +89,12 @@ def name_stories(
     previous: Mapping[str, Story],
     used_ids: Collection[str],
     config: SummaryConfig = SummaryConfig(),
-    statistics: TermStatistics | None = None,
-) -> tuple[list[Story], list[LineageEvent], TermStatistics]:
+    term_counts: TermCounts | None = None,
+) -> tuple[list[Story], list[LineageEvent], TermCounts]:
     """This run's stories under ids carried over from ``previous``, what happened to the old ones, and
-    the summaries' term statistics (``summarize_stories``; ``statistics`` are the last run's)."""
+    the summaries' term counts (``summarize_stories``; ``term_counts`` are the last run's)."""
     groups = group_stories(articles, labels)
     members = {identifier: story.article_ids for identifier, story in previous.items()}
     ids, events = assign_story_ids(members, [[a.id for a in group] for group in groups], story_id, used_ids)
-    stories, statistics = summarize_stories(articles, labels, embeddings, dedup, config, ids, previous, statistics)
-    return stories, events, statistics
+    stories, term_counts = summarize_stories(articles, labels, embeddings, dedup, config, ids, previous, term_counts)
+    return stories, events, term_counts

@@ -165,34 +165,6 @@ class Story:
     last_published: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class TermStatistics:
-    """Word and word-pair counts over the articles that summaries weigh terms against (each story's
-    originals), kept between runs: a run that summarises a few stories counts only the articles that
-    came or went since, not every article again.
-
-    ``scheme`` names how terms were cut from the text (counts under another scheme are not reused);
-    ``occurrences``: term → times it occurs; ``documents``: single word → articles that hold it;
-    ``digests``: article id → digest of the text that was counted.
-    """
-
-    scheme: str
-    occurrences: dict[str, int]
-    documents: dict[str, int]
-    digests: dict[str, str]
-
-    def to_json(self) -> str:
-        # Each mapping as a list of keys and a list of values: JSON writes those 4x faster than an object.
-        mappings = {"occurrences": self.occurrences, "documents": self.documents, "digests": self.digests}
-        columns = {name: [list(values), list(values.values())] for name, values in mappings.items()}
-        return json.dumps({"scheme": self.scheme, **columns}, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> TermStatistics:
-        raw = json.loads(text)
-        return cls(raw.pop("scheme"), **{name: dict(zip(*columns, strict=True)) for name, columns in raw.items()})
-
-
 def record_fields(record: object) -> dict[str, object]:
     """A record's fields by name, values as they are: ``asdict`` without its deep copy of every tuple
     (which costs a second per 10,000 reuse pairs), for records whose values JSON writes directly."""

@@ -21,7 +21,6 @@ from clustering.records import (
     Reject,
     ReusePair,
     Story,
-    TermStatistics,
     reuse_pair_from_json,
     reuse_pair_to_json,
     story_from_json,
@@ -85,7 +84,6 @@ CREATE TABLE IF NOT EXISTS stories (story_id TEXT PRIMARY KEY, story TEXT NOT NU
 CREATE TABLE IF NOT EXISTS lineage (run INTEGER NOT NULL, story_id TEXT NOT NULL, kind TEXT NOT NULL, other TEXT);
 CREATE TABLE IF NOT EXISTS pairs (a TEXT NOT NULL, b TEXT NOT NULL, pair TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS positions (story_id TEXT PRIMARY KEY, x REAL NOT NULL, y REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS term_statistics (only INTEGER PRIMARY KEY CHECK (only = 0), statistics TEXT NOT NULL);
 """
 
 
@@ -196,12 +194,10 @@ class StoryStore:
         report: dict[str, object],
         pairs: Sequence[ReusePair] = (),
         positions: dict[str, tuple[float, float]] | None = None,
-        term_statistics: TermStatistics | None = None,
     ) -> int:
         """Store a finished run in one transaction; returns its run number. Pending articles become the run's.
 
-        Stories, reuse pairs, map positions and the summaries' term statistics describe the whole store
-        and replace the previous run's.
+        Stories, reuse pairs and map positions describe the whole store and replace the previous run's.
         """
         with self._connection:
             cursor = self._connection.execute(
@@ -226,19 +222,7 @@ class StoryStore:
             self._connection.executemany(
                 "INSERT INTO positions VALUES (?, ?, ?)", [(key, x, y) for key, (x, y) in (positions or {}).items()]
             )
-            self._connection.execute("DELETE FROM term_statistics")
-            if term_statistics is not None:
-                self._connection.execute("INSERT INTO term_statistics VALUES (0, ?)", (term_statistics.to_json(),))
         return run
-
-    def term_statistics(self) -> TermStatistics | None:
-        """The summaries' term statistics saved by the last run, if any. They are derived data: statistics
-        that cannot be read (written by another version) are None, and the run counts them again."""
-        row = self._connection.execute("SELECT statistics FROM term_statistics").fetchone()
-        try:
-            return TermStatistics.from_json(row[0]) if row else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return None
 
     def close(self) -> None:
         self._connection.close()

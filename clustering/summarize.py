@@ -9,6 +9,7 @@ class-based TF-IDF: frequent in this story, rare in the others. Reprints count o
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-from clustering.records import Article, DedupResult, Story, TermStatistics
+from clustering.records import Article, DedupResult, Story
+from clustering.term_counts import TermCounts
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 # Abbreviations after which a full stop does not end a sentence.
@@ -80,7 +82,7 @@ def _term_counter(vocabulary: Sequence[str] | None = None) -> CountVectorizer:
 
 
 # How ``_term_counter`` cuts terms (scikit-learn's stop words may change between its versions):
-# statistics stored under another scheme are counted again.
+# counts kept under another scheme are counted again.
 TERM_SCHEME = f"scikit-learn {sklearn.__version__} english stop words;1-2-grams;{_TOKEN_PATTERN}"
 
 
@@ -88,14 +90,32 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def _count(texts: Sequence[str]) -> tuple[sparse.csr_matrix, np.ndarray] | None:
-    """Term counts (texts x terms) and the terms, or None when there is no term at all."""
+def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
+    """Term counts of ``texts``, those of ``article_ids``."""
     counter = _term_counter()
+    digests = tuple(map(_digest, texts))
     try:
-        counts = counter.fit_transform(texts).tocsr()
+        counts = sparse.csr_matrix(counter.fit_transform(texts), dtype=np.int32)
+        # Columns in order within each row: the order the vectorizer leaves depends on the other texts,
+        # and sums over a row would differ in their last bits between a text counted alone or with others.
+        counts.sort_indices()
+        terms = counter.get_feature_names_out().astype(object)
     except ValueError:  # no texts, or nothing but stop words and symbols
-        return None
-    return counts, counter.get_feature_names_out().astype(object)
+        counts, terms = sparse.csr_matrix((len(texts), 0), dtype=np.int32), np.array([], dtype=object)
+    return TermCounts(TERM_SCHEME, tuple(article_ids), digests, terms, counts)
+
+
+def count_terms(texts: Mapping[str, str], known: TermCounts | None = None) -> TermCounts:
+    """Term counts of ``texts`` (article id to text): an article whose text ``known`` counted already
+    is taken from it, the others are counted."""
+    reused: list[str] = []
+    if known is not None and known.scheme == TERM_SCHEME:
+        known_digests = dict(zip(known.article_ids, known.digests, strict=True))
+        reused = [article_id for article_id, text in texts.items() if known_digests.get(article_id) == _digest(text)]
+    counted = set(reused)
+    fresh = [article_id for article_id in texts if article_id not in counted]
+    fresh_counts = _count(fresh, [texts[article_id] for article_id in fresh])
+    return known.select(reused).joined(fresh_counts) if reused else fresh_counts
 
 
 def _words(terms: np.ndarray) -> np.ndarray:
@@ -103,47 +123,10 @@ def _words(terms: np.ndarray) -> np.ndarray:
     return np.flatnonzero([" " not in term for term in terms])
 
 
-def _tally(counts: sparse.csr_matrix, terms: np.ndarray) -> tuple[dict[str, int], dict[str, int]]:
-    """Occurrences of each term and the number of texts holding each single word, over ``counts``' rows."""
-    occurrences = dict(zip(terms.tolist(), np.asarray(counts.sum(axis=0)).ravel().tolist(), strict=True))
-    words = _words(terms)
-    holding = np.asarray((counts[:, words] > 0).sum(axis=0)).ravel()
-    return occurrences, dict(zip(terms[words].tolist(), holding.tolist(), strict=True))
-
-
-def updated_statistics(
-    previous: TermStatistics | None, texts: Mapping[str, str], available: Mapping[str, str]
-) -> TermStatistics | None:
-    """The statistics of ``texts`` (by article id), from ``previous`` by counting only the texts that came
-    or went since; None when that cannot be done: no statistics, another scheme, or a counted text that
-    changed or is gone (``available`` holds the text of every article at hand)."""
-    if previous is None or previous.scheme != TERM_SCHEME:
-        return None
-    digests = {article_id: _digest(text) for article_id, text in texts.items()}
-    gone = [article_id for article_id, digest in previous.digests.items() if digests.get(article_id) != digest]
-    if any(
-        article_id not in available or _digest(available[article_id]) != previous.digests[article_id]
-        for article_id in gone
-    ):
-        return None  # the text that was counted is not at hand to be taken back
-    came = [article_id for article_id in digests if article_id not in previous.digests]
-    occurrences, documents = dict(previous.occurrences), dict(previous.documents)
-    for sign, ids, source in ((1, came, texts), (-1, gone, available)):
-        counted = _count([source[article_id] for article_id in ids]) if ids else None
-        if counted is None:
-            continue
-        for tally, total in zip(_tally(*counted), (occurrences, documents), strict=True):
-            for term, count in tally.items():
-                total[term] = total.get(term, 0) + sign * count
-                if total[term] == 0:
-                    del total[term]
-    return TermStatistics(TERM_SCHEME, occurrences, documents, digests)
-
-
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
     """Term counts of the original articles of the stories to summarise (title and body) and, from the
-    statistics of every story's originals, each term's corpus frequency and each word's IDF: the source of
+    counts of every story's originals, each term's corpus frequency and each word's IDF: the source of
     both the keywords and the TF-IDF vectors that rank summary sentences."""
 
     counts: sparse.csr_matrix  # articles x terms
@@ -155,18 +138,27 @@ class _Lexicon:
     article_vectors: sparse.csr_matrix
 
     @classmethod
-    def of(cls, counted: tuple[sparse.csr_matrix, np.ndarray], statistics: TermStatistics, stories: int) -> _Lexicon:
-        counts, terms = counted
-        frequency = np.array([statistics.occurrences[term] for term in terms.tolist()], dtype=np.float64)
-        words = _words(terms)
-        # TfidfTransformer's smooth IDF, over every counted article.
-        articles = len(statistics.digests)
-        holding = np.array([statistics.documents[term] for term in terms[words].tolist()], dtype=np.float64)
-        idf = np.log((1 + articles) / (1 + holding)) + 1
-        total = float(sum(statistics.occurrences.values()))
-        sentence_counter = _term_counter(terms[words].tolist())
+    def of(cls, term_counts: TermCounts, rows: np.ndarray, stories: int) -> _Lexicon | None:
+        """The lexicon of rows ``rows`` of ``term_counts`` (the counts of every story's originals); None
+        when those rows hold no term."""
+        everything = term_counts.counts
+        counts = everything[rows]
+        if counts.nnz == 0:
+            return None
+        frequency = np.asarray(everything.sum(axis=0), dtype=np.float64).ravel()
+        words = _words(term_counts.terms)
+        # TfidfTransformer's smooth IDF, over every counted article (a row holds each term once).
+        holding = np.bincount(everything.indices, minlength=len(term_counts.terms))[words]
+        idf = np.log((1 + everything.shape[0]) / (1 + holding)) + 1
+        sentence_counter = _term_counter(term_counts.terms[words].tolist())
         return cls(
-            counts, terms, frequency, total / max(stories, 1), sentence_counter, idf, _tfidf(counts[:, words], idf)
+            counts,
+            term_counts.terms,
+            frequency,
+            float(frequency.sum()) / max(stories, 1),
+            sentence_counter,
+            idf,
+            _tfidf(counts[:, words], idf),
         )
 
     def sentence_vectors(self, sentences: Sequence[str]) -> sparse.csr_matrix:
@@ -205,20 +197,24 @@ def _keywords(
     return result
 
 
-def _summary(members: Sequence[Article], rows: list[int], lexicon: _Lexicon | None, config: SummaryConfig) -> str:
-    """Central, non-redundant sentences of ``members`` (rows ``rows`` of ``lexicon``)."""
-    candidates: list[tuple[str, int]] = []  # sentence, position in its article
+def _candidates(members: Sequence[Article], config: SummaryConfig) -> list[tuple[str, int]]:
+    """Summary candidates of a story's ``members``: each sentence of fitting length from the top of each
+    article, with its position in the article."""
+    per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(members)))
+    candidates: list[tuple[str, int]] = []
     for article in members:
-        per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(members)))
-        sentences = split_sentences(article.body)[:per_article]
-        for position, sentence in enumerate(sentences):
+        for position, sentence in enumerate(split_sentences(article.body)[:per_article]):
             words = len(sentence.split())
             if config.min_sentence_words <= words <= config.max_sentence_words and not sentence.endswith("?"):
                 candidates.append((sentence, position))
-    if not candidates or lexicon is None:
-        return members[0].headline
-    vectors = lexicon.sentence_vectors([sentence for sentence, _ in candidates])
-    centre = normalize(np.asarray(lexicon.article_vectors[rows].mean(axis=0)))
+    return candidates
+
+
+def _summary(
+    candidates: Sequence[tuple[str, int]], vectors: sparse.csr_matrix, centre: np.ndarray, config: SummaryConfig
+) -> str:
+    """Central, non-redundant sentences among ``candidates`` (their TF-IDF ``vectors``, the story's
+    normalised ``centre``)."""
     relevance = np.asarray(vectors @ centre.T).ravel()
     relevance += config.lead_bonus * np.array([position == 0 for _, position in candidates])
     similarity = (vectors @ vectors.T).toarray()
@@ -230,6 +226,29 @@ def _summary(members: Sequence[Article], rows: list[int], lexicon: _Lexicon | No
         chosen.append(int(np.argmax(score)))
     # Most central first: the first sentence is the story's lead.
     return " ".join(candidates[index][0] for index in chosen)
+
+
+def _summaries(
+    originals_of: Sequence[Sequence[Article]],
+    rows_of: Sequence[Sequence[int]],
+    lexicon: _Lexicon | None,
+    config: SummaryConfig,
+) -> list[str]:
+    """The summary of each story (its originals, lexicon rows ``rows_of[story]``); every story's sentences
+    are vectorised at once, which costs a tenth of vectorising them story by story."""
+    candidates_of = [_candidates(originals, config) for originals in originals_of]
+    sentences = [sentence for candidates in candidates_of for sentence, _ in candidates]
+    vectors = lexicon.sentence_vectors(sentences) if lexicon is not None and sentences else None
+    summaries: list[str] = []
+    start = 0
+    for originals, rows, candidates in zip(originals_of, rows_of, candidates_of, strict=True):
+        if vectors is None or not candidates:
+            summaries.append(originals[0].headline)
+            continue
+        centre = normalize(np.asarray(lexicon.article_vectors[rows].mean(axis=0)))
+        summaries.append(_summary(candidates, vectors[start : start + len(candidates)], centre, config))
+        start += len(candidates)
+    return summaries
 
 
 def group_stories(articles: Sequence[Article], labels: Sequence[int]) -> list[list[Article]]:
@@ -248,16 +267,16 @@ def summarize_stories(
     config: SummaryConfig = SummaryConfig(),
     story_ids: Sequence[str] | None = None,
     previous: Mapping[str, Story] | None = None,
-    statistics: TermStatistics | None = None,
-) -> tuple[list[Story], TermStatistics]:
-    """One ``Story`` per label, and the term statistics of every story's originals; ``articles``,
-    ``labels`` and ``embeddings`` are aligned.
+    term_counts: TermCounts | None = None,
+) -> tuple[list[Story], TermCounts]:
+    """One ``Story`` per label, and the term counts of every story's originals; ``articles``, ``labels``
+    and ``embeddings`` are aligned.
 
     ``story_ids`` names the stories of ``group_stories`` (by default, after their first article). A story
     in ``previous`` with the same id and the same articles is kept as it was: same headline, summary and
-    keywords on every run. ``statistics`` are the last run's (``TermStatistics``): given, only the articles
-    that came or went since and those of the stories to summarise are tokenised; the stories are the same
-    as without them. Stories come largest first, then by their earliest article.
+    keywords on every run. ``term_counts`` are the last run's: given, only the originals whose text they
+    did not count are tokenised; the stories are the same as without them. Stories come largest first,
+    then by their earliest article.
     """
     row_of = {article.id: row for row, article in enumerate(articles)}
     members_of = group_stories(articles, labels)
@@ -270,21 +289,17 @@ def summarize_stories(
         if identifier in previous and set(previous[identifier].article_ids) == {a.id for a in members}
     }
     texts = {a.id: _lexicon_text(a) for originals in originals_of for a in originals}
-    statistics, counted_all = _statistics(texts, articles, statistics)
+    term_counts = count_terms(texts, term_counts)
     summarised = [index for index in range(len(members_of)) if index not in kept]
-    lexicon_rows: dict[int, list[int]] = {}  # each summarised story's originals, as rows of the lexicon
-    summarised_texts: list[str] = []
-    for index in summarised:
-        lexicon_rows[index] = list(range(len(summarised_texts), len(summarised_texts) + len(originals_of[index])))
-        summarised_texts += [texts[a.id] for a in originals_of[index]]
-    if counted_all is not None and len(summarised_texts) == len(texts):
-        counted = counted_all  # every story is summarised: the texts are counted already, in this order
-    else:
-        counted = _count(summarised_texts) if summarised_texts else None
-    lexicon = _Lexicon.of(counted, statistics, len(members_of)) if counted is not None else None
-    keywords_of = _story_keywords(lexicon, [lexicon_rows[index] for index in summarised], config.keywords)
+    summarised_ids = [a.id for index in summarised for a in originals_of[index]]
+    lexicon = _Lexicon.of(term_counts, term_counts.positions(summarised_ids), len(members_of))
+    # Each summarised story's originals, as rows of the lexicon.
+    bounds = np.cumsum([0, *(len(originals_of[index]) for index in summarised)]).tolist()
+    rows_of = [list(range(start, end)) for start, end in itertools.pairwise(bounds)]
+    keywords_of = _story_keywords(lexicon, rows_of, config.keywords)
+    summaries = _summaries([originals_of[index] for index in summarised], rows_of, lexicon, config)
     stories = [previous[ids[index]] for index in sorted(kept)]
-    for index, keywords in zip(summarised, keywords_of, strict=True):
+    for index, keywords, summary in zip(summarised, keywords_of, summaries, strict=True):
         members, originals = members_of[index], originals_of[index]
         vectors = embeddings[[row_of[a.id] for a in originals]]
         centre = vectors.mean(axis=0)
@@ -294,7 +309,7 @@ def summarize_stories(
             Story(
                 story_id=ids[index],
                 headline=representative.headline,
-                summary=_summary(originals, lexicon_rows[index], lexicon, config),
+                summary=summary,
                 keywords=tuple(keywords),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
@@ -304,25 +319,11 @@ def summarize_stories(
             )
         )
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
-    return stories, statistics
+    return stories, term_counts
 
 
 def _lexicon_text(article: Article) -> str:
     return f"{article.title or ''}\n{article.body}"
-
-
-def _statistics(
-    texts: Mapping[str, str], articles: Sequence[Article], previous: TermStatistics | None
-) -> tuple[TermStatistics, tuple[sparse.csr_matrix, np.ndarray] | None]:
-    """The term statistics of ``texts`` (each story's originals, by id): ``previous`` updated when it can
-    be, else counted afresh, and then with the counts (``_count`` of the texts, in their order)."""
-    updated = updated_statistics(previous, texts, {a.id: _lexicon_text(a) for a in articles})
-    if updated is not None:
-        return updated, None
-    counted = _count(list(texts.values()))
-    occurrences, documents = _tally(*counted) if counted else ({}, {})
-    digests = {article_id: _digest(text) for article_id, text in texts.items()}
-    return TermStatistics(TERM_SCHEME, occurrences, documents, digests), counted
 
 
 def _story_keywords(lexicon: _Lexicon | None, rows_of: Sequence[Sequence[int]], count: int) -> list[list[str]]:

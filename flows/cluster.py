@@ -41,10 +41,11 @@ from clustering.embed import (
 from clustering.lineage import LineageEvent, name_stories
 from clustering.minhash import MinHashConfig
 from clustering.publish import publish
-from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story, TermStatistics
+from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
 from clustering.store import EmbeddingCache, StoryStore
-from clustering.summarize import SummaryConfig, story_positions
+from clustering.summarize import TERM_SCHEME, SummaryConfig, story_positions
+from clustering.term_counts import TermCounts
 from flows.ingest import STORE_NAME, Ingested, rejects_markdown
 from flows.results import NumpySerializer, content_key
 
@@ -52,6 +53,7 @@ T = TypeVar("T")
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
 EMBEDDING_CACHE_NAME = "embeddings.sqlite"
 BAND_INDEX_NAME = "bands.npz"
+TERM_COUNTS_NAME = "terms.npz"
 # Articles per embedding task: large enough to batch well, small enough to spread over workers.
 SHARD_SIZE = 256
 
@@ -202,9 +204,22 @@ def summarize_stage(
     dedup: DedupResult,
     previous: dict[str, Story],
     used_ids: set[str],
-    statistics: TermStatistics | None,
-) -> tuple[list[Story], list[LineageEvent], TermStatistics]:
-    return name_stories(articles, labels, embeddings, dedup, previous, used_ids, SummaryConfig(), statistics)
+    term_counts_path: str,
+) -> tuple[list[Story], list[LineageEvent]]:
+    """Ids, lineage and descriptions of the stories; the term counts of the last run are reused and this
+    run's saved for the next (a cache: each row is checked against the text it counted)."""
+    stories, events, term_counts = name_stories(
+        articles,
+        labels,
+        embeddings,
+        dedup,
+        previous,
+        used_ids,
+        SummaryConfig(),
+        TermCounts.load(term_counts_path, TERM_SCHEME),
+    )
+    term_counts.save(term_counts_path)
+    return stories, events
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1)
@@ -327,7 +342,7 @@ def cluster(
         labels = timed(
             "cluster", lambda: cluster_stage(quote(articles), embeddings, quote(dedup), quote(previous), recluster)
         )
-        stories, events, statistics = timed(
+        stories, events = timed(
             "summarize",
             lambda: summarize_stage(
                 quote(articles),
@@ -336,7 +351,7 @@ def cluster(
                 quote(dedup),
                 quote(previous),
                 quote(used_ids),
-                quote(store.term_statistics()),
+                str(Path(out) / "cache" / TERM_COUNTS_NAME),
             ),
         )
         report = RunReport(
@@ -364,7 +379,7 @@ def cluster(
         # The store is the record of what happened; artifacts are rebuilt from it on every run.
         positions = story_positions(stories, articles, embeddings)
         changed = _changed_stories(stories, previous)
-        store.save_run(stories, events, asdict(report), dedup.pairs, positions, statistics)
+        store.save_run(stories, events, asdict(report), dedup.pairs, positions)
         publish_stage(
             out, quote(articles), quote(rejects), quote(dedup), quote(stories), report, quote(store.lineage())
         )

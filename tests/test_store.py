@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from clustering import store as store_module
 from clustering.clean import CLEANING_VERSION, clean_article
 from clustering.lineage import LineageEvent
-from clustering.records import Article, Story, TermStatistics
+from clustering.records import Article, Story
 from clustering.store import StoryStore, split_new
 
 
@@ -78,13 +78,3 @@ def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path
     assert store.articles() == [raw]
     store.save_cleaning([clean_article(raw)])
     assert store.articles() == [clean_article(raw)]
-
-
-def test_unreadable_term_statistics_are_counted_again(tmp_path):
-    store = StoryStore(tmp_path / "store.sqlite")
-    statistics = TermStatistics("scheme", {"albu kamal": 2, "albu": 2}, {"albu": 1}, {"a": "digest"})
-    store.save_run([], [], {}, term_statistics=statistics)
-    assert store.term_statistics() == statistics
-    with store._connection:  # as an older version would have written them
-        store._connection.execute("UPDATE term_statistics SET statistics = ?", ('{"scheme": "s", "occurrences": {}}',))
-    assert store.term_statistics() is None

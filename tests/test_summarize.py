@@ -1,18 +1,11 @@
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
 
-from clustering.records import Article, DedupResult, TermStatistics
-from clustering.store import StoryStore
-from clustering.summarize import (
-    TERM_SCHEME,
-    SummaryConfig,
-    split_sentences,
-    story_id,
-    summarize_stories,
-    updated_statistics,
-)
+from clustering import summarize
+from clustering.records import Article, DedupResult
+from clustering.summarize import TERM_SCHEME, SummaryConfig, count_terms, split_sentences, story_id, summarize_stories
+from clustering.term_counts import TermCounts
 
 
 def test_split_sentences_keeps_abbreviations():
@@ -113,15 +106,23 @@ def _corpus(count: int, seed: int) -> list[Article]:
     return articles
 
 
-def test_term_statistics_from_the_last_run_give_the_same_stories(tmp_path):
+def _same_counts(left: TermCounts, right: TermCounts) -> bool:
+    order = right.positions(left.article_ids)
+    return (
+        left.terms.tolist() == right.terms.tolist()
+        and left.digests == tuple(right.digests[row] for row in order)
+        and (left.counts != right.counts[order]).nnz == 0
+    )
+
+
+def test_term_counts_from_the_last_run_give_the_same_stories(tmp_path, monkeypatch):
     old = _corpus(24, seed=1)
     new = _corpus(6, seed=2)
     embeddings = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
     labels = [number % 4 for number in range(24)]
-    first, statistics = summarize_stories(old, labels, embeddings[:24], DedupResult([], {}))
-    store = StoryStore(tmp_path / "store.sqlite")
-    store.save_run(first, [], {}, term_statistics=statistics)
-    assert store.term_statistics() == statistics
+    first, term_counts = summarize_stories(old, labels, embeddings[:24], DedupResult([], {}))
+    term_counts.save(tmp_path / "terms.npz")
+    assert _same_counts(TermCounts.load(tmp_path / "terms.npz", TERM_SCHEME), term_counts)
     previous = {story.story_id: story for story in first}
 
     # The next run: six new articles in two stories, one article moved out to a story of its own, and
@@ -130,16 +131,23 @@ def test_term_statistics_from_the_last_run_give_the_same_stories(tmp_path):
     dedup = DedupResult([], {old[3].id: new[3].id})
     story_of = {article_id: story.story_id for story in first for article_id in story.article_ids}
     ids = [*(story_of[old[label].id] for label in range(4)), story_id(old[22].id)]
+    tokenised: list[int] = []
+    count = summarize._count
+    monkeypatch.setattr(summarize, "_count", lambda ids, texts: tokenised.append(len(texts)) or count(ids, texts))
     counted, recount = (
         summarize_stories(articles, labels, embeddings, dedup, SummaryConfig(), ids, previous, known)
-        for known in (store.term_statistics(), None)
+        for known in (TermCounts.load(tmp_path / "terms.npz", TERM_SCHEME), None)
     )
-    assert counted == recount
+    assert tokenised == [len(new), len(articles) - 1]  # with the last run's counts, only the new texts
+    assert counted[0] == recount[0]
     assert previous[ids[3]] in counted[0] and len(counted[0]) == 5
-    assert counted[1].digests.keys() == {a.id for a in articles} - {old[3].id}
+    assert set(counted[1].article_ids) == {a.id for a in articles} - {old[3].id}
+    assert _same_counts(counted[1], recount[1])
 
-    assert updated_statistics(replace(statistics, scheme="another"), {}, {}) is None
-    changed = {article.id: "a rewritten text" for article in old}
-    assert updated_statistics(statistics, changed, changed) is None  # what was counted is gone
-    assert statistics.scheme == TERM_SCHEME
-    assert isinstance(TermStatistics.from_json(statistics.to_json()), TermStatistics)
+
+def test_count_terms_counts_a_changed_text_again():
+    texts = {"a": "Albu Kamal fell to the Syrian army", "b": "Mosul offensive began at dawn"}
+    known = count_terms(texts)
+    changed = count_terms({**texts, "b": "Mosul offensive stalled"}, known)
+    assert _same_counts(changed, count_terms({**texts, "b": "Mosul offensive stalled"}))
+    assert "began" not in changed.terms.tolist() and "stalled" in changed.terms.tolist()

@@ -1,0 +1,57 @@
+import numpy as np
+
+from clustering.summarize import TERM_SCHEME, count_terms
+from clustering.term_counts import TermCounts
+
+_TEXTS = {
+    "a": "Syrian army captured Albu Kamal",
+    "b": "Albu Kamal fell; the army advanced",
+    "c": "Mosul offensive began at dawn",
+    "d": "Iraqi forces entered Mosul",
+}
+
+
+def _as_dict(term_counts: TermCounts) -> dict[str, dict[str, int]]:
+    dense = term_counts.counts.toarray()
+    return {
+        article_id: {term: int(count) for term, count in zip(term_counts.terms.tolist(), row, strict=True) if count}
+        for article_id, row in zip(term_counts.article_ids, dense, strict=True)
+    }
+
+
+def test_joined_counts_equal_counting_every_text_at_once():
+    first = count_terms({key: _TEXTS[key] for key in "ab"})
+    second = count_terms({key: _TEXTS[key] for key in "cd"})
+    joined = first.joined(second)
+    together = count_terms(_TEXTS)
+    assert joined.terms.tolist() == together.terms.tolist() == sorted(together.terms.tolist())
+    assert _as_dict(joined) == _as_dict(together)
+    assert joined.counts.has_sorted_indices
+
+
+def test_select_reorders_rows_and_drops_the_terms_left_unused():
+    counts = count_terms(_TEXTS)
+    selected = counts.select(["d", "a"])
+    assert selected.article_ids == ("d", "a")
+    assert _as_dict(selected) == {key: _as_dict(counts)[key] for key in "da"}
+    assert "offensive" not in selected.terms.tolist() and "mosul" in selected.terms.tolist()
+    assert selected.digests == (counts.digests[3], counts.digests[0])
+
+
+def test_saved_counts_load_only_under_their_scheme_and_whole(tmp_path):
+    counts = count_terms(_TEXTS)
+    path = tmp_path / "terms.npz"
+    counts.save(path)
+    loaded = TermCounts.load(path, TERM_SCHEME)
+    assert _as_dict(loaded) == _as_dict(counts) and loaded.digests == counts.digests
+    assert TermCounts.load(path, "another scheme") is None
+    assert TermCounts.load(tmp_path / "missing.npz", TERM_SCHEME) is None
+    path.write_bytes(path.read_bytes()[:200])  # cut off, as by a full disk
+    assert TermCounts.load(path, TERM_SCHEME) is None
+
+
+def test_texts_without_terms_count_as_empty_rows():
+    counts = count_terms({"a": "the and of", "b": "123 456"})
+    assert counts.counts.shape == (2, 0) and counts.terms.tolist() == []
+    joined = counts.joined(count_terms({"c": "Albu Kamal"}))
+    assert joined.counts.shape == (3, 3) and np.asarray(joined.counts.sum(axis=1)).ravel().tolist() == [0, 0, 3]
