@@ -179,10 +179,11 @@ def _near_copies(first: set[tuple[str, str]], second: set[tuple[str, str]]) -> b
     return len(first & second) / min(len(first), len(second)) >= _NEAR_COPY_OVERLAP
 
 
-def _split_captions(paragraphs: list[str], captions: list[str]) -> tuple[set[int], list[str]]:
-    """Which top paragraphs the page repeats, or that copy a caption (alt text): they are captions too."""
+def _split_captions(paragraphs: list[str], keys: list[str], captions: list[str]) -> tuple[set[int], list[str]]:
+    """Which top paragraphs (``keys``: each one ``_normalised``) the page repeats, or that copy a caption
+    (alt text): they are captions too."""
     top = range(min(len(paragraphs), _CAPTION_SEARCH_PARAGRAPHS))
-    pairs = {index: found for index in top if (found := _word_pairs(_normalised(paragraphs[index]))) is not None}
+    pairs = {index: found for index in top if (found := _word_pairs(keys[index])) is not None}
     caption_pairs = [found for caption in captions if (found := _word_pairs(_normalised(caption))) is not None]
     repeated = {
         index
@@ -211,6 +212,7 @@ def clean_article(article: Article) -> Article:
     lines = [line for line, _ in lines_with_spans]
     title_key = _normalised(article.title or "")
     body: list[str] = []
+    body_keys: list[str] = []
     body_spans: list[tuple[int, int]] = []
     furniture: list[str] = []
     comments: list[str] = []
@@ -249,14 +251,15 @@ def clean_article(article: Article) -> Article:
         else:
             seen_paragraphs.add(key)
             body.append(line)
+            body_keys.append(key)
             body_spans.append(lines_with_spans[index][1])
     if dateline is None:
         # No dateline: the first full date near the top (often a caption's) bounds the publication date.
         dateline = first_date_in("\n".join(lines[:_DATELINE_SEARCH_LINES]))
     if not body and title_line is not None:
         # A headline-only record: the title is all the text there is.
-        body, body_spans = [title_line[0]], [title_line[1]]
-    repeated, captions = _split_captions(body, captions)
+        body, body_keys, body_spans = [title_line[0]], [title_key], [title_line[1]]
+    repeated, captions = _split_captions(body, body_keys, captions)
     kept = [index for index in range(len(body)) if index not in repeated]
     body, body_spans = [body[index] for index in kept], [body_spans[index] for index in kept]
     # Captions credit the photographer's agency, not the text's: only body and credit lines count.
