@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import pairwise
 
+from clustering.parallel import map_chunks
 from clustering.records import Article, Reject
 
 _MONTHS = {
@@ -280,11 +282,21 @@ def cleaned(article: Article) -> Article:
     return article if article.body_spans else clean_article(article)
 
 
-def clean_articles(articles: list[Article]) -> tuple[list[Article], list[Reject]]:
-    """Clean every article not cleaned yet; one with nothing left after cleaning is rejected."""
+def _clean_all(articles: Sequence[Article]) -> list[Article]:
+    return [clean_article(article) for article in articles]
+
+
+def clean_articles(articles: list[Article], workers: int | None = None) -> tuple[list[Article], list[Reject]]:
+    """Clean every article not cleaned yet; one with nothing left after cleaning is rejected. A large
+    batch is cleaned in ``workers`` processes (default: one per core; ``parallel.map_chunks``)."""
+    uncleaned = [index for index, article in enumerate(articles) if not article.body_spans]
+    done = list(articles)
+    fresh = map_chunks(_clean_all, [articles[index] for index in uncleaned], workers)
+    for index, article in zip(uncleaned, fresh, strict=True):
+        done[index] = article
     kept: list[Article] = []
     rejects: list[Reject] = []
-    for article in map(cleaned, articles):
+    for article in done:
         if article.body.strip():
             kept.append(article)
         else:

@@ -1,0 +1,48 @@
+import multiprocessing
+import os
+
+from clustering.clean import clean_articles
+from clustering.parallel import map_chunks
+from clustering.records import Article
+
+
+def _pids_and_squares(numbers):
+    return [(os.getpid(), number * number) for number in numbers]
+
+
+def test_chunks_run_in_other_processes_and_come_back_in_order():
+    results = map_chunks(_pids_and_squares, list(range(10)), workers=2, min_items=4)
+    assert [square for _, square in results] == [number * number for number in range(10)]
+    assert os.getpid() not in {pid for pid, _ in results}
+
+
+def test_a_small_batch_or_one_worker_stays_in_this_process():
+    for workers, min_items in ((2, 100), (1, 4)):
+        results = map_chunks(_pids_and_squares, list(range(10)), workers=workers, min_items=min_items)
+        assert {pid for pid, _ in results} == {os.getpid()}
+    assert map_chunks(_pids_and_squares, [], workers=2, min_items=0) == []
+
+
+def _chunk_in_a_daemon(queue):
+    queue.put(map_chunks(_pids_and_squares, list(range(10)), workers=2, min_items=4))
+
+
+def test_a_daemon_process_works_alone():
+    queue = multiprocessing.get_context("fork").Queue()
+    daemon = multiprocessing.get_context("fork").Process(target=_chunk_in_a_daemon, args=(queue,), daemon=True)
+    daemon.start()
+    results = queue.get(timeout=30)
+    daemon.join()
+    assert {pid for pid, _ in results} == {daemon.pid}
+
+
+def test_parallel_cleaning_gives_what_cleaning_in_one_process_gives():
+    articles = [
+        Article(
+            id=f"a{number}",
+            title=f"Title {number}",
+            text=f"Title {number}\nShare\nBody of {number}, said AFP.\nComments\nNice",
+        )
+        for number in range(1200)
+    ]
+    assert clean_articles(articles, workers=2) == clean_articles(articles, workers=1)
