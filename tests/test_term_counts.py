@@ -1,5 +1,6 @@
 import numpy as np
 
+from clustering import summarize
 from clustering.summarize import TERM_SCHEME, count_terms
 from clustering.term_counts import TermCounts
 
@@ -55,3 +56,18 @@ def test_texts_without_terms_count_as_empty_rows():
     assert counts.counts.shape == (2, 0) and counts.terms.tolist() == []
     joined = counts.joined(count_terms({"c": "Albu Kamal"}))
     assert joined.counts.shape == (3, 3) and np.asarray(joined.counts.sum(axis=1)).ravel().tolist() == [0, 0, 3]
+
+
+def test_counts_are_what_the_term_vectorizer_counts():
+    texts = [
+        "The U.S.-backed Syrian Democratic Forces took al-Bukamal's outskirts in 2017; Iraq's army waited.",
+        "Zürich's café-owners said it's 'over' — the 3rd time this year, and they were not amused!",
+        "",
+        "the and of 123",
+        "Mosul Mosul mosul MOSUL offensive offensive",
+    ]
+    vectorizer = summarize._term_counter()
+    expected = vectorizer.fit_transform(texts).toarray()
+    counted = summarize._count([str(number) for number in range(len(texts))], texts)
+    assert counted.terms.tolist() == vectorizer.get_feature_names_out().tolist()
+    assert np.array_equal(counted.counts.toarray(), expected) and counted.counts.has_sorted_indices
