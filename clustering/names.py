@@ -18,8 +18,9 @@ from functools import lru_cache
 import numpy as np
 import wordfreq
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
+
+from clustering.term_matrix import term_matrix
 
 _WORD_OR_SENTENCE_END = re.compile(r"[^\W\d_][\w'’-]*|(?<=[.!?])\s|\n")
 _SKELETON_DROP = re.compile(r"[aeiouyhw]")
@@ -99,13 +100,12 @@ def _key_weights(vocabulary: np.ndarray) -> np.ndarray:
 
 def name_vectors(texts: list[str], rarity_power: float = 2.0) -> sparse.csr_matrix:
     """L2-normalised vectors of name keys: sublinear counts times rarity times corpus IDF."""
-    vectorizer = CountVectorizer(analyzer=name_keys, lowercase=False)
-    try:
-        counts = vectorizer.fit_transform(texts).astype(np.float32).tocsr()
-    except ValueError:  # no names at all
+    counted, keys = term_matrix(map(name_keys, texts))
+    if not len(keys):  # no names at all
         return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+    counts = counted.astype(np.float32)
     counts.data = 1 + np.log(counts.data)
     document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = np.log((1 + counts.shape[0]) / (1 + document_frequency)) + 1
-    weights = _key_weights(vectorizer.get_feature_names_out()) ** rarity_power * idf
+    weights = _key_weights(keys) ** rarity_power * idf
     return normalize(counts @ sparse.diags(weights.astype(np.float32))).tocsr()
