@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -25,10 +26,11 @@ from numba import njit
 from scipy import sparse
 from scipy.sparse import csgraph
 from sklearn.decomposition import PCA
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from clustering.names import name_vectors
 from clustering.records import Article, DedupResult
+from clustering.term_matrix import smooth_idf, sublinear_tfidf, term_matrix
 
 _SECONDS_PER_DAY = 86_400.0
 # Rows of the embedding matrix compared with all others at once: bounds the block to rows × n floats.
@@ -41,6 +43,8 @@ _EXACT_SEARCH_LIMIT = 5_000
 # Pairs whose row products are formed at once: blocks of 12 MB, reused from chunk to chunk. Blocks of
 # 100,000 pairs (150 MB) made the dense products of 170,000 pairs 10x slower, in fresh memory each time.
 _PAIR_CHUNK = 8_192
+# scikit-learn's default token pattern: words of two or more characters.
+_WORD = re.compile(r"(?u)\b\w\w+\b")
 # Stand-in for a zero distance inside the sparse graph, where an explicit zero would read as "no edge".
 _TINY = 1e-12
 
@@ -123,13 +127,18 @@ def _sparse_row_dots(indptr, indices, data, rows, cols):  # pragma: no cover
     return values
 
 
+def _words(text: str) -> list[str]:
+    return [word for word in _WORD.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
+
+
 def tfidf_vectors(texts: Sequence[str]) -> sparse.csr_matrix:
-    """L2-normalised sublinear TF-IDF vectors (English stop words dropped)."""
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1, dtype=np.float32)
-    try:
-        return vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # nothing but stop words
+    """L2-normalised sublinear TF-IDF vectors, English stop words dropped: what scikit-learn's
+    ``TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32)`` gives (tested equal),
+    counted by ``term_matrix`` in two thirds of its time."""
+    counts, terms = term_matrix(map(_words, texts))
+    if not len(terms):  # nothing but stop words
         return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+    return sublinear_tfidf(counts, smooth_idf(counts, np.float32))
 
 
 def day_gaps(dates: Sequence[datetime | None], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

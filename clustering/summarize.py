@@ -23,7 +23,7 @@ from sklearn.preprocessing import normalize
 
 from clustering.records import Article, DedupResult, Story
 from clustering.term_counts import TermCounts
-from clustering.term_matrix import term_matrix
+from clustering.term_matrix import smooth_idf, sublinear_tfidf, term_matrix
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 # Abbreviations after which a full stop does not end a sentence.
@@ -148,9 +148,7 @@ class _Lexicon:
             return None
         frequency = np.asarray(everything.sum(axis=0), dtype=np.float64).ravel()
         words = _words(term_counts.terms)
-        # TfidfTransformer's smooth IDF, over every counted article (a row holds each term once).
-        holding = np.bincount(everything.indices, minlength=len(term_counts.terms))[words]
-        idf = np.log((1 + everything.shape[0]) / (1 + holding)) + 1
+        idf = smooth_idf(everything)[words]  # over every story's originals
         sentence_counter = _term_counter(term_counts.terms[words].tolist())
         return cls(
             counts,
@@ -159,18 +157,11 @@ class _Lexicon:
             float(frequency.sum()) / max(stories, 1),
             sentence_counter,
             idf,
-            _tfidf(counts[:, words], idf),
+            sublinear_tfidf(counts[:, words], idf),
         )
 
     def sentence_vectors(self, sentences: Sequence[str]) -> sparse.csr_matrix:
-        return _tfidf(self.sentence_counter.transform(sentences), self.idf)
-
-
-def _tfidf(word_counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear TF-IDF rows, L2-normalised: ``TfidfTransformer(sublinear_tf=True)`` with a given IDF."""
-    rows = sparse.csr_matrix(word_counts, dtype=np.float64)
-    rows.data = np.log(rows.data) + 1
-    return normalize(rows @ sparse.diags(idf)).tocsr()
+        return sublinear_tfidf(self.sentence_counter.transform(sentences), self.idf)
 
 
 def _keywords(

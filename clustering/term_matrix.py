@@ -1,4 +1,5 @@
-"""A texts x terms count matrix from each text's terms, as scikit-learn's ``CountVectorizer`` builds it.
+"""A texts x terms count matrix from each text's terms, as scikit-learn's ``CountVectorizer`` builds it,
+and TF-IDF rows from it.
 
 ``CountVectorizer`` counts in a Python loop over every term of every text. Counting each text's terms with
 ``collections.Counter`` and numbering them through a ``defaultdict`` runs both loops in C: the same
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
+from sklearn.preprocessing import normalize
 
 
 def term_matrix(terms_of_texts: Iterable[Iterable[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
@@ -37,3 +39,17 @@ def term_matrix(terms_of_texts: Iterable[Iterable[str]]) -> tuple[sparse.csr_mat
     )
     counts.sort_indices()
     return counts, terms
+
+
+def sublinear_tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """L2-normalised rows of (1 + log count) x ``idf``, in ``idf``'s dtype: what scikit-learn's
+    ``TfidfTransformer(sublinear_tf=True)`` gives with that IDF."""
+    rows = sparse.csr_matrix(counts, dtype=idf.dtype, copy=True)
+    rows.data = (np.log(rows.data) + 1) * idf[rows.indices]
+    return normalize(rows).tocsr()
+
+
+def smooth_idf(counts: sparse.csr_matrix, dtype: type = np.float64) -> np.ndarray:
+    """``TfidfTransformer``'s smooth IDF of each column: log((1 + texts) / (1 + texts holding it)) + 1."""
+    holding = np.bincount(counts.indices, minlength=counts.shape[1]).astype(dtype)
+    return np.log(dtype(counts.shape[0] + 1) / (holding + 1)) + 1

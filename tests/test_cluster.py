@@ -233,3 +233,17 @@ def test_pair_cosines_of_sparse_rows_equal_the_dense_products(monkeypatch):
     np.testing.assert_allclose(pair_cosines(dense, rows, cols), expected, atol=1e-6)
     monkeypatch.setattr(cluster, "_PAIR_CHUNK", 64)  # dense pairs are taken in chunks, the last one short
     np.testing.assert_allclose(pair_cosines(dense, rows, cols), expected, atol=1e-6)
+
+
+def test_tfidf_vectors_are_scikit_learns():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [
+        "The Syrian army took Albu Kamal; the army said so twice, in 2017.",
+        "Zürich's café-owners said it's over — 3rd time, and they were not amused!",
+        "Iraqi forces entered Mosul as the offensive began",
+        "the and of",
+    ]
+    expected = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32).fit_transform(texts)
+    assert np.array_equal(cluster.tfidf_vectors(texts).toarray(), expected.toarray())
+    assert cluster.tfidf_vectors(["the and of", "a"]).nnz == 0
