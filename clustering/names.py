@@ -22,7 +22,10 @@ from sklearn.preprocessing import normalize
 
 from clustering.term_matrix import term_matrix
 
-_WORD_OR_SENTENCE_END = re.compile(r"[^\W\d_][\w'’-]*|(?<=[.!?])\s|\n")
+# Words (a letter, then word characters, apostrophes, hyphens), sentence ends and line breaks: what closes
+# a run of capitalised words. A stretch of words that start in a-z matches whole: it only closes a run,
+# and a third as many matches make the loop in ``name_keys`` that much shorter.
+_WORD_OR_SENTENCE_END = re.compile(r"[a-z][\w'’-]*(?:[^\w\n]+[a-z][\w'’-]*)*|[^\W\d_][\w'’-]*|(?<=[.!?])\s|\n")
 _SKELETON_DROP = re.compile(r"[aeiouyhw]")
 _FUNCTION_WORDS = frozenset(
     """a an and as at but by for from he her his i if in is it its of on or our she so that the their there these

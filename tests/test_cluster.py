@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -93,6 +94,27 @@ def test_spelling_variants_of_names_share_keys():
 )
 def test_name_rarity_reads_wordfreq_as_its_own_lookup_does(word):
     assert names._zipf(word) == wordfreq.zipf_frequency(word, "en")
+
+
+def test_name_keys_close_runs_where_word_by_word_tokens_would():
+    word_or_end = re.compile(r"[^\W\d_][\w'’-]*|(?<=[.!?])\s|\n")  # one word, sentence end or line break
+
+    def word_by_word(text):
+        keys, run = [], []
+        for token in [*word_or_end.findall(text), "."]:
+            if token[0].isupper() and token.lower() not in names._FUNCTION_WORDS:
+                run.append(token)
+            elif run:
+                keys, run = keys + names._keys_of_run(tuple(run)), []
+        return keys
+
+    text = (
+        "Forces of the Syrian Army, backed by Hezbollah, took Albu Kamal. The U.S.-led coalition said 370th "
+        "Brigade and Abu Bakr al-Baghdadi's men left; über-Élite units_of Deir ez-Zor Province stayed.\n"
+        "New York Times reported: é Ahmed Abdullah ça Va, and Qassem Soleimani arrived... In Mosul"
+    )
+    assert name_keys(text) == word_by_word(text)
+    assert name_keys("they took Albu Kamal")[:2] == ["albu", "kamal"]
 
 
 def test_reprints_follow_their_original():
