@@ -18,7 +18,7 @@ from datetime import datetime
 import numpy as np
 import sklearn
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
 from clustering.records import Article, DedupResult, Story
@@ -75,16 +75,9 @@ def _time_order(article: Article) -> tuple[bool, datetime | None, str]:
     return (article.date is None, article.date, article.id)
 
 
-def _term_counter(vocabulary: Sequence[str] | None = None) -> CountVectorizer:
-    """Counts of words and word pairs, stop words left out; with a ``vocabulary``, of those terms only."""
-    ngrams = (1, 2) if vocabulary is None else (1, max(len(term.split()) for term in vocabulary))
-    return CountVectorizer(
-        stop_words="english", ngram_range=ngrams, token_pattern=_TOKEN_PATTERN, vocabulary=vocabulary
-    )
-
-
-# How ``_term_counter`` cuts terms (scikit-learn's stop words may change between its versions):
-# counts kept under another scheme are counted again.
+# How terms are cut: scikit-learn's English stop words dropped (they may change between its versions),
+# then words and pairs of adjacent words, as CountVectorizer(stop_words="english", ngram_range=(1, 2),
+# token_pattern=_TOKEN_PATTERN) counts them (tested equal). Counts kept under another scheme are redone.
 TERM_SCHEME = f"scikit-learn {sklearn.__version__} english stop words;1-2-grams;{_TOKEN_PATTERN}"
 
 
@@ -92,16 +85,19 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
+def _words_of(text: str) -> list[str]:
+    """The words of ``text``, lower case, stop words left out."""
+    return [word for word in _TOKEN.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
+
+
 def _terms(text: str) -> Iterator[str]:
-    """The words of ``text`` and its pairs of adjacent words, stop words left out first: the terms
-    ``_term_counter()`` counts, the way its analyzer cuts them."""
-    words = [word for word in _TOKEN.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
+    """The terms of ``text`` (``TERM_SCHEME``): its words and its pairs of adjacent words."""
+    words = _words_of(text)
     return itertools.chain(words, map(" ".join, itertools.pairwise(words)))
 
 
 def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
-    """Term counts of ``texts``, those of ``article_ids``: ``_term_counter().fit_transform`` (tested
-    equal), counted by ``term_matrix``."""
+    """Term counts of ``texts``, those of ``article_ids``."""
     counts, terms = term_matrix(map(_terms, texts))
     return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts)), terms, counts)
 
@@ -134,7 +130,7 @@ class _Lexicon:
     terms: np.ndarray
     frequency: np.ndarray  # per term, occurrences over every story's originals
     average_words: float  # words (terms) per story, over every story
-    sentence_counter: CountVectorizer  # single words only
+    word_column: dict[str, int]  # each single word's position among the words
     idf: np.ndarray  # per single word
     article_vectors: sparse.csr_matrix
 
@@ -149,19 +145,32 @@ class _Lexicon:
         frequency = np.asarray(everything.sum(axis=0), dtype=np.float64).ravel()
         words = _words(term_counts.terms)
         idf = smooth_idf(everything)[words]  # over every story's originals
-        sentence_counter = _term_counter(term_counts.terms[words].tolist())
+        word_column = {word: column for column, word in enumerate(term_counts.terms[words].tolist())}
         return cls(
             counts,
             term_counts.terms,
             frequency,
             float(frequency.sum()) / max(stories, 1),
-            sentence_counter,
+            word_column,
             idf,
             sublinear_tfidf(counts[:, words], idf),
         )
 
     def sentence_vectors(self, sentences: Sequence[str]) -> sparse.csr_matrix:
-        return sublinear_tfidf(self.sentence_counter.transform(sentences), self.idf)
+        """TF-IDF rows of the lexicon's words in each sentence (a word it does not hold is left out)."""
+        words = [_words_of(sentence) for sentence in sentences]
+        columns = np.fromiter(
+            map(self.word_column.get, itertools.chain.from_iterable(words), itertools.repeat(-1)), dtype=np.int64
+        )
+        rows = np.repeat(np.arange(len(sentences)), [len(found) for found in words])
+        known = columns >= 0
+        # Repeated (row, column) entries add up: the counts of each word in each sentence.
+        counts = sparse.csr_matrix(
+            (np.ones(int(known.sum()), dtype=np.int32), (rows[known], columns[known])),
+            shape=(len(sentences), len(self.idf)),
+        )
+        counts.sum_duplicates()
+        return sublinear_tfidf(counts, self.idf)
 
 
 def _keywords(
