@@ -58,7 +58,9 @@ def split_sentences(text: str) -> list[str]:
         buffer = ""
         for piece in pieces:
             buffer = f"{buffer} {piece}".strip()
-            if not _ABBREVIATIONS.search(buffer):
+            # The abbreviation and the character before it are within the last 8 (searching the whole
+            # sentence for an ending costs as much as splitting the text).
+            if not (buffer.endswith(".") and _ABBREVIATIONS.search(buffer[-8:])):
                 sentences.append(buffer)
                 buffer = ""
         if buffer:

@@ -17,6 +17,12 @@ def test_split_sentences_keeps_abbreviations():
         "Yes.",
         "New paragraph here.",
     ]
+    # An abbreviation ends a sentence only as a word of its own: "MegaCorp." ends one, "Corp." does not.
+    assert split_sentences("Shares of Acme Corp. rose. It sold MegaCorp. Then it fell.") == [
+        "Shares of Acme Corp. rose.",
+        "It sold MegaCorp.",
+        "Then it fell.",
+    ]
 
 
 def _article(article_id: str, body: str, day: int, source: str | None = None) -> Article:
