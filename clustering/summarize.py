@@ -50,22 +50,21 @@ class SummaryConfig:
     max_sentences_per_article: int = 40
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a body, paragraph by paragraph, not split after common abbreviations."""
-    sentences: list[str] = []
+def sentences_of(text: str) -> Iterator[str]:
+    """Sentences of a body, paragraph by paragraph, not split after common abbreviations; one paragraph
+    is split at a time, so a reader of the first few splits no further."""
     for paragraph in text.split("\n"):
-        pieces = _SENTENCE_END.split(paragraph.strip())
         buffer = ""
-        for piece in pieces:
+        for piece in _SENTENCE_END.split(paragraph.strip()):
             buffer = f"{buffer} {piece}".strip()
             # The abbreviation and the character before it are within the last 8 (searching the whole
             # sentence for an ending costs as much as splitting the text).
             if not (buffer.endswith(".") and _ABBREVIATIONS.search(buffer[-8:])):
-                sentences.append(buffer)
+                if buffer:
+                    yield buffer
                 buffer = ""
         if buffer:
-            sentences.append(buffer)
-    return [sentence for sentence in sentences if sentence]
+            yield buffer
 
 
 def story_id(founder_id: str) -> str:
@@ -206,7 +205,7 @@ def _candidates(members: Sequence[Article], config: SummaryConfig) -> list[tuple
     per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(members)))
     candidates: list[tuple[str, int]] = []
     for article in members:
-        for position, sentence in enumerate(split_sentences(article.body)[:per_article]):
+        for position, sentence in enumerate(itertools.islice(sentences_of(article.body), per_article)):
             words = len(sentence.split())
             if config.min_sentence_words <= words <= config.max_sentence_words and not sentence.endswith("?"):
                 candidates.append((sentence, position))

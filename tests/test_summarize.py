@@ -4,13 +4,13 @@ import numpy as np
 
 from clustering import summarize
 from clustering.records import Article, DedupResult
-from clustering.summarize import TERM_SCHEME, SummaryConfig, count_terms, split_sentences, story_id, summarize_stories
+from clustering.summarize import TERM_SCHEME, SummaryConfig, count_terms, sentences_of, story_id, summarize_stories
 from clustering.term_counts import TermCounts
 
 
-def test_split_sentences_keeps_abbreviations():
+def test_sentences_are_not_split_after_abbreviations():
     text = "Maj. Gen. Qassem Soleimani arrived. The U.S. said nothing! Was it true? Yes.\nNew paragraph here."
-    assert split_sentences(text) == [
+    assert list(sentences_of(text)) == [
         "Maj. Gen. Qassem Soleimani arrived.",
         "The U.S. said nothing!",
         "Was it true?",
@@ -18,7 +18,7 @@ def test_split_sentences_keeps_abbreviations():
         "New paragraph here.",
     ]
     # An abbreviation ends a sentence only as a word of its own: "MegaCorp." ends one, "Corp." does not.
-    assert split_sentences("Shares of Acme Corp. rose. It sold MegaCorp. Then it fell.") == [
+    assert list(sentences_of("Shares of Acme Corp. rose. It sold MegaCorp. Then it fell.")) == [
         "Shares of Acme Corp. rose.",
         "It sold MegaCorp.",
         "Then it fell.",
@@ -79,7 +79,7 @@ def test_story_fields():
     assert quake_story.first_published == datetime(2020, 1, 3, tzinfo=UTC)
     assert quake_story.last_published == datetime(2020, 1, 5, tzinfo=UTC)
     assert "earthquake" in quake_story.keywords
-    sentences = split_sentences(quake_story.summary)
+    sentences = list(sentences_of(quake_story.summary))
     assert len(sentences) == 2
     assert len(set(sentences)) == 2
     assert rates_story.keywords and "earthquake" not in rates_story.keywords
