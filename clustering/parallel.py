@@ -11,6 +11,7 @@ this process.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -54,5 +55,11 @@ def map_chunks(
     parts = workers * _CHUNKS_PER_WORKER
     bounds = [len(items) * part // parts for part in range(parts + 1)]
     chunks = [items[start:end] for start, end in itertools.pairwise(bounds)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [result for part in pool.map(function, chunks) for result in part]
+    # The objects alive now go to the collector's permanent generation while the workers run: a worker's
+    # collections would otherwise touch each of them and copy the pages the parent shares with it.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [result for part in pool.map(function, chunks) for result in part]
+    finally:
+        gc.unfreeze()
