@@ -9,6 +9,7 @@ a fifth less time for the word and word-pair counts of 8,000 articles.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -21,8 +22,9 @@ def term_matrix(terms_of_texts: Iterable[Iterable[str]]) -> tuple[sparse.csr_mat
     """Counts (texts x terms, int32, column indices sorted within each row) and the terms, sorted."""
     column_of: defaultdict[str, int] = defaultdict()
     column_of.default_factory = column_of.__len__  # a new term takes the next column
-    columns: list[int] = []
-    values: list[int] = []
+    # Typed arrays, not lists: a list of ten million ints holds 360 MB, an int32 array 40 MB.
+    columns = array("i")
+    values = array("i")
     indptr = [0]
     for terms in terms_of_texts:
         counted = Counter(terms)
@@ -34,7 +36,7 @@ def term_matrix(terms_of_texts: Iterable[Iterable[str]]) -> tuple[sparse.csr_mat
     sorted_column = np.empty(len(terms), dtype=np.int32)
     sorted_column[[column_of[term] for term in terms.tolist()]] = np.arange(len(terms), dtype=np.int32)
     counts = sparse.csr_matrix(
-        (np.array(values, dtype=np.int32), sorted_column[np.array(columns, dtype=np.int64)], np.array(indptr)),
+        (np.frombuffer(values, dtype=np.int32), sorted_column[np.frombuffer(columns, dtype=np.int32)], indptr),
         shape=(len(indptr) - 1, len(terms)),
     )
     counts.sort_indices()
