@@ -18,9 +18,8 @@ from functools import lru_cache
 import numpy as np
 import wordfreq
 from scipy import sparse
-from sklearn.preprocessing import normalize
 
-from clustering.term_matrix import term_matrix
+from clustering.term_matrix import smooth_idf, sublinear_tfidf, term_matrix
 
 # Words (a letter, then word characters, apostrophes, hyphens), sentence ends and line breaks: what closes
 # a run of capitalised words. A stretch of words that start in a-z matches whole: it only closes a run,
@@ -103,12 +102,8 @@ def _key_weights(vocabulary: np.ndarray) -> np.ndarray:
 
 def name_vectors(texts: list[str], rarity_power: float = 2.0) -> sparse.csr_matrix:
     """L2-normalised vectors of name keys: sublinear counts times rarity times corpus IDF."""
-    counted, keys = term_matrix(map(name_keys, texts))
+    counts, keys = term_matrix(map(name_keys, texts))
     if not len(keys):  # no names at all
         return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
-    counts = counted.astype(np.float32)
-    counts.data = 1 + np.log(counts.data)
-    document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log((1 + counts.shape[0]) / (1 + document_frequency)) + 1
-    weights = _key_weights(keys) ** rarity_power * idf
-    return normalize(counts @ sparse.diags(weights.astype(np.float32))).tocsr()
+    weights = _key_weights(keys) ** rarity_power * smooth_idf(counts)
+    return sublinear_tfidf(counts, weights.astype(np.float32))
