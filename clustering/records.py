@@ -37,6 +37,11 @@ class Article:
         """The publication date: as given, else the one found in the dateline."""
         return self.published or self.dateline
 
+    @property
+    def titled_body(self) -> str:
+        """The title and the cleaned body, one text: what clustering and summaries read."""
+        return f"{self.title or ''}\n{self.body}"
+
     def to_json(self) -> str:
         """The record as read (id, text, title, source, url, published, origin), as JSON."""
         raw = {name: getattr(self, name) for name in _RAW_FIELDS}

@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-import sklearn
 from scipy import sparse
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
 from clustering.records import Article, DedupResult, Story
 from clustering.term_counts import TermCounts
-from clustering.term_matrix import smooth_idf, sublinear_tfidf, term_matrix
+from clustering.term_matrix import TERM_SCHEME, smooth_idf, sublinear_tfidf, term_matrix, terms_of, words_of
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 # Abbreviations after which a full stop does not end a sentence.
@@ -31,8 +29,6 @@ _ABBREVIATIONS = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|St|Jr|Sr|Inc|Co|Corp|No|vs|U\.S|U\.K|U\.N"
     r"|[A-Z])\.$"
 )
-_TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
-_TOKEN = re.compile(_TOKEN_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,30 +72,13 @@ def _time_order(article: Article) -> tuple[bool, datetime | None, str]:
     return (article.date is None, article.date, article.id)
 
 
-# How terms are cut: scikit-learn's English stop words dropped (they may change between its versions),
-# then words and pairs of adjacent words, as CountVectorizer(stop_words="english", ngram_range=(1, 2),
-# token_pattern=_TOKEN_PATTERN) counts them (tested equal). Counts kept under another scheme are redone.
-TERM_SCHEME = f"scikit-learn {sklearn.__version__} english stop words;1-2-grams;{_TOKEN_PATTERN}"
-
-
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def _words_of(text: str) -> list[str]:
-    """The words of ``text``, lower case, stop words left out."""
-    return [word for word in _TOKEN.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
-
-
-def _terms(text: str) -> Iterator[str]:
-    """The terms of ``text`` (``TERM_SCHEME``): its words and its pairs of adjacent words."""
-    words = _words_of(text)
-    return itertools.chain(words, map(" ".join, itertools.pairwise(words)))
-
-
 def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
     """Term counts of ``texts``, those of ``article_ids``."""
-    counts, terms = term_matrix(map(_terms, texts))
+    counts, terms = term_matrix(map(terms_of, texts))
     return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts)), terms, counts)
 
 
@@ -159,7 +138,7 @@ class _Lexicon:
 
     def sentence_vectors(self, sentences: Sequence[str]) -> sparse.csr_matrix:
         """TF-IDF rows of the lexicon's words in each sentence (a word it does not hold is left out)."""
-        words = [_words_of(sentence) for sentence in sentences]
+        words = [words_of(sentence) for sentence in sentences]
         columns = np.fromiter(
             map(self.word_column.get, itertools.chain.from_iterable(words), itertools.repeat(-1)), dtype=np.int64
         )
@@ -290,7 +269,7 @@ def summarize_stories(
         for index, (identifier, members) in enumerate(zip(ids, members_of, strict=True))
         if identifier in previous and set(previous[identifier].article_ids) == {a.id for a in members}
     }
-    texts = {a.id: _lexicon_text(a) for originals in originals_of for a in originals}
+    texts = {a.id: a.titled_body for originals in originals_of for a in originals}
     term_counts = count_terms(texts, term_counts)
     summarised = [index for index in range(len(members_of)) if index not in kept]
     summarised_ids = [a.id for index in summarised for a in originals_of[index]]
@@ -322,10 +301,6 @@ def summarize_stories(
         )
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
     return stories, term_counts
-
-
-def _lexicon_text(article: Article) -> str:
-    return f"{article.title or ''}\n{article.body}"
 
 
 def _story_keywords(lexicon: _Lexicon | None, rows_of: Sequence[Sequence[int]], count: int) -> list[list[str]]:

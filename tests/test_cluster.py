@@ -260,12 +260,25 @@ def test_pair_cosines_of_sparse_rows_equal_the_dense_products(monkeypatch):
 def test_tfidf_vectors_are_scikit_learns():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from clustering.term_matrix import _TOKEN_PATTERN
+
     texts = [
         "The Syrian army took Albu Kamal; the army said so twice, in 2017.",
-        "Zürich's café-owners said it's over — 3rd time, and they were not amused!",
-        "Iraqi forces entered Mosul as the offensive began",
+        "Zürich's café-owners said it's over — 3rd time, and the Syrian army was not amused!",
+        "Iraqi forces entered Mosul as the offensive began; Albu Kamal fell in 2017",
+        "Iraqi forces and the Syrian army: Zürich's view",
         "the and of",
     ]
-    expected = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32).fit_transform(texts)
-    assert np.array_equal(cluster.tfidf_vectors(texts).toarray(), expected.toarray())
+    expected = TfidfVectorizer(
+        sublinear_tf=True,
+        stop_words="english",
+        ngram_range=(1, 2),
+        min_df=2,
+        token_pattern=_TOKEN_PATTERN,
+        dtype=np.float32,
+    ).fit_transform(texts)
+    vectors = cluster.tfidf_vectors(texts)
+    assert np.array_equal(vectors.toarray(), expected.toarray())
+    assert vectors[0].nnz < len(set(texts[0].lower().split()))  # terms of one text left out
     assert cluster.tfidf_vectors(["the and of", "a"]).nnz == 0
+    assert cluster.tfidf_vectors(["Mosul offensive", "Albu Kamal"]).nnz == 0  # no term in two texts

@@ -4,8 +4,9 @@ import numpy as np
 
 from clustering import summarize
 from clustering.records import Article, DedupResult
-from clustering.summarize import TERM_SCHEME, SummaryConfig, count_terms, sentences_of, story_id, summarize_stories
+from clustering.summarize import SummaryConfig, count_terms, sentences_of, story_id, summarize_stories
 from clustering.term_counts import TermCounts
+from clustering.term_matrix import TERM_SCHEME
 
 
 def test_sentences_are_not_split_after_abbreviations():

@@ -2,8 +2,9 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
 from clustering import summarize
-from clustering.summarize import TERM_SCHEME, count_terms
+from clustering.summarize import count_terms
 from clustering.term_counts import TermCounts
+from clustering.term_matrix import _TOKEN_PATTERN, TERM_SCHEME
 
 _TEXTS = {
     "a": "Syrian army captured Albu Kamal",
@@ -67,7 +68,7 @@ def test_counts_are_what_the_term_vectorizer_counts():
         "the and of 123",
         "Mosul Mosul mosul MOSUL offensive offensive",
     ]
-    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=summarize._TOKEN_PATTERN)
+    vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN)
     expected = vectorizer.fit_transform(texts).toarray()
     counted = summarize._count([str(number) for number in range(len(texts))], texts)
     assert counted.terms.tolist() == vectorizer.get_feature_names_out().tolist()
@@ -80,7 +81,7 @@ def test_sentence_vectors_count_the_lexicons_words_as_the_vectorizer_does():
     lexicon = summarize._Lexicon.of(counts, counts.positions(["a", "b"]), stories=2)
     sentences = ["The army captured Albu Kamal, army sources said.", "Dawn broke over Mosul", "Nothing known here"]
     words = counts.terms[summarize._words(counts.terms)].tolist()
-    vectorizer = CountVectorizer(stop_words="english", token_pattern=summarize._TOKEN_PATTERN, vocabulary=words)
+    vectorizer = CountVectorizer(stop_words="english", token_pattern=_TOKEN_PATTERN, vocabulary=words)
     expected = summarize.sublinear_tfidf(vectorizer.transform(sentences), lexicon.idf)
     assert np.array_equal(lexicon.sentence_vectors(sentences).toarray(), expected.toarray())
     assert lexicon.sentence_vectors(sentences)[2].nnz == 0
