@@ -47,7 +47,7 @@ def main() -> None:
     for name, (path, label_field, field_names) in DATASETS.items():
         articles, gold = labelled_articles(path, label_field, field_names)
         embeddings = embed_articles(articles, EmbedConfig(), cache)
-        texts = [f"{article.title or ''}\n{article.body}" for article in articles]
+        texts = [article.titled_body for article in articles]
 
         def storyline(articles=articles, embeddings=embeddings):
             return cluster_articles(articles, embeddings, find_reuse(articles), StoryClusterer())

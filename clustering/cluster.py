@@ -28,6 +28,7 @@ from sklearn.decomposition import PCA
 
 from clustering.names import name_vectors
 from clustering.records import Article, DedupResult
+from clustering.term_counts import TermCounts
 from clustering.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, terms_of, without_rare_terms
 
 _SECONDS_PER_DAY = 86_400.0
@@ -130,10 +131,15 @@ def tfidf_vectors(texts: Sequence[str]) -> sparse.csr_matrix:
     """L2-normalised sublinear TF-IDF vectors of the words and adjacent word pairs (``terms_of``) held by
     two texts or more: what scikit-learn's ``TfidfVectorizer(sublinear_tf=True, stop_words="english",
     ngram_range=(1, 2), min_df=2, dtype=np.float32)`` gives with that token pattern (tested equal)."""
-    counts, _ = term_matrix(map(terms_of, texts))
+    return tfidf_of_counts(term_matrix(map(terms_of, texts))[0])
+
+
+def tfidf_of_counts(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    """``tfidf_vectors`` of the texts whose term counts (texts x terms, as ``term_matrix`` or
+    ``TermCounts`` hold them) are given."""
     counts = without_rare_terms(counts, _MIN_TEXTS_PER_TERM)
     if not counts.shape[1]:  # nothing but stop words and terms of one text
-        return sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+        return sparse.csr_matrix((counts.shape[0], 1), dtype=np.float32)
     return sublinear_tfidf(counts, smooth_idf(counts, np.float32))
 
 
@@ -312,8 +318,10 @@ class StoryClusterer:
         embeddings: np.ndarray,
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
+        term_counts: sparse.csr_matrix | None = None,
     ) -> sparse.csr_matrix:
-        """Symmetric sparse distances between each article and its candidate neighbours (no diagonal)."""
+        """Symmetric sparse distances between each article and its candidate neighbours (no diagonal).
+        ``term_counts``, the texts' term counts (``terms_of``) when already counted, spare counting them."""
         count = len(embeddings)
         rows, cols = candidate_pairs(embeddings, self.n_neighbors)
         similarity = np.clip(pair_cosines(embeddings, rows, cols), -1.0, 1.0)
@@ -321,7 +329,8 @@ class StoryClusterer:
         if texts is not None:
             lengths = np.array([len(text.split()) for text in texts], dtype=np.float32)
             evidence = np.minimum(1.0, np.minimum(lengths[rows], lengths[cols]) / self.full_length_words)
-            lexical = self.lexical_weight * pair_cosines(tfidf_vectors(texts), rows, cols)
+            tfidf = tfidf_vectors(texts) if term_counts is None else tfidf_of_counts(term_counts)
+            lexical = self.lexical_weight * pair_cosines(tfidf, rows, cols)
             lexical += self.name_weight * pair_cosines(name_vectors(list(texts)), rows, cols)
             similarity = (1 - evidence * (self.lexical_weight + self.name_weight)) * similarity + evidence * lexical
         distance = 1.0 - similarity
@@ -357,11 +366,12 @@ class StoryClusterer:
         embeddings: np.ndarray,
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
+        term_counts: sparse.csr_matrix | None = None,
     ) -> StoryClusterer:
         count = len(embeddings)
         if count < max(2, self._min_cluster_size(count)):
             return self.fit_graph(sparse.csr_matrix((count, count)))
-        return self.fit_graph(self.distance_graph(embeddings, texts, dates))
+        return self.fit_graph(self.distance_graph(embeddings, texts, dates, term_counts))
 
     def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
         """Fit on a sparse distance graph as ``distance_graph`` gives it."""
@@ -386,12 +396,17 @@ class StoryClusterer:
         embeddings: np.ndarray,
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
+        term_counts: sparse.csr_matrix | None = None,
     ) -> np.ndarray:
-        return self.fit(embeddings, texts, dates).labels_
+        return self.fit(embeddings, texts, dates, term_counts).labels_
 
 
 def _clustering_inputs(articles: Sequence[Article]) -> tuple[list[str], list[datetime | None]]:
     return [article.titled_body for article in articles], [article.date for article in articles]
+
+
+def _counts_of(term_counts: TermCounts | None, articles: Sequence[Article]) -> sparse.csr_matrix | None:
+    return None if term_counts is None else term_counts.counts[term_counts.positions([a.id for a in articles])]
 
 
 def _canonical_rows(articles: Sequence[Article], dedup: DedupResult) -> list[int]:
@@ -403,13 +418,18 @@ def _follow_originals(articles: Sequence[Article], dedup: DedupResult, label_of:
 
 
 def cluster_articles(
-    articles: Sequence[Article], embeddings: np.ndarray, dedup: DedupResult, clusterer: StoryClusterer
+    articles: Sequence[Article],
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    clusterer: StoryClusterer,
+    term_counts: TermCounts | None = None,
 ) -> np.ndarray:
-    """Story label of every article: canonical articles are clustered, reprints follow their original."""
+    """Story label of every article: canonical articles are clustered, reprints follow their original.
+    ``term_counts``, when given, hold the counts of every canonical article's ``titled_body``."""
     canonical_rows = _canonical_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
     texts, dates = _clustering_inputs(canonical)
-    labels = clusterer.fit_predict(embeddings[canonical_rows], texts=texts, dates=dates)
+    labels = clusterer.fit_predict(embeddings[canonical_rows], texts, dates, _counts_of(term_counts, canonical))
     label_of = {article.id: int(label) for article, label in zip(canonical, labels, strict=True)}
     return _follow_originals(articles, dedup, label_of)
 
@@ -420,6 +440,7 @@ def assign_articles(
     dedup: DedupResult,
     clusterer: StoryClusterer,
     story_of: dict[str, int],
+    term_counts: TermCounts | None = None,
 ) -> np.ndarray:
     """Story label of every article when most are already in stories (``story_of``, from the last run).
 
@@ -427,8 +448,8 @@ def assign_articles(
     two or more, when closer than the clusterer's ``noise_join_distance``; the new articles left over are
     clustered with the lone articles near them, and a group holding a new article becomes a story (a lone
     article it takes in leaves its old one-article story). Distances are the clusterer's blend, computed
-    over the new articles and their ``n_neighbors`` nearest only. Reprints follow their original; a new
-    original of reprints already in a story takes that story.
+    over the new articles and their ``n_neighbors`` nearest only (``term_counts`` as in ``cluster_articles``).
+    Reprints follow their original; a new original of reprints already in a story takes that story.
     """
     canonical_rows = _canonical_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
@@ -446,8 +467,11 @@ def assign_articles(
 
     nearest = nearest_neighbours(embeddings[canonical_rows], new, min(clusterer.n_neighbors, len(canonical) - 1))
     around = sorted({*new, *nearest.ravel().tolist()})
-    texts, dates = _clustering_inputs([canonical[index] for index in around])
-    graph = clusterer.distance_graph(embeddings[[canonical_rows[index] for index in around]], texts, dates)
+    near = [canonical[index] for index in around]
+    texts, dates = _clustering_inputs(near)
+    graph = clusterer.distance_graph(
+        embeddings[[canonical_rows[index] for index in around]], texts, dates, _counts_of(term_counts, near)
+    )
 
     local_label = np.array([label_of.get(canonical[index].id, -1) for index in around])
     in_story = np.array([label >= 0 and sizes[label] >= 2 for label in local_label])

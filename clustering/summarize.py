@@ -20,8 +20,8 @@ from scipy import sparse
 from sklearn.preprocessing import normalize
 
 from clustering.records import Article, DedupResult, Story
-from clustering.term_counts import TermCounts
-from clustering.term_matrix import TERM_SCHEME, smooth_idf, sublinear_tfidf, term_matrix, terms_of, words_of
+from clustering.term_counts import TermCounts, count_terms
+from clustering.term_matrix import smooth_idf, sublinear_tfidf, words_of
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 # Abbreviations after which a full stop does not end a sentence.
@@ -70,29 +70,6 @@ def story_id(founder_id: str) -> str:
 
 def _time_order(article: Article) -> tuple[bool, datetime | None, str]:
     return (article.date is None, article.date, article.id)
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-
-
-def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
-    """Term counts of ``texts``, those of ``article_ids``."""
-    counts, terms = term_matrix(map(terms_of, texts))
-    return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts)), terms, counts)
-
-
-def count_terms(texts: Mapping[str, str], known: TermCounts | None = None) -> TermCounts:
-    """Term counts of ``texts`` (article id to text): an article whose text ``known`` counted already
-    is taken from it, the others are counted."""
-    reused: list[str] = []
-    if known is not None and known.scheme == TERM_SCHEME:
-        known_digests = dict(zip(known.article_ids, known.digests, strict=True))
-        reused = [article_id for article_id, text in texts.items() if known_digests.get(article_id) == _digest(text)]
-    counted = set(reused)
-    fresh = [article_id for article_id in texts if article_id not in counted]
-    fresh_counts = _count(fresh, [texts[article_id] for article_id in fresh])
-    return known.select(reused).joined(fresh_counts) if reused else fresh_counts
 
 
 def _words(terms: np.ndarray) -> np.ndarray:

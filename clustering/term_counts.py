@@ -1,17 +1,19 @@
-"""The word and word-pair counts of each article that summaries weigh terms with, kept between runs.
+"""The word and word-pair counts of each article, kept between runs: clustering weighs its TF-IDF with them
+and summaries their keywords and sentences.
 
-Keywords (class-based TF-IDF) and summary sentences (TF-IDF centrality) need every story's term counts
-and each term's frequency over the corpus; tokenising ten thousand articles into words and word pairs
-costs seconds. This cache holds each article's counts with the digest of the text counted: a run counts
-only the texts that are new or changed, and the statistics over any articles are sums of their rows.
-It is saved as one ``.npz`` file beside the store (no pickles); a file made under another term scheme,
-or one that cannot be read, is ignored and everything is counted again.
+Clustering needs every article's terms, keywords (class-based TF-IDF) and summary sentences (TF-IDF
+centrality) every story's term counts and each term's frequency over the corpus; tokenising ten thousand
+articles into words and word pairs costs seconds. This cache holds each article's counts with the digest
+of the text counted: a run counts only the texts that are new or changed, and the statistics over any
+articles are sums of their rows. It is saved as one ``.npz`` file beside the store (no pickles); a file
+made under another term scheme, or one that cannot be read, is ignored and everything is counted again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from clustering.atomic import save_npz_atomic
+from clustering.term_matrix import TERM_SCHEME, term_matrix, terms_of
 
 
 @dataclass(frozen=True)
@@ -110,3 +113,26 @@ def _with_columns(counts: sparse.csr_matrix, column: np.ndarray, width: int) -> 
     return sparse.csr_matrix(
         (counts.data, column[counts.indices].astype(np.int32), counts.indptr), (counts.shape[0], width)
     )
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
+    """Term counts of ``texts``, those of ``article_ids``."""
+    counts, terms = term_matrix(map(terms_of, texts))
+    return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts)), terms, counts)
+
+
+def count_terms(texts: Mapping[str, str], known: TermCounts | None = None) -> TermCounts:
+    """Term counts of ``texts`` (article id to text): an article whose text ``known`` counted already
+    is taken from it, the others are counted."""
+    reused: list[str] = []
+    if known is not None and known.scheme == TERM_SCHEME:
+        known_digests = dict(zip(known.article_ids, known.digests, strict=True))
+        reused = [article_id for article_id, text in texts.items() if known_digests.get(article_id) == _digest(text)]
+    counted = set(reused)
+    fresh = [article_id for article_id in texts if article_id not in counted]
+    fresh_counts = _count(fresh, [texts[article_id] for article_id in fresh])
+    return known.select(reused).joined(fresh_counts) if reused else fresh_counts

@@ -44,8 +44,9 @@ from clustering.publish import publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 from clustering.reuse import AttributionRow, ReuseConfig, attribution
 from clustering.store import EmbeddingCache, StoryStore
-from clustering.summarize import TERM_SCHEME, SummaryConfig, story_positions
-from clustering.term_counts import TermCounts
+from clustering.summarize import SummaryConfig, story_positions
+from clustering.term_counts import TermCounts, count_terms
+from clustering.term_matrix import TERM_SCHEME
 from flows.ingest import STORE_NAME, Ingested, rejects_markdown
 from flows.results import NumpySerializer, content_key
 
@@ -181,13 +182,21 @@ def embed_all(articles: list[Article], config: EmbedConfig, cache_path: str, sho
 
 @stage
 def cluster_stage(
-    articles: list[Article], embeddings: np.ndarray, dedup: DedupResult, previous: dict[str, Story], recluster: bool
-) -> np.ndarray:
-    """Assign the new articles to the stored stories, or (``recluster``) cluster every article again."""
+    articles: list[Article],
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    previous: dict[str, Story],
+    recluster: bool,
+    term_counts_path: str,
+) -> tuple[np.ndarray, TermCounts]:
+    """Assign the new articles to the stored stories, or (``recluster``) cluster every article again; with
+    the term counts of the original articles, those of the last run reused (summaries take them on)."""
+    texts = {article.id: article.titled_body for article in articles if article.id not in dedup.duplicate_of}
+    term_counts = count_terms(texts, TermCounts.load(term_counts_path, TERM_SCHEME))
     if recluster:
-        return cluster_articles(articles, embeddings, dedup, StoryClusterer())
+        return cluster_articles(articles, embeddings, dedup, StoryClusterer(), term_counts), term_counts
     story_of = {article_id: row for row, story in enumerate(previous.values()) for article_id in story.article_ids}
-    return assign_articles(articles, embeddings, dedup, StoryClusterer(), story_of)
+    return assign_articles(articles, embeddings, dedup, StoryClusterer(), story_of, term_counts), term_counts
 
 
 def reclusters(pending: int, stored: int, has_stories: bool, asked: bool) -> bool:
@@ -204,10 +213,11 @@ def summarize_stage(
     dedup: DedupResult,
     previous: dict[str, Story],
     used_ids: set[str],
+    term_counts: TermCounts,
     term_counts_path: str,
 ) -> tuple[list[Story], list[LineageEvent]]:
-    """Ids, lineage and descriptions of the stories; the term counts of the last run are reused and this
-    run's saved for the next (a cache: each row is checked against the text it counted)."""
+    """Ids, lineage and descriptions of the stories; the clustering stage's term counts are reused and
+    saved for the next run (a cache: each row is checked against the text it counted)."""
     stories, events, term_counts = name_stories(
         articles,
         labels,
@@ -216,7 +226,7 @@ def summarize_stage(
         previous,
         used_ids,
         SummaryConfig(),
-        TermCounts.load(term_counts_path, TERM_SCHEME),
+        term_counts,
     )
     term_counts.save(term_counts_path)
     return stories, events
@@ -339,8 +349,12 @@ def cluster(
         embeddings = timed("embed", lambda: embed_all(articles, embed_config, cache_path, show_progress))
         previous, used_ids = store.stories(), store.used_story_ids()
         recluster = reclusters(pending, len(articles), bool(previous), recluster)
-        labels = timed(
-            "cluster", lambda: cluster_stage(quote(articles), embeddings, quote(dedup), quote(previous), recluster)
+        term_counts_path = str(Path(out) / "cache" / TERM_COUNTS_NAME)
+        labels, term_counts = timed(
+            "cluster",
+            lambda: cluster_stage(
+                quote(articles), embeddings, quote(dedup), quote(previous), recluster, term_counts_path
+            ),
         )
         stories, events = timed(
             "summarize",
@@ -351,7 +365,8 @@ def cluster(
                 quote(dedup),
                 quote(previous),
                 quote(used_ids),
-                str(Path(out) / "cache" / TERM_COUNTS_NAME),
+                quote(term_counts),
+                term_counts_path,
             ),
         )
         report = RunReport(

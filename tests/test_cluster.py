@@ -17,6 +17,7 @@ from clustering.cluster import (
 )
 from clustering.names import name_keys, skeleton
 from clustering.records import Article, DedupResult
+from clustering.term_counts import count_terms
 
 
 def _blobs(centres: int, per_centre: int, spread: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -231,6 +232,27 @@ def test_new_reprints_follow_their_original_and_a_new_original_takes_its_reprint
     dedup = DedupResult(pairs=[], duplicate_of={"14": "6", "17": "18"})
     labels = assign_articles(articles, embeddings, dedup, StoryClusterer(), story_of)
     assert labels[14] == 1 and labels[18] == labels[17] == 1
+
+
+def test_stored_term_counts_cluster_as_the_texts_do():
+    rng = np.random.default_rng(5)
+    pools = [[f"quake{n} island{n}" for n in range(40)], [f"heist{n} jewel{n}" for n in range(40)]]
+    articles = [
+        Article(id=f"{pool}-{n}", text="x", body=" ".join(rng.choice(pools[pool], 40)))
+        for pool in (0, 1)
+        for n in range(8)
+    ]
+    embeddings = np.tile(np.eye(8)[0], (len(articles), 1))  # meaning says nothing: the words decide
+    dedup = DedupResult(pairs=[], duplicate_of={"1-7": "1-6"})
+    texts = {a.id: a.titled_body for a in reversed(articles) if a.id not in dedup.duplicate_of}
+    term_counts = count_terms({"other": "unrelated words here", **texts})  # other rows, in another order
+    labels = cluster_articles(articles, embeddings, dedup, StoryClusterer(), term_counts)
+    assert labels.tolist() == cluster_articles(articles, embeddings, dedup, StoryClusterer()).tolist()
+    assert labels.tolist() == [0] * 8 + [1] * 8
+    story_of = {a.id: int(label) for a, label in zip(articles[:-3], labels, strict=False)}
+    assigned = assign_articles(articles, embeddings, dedup, StoryClusterer(), story_of, term_counts)
+    assert assigned.tolist() == assign_articles(articles, embeddings, dedup, StoryClusterer(), story_of).tolist()
+    assert assigned.tolist() == labels.tolist()
 
 
 def test_assigning_nothing_new_changes_nothing():

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from clustering import summarize
+from clustering import term_counts as term_counts_module
 from clustering.band_index import BandIndex
 from clustering.cli import EXIT_REJECTS, app
 from clustering.dedup import index_settings
-from clustering.summarize import TERM_SCHEME
 from clustering.term_counts import TermCounts
+from clustering.term_matrix import TERM_SCHEME
 
 SEED_STORIES = [
     {"000_8fe064ee60233dcc", "003_73de7036e52b0233", "004_5a81d56bc7aaeb59"},  # Albu Kamal
@@ -151,13 +151,13 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
         "sign_articles",
         lambda articles, *rest: signed.extend(a.id for a in articles) or sign_articles(articles, *rest),
     )
-    counted: list[str] = []  # the articles whose terms the second run counts for its summaries
-    count = summarize._count
-    monkeypatch.setattr(summarize, "_count", lambda ids, texts: counted.extend(ids) or count(ids, texts))
+    counted: list[str] = []  # the articles whose terms the second run counts (clustering and summaries)
+    count = term_counts_module._count
+    monkeypatch.setattr(term_counts_module, "_count", lambda ids, texts: counted.extend(ids) or count(ids, texts))
     report = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
     # The band index of the first run's articles spares signing them again; it now holds all five.
     assert signed == ["001_784272937f8abc39"]
-    # So do the term counts kept for the summaries.
+    # So do the term counts kept between runs, counted once for clustering and summaries.
     assert counted == ["001_784272937f8abc39"]
     term_counts = TermCounts.load(out / "cache" / "terms.npz", TERM_SCHEME)
     assert term_counts is not None and "001_784272937f8abc39" in term_counts.article_ids

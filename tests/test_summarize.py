@@ -2,10 +2,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from clustering import summarize
+from clustering import term_counts as term_counts_module
 from clustering.records import Article, DedupResult
-from clustering.summarize import SummaryConfig, count_terms, sentences_of, story_id, summarize_stories
-from clustering.term_counts import TermCounts
+from clustering.summarize import SummaryConfig, sentences_of, story_id, summarize_stories
+from clustering.term_counts import TermCounts, count_terms
 from clustering.term_matrix import TERM_SCHEME
 
 
@@ -139,8 +139,10 @@ def test_term_counts_from_the_last_run_give_the_same_stories(tmp_path, monkeypat
     story_of = {article_id: story.story_id for story in first for article_id in story.article_ids}
     ids = [*(story_of[old[label].id] for label in range(4)), story_id(old[22].id)]
     tokenised: list[int] = []
-    count = summarize._count
-    monkeypatch.setattr(summarize, "_count", lambda ids, texts: tokenised.append(len(texts)) or count(ids, texts))
+    count = term_counts_module._count
+    monkeypatch.setattr(
+        term_counts_module, "_count", lambda ids, texts: tokenised.append(len(texts)) or count(ids, texts)
+    )
     counted, recount = (
         summarize_stories(articles, labels, embeddings, dedup, SummaryConfig(), ids, previous, known)
         for known in (TermCounts.load(tmp_path / "terms.npz", TERM_SCHEME), None)

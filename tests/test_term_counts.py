@@ -2,8 +2,8 @@ import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
 from clustering import summarize
-from clustering.summarize import count_terms
-from clustering.term_counts import TermCounts
+from clustering import term_counts as term_counts_module
+from clustering.term_counts import TermCounts, count_terms
 from clustering.term_matrix import _TOKEN_PATTERN, TERM_SCHEME
 
 _TEXTS = {
@@ -70,7 +70,7 @@ def test_counts_are_what_the_term_vectorizer_counts():
     ]
     vectorizer = CountVectorizer(stop_words="english", ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN)
     expected = vectorizer.fit_transform(texts).toarray()
-    counted = summarize._count([str(number) for number in range(len(texts))], texts)
+    counted = term_counts_module._count([str(number) for number in range(len(texts))], texts)
     assert counted.terms.tolist() == vectorizer.get_feature_names_out().tolist()
     assert np.array_equal(counted.counts.toarray(), expected) and counted.counts.has_sorted_indices
 
