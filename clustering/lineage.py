@@ -49,10 +49,13 @@ def assign_story_ids(
                 counts[cluster_of[article]] = counts.get(cluster_of[article], 0) + 1
         overlaps[story] = counts
     heirs: dict[int, list[str]] = {}
+    holders: dict[int, list[str]] = {}  # per cluster, the stories it holds articles of, in id order
     for story, counts in sorted(overlaps.items()):
         if counts:
             heir = min(counts, key=lambda index: (-counts[index], index))
             heirs.setdefault(heir, []).append(story)
+        for index in counts:
+            holders.setdefault(index, []).append(story)
 
     used = set(taken) | set(previous)
     ids: list[str] = []
@@ -71,11 +74,8 @@ def assign_story_ids(
                 story_id = new_id(f"{members[0]}#{attempt}")
             events.append(LineageEvent(story_id, "new"))
         # Articles taken from a story that lives on elsewhere: that story split.
-        events.extend(
-            LineageEvent(story_id, "split", story)
-            for story, counts in sorted(overlaps.items())
-            if counts.get(index) and story not in stories
-        )
+        split = [story for story in holders.get(index, []) if story not in stories]
+        events.extend(LineageEvent(story_id, "split", story) for story in split)
         used.add(story_id)
         ids.append(story_id)
     return ids, events
