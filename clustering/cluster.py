@@ -3,7 +3,8 @@
 Embeddings alone put "two earthquakes" or "two rehab stories" together; the names, places and phrases
 that tell one event from another are rare words. The similarity blends embedding cosine, TF-IDF cosine
 of the text's words and word pairs and cosine of rarity-weighted proper-name keys (``names``). Stories
-are also bounded in time: articles weeks apart are pushed apart. HDBSCAN's noise becomes stories of one article.
+are also bounded in time: articles weeks apart are pushed apart. HDBSCAN's noise becomes stories of one
+article.
 
 Distances are computed only between each article and its ``n_neighbors`` nearest by embedding (all
 pairs in a corpus smaller than that), so memory and time grow with n·k rather than n²; the sparse graph
