@@ -35,3 +35,13 @@ def test_new_ids_never_reuse_an_old_one():
     ids, _ = assign_story_ids(previous, [["b", "c"], ["a"]], _new_id, taken={"st-a#2"})
     assert ids[0] == "st-a"
     assert ids[1] not in {"st-a", "st-a#2"}
+
+
+def test_a_cluster_taking_from_several_stories_records_each_split_once_in_id_order():
+    previous = {"st-z": {"z1", "z2", "z3"}, "st-b": {"b1", "b2", "b3"}, "st-m": {"m1", "m2", "m3"}}
+    # The new cluster takes one article of each story; each story lives on in its larger part.
+    clusters = [["z1", "z2"], ["b1", "b2"], ["m1", "m2"], ["x", "z3", "m3", "b3"]]
+    ids, events = assign_story_ids(previous, clusters, _new_id)
+    assert ids == ["st-z", "st-b", "st-m", "st-x"]
+    splits = [event for event in events if event.kind == "split"]
+    assert splits == [LineageEvent("st-x", "split", story) for story in ("st-b", "st-m", "st-z")]
