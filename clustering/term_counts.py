@@ -134,5 +134,7 @@ def count_terms(texts: Mapping[str, str], known: TermCounts | None = None) -> Te
         reused = [article_id for article_id, text in texts.items() if known_digests.get(article_id) == _digest(text)]
     counted = set(reused)
     fresh = [article_id for article_id in texts if article_id not in counted]
+    if reused and not fresh:  # the summaries of a run, after its clustering stage counted the same texts
+        return known.select(reused)
     fresh_counts = _count(fresh, [texts[article_id] for article_id in fresh])
     return known.select(reused).joined(fresh_counts) if reused else fresh_counts

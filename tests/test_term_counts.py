@@ -32,6 +32,18 @@ def test_joined_counts_equal_counting_every_text_at_once():
     assert joined.counts.has_sorted_indices
 
 
+def test_texts_counted_before_are_taken_from_the_known_counts(monkeypatch):
+    known = count_terms(_TEXTS)
+    counted: list[int] = []
+    count = term_counts_module._count
+    monkeypatch.setattr(
+        term_counts_module, "_count", lambda ids, texts: counted.append(len(texts)) or count(ids, texts)
+    )
+    again = count_terms({key: _TEXTS[key] for key in "db"}, known)
+    assert counted == [] and again.article_ids == ("d", "b")
+    assert _as_dict(again) == {key: _as_dict(known)[key] for key in "db"}
+
+
 def test_select_reorders_rows_and_drops_the_terms_left_unused():
     counts = count_terms(_TEXTS)
     selected = counts.select(["d", "a"])
