@@ -14,6 +14,7 @@ from clustering.dedup import dedup_files
 from clustering.embed import PACKAGED_MODEL, EmbedConfig
 from clustering.evaluate import evaluate_files
 from clustering.fetch import is_url
+from clustering.lock import DEFAULT_WAIT_SECONDS, StoreBusyError
 from clustering.read import ARTICLE_FIELDS, InputError, check_inputs
 
 app = typer.Typer(
@@ -58,6 +59,9 @@ def run(
         bool,
         typer.Option(help="Cluster every stored article again, instead of assigning a few new ones to the stories."),
     ] = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for another run on the same --out to finish before giving up.")
+    ] = DEFAULT_WAIT_SECONDS,
 ) -> None:
     """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
 
@@ -69,7 +73,13 @@ def run(
     from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
 
     runner = pipeline_on_dask(dask) if dask else pipeline_flow
-    report = runner(inputs=paths, out=str(out), model=model, show_progress=not quiet, recluster=recluster)
+    try:
+        report = runner(
+            inputs=paths, out=str(out), model=model, show_progress=not quiet, recluster=recluster, wait_seconds=wait
+        )
+    except StoreBusyError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
     if not quiet:
         table = Table("count", "value", title=f"Storyline run → {out}")
         for name, value in report.counts.items():
@@ -98,7 +108,11 @@ def dedup(
         console.print(f"[red]error:[/red] {error}", soft_wrap=True)
         raise typer.Exit(1) from error
     rejects = output.with_name(f"{output.stem}.rejects.jsonl")
-    counts = dedup_files(inputs, output, rejects, index_path=index, drop=drop)
+    try:
+        counts = dedup_files(inputs, output, rejects, index_path=index, drop=drop)
+    except StoreBusyError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(1) from error
     if not quiet:
         console.print(
             f"{counts.read} records: {counts.written} written to {output}, {counts.duplicates} duplicates, "

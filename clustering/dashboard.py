@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import plotly
 import plotly.graph_objects as go
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -26,7 +27,18 @@ from clustering.clean import cleaned
 from clustering.records import Article, ReusePair, Story
 from clustering.store import StoryStore
 
-_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+# Sent with every response (pages, static files, errors, health): no other site may frame the dashboard,
+# guess a file's type or learn which story was open from the Referer.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": _CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 _PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 _STATIC = Path(__file__).parent / "static"
 
@@ -147,9 +159,15 @@ def create_app(store_path: Path | str) -> FastAPI:
 
     def page(template: str, **context: object) -> HTMLResponse:
         html = environment.get_template(template).render(**context)
-        return HTMLResponse(html, headers={"Content-Security-Policy": _CSP, "X-Content-Type-Options": "nosniff"})
+        return HTMLResponse(html)
 
     app = FastAPI(title="Storyline", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     @app.get("/", response_class=HTMLResponse)
     def story_list(

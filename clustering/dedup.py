@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from clustering.band_index import BandIndex
 from clustering.bands import band_fingerprints, fingerprint_pairs, lsh_bands
 from clustering.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned
 from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
+from clustering.lock import exclusive
 from clustering.minhash import MinHashConfig, MinHasher
 from clustering.read import iter_inputs
 from clustering.records import Article, DedupResult, Reject, ReusePair
@@ -120,22 +122,33 @@ class Deduplicator:
                 self._lsh.insert(key, minhash, check_duplication=False)
         self._hold(entry)
 
-    def _candidates(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]]) -> list[str]:
+    def _candidates(
+        self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]], before: int | None = None
+    ) -> list[str]:
+        """Indexed articles that may share text with ``entry``, in the order they became known; with
+        ``before``, only those known before that position."""
         found: set[str] = set()
         for _, minhash in windows:
-            found.update(key.decode().split(_KEY_SEPARATOR)[0] for key in self._lsh.query(minhash))
+            # Split at the last separator: an id may hold the separator itself.
+            found.update(key.decode().rsplit(_KEY_SEPARATOR, 1)[0] for key in self._lsh.query(minhash))
         found.discard(entry.article.id)
         for article_id in found - self._entries.keys():
             # Indexed by another worker sharing the store: fetch it to align against.
             stored = self._documents.get(article_id) if self._documents else None
             if stored is not None:
                 self._remember(*stored)
-        return sorted((article_id for article_id in found if article_id in self._entries), key=self._position.get)
+        known = [article_id for article_id in found if article_id in self._entries]
+        if before is not None:
+            known = [article_id for article_id in known if self._position[article_id] < before]
+        return sorted(known, key=self._position.get)
 
-    def _match(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]] | None = None) -> Match:
+    def _match(
+        self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]] | None = None, before: int | None = None
+    ) -> Match:
+        candidates = self._candidates(entry, self._entry_windows(entry) if windows is None else windows, before)
         pairs = [
             pair
-            for candidate in self._candidates(entry, self._entry_windows(entry) if windows is None else windows)
+            for candidate in candidates
             if (pair := compare(self._entries[candidate], entry, self.reuse_config)) is not None
         ]
         reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
@@ -150,7 +163,9 @@ class Deduplicator:
         """Index ``article`` and return what it shares with the articles indexed before it.
 
         Adding an id again with the same text changes nothing: the answer is its recorded ``duplicate_of``
-        and its pairs with every other indexed article. With another text it raises ``IndexConflictError``.
+        and its pairs with the articles indexed before it, as when it was first added (so a run killed
+        midway and run again answers as one uninterrupted run). With another text it raises
+        ``IndexConflictError``.
         ``signed`` is the article's ``sign`` when computed beforehand (in parallel).
         """
         article = signed.entry.article if signed is not None else cleaned(article)
@@ -160,7 +175,8 @@ class Deduplicator:
         if known is not None:
             if known.article.text != article.text:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
-            return Match(duplicate_of=self._canonical.get(article.id), pairs=self._match(known).pairs)
+            earlier = self._match(known, before=self._position[article.id]).pairs
+            return Match(duplicate_of=self._canonical.get(article.id), pairs=earlier)
         signed = signed or self.sign(article)
         windows = self._windows(signed)
         match = self._match(signed.entry, windows)
@@ -352,9 +368,15 @@ def dedup_files(
     """``storyline dedup``: records from ``inputs`` to ``output`` (JSONL) with ``duplicate_of`` and ``reuse``.
 
     Bad records go to ``rejects_output``. Both files are replaced atomically when the run completes, and
-    the index (kept at ``index_path`` across runs) holds every accepted record.
+    the index (kept at ``index_path`` across runs, held by one run at a time) holds every accepted record.
     """
-    index = Deduplicator(index_path, lsh_storage=lsh_storage)
+    with exclusive(index_path) if index_path is not None else nullcontext():
+        return _dedup_records(inputs, output, rejects_output, Deduplicator(index_path, lsh_storage=lsh_storage), drop)
+
+
+def _dedup_records(
+    inputs: Sequence[Path | str], output: Path | str, rejects_output: Path | str, index: Deduplicator, drop: bool
+) -> DedupCounts:
     counts = {"read": 0, "written": 0, "duplicates": 0, "rejected": 0}
     try:
         with atomic_writer(output) as out, atomic_writer(rejects_output) as rejected:

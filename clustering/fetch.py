@@ -80,7 +80,8 @@ def _item_record(
         except FetchError as error:
             # Held back rather than landed with its summary, so its text does not change once stored.
             return Reject(origin=link, reason=f"{error} (the item is fetched again next run)", id=str(item.get("id")))
-        write_atomic(cached, json.dumps(page, ensure_ascii=False, default=str))
+        # ASCII JSON: a lone surrogate a page decodes to is kept as its escape, for reading to reject.
+        write_atomic(cached, json.dumps(page, default=str))
     if not page.get("text"):
         return item  # a page without an article: the feed's summary is all there is
     # The feed knows the outlet, the headline and the time; the page holds the article.
@@ -119,7 +120,7 @@ def land(
                     rejects.append(Reject(origin=url, reason="no article text found in the page", id=url))
                     continue
                 records = [page]
-            lines = "".join(json.dumps(record, ensure_ascii=False, default=str) + "\n" for record in records)
+            lines = "".join(json.dumps(record, default=str) + "\n" for record in records)
             write_atomic(inbox / f"{url_key(url)}.jsonl", lines)
     finally:
         if client is None:

@@ -112,9 +112,6 @@ def publish(
         # Last: run.json says the run completed, so it is written only once everything else is.
         "run.json": _dumps(asdict(report), indent=2) + "\n",
     }
-    for name in ARTIFACT_NAMES:
-        for leftover in out.glob(f".{name}.*.tmp"):
-            leftover.unlink(missing_ok=True)  # the temporary file of a run killed while writing it
     for name, content in contents.items():
         write_atomic(out / name, content)
     return [out / name for name in contents]

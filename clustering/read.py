@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from clustering.records import Article, ReadResult, Reject
+from clustering.records import Article, ReadResult, Reject, printable
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv", ".html", ".htm", ".rss", ".atom", ".xml")
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 MAX_TEXT_CHARS = 2_000_000
+# Publication dates outside these bounds are not news dates, and near datetime's own bounds any arithmetic
+# on them (a time zone, a week added) overflows.
+EARLIEST_DATE = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(3000, 1, 1, tzinfo=UTC)
+# A lone surrogate: a "\ud800" escape in JSON, or a byte that is not UTF-8 (decoded with surrogateescape).
+# No UTF-8 file, SQLite row or JSON line can hold one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputError(ValueError):
@@ -47,16 +56,20 @@ def parse_date(value: object) -> datetime | None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"not a date: {value!r}")
-    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-        number = float(value)
-        try:
-            return datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, tz=UTC)
-        except (OverflowError, OSError) as error:
-            raise ValueError(f"not a date: {value!r}") from error
-    if not isinstance(value, str):
-        raise ValueError(f"not a date: {value!r}")
-    parsed = datetime.fromisoformat(value.strip())
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    try:
+        if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+            number = float(value)
+            parsed = datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, tz=UTC)
+        elif isinstance(value, str):
+            parsed = datetime.fromisoformat(value.strip())
+            parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        else:
+            raise ValueError(f"not a date: {value!r}")
+    except (OverflowError, OSError) as error:  # beyond what datetime or the platform's clock can hold
+        raise ValueError(f"not a date: {value!r}") from error
+    if not EARLIEST_DATE <= parsed < LATEST_DATE:
+        raise ValueError(f"{value!r} is outside the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1}")
+    return parsed
 
 
 def _optional_str(value: object) -> str | None:
@@ -66,14 +79,58 @@ def _optional_str(value: object) -> str | None:
     return text or None
 
 
+def _surrogate_field(fields: dict[str, object]) -> str | None:
+    """The name of the first field (or key) holding a lone surrogate, looked for at any depth without
+    recursion (a line may nest thousands deep); ``None`` when every string can be written as UTF-8."""
+    pending: list[tuple[str, object]] = list(fields.items())
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value) or _SURROGATE.search(name):
+                return name
+        elif isinstance(value, dict):
+            if any(_SURROGATE.search(str(key)) for key in value):
+                return name
+            pending.extend((name, item) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((name, item) for item in value)
+        elif _SURROGATE.search(name):
+            return name
+    return None
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be read as a URL (an unclosed IPv6 bracket, a port that is not a number), else None."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.hostname, parts.port
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def _to_article(record: _Record, field_names: dict[str, str]) -> Article | Reject:
     fields = {name: record.fields.get(field_names.get(name, name)) for name in ARTICLE_FIELDS}
     raw_id = _optional_str(fields.get("id"))
-    article_id = raw_id or record.default_id
+    origin = printable(record.origin)
 
     def reject(reason: str) -> Reject:
-        return Reject(origin=record.origin, reason=reason, id=raw_id, line=record.line)
+        return Reject(origin=origin, reason=reason, id=raw_id, line=record.line)
 
+    bad_field = _surrogate_field(record.fields)
+    if bad_field is not None:
+        return reject(
+            f"field {printable(bad_field)!r} is not valid Unicode (a lone surrogate: an unpaired "
+            "\\ud800-\\udfff escape, or bytes that are not UTF-8)"
+        )
+    for name in ("id", "title", "source", "url"):
+        if isinstance(fields.get(name), dict | list):
+            return reject(f"{name!r} is a {type(fields[name]).__name__}, not text")
+    # A default id comes from a file name, which may hold bytes that are not UTF-8: escaped, not rejected.
+    article_id = raw_id or printable(record.default_id)
+    url = _optional_str(fields.get("url"))
+    if url is not None and (problem := _url_problem(url)) is not None:
+        return reject(f"malformed 'url' {url!r}: {problem}")
     text = fields.get("text")
     if text is None:
         return reject(f"no {field_names.get('text', 'text')!r} field")
@@ -86,15 +143,18 @@ def _to_article(record: _Record, field_names: dict[str, str]) -> Article | Rejec
     try:
         published = parse_date(fields.get("published"))
     except ValueError:
-        return reject(f"unparseable 'published' date {fields.get('published')!r} (expected ISO 8601)")
+        return reject(
+            f"unparseable 'published' date {fields.get('published')!r} (expected ISO 8601 or epoch seconds, "
+            f"in the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1})"
+        )
     return Article(
         id=article_id,
         text=text,
         title=_optional_str(fields.get("title")),
         source=_optional_str(fields.get("source")),
-        url=_optional_str(fields.get("url")),
+        url=url,
         published=published,
-        origin=record.origin if record.line is None else f"{record.origin}:{record.line}",
+        origin=origin if record.line is None else f"{origin}:{record.line}",
     )
 
 
@@ -105,7 +165,7 @@ def _read_text_file(path: Path) -> Iterator[_Record | Reject]:
         yield Reject(origin=str(path), reason=f"not UTF-8 text (byte {error.start})", id=path.stem)
         return
     title = next((line.strip() for line in text.splitlines() if line.strip()), None)
-    yield _Record({"id": path.stem, "title": title, "text": text}, str(path), None, path.stem)
+    yield _Record({"id": printable(path.stem), "title": title, "text": text}, str(path), None, path.stem)
 
 
 def _read_jsonl(path: Path) -> Iterator[_Record | Reject]:
@@ -121,6 +181,12 @@ def _read_jsonl(path: Path) -> Iterator[_Record | Reject]:
             except json.JSONDecodeError as error:
                 yield Reject(origin=str(path), reason=f"malformed JSON: {error.msg}", line=number)
                 continue
+            except RecursionError:
+                yield Reject(origin=str(path), reason="JSON nested too deeply to read", line=number)
+                continue
+            except ValueError as error:  # an integer of more digits than Python converts
+                yield Reject(origin=str(path), reason=f"malformed JSON: {error}", line=number)
+                continue
             if not isinstance(fields, dict):
                 yield Reject(origin=str(path), reason="line is not a JSON object", line=number)
                 continue
@@ -128,22 +194,36 @@ def _read_jsonl(path: Path) -> Iterator[_Record | Reject]:
 
 
 def _read_csv(path: Path) -> Iterator[_Record | Reject]:
-    try:
-        handle = path.open(encoding="utf-8", newline="")
-        with handle:
-            rows = csv.DictReader(handle)
-            if rows.fieldnames is None:
+    """One record per row. Bytes that are not UTF-8 are decoded as lone surrogates, so that the row holding
+    them is rejected (``_to_article``) and the rows around it are read; a row the csv module cannot parse
+    is one reject, and reading goes on at the next line."""
+    # A field may be a whole article: the csv module's default limit (131,072 characters) is below ours.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_TEXT_CHARS + 1))
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        rows = csv.reader(handle)
+        try:
+            header = next(rows, None)
+        except csv.Error as error:
+            yield Reject(origin=str(path), reason=f"malformed CSV header: {error}", line=1)
+            return
+        if header is None:
+            return
+        while True:
+            try:
+                row = next(rows, None)
+            except csv.Error as error:
+                yield Reject(origin=str(path), reason=f"malformed CSV row: {error}", line=rows.line_num)
+                continue
+            if row is None:
                 return
-            for row in rows:
-                number = rows.line_num
-                if None in row:
-                    yield Reject(origin=str(path), reason="more columns than the header", line=number)
-                    continue
-                yield _Record(dict(row), str(path), number, f"{path.stem}:{number}")
-    except UnicodeDecodeError as error:
-        yield Reject(origin=str(path), reason=f"not UTF-8 text (byte {error.start})")
-    except csv.Error as error:
-        yield Reject(origin=str(path), reason=f"malformed CSV: {error}")
+            number = rows.line_num
+            if not row:  # a blank line, as csv.DictReader skips it
+                continue
+            if len(row) > len(header):
+                yield Reject(origin=str(path), reason="more columns than the header", line=number)
+                continue
+            fields = dict(zip(header, row + [None] * (len(header) - len(row)), strict=True))
+            yield _Record(fields, str(path), number, f"{path.stem}:{number}")
 
 
 def page_fields(content: bytes | str) -> dict[str, object] | None:
@@ -163,7 +243,7 @@ def _read_html(path: Path) -> Iterator[_Record | Reject]:
     if fields is None:
         yield Reject(origin=str(path), reason="no article text found in the page", id=path.stem)
         return
-    yield _Record({**fields, "id": path.stem}, str(path), None, path.stem)
+    yield _Record({**fields, "id": printable(path.stem)}, str(path), None, path.stem)
 
 
 def _plain_text(html: str) -> str:

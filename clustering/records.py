@@ -66,10 +66,14 @@ class Article:
 
     @property
     def outlet(self) -> str | None:
-        """The outlet: the record's source, else the host of its URL."""
+        """The outlet: the record's source, else the host of its URL (none for a URL that does not parse,
+        which reading rejects but a store written before that check may hold)."""
         if self.source:
             return self.source
-        host = urlparse(self.url).hostname if self.url else None
+        try:
+            host = urlparse(self.url).hostname if self.url else None
+        except ValueError:
+            return None
         return host.removeprefix("www.") if host else None
 
     @property
@@ -96,14 +100,27 @@ def _cleaning_fields(text: str) -> dict[str, object]:
     }
 
 
+def printable(text: str) -> str:
+    """``text`` with every lone surrogate (which no UTF-8 file, JSON line or SQLite row can hold) written as
+    its escape, ``\\udcff``; any other text unchanged."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True, slots=True)
 class Reject:
-    """An input record that did not become an article, and why."""
+    """An input record that did not become an article, and why. Its strings are ``printable``: a reject
+    says what was wrong with a value that cannot be written, so it holds the value escaped."""
 
     origin: str
     reason: str
     id: str | None = None
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("origin", "reason", "id"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, printable(value))
 
     def as_row(self) -> dict[str, object]:
         """The reject as a line of a rejects file: fields that are known."""

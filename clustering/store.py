@@ -98,10 +98,15 @@ class StoryStore:
     def __init__(self, path: Path | str, read_only: bool = False) -> None:
         self.path = Path(path)
         if read_only:
-            # A reader (the dashboard) can never change the store, whatever it is asked.
-            self._connection = sqlite3.connect(
-                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-            )
+            # A reader (the dashboard) can never change the store, whatever it is asked: query_only. It opens
+            # the file read-write where it may, because only such a connection, closing last, folds the
+            # write-ahead log back and removes the -wal and -shm files a reader of a WAL store makes.
+            uri = self.path.resolve().as_uri()
+            try:
+                self._connection = sqlite3.connect(f"{uri}?mode=rw", uri=True, check_same_thread=False)
+            except sqlite3.OperationalError:  # a store this user may only read
+                self._connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+            self._connection.execute("PRAGMA query_only = ON")
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._connection = sqlite3.connect(self.path)
@@ -187,6 +192,11 @@ class StoryStore:
         """Articles stored since the last finished run."""
         return self._connection.execute("SELECT COUNT(*) FROM articles WHERE run = ?", (_PENDING,)).fetchone()[0]
 
+    def last_seq(self) -> int:
+        """The storage number of the last article stored: a run that read the articles up to it makes only
+        those its own (``save_run``), never one stored while it ran."""
+        return self._connection.execute("SELECT COALESCE(MAX(seq), 0) FROM articles").fetchone()[0]
+
     def save_run(
         self,
         stories: Sequence[Story],
@@ -194,8 +204,11 @@ class StoryStore:
         report: dict[str, object],
         pairs: Sequence[ReusePair] = (),
         positions: dict[str, tuple[float, float]] | None = None,
+        read_upto: int | None = None,
     ) -> int:
-        """Store a finished run in one transaction; returns its run number. Pending articles become the run's.
+        """Store a finished run in one transaction; returns its run number. The pending articles it read
+        (stored up to ``read_upto``, a ``last_seq``; all when not given) become the run's; any stored
+        since stay pending for the next run.
 
         Stories, reuse pairs and map positions describe the whole store and replace the previous run's.
         """
@@ -205,7 +218,8 @@ class StoryStore:
                 (datetime.now(UTC).isoformat(), json.dumps(report, default=str, sort_keys=True)),
             )
             run = cursor.lastrowid
-            self._connection.execute("UPDATE articles SET run = ? WHERE run = ?", (run, _PENDING))
+            upto = self.last_seq() if read_upto is None else read_upto
+            self._connection.execute("UPDATE articles SET run = ? WHERE run = ? AND seq <= ?", (run, _PENDING, upto))
             self._connection.execute("DELETE FROM stories")
             self._connection.executemany(
                 "INSERT INTO stories VALUES (?, ?)", [(story.story_id, story_to_json(story)) for story in stories]

@@ -39,6 +39,7 @@ from clustering.embed import (
     embedding_text,
 )
 from clustering.lineage import LineageEvent, name_stories
+from clustering.lock import DEFAULT_WAIT_SECONDS, exclusive
 from clustering.minhash import MinHashConfig
 from clustering.publish import publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
@@ -317,6 +318,7 @@ def cluster(
     embed_config = EmbedConfig(model=model)
     store = StoryStore(Path(out) / STORE_NAME)
     try:
+        read_upto = store.last_seq()
         pending = store.pending_count()
         stored = store.articles()
         articles, empty = timed("clean", lambda: clean_stage(quote(stored)))
@@ -394,7 +396,7 @@ def cluster(
         # The store is the record of what happened; artifacts are rebuilt from it on every run.
         positions = story_positions(stories, articles, embeddings)
         changed = _changed_stories(stories, previous)
-        store.save_run(stories, events, asdict(report), dedup.pairs, positions)
+        store.save_run(stories, events, asdict(report), dedup.pairs, positions, read_upto)
         publish_stage(
             out, quote(articles), quote(rejects), quote(dedup), quote(stories), report, quote(store.lineage())
         )
@@ -411,10 +413,17 @@ def _changed_stories(stories: list[Story], previous: dict[str, Story]) -> list[S
 
 
 @flow(name="storyline-cluster")
-def cluster_flow(out: str = "artifacts", model: str = PACKAGED_MODEL, recluster: bool = False) -> RunReport:
+def cluster_flow(
+    out: str = "artifacts",
+    model: str = PACKAGED_MODEL,
+    recluster: bool = False,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
+) -> RunReport:
     """Group the articles in the store in ``out`` (filled by ``ingest_flow``) into stories; publish them.
-    ``recluster``: cluster every article again instead of assigning the new ones to the stored stories."""
-    return cluster(out, model, recluster=recluster)
+    ``recluster``: cluster every article again instead of assigning the new ones to the stored stories.
+    Waits up to ``wait_seconds`` for another run on the same store to finish."""
+    with exclusive(Path(out) / STORE_NAME, wait_seconds, get_run_logger().warning):
+        return cluster(out, model, recluster=recluster)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 
 from clustering.clean import clean_articles
 from clustering.fetch import is_url, land
+from clustering.lock import DEFAULT_WAIT_SECONDS, exclusive
 from clustering.read import read_inputs
 from clustering.records import ReadResult, Reject
 from clustering.store import StoryStore, split_new
@@ -86,9 +87,13 @@ def ingest(inputs: list[str], out: str) -> Ingested:
 
 
 @flow(name="storyline-ingest")
-def ingest_flow(inputs: list[str], out: str = "artifacts") -> dict[str, int]:
-    """Add the new articles of ``inputs`` to the store in ``out``; ``cluster_flow`` groups them later."""
-    result = ingest(inputs, out)
+def ingest_flow(
+    inputs: list[str], out: str = "artifacts", wait_seconds: float = DEFAULT_WAIT_SECONDS
+) -> dict[str, int]:
+    """Add the new articles of ``inputs`` to the store in ``out``; ``cluster_flow`` groups them later.
+    Waits up to ``wait_seconds`` for another run on the same store to finish."""
+    with exclusive(Path(out) / STORE_NAME, wait_seconds, get_run_logger().warning):
+        result = ingest(inputs, out)
     counts = {"read": result.read, "added": result.added, "already_stored": result.known}
     counts["rejected"] = len(result.rejects)
     rows = "\n".join(f"| {name} | {value} |" for name, value in counts.items())

@@ -9,13 +9,15 @@ configured, Prefect runs it in its embedded local mode (SQLite under ~/.prefect)
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from prefect import Flow, flow
+from prefect import Flow, flow, get_run_logger
 
 from clustering.embed import PACKAGED_MODEL
+from clustering.lock import DEFAULT_WAIT_SECONDS, exclusive
 from clustering.records import RunReport
 from flows.cluster import cluster
-from flows.ingest import ingest
+from flows.ingest import STORE_NAME, ingest
 
 
 @flow(name="storyline-pipeline", log_prints=False)
@@ -25,11 +27,14 @@ def pipeline_flow(
     model: str = PACKAGED_MODEL,
     show_progress: bool = False,
     recluster: bool = False,
+    wait_seconds: float = DEFAULT_WAIT_SECONDS,
 ) -> RunReport:
     """Read articles from ``inputs`` (files, folders, http(s) URLs of pages or feeds), group them into
     stories and write the artifacts into ``out``. ``recluster``: cluster every article again instead of
-    assigning the new ones to the stored stories."""
-    return cluster(out, model, ingest(inputs, out), show_progress, recluster)
+    assigning the new ones to the stored stories. The store is held for the whole run (ingest and
+    cluster): another run on it waits up to ``wait_seconds`` for this one."""
+    with exclusive(Path(out) / STORE_NAME, wait_seconds, get_run_logger().warning):
+        return cluster(out, model, ingest(inputs, out), show_progress, recluster)
 
 
 def pipeline_on_dask(address: str) -> Flow:

@@ -4,6 +4,7 @@ import hashlib
 import json
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -112,6 +113,37 @@ def test_read_only(client, demo_store):
     assert client.delete("/story/anything").status_code == 405
     client.get("/")
     assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+
+
+def test_every_response_carries_the_security_headers(client):
+    responses = [
+        client.get("/"),
+        client.get("/healthz"),
+        client.get("/static/map.js"),
+        client.get("/static/plotly.min.js"),
+        client.get("/story/no-such-story"),
+        client.get("/?since=not-a-date"),
+        client.get("/no/such/page"),
+    ]
+    assert [response.status_code for response in responses] == [200, 200, 200, 200, 404, 422, 404]
+    for response in responses:
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_reading_the_store_leaves_no_wal_files_and_cannot_write(demo_store, tmp_path):
+    from clustering.store import StoryStore
+
+    copy = tmp_path / "store.sqlite"
+    shutil.copy(demo_store / "store.sqlite", copy)
+    application = TestClient(create_app(copy))
+    assert application.get("/").status_code == 200
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["store.sqlite"]
+    reader = StoryStore(copy, read_only=True)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.save_run([], [], {})
+    reader.close()
 
 
 def test_missing_store_is_a_clear_error(tmp_path):
