@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the test suite's generators
 
-from hostile_corpus import hostile_records, write_hostile_corpus, write_records  # noqa: E402
+from hostile_corpus import hostile_records, write_hostile_corpus, write_records
 
-from clustering.cli import EXIT_REJECTS, app  # noqa: E402
+from clustering.cli import EXIT_REJECTS, app
 
 
 def _run(folder: Path, out: Path, expected: int, tally: dict[str, int]) -> None:
@@ -79,7 +79,7 @@ def main() -> None:
             _run(folder / "in", folder / "out", write_records(folder / "in", records), tally)
 
         soak()
-    print(f"\n| what | count |\n|---|---|\n" + "\n".join(f"| {name} | {value:,} |" for name, value in tally.items()))
+    print("\n| what | count |\n|---|---|\n" + "\n".join(f"| {name} | {value:,} |" for name, value in tally.items()))
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 
