@@ -26,13 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, save
 from corpus import build
 
-from clustering.clean import clean_articles
-from clustering.cluster import StoryClusterer, _clustering_inputs, candidate_pairs, tfidf_vectors
-from clustering.embed import EmbedConfig, embed_articles
-from clustering.names import name_vectors
-from clustering.read import parse_date
+from clustering.config import EmbedConfig
+from clustering.embed.embedding import embed_articles
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.read import parse_date
 from clustering.records import Article
-from clustering.store import EmbeddingCache
+from clustering.storage.store import EmbeddingCache
+from clustering.stories.clusterer import StoryClusterer, _clustering_inputs, candidate_pairs, tfidf_vectors
+from clustering.stories.names import name_vectors
 
 _JITTER = 0.02
 

@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ECBPLUS_DEV, UCI_DEV, labelled_articles, print_table, save, timed
 
-from clustering.cluster import StoryClusterer, _singletons_for_noise, assign_articles, cluster_articles
-from clustering.dedup import find_reuse
-from clustering.embed import EmbedConfig, embed_articles, load_model
+from clustering.config import EmbedConfig
+from clustering.embed.embedding import embed_articles, load_model
 from clustering.evaluate import score
-from clustering.store import EmbeddingCache
+from clustering.reuse.dedup import find_reuse
+from clustering.storage.store import EmbeddingCache
+from clustering.stories.clusterer import StoryClusterer, _singletons_for_noise, assign_articles, cluster_articles
 
 DATASETS = {"ECB+ dev (full text)": ECBPLUS_DEV, "UCI dev (headlines)": UCI_DEV}
 

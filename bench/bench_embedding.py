@@ -28,11 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ECBPLUS_DEV, labelled_articles, print_table, save, timed
 
-from clustering.cluster import StoryClusterer, cluster_articles
-from clustering.dedup import find_reuse
-from clustering.embed import EmbedConfig, embed_texts, embedding_text, load_model, resolve_model
+from clustering.config import EmbedConfig
+from clustering.embed.embedding import embed_texts, embedding_text, load_model, resolve_model
+from clustering.embed.onnx_encoder import load_encoder
 from clustering.evaluate import score
-from clustering.onnx_encoder import load_encoder
+from clustering.reuse.dedup import find_reuse
+from clustering.stories.clusterer import StoryClusterer, cluster_articles
 
 
 def _int8_model() -> SentenceTransformer:

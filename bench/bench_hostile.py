@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 
 from hostile_corpus import hostile_records, write_hostile_corpus, write_records
 
-from clustering.cli import EXIT_REJECTS, app
+from flows.cli import EXIT_REJECTS, app
 
 
 def _run(folder: Path, out: Path, expected: int, tally: dict[str, int]) -> None:

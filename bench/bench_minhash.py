@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, save, timed
 from reprints import ECBPLUS
 
-from clustering.minhash import MinHashConfig, MinHasher, jaccard, normalised_words, shingle_hashes, tokenize
+from clustering.config import MinHashConfig
+from clustering.reuse.minhash import MinHasher, jaccard, normalised_words, shingle_hashes, tokenize
 
 PERMUTATIONS = 128
 SHINGLE = 5

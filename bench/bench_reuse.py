@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, save, timed
 from reprints import generate
 
-from clustering.clean import clean_articles
-from clustering.dedup import find_reuse
-from clustering.minhash import normalised_words
-from clustering.read import parse_date
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.read import parse_date
 from clustering.records import Article
+from clustering.reuse.dedup import find_reuse
+from clustering.reuse.minhash import normalised_words
 
 
 def _pair_scores(predicted: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float, float]:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from clustering.clean import clean_articles
-from clustering.read import iter_inputs
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.read import iter_inputs
 from clustering.records import Article
 
 RESULTS = Path(__file__).resolve().parent / "results.json"

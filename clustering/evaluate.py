@@ -10,13 +10,14 @@ from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
 
-from clustering.clean import clean_articles
-from clustering.cluster import StoryClusterer, cluster_articles
-from clustering.dedup import find_reuse
-from clustering.embed import EmbedConfig, embed_articles
-from clustering.read import iter_inputs
+from clustering.config import EmbedConfig
+from clustering.embed.embedding import embed_articles
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.read import iter_inputs
 from clustering.records import Article, Reject
-from clustering.store import EmbeddingCache
+from clustering.reuse.dedup import find_reuse
+from clustering.storage.store import EmbeddingCache
+from clustering.stories.clusterer import StoryClusterer, cluster_articles
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,28 +26,21 @@ from prefect.context import TaskRunContext
 from prefect.utilities.annotations import quote
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from clustering.band_index import BandIndex
-from clustering.clean import clean_articles
-from clustering.cluster import StoryClusterer, assign_articles, cluster_articles
-from clustering.dedup import SignedArticle, band_index, index_settings, sign_articles, update_reuse
-from clustering.embed import (
-    PACKAGED_MODEL,
-    EmbedConfig,
-    backend_for,
-    cached_embeddings,
-    embed_texts,
-    embedding_text,
-)
-from clustering.lineage import LineageEvent, name_stories
-from clustering.lock import DEFAULT_WAIT_SECONDS, exclusive
-from clustering.minhash import MinHashConfig
-from clustering.publish import publish
+from clustering.config import PACKAGED_MODEL, EmbedConfig, MinHashConfig, ReuseConfig, SummaryConfig
+from clustering.embed.embedding import backend_for, cached_embeddings, embed_texts, embedding_text
+from clustering.ingest.clean import clean_articles
+from clustering.publish.artifacts import publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
-from clustering.reuse import AttributionRow, ReuseConfig, attribution
-from clustering.store import EmbeddingCache, StoryStore
-from clustering.summarize import SummaryConfig, story_positions
-from clustering.term_counts import TermCounts, count_terms
-from clustering.term_matrix import TERM_SCHEME
+from clustering.reuse.dedup import SignedArticle, band_index, index_settings, sign_articles, update_reuse
+from clustering.reuse.pairs import AttributionRow, attribution
+from clustering.storage.band_index import BandIndex
+from clustering.storage.lock import DEFAULT_WAIT_SECONDS, exclusive
+from clustering.storage.store import EmbeddingCache, StoryStore
+from clustering.stories.clusterer import StoryClusterer, assign_articles, cluster_articles
+from clustering.stories.lineage import LineageEvent, name_stories
+from clustering.stories.summarize import story_positions
+from clustering.stories.term_counts import TermCounts, count_terms
+from clustering.stories.term_matrix import TERM_SCHEME
 from flows.ingest import STORE_NAME, Ingested, rejects_markdown
 from flows.results import NumpySerializer, content_key
 

@@ -15,12 +15,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from clustering.clean import clean_articles
-from clustering.fetch import is_url, land
-from clustering.lock import DEFAULT_WAIT_SECONDS, exclusive
-from clustering.read import read_inputs
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.fetch import is_url, land
+from clustering.ingest.read import read_inputs
 from clustering.records import ReadResult, Reject
-from clustering.store import StoryStore, split_new
+from clustering.storage.lock import DEFAULT_WAIT_SECONDS, exclusive
+from clustering.storage.store import StoryStore, split_new
 
 STORE_NAME = "store.sqlite"
 INBOX_NAME = "inbox"

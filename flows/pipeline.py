@@ -13,9 +13,9 @@ from pathlib import Path
 
 from prefect import Flow, flow, get_run_logger
 
-from clustering.embed import PACKAGED_MODEL
-from clustering.lock import DEFAULT_WAIT_SECONDS, exclusive
+from clustering.config import PACKAGED_MODEL
 from clustering.records import RunReport
+from clustering.storage.lock import DEFAULT_WAIT_SECONDS, exclusive
 from flows.cluster import cluster
 from flows.ingest import STORE_NAME, ingest
 

@@ -1,4 +1,4 @@
-"""The set-based alignment that ``clustering.align``'s compiled one replaced, kept as the oracle it must equal."""
+"""The set-based alignment that ``clustering.reuse.align``'s compiled one replaced, kept as the oracle it must equal."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clustering.align import AlignConfig
+from clustering.config import AlignConfig
 
 
 @dataclass(slots=True)

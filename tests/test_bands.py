@@ -3,7 +3,7 @@ from datasketch import LeanMinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clustering.bands import candidate_pairs, lsh_bands
+from clustering.reuse.bands import candidate_pairs, lsh_bands
 
 
 def _lsh_pairs(signatures: np.ndarray, owners: np.ndarray, threshold: float) -> set[tuple[int, int]]:

@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clustering.clean import clean_article, clean_articles, find_agencies, parse_date_line
-from clustering.read import read_inputs
+from clustering.ingest.clean import clean_article, clean_articles, find_agencies, parse_date_line
+from clustering.ingest.read import read_inputs
 from clustering.records import Article
 
 

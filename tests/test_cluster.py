@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 import wordfreq
 
-from clustering import cluster, names
-from clustering.cluster import (
+from clustering.records import Article, DedupResult
+from clustering.stories import clusterer as cluster
+from clustering.stories import names
+from clustering.stories.clusterer import (
     StoryClusterer,
     assign_articles,
     candidate_pairs,
@@ -15,9 +17,8 @@ from clustering.cluster import (
     time_gap_penalty,
     time_proximity,
 )
-from clustering.names import name_keys, skeleton
-from clustering.records import Article, DedupResult
-from clustering.term_counts import count_terms
+from clustering.stories.names import name_keys, skeleton
+from clustering.stories.term_counts import count_terms
 
 
 def _blobs(centres: int, per_centre: int, spread: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -265,7 +266,7 @@ def test_assigning_nothing_new_changes_nothing():
 def test_pair_cosines_of_sparse_rows_equal_the_dense_products(monkeypatch):
     from scipy import sparse
 
-    from clustering.cluster import pair_cosines
+    from clustering.stories.clusterer import pair_cosines
 
     rng = np.random.default_rng(0)
     dense = rng.random((40, 60)) * (rng.random((40, 60)) < 0.2)  # rows share some columns, some none
@@ -282,7 +283,7 @@ def test_pair_cosines_of_sparse_rows_equal_the_dense_products(monkeypatch):
 def test_tfidf_vectors_are_scikit_learns():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from clustering.term_matrix import _TOKEN_PATTERN
+    from clustering.stories.term_matrix import _TOKEN_PATTERN
 
     texts = [
         "The Syrian army took Albu Kamal; the army said so twice, in 2017.",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from clustering.dashboard import create_app, highlighted
+from clustering.publish.dashboard import create_app, highlighted
 
 PAYLOAD = "<script>window.pwned=1</script>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -133,7 +133,7 @@ def test_every_response_carries_the_security_headers(client):
 
 
 def test_reading_the_store_leaves_no_wal_files_and_cannot_write(demo_store, tmp_path):
-    from clustering.store import StoryStore
+    from clustering.storage.store import StoryStore
 
     copy = tmp_path / "store.sqlite"
     shutil.copy(demo_store / "store.sqlite", copy)

@@ -7,9 +7,9 @@ import pytest
 from test_reuse import BANK, SAME_EVENT, WIRE
 from typer.testing import CliRunner
 
-from clustering.band_index import BandIndex
-from clustering.cli import EXIT_REJECTS, app
-from clustering.dedup import (
+from clustering.config import ReuseConfig
+from clustering.records import Article
+from clustering.reuse.dedup import (
     Deduplicator,
     IndexConflictError,
     band_index,
@@ -18,8 +18,8 @@ from clustering.dedup import (
     sign_articles,
     update_reuse,
 )
-from clustering.records import Article
-from clustering.reuse import ReuseConfig
+from clustering.storage.band_index import BandIndex
+from flows.cli import EXIT_REJECTS, app
 
 
 def _raw(article_id: str, text: str, day: int = 8) -> Article:
@@ -160,8 +160,8 @@ def test_dedup_flow_runs_as_a_prefect_flow(prefect_harness, tmp_path):
 
 
 def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatch):
-    import clustering.dedup as dedup_module
-    from clustering.clean import clean_articles
+    import clustering.reuse.dedup as dedup_module
+    from clustering.ingest.clean import clean_articles
 
     raw = [
         _raw("wire", WIRE),

@@ -3,10 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from clustering import embed, onnx_encoder
-from clustering.embed import EmbedConfig, backend_for, embed_texts, embedding_text, resolve_model
+from clustering.config import EmbedConfig
+from clustering.embed import embedding as embed
+from clustering.embed import onnx_encoder
+from clustering.embed.embedding import backend_for, embed_texts, embedding_text, resolve_model
 from clustering.records import Article
-from clustering.store import EmbeddingCache
+from clustering.storage.store import EmbeddingCache
 
 
 def test_packaged_model_resolves_to_site_packages():

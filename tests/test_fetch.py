@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from clustering.fetch import is_url, land
-from clustering.read import read_inputs
+from clustering.ingest.fetch import is_url, land
+from clustering.ingest.read import read_inputs
 
 ARTICLE = " ".join(
     f"Sentence {n} of the report on the flooding in the Rhine valley, where rescuers from Koblenz worked all night."

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clustering.cli import app
+from flows.cli import app
 
 DATA = Path(__file__).parent / "data"
 DIGESTS = DATA / "golden.json"

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from clustering.clean import clean_articles
-from clustering.cli import EXIT_REJECTS, app
-from clustering.dedup import find_reuse
-from clustering.read import read_inputs
-from clustering.summarize import summarize_stories
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.read import read_inputs
+from clustering.reuse.dedup import find_reuse
+from clustering.stories.summarize import summarize_stories
+from flows.cli import EXIT_REJECTS, app
 
 SCRIPT = "<script>window.pwned=1</script>"
 ARTIFACTS = ["articles.jsonl", "stories.json", "reuse.jsonl", "rejects.jsonl", "dashboard.html"]
@@ -126,7 +126,7 @@ def test_generated_records_are_read_or_rejected_never_lost(tmp_path, records):
 
 
 def _storyline(*arguments: str, prefect_home: Path) -> subprocess.Popen:
-    command = [sys.executable, "-c", "from clustering.cli import app; app()", *arguments]
+    command = [sys.executable, "-c", "from flows.cli import app; app()", *arguments]
     # A Prefect home of its own: no embedding shard cached by an earlier run lets it skip the stage.
     environment = {**os.environ, "PREFECT_HOME": str(prefect_home)}
     # A session of its own, so that a kill takes the run's embedded Prefect server with it, as a crash would.

@@ -1,4 +1,4 @@
-from clustering.lineage import LineageEvent, assign_story_ids
+from clustering.stories.lineage import LineageEvent, assign_story_ids
 
 
 def _new_id(first: str) -> str:

@@ -16,13 +16,13 @@ from hostile_corpus import FINE, hostile_records, write_hostile_corpus, write_re
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
-from clustering.atomic import atomic_writer
-from clustering.cli import EXIT_REJECTS, app
-from clustering.dedup import dedup_files
-from clustering.lock import StoreBusyError, exclusive
-from clustering.read import read_inputs
+from clustering.ingest.read import read_inputs
 from clustering.records import Article, Reject
-from clustering.store import StoryStore
+from clustering.reuse.dedup import dedup_files
+from clustering.storage.atomic import atomic_writer
+from clustering.storage.lock import StoreBusyError, exclusive
+from clustering.storage.store import StoryStore
+from flows.cli import EXIT_REJECTS, app
 
 
 def _lines(path: Path) -> list[dict]:
@@ -93,7 +93,7 @@ def test_generated_hostile_records_through_the_cli_are_each_an_article_or_a_reje
 
 
 def _run_in_process(folder: Path, out: Path, home: Path) -> subprocess.Popen:
-    command = [sys.executable, "-c", "from clustering.cli import app; app()", "run", str(folder), "--out", str(out)]
+    command = [sys.executable, "-c", "from flows.cli import app; app()", "run", str(folder), "--out", str(out)]
     environment = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_LOGGING_LEVEL": "WARNING"}
     return subprocess.Popen([*command, "--quiet"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 

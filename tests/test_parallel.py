@@ -1,8 +1,8 @@
 import multiprocessing
 import os
 
-from clustering.clean import clean_articles
-from clustering.parallel import map_chunks
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.parallel import map_chunks
 from clustering.records import Article
 
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from clustering import term_counts as term_counts_module
-from clustering.band_index import BandIndex
-from clustering.cli import EXIT_REJECTS, app
-from clustering.dedup import index_settings
-from clustering.term_counts import TermCounts
-from clustering.term_matrix import TERM_SCHEME
+from clustering.reuse.dedup import index_settings
+from clustering.storage.band_index import BandIndex
+from clustering.stories import term_counts as term_counts_module
+from clustering.stories.term_counts import TermCounts
+from clustering.stories.term_matrix import TERM_SCHEME
+from flows.cli import EXIT_REJECTS, app
 
 SEED_STORIES = [
     {"000_8fe064ee60233dcc", "003_73de7036e52b0233", "004_5a81d56bc7aaeb59"},  # Albu Kamal
@@ -258,7 +258,8 @@ def test_ingest_then_cluster_equals_the_pipeline_and_a_crash_between_loses_nothi
 
 
 def test_embedding_shards_are_cached_on_their_content():
-    from clustering.embed import EmbedConfig, embedding_text
+    from clustering.config import EmbedConfig
+    from clustering.embed.embedding import embedding_text
     from clustering.records import Article
     from flows.cluster import _shard_key
     from flows.results import NumpySerializer
@@ -286,8 +287,8 @@ def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_artic
 
 
 def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(tmp_path):
-    from clustering.dedup import band_index, sign_articles
     from clustering.records import Article
+    from clustering.reuse.dedup import band_index, sign_articles
     from flows.cluster import _usable_index
 
     articles = [Article(id=name, text=f"{name} said the army took the town of Albu Kamal.") for name in "abc"]

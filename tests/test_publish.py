@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clustering.atomic import write_atomic
-from clustering.publish import ARTIFACT_NAMES, publish
+from clustering.publish.artifacts import ARTIFACT_NAMES, publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
+from clustering.storage.atomic import write_atomic
 
 PAYLOAD = '<script>window.pwned=1</script><img src=x onerror="alert(1)">'
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clustering.read import InputError, parse_date, read_inputs
+from clustering.ingest.read import InputError, parse_date, read_inputs
 
 
 def test_seed_folder_reads_title_and_id(seeds_dir):

@@ -9,10 +9,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from reprints import ECBPLUS, generate
 
-from clustering.clean import clean_articles
-from clustering.dedup import find_reuse
-from clustering.read import parse_date
+from clustering.ingest.clean import clean_articles
+from clustering.ingest.read import parse_date
 from clustering.records import Article
+from clustering.reuse.dedup import find_reuse
 
 pytestmark = pytest.mark.skipif(not ECBPLUS.exists(), reason="needs ../shared/data/ecbplus-dev.jsonl")
 

@@ -6,10 +6,11 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from clustering.clean import clean_article
-from clustering.dedup import find_reuse
-from clustering.minhash import MinHashConfig, MinHasher, fold, jaccard, normalised_words, shingle_hashes, tokenize
+from clustering.config import MinHashConfig
+from clustering.ingest.clean import clean_article
 from clustering.records import Article
+from clustering.reuse.dedup import find_reuse
+from clustering.reuse.minhash import MinHasher, fold, jaccard, normalised_words, shingle_hashes, tokenize
 
 WIRE = """BEIRUT (Reuters) - Syria's army and its allies captured Islamic State's last stronghold in Syria on
 Wednesday, a commander in the alliance said, bringing the self-declared caliphate close to complete downfall.
@@ -206,7 +207,8 @@ def test_compiled_alignment_equals_the_set_based_one(passage, a_edits, b_edits, 
     bridges), over a small vocabulary so that shingles also repeat and match by chance."""
     from align_reference import align as reference_align
 
-    from clustering.align import AlignConfig, align
+    from clustering.config import AlignConfig
+    from clustering.reuse.align import align
 
     config = AlignConfig()
     a = shingle_hashes(_edited(passage, a_edits, 1000), shingle)
@@ -219,7 +221,7 @@ def test_compiled_alignment_equals_the_set_based_one(passage, a_edits, b_edits, 
 
 
 def test_pairs_left_out_before_comparing_are_pairs_compare_would_not_report():
-    from clustering.reuse import compare, index_article, worth_comparing
+    from clustering.reuse.pairs import compare, index_article, worth_comparing
 
     repetitive = " ".join(["The river rose again."] * 30)
     texts = {

@@ -1,11 +1,11 @@
 import sqlite3
 from datetime import UTC, datetime
 
-from clustering import store as store_module
-from clustering.clean import CLEANING_VERSION, clean_article
-from clustering.lineage import LineageEvent
+from clustering.ingest.clean import CLEANING_VERSION, clean_article
 from clustering.records import Article, Story
-from clustering.store import StoryStore, split_new
+from clustering.storage import store as store_module
+from clustering.storage.store import StoryStore, split_new
+from clustering.stories.lineage import LineageEvent
 
 
 def _story(story_id: str, members: tuple[str, ...]) -> Story:

@@ -2,11 +2,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from clustering import term_counts as term_counts_module
+from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult
-from clustering.summarize import SummaryConfig, sentences_of, story_id, summarize_stories
-from clustering.term_counts import TermCounts, count_terms
-from clustering.term_matrix import TERM_SCHEME
+from clustering.stories import term_counts as term_counts_module
+from clustering.stories.summarize import sentences_of, story_id, summarize_stories
+from clustering.stories.term_counts import TermCounts, count_terms
+from clustering.stories.term_matrix import TERM_SCHEME
 
 
 def test_sentences_are_not_split_after_abbreviations():

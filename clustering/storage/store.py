@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.clean import CLEANING_VERSION
-from clustering.lineage import LineageEvent
+from clustering.ingest.clean import CLEANING_VERSION
 from clustering.records import (
     Article,
     Reject,
@@ -26,6 +25,7 @@ from clustering.records import (
     story_from_json,
     story_to_json,
 )
+from clustering.stories.lineage import LineageEvent
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import pairwise
 
-from clustering.parallel import map_chunks
+from clustering.ingest.parallel import map_chunks
 from clustering.records import Article, Reject
 
 _MONTHS = {

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from clustering.atomic import save_npz_atomic
-from clustering.term_matrix import TERM_SCHEME, term_matrix, terms_of
+from clustering.storage.atomic import save_npz_atomic
+from clustering.stories.term_matrix import TERM_SCHEME, term_matrix, terms_of
 
 
 @dataclass(frozen=True)

@@ -13,25 +13,10 @@ from datetime import datetime
 
 import numpy as np
 
-from clustering.align import AlignConfig, Alignment, align, character_spans, shared_counts, shingle_order
-from clustering.minhash import Tokens, jaccard, shingle_hashes, tokenize
+from clustering.config import ReuseConfig
 from clustering.records import Article, ReusePair
-
-
-@dataclass(frozen=True, slots=True)
-class ReuseConfig:
-    # Passage windows for candidate search, in words, and the step between them.
-    window_words: int = 30
-    window_stride: int = 15
-    # MinHashLSH threshold on window signatures: low enough that a 40-word passage with edits is found.
-    lsh_threshold: float = 0.3
-    # A pair is reported when the aligned text reaches this many words in both articles.
-    min_shared_words: int = 40
-    # A pair is a reprint (one duplicate group) when both articles are at least this much shared.
-    duplicate_containment: float = 0.8
-    # "Wholly contained" for deciding the original: this share of an article is in the other.
-    contained: float = 0.9
-    align: AlignConfig = AlignConfig()
+from clustering.reuse.align import Alignment, align, character_spans, shared_counts, shingle_order
+from clustering.reuse.minhash import Tokens, jaccard, shingle_hashes, tokenize
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,16 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-
-@dataclass(frozen=True, slots=True)
-class AlignConfig:
-    shingle_words: int = 5
-    # Largest edit inside a shared passage, in words, on either side.
-    max_gap_words: int = 10
-    # Shorter matches are stock phrases, not reuse.
-    min_segment_words: int = 12
-    # A shingle occurring more often than this in an article is boilerplate for alignment purposes.
-    max_occurrences: int = 4
+from clustering.config import AlignConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,22 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from clustering.atomic import write_atomic
-from clustering.read import FeedError, feed_items, page_fields
+from clustering.config import FetchConfig
+from clustering.ingest.read import FeedError, feed_items, page_fields
 from clustering.records import Reject
-
-
-@dataclass(frozen=True, slots=True)
-class FetchConfig:
-    timeout_seconds: float = 20.0
-    max_bytes: int = 10_000_000
-    follow_item_links: bool = True
-    user_agent: str = "Storyline news clustering (+https://github.com/storyline)"
+from clustering.storage.atomic import write_atomic
 
 
 class FetchError(OSError):

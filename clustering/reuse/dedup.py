@@ -21,16 +21,17 @@ from pathlib import Path
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from clustering.atomic import atomic_writer
-from clustering.band_index import BandIndex
-from clustering.bands import band_fingerprints, fingerprint_pairs, lsh_bands
-from clustering.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned
-from clustering.docstore import DocumentStore, RedisDocuments, SQLiteDocuments
-from clustering.lock import exclusive
-from clustering.minhash import MinHashConfig, MinHasher
-from clustering.read import iter_inputs
+from clustering.config import MinHashConfig, ReuseConfig
+from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned
+from clustering.ingest.read import iter_inputs
 from clustering.records import Article, DedupResult, Reject, ReusePair
-from clustering.reuse import IndexedArticle, ReuseConfig, compare, duplicate_groups, index_article, worth_comparing
+from clustering.reuse.bands import band_fingerprints, fingerprint_pairs, lsh_bands
+from clustering.reuse.minhash import MinHasher
+from clustering.reuse.pairs import IndexedArticle, compare, duplicate_groups, index_article, worth_comparing
+from clustering.storage.atomic import atomic_writer
+from clustering.storage.band_index import BandIndex
+from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDocuments
+from clustering.storage.lock import exclusive
 
 _KEY_SEPARATOR = "\x1f"
 

@@ -10,12 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clustering.dedup import dedup_files
-from clustering.embed import PACKAGED_MODEL, EmbedConfig
+from clustering.config import PACKAGED_MODEL, EmbedConfig
 from clustering.evaluate import evaluate_files
-from clustering.fetch import is_url
-from clustering.lock import DEFAULT_WAIT_SECONDS, StoreBusyError
-from clustering.read import ARTICLE_FIELDS, InputError, check_inputs
+from clustering.ingest.fetch import is_url
+from clustering.ingest.read import ARTICLE_FIELDS, InputError, check_inputs
+from clustering.reuse.dedup import dedup_files
+from clustering.storage.lock import DEFAULT_WAIT_SECONDS, StoreBusyError
 
 app = typer.Typer(
     help="Find wire-copy reuse across news outlets and group articles into stories.",
@@ -179,7 +179,7 @@ def serve(
     """Serve the dashboard of stories over a store, read-only."""
     import uvicorn
 
-    from clustering.dashboard import create_app
+    from clustering.publish.dashboard import create_app
 
     try:
         application = create_app(store)

@@ -19,9 +19,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize
 
+from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult, Story
-from clustering.term_counts import TermCounts, count_terms
-from clustering.term_matrix import smooth_idf, sublinear_tfidf, words_of
+from clustering.stories.term_counts import TermCounts, count_terms
+from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, words_of
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
 # Abbreviations after which a full stop does not end a sentence.
@@ -29,21 +30,6 @@ _ABBREVIATIONS = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|St|Jr|Sr|Inc|Co|Corp|No|vs|U\.S|U\.K|U\.N"
     r"|[A-Z])\.$"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryConfig:
-    sentences: int = 3
-    keywords: int = 8
-    # Maximal marginal relevance: 1 picks by centrality alone, lower values avoid repeating content.
-    relevance_weight: float = 0.7
-    lead_bonus: float = 0.15
-    min_sentence_words: int = 6
-    max_sentence_words: int = 60
-    # Candidates come from the top of each article (it carries the story), at most this many per story:
-    # redundancy is a candidates x candidates matrix.
-    max_candidates: int = 400
-    max_sentences_per_article: int = 40
 
 
 def sentences_of(text: str) -> Iterator[str]:

@@ -20,16 +20,11 @@ import numba
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
+from clustering.config import MinHashConfig
+
 _WORD = re.compile(r"\w+")
 _SCHEME = "affine32"
 _ROLLING_MULTIPLIER = np.uint64(0x100000001B3)
-
-
-@dataclass(frozen=True, slots=True)
-class MinHashConfig:
-    num_perm: int = 128
-    shingle_words: int = 5
-    seed: int = 1
 
 
 class Tokens:

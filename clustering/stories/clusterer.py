@@ -27,10 +27,10 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from sklearn.decomposition import PCA
 
-from clustering.names import name_vectors
 from clustering.records import Article, DedupResult
-from clustering.term_counts import TermCounts
-from clustering.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, terms_of, without_rare_terms
+from clustering.stories.names import name_vectors
+from clustering.stories.term_counts import TermCounts
+from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, terms_of, without_rare_terms
 
 _SECONDS_PER_DAY = 86_400.0
 # Rows of the embedding matrix compared with all others at once: bounds the block to rows × n floats.

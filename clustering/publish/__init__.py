@@ -1,0 +1,1 @@
+"""What a run writes: the artifacts, the static dashboard and the served one."""

@@ -1,0 +1,1 @@
+"""Shingles, MinHash and passage alignment: the text articles share, reprint groups, the dedup index."""

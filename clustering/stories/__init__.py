@@ -1,0 +1,1 @@
+"""Stories: clustering, term counts, names, ids and lineage across runs, summaries."""
