@@ -31,8 +31,8 @@ from clustering.embed.embedding import embed_articles
 from clustering.ingest.clean import clean_articles
 from clustering.ingest.read import parse_date
 from clustering.records import Article
-from clustering.storage.store import EmbeddingCache
-from clustering.stories.clusterer import StoryClusterer, _clustering_inputs, candidate_pairs, tfidf_vectors
+from clustering.storage.embedding_cache import EmbeddingCache
+from clustering.stories.clusterer import StoryClusterer, clustering_inputs, neighbour_pairs, tfidf_vectors
 from clustering.stories.names import name_vectors
 
 _JITTER = 0.02
@@ -67,14 +67,14 @@ def main() -> None:
     arguments = parser.parse_args()
     rows = []
     # In a run the embedding stage has loaded torch already; the neighbour search should not pay its import.
-    candidate_pairs(np.eye(64, dtype=np.float32), 8)
+    neighbour_pairs(np.eye(64, dtype=np.float32), 8)
     for size in sorted(arguments.sizes):
         articles = _articles(size)
         embeddings = _embeddings(articles)
-        texts, dates = _clustering_inputs(articles)  # what the clustering stage gives the clusterer
+        texts, dates = clustering_inputs(articles)  # what the clustering stage gives the clusterer
         parts = {}
         start = time.perf_counter()
-        candidate_pairs(embeddings, StoryClusterer().n_neighbors)
+        neighbour_pairs(embeddings, StoryClusterer().n_neighbors)
         parts["neighbours"] = time.perf_counter() - start
         start = time.perf_counter()
         tfidf_vectors(texts)

@@ -26,7 +26,7 @@ from clustering.config import EmbedConfig
 from clustering.embed.embedding import embed_articles, load_model
 from clustering.evaluate import score
 from clustering.reuse.dedup import find_reuse
-from clustering.storage.store import EmbeddingCache
+from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.stories.clusterer import StoryClusterer, _singletons_for_noise, assign_articles, cluster_articles
 
 DATASETS = {"ECB+ dev (full text)": ECBPLUS_DEV, "UCI dev (headlines)": UCI_DEV}

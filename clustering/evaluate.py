@@ -1,8 +1,9 @@
 """Scores of a story labelling against gold labels (pairwise and B-cubed F1, adjusted Rand index), and the
-harness that clusters a labelled corpus the way a run does and scores it."""
+harness that runs the pipeline over a labelled corpus, exactly as ``storyline run`` does, and scores it."""
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -10,14 +11,11 @@ from pathlib import Path
 
 from sklearn.metrics import adjusted_rand_score
 
-from clustering.config import EmbedConfig
-from clustering.embed.embedding import embed_articles
-from clustering.ingest.clean import clean_articles
+from clustering.config import Config
 from clustering.ingest.read import iter_inputs
-from clustering.records import Article, Reject
-from clustering.reuse.dedup import find_reuse
-from clustering.storage.store import EmbeddingCache
-from clustering.stories.clusterer import StoryClusterer, cluster_articles
+from clustering.pipeline import Pipeline
+from clustering.records import Article
+from clustering.storage.workspace import Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,41 +75,37 @@ def score(gold: Sequence[Hashable], predicted: Sequence[Hashable]) -> Scores:
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     scores: Scores
+    # Records not scored: without a label, or rejected by the run.
     rejected: int
     duplicates: int
+    # Each scored article's story, in input order.
+    story_of: dict[str, str]
 
 
 def evaluate_files(
     inputs: Sequence[Path | str],
     label_field: str,
-    field_names: dict[str, str] | None = None,
-    embed_config: EmbedConfig = EmbedConfig(),
-    cache_path: Path | str | None = None,
-    clusterer: StoryClusterer | None = None,
+    config: Config | None = None,
+    embedding_cache: Path | str | None = None,
 ) -> Evaluation:
-    """Cluster labelled records as a run would (clean, collapse reprints, embed, cluster) and score them.
+    """Run the pipeline over labelled records in a fresh workspace (``Pipeline.run``: what ``storyline
+    run`` does on a new output folder) and score its stories against the labels in ``label_field``.
 
-    Records without a label, and records a run would reject, are left out of the scores and counted.
+    Records without a label are clustered as a run would but not scored; they and the records the run
+    rejects are counted in ``rejected``. ``embedding_cache`` keeps embeddings between evaluations.
     """
-    articles: list[Article] = []
-    gold: list[str] = []
-    rejected = 0
-    for fields, outcome in iter_inputs(inputs, field_names):
+    config = config or Config()
+    gold: dict[str, str] = {}
+    records = 0
+    for fields, outcome in iter_inputs(inputs, config.read.field_names):
+        records += 1
         label = fields.get(label_field)
-        if isinstance(outcome, Reject) or label in (None, ""):
-            rejected += 1
-            continue
-        articles.append(outcome)
-        gold.append(str(label))
-    cleaned, empty = clean_articles(articles)
-    kept = {article.id for article in cleaned}
-    gold = [label for article, label in zip(articles, gold, strict=True) if article.id in kept]
-    dedup = find_reuse(cleaned)
-    cache = EmbeddingCache(cache_path) if cache_path is not None else None
-    try:
-        embeddings = embed_articles(cleaned, embed_config, cache)
-    finally:
-        if cache is not None:
-            cache.close()
-    labels = cluster_articles(cleaned, embeddings, dedup, clusterer or StoryClusterer())
-    return Evaluation(score(gold, labels.tolist()), rejected + len(empty), len(dedup.duplicate_of))
+        if isinstance(outcome, Article) and label not in (None, ""):
+            gold[outcome.id] = str(label)
+    with tempfile.TemporaryDirectory(prefix="storyline-evaluate-") as folder:
+        workspace = Workspace(Path(folder), Path(embedding_cache) if embedding_cache is not None else None)
+        result = Pipeline(workspace, config).run([str(path) for path in inputs])
+    predicted = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
+    story_of = {article_id: predicted[article_id] for article_id in gold if article_id in predicted}
+    scores = score([gold[article_id] for article_id in story_of], list(story_of.values()))
+    return Evaluation(scores, records - len(story_of), result.report.counts["duplicates"], story_of)

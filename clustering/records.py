@@ -187,6 +187,16 @@ class Story:
     last_published: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class LineageEvent:
+    """What happened to a story in a run. ``kind``: "new", "grew", "merged" (``other`` was merged into
+    ``story_id``) or "split" (``story_id`` took articles from ``other``)."""
+
+    story_id: str
+    kind: str
+    other: str | None = None
+
+
 def record_fields(record: object) -> dict[str, object]:
     """A record's fields by name, values as they are: ``asdict`` without its deep copy of every tuple
     (which costs a second per 10,000 reuse pairs), for records whose values JSON writes directly."""
@@ -228,3 +238,5 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     config: dict[str, object] = field(default_factory=dict)
+    # Whether every article was clustered again (else the new ones were assigned to the stored stories).
+    reclustered: bool = False

@@ -1,17 +1,11 @@
-"""Prefect flows over the ``clustering`` library.
+"""Prefect flows over the ``clustering`` library, and the ``storyline`` command line above them.
 
-Importing this package sets privacy and offline defaults before Prefect loads (a variable already set
+Importing this package sets the privacy and offline defaults before Prefect loads (a variable already set
 in the environment wins): no telemetry, no model downloads, patience with a slow embedded server start.
 """
 
-import os
+from clustering.config import set_private_offline_environment
 
-for _name, _value in {
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "HF_HUB_OFFLINE": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    # Prefect's embedded server gives itself 20 s to start; a busy 2-core machine can need more.
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-}.items():
-    os.environ.setdefault(_name, _value)
+set_private_offline_environment()
+
+__all__ = ["set_private_offline_environment"]

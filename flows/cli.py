@@ -1,36 +1,61 @@
-"""The ``storyline`` command line."""
+"""The ``storyline`` command line: above the library and the flows (``run`` and ``schedule`` go through
+Prefect; ``dedup``, ``evaluate``, ``serve`` and ``config`` use the library alone)."""
 
 from __future__ import annotations
 
-import os
+from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from clustering.config import PACKAGED_MODEL, EmbedConfig
+from clustering.config import Config, ConfigError, config_toml, load_config
 from clustering.evaluate import evaluate_files
 from clustering.ingest.fetch import is_url
 from clustering.ingest.read import ARTICLE_FIELDS, InputError, check_inputs
-from clustering.reuse.dedup import dedup_files
-from clustering.storage.lock import DEFAULT_WAIT_SECONDS, StoreBusyError
+from clustering.reuse.dedup import dedup_files, rejects_path
+from clustering.storage.lock import StoreBusyError
 
 app = typer.Typer(
     help="Find wire-copy reuse across news outlets and group articles into stories.",
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 console = Console(stderr=True)
 
 # Exit code of a run that completed but rejected some input records (see rejects.jsonl).
 EXIT_REJECTS = 3
 
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="A TOML file of settings (see `storyline config`); STORYLINE_* variables win."),
+]
+ModelOption = Annotated[
+    str | None, typer.Option(help="Embedding model: a folder or a locally cached name (the setting embed.model).")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"storyline {metadata.version('storyline')}")
+        raise typer.Exit()
+
 
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """Storyline."""
+
+
+def _fail(message: object) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    return typer.Exit(1)
 
 
 def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
@@ -38,9 +63,25 @@ def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
     try:
         check_inputs([value for value in values if not is_url(value)])
     except InputError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        raise _fail(error) from error
     return [value if is_url(value) or not resolve else str(Path(value).resolve()) for value in values]
+
+
+def _settings(model: str | None = None, wait: float | None = None) -> dict[str, Any]:
+    """Command-line options as settings, nested by part as in a settings file."""
+    settings: dict[str, Any] = {}
+    if model is not None:
+        settings["embed"] = {"model": model}
+    if wait is not None:
+        settings["run"] = {"lock_wait_seconds": wait}
+    return settings
+
+
+def _config(path: Path | None, settings: dict[str, Any]) -> Config:
+    try:
+        return load_config(path, settings)
+    except ConfigError as error:
+        raise _fail(error) from error
 
 
 @app.command()
@@ -50,7 +91,8 @@ def run(
         typer.Argument(help="Folders; .txt, .jsonl, .csv, .html, RSS/Atom files; http(s) URLs of pages or feeds."),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the artifacts.")] = Path("artifacts"),
-    model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
+    config: ConfigOption = None,
+    model: ModelOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary.")] = False,
     dask: Annotated[
         str | None, typer.Option(help="Address of a dask.distributed scheduler to run the parallel tasks on.")
@@ -60,26 +102,31 @@ def run(
         typer.Option(help="Cluster every stored article again, instead of assigning a few new ones to the stories."),
     ] = False,
     wait: Annotated[
-        float, typer.Option(help="Seconds to wait for another run on the same --out to finish before giving up.")
-    ] = DEFAULT_WAIT_SECONDS,
+        float | None,
+        typer.Option(help="Seconds to wait for another run on the same --out to finish (run.lock_wait_seconds)."),
+    ] = None,
 ) -> None:
     """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
 
     Exit code 0: done, nothing rejected; 3: done, some records rejected (see rejects.jsonl); 1: failed.
     """
     paths = _checked_inputs(inputs or ["seeds"])
-    if quiet:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    settings = _settings(model, wait)
+    _config(config, settings)  # a bad setting is a clear error here, not a failed flow
     from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
 
     runner = pipeline_on_dask(dask) if dask else pipeline_flow
     try:
         report = runner(
-            inputs=paths, out=str(out), model=model, show_progress=not quiet, recluster=recluster, wait_seconds=wait
+            inputs=paths,
+            out=str(out),
+            recluster=recluster,
+            settings=settings,
+            config_file=str(config) if config else None,
+            show_progress=not quiet,
         )
     except StoreBusyError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        raise _fail(error) from error
     if not quiet:
         table = Table("count", "value", title=f"Storyline run → {out}")
         for name, value in report.counts.items():
@@ -95,6 +142,7 @@ def dedup(
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file for the records.")],
     drop: Annotated[bool, typer.Option(help="Write only the first record of each duplicate group.")] = False,
     index: Annotated[Path | None, typer.Option(help="SQLite file keeping the index between runs.")] = None,
+    config: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
 ) -> None:
     """Stream records through the dedup index, adding `duplicate_of` and `reuse` to each.
@@ -102,18 +150,16 @@ def dedup(
     Bad records go to OUTPUT with `.rejects.jsonl` in place of its suffix. Exit code 0: done; 3: done with
     rejects; 1: failed.
     """
+    _checked_inputs([str(path) for path in inputs])
+    settings = _config(config, {})
     try:
-        check_inputs(inputs)
-    except InputError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
-    rejects = output.with_name(f"{output.stem}.rejects.jsonl")
-    try:
-        counts = dedup_files(inputs, output, rejects, index_path=index, drop=drop)
+        counts = dedup_files(
+            inputs, output, index_path=index, drop=drop, minhash=settings.minhash, reuse=settings.reuse
+        )
     except StoreBusyError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        raise _fail(error) from error
     if not quiet:
+        rejects = rejects_path(output)
         console.print(
             f"{counts.read} records: {counts.written} written to {output}, {counts.duplicates} duplicates, "
             f"{counts.rejected} rejected" + (f" (see {rejects})" if counts.rejected else ""),
@@ -142,16 +188,20 @@ def evaluate(
     field: Annotated[
         list[str] | None, typer.Option("--field", help="Read an article field from another column: text=title.")
     ] = None,
-    model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
-    cache: Annotated[Path, typer.Option(help="Embedding cache (SQLite).")] = Path("artifacts/cache/embeddings.sqlite"),
+    config: ConfigOption = None,
+    model: ModelOption = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="Embedding cache (SQLite) to keep between evaluations; none by default.")
+    ] = None,
 ) -> None:
-    """Cluster labelled records as a run would and print pairwise and B-cubed F1 and the adjusted Rand index."""
-    try:
-        check_inputs(inputs)
-    except InputError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
-    result = evaluate_files(inputs, label, _field_names(field or []), EmbedConfig(model=model), cache)
+    """Run the pipeline over labelled records, as `storyline run` would into a new folder, and print
+    pairwise and B-cubed F1 and the adjusted Rand index of its stories."""
+    _checked_inputs([str(path) for path in inputs])
+    settings = _settings(model)
+    if field:
+        settings["read"] = {"field_names": _field_names(field)}
+    with console.status(f"Running the pipeline over {', '.join(map(str, inputs))}"):
+        result = evaluate_files(inputs, label, _config(config, settings), cache)
     scores = result.scores
     table = Table("score", "value", title=f"{scores.n_articles} articles, {scores.n_gold_stories} gold stories")
     rows = [
@@ -166,6 +216,16 @@ def evaluate(
     table.add_row("predicted stories", str(scores.n_predicted_stories))
     table.add_row("left out (no label or rejected)", str(result.rejected))
     Console().print(table)
+
+
+@app.command(name="config")
+def show_config(
+    config: ConfigOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Print the effective settings (defaults, then --config, then STORYLINE_PART__SETTING variables, then
+    options) as a TOML file that --config reads back."""
+    typer.echo(config_toml(_config(config, _settings(model))))
 
 
 @app.command()
@@ -184,8 +244,7 @@ def serve(
     try:
         application = create_app(store)
     except FileNotFoundError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
-        raise typer.Exit(1) from error
+        raise _fail(error) from error
     console.print(f"Storyline dashboard on http://{host}:{port}/", soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
@@ -197,7 +256,8 @@ def schedule(
     ],
     cron: Annotated[str, typer.Option(help="When to run, as a cron expression.")] = "*/30 * * * *",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the store and artifacts.")] = Path("artifacts"),
-    model: Annotated[str, typer.Option(help="Embedding model: a folder or a locally cached name.")] = PACKAGED_MODEL,
+    config: ConfigOption = None,
+    model: ModelOption = None,
     name: Annotated[str, typer.Option(help="Name of the Prefect deployment.")] = "storyline-scheduled",
 ) -> None:
     """Serve the pipeline on a schedule (Prefect `flow.serve`); each run adds what is new in INPUTS.
@@ -206,12 +266,19 @@ def schedule(
     """
     # Resolved: the served runs may start in another working directory.
     paths = _checked_inputs(inputs, resolve=True)
+    settings = _settings(model)
+    _config(config, settings)
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.local_server import local_prefect_server
     from flows.pipeline import pipeline_flow
 
-    parameters = {"inputs": paths, "out": str(out.resolve()), "model": model}
+    parameters = {
+        "inputs": paths,
+        "out": str(out.resolve()),
+        "settings": settings,
+        "config_file": str(config.resolve()) if config else None,
+    }
     if PREFECT_API_URL.value():
         pipeline_flow.serve(name=name, cron=cron, parameters=parameters)
         return

@@ -7,7 +7,6 @@ counts = dedup_flow(inputs=["feed.jsonl"], output="deduped.jsonl", index_path="i
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -21,8 +20,7 @@ def dedup_task(
 ) -> DedupCounts:
     # A retried run starts again from its inputs: the output is replaced atomically and the index skips
     # records it already holds, so nothing is written twice.
-    rejects = Path(output).with_name(f"{Path(output).stem}.rejects.jsonl")
-    return dedup_files(inputs, output, rejects, index_path=index_path, drop=drop, lsh_storage=lsh_storage)
+    return dedup_files(inputs, output, index_path=index_path, drop=drop, lsh_storage=lsh_storage)
 
 
 @flow(name="storyline-dedup")

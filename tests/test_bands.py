@@ -3,7 +3,7 @@ from datasketch import LeanMinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clustering.reuse.bands import candidate_pairs, lsh_bands
+from clustering.reuse.bands import band_pairs, lsh_bands
 
 
 def _lsh_pairs(signatures: np.ndarray, owners: np.ndarray, threshold: float) -> set[tuple[int, int]]:
@@ -35,7 +35,7 @@ def test_candidate_pairs_are_the_pairs_minhash_lsh_returns(seed, rows, threshold
     owners = np.sort(rng.integers(0, max(1, rows // 2), size=rows))
 
     bands = lsh_bands(threshold, num_perm)
-    found = candidate_pairs(signatures, owners, bands)
+    found = band_pairs(signatures, owners, bands)
 
     assert {tuple(pair) for pair in found.tolist()} == _lsh_pairs(signatures, owners, threshold)
     assert all(first < second for first, second in found.tolist())
@@ -44,12 +44,13 @@ def test_candidate_pairs_are_the_pairs_minhash_lsh_returns(seed, rows, threshold
     is_probe_owner = rng.random(owners.max() + 1) < 0.3
     probed = is_probe_owner[owners]
     probe_owners = set(np.flatnonzero(is_probe_owner).tolist())
-    with_probes = {tuple(pair) for pair in candidate_pairs(signatures, owners, bands, probed).tolist()}
+    with_probes = {tuple(pair) for pair in band_pairs(signatures, owners, bands, probed).tolist()}
     wanted = {pair for pair in map(tuple, found.tolist()) if probe_owners & set(pair)}
     assert wanted <= with_probes <= {tuple(pair) for pair in found.tolist()}
 
 
 def test_no_rows_no_pairs():
-    assert candidate_pairs(
-        np.empty((0, 128), dtype=np.uint32), np.empty(0, dtype=np.int64), lsh_bands(0.3, 128)
-    ).shape == (0, 2)
+    assert band_pairs(np.empty((0, 128), dtype=np.uint32), np.empty(0, dtype=np.int64), lsh_bands(0.3, 128)).shape == (
+        0,
+        2,
+    )

@@ -11,9 +11,9 @@ from clustering.stories import names
 from clustering.stories.clusterer import (
     StoryClusterer,
     assign_articles,
-    candidate_pairs,
     cluster_articles,
     day_gaps,
+    neighbour_pairs,
     time_gap_penalty,
     time_proximity,
 )
@@ -141,9 +141,9 @@ def test_short_texts_lean_on_embeddings_long_texts_on_names():
 
 
 def test_min_cluster_size_scales_with_the_corpus():
-    assert StoryClusterer()._min_cluster_size(5) == 3
-    assert StoryClusterer()._min_cluster_size(3000) == 11
-    assert StoryClusterer(min_cluster_size=4)._min_cluster_size(3000) == 4
+    assert StoryClusterer().min_cluster_size_for(5) == 3
+    assert StoryClusterer().min_cluster_size_for(3000) == 11
+    assert StoryClusterer(min_cluster_size=4).min_cluster_size_for(3000) == 4
 
 
 def test_noise_close_to_a_story_joins_it():
@@ -166,7 +166,7 @@ def test_three_unrelated_articles_stay_three_stories():
 
 def test_candidate_pairs_hold_each_articles_nearest_neighbours():
     embeddings, _ = _blobs(centres=3, per_centre=10, spread=0.3, seed=2)
-    rows, cols = candidate_pairs(embeddings, n_neighbors=4)
+    rows, cols = neighbour_pairs(embeddings, n_neighbors=4)
     assert (rows < cols).all() and len(set(zip(rows.tolist(), cols.tolist(), strict=True))) == len(rows)
     pairs = set(zip(rows.tolist(), cols.tolist(), strict=True))
     similarity = embeddings @ embeddings.T
@@ -174,7 +174,7 @@ def test_candidate_pairs_hold_each_articles_nearest_neighbours():
     for article in range(len(embeddings)):
         for neighbour in np.argsort(-similarity[article])[:4]:
             assert (min(article, neighbour), max(article, neighbour)) in pairs
-    small_rows, _ = candidate_pairs(embeddings[:5], n_neighbors=4)
+    small_rows, _ = neighbour_pairs(embeddings[:5], n_neighbors=4)
     assert len(small_rows) == 10  # a corpus no larger than the neighbourhood is compared in full
 
 

@@ -12,7 +12,7 @@ from clustering.records import Article
 from clustering.reuse.dedup import (
     Deduplicator,
     IndexConflictError,
-    band_index,
+    build_band_index,
     find_reuse,
     index_settings,
     sign_articles,
@@ -192,7 +192,7 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
     # With the known articles' band index, only the new ones are signed, and of the known ones only those
     # sharing a band with a new one are tokenised.
     new_signed = sign_articles(articles[4:])
-    index = band_index(sign_articles(articles[:4])).extended(band_index(new_signed))
+    index = build_band_index(sign_articles(articles[:4])).extended(build_band_index(new_signed))
     tokenised: list[str] = []
     original_index_article = dedup_module.index_article
 
@@ -208,7 +208,7 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
 
 
 def test_band_index_survives_saving_and_names_its_settings(tmp_path):
-    index = band_index(sign_articles([_raw("wire", WIRE), _raw("bank", BANK), _raw("short", "Too short.")]))
+    index = build_band_index(sign_articles([_raw("wire", WIRE), _raw("bank", BANK), _raw("short", "Too short.")]))
     assert index.article_ids == ("wire", "bank", "short") and index.words[2] == 2
     assert set(index.owners.tolist()) == {0, 1}  # too short for a reportable passage: no windows
     index.save(tmp_path / "bands.npz")
@@ -221,7 +221,7 @@ def test_band_index_survives_saving_and_names_its_settings(tmp_path):
     assert BandIndex.load(tmp_path / "broken.npz", index_settings()) is None
     (tmp_path / "cut.npz").write_bytes((tmp_path / "bands.npz").read_bytes()[:-200])  # a cut-off zip
     assert BandIndex.load(tmp_path / "cut.npz", index_settings()) is None
-    both = index.extended(band_index(sign_articles([_raw("copy", f"Share:\n\n{WIRE}")])))
+    both = index.extended(build_band_index(sign_articles([_raw("copy", f"Share:\n\n{WIRE}")])))
     assert both.article_ids[-1] == "copy" and both.owners.max() == 3 and len(both.words) == 4
 
 

@@ -8,7 +8,7 @@ from clustering.embed import embedding as embed
 from clustering.embed import onnx_encoder
 from clustering.embed.embedding import backend_for, embed_texts, embedding_text, resolve_model
 from clustering.records import Article
-from clustering.storage.store import EmbeddingCache
+from clustering.storage.embedding_cache import EmbeddingCache
 
 
 def test_packaged_model_resolves_to_site_packages():

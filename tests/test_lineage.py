@@ -1,4 +1,5 @@
-from clustering.stories.lineage import LineageEvent, assign_story_ids
+from clustering.records import LineageEvent
+from clustering.stories.lineage import assign_story_ids
 
 
 def _new_id(first: str) -> str:

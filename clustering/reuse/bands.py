@@ -59,7 +59,7 @@ def _pairs_in_runs(keys: np.ndarray, owners: np.ndarray, owner_count: int) -> np
     return codes
 
 
-def candidate_pairs(
+def band_pairs(
     signatures: np.ndarray,
     owners: np.ndarray,
     bands: Sequence[tuple[int, int]],
@@ -76,7 +76,7 @@ def candidate_pairs(
 
 
 def fingerprint_pairs(fingerprints: np.ndarray, owners: np.ndarray, probes: np.ndarray | None = None) -> np.ndarray:
-    """``candidate_pairs`` of rows already fingerprinted (``band_fingerprints``)."""
+    """``band_pairs`` of rows already fingerprinted (``band_fingerprints``)."""
     if len(owners) == 0:
         return np.empty((0, 2), dtype=np.int64)
     owners = owners.astype(np.int64)

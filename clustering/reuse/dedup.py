@@ -252,7 +252,7 @@ def _fingerprints(
     return band_fingerprints(signatures, lsh_bands(reuse.lsh_threshold, minhash.num_perm))
 
 
-def band_index(
+def build_band_index(
     signed: Sequence[SignedArticle], minhash: MinHashConfig = MinHashConfig(), reuse: ReuseConfig = ReuseConfig()
 ) -> BandIndex:
     """The ``BandIndex`` of signed articles: their words, and the band fingerprints of their windows."""
@@ -292,7 +292,7 @@ def update_reuse(
     if signed is None and index is None:
         signed = sign_articles(articles, minhash, reuse)
     signed = signed or []
-    index = index if index is not None else band_index(signed, minhash, reuse)
+    index = index if index is not None else build_band_index(signed, minhash, reuse)
     if not index.holds_exactly(row_of.keys()):
         raise ValueError("the band index must hold every article, and only those")
     pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
@@ -357,22 +357,33 @@ class DedupCounts:
     rejected: int
 
 
+def rejects_path(output: Path | str) -> Path:
+    """Where ``dedup_files`` writes the rejects of ``output``: ``out.jsonl`` → ``out.rejects.jsonl``."""
+    output = Path(output)
+    return output.with_name(f"{output.stem}.rejects.jsonl")
+
+
 def dedup_files(
     inputs: Sequence[Path | str],
     output: Path | str,
-    rejects_output: Path | str,
+    rejects_output: Path | str | None = None,
     *,
     index_path: Path | str | None = None,
     drop: bool = False,
     lsh_storage: dict | None = None,
+    minhash: MinHashConfig = MinHashConfig(),
+    reuse: ReuseConfig = ReuseConfig(),
 ) -> DedupCounts:
     """``storyline dedup``: records from ``inputs`` to ``output`` (JSONL) with ``duplicate_of`` and ``reuse``.
 
-    Bad records go to ``rejects_output``. Both files are replaced atomically when the run completes, and
-    the index (kept at ``index_path`` across runs, held by one run at a time) holds every accepted record.
+    Bad records go to ``rejects_output`` (``rejects_path(output)`` by default). Both files are replaced
+    atomically when the run completes, and the index (kept at ``index_path`` across runs, held by one run
+    at a time) holds every accepted record.
     """
+    rejects_output = rejects_output if rejects_output is not None else rejects_path(output)
     with exclusive(index_path) if index_path is not None else nullcontext():
-        return _dedup_records(inputs, output, rejects_output, Deduplicator(index_path, lsh_storage=lsh_storage), drop)
+        index = Deduplicator(index_path, minhash=minhash, reuse=reuse, lsh_storage=lsh_storage)
+        return _dedup_records(inputs, output, rejects_output, index, drop)
 
 
 def _dedup_records(

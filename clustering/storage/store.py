@@ -1,22 +1,20 @@
-"""On-disk storage in SQLite: the embedding cache, keyed by content hash, and the story store.
+"""The story store in SQLite: every article read so far (with what cleaning found in it), the current
+stories, their lineage, the reuse pairs and the runs.
 
-SQLite is the embedded default: one file each, transactions, safe to load (vectors are raw float32 bytes,
-records JSON, never pickles). A re-run over the same texts with the same model embeds nothing.
+SQLite is the embedded default: one file, transactions, safe to load (records are JSON, never pickles).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
-from clustering.ingest.clean import CLEANING_VERSION
 from clustering.records import (
     Article,
+    LineageEvent,
     Reject,
     ReusePair,
     Story,
@@ -25,54 +23,9 @@ from clustering.records import (
     story_from_json,
     story_to_json,
 )
-from clustering.stories.lineage import LineageEvent
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS embeddings (
-    key TEXT PRIMARY KEY,
-    dim INTEGER NOT NULL,
-    vector BLOB NOT NULL
-)
-"""
-_SQLITE_MAX_VARIABLES = 900
 # The run number of an article stored by ingestion whose run has not finished yet.
 _PENDING = 0
-
-
-class EmbeddingCache:
-    """Float32 vectors by key, persisted in a SQLite file."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Parallel embedding shards write to one cache: wait for each other's transactions.
-        self._connection = sqlite3.connect(self.path, timeout=60)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute(_SCHEMA)
-        self._connection.commit()
-
-    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), _SQLITE_MAX_VARIABLES):
-            chunk = keys[start : start + _SQLITE_MAX_VARIABLES]
-            placeholders = ",".join("?" * len(chunk))
-            rows = self._connection.execute(
-                f"SELECT key, dim, vector FROM embeddings WHERE key IN ({placeholders})", chunk
-            )
-            for key, dim, vector in rows:
-                found[key] = np.frombuffer(vector, dtype=np.float32, count=dim)
-        return found
-
-    def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        rows = [(key, int(vector.shape[0]), np.asarray(vector, np.float32).tobytes()) for key, vector in items]
-        with self._connection:
-            self._connection.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
-
-    def __len__(self) -> int:
-        return self._connection.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
-
-    def close(self) -> None:
-        self._connection.close()
 
 
 _STORY_SCHEMA = """
@@ -95,8 +48,11 @@ class StoryStore:
     leaves the stories as they were, and running it again does the same work.
     """
 
-    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, cleaning_version: int | None = None, read_only: bool = False) -> None:
+        """``cleaning_version`` names the cleaning rules of this run: a stored cleaning made by other rules
+        is not given back (the article is to be cleaned again), and new cleanings are stored under it."""
         self.path = Path(path)
+        self.cleaning_version = cleaning_version
         if read_only:
             # A reader (the dashboard) can never change the store, whatever it is asked: query_only. It opens
             # the file read-write where it may, because only such a connection, closing last, folds the
@@ -127,7 +83,7 @@ class StoryStore:
         that was made by the current cleaning rules (else the article is to be cleaned again)."""
         rows = self._connection.execute(f"SELECT record, {self._cleaning_columns} FROM articles ORDER BY seq")
         return [
-            Article.from_json(record, cleaning if cleaner == CLEANING_VERSION else None)
+            Article.from_json(record, cleaning if self._is_current(cleaner) else None)
             for record, cleaning, cleaner in rows
         ]
 
@@ -171,7 +127,7 @@ class StoryStore:
             before = self._connection.total_changes
             self._connection.executemany(
                 "INSERT OR IGNORE INTO articles (id, record, run, cleaning, cleaner) VALUES (?, ?, ?, ?, ?)",
-                [(article.id, article.to_json(), _PENDING, *_cleaning_row(article)) for article in articles],
+                [(article.id, article.to_json(), _PENDING, *self._cleaning_row(article)) for article in articles],
             )
             return self._connection.total_changes - before
 
@@ -180,7 +136,7 @@ class StoryStore:
         with self._connection:
             self._connection.executemany(
                 "UPDATE articles SET cleaning = ?, cleaner = ? WHERE id = ?",
-                [(*_cleaning_row(article), article.id) for article in articles if article.body_spans],
+                [(*self._cleaning_row(article), article.id) for article in articles if article.body_spans],
             )
 
     def finished_ids(self) -> set[str]:
@@ -238,12 +194,16 @@ class StoryStore:
             )
         return run
 
+    def _is_current(self, cleaner: int | None) -> bool:
+        return self.cleaning_version is not None and cleaner == self.cleaning_version
+
+    def _cleaning_row(self, article: Article) -> tuple[str | None, int | None]:
+        if not article.body_spans or self.cleaning_version is None:
+            return None, None
+        return article.cleaning_json(), self.cleaning_version
+
     def close(self) -> None:
         self._connection.close()
-
-
-def _cleaning_row(article: Article) -> tuple[str | None, int | None]:
-    return (article.cleaning_json(), CLEANING_VERSION) if article.body_spans else (None, None)
 
 
 def split_new(text_of: Mapping[str, str], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], int]:

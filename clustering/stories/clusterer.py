@@ -14,7 +14,6 @@ for those two internal functions, whose dense entry point would need the full nÃ
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,8 +24,10 @@ from hdbscan.hdbscan_ import _tree_to_labels
 from numba import njit
 from scipy import sparse
 from scipy.sparse import csgraph
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.decomposition import PCA
 
+from clustering.config import ClusterConfig
 from clustering.records import Article, DedupResult
 from clustering.stories.names import name_vectors
 from clustering.stories.term_counts import TermCounts
@@ -51,7 +52,7 @@ _MIN_TEXTS_PER_TERM = 2
 _TINY = 1e-12
 
 
-def candidate_pairs(
+def neighbour_pairs(
     embeddings: np.ndarray, n_neighbors: int, search_dimensions: int = 64
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(rows, cols)`` with rows < cols: each article with its ``n_neighbors`` nearest by cosine,
@@ -256,8 +257,14 @@ def _singletons_for_noise(labels: np.ndarray) -> np.ndarray:
     return renumbered
 
 
-class StoryClusterer:
-    """Scikit-learn-style estimator: ``fit(embeddings, texts=..., dates=...)`` sets ``labels_``.
+# The defaults live in clustering.config, with every other setting.
+_DEFAULTS = ClusterConfig()
+
+
+class StoryClusterer(ClusterMixin, BaseEstimator):
+    """A scikit-learn estimator: ``fit(embeddings, texts=..., dates=...)`` sets ``labels_``,
+    ``min_cluster_size_`` and ``n_stories_``; ``get_params``, ``set_params`` and ``clone`` work as for any
+    estimator. ``StoryClusterer(**asdict(config.cluster))`` builds it from a run's settings.
 
     Parameters:
         min_cluster_size: HDBSCAN's smallest story of more than one article; ``None`` scales it with the
@@ -285,20 +292,20 @@ class StoryClusterer:
 
     def __init__(
         self,
-        min_cluster_size: int | None = None,
-        min_samples: int = 1,
-        lexical_weight: float = 0.2,
-        name_weight: float = 0.5,
-        full_length_words: int = 50,
-        time_window_days: float = 14.0,
-        time_weight: float = 0.5,
-        time_bonus: float = 0.2,
-        time_bonus_days: float = 7.0,
-        noise_join_distance: float = 0.6,
-        single_story_link_distance: float = 0.75,
-        cluster_selection_epsilon: float = 0.0,
-        cluster_selection_method: str = "eom",
-        n_neighbors: int = 30,
+        min_cluster_size: int | None = _DEFAULTS.min_cluster_size,
+        min_samples: int = _DEFAULTS.min_samples,
+        lexical_weight: float = _DEFAULTS.lexical_weight,
+        name_weight: float = _DEFAULTS.name_weight,
+        full_length_words: int = _DEFAULTS.full_length_words,
+        time_window_days: float = _DEFAULTS.time_window_days,
+        time_weight: float = _DEFAULTS.time_weight,
+        time_bonus: float = _DEFAULTS.time_bonus,
+        time_bonus_days: float = _DEFAULTS.time_bonus_days,
+        noise_join_distance: float = _DEFAULTS.noise_join_distance,
+        single_story_link_distance: float = _DEFAULTS.single_story_link_distance,
+        cluster_selection_epsilon: float = _DEFAULTS.cluster_selection_epsilon,
+        cluster_selection_method: str = _DEFAULTS.cluster_selection_method,
+        n_neighbors: int = _DEFAULTS.n_neighbors,
     ) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -325,7 +332,7 @@ class StoryClusterer:
         """Symmetric sparse distances between each article and its candidate neighbours (no diagonal).
         ``term_counts``, the texts' term counts (``terms_of``) when already counted, spare counting them."""
         count = len(embeddings)
-        rows, cols = candidate_pairs(embeddings, self.n_neighbors)
+        rows, cols = neighbour_pairs(embeddings, self.n_neighbors)
         similarity = np.clip(pair_cosines(embeddings, rows, cols), -1.0, 1.0)
         evidence = np.ones_like(similarity)
         if texts is not None:
@@ -344,7 +351,9 @@ class StoryClusterer:
         both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
         return sparse.csr_matrix((np.concatenate([distance, distance]), both), shape=(count, count))
 
-    def _min_cluster_size(self, count: int) -> int:
+    def min_cluster_size_for(self, count: int) -> int:
+        """The smallest story HDBSCAN forms among ``count`` articles: ``min_cluster_size``, or when that is
+        None, ``max(3, round(sqrt(count) / 5))``."""
         if self.min_cluster_size is not None:
             return self.min_cluster_size
         return max(3, round(math.sqrt(count) / 5))
@@ -359,10 +368,6 @@ class StoryClusterer:
             allow_single_cluster,
         )
 
-    def get_params(self) -> dict[str, object]:
-        """The constructor's parameters, as scikit-learn's estimators give them."""
-        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
-
     def fit(
         self,
         embeddings: np.ndarray,
@@ -371,14 +376,14 @@ class StoryClusterer:
         term_counts: sparse.csr_matrix | None = None,
     ) -> StoryClusterer:
         count = len(embeddings)
-        if count < max(2, self._min_cluster_size(count)):
+        if count < max(2, self.min_cluster_size_for(count)):
             return self.fit_graph(sparse.csr_matrix((count, count)))
         return self.fit_graph(self.distance_graph(embeddings, texts, dates, term_counts))
 
     def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
         """Fit on a sparse distance graph as ``distance_graph`` gives it."""
         count = graph.shape[0]
-        self.min_cluster_size_ = self._min_cluster_size(count)
+        self.min_cluster_size_ = self.min_cluster_size_for(count)
         if count < max(2, self.min_cluster_size_):
             self.labels_ = np.arange(count)
         else:
@@ -403,7 +408,7 @@ class StoryClusterer:
         return self.fit(embeddings, texts, dates, term_counts).labels_
 
 
-def _clustering_inputs(articles: Sequence[Article]) -> tuple[list[str], list[datetime | None]]:
+def clustering_inputs(articles: Sequence[Article]) -> tuple[list[str], list[datetime | None]]:
     return [article.titled_body for article in articles], [article.date for article in articles]
 
 
@@ -430,7 +435,7 @@ def cluster_articles(
     ``term_counts``, when given, hold the counts of every canonical article's ``titled_body``."""
     canonical_rows = _canonical_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
-    texts, dates = _clustering_inputs(canonical)
+    texts, dates = clustering_inputs(canonical)
     labels = clusterer.fit_predict(embeddings[canonical_rows], texts, dates, _counts_of(term_counts, canonical))
     label_of = {article.id: int(label) for article, label in zip(canonical, labels, strict=True)}
     return _follow_originals(articles, dedup, label_of)
@@ -470,7 +475,7 @@ def assign_articles(
     nearest = nearest_neighbours(embeddings[canonical_rows], new, min(clusterer.n_neighbors, len(canonical) - 1))
     around = sorted({*new, *nearest.ravel().tolist()})
     near = [canonical[index] for index in around]
-    texts, dates = _clustering_inputs(near)
+    texts, dates = clustering_inputs(near)
     graph = clusterer.distance_graph(
         embeddings[[canonical_rows[index] for index in around]], texts, dates, _counts_of(term_counts, near)
     )
@@ -490,9 +495,9 @@ def assign_articles(
     if left:
         # The story size HDBSCAN asks for is the whole corpus's, not that of the few articles left. HDBSCAN
         # keeps an article that falls out of a story late as a member: among these few, one must be near.
-        size = clusterer._min_cluster_size(len(canonical))
+        size = clusterer.min_cluster_size_for(len(canonical))
         left_graph = graph[left][:, left]
-        sub = StoryClusterer(**{**clusterer.get_params(), "min_cluster_size": size})
+        sub = clone(clusterer).set_params(min_cluster_size=size)
         labels = _singletons_for_noise(
             _coherent(sub.fit_graph(left_graph).labels_, left_graph, clusterer.noise_join_distance, size)
         )

@@ -10,24 +10,13 @@ derived from its first article and made unique against every id used before.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from clustering.config import SummaryConfig
-from clustering.records import Article, DedupResult, Story
+from clustering.records import Article, DedupResult, LineageEvent, Story
 from clustering.stories.summarize import group_stories, story_id, summarize_stories
 from clustering.stories.term_counts import TermCounts
-
-
-@dataclass(frozen=True, slots=True)
-class LineageEvent:
-    """``kind``: "new", "grew", "merged" (``other`` was merged into ``story_id``) or "split" (``story_id``
-    took articles from ``other``)."""
-
-    story_id: str
-    kind: str
-    other: str | None = None
 
 
 def assign_story_ids(

@@ -1,0 +1,357 @@
+"""One run of the pipeline: read → clean → shingle/MinHash → reuse & duplicates → embed → cluster →
+summarise → publish, over a workspace, under one configuration.
+
+``Pipeline(workspace, config).run(inputs)`` does the whole run in this process, without Prefect; so do
+``storyline evaluate``, the benchmarks and the tests. The flows in ``flows/`` run the same object and add
+only what Prefect is for: they hand it a ``StageRunner`` that makes each step a task (retries on I/O,
+task-run records), a ``ShardEmbedder`` that embeds shards as cached, persisted tasks on the flow's task
+runner, and Prefect artifacts from the result.
+
+A run is two halves, which the flows can also schedule apart: ``ingest`` reads the inputs and stores the
+new articles as *pending*; ``cluster`` takes every stored article to stories and publishes. Between them
+the store is the record, so a crash between the halves loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+from clustering.config import Config, EmbedConfig
+from clustering.embed.embedding import backend_for, cached_embeddings, embed_texts, embedding_text
+from clustering.ingest.clean import CLEANING_VERSION, clean_articles
+from clustering.ingest.fetch import is_url, land
+from clustering.ingest.read import read_inputs
+from clustering.publish.artifacts import publish
+from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
+from clustering.reuse.dedup import SignedArticle, build_band_index, index_settings, sign_articles, update_reuse
+from clustering.reuse.pairs import attribution
+from clustering.storage.band_index import BandIndex
+from clustering.storage.embedding_cache import EmbeddingCache
+from clustering.storage.lock import exclusive
+from clustering.storage.store import StoryStore, split_new
+from clustering.storage.workspace import Workspace
+from clustering.stories.clusterer import StoryClusterer, assign_articles, cluster_articles
+from clustering.stories.lineage import name_stories
+from clustering.stories.summarize import story_positions
+from clustering.stories.term_counts import TermCounts, count_terms
+from clustering.stories.term_matrix import TERM_SCHEME
+
+T = TypeVar("T")
+_LOGGER = logging.getLogger(__name__)
+_VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
+
+
+class StageRunner(Protocol):
+    """Runs one named step of a run (``step`` takes no arguments) and returns its result."""
+
+    def __call__(self, name: str, step: Callable[[], T]) -> T: ...
+
+
+def run_inline(name: str, step: Callable[[], T]) -> T:
+    """The library's runner: the step, here and now."""
+    return step()
+
+
+class ShardEmbedder(Protocol):
+    """Embeds shards of distinct texts, yielding each shard's vectors in order (each shard's texts go
+    into the embedding cache at ``cache_path`` as they are embedded)."""
+
+    def __call__(self, shards: list[list[str]], config: EmbedConfig, cache_path: str) -> Iterator[np.ndarray]: ...
+
+
+def embed_inline(shards: list[list[str]], config: EmbedConfig, cache_path: str) -> Iterator[np.ndarray]:
+    """The library's embedder: one shard after another, in this process."""
+    cache = EmbeddingCache(cache_path)
+    try:
+        for shard in shards:
+            yield embed_texts(shard, config, cache)
+    finally:
+        cache.close()
+
+
+# A progress display: ``(description, total)`` gives a context whose value, when not None, is called
+# with each amount of work done.
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None] | None]]
+
+
+def no_progress(description: str, total: int) -> AbstractContextManager[Callable[[int], None] | None]:
+    return nullcontext(None)
+
+
+class StageTimer:
+    """Seconds per stage, as datatrove's ``track_time`` keeps them: ``with timer.track("embed"): ...``."""
+
+    def __init__(self, seconds: dict[str, float] | None = None) -> None:
+        self.seconds: dict[str, float] = dict(seconds or {})
+
+    @contextmanager
+    def track(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - start, 3)
+
+
+@dataclass
+class Ingested:
+    """What one ingestion saw: records in, articles added to the store, known ones skipped, rejects."""
+
+    read: int = 0
+    added: int = 0
+    known: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a clustering run made: its report, every story, those that are new or changed, the rejects."""
+
+    report: RunReport
+    stories: list[Story]
+    changed: list[Story]
+    rejects: list[Reject]
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python and of the packages that shape a run's output."""
+    found = {"python": platform.python_version()}
+    for package in _VERSIONED_PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def shards_of(texts: Sequence[str], size: int) -> list[list[str]]:
+    return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
+
+
+class Pipeline:
+    """A run over ``workspace`` (a folder, or a ``Workspace``) under ``config``.
+
+    ``stage_runner``, ``embed_shards`` and ``progress`` are how an orchestrator takes part (see the
+    module's docstring); the defaults run everything here. ``log`` receives what a person running it
+    wants to know (counts, a wait for another run).
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace | Path | str,
+        config: Config | None = None,
+        *,
+        stage_runner: StageRunner = run_inline,
+        embed_shards: ShardEmbedder = embed_inline,
+        progress: Progress = no_progress,
+        log: Callable[[str], None] = _LOGGER.info,
+    ) -> None:
+        self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
+        self.config = config or Config()
+        self.stage_runner = stage_runner
+        self.embed_shards = embed_shards
+        self.progress = progress
+        self.log = log
+
+    def holding_store(self) -> AbstractContextManager[None]:
+        """The store held by this run alone (another run on it waits; see ``storage.lock``)."""
+        return exclusive(self.workspace.store, self.config.run.lock_wait_seconds, self.log)
+
+    def run(self, inputs: Sequence[str], recluster: bool = False) -> RunResult:
+        """Ingest ``inputs`` (files, folders, http(s) URLs), then cluster, holding the store throughout."""
+        with self.holding_store():
+            return self.cluster(self.ingest(inputs), recluster)
+
+    def _stage(self, name: str, step: Callable[[], T], timer: StageTimer) -> T:
+        with timer.track(name):
+            return self.stage_runner(name, step)
+
+    def ingest(self, inputs: Sequence[str]) -> Ingested:
+        """Fetch the URLs among ``inputs`` into the inbox, read every file and folder, clean the new
+        articles and add them to the store as pending. The workspace itself is never read as input."""
+        timer = StageTimer()
+        urls = [value for value in inputs if is_url(value)]
+        paths = [value for value in inputs if not is_url(value)]
+        fetch_rejects: list[Reject] = []
+        if urls:
+            inbox, pages = self.workspace.inbox, self.workspace.pages
+            fetch_config = self.config.fetch
+            fetch_rejects = self._stage("fetch", lambda: land(urls, inbox, pages, fetch_config), timer)
+            paths.append(str(inbox))
+        with timer.track("read"):
+            read = self.stage_runner("read", lambda: read_inputs(paths, self.config.read.field_names))
+            store = StoryStore(self.workspace.store, CLEANING_VERSION)
+            try:
+                new, conflicts, known = split_new(store.texts(), read.articles)
+                # Cleaned once, here: the store keeps each article as read and what cleaning found in it.
+                cleaned, empty = clean_articles(new)
+                added = store.add_articles(cleaned)
+            finally:
+                store.close()
+        rejects = [*fetch_rejects, *read.rejects, *conflicts, *empty]
+        records = len(read.articles) + len(read.rejects)
+        self.log(f"Read {records} records: {added} new, {known} already stored, {len(rejects)} rejected")
+        return Ingested(read=records, added=added, known=known, rejects=rejects, stage_seconds=timer.seconds)
+
+    def reclusters(self, pending: int, stored: int, has_stories: bool, asked: bool) -> bool:
+        """Whether a run clusters everything again: when asked, on the first run, or when the new articles
+        are more than ``config.run.incremental_share`` of the store (assigning them one by one would miss
+        what they change)."""
+        return asked or not has_stories or pending > self.config.run.incremental_share * stored
+
+    def stored_band_index(self, settings: str, known_ids: set[str], articles: list[Article]) -> BandIndex | None:
+        """The stored band index if it holds exactly the articles of finished runs, all still clustered."""
+        stored = BandIndex.load(self.workspace.bands, settings)
+        if stored is None or not stored.holds_exactly(known_ids):
+            return None
+        return stored if known_ids <= {article.id for article in articles} else None
+
+    def _shared_text(
+        self, articles: list[Article], known_ids: set[str], known_pairs: list[ReusePair], timer: StageTimer
+    ) -> tuple[DedupResult, dict[str, int]]:
+        """The MinHash and reuse stages. Their signatures and fingerprints stay in this call: the memory
+        is back before embedding starts."""
+        minhash, reuse = self.config.minhash, self.config.reuse
+        stored_index = self.stored_band_index(index_settings(minhash, reuse), known_ids, articles)
+        unindexed = articles if stored_index is None else [a for a in articles if a.id not in known_ids]
+        signed = self._stage("minhash", lambda: sign_articles(unindexed, minhash, reuse), timer)
+        return self._stage("reuse", lambda: self._reuse(articles, signed, stored_index, known_ids, known_pairs), timer)
+
+    def _reuse(
+        self,
+        articles: list[Article],
+        signed: list[SignedArticle],
+        stored_index: BandIndex | None,
+        known_ids: set[str],
+        known_pairs: list[ReusePair],
+    ) -> tuple[DedupResult, dict[str, int]]:
+        """LSH candidates from the band fingerprints of every passage window (the stored index's, and the
+        signed articles'), exact alignment of the articles new since the last run, reprint groups; and each
+        body's length in words, as the MinHash stage tokenised it. The index of every article is saved for
+        the next run."""
+        minhash, reuse = self.config.minhash, self.config.reuse
+        index = build_band_index(signed, minhash, reuse)
+        index = stored_index.extended(index) if stored_index is not None else index
+        with self.progress("Finding shared text", len(articles)) as on_progress:
+            dedup = update_reuse(articles, known_ids, known_pairs, minhash, reuse, on_progress, signed, index)
+        # Saved now rather than with the run: it holds this run's pending articles, so after a run that
+        # fails before saving, it does not hold exactly the finished ones and the next run builds it again.
+        index.save(self.workspace.bands)
+        return dedup, dict(zip(index.article_ids, index.words.tolist(), strict=True))
+
+    def embed(self, articles: Sequence[Article]) -> np.ndarray:
+        """Embeddings of the articles: the cached ones read at once, the others embedded in shards of
+        ``config.run.shard_size`` distinct texts by ``embed_shards``."""
+        config = self.config.embed
+        texts = [embedding_text(article) for article in articles]
+        cache_path = str(self.workspace.embeddings)
+        cache = EmbeddingCache(cache_path)
+        try:
+            vectors = cached_embeddings(texts, config, cache)
+        finally:
+            cache.close()
+        shards = shards_of([text for text in dict.fromkeys(texts) if text not in vectors], self.config.run.shard_size)
+        # One backend for the whole run, chosen by everything it embeds, not shard by shard.
+        config = replace(config, backend=backend_for(config, sum(map(len, shards))))
+        with self.progress("Embedding", sum(map(len, shards))) as on_progress:
+            for shard, shard_vectors in zip(shards, self.embed_shards(shards, config, cache_path), strict=True):
+                vectors.update(zip(shard, shard_vectors, strict=True))
+                if on_progress is not None:
+                    on_progress(len(shard))
+        return np.vstack([vectors[text] for text in texts]) if texts else np.empty((0, 0), dtype=np.float32)
+
+    def _labels(
+        self,
+        articles: list[Article],
+        embeddings: np.ndarray,
+        dedup: DedupResult,
+        previous: dict[str, Story],
+        recluster: bool,
+    ) -> tuple[np.ndarray, TermCounts]:
+        """Assign the new articles to the stored stories, or (``recluster``) cluster every article again;
+        with the term counts of the original articles, those of the last run reused."""
+        texts = {article.id: article.titled_body for article in articles if article.id not in dedup.duplicate_of}
+        term_counts = count_terms(texts, TermCounts.load(self.workspace.terms, TERM_SCHEME))
+        clusterer = StoryClusterer(**asdict(self.config.cluster))
+        if recluster:
+            return cluster_articles(articles, embeddings, dedup, clusterer, term_counts), term_counts
+        story_of = {article_id: row for row, story in enumerate(previous.values()) for article_id in story.article_ids}
+        return assign_articles(articles, embeddings, dedup, clusterer, story_of, term_counts), term_counts
+
+    def cluster(self, ingested: Ingested | None = None, recluster: bool = False) -> RunResult:
+        """Group every stored article into stories and write the artifacts into the workspace.
+
+        ``ingested`` is what this run's ingestion saw (counted in run.json; its rejects are published).
+        New articles are assigned to the stored stories unless ``recluster`` is asked for or
+        ``reclusters`` says so."""
+        ingested = ingested or Ingested()
+        timer = StageTimer(ingested.stage_seconds)
+        config = self.config
+        store = StoryStore(self.workspace.store, CLEANING_VERSION)
+        try:
+            read_upto = store.last_seq()
+            pending = store.pending_count()
+            stored = store.articles()
+            # Stored articles without a cleaning by the current rules (older rules, or none) are cleaned.
+            articles, empty = self._stage("clean", lambda: clean_articles(stored), timer)
+            stale = {article.id for article in stored if not article.body_spans}
+            store.save_cleaning([article for article in articles if article.id in stale])
+            rejects = [*ingested.rejects, *empty]
+            # Pairs among the articles of finished runs are in the store; only the pending ones are aligned.
+            dedup, words = self._shared_text(articles, store.finished_ids(), store.pairs(), timer)
+            with timer.track("embed"):
+                embeddings = self.embed(articles)
+            previous, used_ids = store.stories(), store.used_story_ids()
+            recluster = self.reclusters(pending, len(articles), bool(previous), recluster)
+            labels, term_counts = self._stage(
+                "cluster", lambda: self._labels(articles, embeddings, dedup, previous, recluster), timer
+            )
+
+            def summarise() -> tuple[list[Story], list]:
+                stories, events, counts = name_stories(
+                    articles, labels, embeddings, dedup, previous, used_ids, config.summary, term_counts
+                )
+                counts.save(self.workspace.terms)  # a cache: each row is checked against the text it counted
+                return stories, events
+
+            stories, events = self._stage("summarize", summarise, timer)
+            report = RunReport(
+                counts={
+                    "in": ingested.read,
+                    "accepted": pending,
+                    "already_stored": ingested.known,
+                    "rejected": len(rejects),
+                    "articles": len(articles),
+                    "duplicates": len(dedup.duplicate_of),
+                    "reuse_pairs": len(dedup.pairs),
+                    "stories": len(stories),
+                },
+                attribution=[asdict(row) for row in attribution(articles, dedup.pairs, words)],
+                stage_seconds=timer.seconds,
+                versions=versions(),
+                config=config.as_dict(),
+                reclustered=recluster,
+            )
+            # The store is the record of what happened; artifacts are rebuilt from it on every run.
+            positions = story_positions(stories, articles, embeddings)
+            changed = [story for story in stories if previous.get(story.story_id) != story]
+            store.save_run(stories, events, asdict(report), dedup.pairs, positions, read_upto)
+            lineage = store.lineage()
+            self.stage_runner(
+                "publish", lambda: publish(self.workspace.root, articles, rejects, dedup, stories, report, lineage)
+            )
+        finally:
+            store.close()
+        self.log(f"{len(stories)} stories from {len(articles)} articles written to {self.workspace.root}")
+        return RunResult(report=report, stories=stories, changed=changed, rejects=rejects)
