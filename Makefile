@@ -2,11 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Privacy and quiet defaults for every command run from here; a value set in the environment wins.
-export DO_NOT_TRACK ?= 1
-export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
-export HF_HUB_OFFLINE ?= 1
-export TOKENIZERS_PARALLELISM ?= false
+# Privacy and offline defaults (no telemetry, no model downloads) are set by every entry point itself:
+# clustering.config.set_private_offline_environment.
 
 .PHONY: run test lint bench clean
 
@@ -48,6 +45,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_cluster_scale.py
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_hostile.py
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check clustering flows tests bench

@@ -58,10 +58,8 @@ def _run(out: Path, inputs: list[Path], home: Path) -> dict:
         **os.environ,
         "PREFECT_HOME": str(home),
         "PREFECT_LOGGING_LEVEL": "WARNING",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "HF_HUB_OFFLINE": "1",
-        # A busy machine can start Prefect's embedded server slowly.
+        # A busy machine can start Prefect's embedded server slowly (importing flows sets the other
+        # privacy and offline defaults: clustering.config.set_private_offline_environment).
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
         # A fresh install's ONNX export of the model: made by the first run, timed apart with it.
         "STORYLINE_CACHE": str(home.parent / "storyline-cache"),

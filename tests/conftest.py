@@ -1,18 +1,16 @@
 import os
 import tempfile
-
-# Before Prefect is imported anywhere: no telemetry, quiet logs, no model downloads.
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# Exported ONNX models go to a folder of the test session's, not the user's cache.
-os.environ.setdefault("STORYLINE_CACHE", tempfile.mkdtemp(prefix="storyline-test-cache-"))
-
 from pathlib import Path
 
 import pytest
+
+from clustering.config import set_private_offline_environment
+
+# Before Prefect is imported anywhere: no telemetry, no model downloads; and quiet logs.
+set_private_offline_environment()
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Exported ONNX models go to a folder of the test session's, not the user's cache.
+os.environ.setdefault("STORYLINE_CACHE", tempfile.mkdtemp(prefix="storyline-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -305,3 +305,17 @@ def test_tfidf_vectors_are_scikit_learns():
     assert vectors[0].nnz < len(set(texts[0].lower().split()))  # terms of one text left out
     assert cluster.tfidf_vectors(["the and of", "a"]).nnz == 0
     assert cluster.tfidf_vectors(["Mosul offensive", "Albu Kamal"]).nnz == 0  # no term in two texts
+
+
+def test_the_clusterer_is_a_scikit_learn_estimator():
+    from sklearn.base import clone
+
+    clusterer = StoryClusterer(min_cluster_size=4, lexical_weight=0.3)
+    copy = clone(clusterer)
+    assert copy is not clusterer and copy.get_params() == clusterer.get_params()
+    assert copy.set_params(name_weight=0.1) is copy and copy.name_weight == 0.1 and clusterer.name_weight == 0.5
+    assert "lexical_weight=0.3" in repr(clusterer)
+    embeddings = np.eye(6, dtype=np.float32)[[0, 0, 0, 1, 1, 1]] + 0.01 * np.arange(6)[:, None]
+    fitted = StoryClusterer(min_cluster_size=3).fit(embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True))
+    assert fitted.n_stories_ == 2 and fitted.min_cluster_size_ == 3 and len(fitted.labels_) == 6
+    assert not hasattr(clone(fitted), "labels_")

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from clustering.evaluate import score
@@ -35,3 +37,32 @@ def test_all_singletons_against_one_story():
 def test_lengths_must_match():
     with pytest.raises(ValueError, match="2 gold labels but 1 predicted"):
         score(["a", "b"], [1])
+
+
+def test_evaluate_gives_the_labels_a_run_gives(prefect_harness, seeds_dir, tmp_path, monkeypatch):
+    """`storyline evaluate` runs what `storyline run` runs: the same stories for the same input."""
+    from test_pipeline import SEED_STORIES
+    from typer.testing import CliRunner
+
+    from clustering.evaluate import evaluate_files
+    from flows.cli import app
+
+    story_of = {article_id: index for index, story in enumerate(SEED_STORIES) for article_id in story}
+    records = []
+    for path in sorted(seeds_dir.glob("*.txt")):
+        title, _, body = path.read_text().partition("\n")
+        records.append({"id": path.stem, "title": title, "text": body, "label": f"gold-{story_of[path.stem]}"})
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = CliRunner().invoke(app, ["run", str(labelled), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    ran = {row["id"]: row["story_id"] for row in map(json.loads, (tmp_path / "out" / "articles.jsonl").open())}
+    evaluation = evaluate_files([labelled], "label")
+    assert evaluation.story_of == ran
+    assert evaluation.scores.pairwise_f1 == 1.0 and evaluation.rejected == 0
+    working = tmp_path / "working"
+    working.mkdir()
+    monkeypatch.chdir(working)
+    printed = CliRunner().invoke(app, ["evaluate", str(labelled), "--label", "label"])
+    assert printed.exit_code == 0 and "pairwise F1" in printed.output and "1.000" in printed.output
+    assert list(working.iterdir()) == []  # an evaluation leaves nothing behind

@@ -52,3 +52,14 @@ def test_artifacts_are_byte_identical_to_the_pinned_run(prefect_harness, seeds_d
         DIGESTS.write_text(json.dumps({**pinned, name: digests}, indent=2, sort_keys=True) + "\n")
         pinned[name] = digests
     assert digests == pinned[name], "the artifacts changed: see this module's docstring"
+
+
+def test_the_library_alone_writes_what_the_flow_writes(seeds_dir, tmp_path, monkeypatch):
+    """``Pipeline.run`` without Prefect: the same artifacts as the CLI's flow."""
+    from clustering.pipeline import Pipeline
+
+    monkeypatch.chdir(tmp_path)
+    _corpus(Path("in"), "seeds", seeds_dir)
+    Pipeline("out").run(["in"])
+    digests = {artifact: hashlib.sha256((Path("out") / artifact).read_bytes()).hexdigest() for artifact in PINNED}
+    assert digests == json.loads(DIGESTS.read_text())["seeds"]

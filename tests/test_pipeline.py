@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from clustering.config import load_config
 from clustering.reuse.dedup import index_settings
 from clustering.storage.band_index import BandIndex
 from clustering.stories import term_counts as term_counts_module
@@ -82,6 +83,7 @@ def test_run_json_counts_and_timings(seed_run):
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
     assert set(run["stage_seconds"]) == {"read", "clean", "minhash", "reuse", "embed", "cluster", "summarize"}
     assert run["versions"]["datasketch"]
+    assert run["config"] == load_config().as_dict()  # the instance that ran, every setting
     assert (out / "rejects.jsonl").read_text() == ""
     assert '<section class="story"' in (out / "dashboard.html").read_text()
 

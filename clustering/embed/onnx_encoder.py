@@ -15,7 +15,6 @@ import hashlib
 import inspect
 import json
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from clustering.storage.atomic import atomic_writer
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -96,28 +97,20 @@ def export(location: str, target: Path) -> None:
             return self.transformer(**dict(zip(names, inputs, strict=True))).last_hidden_state
 
     example = torch.ones(2, 8, dtype=torch.long)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            # The TorchScript exporter is deprecated in favour of one that needs onnxscript; it still
-            # exports BERT-style encoders exactly (checked against torch in tests/test_embed.py).
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                _LastHiddenState(),
-                tuple(example for _ in names),
-                temporary,
-                input_names=names,
-                output_names=["last_hidden_state"],
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
-                opset_version=17,
-                dynamo=False,
-            )
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # The TorchScript exporter is deprecated in favour of one that needs onnxscript; it still exports
+    # BERT-style encoders exactly (checked against torch in tests/test_embed.py). It writes to a file object.
+    with atomic_writer(target, binary=True) as file, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _LastHiddenState(),
+            tuple(example for _ in names),
+            file,
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from clustering.ingest.clean import CLEANING_VERSION, cleaned
 from clustering.publish.pages import environment
 from clustering.records import Article, ReusePair, Story
+from clustering.reuse.pairs import reprint_counts
 from clustering.storage.store import StoryStore
 
 _CSP = (
@@ -217,14 +218,8 @@ def create_app(store_path: Path | str) -> FastAPI:
     @app.get("/outlets", response_class=HTMLResponse)
     def outlets_page() -> HTMLResponse:
         data = snapshot()
-        reprints: Counter[tuple[str, str]] = Counter()
-        for pair in data.pairs:
-            if pair.original is None:
-                continue
-            copier = data.articles[pair.b if pair.original == pair.a else pair.a]
-            source = data.articles[pair.original]
-            reprints[(copier.outlet or "(unknown outlet)", source.outlet or "(unknown outlet)")] += 1
-        return page("outlets.html.j2", attribution=data.report.get("attribution", []), reprints=reprints.most_common())
+        reprints = reprint_counts(data.articles, data.pairs)
+        return page("outlets.html.j2", attribution=data.report.get("attribution", []), reprints=reprints)
 
     @app.get("/map", response_class=HTMLResponse)
     def map_page() -> HTMLResponse:

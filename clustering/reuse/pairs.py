@@ -6,8 +6,8 @@ paragraphs pasted into an outlet's own report) is an edge between two articles, 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -146,6 +146,23 @@ class AttributionRow:
 UNKNOWN_OUTLET = "(unknown outlet)"
 
 
+def copier_and_original(pair: ReusePair, by_id: Mapping[str, Article]) -> tuple[Article, Article] | None:
+    """Who copied whom in ``pair``: the copy and the likely original; ``None`` when undecided."""
+    if pair.original is None:
+        return None
+    return by_id[pair.b if pair.original == pair.a else pair.a], by_id[pair.original]
+
+
+def reprint_counts(by_id: Mapping[str, Article], pairs: Sequence[ReusePair]) -> list[tuple[tuple[str, str], int]]:
+    """Pairs with a decided original, per (copying outlet, original's outlet), most first."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for pair in pairs:
+        if (found := copier_and_original(pair, by_id)) is not None:
+            copier, original = found
+            counts[(copier.outlet or UNKNOWN_OUTLET, original.outlet or UNKNOWN_OUTLET)] += 1
+    return counts.most_common()
+
+
 def attribution(articles: Sequence[Article], pairs: Sequence[ReusePair], words: dict[str, int]) -> list[AttributionRow]:
     """Per outlet, the words it reused from each source; ``words`` is each article's body length in words.
 
@@ -157,10 +174,9 @@ def attribution(articles: Sequence[Article], pairs: Sequence[ReusePair], words: 
         outlet_words[article.outlet or UNKNOWN_OUTLET] += words.get(article.id, 0)
     reused: dict[tuple[str, str], int] = defaultdict(int)
     for pair in pairs:
-        if pair.original is None:
+        if (found := copier_and_original(pair, by_id)) is None:
             continue
-        original = by_id[pair.original]
-        copier = by_id[pair.b if pair.original == pair.a else pair.a]
+        copier, original = found
         source = original.agencies[0] if original.agencies else original.outlet or UNKNOWN_OUTLET
         reused[(copier.outlet or UNKNOWN_OUTLET, source)] += pair.shared_words
     return [
