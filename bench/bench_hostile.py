@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -42,7 +43,16 @@ def _run(folder: Path, out: Path, expected: int, tally: dict[str, int]) -> None:
     in_stories = sorted(article_id for story in stories for article_id in story["article_ids"])
     tally["articles"] += len(articles)
     tally["rejects"] += len(rejects)
-    tally["lost"] += expected - len(articles) - len(rejects)
+    if len(articles) + len(rejects) != expected:
+        tally["runs whose counts differ"] += 1
+        kept = Path(tempfile.gettempdir()) / "storyline-soak-differs" / folder.parent.name
+        shutil.copytree(folder, kept, dirs_exist_ok=True)
+        print(
+            f"{folder}: {expected} records, {len(articles)} articles + {len(rejects)} rejects; kept in {kept}",
+            file=sys.stderr,
+        )
+    tally["lost"] += max(0, expected - len(articles) - len(rejects))
+    tally["counted twice"] += max(0, len(articles) + len(rejects) - expected)
     tally["articles not in exactly one story"] += len(
         set(in_stories) ^ {json.loads(line)["id"] for line in articles}
     ) + (len(in_stories) - len(set(in_stories)))
@@ -55,7 +65,18 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     tally = dict.fromkeys(
-        ["runs", "records", "articles", "rejects", "lost", "crashed runs", "articles not in exactly one story"], 0
+        [
+            "runs",
+            "records",
+            "articles",
+            "rejects",
+            "lost",
+            "counted twice",
+            "runs whose counts differ",
+            "crashed runs",
+            "articles not in exactly one story",
+        ],
+        0,
     )
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as work, prefect_test_harness(server_startup_timeout=120):

@@ -28,11 +28,13 @@ EMBEDDING_BACKENDS = ("auto", "torch", "onnx")
 ENVIRONMENT_PREFIX = "STORYLINE_"
 
 # Set before Prefect, Hugging Face or tokenizers are imported, unless already set: no telemetry, no model
-# downloads, quiet tokenizers, patience with a slow embedded Prefect server start on a busy machine.
+# downloads, no progress bars of theirs (the CLI shows one progress display), quiet tokenizers, patience
+# with a slow embedded Prefect server start on a busy machine.
 PRIVATE_OFFLINE_ENVIRONMENT = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TOKENIZERS_PARALLELISM": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
@@ -157,6 +159,13 @@ class RunConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishConfig:
+    # Where `storyline serve` shows this store (e.g. "https://news.example.org/storyline/"): the run's
+    # Prefect artifacts link there rather than to the dashboard file, which a remote Prefect UI cannot open.
+    dashboard_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     read: ReadConfig = field(default_factory=ReadConfig)
     fetch: FetchConfig = FetchConfig()
@@ -165,6 +174,7 @@ class Config:
     embed: EmbedConfig = EmbedConfig()
     cluster: ClusterConfig = ClusterConfig()
     summary: SummaryConfig = SummaryConfig()
+    publish: PublishConfig = PublishConfig()
     run: RunConfig = RunConfig()
 
     def as_dict(self) -> dict[str, Any]:
@@ -190,7 +200,7 @@ def _check_names(values: Mapping[str, Any], kind: type, where: str) -> None:
 
 
 _SECTIONS = (ReadConfig, FetchConfig, MinHashConfig, AlignConfig, ReuseConfig, EmbedConfig, ClusterConfig)
-_SECTIONS += (SummaryConfig, RunConfig)
+_SECTIONS += (SummaryConfig, PublishConfig, RunConfig)
 
 
 def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

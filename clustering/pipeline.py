@@ -112,6 +112,8 @@ class Ingested:
     known: int = 0
     rejects: list[Reject] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # Files not read, with the reason (another type; a Storyline output folder).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,8 @@ class Pipeline:
             fetch_rejects = self._stage("fetch", lambda: land(urls, inbox, pages, fetch_config), timer)
             paths.append(str(inbox))
         with timer.track("read"):
-            read = self.stage_runner("read", lambda: read_inputs(paths, self.config.read.field_names))
+            field_names, outputs = self.config.read.field_names, [self.workspace.root]
+            read = self.stage_runner("read", lambda: read_inputs(paths, field_names, outputs))
             store = StoryStore(self.workspace.store, CLEANING_VERSION)
             try:
                 new, conflicts, known = split_new(store.texts(), read.articles)
@@ -202,7 +205,7 @@ class Pipeline:
         rejects = [*fetch_rejects, *read.rejects, *conflicts, *empty]
         records = len(read.articles) + len(read.rejects)
         self.log(f"Read {records} records: {added} new, {known} already stored, {len(rejects)} rejected")
-        return Ingested(read=records, added=added, known=known, rejects=rejects, stage_seconds=timer.seconds)
+        return Ingested(records, added, known, rejects, timer.seconds, read.skipped)
 
     def reclusters(self, pending: int, stored: int, has_stories: bool, asked: bool) -> bool:
         """Whether a run clusters everything again: when asked, on the first run, or when the new articles
@@ -336,12 +339,14 @@ class Pipeline:
                     "duplicates": len(dedup.duplicate_of),
                     "reuse_pairs": len(dedup.pairs),
                     "stories": len(stories),
+                    "skipped_files": len(ingested.skipped),
                 },
                 attribution=[asdict(row) for row in attribution(articles, dedup.pairs, words)],
                 stage_seconds=timer.seconds,
                 versions=versions(),
                 config=config.as_dict(),
                 reclustered=recluster,
+                skipped=[{"path": path, "reason": reason} for path, reason in ingested.skipped],
             )
             # The store is the record of what happened; artifacts are rebuilt from it on every run.
             positions = story_positions(stories, articles, embeddings)

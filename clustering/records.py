@@ -131,6 +131,8 @@ class Reject:
 class ReadResult:
     articles: list[Article]
     rejects: list[Reject]
+    # Files not read, each with the reason: of another type, or in a Storyline output folder.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,3 +242,5 @@ class RunReport:
     config: dict[str, object] = field(default_factory=dict)
     # Whether every article was clustered again (else the new ones were assigned to the stored stories).
     reclustered: bool = False
+    # Input files not read, with the reason: rows of path, reason.
+    skipped: list[dict[str, str]] = field(default_factory=list)

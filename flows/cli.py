@@ -3,6 +3,7 @@ Prefect; ``dedup``, ``evaluate``, ``serve`` and ``config`` use the library alone
 
 from __future__ import annotations
 
+import os
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from clustering.config import Config, ConfigError, config_toml, load_config
 from clustering.evaluate import evaluate_files
 from clustering.ingest.fetch import is_url
 from clustering.ingest.read import ARTICLE_FIELDS, InputError, check_inputs
+from clustering.records import RunReport
 from clustering.reuse.dedup import dedup_files, rejects_path
 from clustering.storage.lock import StoreBusyError
 
@@ -23,6 +25,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    # Click's own help layout: the rich one shows "<bool>" after every flag.
+    rich_markup_mode=None,
 )
 console = Console(stderr=True)
 
@@ -94,6 +98,7 @@ def run(
     config: ConfigOption = None,
     model: ModelOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Prefect's INFO log lines too.")] = False,
     dask: Annotated[
         str | None, typer.Option(help="Address of a dask.distributed scheduler to run the parallel tasks on.")
     ] = None,
@@ -111,8 +116,12 @@ def run(
     Exit code 0: done, nothing rejected; 3: done, some records rejected (see rejects.jsonl); 1: failed.
     """
     paths = _checked_inputs(inputs or ["seeds"])
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out} is a file: give a folder (it will hold the store and the artifacts)")
     settings = _settings(model, wait)
     _config(config, settings)  # a bad setting is a clear error here, not a failed flow
+    # Prefect's own log lines only when asked for: the summary below says what a person needs.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
     from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
 
     runner = pipeline_on_dask(dask) if dask else pipeline_flow
@@ -123,17 +132,35 @@ def run(
             recluster=recluster,
             settings=settings,
             config_file=str(config) if config else None,
-            show_progress=not quiet,
+            show_progress=not quiet and console.is_terminal,
         )
     except StoreBusyError as error:
         raise _fail(error) from error
+    if not report.counts.get("in"):
+        console.print(f"[yellow]warning:[/yellow] no input records in {', '.join(paths)}", soft_wrap=True)
     if not quiet:
-        table = Table("count", "value", title=f"Storyline run → {out}")
-        for name, value in report.counts.items():
-            table.add_row(name, str(value))
-        console.print(table)
+        _print_summary(report, out)
     if report.counts.get("rejected"):
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _print_summary(report: RunReport, out: Path) -> None:
+    """What the run did and where to look next, on standard output."""
+    counts = report.counts
+    lines = [
+        f"{counts['stories']} stories from {counts['articles']} articles in {out}/ "
+        f"({counts['accepted']} new this run, {counts['already_stored']} already stored, "
+        f"{counts['rejected']} rejected, {counts['reuse_pairs']} pairs sharing text)",
+        f"  dashboard: {out / 'dashboard.html'}  (or serve it: storyline serve --store {out})",
+        f"  stories:   {out / 'stories.json'}",
+    ]
+    if counts["rejected"]:
+        lines.append(f"  rejects:   {out / 'rejects.jsonl'} (each with its reason)")
+    for row in report.skipped[:5]:
+        lines.append(f"  skipped:   {row['path']}: {row['reason']}")
+    if len(report.skipped) > 5:
+        lines.append(f"  skipped:   … and {len(report.skipped) - 5} more files (run.json lists them)")
+    typer.echo("\n".join(lines))
 
 
 @app.command()

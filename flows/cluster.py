@@ -4,12 +4,12 @@
 (``clustering.pipeline.Pipeline``) does the work; ``flows.tasks`` adds retries, cached embedding shards,
 the progress display and Prefect artifacts.
 
-    python -m flows.cluster [OUT]
+    python -m flows.cluster [OUT] [--recluster]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 from typing import Any
 
 from prefect import flow
@@ -31,9 +31,14 @@ def cluster_flow(
     pipeline = pipeline_for(out, settings, config_file, show_progress=False)
     with pipeline.holding_store():
         result = pipeline.cluster(recluster=recluster)
-    publish_run_artifacts(result, out)
+    publish_run_artifacts(result, out, pipeline.config.publish.dashboard_url)
     return result.report
 
 
 if __name__ == "__main__":
-    cluster_flow(out=sys.argv[1] if len(sys.argv) > 1 else "artifacts")
+    parser = argparse.ArgumentParser(prog="python -m flows.cluster", description="Group a store's articles.")
+    parser.add_argument("out", nargs="?", default="artifacts", help="output folder (default: artifacts)")
+    parser.add_argument("--config", help="a TOML file of settings")
+    parser.add_argument("--recluster", action="store_true", help="cluster every stored article again")
+    arguments = parser.parse_args()
+    cluster_flow(arguments.out, arguments.recluster, config_file=arguments.config)

@@ -6,7 +6,7 @@ counts = dedup_flow(inputs=["feed.jsonl"], output="deduped.jsonl", index_path="i
 
 from __future__ import annotations
 
-import sys
+import argparse
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -38,4 +38,10 @@ def dedup_flow(
 
 
 if __name__ == "__main__":
-    dedup_flow(inputs=sys.argv[1:-1], output=sys.argv[-1])
+    parser = argparse.ArgumentParser(prog="python -m flows.dedup", description="Mark reprints in records.")
+    parser.add_argument("inputs", nargs="+", help="folders of .txt, or .jsonl/.csv files")
+    parser.add_argument("--output", "-o", required=True, help="JSONL file for the records")
+    parser.add_argument("--index", help="SQLite file keeping the index between runs")
+    parser.add_argument("--drop", action="store_true", help="write only the first record of each duplicate group")
+    arguments = parser.parse_args()
+    dedup_flow(arguments.inputs, arguments.output, arguments.index, arguments.drop)

@@ -6,7 +6,7 @@ the articles not seen before to the store as pending, for the next clustering ru
 
 from __future__ import annotations
 
-import sys
+import argparse
 from typing import Any
 
 from prefect import flow
@@ -36,4 +36,9 @@ def ingest_flow(
 
 
 if __name__ == "__main__":
-    ingest_flow(inputs=sys.argv[1:] or ["seeds"])
+    parser = argparse.ArgumentParser(prog="python -m flows.ingest", description="Add new articles to a store.")
+    parser.add_argument("inputs", nargs="*", default=["seeds"], help="files, folders or http(s) URLs (default: seeds)")
+    parser.add_argument("--out", default="artifacts", help="output folder (default: artifacts)")
+    parser.add_argument("--config", help="a TOML file of settings")
+    arguments = parser.parse_args()
+    ingest_flow(arguments.inputs, arguments.out, config_file=arguments.config)

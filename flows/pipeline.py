@@ -8,7 +8,7 @@ configured, Prefect runs it in its embedded local mode (SQLite under ~/.prefect)
 
 from __future__ import annotations
 
-import sys
+import argparse
 from typing import Any
 
 from prefect import Flow, flow
@@ -31,8 +31,9 @@ def pipeline_flow(
     assigning the new ones to the stored stories. ``settings`` update the configuration read from
     ``config_file`` and the environment, e.g. ``{"embed": {"model": "/models/minilm"}}``. The store is
     held for the whole run: another run on it waits for this one."""
-    result = pipeline_for(out, settings, config_file, show_progress).run(inputs, recluster)
-    publish_run_artifacts(result, out)
+    pipeline = pipeline_for(out, settings, config_file, show_progress)
+    result = pipeline.run(inputs, recluster)
+    publish_run_artifacts(result, out, pipeline.config.publish.dashboard_url)
     return result.report
 
 
@@ -44,4 +45,10 @@ def pipeline_on_dask(address: str) -> Flow:
 
 
 if __name__ == "__main__":
-    pipeline_flow(inputs=sys.argv[1:] or ["seeds"])
+    parser = argparse.ArgumentParser(prog="python -m flows.pipeline", description="Run the Storyline pipeline flow.")
+    parser.add_argument("inputs", nargs="*", default=["seeds"], help="files, folders or http(s) URLs (default: seeds)")
+    parser.add_argument("--out", default="artifacts", help="output folder (default: artifacts)")
+    parser.add_argument("--config", help="a TOML file of settings")
+    parser.add_argument("--recluster", action="store_true", help="cluster every stored article again")
+    arguments = parser.parse_args()
+    pipeline_flow(arguments.inputs, arguments.out, arguments.recluster, config_file=arguments.config)

@@ -104,8 +104,9 @@ def artifact_key(kind: str, out: str) -> str:
     return f"storyline-{kind}-{digest}"
 
 
-def publish_run_artifacts(result: RunResult, out: str) -> None:
-    """The stories that appeared or changed, the counts, timings and rejects, and the dashboard's link."""
+def publish_run_artifacts(result: RunResult, out: str, dashboard_url: str | None) -> None:
+    """The stories that appeared or changed, the counts, timings and rejects, and the dashboard's link:
+    ``dashboard_url`` (the served dashboard, setting ``publish.dashboard_url``), else the file."""
     report = result.report
     create_table_artifact(
         key=artifact_key("stories", out),
@@ -124,19 +125,19 @@ def publish_run_artifacts(result: RunResult, out: str) -> None:
     )
     counts = "\n".join(f"| {name} | {value} |" for name, value in report.counts.items())
     timings = "\n".join(f"| {name} | {seconds:.2f} |" for name, seconds in report.stage_seconds.items())
-    dashboard = Path(out).resolve() / "dashboard.html"
+    dashboard = dashboard_url or (Path(out).resolve() / "dashboard.html").as_uri()
     create_markdown_artifact(
         key=artifact_key("run", out),
         markdown=(
             f"# Storyline run of `{out}`\n\n| count | value |\n|---|---|\n{counts}\n\n"
             f"| stage | seconds |\n|---|---|\n{timings}\n\n{rejects_markdown(result.rejects)}\n"
-            f"Dashboard: `{dashboard}`\n"
+            f"Dashboard: {dashboard}\n"
         ),
         description="Counts, timings and rejects",
     )
     create_link_artifact(
         key=artifact_key("dashboard", out),
-        link=dashboard.as_uri(),
+        link=dashboard,
         link_text="Storyline dashboard",
         description="The static dashboard of this run (or serve the store with `storyline serve`)",
     )

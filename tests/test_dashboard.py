@@ -33,13 +33,15 @@ def demo_store(prefect_harness, seeds_dir, tmp_path_factory) -> Path:
             "id": "courier",
             "title": "IS loses last Syrian stronghold",
             "source": "Daily Courier",
-            "published": "2017-11-09",
+            "url": "https://courier.example.org/world/stronghold",
+            "published": "2017-11-10",
             "text": "Share:\n\n" + "\n\n".join(paragraphs[:6]) + "\n\nComments\n\nGood riddance!",
         },
         {
             "id": "hostile",
             "title": f"Harbour strike {PAYLOAD}",
             "source": "Gazette <b>",
+            "url": "javascript:alert(1)",
             "published": "2017-11-09",
             "text": f"Dockers in Gdansk went on strike on Thursday. <img src=x onerror=alert(1)> {PAYLOAD}",
         },
@@ -203,8 +205,25 @@ def test_in_a_real_browser(served, demo_store, tmp_path):
         page.goto(served + "/?q=harbour")
         assert page.locator("section.story").count() == 1
         assert page.evaluate("typeof window.pwned") == "undefined"  # the injected script never ran
+        # Paging keeps the filters; an article links out, to http(s) only.
+        page.goto(served + "/?per_page=1&sort=size")
+        page.click("nav.pages a[rel=next]")
+        page.wait_for_url("**page=2**")
+        assert "sort=size" in page.url and "per_page=1" in page.url and page.locator("section.story").count() == 1
+        page.goto(served + "/?q=stronghold")
+        page.locator("section.story h2 a").first.click()
+        link = page.locator("#articles a[href^='https://courier.example.org']")
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        assert page.locator("a[href^='javascript:']").count() == 0
+        # The map names the largest stories.
         page.goto(served + "/map")
         page.wait_for_selector("#map .main-svg")
+        labels = page.locator("#map .textpoint text").evaluate_all("nodes => nodes.map(node => node.textContent)")
+        largest = max(_stories(demo_store), key=lambda story: len(story["article_ids"]))
+        assert largest["headline"][:40] in labels
+        # The API answers the browser as any client.
+        answer = page.evaluate("fetch('/api/stories?per_page=1').then(response => response.json())")
+        assert answer["total"] == len(_stories(demo_store)) and len(answer["stories"]) == 1
         assert errors == []
         browser.close()
 
@@ -213,3 +232,85 @@ def test_empty_form_fields_mean_no_filter(client, demo_store):
     page = client.get("/", params={"q": "", "outlet": "", "since": "", "until": "", "sort": "recent"})
     assert page.text.count('class="story"') == len(_stories(demo_store))
     assert client.get("/", params={"since": "yesterday"}).status_code == 422
+
+
+def test_api_pages_filters_and_records(client, demo_store):
+    stories = _stories(demo_store)
+    first = client.get("/api/stories", params={"per_page": 2, "sort": "size"}).json()
+    second = client.get("/api/stories", params={"per_page": 2, "sort": "size", "page": 2}).json()
+    assert first["total"] == second["total"] == len(stories) and (first["page"], second["page"]) == (1, 2)
+    listed = [story["story_id"] for story in first["stories"] + second["stories"]]
+    assert len(listed) == len(set(listed)) == min(4, len(stories))
+    albu_kamal = client.get("/api/stories", params={"q": "stronghold"}).json()["stories"][0]
+    detail = client.get(f"/api/stories/{albu_kamal['story_id']}").json()
+    assert {article["id"] for article in detail["article_list"]} >= {"courier", "004_5a81d56bc7aaeb59"}
+    assert any(pair["original"] for pair in detail["reuse"])
+    courier = client.get("/api/articles/courier").json()
+    assert courier["url"] == "https://courier.example.org/world/stronghold" and courier["story_id"]
+    assert client.get("/api/articles/hostile").json()["url"] is None  # not an http(s) link
+    missing = client.get("/api/stories/nope")
+    assert missing.status_code == 404 and missing.json() == {"detail": "no story 'nope' in this store"}
+    assert client.get("/api/stories", params={"since": "soon"}).status_code == 422
+    schema = client.get("/openapi.json").json()
+    assert {"/api/stories", "/api/stories/{story_id}", "/api/articles/{article_id}"} <= set(schema["paths"])
+
+
+def test_errors_on_pages_are_pages(client):
+    missing = client.get("/story/nope")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Not found" in missing.text and "no story &#39;nope&#39;" in missing.text
+    bad = client.get("/", params={"since": "yesterday"})
+    assert bad.status_code == 422 and "<h1>" in bad.text and "not a date" in bad.text
+    worse = client.get("/", params={"page": "0"})
+    assert worse.status_code == 422 and "page" in worse.text and worse.headers["content-type"].startswith("text/html")
+
+
+def test_the_story_page_tells_who_broke_it_who_followed_and_who_copied_whom(client):
+    stories = client.get("/api/stories", params={"q": "stronghold"}).json()["stories"]
+    page = client.get(f"/story/{stories[0]['story_id']}").text
+    assert 'id="broke"' in page and "First reported by" in page
+    assert 'id="reprints"' in page and "Daily Courier" in page.split('id="reprints"')[1].split("</div>")[0]
+    assert 'href="https://courier.example.org/world/stronghold" rel="noopener noreferrer"' in page
+    assert "likely original: " in page and "<code>" + "0" * 56 not in page
+    assert 'id="related"' in page and 'data-figure="story-timeline"' in page
+    assert " to " in page.split('id="story-meta"')[1].split("</p>")[0]  # the story's date range
+
+
+def test_pages_keep_the_filters_in_their_links(client):
+    page = client.get("/", params={"per_page": 1, "sort": "size", "q": ""}).text
+    assert 'href="/?sort=size&amp;page=2&amp;per_page=1"' in page
+    timeline = client.get("/map", params={"story": _first_story_id(client)}).text
+    assert " selected>" in timeline and "choose others below" not in timeline
+
+
+def _first_story_id(client) -> str:
+    return client.get("/api/stories", params={"sort": "size"}).json()["stories"][0]["story_id"]
+
+
+def test_timeline_bins_fit_the_span():
+    from datetime import date
+
+    from clustering.publish.dashboard import bin_width
+
+    assert bin_width(date(2020, 1, 1), date(2020, 1, 20)) == "day"
+    assert bin_width(date(2020, 1, 1), date(2020, 9, 1)) == "week"
+    assert bin_width(date(2016, 1, 1), date(2020, 1, 1)) == "month"
+
+
+def test_reprint_trees_hang_each_copy_under_its_nearest_original():
+    from datetime import UTC, datetime
+
+    from clustering.publish.dashboard import reprint_trees
+    from clustering.records import Article, ReusePair
+
+    def article(name: str, day: int) -> Article:
+        return Article(id=name, text=name, source=name.upper(), published=datetime(2020, 1, day, tzinfo=UTC))
+
+    members = [article("a", 1), article("b", 2), article("c", 3)]
+
+    def pair(first: str, second: str) -> ReusePair:
+        return ReusePair(first, second, 0.9, 0.9, 0.9, (), (), 100, first, "earlier")
+
+    trees = reprint_trees(members, [pair("a", "b"), pair("b", "c"), pair("a", "c")])
+    assert [node["article"].id for node in trees] == ["a"]
+    assert trees[0]["copies"][0]["article"].id == "b" and trees[0]["copies"][0]["copies"][0]["article"].id == "c"

@@ -119,6 +119,7 @@ def test_cli_rejects_bad_records_and_keeps_going(prefect_harness, seeds_dir, tmp
         "duplicates": 1,
         "reuse_pairs": 1,
         "stories": 3,
+        "skipped_files": 0,
     }
 
 
@@ -202,13 +203,17 @@ def test_schedule_serves_the_pipeline_with_a_cron(seeds_dir, tmp_path, monkeypat
     }
 
 
-def test_prefect_yaml_points_at_real_flows():
+def test_prefect_yaml_points_at_real_flows_and_its_runs_on_one_store_never_meet():
     import importlib
+    from datetime import UTC, datetime
 
     import yaml
+    from cronsim import CronSim
     from prefect import Flow
+    from prefect.cli.deploy._models import PrefectYamlModel
 
     config = yaml.safe_load((Path(__file__).resolve().parent.parent / "prefect.yaml").read_text())
+    PrefectYamlModel.model_validate(config)  # the file Prefect's own `prefect deploy` reads
     entrypoints = {deployment["entrypoint"] for deployment in config["deployments"]}
     assert entrypoints == {
         "flows/pipeline.py:pipeline_flow",
@@ -220,6 +225,25 @@ def test_prefect_yaml_points_at_real_flows():
         path, name = entrypoint.split(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
         assert isinstance(getattr(module, name), Flow), entrypoint
+    minutes: dict[str, set[tuple[int, int]]] = {}
+    for deployment in config["deployments"]:
+        assert deployment["concurrency_limit"]["limit"] == 1, deployment["name"]
+        inputs = deployment["parameters"].get("inputs", [])
+        assert not [value for value in inputs if "://" in value], "no placeholder feed URL runs by default"
+        if "out" not in deployment["parameters"]:
+            continue
+        for schedule in deployment.get("schedules", []):
+            if schedule.get("active", True) is False:
+                continue
+            fires = CronSim(schedule["cron"], datetime(2026, 1, 1, tzinfo=UTC))
+            day: set[tuple[int, int]] = set()
+            for moment in fires:
+                if moment.day > 1:
+                    break
+                day.add((moment.hour, moment.minute))
+            for other, taken in minutes.items():
+                assert not day & taken, f"{deployment['name']} fires with {other} on one store"
+            minutes[deployment["name"]] = day
 
 
 def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harness, seeds_dir, tmp_path, monkeypatch):

@@ -50,6 +50,7 @@ def test_all_artifacts_written(tmp_path):
         "id": "a2",
         "title": "Reprint",
         "source": None,
+        "url": None,
         "published": None,
         "story_id": "st-1",
         "duplicate_of": "a1",

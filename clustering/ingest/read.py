@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from clustering.records import Article, ReadResult, Reject, printable
+from clustering.storage.workspace import output_folder_holding
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv", ".html", ".htm", ".rss", ".atom", ".xml")
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
@@ -312,41 +314,75 @@ def check_inputs(paths: Iterable[Path | str]) -> None:
     for path in map(Path, paths):
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
-        if not path.is_dir() and path.suffix not in SUPPORTED_SUFFIXES:
+        if not path.is_dir() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise InputError(f"{path}: unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
 
 
-def _files(path: Path) -> Iterator[Path | Reject]:
+OnSkip = Callable[[str, str], None]
+OUTPUT_FOLDER_SKIPPED = "a Storyline output folder: its store and artifacts are never read as input"
+
+
+def _skipped_output(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> bool:
+    folder = output_folder_holding(path, outputs)
+    if folder is not None:
+        on_skip(str(path), OUTPUT_FOLDER_SKIPPED + ("" if folder == path.resolve() else f" ({folder})"))
+    return folder is not None
+
+
+def _files(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> Iterator[Path | Reject]:
+    """The files to read under ``path``; what is passed over (output folders, ``outputs`` among them, and
+    files of other types) is told to ``on_skip`` with the reason."""
     check_inputs([path])
+    if _skipped_output(path, on_skip, outputs):
+        return
     if not path.is_dir():
         yield path
         return
-    for child in sorted(path.rglob("*")):
-        if child.name.startswith(".") or child.suffix not in SUPPORTED_SUFFIXES or child.is_dir():
-            continue
-        if child.is_file():
-            yield child
-        else:  # a broken link, a pipe or a device: say so rather than skip it or block on it
-            yield Reject(origin=str(child), reason="not a regular file (a broken link, pipe or device)")
+    for folder, folders, names in os.walk(path):
+        here = Path(folder)
+        folders.sort()
+        kept = []
+        for name in [name for name in folders if not name.startswith(".")]:
+            if not _skipped_output(here / name, on_skip, outputs):
+                kept.append(name)
+        folders[:] = kept
+        for name in sorted(names):
+            child = here / name
+            if name.startswith("."):
+                continue
+            if child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                on_skip(
+                    str(child),
+                    f"not an input type ({child.suffix or 'no suffix'})",
+                )
+            elif child.is_file():
+                yield child
+            else:  # a broken link, a pipe or a device: say so rather than skip it or block on it
+                yield Reject(origin=str(child), reason="not a regular file (a broken link, pipe or device)")
 
 
 def iter_inputs(
-    paths: Iterable[Path | str], field_names: dict[str, str] | None = None
+    paths: Iterable[Path | str],
+    field_names: dict[str, str] | None = None,
+    on_skip: OnSkip | None = None,
+    outputs: Sequence[Path] = (),
 ) -> Iterator[tuple[dict[str, object], Article | Reject]]:
     """Each record under ``paths`` with its raw fields, as an ``Article`` or a ``Reject``, one at a time.
 
     ``field_names`` maps article fields to the input's own names, e.g. ``{"text": "title"}`` for a file of
-    headlines. A later record with an id already seen is rejected.
+    headlines. A later record with an id already seen is rejected. Files that are not read (of another
+    type, or in a Storyline output folder: one holding a store, or one of ``outputs``) are told to
+    ``on_skip``, with the reason.
     """
     field_names = field_names or {}
     first_origin: dict[str, str] = {}
     for path in map(Path, paths):
-        for file in _files(path):
+        for file in _files(path, on_skip or (lambda _path, _reason: None), outputs):
             if isinstance(file, Reject):
                 yield {}, file
                 continue
             try:
-                records = list(_READERS[file.suffix](file))
+                records = list(_READERS[file.suffix.lower()](file))
             except OSError as error:
                 yield {}, Reject(origin=str(file), reason=f"unreadable file: {error.strerror}")
                 continue
@@ -364,10 +400,13 @@ def iter_inputs(
                 yield record.fields, outcome
 
 
-def read_inputs(paths: Iterable[Path | str], field_names: dict[str, str] | None = None) -> ReadResult:
-    """Read every article under ``paths`` (``field_names`` as for ``iter_inputs``)."""
+def read_inputs(
+    paths: Iterable[Path | str], field_names: dict[str, str] | None = None, outputs: Sequence[Path] = ()
+) -> ReadResult:
+    """Read every article under ``paths`` (``field_names`` and ``outputs`` as for ``iter_inputs``)."""
     articles: list[Article] = []
     rejects: list[Reject] = []
-    for _, outcome in iter_inputs(paths, field_names):
+    skipped: list[tuple[str, str]] = []
+    for _, outcome in iter_inputs(paths, field_names, lambda path, reason: skipped.append((path, reason)), outputs):
         (articles if isinstance(outcome, Article) else rejects).append(outcome)
-    return ReadResult(articles=articles, rejects=rejects)
+    return ReadResult(articles=articles, rejects=rejects, skipped=skipped)

@@ -49,6 +49,7 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
             "id": article.id,
             "title": article.title,
             "source": article.source,
+            "url": article.url,
             "published": article.date,
             "story_id": story_of[article.id],
             "duplicate_of": dedup.duplicate_of.get(article.id),

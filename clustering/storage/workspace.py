@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+STORE_FILE = "store.sqlite"
+INBOX_FOLDER = "inbox"
+
+
+def output_folder_holding(path: Path | str, known: Iterable[Path] = ()) -> Path | None:
+    """The Storyline output folder that ``path`` is, or is inside (a folder holding a store, or one of
+    ``known``), unless the path is in its inbox of fetched pages, which runs read; else ``None``."""
+    path = Path(path).resolve()
+    outputs = {Path(folder).resolve() for folder in known}
+    for folder in (path, *path.parents):
+        if folder in outputs or (folder / STORE_FILE).is_file():
+            inbox = folder / INBOX_FOLDER
+            return None if path == inbox or inbox in path.parents else folder
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +38,7 @@ class Workspace:
     @property
     def store(self) -> Path:
         """The SQLite store: every article, the current stories, their lineage, the runs."""
-        return self.root / "store.sqlite"
+        return self.root / STORE_FILE
 
     @property
     def cache(self) -> Path:
@@ -46,7 +62,7 @@ class Workspace:
     @property
     def inbox(self) -> Path:
         """What URL inputs fetched, one JSONL file per page or feed, read like any input folder."""
-        return self.root / "inbox"
+        return self.root / INBOX_FOLDER
 
     @property
     def pages(self) -> Path:
