@@ -199,6 +199,17 @@ class LineageEvent:
     other: str | None = None
 
 
+# Characters JSON leaves as they are but many line readers (Python's str.splitlines, some editors and
+# JavaScript tools) take for line breaks: escaped, so that a JSON line is one line to every reader.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(value: object, **options: object) -> str:
+    """``json.dumps(value, ensure_ascii=False, **options)`` with the characters that other readers take for
+    line breaks escaped."""
+    return json.dumps(value, ensure_ascii=False, **options).translate(_LINE_BREAKS)
+
+
 def record_fields(record: object) -> dict[str, object]:
     """A record's fields by name, values as they are: ``asdict`` without its deep copy of every tuple
     (which costs a second per 10,000 reuse pairs), for records whose values JSON writes directly."""

@@ -36,6 +36,7 @@ def write_hostile_corpus(folder: Path) -> dict[str, int]:
         {"id": "url-ipv6", "text": FINE, "url": "http://[::1"},
         {"id": "url-port", "text": FINE, "url": "http://example.com:port/x"},
         {"id": "p\x1fq", "text": f"{FINE} Control characters in an id are kept."},
+        {"id": "line\u2028break", "title": "A title\x85with a next-line", "text": f"{FINE} Line separators."},
         {"id": "title-list", "title": ["not", "text"], "text": FINE},
         {"id": "ok-jsonl", "text": f"{FINE} It is the only clean record of this file."},
     ]

@@ -51,11 +51,11 @@ def test_the_hostile_corpus_is_read_with_one_reject_per_bad_record(tmp_path):
     assert reasons["url-ipv6"].startswith("malformed 'url'") and reasons["url-port"].startswith("malformed 'url'")
     assert reasons["title-list"] == "'title' is a list, not text"
     by_line = {reject.line: reject.reason for reject in read.rejects if reject.origin.endswith("hostile.jsonl")}
-    assert by_line[15] == "JSON nested too deeply to read" and by_line[16].startswith("malformed JSON")
+    assert by_line[16] == "JSON nested too deeply to read" and by_line[17].startswith("malformed JSON")
     ledger = [reject for reject in read.rejects if reject.origin.endswith("ledger.csv")]
     assert [(reject.id, reject.line) for reject in ledger] == [("row-901", 902)]
     ids = {article.id for article in read.articles}
-    assert {"row-900", "row-902", "row-1000", "p\x1fq", "ok-jsonl", "caf\\udce9"} <= ids
+    assert {"row-900", "row-902", "row-1000", "p\x1fq", "line\u2028break", "ok-jsonl", "caf\\udce9"} <= ids
     assert len([article_id for article_id in ids if article_id.startswith("row-")]) == 999
 
 

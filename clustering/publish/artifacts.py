@@ -7,14 +7,13 @@ previous artifacts in place.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
 from clustering.publish.pages import environment
-from clustering.records import Article, DedupResult, Reject, RunReport, Story, record_fields
+from clustering.records import Article, DedupResult, Reject, RunReport, Story, json_line, record_fields
 from clustering.storage.atomic import write_atomic
 
 ARTIFACT_NAMES = (
@@ -35,7 +34,7 @@ def _json_default(value: object) -> str:
 
 
 def _dumps(value: object, indent: int | None = None) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False, indent=indent, sort_keys=indent is not None)
+    return json_line(value, default=_json_default, indent=indent, sort_keys=indent is not None)
 
 
 def _jsonl(rows: Iterable[dict[str, object]]) -> str:

@@ -12,7 +12,6 @@ every worker that names the same basename.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from datasketch import LeanMinHash, MinHashLSH
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned
 from clustering.ingest.read import iter_inputs
-from clustering.records import Article, DedupResult, Reject, ReusePair
+from clustering.records import Article, DedupResult, Reject, ReusePair, json_line
 from clustering.reuse.bands import band_fingerprints, fingerprint_pairs, lsh_bands
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.pairs import IndexedArticle, compare, duplicate_groups, index_article, worth_comparing
@@ -396,7 +395,7 @@ def _dedup_records(
                 counts["read"] += 1
                 admitted = outcome if isinstance(outcome, Reject) else _admit(index, outcome)
                 if isinstance(admitted, Reject):
-                    rejected.write(json.dumps(admitted.as_row(), ensure_ascii=False) + "\n")
+                    rejected.write(json_line(admitted.as_row()) + "\n")
                     counts["rejected"] += 1
                     continue
                 article, match = admitted
@@ -404,7 +403,7 @@ def _dedup_records(
                 if drop and match.duplicate_of is not None:
                     continue
                 record = {**fields, "id": article.id, **reuse_fields(article.id, match)}
-                out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                out.write(json_line(record, default=str) + "\n")
                 counts["written"] += 1
     finally:
         index.close()
