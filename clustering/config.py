@@ -144,6 +144,10 @@ class SummaryConfig:
     # redundancy is a candidates x candidates matrix.
     max_candidates: int = 400
     max_sentences_per_article: int = 40
+    # Two sentences whose TF-IDF cosine reaches this say the same thing: the second is left out.
+    max_overlap: float = 0.5
+    # At most this many dated developments for a story of more than one day.
+    developments: int = 5
 
 
 @dataclass(frozen=True, slots=True)

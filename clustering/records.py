@@ -187,6 +187,8 @@ class Story:
     sources: tuple[str, ...]
     first_published: datetime | None
     last_published: datetime | None
+    # What happened when, for a story of more than one day: (ISO date, sentence) pairs.
+    developments: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +226,9 @@ def story_from_json(text: str) -> Story:
     raw = json.loads(text)
     for name in ("first_published", "last_published"):
         raw[name] = datetime.fromisoformat(raw[name]) if raw[name] else None
+    raw["developments"] = tuple(tuple(entry) for entry in raw.get("developments", ()))
     for item in fields(Story):
-        if isinstance(raw[item.name], list):
+        if isinstance(raw.get(item.name), list):
             raw[item.name] = tuple(raw[item.name])
     return Story(**raw)
 

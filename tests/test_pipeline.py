@@ -53,7 +53,11 @@ def test_seeds_form_exactly_the_three_stories(seed_run):
     albu_kamal = next(s for s in stories if len(s["article_ids"]) == 3)
     assert albu_kamal["first_published"] == "2017-11-08T00:00:00+00:00"
     assert albu_kamal["last_published"] == "2017-11-20T00:00:00+00:00"
-    assert any("albu" in keyword or "kamal" in keyword for keyword in albu_kamal["keywords"])
+    # An editor's summary of it: the capture of Albu Kamal, and who took it.
+    assert "Albu Kamal" in albu_kamal["keywords"] and any("Syria" in k for k in albu_kamal["keywords"])
+    assert "stronghold" in albu_kamal["headline"] and "(Reuters)" not in albu_kamal["summary"]
+    assert albu_kamal["summary"].startswith("Syria’s army and its allies, spearheaded by Lebanon’s Hezbollah, captured")
+    assert [day for day, _ in albu_kamal["developments"]] == ["2017-11-08", "2017-11-20"]
 
 
 def test_summaries_hold_no_comments_or_furniture(seed_run):

@@ -194,6 +194,8 @@ class StoryOut(BaseModel):
     first_published: datetime | None
     last_published: datetime | None
     representative_id: str
+    # What happened when (ISO date, sentence), for a story of more than one day.
+    developments: list[tuple[str, str]]
 
 
 class PairOut(BaseModel):
@@ -227,6 +229,7 @@ def _story_out(story: Story) -> StoryOut:
         first_published=story.first_published,
         last_published=story.last_published,
         representative_id=story.representative_id,
+        developments=[tuple(entry) for entry in story.developments],
     )
 
 

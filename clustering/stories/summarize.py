@@ -1,9 +1,15 @@
-"""Describe each story: headline, representative article, extractive summary, keywords, outlets, dates.
+"""Describe each story: headline, representative article, summary, what happened when, keywords, outlets,
+dates.
 
-The representative article is the one closest to the story's centre in embedding space; its title is
-the headline. The summary takes central sentences (TF-IDF cosine to the story's centroid, lead sentences
-favoured) and skips near-repeats of sentences already taken (maximal marginal relevance). Keywords are
-class-based TF-IDF: frequent in this story, rare in the others. Reprints count once.
+The representative article is the one closest to the story's centre in embedding space. The headline is
+the title most like the story's other titles, cleaned of labels and site names (``headline``). The summary
+opens with the representative's first sentence, its dateline and agency tag moved out, then adds what the
+other articles say that it does not (TF-IDF centrality with maximal marginal relevance, and no sentence
+close to one already taken); every sentence is whole, stands on its own and is not page furniture
+(``sentences``). A story of more than one day lists its developments: the first report, then each later
+day's lead that adds something new. Keywords are class-based TF-IDF terms (frequent in this story, rare in
+the others), names and phrases first, in the form the articles write them, common words left out.
+Reprints count once.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,32 +28,11 @@ from sklearn.preprocessing import normalize
 
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult, Story
+from clustering.stories.headline import choose_headline
+from clustering.stories.names import _zipf, skeleton
+from clustering.stories.sentences import is_furniture, is_whole, sentences_of, stands_alone, without_dateline
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, words_of
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
-# Abbreviations after which a full stop does not end a sentence.
-_ABBREVIATIONS = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Gen|Maj|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|St|Jr|Sr|Inc|Co|Corp|No|vs|U\.S|U\.K|U\.N"
-    r"|[A-Z])\.$"
-)
-
-
-def sentences_of(text: str) -> Iterator[str]:
-    """Sentences of a body, paragraph by paragraph, not split after common abbreviations; one paragraph
-    is split at a time, so a reader of the first few splits no further."""
-    for paragraph in text.split("\n"):
-        buffer = ""
-        for piece in _SENTENCE_END.split(paragraph.strip()):
-            buffer = f"{buffer} {piece}".strip()
-            # The abbreviation and the character before it are within the last 8 (searching the whole
-            # sentence for an ending costs as much as splitting the text).
-            if not (buffer.endswith(".") and _ABBREVIATIONS.search(buffer[-8:])):
-                if buffer:
-                    yield buffer
-                buffer = ""
-        if buffer:
-            yield buffer
 
 
 def story_id(founder_id: str) -> str:
@@ -119,9 +105,9 @@ class _Lexicon:
 def _keywords(
     story_counts: sparse.csr_matrix, terms: np.ndarray, frequency: np.ndarray, average_words: float, count: int
 ) -> list[list[str]]:
-    """Top class-based TF-IDF terms of each story (BERTopic's c-TF-IDF weighting); ``story_counts`` holds
-    each story's term counts (stories x terms), ``frequency`` each term's over all stories and
-    ``average_words`` the terms per story."""
+    """Top class-based TF-IDF terms of each story (BERTopic's c-TF-IDF weighting), heaviest first;
+    ``story_counts`` holds each story's term counts (stories x terms), ``frequency`` each term's over all
+    stories and ``average_words`` the terms per story. ``count`` of them: what ``describe_keywords`` ranks."""
     counts = story_counts.astype(np.float64)
     weights = sparse.csr_matrix(normalize(counts, norm="l1") @ sparse.diags(np.log1p(average_words / frequency)))
     result: list[list[str]] = []
@@ -130,69 +116,247 @@ def _keywords(
         row_terms = terms[weights.indices[start:end]]
         # Heaviest first; on a tie the longer term ("albu kamal" before "albu"), then alphabetical.
         order = np.lexsort((row_terms, -np.char.str_len(row_terms.astype(str)), -np.round(weights.data[start:end], 9)))
-        chosen: list[str] = []
-        for index in order:
-            term = terms[weights.indices[start + index]]
-            if not any(term in other or other in term for other in chosen):
-                chosen.append(term)
-            if len(chosen) == count:
-                break
-        result.append(chosen)
+        result.append([str(terms[weights.indices[start + index]]) for index in order[:count]])
     return result
 
 
-def _candidates(members: Sequence[Article], config: SummaryConfig) -> list[tuple[str, int]]:
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+# Reporting verbs and news agencies' names: in every story, about none.
+_NOT_KEYWORDS = frozenset(
+    "said says told added according reuters ap afp pa xinhua upi dpa anadolu efe ansa kyodo tass getty".split()
+)
+# A word this common in English (wordfreq's Zipf scale) says nothing of a story unless it is part of a name.
+_GENERIC_ZIPF = 4.5
+# A name this common ("China", "Trump" are not; "New", "State" are) is generic as well.
+_GENERIC_NAME_ZIPF = 5.5
+
+
+def _surface_forms(term: str, texts: Sequence[str], mid_sentence: bool = False) -> Counter[str]:
+    """How ``term`` (lower-case words) is written in ``texts``, as one phrase (no stop or break between
+    its words: "auckland new" across a sentence end is not a phrase), and not as the start of a
+    contraction ("didn" of "didn't"). ``mid_sentence``: only where it does not open the sentence (where a
+    capital says nothing of a name)."""
+    words = term.split()
+    pattern = re.compile(r"\b" + r"[ \t]+".join(map(re.escape, words)) + r"\b(?![’']\w)", re.IGNORECASE)
+    forms: Counter[str] = Counter()
+    for text in texts:
+        forms.update(
+            found.group(0)
+            for found in pattern.finditer(text)
+            if not mid_sentence or text[: found.start()].strip(" \"“‘'(")
+        )
+    return forms
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+
+
+def _inside_longer_names(word: str, sentences: Sequence[str]) -> bool:
+    """Whether ``word`` stands, in most of its occurrences, inside a longer run of capitalised words
+    ("San" of "San Jose", "Aviation" of "Civil Aviation"): a piece of a name, not a name."""
+    alone = inside = 0
+    for sentence in sentences:
+        runs = [run.group(0).lower().split() for run in _NAME_RUN.finditer(sentence)]
+        in_runs = sum(run.count(word) for run in runs)
+        inside += in_runs
+        alone += max(0, len(re.findall(rf"\b{re.escape(word)}\b", sentence.lower())) - in_runs)
+    return inside > 0 and inside >= 4 * alone
+
+
+def _prose(body: str) -> list[str]:
+    """The sentences of a body that read as prose: five words or more, not furniture by shape."""
+    return [sentence for sentence in sentences_of(body) if len(sentence.split()) >= 5 and not is_furniture(sentence)]
+
+
+def describe_keywords(candidates: Sequence[str], bodies: Sequence[str], count: int) -> list[str]:
+    """The keywords an analyst can use, from ``candidates`` (c-TF-IDF terms, heaviest first) and the story's
+    ``bodies``: names first (several words before one), then rare words, then phrases; common words,
+    days, months, reporting verbs and agencies left out, pieces of names and fragments dropped, one spelling
+    per name ("Al-Bukamal" and "Albukamal"), each written as the articles' prose writes it (widgets and
+    captions, "Hide Caption", "Share", are not prose)."""
+    prose_of = [_prose(body) for body in bodies]
+    prose = [sentence for sentences in prose_of for sentence in sentences]
+    ranked: list[tuple[int, int, str, str]] = []
+    seen_skeletons: set[str] = set()
+    for order, term in enumerate(candidates):
+        forms = _surface_forms(term, prose)
+        if not forms:
+            continue  # a fragment, or words of the page's furniture only
+        inside = _surface_forms(term, prose, mid_sentence=True)
+        written, _ = (inside or forms).most_common(1)[0]
+        capitalised = sum(n for form, n in inside.items() if all(w[:1].isupper() for w in form.split()))
+        is_name = capitalised * 2 > sum(inside.values())
+        words = term.split()
+        commonness = max(_zipf(word) for word in words)
+        generic = len(words) == 1 and commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
+        if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
+            continue
+        if is_name and len(words) == 1 and _inside_longer_names(term, prose):
+            continue
+        key = skeleton(term.replace(" ", ""))
+        if key in seen_skeletons:
+            continue
+        seen_skeletons.add(key)
+        group = (0 if len(words) > 1 else 1) if is_name else (2 if len(words) == 1 else 3)
+        ranked.append((group, order, term, written))
+    ranked.sort()
+    chosen: list[tuple[str, str]] = []
+    for group, _, term, written in ranked:
+        words = term.split()
+        if any(_within(words, other.split()) for other, _ in chosen):
+            continue  # "albu" once "albu kamal" is in; "syrian" once "syria" is
+        inside = [index for index, (other, _) in enumerate(chosen) if group == 0 and _within(other.split(), words)]
+        if inside:  # "Islamic State" in place of "Islamic"
+            chosen[inside[0]] = (term, written)
+            continue
+        shared = any(_same_word(mine, theirs) for other, _ in chosen for mine in words for theirs in other.split())
+        if shared and (group >= 2 or len(words) > 1):
+            continue  # "state group" beside "islamic state", "transport police" beside "british transport"
+        if group == 3 and len(bodies) > 1 and sum(bool(_surface_forms(term, sentences)) for sentences in prose_of) < 2:
+            continue  # a phrase of one article's wording, not of the story
+        if group == 3 and words[0].endswith(("ing", "ed")):
+            continue  # "addressing iranian": a verb and its object, not a phrase
+        chosen.append((term, written))
+        if len(chosen) == count:
+            break
+    return [written for _, written in chosen]
+
+
+def _same_word(first: str, second: str) -> bool:
+    """One word, or a form of it: "syria" and "syrian", "iran" and "iranian", "year" and "year's"."""
+    first, second = first.removesuffix("'s").removesuffix("’s"), second.removesuffix("'s").removesuffix("’s")
+    shorter, longer = sorted((first, second), key=len)
+    return first == second or (longer.startswith(shorter) and len(longer) - len(shorter) <= 3 and len(shorter) >= 4)
+
+
+def _within(words: Sequence[str], other: Sequence[str]) -> bool:
+    """Every word of ``words`` is (a form of) a word of ``other``."""
+    return all(any(_same_word(word, theirs) for theirs in other) for word in words)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A sentence that may go into a summary: its text (without a dateline), the article it is from and
+    where it stands there."""
+
+    text: str
+    article: int
+    position: int
+
+
+def _candidates(members: Sequence[Article], config: SummaryConfig) -> list[_Candidate]:
     """Summary candidates of a story's ``members``: each sentence of fitting length from the top of each
-    article, with its position in the article."""
+    article that is whole, not furniture, and (but for an article's first) stands on its own."""
     per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(members)))
-    candidates: list[tuple[str, int]] = []
-    for article in members:
+    candidates: list[_Candidate] = []
+    for index, article in enumerate(members):
         for position, sentence in enumerate(itertools.islice(sentences_of(article.body), per_article)):
-            words = len(sentence.split())
-            if config.min_sentence_words <= words <= config.max_sentence_words and not sentence.endswith("?"):
-                candidates.append((sentence, position))
+            text, _ = without_dateline(sentence)
+            words = len(text.split())
+            fits = config.min_sentence_words <= words <= config.max_sentence_words and not text.endswith("?")
+            if fits and is_whole(text) and not is_furniture(text) and (position == 0 or stands_alone(text)):
+                candidates.append(_Candidate(text, index, position))
     return candidates
 
 
 def _summary(
-    candidates: Sequence[tuple[str, int]], vectors: sparse.csr_matrix, centre: np.ndarray, config: SummaryConfig
+    candidates: Sequence[_Candidate],
+    vectors: sparse.csr_matrix,
+    centre: np.ndarray,
+    lead_article: int,
+    config: SummaryConfig,
 ) -> str:
-    """Central, non-redundant sentences among ``candidates`` (their TF-IDF ``vectors``, the story's
-    normalised ``centre``)."""
+    """The lead (the first fit sentence of article ``lead_article``, else the most central one), then
+    central sentences that say something the ones taken do not (``vectors``: the candidates' TF-IDF rows;
+    ``centre``: the story's normalised centroid)."""
     relevance = np.asarray(vectors @ centre.T).ravel()
-    relevance += config.lead_bonus * np.array([position == 0 for _, position in candidates])
+    relevance += config.lead_bonus * np.array([candidate.position == 0 for candidate in candidates])
     similarity = (vectors @ vectors.T).toarray()
-    chosen: list[int] = []
+    own = [index for index, candidate in enumerate(candidates) if candidate.article == lead_article]
+    lead = min(own, key=lambda index: candidates[index].position) if own else int(np.argmax(relevance))
+    chosen = [lead]
+    # A later sentence stands on its own: an opening that leans on another was taken out in _candidates,
+    # and a first sentence of another article is fit for the lead only.
+    fit = np.array([candidate.position > 0 or stands_alone(candidate.text) for candidate in candidates])
     while len(chosen) < min(config.sentences, len(candidates)):
-        redundancy = similarity[:, chosen].max(axis=1) if chosen else np.zeros(len(candidates))
+        redundancy = similarity[:, chosen].max(axis=1)
         score = config.relevance_weight * relevance - (1 - config.relevance_weight) * redundancy
         score[chosen] = -np.inf
-        chosen.append(int(np.argmax(score)))
-    # Most central first: the first sentence is the story's lead.
-    return " ".join(candidates[index][0] for index in chosen)
+        score[~fit | (redundancy >= config.max_overlap)] = -np.inf
+        best = int(np.argmax(score))
+        if not np.isfinite(score[best]):
+            break
+        chosen.append(best)
+    return " ".join(candidates[index].text for index in chosen)
+
+
+def _developments(
+    originals: Sequence[Article],
+    candidates: Sequence[_Candidate],
+    vectors: sparse.csr_matrix,
+    centre: np.ndarray,
+    config: SummaryConfig,
+) -> tuple[tuple[str, str], ...]:
+    """What happened when, for a story of more than one day: day by day, the lead of that day's articles
+    most central to the story (the first report first), when it says something the listed ones do not."""
+    relevance = np.asarray(vectors @ centre.T).ravel()
+    lead_of_day: dict[str, int] = {}
+    for index, candidate in enumerate(candidates):
+        article = originals[candidate.article]
+        if article.date is None or candidate.position != min(
+            c.position for c in candidates if c.article == candidate.article
+        ):
+            continue
+        day = article.date.date().isoformat()
+        if day not in lead_of_day or relevance[index] > relevance[lead_of_day[day]]:
+            lead_of_day[day] = index
+    if len(lead_of_day) < 2:
+        return ()
+    listed: list[tuple[str, str]] = []
+    taken: list[int] = []
+    for day in sorted(lead_of_day):
+        row = lead_of_day[day]
+        if taken and float((vectors[row] @ vectors[taken].T).toarray().max()) >= config.max_overlap:
+            continue
+        listed.append((day, candidates[row].text))
+        taken.append(row)
+        if len(listed) == config.developments:
+            break
+    return tuple(listed) if len(listed) > 1 else ()
 
 
 def _summaries(
     originals_of: Sequence[Sequence[Article]],
+    leads: Sequence[int],
     rows_of: Sequence[Sequence[int]],
     lexicon: _Lexicon | None,
     config: SummaryConfig,
-) -> list[str]:
-    """The summary of each story (its originals, lexicon rows ``rows_of[story]``); every story's sentences
-    are vectorised at once, in half the time of vectorising them story by story."""
+) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """The summary and the developments of each story (its originals, the index among them of its lead
+    article, lexicon rows ``rows_of[story]``); every story's sentences are vectorised at once, in half the
+    time of vectorising them story by story."""
     candidates_of = [_candidates(originals, config) for originals in originals_of]
-    sentences = [sentence for candidates in candidates_of for sentence, _ in candidates]
+    sentences = [candidate.text for candidates in candidates_of for candidate in candidates]
     vectors = lexicon.sentence_vectors(sentences) if lexicon is not None and sentences else None
-    summaries: list[str] = []
+    described: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     start = 0
-    for originals, rows, candidates in zip(originals_of, rows_of, candidates_of, strict=True):
+    for originals, lead, rows, candidates in zip(originals_of, leads, rows_of, candidates_of, strict=True):
         if vectors is None or not candidates:
-            summaries.append(originals[0].headline)
+            described.append((without_dateline(originals[lead].headline)[0], ()))
             continue
+        story_vectors = normalize(vectors[start : start + len(candidates)])
         centre = normalize(np.asarray(lexicon.article_vectors[rows].mean(axis=0)))
-        summaries.append(_summary(candidates, vectors[start : start + len(candidates)], centre, config))
+        described.append(
+            (
+                _summary(candidates, story_vectors, centre, lead, config),
+                _developments(originals, candidates, story_vectors, centre, config),
+            )
+        )
         start += len(candidates)
-    return summaries
+    return described
 
 
 def group_stories(articles: Sequence[Article], labels: Sequence[int]) -> list[list[Article]]:
@@ -240,30 +404,41 @@ def summarize_stories(
     # Each summarised story's originals, as rows of the lexicon.
     bounds = np.cumsum([0, *(len(originals_of[index]) for index in summarised)]).tolist()
     rows_of = [list(range(start, end)) for start, end in itertools.pairwise(bounds)]
-    keywords_of = _story_keywords(lexicon, rows_of, config.keywords)
-    summaries = _summaries([originals_of[index] for index in summarised], rows_of, lexicon, config)
+    representatives = [_representative(originals_of[index], embeddings, row_of) for index in summarised]
+    leads = [
+        originals_of[index].index(representative)
+        for index, representative in zip(summarised, representatives, strict=True)
+    ]
+    candidate_terms = _story_keywords(lexicon, rows_of, 3 * config.keywords)
+    described = _summaries([originals_of[index] for index in summarised], leads, rows_of, lexicon, config)
     stories = [previous[ids[index]] for index in sorted(kept)]
-    for index, keywords, summary in zip(summarised, keywords_of, summaries, strict=True):
+    for index, representative, terms, (summary, developments) in zip(
+        summarised, representatives, candidate_terms, described, strict=True
+    ):
         members, originals = members_of[index], originals_of[index]
-        vectors = embeddings[[row_of[a.id] for a in originals]]
-        centre = vectors.mean(axis=0)
-        representative = originals[int(np.argmax(vectors @ centre))]
         dates = [a.date for a in members if a.date is not None]
         stories.append(
             Story(
                 story_id=ids[index],
-                headline=representative.headline,
+                headline=choose_headline(originals, representative),
                 summary=summary,
-                keywords=tuple(keywords),
+                keywords=tuple(describe_keywords(terms, [a.titled_body for a in originals], config.keywords)),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
                 sources=tuple(sorted({name for a in members if (name := a.outlet)})),
                 first_published=min(dates, default=None),
                 last_published=max(dates, default=None),
+                developments=developments,
             )
         )
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
     return stories, term_counts
+
+
+def _representative(originals: Sequence[Article], embeddings: np.ndarray, row_of: Mapping[str, int]) -> Article:
+    """The original closest to the story's centre in embedding space."""
+    vectors = embeddings[[row_of[a.id] for a in originals]]
+    return originals[int(np.argmax(vectors @ vectors.mean(axis=0)))]
 
 
 def _story_keywords(lexicon: _Lexicon | None, rows_of: Sequence[Sequence[int]], count: int) -> list[list[str]]:

@@ -1,0 +1,93 @@
+"""Sentences a summary can be made of: whole, standing on their own, without datelines, tags or furniture.
+
+Splitting is sentencex's (Wikimedia's rule-based segmenter: it knows the abbreviations of news text,
+months, titles, initials, "U.S.", which a regex on full stops gets wrong: "…Costa Rica, Sunday, Dec." cut
+before "31"). What a sentence opens with is checked by shape: a dateline or agency tag ("SAN JOSE, Dec 31
+(Reuters) -", "(CNN)", "WASHINGTON —") is moved out of the text; an opening that points at a sentence
+before it ("This photo…", "He added…", "But…") or a caption, credit, widget or timestamp makes the
+sentence unfit to stand in a summary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+# "SAN JOSE, Dec 31 (Reuters) -", "BEIRUT (Reuters) –", "LONDON, Jan. 3 (AFP) —", "(CNN)", "WASHINGTON —",
+# "Jerusalem, Dec 12 (AP) --", "By Jane Smith, Reuters |": a place in capitals or a tag, then a dash.
+_AGENCY_TAG = r"\((?:Reuters|AFP|AP|CNN|Xinhua|dpa|UPI|Anadolu|EFE|ANSA|Kyodo|PTI|IANS|TASS|SANA|Sputnik|RT)\)"
+_PLACE = r"[A-Z][A-Z.'’-]+(?:,?\s?[A-Z][A-Za-z.'’-]+){0,4}"
+_DATE = r"(?:,?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?"
+_DATELINE = re.compile(
+    rf"^\s*(?:{_PLACE}{_DATE}\s*(?:{_AGENCY_TAG}|\([A-Z][\w .&]{{1,40}}\))?\s*[-–—]+\s*|{_AGENCY_TAG}\s*(?:[-–—]+\s*)?|"
+    rf"\(CNN\)\s*|By [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){{0,3}}(?:,| \|)?\s+(?:{_AGENCY_TAG}\s*)?)"
+)
+# Openings that lean on a sentence before them.
+_DEPENDENT = re.compile(
+    r"^(?:[\"“‘(]\s*)?(?:this|that|these|those|it|its|he|she|they|his|her|their|them|him|but|and|or|so|also|"
+    r"however|meanwhile|still|yet|then|there|here|such|both|another|other|others|the two|the latter|the former|"
+    r"in addition|in a statement|it was|it is)\b",
+    re.IGNORECASE,
+)
+# Page furniture by shape, in case cleaning left it: captions, credits, widgets, timestamps, calls to act.
+_FURNITURE = re.compile(
+    r"(?:^[\"“(]?(?:in )?(?:this|the|a|an)?\s*(?:handout |file |undated )?(?:photo|image|picture|video|screenshot|"
+    r"still|footage)(?:graph)?\b.{0,80}\b(?:released by|provided by|taken|courtesy|credit|shows|showing)\b|"
+    r"\bcaption\b|\bcopyright\b|all rights reserved|getty images|\bAP Photo\b|/(?:AP|AFP|Reuters)\b|"
+    r"\bsign up\b|newsletter|\bsubscribe\b|click here|\b(?:play|video|duration|watch)\b.{0,15}\b\d{1,2}:\d{2}\b|"
+    r"\bupdated:|\bpublished:|\bread more\b|\bfollow us\b|\d ?/ ?5 stars|live coverage|^[•·▪►|]|"
+    r"^(?:photos?|video|watch|gallery|related|more|see also|listen)\s*:|"
+    # An agency photo caption: "…, Sunday, Dec. 31, 2017, in Seattle." "A photo issued by …"
+    r",\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),\s+[a-z]{3,9}\.?\s+\d{1,2},\s+\d{4}"
+    r"(?:,\s+in\s+[^.]{1,60})?\.[\"”’)]?$|\b(?:photo|image|picture)s?\s+(?:issued|released|provided|taken)\s+by\b|"
+    r"\bfile photo\b|"
+    r"\bshare (?:this|on)\b|\bcomments?\b \(\d+\)|\bemail\b.{0,20}\baddress\b)",
+    re.IGNORECASE,
+)
+_CLOSED = re.compile(r"[.!?][\"”’)\]]*$")
+_ELLIPSIS = re.compile(r"(?:…|\.\.\.)[\"”’)\]]*$")
+
+
+@cache
+def _segmenter():
+    from sentencex import segment
+
+    return segment
+
+
+def sentences_of(text: str) -> Iterator[str]:
+    """The sentences of a body, paragraph by paragraph (a reader of the first few splits no further)."""
+    segment = _segmenter()
+    for paragraph in text.split("\n"):
+        if paragraph.strip():
+            for sentence in segment("en", paragraph.strip()):
+                if sentence.strip():
+                    yield sentence.strip()
+
+
+def without_dateline(sentence: str) -> tuple[str, str]:
+    """``sentence`` without the dateline, agency tag or byline it opens with, and what was taken off."""
+    found = _DATELINE.match(sentence)
+    if found is None or found.end() >= len(sentence) - 1:
+        return sentence, ""
+    rest = sentence[found.end() :].lstrip()
+    # The text after it must read as a sentence: a capital letter or a quote.
+    if not rest or not (rest[0].isupper() or rest[0] in "\"“‘'0123456789"):
+        return sentence, ""
+    return rest, sentence[: found.end()].strip()
+
+
+def is_whole(sentence: str) -> bool:
+    """Ends as a sentence ends, not cut off ("…", no closing stop)."""
+    return bool(_CLOSED.search(sentence)) and not _ELLIPSIS.search(sentence)
+
+
+def stands_alone(sentence: str) -> bool:
+    """Opens without pointing at a sentence before it ("This photo…", "He added…", "But…")."""
+    return _DEPENDENT.match(sentence) is None
+
+
+def is_furniture(sentence: str) -> bool:
+    """Looks like a caption, a credit, a widget, a timestamp or a call to act, not news."""
+    return _FURNITURE.search(sentence) is not None

@@ -1,0 +1,154 @@
+"""A summary an editor would sign: each failure seen on real news, on hand-made stories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from clustering.config import SummaryConfig
+from clustering.records import Article, DedupResult
+from clustering.stories.headline import choose_headline, clean_title, is_site_name
+from clustering.stories.sentences import is_furniture, is_whole, sentences_of, stands_alone, without_dateline
+from clustering.stories.summarize import describe_keywords, summarize_stories
+
+
+def _article(article_id: str, title: str, body: str, day: int = 1, source: str = "Wire") -> Article:
+    return Article(
+        id=article_id,
+        text=f"{title}\n\n{body}",
+        title=title,
+        source=source,
+        body=body,
+        body_spans=((0, 1),),
+        published=datetime(2017, 12, day, 9, tzinfo=UTC),
+    )
+
+
+def _story(articles: list[Article], config: SummaryConfig = SummaryConfig()):
+    embeddings = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(articles), 1))
+    embeddings[0] += np.float32(0.01)  # the first article is the most central: its lead opens the summary
+    stories, _ = summarize_stories(articles, [0] * len(articles), embeddings, DedupResult([], {}), config)
+    return stories[0]
+
+
+def test_titles_lose_labels_and_site_names_and_a_site_name_is_never_the_headline():
+    assert clean_title("BREAKING NEWS: Chicago Cubs win the World Series", "www.dailymail.co.uk") == (
+        "Chicago Cubs win the World Series"
+    )
+    assert clean_title("Costa Rica crash kills 12 | NPR", "www.npr.org") == "Costa Rica crash kills 12"
+    assert clean_title("Syria takes Albu Kamal - Reuters", "www.reuters.com") == "Syria takes Albu Kamal"
+    assert clean_title("Trump speaks - The New York Times", "www.nytimes.com") == "Trump speaks"
+    assert clean_title("US - China trade talks resume", "www.example.com") == "US - China trade talks resume"
+    assert is_site_name(clean_title("NPR Search : NPR", "www.npr.org"), "www.npr.org")
+    assert is_site_name("ABC News", "abcnews.go.com")
+    assert not is_site_name("Bitcoin falls below $6,000", "www.cnbc.com")
+    articles = [
+        _article(
+            "a", "NPR Search : NPR", "A plane crashed in Costa Rica on Sunday, killing 12 people.", source="npr.org"
+        ),
+        _article("b", "Chrissy Teigen's travel nightmare on a wrong plane", "A jet returned to the airport.", 2),
+        _article("c", "Plane returns to LA after passenger boards the wrong plane", "A jet returned.", 2),
+        _article("d", "Jet returns to LA: passenger on wrong plane", "A jet returned to Los Angeles.", 3),
+    ]
+    headline = choose_headline(articles, articles[0])
+    assert headline in {
+        "Plane returns to LA after passenger boards the wrong plane",
+        "Jet returns to LA: passenger on wrong plane",
+    }
+
+
+def test_datelines_and_agency_tags_move_out_of_the_text():
+    for sentence, dateline in [
+        ("SAN JOSE, Dec 31 (Reuters) - A plane crash killed 12 people.", "SAN JOSE, Dec 31 (Reuters) -"),
+        ("BEIRUT (Reuters) – Syria's army took the town.", "BEIRUT (Reuters) –"),
+        ("(CNN) Boko Haram released 21 girls.", "(CNN)"),
+        ("WASHINGTON — The Senate passed the bill.", "WASHINGTON —"),
+        ("LAKE FOREST, Ill. — The Bears fired their coach.", "LAKE FOREST, Ill. —"),
+    ]:
+        text, found = without_dateline(sentence)
+        assert found == dateline and not text.startswith(dateline)
+    assert without_dateline("NASA said the launch would go ahead.") == ("NASA said the launch would go ahead.", "")
+
+
+def test_sentences_are_whole_and_stand_on_their_own():
+    split = list(
+        sentences_of("This photo shows the site, Sunday, Dec. 31, 2017. A New York couple died. Mr. Smith wept.")
+    )
+    assert split[0].endswith("Dec. 31, 2017.") and len(split) == 3
+    assert not is_whole("The crowd gathered and…") and is_whole("The crowd gathered.")
+    assert not stands_alone("He added that the talks would resume.") and not stands_alone("But the vote failed.")
+    assert stands_alone("Heavy rain fell on the capital.")
+    for furniture in [
+        "This photo released by Costa Rica's Civil Aviation press office shows the site of the crash.",
+        "Image copyright The Paper Image caption Rescuers worked through the night.",
+        "Play Video 0:53 The moment the tram overturned.",
+        "Justin Timberlake's show was forgettable 3 / 5 stars he gyrated through his hits.",
+        "Updated: 2016-07-15 06:50 (Xinhua) The storm moved north.",
+        "Coach Bruce Arians is hugged by quarterback Drew Stanton after the game, Sunday, Dec. 31, 2017, in Seattle.",
+    ]:
+        assert is_furniture(furniture), furniture
+    assert not is_furniture("The court ruled on Sunday that the law stands, and the footage shows the attack.")
+
+
+def test_a_summary_leads_with_what_happened_and_adds_without_repeating():
+    lead = "SAN JOSE, Dec 31 (Reuters) - A plane crash in Costa Rica on Sunday killed 10 U.S. citizens and two pilots."
+    articles = [
+        _article("a", "Plane crash in Costa Rica kills 12", lead + " He added that the cause was unknown."),
+        _article(
+            "b",
+            "Costa Rica plane crash kills 12",
+            "A plane crash in Costa Rica on Sunday killed ten U.S. citizens and two local pilots. "
+            "This photo released by the aviation office shows the wreckage of the plane on a hillside. "
+            "The Cessna had taken off from Punta Islita minutes before it went down in a wooded area.",
+        ),
+        _article(
+            "c",
+            "Family of five among the dead in Costa Rica",
+            "A New York couple and their three sons were among the 12 people killed in the crash of Nature Air. "
+            "But the airline said the weather had been fine…",
+        ),
+    ]
+    story = _story(articles)
+    sentences = list(sentences_of(story.summary))
+    assert sentences[0] == "A plane crash in Costa Rica on Sunday killed 10 U.S. citizens and two pilots."
+    assert "(Reuters)" not in story.summary and "This photo" not in story.summary and "He added" not in story.summary
+    assert "killed ten U.S. citizens" not in story.summary  # the same thing said twice: once
+    assert all(is_whole(sentence) and not sentence.startswith("But") for sentence in sentences)
+    assert story.developments == ()  # one day
+
+
+def test_a_story_of_several_days_lists_what_happened_when():
+    articles = [
+        _article(
+            "a",
+            "Army says it took Albu Kamal",
+            "The Syrian army said it had captured Albu Kamal from Islamic State.",
+            8,
+        ),
+        _article(
+            "b", "Albu Kamal captured, army says", "The Syrian army says it has captured the town of Albu Kamal.", 8
+        ),
+        _article(
+            "c",
+            "Army retakes Albu Kamal again",
+            "Pro-government fighters retook Albu Kamal after militants returned.",
+            18,
+        ),
+    ]
+    story = _story(articles)
+    assert [day for day, _ in story.developments] == ["2017-12-08", "2017-12-18"]
+    assert story.developments[1][1].startswith("Pro-government fighters retook")
+
+
+def test_keywords_are_names_and_phrases_in_the_articles_own_spelling():
+    bodies = [
+        "Syria's army took Albu Kamal on Wednesday, the commander said. People in Auckland. New rules apply. "
+        "Forces loyal to the government entered Albu Kamal with Hezbollah fighters.",
+        "The Syrian army said it had captured Albukamal. Hezbollah led the assault on Albukamal, people said.",
+    ]
+    candidates = ["said", "albu kamal", "albukamal", "hezbollah", "people", "wednesday", "auckland new", "syrian army"]
+    keywords = describe_keywords(candidates, bodies, 5)
+    assert keywords[:2] == ["Albu Kamal", "Hezbollah"]  # names first, written as the articles write them
+    assert "Albukamal" not in keywords  # one spelling per name
+    assert not {"said", "people", "Wednesday", "auckland new"} & set(keywords)  # generic words, days, fragments
