@@ -86,6 +86,7 @@ def test_sentences_are_whole_and_stand_on_their_own():
         "Justin Timberlake's show was forgettable 3 / 5 stars he gyrated through his hits.",
         "Updated: 2016-07-15 06:50 (Xinhua) The storm moved north.",
         "Coach Bruce Arians is hugged by quarterback Drew Stanton after the game, Sunday, Dec. 31, 2017, in Seattle.",
+        "The burned fuselage of the small plane that crashed, in Guanacaste, Costa Rica, on Sunday.",
     ]:
         assert is_furniture(furniture), furniture
     assert not is_furniture("The court ruled on Sunday that the law stands, and the footage shows the attack.")

@@ -41,7 +41,8 @@ _FURNITURE = re.compile(
     # An agency photo caption: "…, Sunday, Dec. 31, 2017, in Seattle." "A photo issued by …"
     r",\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),\s+[a-z]{3,9}\.?\s+\d{1,2},\s+\d{4}"
     r"(?:,\s+in\s+[^.]{1,60})?\.[\"”’)]?$|\b(?:photo|image|picture)s?\s+(?:issued|released|provided|taken)\s+by\b|"
-    r"\bfile photo\b|"
+    r"\bfile photo\b|,\s+in\s+[A-Z][^.]{1,60},\s+on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"(?:,\s+[a-z]{3,9}\.?\s+\d{1,2}(?:,\s+\d{4})?)?\.[\"”’)]?$|"
     r"\bshare (?:this|on)\b|\bcomments?\b \(\d+\)|\bemail\b.{0,20}\baddress\b)",
     re.IGNORECASE,
 )
