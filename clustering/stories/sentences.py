@@ -89,6 +89,57 @@ def stands_alone(sentence: str) -> bool:
     return _DEPENDENT.match(sentence) is None
 
 
+# Every furniture shape holds one of these (lower-cased); most sentences hold none, and a substring test is
+# a tenth of the regular expression's cost.
+_FURNITURE_CUES = (
+    "photo",
+    "image",
+    "picture",
+    "video",
+    "screenshot",
+    "still",
+    "footage",
+    "caption",
+    "copyright",
+    "reserved",
+    "getty",
+    "/ap",
+    "/afp",
+    "/reuters",
+    "sign up",
+    "newsletter",
+    "subscribe",
+    "click",
+    "play",
+    "watch",
+    "duration",
+    "updated:",
+    "published:",
+    "read more",
+    "follow us",
+    "stars",
+    "live coverage",
+    "•",
+    "·",
+    "▪",
+    "►",
+    "|",
+    "day,",
+    "day.",
+    "gallery",
+    "related",
+    "more:",
+    "see also",
+    "listen",
+    "share",
+    "comment",
+    "email",
+)
+
+
 def is_furniture(sentence: str) -> bool:
     """Looks like a caption, a credit, a widget, a timestamp or a call to act, not news."""
+    lowered = sentence.lower()
+    if not any(cue in lowered for cue in _FURNITURE_CUES):
+        return False
     return _FURNITURE.search(sentence) is not None

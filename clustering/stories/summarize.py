@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,64 +128,109 @@ _CALENDAR = frozenset(
 _NOT_KEYWORDS = frozenset(
     "said says told added according reuters ap afp pa xinhua upi dpa anadolu efe ansa kyodo tass getty".split()
 )
+# Keywords are read from this many sentences of each article's top, as summaries are.
+_KEYWORD_SENTENCES = 40
 # A word this common in English (wordfreq's Zipf scale) says nothing of a story unless it is part of a name.
 _GENERIC_ZIPF = 4.5
 # A name this common ("China", "Trump" are not; "New", "State" are) is generic as well.
 _GENERIC_NAME_ZIPF = 5.5
 
 
-def _surface_forms(term: str, texts: Sequence[str], mid_sentence: bool = False) -> Counter[str]:
-    """How ``term`` (lower-case words) is written in ``texts``, as one phrase (no stop or break between
-    its words: "auckland new" across a sentence end is not a phrase), and not as the start of a
-    contraction ("didn" of "didn't"). ``mid_sentence``: only where it does not open the sentence (where a
-    capital says nothing of a name)."""
-    words = term.split()
-    pattern = re.compile(r"\b" + r"[ \t]+".join(map(re.escape, words)) + r"\b(?![’']\w)", re.IGNORECASE)
-    forms: Counter[str] = Counter()
-    for text in texts:
-        forms.update(
-            found.group(0)
-            for found in pattern.finditer(text)
-            if not mid_sentence or text[: found.start()].strip(" \"“‘'(")
-        )
-    return forms
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
-_NAME_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+@dataclass(frozen=True, slots=True)
+class _Prose:
+    """How a story's prose writes its words and word pairs. Prose is the sentences of each original that
+    read as prose (five words or more, not furniture by shape). A pair counts only where its words stand
+    side by side with nothing but spaces between ("auckland new" across a sentence end is not one);
+    possessives are folded ("Year's" is "Year"). ``forms`` counts every way a term is written, ``inside``
+    those not opening a sentence (where a capital says nothing of a name), ``articles`` the originals it is
+    in; ``in_name_runs`` how often a word stands inside a longer run of capitalised words."""
+
+    forms: dict[str, Counter[str]]
+    inside: dict[str, Counter[str]]
+    articles: Counter[str]
+    in_name_runs: Counter[str]
+
+    @classmethod
+    def of(cls, sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], terms: Sequence[str]) -> _Prose:
+        """The prose of each original's ``first_sentences``, counted for ``terms`` only."""
+        wanted = set(terms)
+        words = {word for term in terms for word in term.split()}
+        forms: dict[str, Counter[str]] = defaultdict(Counter)
+        inside: dict[str, Counter[str]] = defaultdict(Counter)
+        articles: Counter[str] = Counter()
+        in_name_runs: Counter[str] = Counter()
+        for sentences in sentences_of_articles:
+            seen: set[str] = set()
+            for sentence, furniture in sentences:
+                if furniture or len(sentence.split()) < 5:
+                    continue
+                tokens = _TOKEN.findall(sentence)
+                folded = [token.lower() for token in tokens]
+                if words.isdisjoint(folded):
+                    continue
+                spans = [token.span() for token in _TOKEN.finditer(sentence)]
+                for index, key in enumerate(folded):
+                    key = _POSSESSIVE.sub("", key)
+                    if key not in words:
+                        continue
+                    surface = _POSSESSIVE.sub("", tokens[index])
+                    found = [(key, surface)] if key in wanted else []
+                    if index + 1 < len(tokens):
+                        following = _POSSESSIVE.sub("", tokens[index + 1])
+                        pair = f"{key} {following.lower()}"
+                        if pair in wanted and not sentence[spans[index][1] : spans[index + 1][0]].strip(" \t"):
+                            found.append((pair, f"{surface} {following}"))
+                    for term, form in found:
+                        forms[term][form] += 1
+                        if index > 0:
+                            inside[term][form] += 1
+                        seen.add(term)
+                    capital = surface[:1].isupper()
+                    before = index > 0 and tokens[index - 1][:1].isupper()
+                    after = index + 1 < len(tokens) and tokens[index + 1][:1].isupper()
+                    if capital and (before or after):
+                        in_name_runs[key] += 1
+            articles.update(seen)
+        return cls(forms, inside, articles, in_name_runs)
+
+    def inside_longer_names(self, word: str) -> bool:
+        """Whether ``word`` stands, in most of its occurrences, inside a longer run of capitalised words
+        ("San" of "San Jose", "Aviation" of "Civil Aviation"): a piece of a name, not a name."""
+        inside = self.in_name_runs[word]
+        return inside > 0 and inside >= 4 * max(0, sum(self.forms[word].values()) - inside)
 
 
-def _inside_longer_names(word: str, sentences: Sequence[str]) -> bool:
-    """Whether ``word`` stands, in most of its occurrences, inside a longer run of capitalised words
-    ("San" of "San Jose", "Aviation" of "Civil Aviation"): a piece of a name, not a name."""
-    alone = inside = 0
-    for sentence in sentences:
-        runs = [run.group(0).lower().split() for run in _NAME_RUN.finditer(sentence)]
-        in_runs = sum(run.count(word) for run in runs)
-        inside += in_runs
-        alone += max(0, len(re.findall(rf"\b{re.escape(word)}\b", sentence.lower())) - in_runs)
-    return inside > 0 and inside >= 4 * alone
+def first_sentences(body: str, count: int) -> list[tuple[str, bool]]:
+    """The first ``count`` sentences of a body, each with whether it is furniture by shape: what both the
+    summary and the keywords read, split once."""
+    return [(sentence, is_furniture(sentence)) for sentence in itertools.islice(sentences_of(body), count)]
 
 
-def _prose(body: str) -> list[str]:
-    """The sentences of a body that read as prose: five words or more, not furniture by shape."""
-    return [sentence for sentence in sentences_of(body) if len(sentence.split()) >= 5 and not is_furniture(sentence)]
-
-
-def describe_keywords(candidates: Sequence[str], bodies: Sequence[str], count: int) -> list[str]:
+def describe_keywords(
+    candidates: Sequence[str],
+    bodies: Sequence[str],
+    count: int,
+    sentences_of_articles: Sequence[Sequence[tuple[str, bool]]] | None = None,
+) -> list[str]:
     """The keywords an analyst can use, from ``candidates`` (c-TF-IDF terms, heaviest first) and the story's
     ``bodies``: names first (several words before one), then rare words, then phrases; common words,
     days, months, reporting verbs and agencies left out, pieces of names and fragments dropped, one spelling
     per name ("Al-Bukamal" and "Albukamal"), each written as the articles' prose writes it (widgets and
-    captions, "Hide Caption", "Share", are not prose)."""
-    prose_of = [_prose(body) for body in bodies]
-    prose = [sentence for sentences in prose_of for sentence in sentences]
+    captions, "Hide Caption", "Share", are not prose). ``sentences_of_articles``: ``first_sentences`` of
+    each body, when already split."""
+    if sentences_of_articles is None:
+        sentences_of_articles = [first_sentences(body, _KEYWORD_SENTENCES) for body in bodies]
+    prose = _Prose.of(sentences_of_articles, candidates)
     ranked: list[tuple[int, int, str, str]] = []
     seen_skeletons: set[str] = set()
     for order, term in enumerate(candidates):
-        forms = _surface_forms(term, prose)
+        forms, inside = prose.forms.get(term), prose.inside.get(term, Counter())
         if not forms:
             continue  # a fragment, or words of the page's furniture only
-        inside = _surface_forms(term, prose, mid_sentence=True)
         written, _ = (inside or forms).most_common(1)[0]
         capitalised = sum(n for form, n in inside.items() if all(w[:1].isupper() for w in form.split()))
         is_name = capitalised * 2 > sum(inside.values())
@@ -194,7 +239,7 @@ def describe_keywords(candidates: Sequence[str], bodies: Sequence[str], count: i
         generic = len(words) == 1 and commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
         if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
             continue
-        if is_name and len(words) == 1 and _inside_longer_names(term, prose):
+        if is_name and len(words) == 1 and prose.inside_longer_names(term):
             continue
         key = skeleton(term.replace(" ", ""))
         if key in seen_skeletons:
@@ -215,7 +260,7 @@ def describe_keywords(candidates: Sequence[str], bodies: Sequence[str], count: i
         shared = any(_same_word(mine, theirs) for other, _ in chosen for mine in words for theirs in other.split())
         if shared and (group >= 2 or len(words) > 1):
             continue  # "state group" beside "islamic state", "transport police" beside "british transport"
-        if group == 3 and len(bodies) > 1 and sum(bool(_surface_forms(term, sentences)) for sentences in prose_of) < 2:
+        if group == 3 and len(sentences_of_articles) > 1 and prose.articles[term] < 2:
             continue  # a phrase of one article's wording, not of the story
         if group == 3 and words[0].endswith(("ing", "ed")):
             continue  # "addressing iranian": a verb and its object, not a phrase
@@ -247,17 +292,18 @@ class _Candidate:
     position: int
 
 
-def _candidates(members: Sequence[Article], config: SummaryConfig) -> list[_Candidate]:
-    """Summary candidates of a story's ``members``: each sentence of fitting length from the top of each
-    article that is whole, not furniture, and (but for an article's first) stands on its own."""
-    per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(members)))
+def _candidates(split: Sequence[Sequence[tuple[str, bool]]], config: SummaryConfig) -> list[_Candidate]:
+    """Summary candidates of a story's originals (``split``: their ``first_sentences``): each sentence of
+    fitting length from the top of each article that is whole, not furniture, and (but for an article's
+    first) stands on its own."""
+    per_article = max(3, min(config.max_sentences_per_article, config.max_candidates // len(split)))
     candidates: list[_Candidate] = []
-    for index, article in enumerate(members):
-        for position, sentence in enumerate(itertools.islice(sentences_of(article.body), per_article)):
+    for index, sentences in enumerate(split):
+        for position, (sentence, furniture) in enumerate(sentences[:per_article]):
             text, _ = without_dateline(sentence)
             words = len(text.split())
             fits = config.min_sentence_words <= words <= config.max_sentence_words and not text.endswith("?")
-            if fits and is_whole(text) and not is_furniture(text) and (position == 0 or stands_alone(text)):
+            if fits and not furniture and is_whole(text) and (position == 0 or stands_alone(text)):
                 candidates.append(_Candidate(text, index, position))
     return candidates
 
@@ -330,6 +376,7 @@ def _developments(
 
 def _summaries(
     originals_of: Sequence[Sequence[Article]],
+    split_of: Sequence[Sequence[Sequence[tuple[str, bool]]]],
     leads: Sequence[int],
     rows_of: Sequence[Sequence[int]],
     lexicon: _Lexicon | None,
@@ -338,7 +385,7 @@ def _summaries(
     """The summary and the developments of each story (its originals, the index among them of its lead
     article, lexicon rows ``rows_of[story]``); every story's sentences are vectorised at once, in half the
     time of vectorising them story by story."""
-    candidates_of = [_candidates(originals, config) for originals in originals_of]
+    candidates_of = [_candidates(split, config) for split in split_of]
     sentences = [candidate.text for candidates in candidates_of for candidate in candidates]
     vectors = lexicon.sentence_vectors(sentences) if lexicon is not None and sentences else None
     described: list[tuple[str, tuple[tuple[str, str], ...]]] = []
@@ -410,10 +457,14 @@ def summarize_stories(
         for index, representative in zip(summarised, representatives, strict=True)
     ]
     candidate_terms = _story_keywords(lexicon, rows_of, 3 * config.keywords)
-    described = _summaries([originals_of[index] for index in summarised], leads, rows_of, lexicon, config)
+    # Each summarised original's top sentences, split once for the summary and the keywords.
+    split_of = [
+        [first_sentences(a.body, config.max_sentences_per_article) for a in originals_of[index]] for index in summarised
+    ]
+    described = _summaries([originals_of[index] for index in summarised], split_of, leads, rows_of, lexicon, config)
     stories = [previous[ids[index]] for index in sorted(kept)]
-    for index, representative, terms, (summary, developments) in zip(
-        summarised, representatives, candidate_terms, described, strict=True
+    for index, representative, terms, split, (summary, developments) in zip(
+        summarised, representatives, candidate_terms, split_of, described, strict=True
     ):
         members, originals = members_of[index], originals_of[index]
         dates = [a.date for a in members if a.date is not None]
@@ -422,7 +473,7 @@ def summarize_stories(
                 story_id=ids[index],
                 headline=choose_headline(originals, representative),
                 summary=summary,
-                keywords=tuple(describe_keywords(terms, [a.titled_body for a in originals], config.keywords)),
+                keywords=tuple(describe_keywords(terms, [], config.keywords, split)),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
                 sources=tuple(sorted({name for a in members if (name := a.outlet)})),
