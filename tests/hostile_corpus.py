@@ -7,7 +7,9 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from hypothesis import strategies as st
 
@@ -119,9 +121,19 @@ def _cell(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=True)
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: object) -> str:
+    """A value as XML text: escaped, without the characters XML 1.0 cannot carry at all."""
+    return escape(_XML_ILLEGAL.sub("", _cell(value)))
+
+
 def write_records(folder: Path, records: list[dict]) -> int:
-    """``records`` written three times, as JSONL, as CSV and as one .txt file each (strings that UTF-8
-    cannot hold written as the bytes a careless encoder makes); returns how many records were written."""
+    """``records`` written five times: as JSONL, as CSV, as one .txt file and one saved web page (.html)
+    each (strings that UTF-8 cannot hold written as the bytes a careless encoder makes), and as the items of
+    one RSS feed (which, being XML, cannot hold some characters at all: those are left out there); returns
+    how many records were written."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "records.jsonl").write_text("".join(_line(record) + "\n" for record in records), encoding="ascii")
     rows = io.StringIO()
@@ -133,4 +145,19 @@ def write_records(folder: Path, records: list[dict]) -> int:
     for number, record in enumerate(records):
         content = f"{_cell(record.get('title'))}\n\n{_cell(record.get('text'))}"
         (folder / f"record-{number}.txt").write_bytes(content.encode("utf-8", "surrogatepass"))
-    return 3 * len(records)
+        page = (
+            f"<html><head><title>{escape(_cell(record.get('title')))}</title></head><body><article>"
+            f"<h1>{escape(_cell(record.get('title')))}</h1><p>{escape(_cell(record.get('text')))}</p>"
+            "</article></body></html>"
+        )
+        (folder / f"record-{number}.html").write_bytes(page.encode("utf-8", "surrogatepass"))
+    items = "".join(
+        f"<item><guid>item-{number}</guid><title>{_xml_text(record.get('title'))}</title>"
+        f"<link>{_xml_text(record.get('url'))}</link><description>{_xml_text(record.get('text'))}</description></item>"
+        for number, record in enumerate(records)
+    )
+    feed = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed</title>{items}</channel></rss>'
+    )
+    (folder / "records.rss").write_text(feed, encoding="utf-8")
+    return 5 * len(records)

@@ -186,9 +186,10 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     assert [event for event in lineage if event["run"] == 2] == [
         {"run": 2, "story_id": latakia["story_id"], "kind": "new", "other": None}
     ]
-    # The same input again changes nothing.
+    # The same input again changes nothing, and records nothing as new.
     again = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
     assert again.counts["accepted"] == 0 and json.loads((out / "stories.json").read_text()) == after
+    assert [json.loads(line) for line in (out / "lineage.jsonl").read_text().splitlines()] == lineage
 
 
 def test_schedule_serves_the_pipeline_with_a_cron(seeds_dir, tmp_path, monkeypatch):
