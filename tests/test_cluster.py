@@ -95,7 +95,7 @@ def test_spelling_variants_of_names_share_keys():
     ["the", "syria", "albukamal", "Mosul", "hezbollah", "qwzxv", "o'brien", "al-bukamal", "zürich", "l'aquila", "a"],
 )
 def test_name_rarity_reads_wordfreq_as_its_own_lookup_does(word):
-    assert names._zipf(word) == wordfreq.zipf_frequency(word, "en")
+    assert names.zipf(word) == wordfreq.zipf_frequency(word, "en")
 
 
 def test_name_keys_close_runs_where_word_by_word_tokens_would():

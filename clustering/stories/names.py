@@ -75,7 +75,7 @@ _COMMON_ZIPF = 7.0
 _UNSEEN_FREQUENCY = 1e-9
 
 
-def _zipf(word: str) -> float:
+def zipf(word: str) -> float:
     """``wordfreq.zipf_frequency(word, "en")``; a plain ASCII word is looked up in wordfreq's table with
     its rounding, without its tokenizer (a quarter of the time over a corpus's names)."""
     if not (word.isascii() and word.isalpha()):
@@ -88,7 +88,7 @@ def _zipf(word: str) -> float:
 @lru_cache(maxsize=200_000)
 def rarity(word: str) -> float:
     """0 for the commonest English words, 1 for words wordfreq has never seen."""
-    return max(0.0, _COMMON_ZIPF - _zipf(word)) / _COMMON_ZIPF
+    return max(0.0, _COMMON_ZIPF - zipf(word)) / _COMMON_ZIPF
 
 
 def _key_weights(vocabulary: np.ndarray) -> np.ndarray:

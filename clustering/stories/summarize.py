@@ -29,7 +29,7 @@ from sklearn.preprocessing import normalize
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult, Story
 from clustering.stories.headline import choose_headline
-from clustering.stories.names import _zipf, skeleton
+from clustering.stories.names import skeleton, zipf
 from clustering.stories.sentences import is_furniture, is_whole, sentences_of, stands_alone, without_dateline
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, words_of
@@ -128,8 +128,6 @@ _CALENDAR = frozenset(
 _NOT_KEYWORDS = frozenset(
     "said says told added according reuters ap afp pa xinhua upi dpa anadolu efe ansa kyodo tass getty".split()
 )
-# Keywords are read from this many sentences of each article's top, as summaries are.
-_KEYWORD_SENTENCES = 40
 # A word this common in English (wordfreq's Zipf scale) says nothing of a story unless it is part of a name.
 _GENERIC_ZIPF = 4.5
 # A name this common ("China", "Trump" are not; "New", "State" are) is generic as well.
@@ -168,11 +166,12 @@ class _Prose:
             for sentence, furniture in sentences:
                 if furniture or len(sentence.split()) < 5:
                     continue
-                tokens = _TOKEN.findall(sentence)
+                matches = list(_TOKEN.finditer(sentence))
+                tokens = [match.group(0) for match in matches]
                 folded = [token.lower() for token in tokens]
                 if words.isdisjoint(folded):
                     continue
-                spans = [token.span() for token in _TOKEN.finditer(sentence)]
+                spans = [match.span() for match in matches]
                 for index, key in enumerate(folded):
                     key = _POSSESSIVE.sub("", key)
                     if key not in words:
@@ -211,19 +210,13 @@ def first_sentences(body: str, count: int) -> list[tuple[str, bool]]:
 
 
 def describe_keywords(
-    candidates: Sequence[str],
-    bodies: Sequence[str],
-    count: int,
-    sentences_of_articles: Sequence[Sequence[tuple[str, bool]]] | None = None,
+    candidates: Sequence[str], sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], count: int
 ) -> list[str]:
-    """The keywords an analyst can use, from ``candidates`` (c-TF-IDF terms, heaviest first) and the story's
-    ``bodies``: names first (several words before one), then rare words, then phrases; common words,
-    days, months, reporting verbs and agencies left out, pieces of names and fragments dropped, one spelling
-    per name ("Al-Bukamal" and "Albukamal"), each written as the articles' prose writes it (widgets and
-    captions, "Hide Caption", "Share", are not prose). ``sentences_of_articles``: ``first_sentences`` of
-    each body, when already split."""
-    if sentences_of_articles is None:
-        sentences_of_articles = [first_sentences(body, _KEYWORD_SENTENCES) for body in bodies]
+    """The keywords an analyst can use, from ``candidates`` (c-TF-IDF terms, heaviest first) and the
+    ``first_sentences`` of each of the story's originals: names first (several words before one), then rare
+    words, then phrases; common words, days, months, reporting verbs and agencies left out, pieces of names
+    and fragments dropped, one spelling per name ("Al-Bukamal" and "Albukamal"), each written as the
+    articles' prose writes it (widgets and captions, "Hide Caption", "Share", are not prose)."""
     prose = _Prose.of(sentences_of_articles, candidates)
     ranked: list[tuple[int, int, str, str]] = []
     seen_skeletons: set[str] = set()
@@ -235,7 +228,7 @@ def describe_keywords(
         capitalised = sum(n for form, n in inside.items() if all(w[:1].isupper() for w in form.split()))
         is_name = capitalised * 2 > sum(inside.values())
         words = term.split()
-        commonness = max(_zipf(word) for word in words)
+        commonness = max(zipf(word) for word in words)
         generic = len(words) == 1 and commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
         if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
             continue
@@ -349,12 +342,13 @@ def _developments(
     """What happened when, for a story of more than one day: day by day, the lead of that day's articles
     most central to the story (the first report first), when it says something the listed ones do not."""
     relevance = np.asarray(vectors @ centre.T).ravel()
+    first_position: dict[int, int] = {}
+    for candidate in candidates:  # an article's lead: its first fit sentence
+        first_position.setdefault(candidate.article, candidate.position)
     lead_of_day: dict[str, int] = {}
     for index, candidate in enumerate(candidates):
         article = originals[candidate.article]
-        if article.date is None or candidate.position != min(
-            c.position for c in candidates if c.article == candidate.article
-        ):
+        if article.date is None or candidate.position != first_position[candidate.article]:
             continue
         day = article.date.date().isoformat()
         if day not in lead_of_day or relevance[index] > relevance[lead_of_day[day]]:
@@ -473,7 +467,7 @@ def summarize_stories(
                 story_id=ids[index],
                 headline=choose_headline(originals, representative),
                 summary=summary,
-                keywords=tuple(describe_keywords(terms, [], config.keywords, split)),
+                keywords=tuple(describe_keywords(terms, split, config.keywords)),
                 article_ids=tuple(a.id for a in members),
                 representative_id=representative.id,
                 sources=tuple(sorted({name for a in members if (name := a.outlet)})),
