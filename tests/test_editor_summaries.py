@@ -51,6 +51,7 @@ def test_titles_lose_labels_and_site_names_and_a_site_name_is_never_the_headline
         _article("c", "Plane returns to LA after passenger boards the wrong plane", "A jet returned.", 2),
         _article("d", "Jet returns to LA: passenger on wrong plane", "A jet returned to Los Angeles.", 3),
     ]
+    articles.append(_article("e", "Share this on:", "A widget's label scraped as a title.", 3))
     headline = choose_headline(articles, articles[0])
     assert headline in {
         "Plane returns to LA after passenger boards the wrong plane",
@@ -77,6 +78,9 @@ def test_sentences_are_whole_and_stand_on_their_own():
     )
     assert split[0].endswith("Dec. 31, 2017.") and len(split) == 3
     assert not is_whole("The crowd gathered and…") and is_whole("The crowd gathered.")
+    # An opening quote the segmenter leaves at a sentence's end goes with the quote it opens.
+    quoted = list(sentences_of("He opened fire, killing Banky, 40. “We are shocked,” police said."))
+    assert quoted == ["He opened fire, killing Banky, 40.", "“We are shocked,” police said."]
     assert not stands_alone("He added that the talks would resume.") and not stands_alone("But the vote failed.")
     assert stands_alone("Heavy rain fell on the capital.")
     for furniture in [

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.preprocessing import normalize
 
 from clustering.records import Article
+from clustering.stories.sentences import is_furniture
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, words_of
 
 _LABEL = re.compile(
@@ -82,10 +83,14 @@ def is_site_name(title: str, outlet: str | None) -> bool:
 
 def choose_headline(originals: Sequence[Article], fallback: Article) -> str:
     """The cleaned title most like the other cleaned titles of ``originals``; ``fallback``'s headline when
-    none is a title of the news."""
+    none is a title of the news (a site's name, or a widget's "Share this on:")."""
     titles = [clean_title(article.title, article.outlet) for article in originals if article.title]
     outlets = [article.outlet for article in originals if article.title]
-    candidates = [title for title, outlet in zip(titles, outlets, strict=True) if not is_site_name(title, outlet)]
+    candidates = [
+        title
+        for title, outlet in zip(titles, outlets, strict=True)
+        if not is_site_name(title, outlet) and not is_furniture(title)
+    ]
     if not candidates:
         return clean_title(fallback.headline, fallback.outlet)
     if len(candidates) <= 2:

@@ -61,10 +61,13 @@ def sentences_of(text: str) -> Iterator[str]:
     """The sentences of a body, paragraph by paragraph (a reader of the first few splits no further)."""
     segment = _segmenter()
     for paragraph in text.split("\n"):
-        if paragraph.strip():
-            for sentence in segment("en", paragraph.strip()):
-                if sentence.strip():
-                    yield sentence.strip()
+        carried = ""  # an opening quote the segmenter left at the end of the sentence before its own
+        for sentence in segment("en", paragraph.strip()) if paragraph.strip() else ():
+            sentence = carried + sentence.strip()
+            carried = sentence[-1] if sentence[-1:] in ("“", "‘") else ""
+            sentence = sentence[: len(sentence) - len(carried)].rstrip()
+            if sentence:
+                yield sentence
 
 
 def without_dateline(sentence: str) -> tuple[str, str]:

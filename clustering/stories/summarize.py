@@ -372,6 +372,7 @@ def _summaries(
     originals_of: Sequence[Sequence[Article]],
     split_of: Sequence[Sequence[Sequence[tuple[str, bool]]]],
     leads: Sequence[int],
+    headlines: Sequence[str],
     rows_of: Sequence[Sequence[int]],
     lexicon: _Lexicon | None,
     config: SummaryConfig,
@@ -384,9 +385,11 @@ def _summaries(
     vectors = lexicon.sentence_vectors(sentences) if lexicon is not None and sentences else None
     described: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     start = 0
-    for originals, lead, rows, candidates in zip(originals_of, leads, rows_of, candidates_of, strict=True):
-        if vectors is None or not candidates:
-            described.append((without_dateline(originals[lead].headline)[0], ()))
+    for originals, lead, headline, rows, candidates in zip(
+        originals_of, leads, headlines, rows_of, candidates_of, strict=True
+    ):
+        if vectors is None or not candidates:  # headlines only: the headline says it
+            described.append((headline, ()))
             continue
         story_vectors = normalize(vectors[start : start + len(candidates)])
         centre = normalize(np.asarray(lexicon.article_vectors[rows].mean(axis=0)))
@@ -455,17 +458,23 @@ def summarize_stories(
     split_of = [
         [first_sentences(a.body, config.max_sentences_per_article) for a in originals_of[index]] for index in summarised
     ]
-    described = _summaries([originals_of[index] for index in summarised], split_of, leads, rows_of, lexicon, config)
+    headlines = [
+        choose_headline(originals_of[index], representative)
+        for index, representative in zip(summarised, representatives, strict=True)
+    ]
+    described = _summaries(
+        [originals_of[index] for index in summarised], split_of, leads, headlines, rows_of, lexicon, config
+    )
     stories = [previous[ids[index]] for index in sorted(kept)]
-    for index, representative, terms, split, (summary, developments) in zip(
-        summarised, representatives, candidate_terms, split_of, described, strict=True
+    for index, representative, headline, terms, split, (summary, developments) in zip(
+        summarised, representatives, headlines, candidate_terms, split_of, described, strict=True
     ):
-        members, originals = members_of[index], originals_of[index]
+        members = members_of[index]
         dates = [a.date for a in members if a.date is not None]
         stories.append(
             Story(
                 story_id=ids[index],
-                headline=choose_headline(originals, representative),
+                headline=headline,
                 summary=summary,
                 keywords=tuple(describe_keywords(terms, split, config.keywords)),
                 article_ids=tuple(a.id for a in members),
