@@ -62,6 +62,24 @@ class FetchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FurnitureConfig:
+    """Page furniture learned from the corpus: text one outlet prints in articles about different things."""
+
+    # Off: only the shape rules of cleaning take furniture out.
+    learn: bool = True
+    # Two articles are about different things when this share (or less) of the rarer one's rare words (below
+    # ``rare_zipf`` on wordfreq's scale), outside the text its outlet repeats, is in the other.
+    max_relatedness: float = 0.2
+    rare_zipf: float = 4.0
+    # An article with fewer rare words than this cannot be told apart from another: it is taken as related.
+    min_rare_words: int = 5
+    # A run of repeated text shorter than this, not a whole paragraph, stays ("Mr." recurs everywhere).
+    min_run_words: int = 8
+    # Articles compared per repeated passage, at most (the first unrelated pair settles it).
+    max_compared: int = 24
+
+
+@dataclass(frozen=True, slots=True)
 class MinHashConfig:
     num_perm: int = 128
     shingle_words: int = 5
@@ -173,6 +191,7 @@ class PublishConfig:
 class Config:
     read: ReadConfig = field(default_factory=ReadConfig)
     fetch: FetchConfig = FetchConfig()
+    furniture: FurnitureConfig = FurnitureConfig()
     minhash: MinHashConfig = MinHashConfig()
     reuse: ReuseConfig = ReuseConfig()
     embed: EmbedConfig = EmbedConfig()
@@ -204,7 +223,7 @@ def _check_names(values: Mapping[str, Any], kind: type, where: str) -> None:
 
 
 _SECTIONS = (ReadConfig, FetchConfig, MinHashConfig, AlignConfig, ReuseConfig, EmbedConfig, ClusterConfig)
-_SECTIONS += (SummaryConfig, PublishConfig, RunConfig)
+_SECTIONS += (FurnitureConfig, SummaryConfig, PublishConfig, RunConfig)
 
 
 def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,8 +28,9 @@ import numpy as np
 
 from clustering.config import Config, EmbedConfig
 from clustering.embed.embedding import backend_for, cached_embeddings, embed_texts, embedding_text
-from clustering.ingest.clean import CLEANING_VERSION, clean_articles
+from clustering.ingest.clean import CLEANING_VERSION, clean_articles, split_empty
 from clustering.ingest.fetch import is_url, land
+from clustering.ingest.furniture import FurnitureLearner
 from clustering.ingest.read import read_inputs
 from clustering.publish.artifacts import publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
@@ -253,6 +254,13 @@ class Pipeline:
         index.save(self.workspace.bands)
         return dedup, dict(zip(index.article_ids, index.words.tolist(), strict=True))
 
+    def _learn_furniture(self, articles: list[Article], known: dict[str, set[int]]) -> FurnitureLearner:
+        """Each outlet's furniture: what the store holds, and what these articles show (none when learning
+        is off)."""
+        settings = asdict(self.config.furniture)
+        learn = settings.pop("learn")
+        return FurnitureLearner(**settings).fit(articles, known) if learn else FurnitureLearner(**settings).fit([])
+
     def embed(self, articles: Sequence[Article]) -> np.ndarray:
         """Embeddings of the articles: the cached ones read at once, the others embedded in shards of
         ``config.run.shard_size`` distinct texts by ``embed_shards``."""
@@ -309,10 +317,15 @@ class Pipeline:
             # Stored articles without a cleaning by the current rules (older rules, or none) are cleaned.
             articles, empty = self._stage("clean", lambda: clean_articles(stored), timer)
             stale = {article.id for article in stored if not article.body_spans}
-            store.save_cleaning([article for article in articles if article.id in stale])
-            rejects = [*ingested.rejects, *empty]
-            # Pairs among the articles of finished runs are in the store; only the pending ones are aligned.
-            dedup, words = self._shared_text(articles, store.finished_ids(), store.pairs(), timer)
+            learner = self._stage("furniture", lambda: self._learn_furniture(articles, store.furniture()), timer)
+            learned = learner.transform(articles)
+            recleaned = stale | {new.id for new, old in zip(learned, articles, strict=True) if new is not old}
+            articles, emptied = split_empty(learned)
+            rejects = [*ingested.rejects, *empty, *emptied]
+            # Pairs among the articles of finished runs are in the store; only the pending ones, and those
+            # whose body changed, are aligned.
+            known_pairs = [pair for pair in store.pairs() if not {pair.a, pair.b} & recleaned]
+            dedup, words = self._shared_text(articles, store.finished_ids() - recleaned, known_pairs, timer)
             with timer.track("embed"):
                 embeddings = self.embed(articles)
             previous, used_ids = store.stories(), store.used_story_ids()
@@ -351,7 +364,10 @@ class Pipeline:
             # The store is the record of what happened; artifacts are rebuilt from it on every run.
             positions = story_positions(stories, articles, embeddings)
             changed = [story for story in stories if previous.get(story.story_id) != story]
-            store.save_run(stories, events, asdict(report), dedup.pairs, positions, read_upto)
+            cleanings = [article for article in learned if article.id in recleaned]
+            store.save_run(
+                stories, events, asdict(report), dedup.pairs, positions, read_upto, cleanings, learner.furniture_
+            )
             lineage = store.lineage()
             self.stage_runner(
                 "publish", lambda: publish(self.workspace.root, articles, rejects, dedup, stories, report, lineage)

@@ -15,7 +15,10 @@ class Article:
     ``text`` is the article exactly as given in the input; cleaning never changes it. ``body`` is the
     article proper, ``comments`` the reader comments and ``furniture`` the page furniture (share bars,
     captions, bylines, reading times) that cleaning separated from it. ``body_spans`` are the character
-    spans in ``text`` of the body's paragraphs.
+    spans in ``text`` of the body's paragraphs; ``segments`` are the body's sentence-like pieces as
+    ``(start, end, key)``, ``key`` a digest of the piece's words, by which the text an outlet repeats is
+    recognised; ``furniture_spans`` are the spans of ``text`` that are page furniture (by shape, or learned
+    from what the outlet repeats across articles about different things).
     """
 
     id: str
@@ -29,6 +32,8 @@ class Article:
     body_spans: tuple[tuple[int, int], ...] = ()
     comments: str = ""
     furniture: tuple[str, ...] = ()
+    segments: tuple[tuple[int, int, int], ...] = ()
+    furniture_spans: tuple[tuple[int, int], ...] = ()
     dateline: datetime | None = None
     agencies: tuple[str, ...] = ()
 
@@ -59,7 +64,8 @@ class Article:
         return cls(**found)
 
     def cleaning_json(self) -> str:
-        """What cleaning found (body and its spans, comments, furniture, dateline, agencies), as JSON."""
+        """What cleaning found (body and its spans and segments, comments, furniture and its spans, dateline,
+        agencies), as JSON."""
         found = {name: getattr(self, name) for name in _CLEANING_FIELDS}
         found["dateline"] = self.dateline.isoformat() if self.dateline else None
         return json.dumps(found, ensure_ascii=False)
@@ -85,7 +91,16 @@ class Article:
 
 
 _RAW_FIELDS = ("id", "text", "title", "source", "url", "published", "origin")
-_CLEANING_FIELDS = ("body", "body_spans", "comments", "furniture", "dateline", "agencies")
+_CLEANING_FIELDS = (
+    "body",
+    "body_spans",
+    "comments",
+    "furniture",
+    "segments",
+    "furniture_spans",
+    "dateline",
+    "agencies",
+)
 
 
 def _cleaning_fields(text: str) -> dict[str, object]:
@@ -95,6 +110,8 @@ def _cleaning_fields(text: str) -> dict[str, object]:
         "body_spans": tuple(tuple(span) for span in found["body_spans"]),
         "comments": found["comments"],
         "furniture": tuple(found["furniture"]),
+        "segments": tuple(tuple(segment) for segment in found["segments"]),
+        "furniture_spans": tuple(tuple(span) for span in found["furniture_spans"]),
         "dateline": datetime.fromisoformat(found["dateline"]) if found["dateline"] else None,
         "agencies": tuple(found["agencies"]),
     }

@@ -88,6 +88,9 @@ def test_story_page_highlights_the_shared_passage(client, demo_store):
     assert "likely original" in page
     marked = page.split("<mark>")[1].split("</mark>")[0]
     assert len(marked.split()) > 20
+    # The page furniture cleaning found ("Share:", the reading time) is shown grey, not as article text.
+    greyed = [piece.split("</span>")[0] for piece in page.split('title="page furniture">')[1:]]
+    assert "Share:" in greyed
     assert client.get("/story/st-nope").status_code == 404
 
 
@@ -154,7 +157,9 @@ def test_missing_store_is_a_clear_error(tmp_path):
 
 
 def test_highlighted_pieces():
-    assert highlighted("abcdef", ((1, 3), (2, 4))) == [("a", False), ("bc", True), ("d", True), ("ef", False)]
+    assert highlighted("abcdef", ((1, 3), (2, 4))) == [("a", ""), ("bc", "shared"), ("d", "shared"), ("ef", "")]
+    # The page's furniture is greyed where no shared passage covers it.
+    assert highlighted("abcdef", ((1, 3),), ((4, 6),)) == [("a", ""), ("bc", "shared"), ("d", ""), ("ef", "furniture")]
 
 
 @pytest.fixture(scope="module")

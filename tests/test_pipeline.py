@@ -85,7 +85,8 @@ def test_run_json_counts_and_timings(seed_run):
     out, _ = seed_run
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
-    assert set(run["stage_seconds"]) == {"read", "clean", "minhash", "reuse", "embed", "cluster", "summarize"}
+    stages = {"read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", "summarize"}
+    assert set(run["stage_seconds"]) == stages
     assert run["versions"]["datasketch"]
     assert run["config"] == load_config().as_dict()  # the instance that ran, every setting
     assert (out / "rejects.jsonl").read_text() == ""

@@ -55,6 +55,7 @@ def test_all_artifacts_written(tmp_path):
         "story_id": "st-1",
         "duplicate_of": "a1",
         "agencies": [],
+        "furniture_spans": [],
     }
     assert rows[0]["published"] == "2020-01-01T00:00:00+00:00"
     stories = json.loads((tmp_path / "stories.json").read_text())

@@ -52,7 +52,7 @@ def test_store_keeps_what_cleaning_found_and_redoes_a_stale_or_missing_cleaning(
     store = StoryStore(path, CLEANING_VERSION)
     store.add_articles([cleaned, Article(id="b", text="Not cleaned yet.")])
     assert store.articles() == [cleaned, Article(id="b", text="Not cleaned yet.")]
-    store.save_cleaning([clean_article(Article(id="b", text="Not cleaned yet."))])
+    store.save_run([], [], {}, cleanings=[clean_article(Article(id="b", text="Not cleaned yet."))])
     assert store.articles()[1].body == "Not cleaned yet."
     store.close()
 
@@ -74,5 +74,5 @@ def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path
     assert StoryStore(path, CLEANING_VERSION, read_only=True).articles() == [raw]  # a reader changes nothing
     store = StoryStore(path, CLEANING_VERSION)
     assert store.articles() == [raw]
-    store.save_cleaning([clean_article(raw)])
+    store.save_run([], [], {}, cleanings=[clean_article(raw)])
     assert store.articles() == [clean_article(raw)]

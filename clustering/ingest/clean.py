@@ -8,8 +8,9 @@ which it never changes: it fills ``body``, ``comments``, ``furniture``, ``dateli
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import pairwise
 
@@ -76,6 +77,32 @@ _FURNITURE = [
     # Bylines: "By Laila Bassam and Angus McDowall".
     re.compile(r"^[Bb]y\s+[A-Z][\w.'’,-]*(?:\s+(?:[A-Z][\w.'’,-]*|and|&|,))*$"),
 ]
+# Captions and photo credits, by shape (no site's own wording): what opens the line ("Image copyright",
+# "Enlarge this image", "FILE -", a gallery's "7/30"), what ends it (a credit, "Dado Ruvic/Reuters"), or
+# what it holds anywhere ("Photograph:").
+_CAPTION_OPENING = re.compile(
+    r"^(?:image copyright|image caption|enlarge this image|toggle caption|hide caption|photo(?:graph)?s?\s*:|"
+    r"photo credit|file\s*[-–—]\s|facebook twitter)",
+    re.IGNORECASE,
+)
+# The credit's last word has no full stop: "… Addington Village/Harrington Road." is prose.
+_CREDIT_ENDING = re.compile(r"[A-Z][\w'’.-]+(?:\s[A-Z][\w'’.-]+){0,3}/[A-Z][\w'’&-]*(?:\s[A-Z][\w'’&-]*){0,3}\)?\s*$")
+_CAPTION_ANYWHERE = re.compile(r"\bphotograph:\s|\bimage caption\b", re.IGNORECASE)
+# Widgets, notices and calls to act: "Play Video 0:53", "3 / 5 stars", "© 2018 …", "Copyright 2018 …",
+# "… All rights reserved", "… Read more", "Read or Share this story:", a video player's label run into its
+# caption ("CLOSE A group of …").
+_FURNITURE_OPENING = re.compile(
+    r"^(?:play video\b|read or share this story|©|copyright (?:©|\(c\)|\d{4}))", re.IGNORECASE
+)
+_FURNITURE_ANYWHERE = re.compile(
+    r"\ball rights reserved\b|\b\d ?/ ?5 stars\b|\bplay video\s+\d{1,2}:\d{2}|\bread more\s*$", re.IGNORECASE
+)
+_WIDGET_LABEL = re.compile(r"^CLOSE\s(?=[A-Z])")
+# A timestamp line: "Updated: 2016-07-15 06:50 (Xinhua)", "PUBLISHED: 02:31 GMT, 12 March 2013 | UPDATED: …".
+_STAMP = re.compile(r"^(?:first |last )?(?:published|updated|posted|modified)(?: on)?\s*:", re.IGNORECASE)
+_STAMP_MAX_WORDS = 20
+# Captions and credit lines are short; a longer paragraph holding a cue is the article's own.
+_FURNITURE_MAX_WORDS = 120
 # Credit lines made of outlet and agency names only: "FOX NEWS/AP/REUTERS".
 _CREDIT_LINE = re.compile(r"^[A-Z][A-Z .&]*(?:\s*/\s*[A-Z][A-Z .&]*)+$|^(?:AP|AFP|REUTERS|AFP/GETTY)$")
 # Photo captions end in a photo credit: "[Anadolu]", "(…, via AP)", "REUTERS/Stringer", "(AP Photo/…)".
@@ -97,7 +124,7 @@ _AGENCY_PATTERNS = {
 # these, and a substring test is far cheaper than the regular expression.
 _AGENCY_LITERALS = {"Reuters": ("reuters",), "AFP": ("AFP", "Agence France"), "AP": ("AP", "Associated Press")}
 # Stored cleanings made by another version of these rules are redone: raise it when the rules change.
-CLEANING_VERSION = 2
+CLEANING_VERSION = 3
 EMPTY_AFTER_CLEANING = "no article text left after removing page furniture and comments"
 _MAX_SHORT_LABEL_WORDS = 3
 _SENTENCE_CLOSERS = tuple('.!?"”:')
@@ -153,11 +180,22 @@ def find_agencies(text: str) -> tuple[str, ...]:
 
 
 def _is_caption(line: str) -> bool:
-    return any(pattern.search(line) for pattern in _CAPTION)
+    if any(pattern.search(line) for pattern in _CAPTION):
+        return True
+    return len(line.split()) <= _FURNITURE_MAX_WORDS and bool(
+        _CAPTION_OPENING.match(line) or _CREDIT_ENDING.search(line) or _CAPTION_ANYWHERE.search(line)
+    )
 
 
 def _is_furniture(line: str) -> bool:
     if any(pattern.match(line) for pattern in _FURNITURE) or _CREDIT_LINE.match(line):
+        return True
+    words = len(line.split())
+    if words <= _STAMP_MAX_WORDS and _STAMP.match(line):
+        return True
+    if words <= _FURNITURE_MAX_WORDS and (
+        _FURNITURE_OPENING.match(line) or _FURNITURE_ANYWHERE.search(line) or _WIDGET_LABEL.match(line)
+    ):
         return True
     # Section labels and widgets ("World Today", "Comments"): a few words with no sentence punctuation.
     return len(line.split()) <= _MAX_SHORT_LABEL_WORDS and not line.endswith(_SENTENCE_CLOSERS)
@@ -168,6 +206,28 @@ _WORD = re.compile(r"\w+")
 
 def _normalised(line: str) -> str:
     return " ".join(_WORD.findall(line.lower()))
+
+
+# A title this short may be words of a sentence; a longer one inside a paragraph is the page's header.
+_MIN_RESTATED_TITLE_WORDS = 5
+_MAX_LABEL_WORDS = 4
+_MIN_STANDFIRST_WORDS = 3
+
+
+def _restates_title(line: str, title: str | None) -> bool:
+    """A page header: a short section label, the title, then a standfirst or a caption opening a new
+    sentence, run into one paragraph ("Technology Former Facebook and Google workers launch campaign to
+    fight tech addiction Campaign to highlight …"). A lead that opens with the title's words and goes on
+    ("… split after four years", or "Title. Next sentence") is not one."""
+    words = _WORD.findall(title or "")
+    if len(words) < _MIN_RESTATED_TITLE_WORDS:
+        return False
+    found = re.search(r"\W+".join(map(re.escape, words)), line, re.IGNORECASE)
+    if found is None or len(line[: found.start()].split()) > _MAX_LABEL_WORDS:
+        return False
+    rest = line[found.end() :]
+    # Run on without a stop: a header; "Title. Next sentence" is the lead, which may open with the title.
+    return bool(re.match(r"\s+[A-Z]", rest)) and len(rest.split()) >= _MIN_STANDFIRST_WORDS
 
 
 def _word_pairs(paragraph: str) -> set[tuple[str, str]] | None:
@@ -208,6 +268,41 @@ def _lines_with_spans(text: str) -> list[tuple[str, tuple[int, int]]]:
     return lines
 
 
+_PIECE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+Segment = tuple[int, int, int]
+
+
+def segment_key(piece: str) -> int | None:
+    """A digest of the piece's words (case, punctuation and spacing aside); ``None`` for a piece without
+    words. Signed 64 bits, as SQLite stores an integer."""
+    words = _WORD.findall(piece.lower())
+    if not words:
+        return None
+    return int.from_bytes(hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def segments_of(text: str, spans: Iterable[tuple[int, int]]) -> tuple[Segment, ...]:
+    """The segments of the paragraphs of ``text`` at ``spans``: ``(start, end, key)`` each."""
+    found: list[Segment] = []
+    for start, end in spans:
+        cuts = [match.end() for match in _PIECE_END.finditer(text, start, end)]
+        for piece_start, piece_end in zip([start, *cuts], [*cuts, end], strict=True):
+            piece = text[piece_start:piece_end]
+            key = segment_key(piece)
+            if key is not None:
+                left = piece_start + len(piece) - len(piece.lstrip())
+                found.append((left, piece_start + len(piece.rstrip()), key))
+    return tuple(found)
+
+
+def title_line_span(article: Article) -> tuple[int, int] | None:
+    """The span of the first line of ``article.text`` that is its title, if one is."""
+    title_key = _normalised(article.title or "")
+    if not title_key:
+        return None
+    return next((span for line, span in _lines_with_spans(article.text) if _normalised(line) == title_key), None)
+
+
 def clean_article(article: Article) -> Article:
     """Split ``article.text`` into body, furniture and comments; find its dateline date and agencies."""
     lines_with_spans = _lines_with_spans(article.text)
@@ -219,6 +314,8 @@ def clean_article(article: Article) -> Article:
     furniture: list[str] = []
     comments: list[str] = []
     captions: list[str] = []
+    caption_spans: list[tuple[int, int]] = []
+    furniture_spans: list[tuple[int, int]] = []
     dateline: datetime | None = None
     seen_paragraphs: set[str] = set()
     title_line: tuple[str, tuple[int, int]] | None = None
@@ -235,6 +332,7 @@ def clean_article(article: Article) -> Article:
             continue
         if _CLOSING_CREDIT.match(line):
             furniture.append(line)
+            furniture_spans.append(lines_with_spans[index][1])
             in_comments = True
             continue
         key = _normalised(line)
@@ -245,11 +343,13 @@ def clean_article(article: Article) -> Article:
         date = parse_date_line(line) if index < _DATELINE_SEARCH_LINES else None
         if date is not None:
             dateline = dateline or date
-            furniture.append(line)
-        elif _is_caption(line):
+        caption = date is None and _is_caption(line)
+        if caption:
             captions.append(line)
-        elif _is_furniture(line):
+            caption_spans.append(lines_with_spans[index][1])
+        elif date is not None or _is_furniture(line) or _restates_title(line, article.title):
             furniture.append(line)
+            furniture_spans.append(lines_with_spans[index][1])
         else:
             seen_paragraphs.add(key)
             body.append(line)
@@ -261,7 +361,12 @@ def clean_article(article: Article) -> Article:
     if not body and title_line is not None:
         # A headline-only record: the title is all the text there is.
         body, body_keys, body_spans = [title_line[0]], [title_key], [title_line[1]]
+    elif not body and captions:
+        # A photo gallery: its captions are its text.
+        body, body_keys, body_spans, captions = captions, [_normalised(c) for c in captions], caption_spans, []
+        caption_spans = []
     repeated, captions = _split_captions(body, body_keys, captions)
+    furniture_spans += caption_spans + [body_spans[index] for index in repeated]
     kept = [index for index in range(len(body)) if index not in repeated]
     body, body_spans = [body[index] for index in kept], [body_spans[index] for index in kept]
     # Captions credit the photographer's agency, not the text's: only body and credit lines count.
@@ -272,6 +377,8 @@ def clean_article(article: Article) -> Article:
         body_spans=tuple(body_spans),
         comments="\n".join(comments),
         furniture=tuple(furniture + captions),
+        segments=segments_of(article.text, body_spans),
+        furniture_spans=tuple(sorted(furniture_spans)),
         dateline=dateline,
         agencies=agencies,
     )
@@ -294,9 +401,14 @@ def clean_articles(articles: list[Article], workers: int | None = None) -> tuple
     fresh = map_chunks(_clean_all, [articles[index] for index in uncleaned], workers)
     for index, article in zip(uncleaned, fresh, strict=True):
         done[index] = article
+    return split_empty(done)
+
+
+def split_empty(articles: Sequence[Article]) -> tuple[list[Article], list[Reject]]:
+    """The articles with a body left, and a reject for each of the others."""
     kept: list[Article] = []
     rejects: list[Reject] = []
-    for article in done:
+    for article in articles:
         if article.body.strip():
             kept.append(article)
         else:

@@ -53,6 +53,7 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
             "story_id": story_of[article.id],
             "duplicate_of": dedup.duplicate_of.get(article.id),
             "agencies": list(article.agencies),
+            "furniture_spans": [list(span) for span in article.furniture_spans],
         }
         for article in articles
     ]

@@ -89,16 +89,20 @@ def load_snapshot(store_path: Path) -> Snapshot:
         store.close()
 
 
-def highlighted(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[str, bool]]:
-    """``text`` cut into pieces, each marked as shared (inside a span) or not."""
-    pieces: list[tuple[str, bool]] = []
+def highlighted(
+    text: str, spans: tuple[tuple[int, int], ...], furniture: tuple[tuple[int, int], ...] = ()
+) -> list[tuple[str, str]]:
+    """``text`` cut into pieces, each marked ``"shared"`` (inside one of ``spans``), ``"furniture"``
+    (inside one of the article's furniture spans, shown grey) or ``""``."""
+    kinds = sorted([(start, end, "shared") for start, end in spans] + [(s, e, "furniture") for s, e in furniture])
+    pieces: list[tuple[str, str]] = []
     position = 0
-    for start, end in sorted(spans):
+    for start, end, kind in kinds:
         if start > position:
-            pieces.append((text[position:start], False))
-        pieces.append((text[max(start, position) : end], True))
+            pieces.append((text[position:start], ""))
+        pieces.append((text[max(start, position) : end], kind))
         position = max(position, end)
-    pieces.append((text[position:], False))
+    pieces.append((text[position:], ""))
     return [piece for piece in pieces if piece[0]]
 
 
@@ -182,6 +186,8 @@ class ArticleOut(BaseModel):
     story_id: str | None
     duplicate_of: str | None
     agencies: list[str]
+    # [start, end) offsets into the article's text as read: page furniture (by shape, or learned per outlet).
+    furniture_spans: list[tuple[int, int]]
 
 
 class StoryOut(BaseModel):
@@ -243,6 +249,7 @@ def _article_out(article: Article, story_of: dict[str, str], duplicate_of: dict[
         story_id=story_of.get(article.id),
         duplicate_of=duplicate_of.get(article.id),
         agencies=list(article.agencies),
+        furniture_spans=[tuple(span) for span in article.furniture_spans],
     )
 
 
@@ -461,13 +468,14 @@ def create_app(store_path: Path | str) -> FastAPI:
         shared = [
             {
                 "pair": pair,
-                "a": data.articles[pair.a],
-                "b": data.articles[pair.b],
+                "a": a,
+                "b": b,
                 "original": data.articles.get(pair.original) if pair.original else None,
-                "a_pieces": highlighted(data.articles[pair.a].text, pair.a_spans),
-                "b_pieces": highlighted(data.articles[pair.b].text, pair.b_spans),
+                "a_pieces": highlighted(a.text, pair.a_spans, a.furniture_spans),
+                "b_pieces": highlighted(b.text, pair.b_spans, b.furniture_spans),
             }
             for pair in pairs
+            for a, b in [(data.articles[pair.a], data.articles[pair.b])]
         ]
         timeline = go.Figure()
         if first_day is not None:

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS stories (story_id TEXT PRIMARY KEY, story TEXT NOT NU
 CREATE TABLE IF NOT EXISTS lineage (run INTEGER NOT NULL, story_id TEXT NOT NULL, kind TEXT NOT NULL, other TEXT);
 CREATE TABLE IF NOT EXISTS pairs (a TEXT NOT NULL, b TEXT NOT NULL, pair TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS positions (story_id TEXT PRIMARY KEY, x REAL NOT NULL, y REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS furniture (outlet TEXT NOT NULL, segment INTEGER NOT NULL, PRIMARY KEY (outlet, segment));
 """
 
 
@@ -104,6 +105,13 @@ class StoryStore:
         )
         return {story_id for (story_id,) in rows}
 
+    def furniture(self) -> dict[str, set[int]]:
+        """The page furniture learned so far: segment keys by outlet (``ingest.furniture``)."""
+        learned: dict[str, set[int]] = {}
+        for outlet, segment in self._connection.execute("SELECT outlet, segment FROM furniture"):
+            learned.setdefault(outlet, set()).add(segment)
+        return learned
+
     def pairs(self) -> list[ReusePair]:
         rows = self._connection.execute("SELECT pair FROM pairs ORDER BY rowid")
         return [reuse_pair_from_json(pair) for (pair,) in rows]
@@ -131,13 +139,11 @@ class StoryStore:
             )
             return self._connection.total_changes - before
 
-    def save_cleaning(self, articles: Sequence[Article]) -> None:
-        """Keep the cleaning of stored articles that were cleaned again (by newer rules)."""
-        with self._connection:
-            self._connection.executemany(
-                "UPDATE articles SET cleaning = ?, cleaner = ? WHERE id = ?",
-                [(*self._cleaning_row(article), article.id) for article in articles if article.body_spans],
-            )
+    def _save_cleanings(self, articles: Sequence[Article]) -> None:
+        self._connection.executemany(
+            "UPDATE articles SET cleaning = ?, cleaner = ? WHERE id = ?",
+            [(*self._cleaning_row(article), article.id) for article in articles if article.body_spans],
+        )
 
     def finished_ids(self) -> set[str]:
         """Ids of the articles that a finished run has processed."""
@@ -161,10 +167,14 @@ class StoryStore:
         pairs: Sequence[ReusePair] = (),
         positions: dict[str, tuple[float, float]] | None = None,
         read_upto: int | None = None,
+        cleanings: Sequence[Article] = (),
+        furniture: Mapping[str, set[int]] | None = None,
     ) -> int:
         """Store a finished run in one transaction; returns its run number. The pending articles it read
         (stored up to ``read_upto``, a ``last_seq``; all when not given) become the run's; any stored
-        since stay pending for the next run.
+        since stay pending for the next run. ``cleanings`` are stored articles the run cleaned again (new
+        rules, or furniture learned since), kept with the pairs found on their new bodies; ``furniture`` is
+        what the run learned (it adds to what is stored).
 
         Stories, reuse pairs and map positions describe the whole store and replace the previous run's.
         """
@@ -174,6 +184,11 @@ class StoryStore:
                 (datetime.now(UTC).isoformat(), json.dumps(report, default=str, sort_keys=True)),
             )
             run = cursor.lastrowid
+            self._save_cleanings(cleanings)
+            self._connection.executemany(
+                "INSERT OR IGNORE INTO furniture VALUES (?, ?)",
+                [(outlet, segment) for outlet, segments in (furniture or {}).items() for segment in segments],
+            )
             upto = self.last_seq() if read_upto is None else read_upto
             self._connection.execute("UPDATE articles SET run = ? WHERE run = ? AND seq <= ?", (run, _PENDING, upto))
             self._connection.execute("DELETE FROM stories")

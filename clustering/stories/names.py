@@ -11,15 +11,14 @@ A name's weight is its rarity in general English (wordfreq's Zipf scale): "Albuk
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
 import numpy as np
-import wordfreq
 from scipy import sparse
 
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix
+from clustering.words import zipf
 
 # Words (a letter, then word characters, apostrophes, hyphens), sentence ends and line breaks: what closes
 # a run of capitalised words. A stretch of words that start in a-z matches whole: it only closes a run,
@@ -69,20 +68,6 @@ def name_keys(text: str) -> list[str]:
 
 # Zipf frequency of a very common word ("the" is about 7.7); rarer names weigh more.
 _COMMON_ZIPF = 7.0
-
-
-# wordfreq's floor: a word it has not seen occurs once per billion words (Zipf 0).
-_UNSEEN_FREQUENCY = 1e-9
-
-
-def zipf(word: str) -> float:
-    """``wordfreq.zipf_frequency(word, "en")``; a plain ASCII word is looked up in wordfreq's table with
-    its rounding, without its tokenizer (a quarter of the time over a corpus's names)."""
-    if not (word.isascii() and word.isalpha()):
-        return wordfreq.zipf_frequency(word, "en")
-    frequency = max(wordfreq.get_frequency_dict("en").get(word.lower(), 0.0), _UNSEEN_FREQUENCY)
-    frequency = round(frequency, math.floor(-math.log(frequency, 10)) + 3)
-    return round(math.log(frequency, 10) + 9, 2)
 
 
 @lru_cache(maxsize=200_000)

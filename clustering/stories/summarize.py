@@ -29,10 +29,11 @@ from sklearn.preprocessing import normalize
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult, Story
 from clustering.stories.headline import choose_headline
-from clustering.stories.names import skeleton, zipf
+from clustering.stories.names import skeleton
 from clustering.stories.sentences import is_furniture, is_whole, sentences_of, stands_alone, without_dateline
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, words_of
+from clustering.words import zipf
 
 
 def story_id(founder_id: str) -> str:

@@ -1,0 +1,167 @@
+"""Page furniture learned from the corpus: the text an outlet repeats across articles about different things.
+
+A newsletter box, a cookie notice, a copyright footer or a "we pay for your stories" plea recurs, word for
+word, in every article a site publishes, whatever the article is about. Agency copy recurs too, but in
+articles about one event. So the text one outlet repeats in two articles that share nothing else (their
+rare words, outside the repeated text, hardly overlap) is that outlet's furniture; text it repeats only
+within articles about one thing is left alone (it is copy, or an update of the same report).
+
+The unit is the *segment*: a sentence-like piece of a body paragraph (cut after ".", "!" or "?"),
+recognised by a digest of its words (``segments_of``, made once per article by cleaning and kept with it).
+Where the segments cut is not where sentences end (after "Mr.", say): only the same cut in two articles
+matters, and a run of furniture shorter than ``min_run_words`` that is not a whole paragraph stays in.
+
+``FurnitureLearner`` is a scikit-learn estimator: ``fit`` learns each outlet's furniture from articles,
+starting from what earlier runs learned (the store keeps it per outlet, and it only grows), so one new
+article from a known site is cleaned at once; ``transform`` takes the learned furniture out of each body,
+recording the spans it took out. A site seen once is cleaned by the shape rules of ``clean`` alone.
+This is the line- and paragraph-frequency filter of web-corpus cleaning (CCNet, RefinedWeb), scoped to
+one outlet and checked against the topic, so that wire copy is never mistaken for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import combinations
+
+from sklearn.base import BaseEstimator
+
+from clustering.config import FurnitureConfig
+from clustering.ingest.clean import Segment, title_line_span
+from clustering.records import Article
+from clustering.words import zipf
+
+_WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+
+_DEFAULTS = FurnitureConfig()
+
+
+def _rare_words(text: str, rare_zipf: float) -> set[str]:
+    return {word for word in _LETTERS.findall(text.lower()) if zipf(word) < rare_zipf}
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]], cut: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` of ``text`` less the parts inside ``cut`` (both in order), each part trimmed of white space
+    and kept only if it holds a word."""
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        position = start
+        for cut_start, cut_end in cut:
+            if cut_end <= position or cut_start >= end:
+                continue
+            if cut_start > position:
+                kept.append((position, cut_start))
+            position = max(position, cut_end)
+        if position < end:
+            kept.append((position, end))
+    trimmed = []
+    for start, end in kept:
+        part = text[start:end]
+        if _WORD.search(part):
+            left = start + len(part) - len(part.lstrip())
+            trimmed.append((left, start + len(part.rstrip())))
+    return trimmed
+
+
+class FurnitureLearner(BaseEstimator):
+    """Learns each outlet's page furniture from its articles and takes it out of their bodies.
+
+    Parameters are those of ``FurnitureConfig`` (its defaults). Fitted: ``furniture_``, the segment keys
+    learned as furniture, by outlet.
+    """
+
+    def __init__(
+        self,
+        max_relatedness: float = _DEFAULTS.max_relatedness,
+        rare_zipf: float = _DEFAULTS.rare_zipf,
+        min_rare_words: int = _DEFAULTS.min_rare_words,
+        min_run_words: int = _DEFAULTS.min_run_words,
+        max_compared: int = _DEFAULTS.max_compared,
+    ) -> None:
+        self.max_relatedness = max_relatedness
+        self.rare_zipf = rare_zipf
+        self.min_rare_words = min_rare_words
+        self.min_run_words = min_run_words
+        self.max_compared = max_compared
+
+    def fit(self, articles: Sequence[Article], known: Mapping[str, Iterable[int]] | None = None) -> FurnitureLearner:
+        """Learn from ``articles`` (cleaned: with their segments), adding to ``known`` (outlet → keys)."""
+        self.furniture_: dict[str, set[int]] = {outlet: set(keys) for outlet, keys in (known or {}).items()}
+        holders: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for index, article in enumerate(articles):
+            if article.outlet:
+                for key in dict.fromkeys(key for _, _, key in article.segments):
+                    holders[article.outlet][key].append(index)
+        for outlet, held_by in holders.items():
+            repeated = {key for key, held in held_by.items() if len(held) > 1}
+            learned = self.furniture_.setdefault(outlet, set())
+            rare: dict[int, set[str]] = {}
+
+            def rare_words(index: int, repeated: set[int] = repeated, rare: dict[int, set[str]] = rare) -> set[str]:
+                # What the article is about: its title and what its outlet does not repeat.
+                if index not in rare:
+                    article = articles[index]
+                    own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
+                    rare[index] = _rare_words(f"{article.title or ''} {own}", self.rare_zipf)
+                return rare[index]
+
+            for key in sorted(repeated - learned):
+                held = held_by[key][: self.max_compared]
+                if any(not self._related(rare_words(a), rare_words(b)) for a, b in combinations(held, 2)):
+                    learned.add(key)
+        self.furniture_ = {outlet: keys for outlet, keys in self.furniture_.items() if keys}
+        return self
+
+    def _related(self, first: set[str], second: set[str]) -> bool:
+        smaller = min(len(first), len(second))
+        if smaller < self.min_rare_words:
+            return True  # too little to tell apart: as if about one thing, so nothing is taken out
+        return len(first & second) / smaller > self.max_relatedness
+
+    def furniture_runs(self, article: Article) -> list[tuple[int, int]]:
+        """The spans of ``article.text`` that are its outlet's learned furniture: runs of furniture segments
+        of ``min_run_words`` words or more, or that fill whole paragraphs."""
+        learned = self.furniture_.get(article.outlet or "", set())
+        if not learned:
+            return []
+        starts = {start for start, _ in article.body_spans}
+        ends = {end for _, end in article.body_spans}
+        runs: list[tuple[int, int]] = []
+        run: list[Segment] = []
+        for segment in [*article.segments, None]:
+            if segment is not None and segment[2] in learned:
+                run.append(segment)
+                continue
+            if run:
+                start, end = run[0][0], run[-1][1]
+                words = len(_WORD.findall(article.text[start:end]))
+                if words >= self.min_run_words or (start in starts and end in ends):
+                    runs.append((start, end))
+                run = []
+        return runs
+
+    def transform(self, articles: Sequence[Article]) -> list[Article]:
+        """Each article without its learned furniture (the same object where it has none)."""
+        return [self.clean(article) for article in articles]
+
+    def clean(self, article: Article) -> Article:
+        """``article`` without its outlet's learned furniture; the spans taken out are added to its
+        ``furniture_spans`` (``text`` stays as it was read)."""
+        runs = self.furniture_runs(article)
+        if not runs:
+            return article
+        paragraphs = _without(article.text, article.body_spans, runs)
+        if not paragraphs and (title_span := title_line_span(article)) is not None:
+            paragraphs = [title_span]  # nothing but furniture: a headline-only record, as cleaning makes it
+        return dataclasses.replace(
+            article,
+            body="\n\n".join(" ".join(article.text[start:end].split()) for start, end in paragraphs),
+            body_spans=tuple(paragraphs),
+            segments=tuple(s for s in article.segments if not any(a <= s[0] and s[1] <= b for a, b in runs)),
+            furniture=(*article.furniture, *(article.text[start:end] for start, end in runs)),
+            furniture_spans=tuple(sorted({*article.furniture_spans, *runs})),
+        )

@@ -1,0 +1,212 @@
+"""Page furniture learned from the corpus: what an outlet repeats across articles about different things goes;
+agency copy that outlets share about one event stays reuse; the store keeps what was learned."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clustering.config import Config, FurnitureConfig
+from clustering.ingest.clean import CLEANING_VERSION, clean_article
+from clustering.ingest.furniture import FurnitureLearner
+from clustering.pipeline import Pipeline
+from clustering.records import Article
+from clustering.storage.store import StoryStore
+
+# Stories about different things: each its own rare words (names, places).
+TOPICS = {
+    "ferry": [
+        "A ferry capsized off Zanzibar on Tuesday with more than three hundred passengers aboard, officials said.",
+        "Divers from Pemba and Unguja searched the wreck through the night as relatives waited at the Malindi jetty.",
+        "The Tanzanian transport minister ordered an inquiry into overloading by the ferry operator.",
+    ],
+    "volcano": [
+        "The Eyjafjallajokull volcano sent a plume of ash over Reykjavik, grounding flights across Iceland.",
+        "Geologists at the Icelandic Meteorological Office said magma was rising beneath the glacier.",
+        "Farmers near Hvolsvollur moved sheep to shelters as ash settled on the pastures.",
+    ],
+    "chess": [
+        "Magnus Carlsen retained his chess crown in Sochi after a marathon tiebreak against Viswanathan Anand.",
+        "The Norwegian grandmaster sacrificed a bishop in the Berlin defence to force a decisive endgame.",
+        "Fans in Tromso watched the final game on a giant screen in the town square.",
+    ],
+    "vineyard": [
+        "Hailstorms shredded vineyards across Burgundy, leaving growers in Meursault and Pommard counting losses.",
+        "Winemakers said the chardonnay harvest could fall by half after the third storm in a fortnight.",
+        "Insurers in Dijon expect claims from hundreds of domaines along the Cote d'Or.",
+    ],
+}
+# One outlet's furniture: a newsletter box that reads as prose, and a footer.
+BOX = (
+    "Get our morning briefing delivered to your inbox. Enter your email address to sign up. "
+    "You can unsubscribe at any time from the Harbor Gazette. By signing up you agree to receive occasional "
+    "updates and special offers for the products and services of the Harbor Gazette and its partners. "
+    "Thank you for subscribing; an error has occurred, please try again later."
+)
+FOOTER = "Harbor Gazette Media 2016. Reproduction without written consent is prohibited."
+AGENCY = (
+    "Rescuers pulled twelve survivors from the water near Zanzibar, the Tanzanian police commissioner "
+    "told the Associated Press, adding that the ferry had been licensed for fewer than two hundred "
+    "passengers and that the captain had been detained for questioning in Stone Town."
+)
+
+
+def _page(outlet: str, topic: str, number: int, *, box: bool = True, extra: str = "") -> dict:
+    paragraphs = list(TOPICS[topic])
+    if extra:
+        paragraphs.insert(1, extra)
+    if box:
+        paragraphs.insert(2, BOX)
+        paragraphs.append(FOOTER)
+    title = f"{topic.title()} report {number}"
+    return {
+        "id": f"{outlet}-{topic}-{number}",
+        "title": title,
+        "text": "\n".join([title, *paragraphs]),
+        "source": outlet,
+    }
+
+
+def _article(record: dict) -> Article:
+    return clean_article(Article(id=record["id"], text=record["text"], title=record["title"], source=record["source"]))
+
+
+def _furniture_text(article: Article) -> list[str]:
+    return [article.text[start:end] for start, end in article.furniture_spans]
+
+
+def test_what_one_outlet_repeats_across_unrelated_articles_is_taken_out_and_recorded():
+    articles = [_article(_page("gazette.example", topic, 1)) for topic in ("ferry", "volcano", "chess")]
+    learner = FurnitureLearner().fit(articles)
+    cleaned = learner.transform(articles)
+    for before, after in zip(articles, cleaned, strict=True):
+        assert after.text == before.text  # the text as read never changes
+        assert BOX not in after.body and FOOTER not in after.body
+        assert BOX in _furniture_text(after) and FOOTER in _furniture_text(after)
+        assert TOPICS[after.id.split("-")[1]][0] in after.body
+        assert all(after.text[s:e] in before.body for s, e in after.body_spans)
+
+
+def test_text_an_outlet_repeats_about_one_thing_is_kept():
+    # Two updates of one report by one outlet share paragraphs: that is copy, not furniture.
+    first = _article(_page("gazette.example", "ferry", 1, box=False))
+    update = _article(_page("gazette.example", "ferry", 2, box=False, extra="Twelve survivors were found."))
+    learner = FurnitureLearner().fit([first, update])
+    assert learner.furniture_ == {}
+    assert learner.transform([first, update]) == [first, update]
+
+
+def test_an_outlet_seen_once_or_with_too_little_text_learns_nothing():
+    single = _article(_page("gazette.example", "ferry", 1))
+    assert FurnitureLearner().fit([single]).furniture_ == {}
+    stubs = [_article({"id": str(n), "title": "t", "text": f"Short {n}.\n{BOX}", "source": "x"}) for n in range(2)]
+    assert FurnitureLearner().fit(stubs).furniture_ == {}  # nothing to tell them apart by: as if one thing
+
+
+def test_a_short_repeated_piece_inside_a_paragraph_stays():
+    # "Mr." or "He said." recur everywhere; only runs of min_run_words words, or whole paragraphs, go.
+    records = [_page("gazette.example", topic, 1, box=False) for topic in ("ferry", "volcano")]
+    for record in records:
+        record["text"] = record["text"].replace("officials said.", "officials said. He said.")
+        record["text"] = record["text"].replace("across Iceland.", "across Iceland. He said.")
+    articles = [_article(record) for record in records]
+    cleaned = FurnitureLearner().fit(articles).transform(articles)
+    assert all("He said." in article.body for article in cleaned)
+
+
+def test_an_article_of_nothing_but_furniture_keeps_its_headline():
+    articles = [_article(_page("gazette.example", topic, 1)) for topic in ("ferry", "volcano")]
+    only_furniture = _article(
+        {"id": "f", "title": "Ferry news", "text": f"Ferry news\n{BOX}", "source": "gazette.example"}
+    )
+    cleaned = FurnitureLearner().fit(articles).transform([only_furniture])[0]
+    assert cleaned.body == "Ferry news"
+
+
+def _write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return path
+
+
+def test_a_run_keeps_agency_copy_as_reuse_and_drops_furniture_pairs(tmp_path):
+    records = [_page("gazette.example", topic, 1) for topic in TOPICS]
+    # Two other outlets reprint the same agency copy about the ferry (with the Gazette): reuse that stays.
+    records[0]["text"] += "\n" + AGENCY
+    records += [
+        {**_page(outlet, "ferry", 2, box=False, extra=AGENCY), "title": f"Ferry disaster ({outlet})"}
+        for outlet in ("courier.example", "ledger.example")
+    ]
+    for day, record in enumerate(records, start=10):
+        record["published"] = f"2016-03-{day}T10:00:00+00:00"  # who copied whom goes by date
+    inputs = [str(_write(tmp_path / "in.jsonl", records))]
+    learned = Pipeline(tmp_path / "on", Config(), log=lambda _: None).run(inputs)
+    shape_only = Pipeline(tmp_path / "off", Config(furniture=FurnitureConfig(learn=False)), log=lambda _: None)
+    unlearned = shape_only.run(inputs)
+    outlets_of = {record["id"]: record["source"] for record in records}
+
+    def pairs(folder: Path) -> set[frozenset[str]]:
+        rows = [json.loads(line) for line in (folder / "reuse.jsonl").read_text().splitlines()]
+        return {frozenset((row["a"], row["b"])) for row in rows}
+
+    gazette = {record["id"] for record in records if record["source"] == "gazette.example"}
+    assert any(len(pair & gazette) == 2 for pair in pairs(tmp_path / "off"))  # the box made pairs
+    found = pairs(tmp_path / "on")
+    assert not any(len(pair & gazette) == 2 for pair in found)
+    assert {frozenset(("courier.example-ferry-2", "ledger.example-ferry-2"))} <= found
+    assert frozenset(("gazette.example-ferry-1", "courier.example-ferry-2")) in found
+    self_credit = [row for row in learned.report.attribution if row["outlet"] == row["source"]]
+    assert self_credit == [] and [r for r in unlearned.report.attribution if r["outlet"] == r["source"]]
+    assert all(outlets_of[i] for story in learned.stories for i in story.article_ids)
+
+
+def test_the_store_keeps_what_was_learned_so_one_new_article_is_cleaned_at_once(tmp_path):
+    first = [_page("gazette.example", topic, 1) for topic in ("ferry", "volcano", "chess")]
+    Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "a.jsonl", first))])
+    one = [_page("gazette.example", "vineyard", 1)]
+    result = Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "b.jsonl", one))])
+    store = StoryStore(tmp_path / "out" / "store.sqlite", CLEANING_VERSION)
+    try:
+        assert store.furniture()["gazette.example"]
+        new = next(article for article in store.articles() if article.id == "gazette.example-vineyard-1")
+    finally:
+        store.close()
+    assert BOX not in new.body and BOX in _furniture_text(new)
+    assert sum(len(story.article_ids) for story in result.stories) == 4
+
+
+def test_an_article_stored_before_its_outlet_furniture_was_known_is_cleaned_again_with_its_pairs(tmp_path):
+    run = Pipeline(tmp_path / "out", Config(), log=lambda _: None)
+    run.run([str(_write(tmp_path / "a.jsonl", [_page("gazette.example", "ferry", 1)]))])
+    later = [_page("gazette.example", topic, 1) for topic in ("volcano", "chess")]
+    Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "b.jsonl", later))])
+    store = StoryStore(tmp_path / "out" / "store.sqlite", CLEANING_VERSION)
+    try:
+        articles, pairs = store.articles(), store.pairs()
+    finally:
+        store.close()
+    assert all(BOX not in article.body for article in articles)
+    assert pairs == []  # the box made no pair, not even with the article stored first
+
+
+_PARAGRAPH = st.sampled_from([text for paragraphs in TOPICS.values() for text in paragraphs] + [BOX, FOOTER, AGENCY])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a.example", "b.example"]), st.lists(_PARAGRAPH, min_size=1, max_size=6))))
+def test_learning_only_ever_takes_body_text_out_and_taking_it_out_twice_changes_nothing(pages):
+    articles = [
+        _article({"id": str(n), "title": f"Title {n}", "text": "\n".join([f"Title {n}", *ps]), "source": outlet})
+        for n, (outlet, ps) in enumerate(pages)
+    ]
+    learner = FurnitureLearner().fit(articles)
+    cleaned = learner.transform(articles)
+    for before, after in zip(articles, cleaned, strict=True):
+        assert after.text == before.text
+        inside = [any(s <= a and b <= e for s, e in before.body_spans) for a, b in after.body_spans]
+        assert all(inside) or after.body == before.title  # a body of furniture alone falls back to the title
+        for start, end in after.furniture_spans:
+            assert not any(s < end and start < e for s, e in after.body_spans)
+    assert FurnitureLearner().fit(cleaned, learner.furniture_).transform(cleaned) == cleaned
