@@ -41,6 +41,8 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/bench_minhash.py
 	$(BIN)/python bench/bench_reuse.py
+	$(BIN)/python bench/bench_furniture.py
+	$(BIN)/python bench/bench_summaries.py
 	$(BIN)/python bench/bench_clustering.py
 	$(BIN)/python bench/bench_cluster_scale.py
 	$(BIN)/python bench/bench_embedding.py

@@ -30,7 +30,7 @@ from common import print_table, save
 from corpus import build
 
 REPO = Path(__file__).resolve().parent.parent
-STAGES = ("read", "clean", "minhash", "reuse", "embed", "cluster", "summarize")
+STAGES = ("read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", "summarize")
 # Prefect's embedded server starts with the first flow of a process: timed apart, as a served or
 # deployed flow does not pay it on every run.
 _RUN = """

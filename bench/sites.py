@@ -59,10 +59,10 @@ def generate(events: int = 24, seed: int = 11) -> Sites:
         # Articles of a title and two sentences or more: a page of furniture alone is rejected, rightly.
         written = [row for row in by_event[event] if row["text"].count("\n") >= 2]
         for number, row in enumerate(written[:8]):
-            # About one article in four is agency copy that two or three sites reprint.
-            reprinted_by = (
-                rng.sample(_SITE_NAMES, rng.choice([2, 3])) if rng.random() < 0.25 else [rng.choice(_SITE_NAMES)]
-            )
+            # About one article in four (of those long enough) is agency copy that two or three sites reprint.
+            # Reuse is reported from 40 shared words: reprinted copy is longer than that.
+            reprinted = rng.random() < 0.25 and len(row["text"].split()) >= 60
+            reprinted_by = rng.sample(_SITE_NAMES, rng.choice([2, 3])) if reprinted else [rng.choice(_SITE_NAMES)]
             copies = []
             for site in reprinted_by:
                 record, spans = _page(row, site, furniture[site], rng)

@@ -254,12 +254,19 @@ class Pipeline:
         index.save(self.workspace.bands)
         return dedup, dict(zip(index.article_ids, index.words.tolist(), strict=True))
 
-    def _learn_furniture(self, articles: list[Article], known: dict[str, set[int]]) -> FurnitureLearner:
-        """Each outlet's furniture: what the store holds, and what these articles show (none when learning
-        is off)."""
+    def _without_furniture(
+        self, articles: list[Article], known: dict[str, set[int]], fresh: set[str]
+    ) -> tuple[list[Article], dict[str, set[int]]]:
+        """The articles without their outlets' furniture, and the furniture by outlet. Learning (when on)
+        looks at the outlets of the ``fresh`` articles (new since the last run, or cleaned again) only: the
+        other outlets' articles were cleaned by what the store holds, which nothing new can change."""
         settings = asdict(self.config.furniture)
         learn = settings.pop("learn")
-        return FurnitureLearner(**settings).fit(articles, known) if learn else FurnitureLearner(**settings).fit([])
+        touched = {article.outlet for article in articles if article.id in fresh} if learn else set()
+        subject = [article for article in articles if article.outlet in touched]
+        learner = FurnitureLearner(**settings).fit(subject, known if learn else {})
+        cleaned = {article.id: article for article in learner.transform(subject)}
+        return [cleaned.get(article.id, article) for article in articles], learner.furniture_
 
     def embed(self, articles: Sequence[Article]) -> np.ndarray:
         """Embeddings of the articles: the cached ones read at once, the others embedded in shards of
@@ -317,8 +324,10 @@ class Pipeline:
             # Stored articles without a cleaning by the current rules (older rules, or none) are cleaned.
             articles, empty = self._stage("clean", lambda: clean_articles(stored), timer)
             stale = {article.id for article in stored if not article.body_spans}
-            learner = self._stage("furniture", lambda: self._learn_furniture(articles, store.furniture()), timer)
-            learned = learner.transform(articles)
+            fresh = stale | {article.id for article in articles} - store.finished_ids()
+            learned, furniture = self._stage(
+                "furniture", lambda: self._without_furniture(articles, store.furniture(), fresh), timer
+            )
             recleaned = stale | {new.id for new, old in zip(learned, articles, strict=True) if new is not old}
             articles, emptied = split_empty(learned)
             rejects = [*ingested.rejects, *empty, *emptied]
@@ -365,9 +374,7 @@ class Pipeline:
             positions = story_positions(stories, articles, embeddings)
             changed = [story for story in stories if previous.get(story.story_id) != story]
             cleanings = [article for article in learned if article.id in recleaned]
-            store.save_run(
-                stories, events, asdict(report), dedup.pairs, positions, read_upto, cleanings, learner.furniture_
-            )
+            store.save_run(stories, events, asdict(report), dedup.pairs, positions, read_upto, cleanings, furniture)
             lineage = store.lineage()
             self.stage_runner(
                 "publish", lambda: publish(self.workspace.root, articles, rejects, dedup, stories, report, lineage)

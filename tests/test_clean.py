@@ -101,3 +101,65 @@ def test_headline_only_record_keeps_its_headline_as_body():
     article = clean_article(Article(id="h", text=headline, title=headline))
     assert article.body == headline
     assert article.body_spans == ((0, len(headline)),)
+
+
+LEAD = "Rescuers worked through the night at the collapsed school in Amatrice, officials said on Monday."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Image copyright Getty Images Image caption Rescuers have spent days trying to reach the boy",
+        "Enlarge this image toggle caption Alastair Grant/AP Alastair Grant/AP",
+        "FILE - In this May 18, 2017 file photo, the actress poses for photographers. (Alastair Grant/AP)",
+        "The app was removed from the store after the company found inappropriate content Dado Ruvic/Reuters",
+        "Research found teens spend nine hours a day on media. Photograph: Graeme Robertson for the Guardian",
+        "Photos: Mass shooting at a music festival Police take position outside the hotel. Hide Caption 8 of 30",
+        "Play Video 0:53",
+        "Justin Timberlake's Super Bowl show: a flashy medley of hits 3 / 5 stars",
+        "Updated: 2016-07-15 06:50 (Xinhua)",
+        "PUBLISHED: 02:31 GMT, 12 March 2013 | UPDATED: 22:19 GMT, 12 March 2013",
+        "Copyright 2018 The Associated Press. All rights reserved. This material may not be published.",
+        "© 2017 NPR. Visit our website terms of use and permissions pages for further information.",
+        "Read or Share this story: https://usat.ly/2Cc6gQo",
+        "Lloyds Bank bans customers from buying bitcoins using credit cards Read more",
+        "CLOSE A group of tech experts founded an organization to raise awareness. Buzz60",
+    ],
+)
+def test_captions_credits_widgets_and_stamps_are_furniture_by_shape(line):
+    article = clean_article(Article(id="a", text=f"{line}\n{LEAD}"))
+    assert article.body == LEAD
+    assert [article.text[start:end] for start, end in article.furniture_spans] == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "9/11 changed how the city guards its schools, the mayor said in a speech on Monday.",
+        "Copyright law reform was debated in parliament for the third time this year.",
+        "Children who play video games for hours were studied by the university team.",
+        "Tramlink confirmed no trams are running between Reeves Corner and Addington Village/Harrington Road.",
+        "Published accounts of the rescue differ on how many children were inside when the roof fell.",
+        "Video accompanying the article online shows the actress struggling to control the car.",
+    ],
+)
+def test_prose_that_holds_a_furniture_word_stays(line):
+    article = clean_article(Article(id="a", text=f"{LEAD}\n{line}"))
+    assert article.body == f"{LEAD}\n\n{line}"
+
+
+def test_a_page_header_restating_the_title_is_furniture_but_a_lead_opening_with_it_is_not():
+    title = "Former Facebook and Google workers launch campaign to fight tech addiction"
+    header = f"Technology {title} Campaign to highlight the harm of digital platforms"
+    lead = f"{title}. The campaign will lobby lawmakers in Washington."
+    article = clean_article(Article(id="a", title=title, text=f"{header}\n{lead}"))
+    assert article.body == lead
+
+
+def test_a_photo_gallery_keeps_its_captions_as_its_text():
+    captions = [
+        "Photos: Shocking celebrity splits The comic and the actor broke up after four years. Hide Caption 1 of 40",
+        "Photos: Shocking celebrity splits The singer and the producer split in 2016. Hide Caption 2 of 40",
+    ]
+    article = clean_article(Article(id="a", title="Comic and actor split", text="\n".join(captions)))
+    assert article.body == "\n\n".join(captions) and article.furniture_spans == ()

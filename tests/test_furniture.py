@@ -117,6 +117,16 @@ def test_a_short_repeated_piece_inside_a_paragraph_stays():
     assert all("He said." in article.body for article in cleaned)
 
 
+def test_a_run_of_furniture_never_reaches_across_a_paragraph_edge():
+    # "He said." ends the paragraph just before the box in two unrelated articles: the box goes, it stays.
+    records = [_page("gazette.example", topic, 1) for topic in ("ferry", "volcano", "chess")]
+    for record, topic in zip(records, ("ferry", "volcano", "chess"), strict=True):
+        record["text"] = record["text"].replace(TOPICS[topic][1], TOPICS[topic][1] + " He said.")
+    articles = [_article(record) for record in records]
+    cleaned = FurnitureLearner().fit(articles).transform(articles)
+    assert all(BOX not in article.body and "He said." in article.body for article in cleaned)
+
+
 def test_an_article_of_nothing_but_furniture_keeps_its_headline():
     articles = [_article(_page("gazette.example", topic, 1)) for topic in ("ferry", "volcano")]
     only_furniture = _article(

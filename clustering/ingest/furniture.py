@@ -124,24 +124,34 @@ class FurnitureLearner(BaseEstimator):
 
     def furniture_runs(self, article: Article) -> list[tuple[int, int]]:
         """The spans of ``article.text`` that are its outlet's learned furniture: runs of furniture segments
-        of ``min_run_words`` words or more, or that fill whole paragraphs."""
+        within a paragraph, of ``min_run_words`` words or more or filling the paragraph."""
         learned = self.furniture_.get(article.outlet or "", set())
         if not learned:
             return []
-        starts = {start for start, _ in article.body_spans}
-        ends = {end for _, end in article.body_spans}
+        spans = article.body_spans
         runs: list[tuple[int, int]] = []
         run: list[Segment] = []
-        for segment in [*article.segments, None]:
-            if segment is not None and segment[2] in learned:
-                run.append(segment)
-                continue
+        paragraph = 0
+
+        def close() -> None:
             if run:
                 start, end = run[0][0], run[-1][1]
-                words = len(_WORD.findall(article.text[start:end]))
-                if words >= self.min_run_words or (start in starts and end in ends):
+                if (
+                    len(_WORD.findall(article.text, start, end)) >= self.min_run_words
+                    or (start, end) == spans[paragraph]
+                ):
                     runs.append((start, end))
-                run = []
+                run.clear()
+
+        for segment in article.segments:  # in the order of the paragraphs they are in
+            while paragraph < len(spans) - 1 and segment[0] >= spans[paragraph][1]:
+                close()
+                paragraph += 1
+            if segment[2] in learned:
+                run.append(segment)
+            else:
+                close()
+        close()
         return runs
 
     def transform(self, articles: Sequence[Article]) -> list[Article]:
