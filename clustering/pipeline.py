@@ -258,13 +258,12 @@ class Pipeline:
         self, articles: list[Article], known: dict[str, set[int]], fresh: set[str]
     ) -> tuple[list[Article], dict[str, set[int]]]:
         """The articles without their outlets' furniture, and the furniture by outlet. Learning (when on)
-        looks at the outlets of the ``fresh`` articles (new since the last run, or cleaned again) only: the
-        other outlets' articles were cleaned by what the store holds, which nothing new can change."""
+        weighs what the ``fresh`` articles (new since the last run, or cleaned again) hold; the others were
+        cleaned by what the store holds, and only an outlet whose furniture grew has them cleaned again."""
         settings = asdict(self.config.furniture)
         learn = settings.pop("learn")
-        touched = {article.outlet for article in articles if article.id in fresh} if learn else set()
-        subject = [article for article in articles if article.outlet in touched]
-        learner = FurnitureLearner(**settings).fit(subject, known if learn else {})
+        learner = FurnitureLearner(**settings).fit(articles if learn else [], known if learn else {}, fresh)
+        subject = [a for a in articles if a.id in fresh or a.outlet in learner.grown_]
         cleaned = {article.id: article for article in learner.transform(subject)}
         return [cleaned.get(article.id, article) for article in articles], learner.furniture_
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import combinations
 
 from sklearn.base import BaseEstimator
@@ -71,7 +71,7 @@ class FurnitureLearner(BaseEstimator):
     """Learns each outlet's page furniture from its articles and takes it out of their bodies.
 
     Parameters are those of ``FurnitureConfig`` (its defaults). Fitted: ``furniture_``, the segment keys
-    learned as furniture, by outlet.
+    learned as furniture, by outlet; ``grown_``, the outlets whose furniture the last fit added to.
     """
 
     def __init__(
@@ -88,14 +88,32 @@ class FurnitureLearner(BaseEstimator):
         self.min_run_words = min_run_words
         self.max_compared = max_compared
 
-    def fit(self, articles: Sequence[Article], known: Mapping[str, Iterable[int]] | None = None) -> FurnitureLearner:
-        """Learn from ``articles`` (cleaned: with their segments), adding to ``known`` (outlet → keys)."""
+    def fit(
+        self,
+        articles: Sequence[Article],
+        known: Mapping[str, Iterable[int]] | None = None,
+        fresh: Collection[str] | None = None,
+    ) -> FurnitureLearner:
+        """Learn from ``articles`` (cleaned: with their segments), adding to ``known`` (outlet → keys).
+
+        With ``fresh`` (ids of the articles new since ``known`` was learned), only the pieces those articles
+        hold are weighed: what the others share was weighed when they came. Fitted: ``furniture_``, and
+        ``grown_``, the outlets whose furniture this fit added to."""
         self.furniture_: dict[str, set[int]] = {outlet: set(keys) for outlet, keys in (known or {}).items()}
+        candidates: dict[str, set[int]] | None = None
+        if fresh is not None:
+            candidates = defaultdict(set)
+            for article in articles:
+                if article.id in fresh and article.outlet:
+                    candidates[article.outlet].update(key for _, _, key in article.segments)
         holders: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         for index, article in enumerate(articles):
-            if article.outlet:
+            if article.outlet and (candidates is None or article.outlet in candidates):
+                weighed = None if candidates is None else candidates[article.outlet]
                 for key in dict.fromkeys(key for _, _, key in article.segments):
-                    holders[article.outlet][key].append(index)
+                    if weighed is None or key in weighed:
+                        holders[article.outlet][key].append(index)
+        before = {outlet: len(keys) for outlet, keys in self.furniture_.items()}
         for outlet, held_by in holders.items():
             repeated = {key for key, held in held_by.items() if len(held) > 1}
             learned = self.furniture_.setdefault(outlet, set())
@@ -114,6 +132,7 @@ class FurnitureLearner(BaseEstimator):
                 if any(not self._related(rare_words(a), rare_words(b)) for a, b in combinations(held, 2)):
                     learned.add(key)
         self.furniture_ = {outlet: keys for outlet, keys in self.furniture_.items() if keys}
+        self.grown_ = {outlet for outlet, keys in self.furniture_.items() if len(keys) > before.get(outlet, 0)}
         return self
 
     def _related(self, first: set[str], second: set[str]) -> bool:
