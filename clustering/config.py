@@ -47,6 +47,25 @@ def set_private_offline_environment() -> None:
         os.environ.setdefault(name, value)
 
 
+# The agencies whose copy outlets reprint, and how a source field or a domain names each.
+NEWS_AGENCIES: dict[str, list[str]] = {
+    "AFP": ["afp", "agence france-presse", "agence france presse", "afp.com"],
+    "Reuters": ["reuters", "thomson reuters", "reuters.com"],
+    "AP": ["ap", "associated press", "the associated press", "apnews.com", "ap.org"],
+    "dpa": ["dpa", "deutsche presse-agentur", "dpa.com"],
+    "Xinhua": ["xinhua", "xinhua news agency", "xinhuanet.com", "news.cn"],
+    "Anadolu": ["anadolu", "anadolu agency", "aa.com.tr"],
+    "EFE": ["efe", "agencia efe", "efe.com"],
+    "ANSA": ["ansa", "ansa.it"],
+    "Kyodo": ["kyodo", "kyodo news", "kyodonews.net"],
+    "PA Media": ["pa", "pa media", "press association", "pamediagroup.com"],
+    "UPI": ["upi", "united press international", "upi.com"],
+    "TASS": ["tass", "tass.com", "tass.ru"],
+    "SANA": ["sana", "syrian arab news agency", "sana.sy"],
+    "PTI": ["pti", "press trust of india", "ptinews.com"],
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ReadConfig:
     # The input's own name for an article field, e.g. {"text": "title"} for a file of headlines.
@@ -110,6 +129,13 @@ class ReuseConfig:
     duplicate_containment: float = 0.8
     # "Wholly contained" for deciding the original: this share of an article is in the other.
     contained: float = 0.9
+    # Shared text that starts within this many words of an article's top is its top (a trimmed copy's).
+    top_words: int = 5
+    # An agency's own article published more than this many days after the other is a conflict of evidence.
+    clock_slack_days: float = 1.0
+    # News agencies: name → how an article's source or domain names it (the agency's own articles are the
+    # originals of their copies). Keys of a TOML table [reuse.agencies].
+    agencies: dict[str, list[str]] = field(default_factory=lambda: dict(NEWS_AGENCIES))
     align: AlignConfig = AlignConfig()
 
 
@@ -287,25 +313,26 @@ def config_toml(config: Config) -> str:
     """``config`` as a TOML file ``load_config`` reads back (a setting left unset, ``None``, is omitted)."""
     lines: list[str] = []
 
-    def section(name: str, values: dict[str, Any]) -> None:
-        plain = {key: value for key, value in values.items() if not isinstance(value, dict) or key == "field_names"}
+    def section(name: str, part: Any) -> None:
+        values = {item.name: getattr(part, item.name) for item in dataclasses.fields(part)}
         lines.append(f"[{name}]")
-        for key, value in plain.items():
+        for key, value in values.items():
             if value is None:
                 lines.append(f"# {key} is unset (the stage chooses)")
-            elif isinstance(value, dict):
-                items = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
-                lines.append(f"{key} = {{{items}}}")
-            else:
-                lines.append(f"{key} = {_toml_value(value)}")
+            elif not dataclasses.is_dataclass(value):
+                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
         lines.append("")
         for key, value in values.items():
-            if isinstance(value, dict) and key != "field_names":
+            if dataclasses.is_dataclass(value):
                 section(f"{name}.{key}", value)
 
-    for name, values in config.as_dict().items():
-        section(name, values)
+    for item in dataclasses.fields(config):
+        section(item.name, getattr(config, item.name))
     return "\n".join(lines)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.isascii() and key.replace("_", "").replace("-", "").isalnum() else _toml_value(key)
 
 
 def _toml_value(value: Any) -> str:
@@ -313,5 +340,9 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(key)} = {_toml_value(item)}" for key, item in value.items()) + "}"
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

@@ -362,7 +362,7 @@ class Pipeline:
                     "stories": len(stories),
                     "skipped_files": len(ingested.skipped),
                 },
-                attribution=[asdict(row) for row in attribution(articles, dedup.pairs, words)],
+                attribution=[asdict(row) for row in attribution(articles, dedup.pairs, words, config.reuse.agencies)],
                 stage_seconds=timer.seconds,
                 versions=versions(),
                 config=config.as_dict(),

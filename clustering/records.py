@@ -266,7 +266,7 @@ class RunReport:
     """What a run did: counts, seconds per stage and the versions that did it."""
 
     counts: dict[str, int] = field(default_factory=dict)
-    # Per outlet, words reused from each agency or outlet: rows of outlet, source, shared_words, share.
+    # Per outlet, words reused from each agency or outlet: rows of outlet, source, pairs, shared_words, share.
     attribution: list[dict[str, object]] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)

@@ -1,3 +1,4 @@
+import dataclasses
 import re
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from clustering.ingest.clean import clean_article
 from clustering.records import Article
 from clustering.reuse.dedup import find_reuse
 from clustering.reuse.minhash import MinHasher, fold, jaccard, normalised_words, shingle_hashes, tokenize
+from clustering.reuse.pairs import attribution
 
 WIRE = """BEIRUT (Reuters) - Syria's army and its allies captured Islamic State's last stronghold in Syria on
 Wednesday, a commander in the alliance said, bringing the self-declared caliphate close to complete downfall.
@@ -64,11 +66,53 @@ def test_whole_reprint_with_furniture_and_copy_edits_is_a_duplicate():
     assert "Share:" not in shared and "Great news" not in shared
 
 
-def test_agency_credit_outranks_dates_for_the_original():
+def _undated(article_id: str, text: str, source: str | None = None) -> Article:
+    return clean_article(Article(id=article_id, title="Title", text=text, source=source))
+
+
+def _original(first: Article, second: Article) -> tuple[str | None, str]:
+    (pair,) = find_reuse([first, second]).pairs
+    return pair.original, pair.original_reason
+
+
+def test_the_agency_own_article_is_the_original_unless_it_came_days_after():
     uncredited = WIRE.replace("BEIRUT (Reuters) - ", "")
-    wire, copy = _article("wire", WIRE, 9), _article("copy", uncredited, 8)
-    (pair,) = find_reuse([wire, copy]).pairs
-    assert (pair.original, pair.original_reason) == ("wire", "credits Reuters")
+    wire = clean_article(
+        Article(id="wire", title="T", text=WIRE, source="Reuters", published=datetime(2017, 11, 9, tzinfo=UTC))
+    )
+    for source in ("reuters", "www.reuters.com", "uk.reuters.com"):
+        own = dataclasses.replace(wire, source=source)
+        assert _original(own, _article("copy", uncredited, 8)) == ("wire", "published by Reuters")
+    # Three days after the copy: the evidence conflicts, and no original is named.
+    late = clean_article(
+        Article(id="wire", title="T", text=WIRE, source="Reuters", published=datetime(2017, 11, 11, tzinfo=UTC))
+    )
+    original, reason = _original(late, _article("copy", uncredited, 8))
+    assert original is None and reason.startswith("conflict: published by Reuters")
+
+
+def test_a_credit_alone_does_not_make_the_original():
+    # Both outlets carry Reuters copy; the one that credits it is not thereby the source of the other.
+    uncredited = WIRE.replace("BEIRUT (Reuters) - ", "")
+    assert _original(_article("credits", WIRE, 9), _article("copy", uncredited, 8)) == ("copy", "published earlier")
+
+
+def test_without_dates_a_trim_points_to_the_longer_story_and_a_pasted_story_to_itself():
+    top = WIRE.split("\n\nIslamic State has been")[0]
+    assert _original(_undated("wire", WIRE), _undated("trim", top)) == ("wire", "the other is its top, trimmed")
+    paragraphs = WIRE.split("\n\n")
+    short = "\n\n".join(paragraphs[2:4])
+    bank = BANK.split("\n\n")
+    mixed = "\n\n".join([bank[0], short, bank[2]])
+    assert _original(_undated("short", short), _undated("mixed", mixed)) == ("short", "pasted whole into the other")
+
+
+def test_without_dates_the_copy_that_kept_the_agency_dateline_is_nearer_the_source():
+    uncredited = WIRE.replace("BEIRUT (Reuters) - ", "")
+    reason = "keeps the agency's dateline, which the other dropped"
+    assert _original(_undated("copy", uncredited), _undated("wire", WIRE)) == ("wire", reason)
+    original, reason = _original(_undated("one", WIRE), _undated("two", WIRE))
+    assert original is None and reason.startswith("undecidable")
 
 
 def test_top_of_story_trim_is_reuse_not_a_duplicate():
@@ -242,3 +286,21 @@ def test_pairs_left_out_before_comparing_are_pairs_compare_would_not_report():
     assert reported.any() and not worth.all()
     assert not (reported & ~worth).any()  # nothing compare reports is left out
     assert worth[pairs.tolist().index([6, 7])]  # identical repetitive texts: same words, though alignment skips repeats
+
+
+def test_attribution_counts_each_copied_word_once_and_an_agency_copies_from_nobody():
+    def dated(article_id: str, source: str, day: int) -> Article:
+        published = datetime(2017, 11, day, tzinfo=UTC)
+        return clean_article(Article(id=article_id, title="T", text=WIRE, source=source, published=published))
+
+    wire, first = dated("wire", "Reuters", 8), dated("first", "courier.example", 9)
+    second = dated("second", "courier.example", 10)
+    articles = [wire, first, second]
+    result = find_reuse(articles)
+    assert len(result.pairs) == 3
+    words = {article.id: len(article.body.split()) for article in articles}
+    rows = attribution(articles, result.pairs, words)
+    # The courier's second copy shows the same words in two pairs (from the wire, and from its first copy,
+    # itself Reuters copy): counted once, so the courier reused all of its words from Reuters, no more.
+    assert [(row.outlet, row.source, row.pairs) for row in rows] == [("courier.example", "Reuters", 3)]
+    assert 0.95 <= rows[0].share <= 1.0

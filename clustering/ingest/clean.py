@@ -214,20 +214,23 @@ _MAX_LABEL_WORDS = 4
 _MIN_STANDFIRST_WORDS = 3
 
 
-def _restates_title(line: str, title: str | None) -> bool:
+def _restates_title(line: str, key: str, title_key: str) -> bool:
     """A page header: a short section label, the title, then a standfirst or a caption opening a new
     sentence, run into one paragraph ("Technology Former Facebook and Google workers launch campaign to
     fight tech addiction Campaign to highlight …"). A lead that opens with the title's words and goes on
-    ("… split after four years", or "Title. Next sentence") is not one."""
-    words = _WORD.findall(title or "")
-    if len(words) < _MIN_RESTATED_TITLE_WORDS:
+    ("… split after four years", or "Title. Next sentence") is not one. ``key`` and ``title_key`` are the
+    line's and the title's words (``_normalised``): most lines do not hold the title, and are passed over."""
+    title_words = title_key.split()
+    if len(title_words) < _MIN_RESTATED_TITLE_WORDS or title_key not in key:
         return False
-    found = re.search(r"\W+".join(map(re.escape, words)), line, re.IGNORECASE)
-    if found is None or len(line[: found.start()].split()) > _MAX_LABEL_WORDS:
-        return False
-    rest = line[found.end() :]
-    # Run on without a stop: a header; "Title. Next sentence" is the lead, which may open with the title.
-    return bool(re.match(r"\s+[A-Z]", rest)) and len(rest.split()) >= _MIN_STANDFIRST_WORDS
+    found = list(_WORD.finditer(line))
+    words = [match.group().lower() for match in found]
+    for first in range(min(_MAX_LABEL_WORDS, len(words) - len(title_words)) + 1):
+        if words[first : first + len(title_words)] == title_words:
+            rest = line[found[first + len(title_words) - 1].end() :]
+            # Run on without a stop: a header; "Title. Next sentence" is the lead, which may open with it.
+            return bool(re.match(r"\s+[A-Z]", rest)) and len(rest.split()) >= _MIN_STANDFIRST_WORDS
+    return False
 
 
 def _word_pairs(paragraph: str) -> set[tuple[str, str]] | None:
@@ -347,7 +350,7 @@ def clean_article(article: Article) -> Article:
         if caption:
             captions.append(line)
             caption_spans.append(lines_with_spans[index][1])
-        elif date is not None or _is_furniture(line) or _restates_title(line, article.title):
+        elif date is not None or _is_furniture(line) or _restates_title(line, key, title_key):
             furniture.append(line)
             furniture_spans.append(lines_with_spans[index][1])
         else:

@@ -1,16 +1,21 @@
 """Write a run's artifacts into the output folder, each atomically (temporary file, then rename).
 
-``articles.jsonl``, ``stories.json``, ``reuse.jsonl``, ``rejects.jsonl``, ``run.json`` and the
-self-contained ``dashboard.html``. A reader never sees a half-written file: a crashed run leaves the
+``articles.jsonl``, ``stories.json``, ``reuse.jsonl``, ``rejects.jsonl``, ``run.json``, the reuse graph
+(``reuse_graph.csv`` and ``reuse_graph.graphml``, which network tools such as Gephi, Cytoscape and networkx
+read) and the self-contained ``dashboard.html``. A reader never sees a half-written file: a crashed run leaves the
 previous artifacts in place.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+
+import networkx as nx
 
 from clustering.publish.pages import environment
 from clustering.records import Article, DedupResult, Reject, RunReport, Story, json_line, record_fields
@@ -22,6 +27,8 @@ ARTIFACT_NAMES = (
     "reuse.jsonl",
     "rejects.jsonl",
     "lineage.jsonl",
+    "reuse_graph.csv",
+    "reuse_graph.graphml",
     "run.json",
     "dashboard.html",
 )
@@ -89,6 +96,47 @@ def render_dashboard(
     )
 
 
+_GRAPH_COLUMNS = ("source", "outlet", "source_kind", "pairs", "shared_words", "share")
+
+
+def reuse_graph_rows(report: RunReport) -> list[dict[str, object]]:
+    """The reuse graph's edges, source → outlet: the attribution rows, each source marked an agency or an
+    outlet."""
+    agencies = set((report.config.get("reuse") or {}).get("agencies") or {})
+    return [
+        {
+            "source": row["source"],
+            "outlet": row["outlet"],
+            "source_kind": "agency" if row["source"] in agencies else "outlet",
+            "pairs": row["pairs"],
+            "shared_words": row["shared_words"],
+            "share": row["share"],
+        }
+        for row in report.attribution
+    ]
+
+
+def reuse_graph_csv(rows: Sequence[dict[str, object]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=_GRAPH_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def reuse_graph_graphml(rows: Sequence[dict[str, object]]) -> str:
+    """The graph in GraphML (networkx's writer): nodes are agencies and outlets, edges carry the pairs,
+    the words copied and their share of the outlet's words."""
+    graph = nx.DiGraph()
+    for row in rows:
+        graph.add_node(row["source"], kind=row["source_kind"])
+        graph.add_node(row["outlet"], kind=graph.nodes.get(row["outlet"], {}).get("kind", "outlet"))
+        graph.add_edge(
+            row["source"], row["outlet"], pairs=row["pairs"], shared_words=row["shared_words"], share=row["share"]
+        )
+    return "\n".join(nx.generate_graphml(graph)) + "\n"
+
+
 def publish(
     out_dir: Path | str,
     articles: Sequence[Article],
@@ -109,6 +157,8 @@ def publish(
         "reuse.jsonl": _jsonl(record_fields(pair) for pair in dedup.pairs),
         "rejects.jsonl": _jsonl(reject.as_row() for reject in rejects),
         "lineage.jsonl": _jsonl(lineage),
+        "reuse_graph.csv": reuse_graph_csv(graph := reuse_graph_rows(report)),
+        "reuse_graph.graphml": reuse_graph_graphml(graph),
         "dashboard.html": render_dashboard(articles, stories, dedup, report, lineage),
         # Last: run.json says the run completed, so it is written only once everything else is.
         "run.json": _dumps(asdict(report), indent=2) + "\n",

@@ -6,6 +6,7 @@ paragraphs pasted into an outlet's own report) is an edge between two articles, 
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,19 +38,67 @@ def index_article(article: Article, shingle_words: int) -> IndexedArticle:
     return IndexedArticle(article, tokens, shingles, shingle_order(shingles))
 
 
+def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | None:
+    """The news agency that published ``article`` itself (its source or its domain names the agency), if any."""
+    outlet = (article.outlet or "").lower().removeprefix("www.")
+    if not outlet:
+        return None
+    for agency, names in agencies.items():
+        for name in names:
+            if outlet == name or ("." in name and outlet.endswith("." + name)):
+                return agency
+    return None
+
+
+_DATELINE_CREDIT = re.compile(r"^[^\n]{0,80}?\((?P<agency>[A-Za-z][\w .&-]{0,40})\)\s*[-–—]")
+
+
+def _keeps_agency_dateline(article: Article, agencies: Mapping[str, Sequence[str]]) -> bool:
+    """The body opens as the wire does: "BEIRUT (Reuters) -", "LONDON (AFP) —"."""
+    found = _DATELINE_CREDIT.match(article.body)
+    if found is None:
+        return False
+    named = found["agency"].strip().lower()
+    return any(named in (name.lower() for name in names) for names in agencies.values())
+
+
 def likely_original(
-    first: Article, second: Article, containment_first: float, containment_second: float, contained: float
+    first: Article,
+    second: Article,
+    containment: tuple[float, float],
+    at_top: tuple[bool, bool],
+    config: ReuseConfig = ReuseConfig(),
 ) -> tuple[str | None, str]:
-    """The likely source of shared text: agency-credited, else earlier, else the one contained in the other."""
-    if bool(first.agencies) != bool(second.agencies):
-        source = first if first.agencies else second
-        return source.id, f"credits {', '.join(source.agencies)}"
+    """Who copied whom, and the evidence that decided it.
+
+    In order: the agency's own article is the original (unless it appeared more than
+    ``clock_slack_days`` after the other: conflicting evidence, no original); else the one published
+    earlier; else, when one article is wholly in the other, the direction of the copy (``at_top``: the
+    shared text starts at that article's top): the top of a longer story is a trimmed copy of it, and a
+    whole short story inside another article is the original pasted in; else the one that keeps the
+    agency's dateline ("BEIRUT (Reuters) -") which the other dropped. A credit alone decides nothing:
+    every reprint credits the agency. ``None`` when no evidence decides.
+    """
+    pair = (first, second)
+    own = [agency_of(article, config.agencies) for article in pair]
+    if bool(own[0]) != bool(own[1]):
+        index = 0 if own[0] else 1
+        agency_date, other_date = pair[index].date, pair[1 - index].date
+        if agency_date and other_date and (agency_date - other_date).total_seconds() > config.clock_slack_days * 86400:
+            return None, f"conflict: published by {own[index]}, but after the other"
+        return pair[index].id, f"published by {own[index]}"
     if first.date and second.date and first.date != second.date:
         return (first.id if first.date < second.date else second.id), "published earlier"
-    if (containment_first >= contained) != (containment_second >= contained):
-        source = first if containment_first >= contained else second
-        return source.id, "wholly contained in the other"
-    return None, "undecidable"
+    inside = [share >= config.contained for share in containment]
+    if inside[0] != inside[1]:
+        contained, container = (0, 1) if inside[0] else (1, 0)
+        if at_top[container]:
+            return pair[container].id, "the other is its top, trimmed"
+        return pair[contained].id, "pasted whole into the other"
+    dateline = [_keeps_agency_dateline(article, config.agencies) for article in pair]
+    if dateline[0] != dateline[1]:
+        return pair[0 if dateline[0] else 1].id, "keeps the agency's dateline, which the other dropped"
+    return None, "undecidable: no agency's own article, no dates, no direction of copy"
 
 
 def _spans(segments: np.ndarray, side: IndexedArticle, name: str) -> tuple[tuple[int, int], ...]:
@@ -70,8 +119,13 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
         return None
     containment_first = shared_first / max(len(first.tokens), 1)
     containment_second = shared_second / max(len(second.tokens), 1)
+    segments = alignment.segments
+    at_top = (
+        bool(len(segments)) and int(segments[:, 0].min()) <= config.top_words,
+        bool(len(segments)) and int(segments[:, 2].min()) <= config.top_words,
+    )
     original, reason = likely_original(
-        first.article, second.article, containment_first, containment_second, config.contained
+        first.article, second.article, (containment_first, containment_second), at_top, config
     )
     return ReusePair(
         a=first.article.id,
@@ -139,6 +193,8 @@ class AttributionRow:
 
     outlet: str
     source: str
+    # Pairs in which one of the outlet's articles copies from the source.
+    pairs: int
     shared_words: int
     share: float
 
@@ -163,23 +219,60 @@ def reprint_counts(by_id: Mapping[str, Article], pairs: Sequence[ReusePair]) -> 
     return counts.most_common()
 
 
-def attribution(articles: Sequence[Article], pairs: Sequence[ReusePair], words: dict[str, int]) -> list[AttributionRow]:
-    """Per outlet, the words it reused from each source; ``words`` is each article's body length in words.
+def source_of(original: Article, agencies: Mapping[str, Sequence[str]]) -> str:
+    """Where copied text comes from: the agency whose own article the original is, else the agency the
+    original credits, else the original's outlet."""
+    own = agency_of(original, agencies)
+    if own:
+        return own
+    return original.agencies[0] if original.agencies else original.outlet or UNKNOWN_OUTLET
 
-    The source of a pair is its likely original's agency credit, else that article's outlet.
+
+def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def attribution(
+    articles: Sequence[Article],
+    pairs: Sequence[ReusePair],
+    words: dict[str, int],
+    agencies: Mapping[str, Sequence[str]] = ReuseConfig().agencies,
+) -> list[AttributionRow]:
+    """Per outlet, the words it reused from each source (``source_of`` the likely original of each pair),
+    and their share of all its words; ``words`` is each article's body length in words.
+
+    A copy's words are counted once per source however many pairs show them (the union of its shared
+    spans), so a share never exceeds 1. An agency's own articles copy from nobody.
     """
     by_id = {article.id: article for article in articles}
     outlet_words: dict[str, int] = defaultdict(int)
     for article in articles:
         outlet_words[article.outlet or UNKNOWN_OUTLET] += words.get(article.id, 0)
-    reused: dict[tuple[str, str], int] = defaultdict(int)
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    pair_counts: Counter[tuple[str, str]] = Counter()
     for pair in pairs:
         if (found := copier_and_original(pair, by_id)) is None:
             continue
         copier, original = found
-        source = original.agencies[0] if original.agencies else original.outlet or UNKNOWN_OUTLET
-        reused[(copier.outlet or UNKNOWN_OUTLET, source)] += pair.shared_words
+        if agency_of(copier, agencies):
+            continue
+        source = source_of(original, agencies)
+        spans[(copier.id, source)] += pair.b_spans if copier.id == pair.b else pair.a_spans
+        pair_counts[(copier.outlet or UNKNOWN_OUTLET, source)] += 1
+    reused: dict[tuple[str, str], int] = defaultdict(int)
+    for (copier_id, source), copied in spans.items():
+        copier = by_id[copier_id]
+        count = len(tokenize(copier.text, _merged(copied)))
+        reused[(copier.outlet or UNKNOWN_OUTLET, source)] += min(count, words.get(copier_id, count))
     return [
-        AttributionRow(outlet, source, shared, round(shared / max(outlet_words[outlet], 1), 4))
+        AttributionRow(
+            outlet, source, pair_counts[(outlet, source)], shared, round(shared / max(outlet_words[outlet], 1), 4)
+        )
         for (outlet, source), shared in sorted(reused.items(), key=lambda item: (-item[1], item[0]))
     ]
