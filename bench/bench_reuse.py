@@ -9,6 +9,7 @@ and F1, span precision and coverage of the truly shared characters, and seconds,
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from datasketch import MinHash, MinHashLSH
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import print_table, save, timed
-from reprints import generate
+from reprints import _AGENCIES, generate
 
 from clustering.ingest.clean import clean_articles
 from clustering.ingest.read import parse_date
@@ -50,6 +51,38 @@ def document_lsh(articles: list[Article], threshold: float) -> set[tuple[str, st
     return pairs
 
 
+_GROUP_COLUMNS = ["copies of one wire", "group original right"]
+
+
+def _unnamed(source: str | None) -> str | None:
+    return "Wire Desk" if source in _AGENCIES else source
+
+
+def _pairs_by_key(pairs: list) -> dict:
+    return {tuple(sorted((pair.a, pair.b))): pair for pair in pairs}
+
+
+def _attribution_rows(label: str, corpus, truth: set, found: dict) -> list[list[object]]:
+    """Per kind of copy: the true pairs whose original is known, how often the found pair names it, and how
+    often its ``group_original`` is the wire every copy in the pair comes from (for every true pair of one
+    wire's copies, including two copies neither of which copied the other)."""
+    tally: dict[str, list[int]] = {}
+    for key in sorted(truth):
+        wires = {corpus.wire_of.get(article_id, article_id) for article_id in key}
+        original = corpus.true_original(*key)
+        kinds = sorted({corpus.kinds[article_id].replace("original", "wire") for article_id in key})
+        counts = tally.setdefault(" + ".join(kinds), [0, 0, 0, 0, 0, 0])
+        pair = found.get(key)
+        if original is not None:
+            named = pair.original if pair is not None else None
+            counts[0] += 1
+            counts[1 if named == original else 2 if named is None else 3] += 1
+        if len(wires) == 1:
+            counts[4] += 1
+            counts[5] += pair is not None and pair.group_original == wires.pop()
+    return [[label, kind, *counts] for kind, counts in sorted(tally.items()) if counts[0] or counts[4]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=120, help="source articles (about 2.5x as many derived)")
@@ -65,7 +98,7 @@ def main() -> None:
     spans_truth = {tuple(sorted(pair)): spans for pair, spans in corpus.truth.items()}
 
     result, seconds = timed(lambda: find_reuse(articles))
-    found = {tuple(sorted((pair.a, pair.b))): pair for pair in result.pairs}
+    found = _pairs_by_key(result.pairs)
     rows = [["storyline (passages + alignment)", *_pair_scores(set(found), truth), seconds]]
     for threshold in (0.3, 0.5):
         pairs, lsh_seconds = timed(lambda threshold=threshold: document_lsh(articles, threshold))
@@ -100,6 +133,27 @@ def main() -> None:
         ["kind", "true pairs", "recall"],
         [[kind, value["true_pairs"], value["recall"]] for kind, value in kinds.items()],
     )
+    attribution_rows = []
+    # The same corpus without publication times, and then without the agency named as the wire's source
+    # either: what the other evidence (direction of copy, datelines) decides alone.
+    variants = {
+        "dated": lambda article: article,
+        "undated": lambda article: dataclasses.replace(article, published=None, dateline=None),
+        "undated, agency unnamed": lambda article: dataclasses.replace(
+            article,
+            published=None,
+            dateline=None,
+            source="Wire Desk" if article.source in _AGENCIES else article.source,
+        ),
+    }
+    for label, variant in variants.items():
+        pairs = found if label == "dated" else _pairs_by_key(find_reuse([variant(a) for a in articles]).pairs)
+        attribution_rows += _attribution_rows(label, corpus, truth, pairs)
+    print_table(
+        "Likely original: of true pairs with a true original (a copy and what it copied), and the group's",
+        ["dates", "kinds in the pair", "with a true original", "right", "undecided", "wrong", *_GROUP_COLUMNS],
+        attribution_rows,
+    )
     save(
         "reuse",
         {
@@ -110,6 +164,16 @@ def main() -> None:
             },
             "spans": {"coverage": span_rows[0][1], "precision": span_rows[0][2]},
             "recall_by_kind": kinds,
+            "original_by_kind": [
+                dict(
+                    zip(
+                        ["dates", "kinds", "pairs", "right", "undecided", "wrong", "one_wire", "group_right"],
+                        row,
+                        strict=True,
+                    )
+                )
+                for row in attribution_rows
+            ],
         },
     )
 

@@ -39,6 +39,18 @@ class Corpus:
     # (a, b) with a < b → {article id: [[start, end], ...]}
     truth: dict[tuple[str, str], dict[str, list[list[int]]]] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
+    # Each derived article's wire article (the original of every copy of it).
+    wire_of: dict[str, str] = field(default_factory=dict)
+    # A reprint of a reprint → the reprint it copied.
+    copied_from: dict[str, str] = field(default_factory=dict)
+
+    def true_original(self, first: str, second: str) -> str | None:
+        """Who the other copied in a true pair: the wire when one side is it, the reprint a re-reprint
+        copied; ``None`` for two copies of the same wire, neither of which copied the other."""
+        for one, other in ((first, second), (second, first)):
+            if self.wire_of.get(other) == one or self.copied_from.get(other) == one:
+                return one
+        return None
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -123,23 +135,33 @@ def generate(count: int = 120, seed: int = 7, min_words: int = 40, source: Path 
         wire = [(f"LONDON ({agency}) - {paragraphs[0]}", (row["doc_id"], 0))]
         wire += [(paragraph, (row["doc_id"], index)) for index, paragraph in enumerate(paragraphs) if index]
         add(f"{row['doc_id']}-wire", "original", title, wire, day, agency)
+        wire_id = f"{row['doc_id']}-wire"
         if number % 5 != 4:  # whole reprint with furniture, copy-edits and comments
             copy = [(_copy_edit(text, rng), origin) for text, origin in wire]
             furniture = ["Share:", f"{rng.randint(1, 6)} min read"]
+            outlet = rng.choice(_OUTLETS)
             add(
                 f"{row['doc_id']}-reprint",
                 "reprint",
                 title,
                 copy,
                 day + 1,
-                rng.choice(_OUTLETS),
+                outlet,
                 furniture,
                 ["Comments", f"{rng.randint(2, 40)} responses to “{title}”", rng.choice(_COMMENTS), "Leave a Reply"],
             )
+            corpus.wire_of[f"{row['doc_id']}-reprint"] = wire_id
+            if number % 4 == 1:  # another outlet reprints the reprint, its copy-edits and all, a day later
+                again = [(_copy_edit(text, rng), origin) for text, origin in copy]
+                other = rng.choice([name for name in _OUTLETS if name != outlet])
+                add(f"{row['doc_id']}-rereprint", "reprint of a reprint", title, again, day + 2, other)
+                corpus.wire_of[f"{row['doc_id']}-rereprint"] = wire_id
+                corpus.copied_from[f"{row['doc_id']}-rereprint"] = f"{row['doc_id']}-reprint"
         if number % 3 == 0:  # top-of-story trim: the first two or three paragraphs and an outlet's own line
             keep = wire[: rng.choice([2, 3])]
             own = [("Our correspondent adds that the story is developing and will be updated.", None)]
             add(f"{row['doc_id']}-trim", "trim", title, keep + own, day + 1, rng.choice(_OUTLETS))
+            corpus.wire_of[f"{row['doc_id']}-trim"] = wire_id
         if number % 2 == 0:  # a block pasted into an unrelated report
             host = hosts[number % len(hosts)]
             host_paragraphs = [(p, (host["doc_id"], i)) for i, p in enumerate(_paragraphs(host["text"]))]
@@ -155,6 +177,7 @@ def generate(count: int = 120, seed: int = 7, min_words: int = 40, source: Path 
                 day + 2,
                 rng.choice(_OUTLETS),
             )
+            corpus.wire_of[f"{host['doc_id']}-paste{number}"] = wire_id
     for host in hosts[: count // 2]:  # untouched reports: negatives, some about the same events as originals
         own = [(p, (host["doc_id"], i)) for i, p in enumerate(_paragraphs(host["text"]))]
         add(

@@ -131,6 +131,8 @@ class ReuseConfig:
     contained: float = 0.9
     # Shared text that starts within this many words of an article's top is its top (a trimmed copy's).
     top_words: int = 5
+    # Two articles opening with the shared text: the one this much more shared is a trim of the other.
+    trim_margin: float = 0.2
     # An agency's own article published more than this many days after the other is a conflict of evidence.
     clock_slack_days: float = 1.0
     # News agencies: name → how an article's source or domain names it (the agency's own articles are the

@@ -158,7 +158,9 @@ class ReusePair:
 
     ``containment_a`` is the share of ``a``'s body that is shared (likewise ``b``); the spans are
     ``[start, end)`` character offsets of the shared text in each article's original ``text``.
-    ``original`` is the likely source (``None`` when undecidable), with the reason.
+    ``original`` is the likely source (``None`` when undecidable), with the reason; ``group_original`` is
+    where the shared text first appeared, following the copy back (C copied B, which copied A: A), which
+    may be neither ``a`` nor ``b``.
     """
 
     a: str
@@ -171,6 +173,7 @@ class ReusePair:
     shared_words: int
     original: str | None
     original_reason: str
+    group_original: str | None = None
 
     @property
     def min_containment(self) -> float:

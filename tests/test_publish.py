@@ -71,6 +71,7 @@ def test_all_artifacts_written(tmp_path):
         "shared_words": 42,
         "original": "a1",
         "original_reason": "published earlier",
+        "group_original": None,
     }
     assert json.loads((tmp_path / "rejects.jsonl").read_text()) == {
         "origin": "feed.jsonl",
@@ -102,3 +103,29 @@ def test_write_atomic_keeps_old_file_when_the_rename_fails(tmp_path, monkeypatch
         write_atomic(target, "new")
     assert target.read_text() == "old"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_reuse_graph_is_written_as_csv_and_graphml(tmp_path):
+    import csv
+
+    import networkx as nx
+
+    from clustering.publish.artifacts import reuse_graph_csv, reuse_graph_graphml, reuse_graph_rows
+
+    rows = [
+        {"outlet": "courier.example", "source": "Reuters", "pairs": 3, "shared_words": 420, "share": 0.61},
+        {"outlet": "ledger.example", "source": "courier.example", "pairs": 1, "shared_words": 55, "share": 0.08},
+    ]
+    report = RunReport(attribution=rows, config={"reuse": {"agencies": {"Reuters": ["reuters"]}}})
+    graph_rows = reuse_graph_rows(report)
+    (tmp_path / "g.csv").write_text(reuse_graph_csv(graph_rows))
+    read = list(csv.DictReader((tmp_path / "g.csv").open()))
+    assert [(r["source"], r["outlet"], r["source_kind"], r["pairs"]) for r in read] == [
+        ("Reuters", "courier.example", "agency", "3"),
+        ("courier.example", "ledger.example", "outlet", "1"),
+    ]
+    (tmp_path / "g.graphml").write_text(reuse_graph_graphml(graph_rows))
+    graph = nx.read_graphml(tmp_path / "g.graphml")
+    assert graph.nodes["Reuters"]["kind"] == "agency" and graph.nodes["ledger.example"]["kind"] == "outlet"
+    assert graph.edges["Reuters", "courier.example"]["shared_words"] == 420
+    assert list(graph.successors("courier.example")) == ["ledger.example"]

@@ -304,3 +304,16 @@ def test_attribution_counts_each_copied_word_once_and_an_agency_copies_from_nobo
     # itself Reuters copy): counted once, so the courier reused all of its words from Reuters, no more.
     assert [(row.outlet, row.source, row.pairs) for row in rows] == [("courier.example", "Reuters", 3)]
     assert 0.95 <= rows[0].share <= 1.0
+
+
+def test_a_reprint_of_a_reprint_points_to_the_reprint_and_its_group_to_the_wire():
+    edited = WIRE.replace("a commander in the alliance said", "a commander in the alliance told reporters")
+    wire = clean_article(
+        Article(id="wire", title="T", text=WIRE, source="Reuters", published=datetime(2017, 11, 8, tzinfo=UTC))
+    )
+    reprint, again = _article("reprint", edited, 9), _article("again", edited.replace("Reuters", "news agencies"), 10)
+    pairs = {(pair.a, pair.b): pair for pair in find_reuse([wire, reprint, again]).pairs}
+    assert (pairs[("reprint", "again")].original, pairs[("reprint", "again")].group_original) == ("reprint", "wire")
+    assert pairs[("wire", "again")].group_original == pairs[("wire", "reprint")].group_original == "wire"
+    undecided = find_reuse([_undated("one", WIRE), _undated("two", WIRE)]).pairs[0]
+    assert undecided.original is None and undecided.group_original is None

@@ -26,7 +26,14 @@ from clustering.ingest.read import iter_inputs
 from clustering.records import Article, DedupResult, Reject, ReusePair, json_line
 from clustering.reuse.bands import band_fingerprints, fingerprint_pairs, lsh_bands
 from clustering.reuse.minhash import MinHasher
-from clustering.reuse.pairs import IndexedArticle, compare, duplicate_groups, index_article, worth_comparing
+from clustering.reuse.pairs import (
+    IndexedArticle,
+    compare,
+    duplicate_groups,
+    index_article,
+    with_group_originals,
+    worth_comparing,
+)
 from clustering.storage.atomic import atomic_writer
 from clustering.storage.band_index import BandIndex
 from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDocuments
@@ -316,6 +323,7 @@ def update_reuse(
             pairs.append(pair)
     if on_progress is not None and len(articles) > done:
         on_progress(len(articles) - done)
+    pairs = with_group_originals(pairs)
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
 
 

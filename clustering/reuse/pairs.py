@@ -6,6 +6,7 @@ paragraphs pasted into an outlet's own report) is an edge between two articles, 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -62,6 +63,17 @@ def _keeps_agency_dateline(article: Article, agencies: Mapping[str, Sequence[str
     return any(named in (name.lower() for name in names) for names in agencies.values())
 
 
+def _earlier(first: datetime | None, second: datetime | None) -> int | None:
+    """0 or 1: which date is earlier; ``None`` when either is missing, they are equal, or one is a bare
+    day (midnight: a date given without its time) and the other falls on that same day."""
+    if first is None or second is None or first == second:
+        return None
+    bare = any(date.hour == date.minute == date.second == date.microsecond == 0 for date in (first, second))
+    if bare and first.date() == second.date():
+        return None
+    return 0 if first < second else 1
+
+
 def likely_original(
     first: Article,
     second: Article,
@@ -73,9 +85,11 @@ def likely_original(
 
     In order: the agency's own article is the original (unless it appeared more than
     ``clock_slack_days`` after the other: conflicting evidence, no original); else the one published
-    earlier; else, when one article is wholly in the other, the direction of the copy (``at_top``: the
-    shared text starts at that article's top): the top of a longer story is a trimmed copy of it, and a
-    whole short story inside another article is the original pasted in; else the one that keeps the
+    earlier (a date without its time orders nothing within its day); else, when one article is wholly in
+    the other, the direction of the copy (``at_top``: the shared text starts at that article's top): the
+    top of a longer story is a trimmed copy of it, and a whole short story inside another article is the
+    original pasted in; else, when both open with the shared text and it is most of one and
+    ``trim_margin`` less of the other, the first is a trim of the second; else the one that keeps the
     agency's dateline ("BEIRUT (Reuters) -") which the other dropped. A credit alone decides nothing:
     every reprint credits the agency. ``None`` when no evidence decides.
     """
@@ -87,14 +101,20 @@ def likely_original(
         if agency_date and other_date and (agency_date - other_date).total_seconds() > config.clock_slack_days * 86400:
             return None, f"conflict: published by {own[index]}, but after the other"
         return pair[index].id, f"published by {own[index]}"
-    if first.date and second.date and first.date != second.date:
-        return (first.id if first.date < second.date else second.id), "published earlier"
+    earlier = _earlier(first.date, second.date)
+    if earlier is not None:
+        return pair[earlier].id, "published earlier"
     inside = [share >= config.contained for share in containment]
     if inside[0] != inside[1]:
         contained, container = (0, 1) if inside[0] else (1, 0)
         if at_top[container]:
             return pair[container].id, "the other is its top, trimmed"
         return pair[contained].id, "pasted whole into the other"
+    # Both open with the shared text, which is most of one and much less of the other: the top of a story,
+    # trimmed (an outlet's own line after it keeps it from being wholly inside).
+    more = 0 if containment[0] >= containment[1] else 1
+    if all(at_top) and containment[more] >= 0.5 and containment[more] - containment[1 - more] >= config.trim_margin:
+        return pair[1 - more].id, "the other is its top, trimmed"
     dateline = [_keeps_agency_dateline(article, config.agencies) for article in pair]
     if dateline[0] != dateline[1]:
         return pair[0 if dateline[0] else 1].id, "keeps the agency's dateline, which the other dropped"
@@ -185,6 +205,53 @@ def duplicate_groups(
         canonical = min(group, key=lambda index: _canonical_order(articles[index], index))
         duplicate_of.update({articles[index].id: articles[canonical].id for index in group if index != canonical})
     return duplicate_of
+
+
+# A copy-chain longer than this is not followed further (and a cycle never is).
+_MAX_CHAIN = 16
+
+
+def _overlap(spans: Sequence[tuple[int, int]], other: Sequence[tuple[int, int]]) -> int:
+    return sum(max(0, min(end, o_end) - max(start, o_start)) for start, end in spans for o_start, o_end in other)
+
+
+def with_group_originals(pairs: Sequence[ReusePair]) -> list[ReusePair]:
+    """Each pair with its ``group_original``: from its original, the copy followed back while the
+    original's shared text was itself copied (at least half of it lies in a pair where the original is
+    the copy), to where it first appeared."""
+    copies: dict[str, list[tuple[str, tuple, tuple, int]]] = defaultdict(list)
+    for pair in pairs:
+        if pair.original is None:
+            continue
+        on_a = pair.original == pair.a
+        copy, copy_spans, original_spans = (
+            (pair.b, pair.b_spans, pair.a_spans) if on_a else (pair.a, pair.a_spans, pair.b_spans)
+        )
+        copies[copy].append((pair.original, copy_spans, original_spans, pair.shared_words))
+
+    def first_seen(article_id: str, spans: tuple) -> str:
+        seen = {article_id}
+        for _ in range(_MAX_CHAIN):
+            half = sum(end - start for start, end in spans) / 2
+            earlier = [
+                (words, original, original_spans)
+                for original, copy_spans, original_spans, words in copies.get(article_id, ())
+                if original not in seen and _overlap(spans, copy_spans) >= half
+            ]
+            if not earlier:
+                break
+            _, article_id, spans = max(earlier)
+            seen.add(article_id)
+        return article_id
+
+    grouped = []
+    for pair in pairs:
+        if pair.original is None:
+            grouped.append(pair)
+            continue
+        spans = pair.a_spans if pair.original == pair.a else pair.b_spans
+        grouped.append(dataclasses.replace(pair, group_original=first_seen(pair.original, spans)))
+    return grouped
 
 
 @dataclass(frozen=True, slots=True)
