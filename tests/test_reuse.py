@@ -111,7 +111,12 @@ def test_without_dates_the_copy_that_kept_the_agency_dateline_is_nearer_the_sour
     uncredited = WIRE.replace("BEIRUT (Reuters) - ", "")
     reason = "keeps the agency's dateline, which the other dropped"
     assert _original(_undated("copy", uncredited), _undated("wire", WIRE)) == ("wire", reason)
-    original, reason = _original(_undated("one", WIRE), _undated("two", WIRE))
+    # Both keep it: both carry the agency's copy, and neither is the other's original.
+    assert _original(_undated("one", WIRE), _undated("two", WIRE)) == (
+        None,
+        "both carry Reuters copy: neither is the original",
+    )
+    original, reason = _original(_undated("one", SAME_EVENT), _undated("two", SAME_EVENT))
     assert original is None and reason.startswith("undecidable")
 
 
@@ -317,3 +322,13 @@ def test_a_reprint_of_a_reprint_points_to_the_reprint_and_its_group_to_the_wire(
     assert pairs[("wire", "again")].group_original == pairs[("wire", "reprint")].group_original == "wire"
     undecided = find_reuse([_undated("one", WIRE), _undated("two", WIRE)]).pairs[0]
     assert undecided.original is None and undecided.group_original is None
+
+
+def test_two_copies_of_one_agency_story_are_both_credited_to_the_agency():
+    first = clean_article(Article(id="first", title="T", text=WIRE, source="x.example"))
+    second = clean_article(Article(id="second", title="T", text=WIRE, source="y.example"))
+    articles = [first, second]
+    (pair,) = find_reuse(articles).pairs
+    assert pair.original is None and pair.original_reason.startswith("both carry Reuters copy")
+    rows = attribution(articles, [pair], {article.id: len(article.body.split()) for article in articles})
+    assert {(row.outlet, row.source) for row in rows} == {("x.example", "Reuters"), ("y.example", "Reuters")}

@@ -91,7 +91,9 @@ def likely_original(
     original pasted in; else, when both open with the shared text and it is most of one and
     ``trim_margin`` less of the other, the first is a trim of the second; else the one that keeps the
     agency's dateline ("BEIRUT (Reuters) -") which the other dropped. A credit alone decides nothing:
-    every reprint credits the agency. ``None`` when no evidence decides.
+    every reprint credits the agency; two articles crediting one agency, nothing else deciding, both
+    carry its copy (no original here; ``attribution`` credits the agency). ``None`` when no evidence
+    decides.
     """
     pair = (first, second)
     own = [agency_of(article, config.agencies) for article in pair]
@@ -118,7 +120,10 @@ def likely_original(
     dateline = [_keeps_agency_dateline(article, config.agencies) for article in pair]
     if dateline[0] != dateline[1]:
         return pair[0 if dateline[0] else 1].id, "keeps the agency's dateline, which the other dropped"
-    return None, "undecidable: no agency's own article, no dates, no direction of copy"
+    common = [agency for agency in first.agencies if agency in second.agencies]
+    if common:
+        return None, f"both carry {common[0]} copy: neither is the original"
+    return None, "undecidable: no agency's own article, no order in time, no direction of copy"
 
 
 def _spans(segments: np.ndarray, side: IndexedArticle, name: str) -> tuple[tuple[int, int], ...]:
@@ -218,7 +223,8 @@ def _overlap(spans: Sequence[tuple[int, int]], other: Sequence[tuple[int, int]])
 def with_group_originals(pairs: Sequence[ReusePair]) -> list[ReusePair]:
     """Each pair with its ``group_original``: from its original, the copy followed back while the
     original's shared text was itself copied (at least half of it lies in a pair where the original is
-    the copy), to where it first appeared."""
+    the copy), to where it first appeared; for a pair with no original, where both sides' text leads
+    back to, when that is one article."""
     copies: dict[str, list[tuple[str, tuple, tuple, int]]] = defaultdict(list)
     for pair in pairs:
         if pair.original is None:
@@ -246,11 +252,14 @@ def with_group_originals(pairs: Sequence[ReusePair]) -> list[ReusePair]:
 
     grouped = []
     for pair in pairs:
-        if pair.original is None:
-            grouped.append(pair)
+        if pair.original is not None:
+            spans = pair.a_spans if pair.original == pair.a else pair.b_spans
+            grouped.append(dataclasses.replace(pair, group_original=first_seen(pair.original, spans)))
             continue
-        spans = pair.a_spans if pair.original == pair.a else pair.b_spans
-        grouped.append(dataclasses.replace(pair, group_original=first_seen(pair.original, spans)))
+        # Neither copied the other: both may still have copied one earlier article, the same text.
+        sources = {first_seen(pair.a, pair.a_spans), first_seen(pair.b, pair.b_spans)}
+        common = sources.pop() if len(sources) == 1 else None
+        grouped.append(pair if common in (None, pair.a, pair.b) else dataclasses.replace(pair, group_original=common))
     return grouped
 
 
@@ -295,6 +304,21 @@ def source_of(original: Article, agencies: Mapping[str, Sequence[str]]) -> str:
     return original.agencies[0] if original.agencies else original.outlet or UNKNOWN_OUTLET
 
 
+def _copies(
+    pair: ReusePair, by_id: Mapping[str, Article], agencies: Mapping[str, Sequence[str]]
+) -> list[tuple[Article, str]]:
+    """Who in ``pair`` copies, and from which source: the copy of the likely original; or, with no
+    original, both sides from the agency they both credit. An agency's own article copies from nobody."""
+    if (found := copier_and_original(pair, by_id)) is not None:
+        copier, original = found
+        copies = [(copier, source_of(original, agencies))]
+    else:
+        first, second = by_id[pair.a], by_id[pair.b]
+        common = [agency for agency in first.agencies if agency in second.agencies]
+        copies = [(first, common[0]), (second, common[0])] if common else []
+    return [(copier, source) for copier, source in copies if not agency_of(copier, agencies)]
+
+
 def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
@@ -324,14 +348,9 @@ def attribution(
     spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     pair_counts: Counter[tuple[str, str]] = Counter()
     for pair in pairs:
-        if (found := copier_and_original(pair, by_id)) is None:
-            continue
-        copier, original = found
-        if agency_of(copier, agencies):
-            continue
-        source = source_of(original, agencies)
-        spans[(copier.id, source)] += pair.b_spans if copier.id == pair.b else pair.a_spans
-        pair_counts[(copier.outlet or UNKNOWN_OUTLET, source)] += 1
+        for copier, source in _copies(pair, by_id, agencies):
+            spans[(copier.id, source)] += pair.b_spans if copier.id == pair.b else pair.a_spans
+            pair_counts[(copier.outlet or UNKNOWN_OUTLET, source)] += 1
     reused: dict[tuple[str, str], int] = defaultdict(int)
     for (copier_id, source), copied in spans.items():
         copier = by_id[copier_id]
