@@ -108,7 +108,8 @@ def test_map_outlets_and_offline_assets(client):
     assert '<script src="/static/plotly.min.js">' in page and "data-figure" in page
     assert "https://" not in page.replace("https://plot.ly", "")  # plotly's own JSON names its site, loads nothing
     assert client.get("/static/plotly.min.js").status_code == 200
-    assert "Daily Courier" in client.get("/outlets").text
+    outlets = client.get("/outlets").text
+    assert "Daily Courier" in outlets and 'data-figure="reuse-flows"' in outlets and "reuse_graph.graphml" in outlets
 
 
 def test_read_only(client, demo_store):
@@ -226,6 +227,10 @@ def test_in_a_real_browser(served, demo_store, tmp_path):
         labels = page.locator("#map .textpoint text").evaluate_all("nodes => nodes.map(node => node.textContent)")
         largest = max(_stories(demo_store), key=lambda story: len(story["article_ids"]))
         assert largest["headline"][:40] in labels
+        # The outlets page draws who copies whom.
+        page.goto(served + "/outlets")
+        page.wait_for_selector("#reuse-flows .sankey")
+        assert "Daily Courier" in page.locator("#reuse-flows").inner_text()
         # The API answers the browser as any client.
         answer = page.evaluate("fetch('/api/stories?per_page=1').then(response => response.json())")
         assert answer["total"] == len(_stories(demo_store)) and len(answer["stories"]) == 1

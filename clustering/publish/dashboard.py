@@ -322,6 +322,29 @@ def bin_width(first: date, last: date) -> str:
     return "day" if span <= 62 else "week" if span <= 731 else "month"
 
 
+# The reuse flows drawn: the largest, by words copied (the table below them lists every one).
+REUSE_FLOWS_SHOWN = 40
+
+
+def reuse_flows(attribution: Sequence[dict[str, object]]) -> go.Figure:
+    """The reuse graph as a Sankey diagram: agencies and outlets on the left, the outlets copying them on
+    the right, each band as wide as the words copied."""
+    rows = sorted(attribution, key=lambda row: -int(row["shared_words"]))[:REUSE_FLOWS_SHOWN]
+    sources = list(dict.fromkeys(str(row["source"]) for row in rows))
+    outlets = list(dict.fromkeys(str(row["outlet"]) for row in rows))
+    labels = sources + [f"{outlet} " for outlet in outlets]  # an outlet copying and copied is two nodes
+    link = {
+        "source": [sources.index(str(row["source"])) for row in rows],
+        "target": [len(sources) + outlets.index(str(row["outlet"])) for row in rows],
+        "value": [row["shared_words"] for row in rows],
+        "customdata": [f"{row['pairs']} pairs, {float(row['share']):.0%} of its words" for row in rows],
+        "hovertemplate": "%{source.label} → %{target.label}: %{value} words, %{customdata}<extra></extra>",
+    }
+    figure = go.Figure(go.Sankey(node={"label": labels, "pad": 12}, link=link))
+    figure.update_layout(title="Who copies whom: words copied from each source", height=max(320, 26 * len(labels)))
+    return figure
+
+
 def _figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
     stories = snapshot.stories
     points = [snapshot.positions.get(story.story_id, (0.0, 0.0)) for story in stories]
@@ -502,7 +525,9 @@ def create_app(store_path: Path | str) -> FastAPI:
     def outlets_page() -> HTMLResponse:
         data = snapshot()
         reprints = reprint_counts(data.articles, data.pairs)
-        return page("outlets.html.j2", attribution=data.report.get("attribution", []), reprints=reprints)
+        attribution = data.report.get("attribution", [])
+        flows = reuse_flows(attribution).to_json() if attribution else None
+        return page("outlets.html.j2", attribution=attribution, reprints=reprints, flows=flows)
 
     @app.get("/map", response_class=HTMLResponse, include_in_schema=False)
     def map_page(story: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
