@@ -181,7 +181,13 @@ def dedup(
     settings = _config(config, {})
     try:
         counts = dedup_files(
-            inputs, output, index_path=index, drop=drop, minhash=settings.minhash, reuse=settings.reuse
+            inputs,
+            output,
+            index_path=index,
+            drop=drop,
+            minhash=settings.minhash,
+            reuse=settings.reuse,
+            furniture=settings.furniture,
         )
     except StoreBusyError as error:
         raise _fail(error) from error

@@ -129,13 +129,14 @@ class FurnitureLearner(BaseEstimator):
 
             for key in sorted(repeated - learned):
                 held = held_by[key][: self.max_compared]
-                if any(not self._related(rare_words(a), rare_words(b)) for a, b in combinations(held, 2)):
+                if any(not self.related(rare_words(a), rare_words(b)) for a, b in combinations(held, 2)):
                     learned.add(key)
         self.furniture_ = {outlet: keys for outlet, keys in self.furniture_.items() if keys}
         self.grown_ = {outlet for outlet, keys in self.furniture_.items() if len(keys) > before.get(outlet, 0)}
         return self
 
-    def _related(self, first: set[str], second: set[str]) -> bool:
+    def related(self, first: set[str], second: set[str]) -> bool:
+        """Whether two articles' rare words say they are about one thing (or too few to tell)."""
         smaller = min(len(first), len(second))
         if smaller < self.min_rare_words:
             return True  # too little to tell apart: as if about one thing, so nothing is taken out
@@ -194,3 +195,42 @@ class FurnitureLearner(BaseEstimator):
             furniture=(*article.furniture, *(article.text[start:end] for start, end in runs)),
             furniture_spans=tuple(sorted({*article.furniture_spans, *runs})),
         )
+
+
+class StreamingFurniture:
+    """``FurnitureLearner``'s rule for a stream, one article at a time (the dedup filter's case): each new
+    article's pieces are weighed against the articles of its outlet seen before it, and what is learned
+    cleans it and every later one. Replaying the same articles in the same order gives the same state, so
+    an index rebuilt from its stored records learns exactly what it had learned."""
+
+    def __init__(self, learner: FurnitureLearner) -> None:
+        self.learner = learner
+        self.learner.furniture_ = {}
+        self.learner.grown_ = set()
+        # Per outlet: each piece's first holders (ids), and each holder's rare words.
+        self._holders: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self._rare: dict[str, set[str]] = {}
+
+    def observe(self, article: Article) -> Article:
+        """Learn from ``article`` (cleaned), remember it, and return it without its outlet's furniture."""
+        outlet = article.outlet
+        if not outlet or article.id in self._rare:
+            return self.clean(article)
+        held_by = self._holders[outlet]
+        keys = list(dict.fromkeys(key for _, _, key in article.segments))
+        repeated = {key for key in keys if held_by.get(key)}
+        own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
+        rare = _rare_words(f"{article.title or ''} {own}", self.learner.rare_zipf)
+        learned = self.learner.furniture_.setdefault(outlet, set())
+        for key in sorted(repeated - learned):
+            if any(not self.learner.related(rare, self._rare[other]) for other in held_by[key]):
+                learned.add(key)
+        for key in keys:
+            if len(held_by[key]) < self.learner.max_compared:
+                held_by[key].append(article.id)
+        self._rare[article.id] = rare
+        return self.clean(article)
+
+    def clean(self, article: Article) -> Article:
+        """``article`` without the furniture learned so far (learning nothing from it)."""
+        return self.learner.clean(article)

@@ -12,6 +12,7 @@ every worker that names the same basename.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from pathlib import Path
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from clustering.config import MinHashConfig, ReuseConfig
+from clustering.config import FurnitureConfig, MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned
+from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
 from clustering.ingest.read import iter_inputs
 from clustering.records import Article, DedupResult, Reject, ReusePair, json_line
 from clustering.reuse.bands import band_fingerprints, fingerprint_pairs, lsh_bands
@@ -78,9 +80,13 @@ class Deduplicator:
         minhash: MinHashConfig = MinHashConfig(),
         reuse: ReuseConfig = ReuseConfig(),
         lsh_storage: dict | None = None,
+        furniture: FurnitureConfig = FurnitureConfig(),
     ) -> None:
         self.minhash_config = minhash
         self.reuse_config = reuse
+        # Page furniture learned from the stream itself (what one outlet repeats across unrelated articles).
+        settings = dataclasses.asdict(furniture)
+        self._furniture = StreamingFurniture(FurnitureLearner(**settings)) if settings.pop("learn") else None
         self._hasher = MinHasher(minhash)
         self._lsh = MinHashLSH(
             threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=lsh_storage, prepickle=False
@@ -98,12 +104,17 @@ class Deduplicator:
             self._insert(entry, self._entry_windows(entry))
 
     def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
-        """Hold an article of the document store (cleaned, tokenised) for alignment."""
-        entry = self._entry(cleaned(Article.from_json(record)))
+        """Hold an article of the document store (cleaned, tokenised) for alignment. The store's records
+        come in the order they were added, so the furniture learned from them is what was learned then."""
+        entry = self._entry(self._observed(cleaned(Article.from_json(record))))
         self._hold(entry)
         if canonical is not None:
             self._canonical[entry.article.id] = canonical
         return entry
+
+    def _observed(self, article: Article) -> Article:
+        """``article`` learned from and cleaned of the furniture known so far (when learning is on)."""
+        return self._furniture.observe(article) if self._furniture is not None else article
 
     def _entry(self, article: Article) -> IndexedArticle:
         return index_article(article, self.minhash_config.shingle_words)
@@ -164,7 +175,8 @@ class Deduplicator:
 
     def query(self, article: Article) -> Match:
         """What ``article`` shares with the indexed articles, without indexing it."""
-        return self._match(self._entry(cleaned(article)))
+        article = cleaned(article)
+        return self._match(self._entry(self._furniture.clean(article) if self._furniture else article))
 
     def add(self, article: Article, signed: SignedArticle | None = None) -> Match:
         """Index ``article`` and return what it shares with the articles indexed before it.
@@ -184,7 +196,9 @@ class Deduplicator:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
             earlier = self._match(known, before=self._position[article.id]).pairs
             return Match(duplicate_of=self._canonical.get(article.id), pairs=earlier)
-        signed = signed or self.sign(article)
+        without_furniture = self._observed(article)
+        if signed is None or without_furniture is not article:
+            signed = self.sign(without_furniture)
         windows = self._windows(signed)
         match = self._match(signed.entry, windows)
         self._insert(signed.entry, windows)
@@ -380,6 +394,7 @@ def dedup_files(
     lsh_storage: dict | None = None,
     minhash: MinHashConfig = MinHashConfig(),
     reuse: ReuseConfig = ReuseConfig(),
+    furniture: FurnitureConfig = FurnitureConfig(),
 ) -> DedupCounts:
     """``storyline dedup``: records from ``inputs`` to ``output`` (JSONL) with ``duplicate_of`` and ``reuse``.
 
@@ -389,7 +404,7 @@ def dedup_files(
     """
     rejects_output = rejects_output if rejects_output is not None else rejects_path(output)
     with exclusive(index_path) if index_path is not None else nullcontext():
-        index = Deduplicator(index_path, minhash=minhash, reuse=reuse, lsh_storage=lsh_storage)
+        index = Deduplicator(index_path, minhash=minhash, reuse=reuse, lsh_storage=lsh_storage, furniture=furniture)
         return _dedup_records(inputs, output, rejects_output, index, drop)
 
 
