@@ -111,19 +111,41 @@ def main() -> None:
     )
     print_table("Pairs sharing text", ["method", "precision", "recall", "F1", "seconds"], rows)
 
-    true_chars = covered = predicted_chars = correct = 0
+    # Per kind of pair (the kinds of its two articles), and over all: characters truly shared, covered by
+    # the found spans, and the found spans' characters that are truly shared. Coverage is also averaged
+    # per pair, and its lowest pair reported.
+    tallies: dict[str, list[float]] = {}
     for key, spans in spans_truth.items():
         pair = found.get(key)
+        kind = " + ".join(sorted(corpus.kinds[article_id].replace("original", "wire") for article_id in key))
+        pair_true = pair_covered = 0
+        for name in (kind, "all"):
+            tallies.setdefault(name, [0, 0, 0, 0, 0.0, 0, 1.0])
         for article_id, true_spans in spans.items():
-            true_chars += sum(end - start for start, end in true_spans)
-            if pair is None:
-                continue
-            predicted = pair.a_spans if article_id == pair.a else pair.b_spans
-            covered += _covered(true_spans, predicted)
-            predicted_chars += sum(end - start for start, end in predicted)
-            correct += _covered(predicted, true_spans)
-    span_rows = [["storyline", covered / true_chars, correct / max(predicted_chars, 1)]]
-    print_table("Shared characters (true pairs)", ["method", "coverage", "precision"], span_rows)
+            true_chars = sum(end - start for start, end in true_spans)
+            pair_true += true_chars
+            predicted = () if pair is None else pair.a_spans if article_id == pair.a else pair.b_spans
+            covered = _covered(true_spans, predicted)
+            pair_covered += covered
+            for name in (kind, "all"):
+                tally = tallies[name]
+                tally[0] += true_chars
+                tally[1] += covered
+                tally[2] += sum(end - start for start, end in predicted)
+                tally[3] += _covered(predicted, true_spans)
+        for name in (kind, "all"):
+            tallies[name][4] += pair_covered / max(pair_true, 1)
+            tallies[name][5] += 1
+            tallies[name][6] = min(tallies[name][6], pair_covered / max(pair_true, 1))
+    span_rows = [
+        [name, t[1] / t[0], t[3] / max(t[2], 1), t[4] / t[5], t[6], t[5]]
+        for name, t in sorted(tallies.items(), key=lambda item: (item[0] == "all", item[0]))
+    ]
+    print_table(
+        "Shared characters (true pairs), by kinds of the two articles",
+        ["kinds", "coverage", "precision", "mean pair coverage", "lowest pair coverage", "pairs"],
+        span_rows,
+    )
     kinds = {}
     for kind in ("reprint", "trim", "paste"):
         pairs = {key for key in truth if kind in (corpus.kinds[key[0]], corpus.kinds[key[1]])}
@@ -162,7 +184,10 @@ def main() -> None:
             "pairs": {
                 row[0]: dict(zip(["precision", "recall", "f1", "seconds"], row[1:], strict=True)) for row in rows
             },
-            "spans": {"coverage": span_rows[0][1], "precision": span_rows[0][2]},
+            "spans": {
+                row[0]: dict(zip(["coverage", "precision", "mean_pair", "lowest_pair", "pairs"], row[1:], strict=True))
+                for row in span_rows
+            },
             "recall_by_kind": kinds,
             "original_by_kind": [
                 dict(

@@ -332,3 +332,13 @@ def test_two_copies_of_one_agency_story_are_both_credited_to_the_agency():
     assert pair.original is None and pair.original_reason.startswith("both carry Reuters copy")
     rows = attribution(articles, [pair], {article.id: len(article.body.split()) for article in articles})
     assert {(row.outlet, row.source) for row in rows} == {("x.example", "Reuters"), ("y.example", "Reuters")}
+
+
+def test_a_copy_edit_in_the_first_or_last_words_of_a_shared_paragraph_stays_inside_the_shared_span():
+    edited = WIRE.replace("Islamic State has been all but destroyed", "IS has almost been destroyed").replace(
+        "near the Iraqi border.", "close to the border with Iraq."
+    )
+    wire, copy = _article("wire", WIRE, 8), _article("copy", edited, 9)
+    (pair,) = find_reuse([wire, copy]).pairs
+    shared = _shared_text(copy, pair.b_spans)
+    assert "IS has almost been destroyed" in shared and shared.endswith("close to the border with Iraq.")

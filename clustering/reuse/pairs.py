@@ -131,6 +131,35 @@ def _spans(segments: np.ndarray, side: IndexedArticle, name: str) -> tuple[tuple
     return character_spans(segments, article.text, tokens.starts, tokens.ends, name, article.body_spans)
 
 
+def _paragraph_edges(side: IndexedArticle) -> tuple[np.ndarray, np.ndarray]:
+    """For each token, the index of the first token of its paragraph and one past its last."""
+    starts = side.tokens.starts
+    spans = side.article.body_spans or ((0, len(side.article.text)),)
+    paragraph = np.searchsorted(np.array([start for start, _ in spans]), starts, side="right") - 1
+    first_token = np.searchsorted(paragraph, paragraph, side="left")
+    past_last = np.searchsorted(paragraph, paragraph, side="right")
+    return first_token, past_last
+
+
+def to_paragraph_edges(segments: np.ndarray, first: IndexedArticle, second: IndexedArticle, max_gap: int) -> np.ndarray:
+    """The aligned segments, each edge moved to its paragraph's edge when that is at most ``max_gap``
+    words away on both sides: a copy-edit in a shared paragraph's first or last words ("said" →
+    "told reporters") leaves no anchor there, but the paragraph is still the copy."""
+    if not len(segments):
+        return segments
+    (first_start, first_end), (second_start, second_end) = _paragraph_edges(first), _paragraph_edges(second)
+    moved = segments.copy()
+    for row in moved:
+        a_start, a_end, b_start, b_end = (int(value) for value in row)
+        a_from, b_from = first_start[a_start], second_start[b_start]
+        if a_start - a_from <= max_gap and b_start - b_from <= max_gap:
+            row[0], row[2] = a_from, b_from
+        a_to, b_to = first_end[a_end - 1], second_end[b_end - 1]
+        if a_to - a_end <= max_gap and b_to - b_end <= max_gap:
+            row[1], row[3] = a_to, b_to
+    return moved
+
+
 def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
     """The reuse between two articles, or ``None`` when they share less than ``min_shared_words``."""
     if len(first.tokens) and np.array_equal(first.tokens.hashes, second.tokens.hashes):
@@ -142,9 +171,9 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
     shared_first, shared_second = alignment.shared_a, alignment.shared_b
     if min(shared_first, shared_second) < config.min_shared_words:
         return None
+    segments = to_paragraph_edges(alignment.segments, first, second, config.align.max_gap_words)
     containment_first = shared_first / max(len(first.tokens), 1)
     containment_second = shared_second / max(len(second.tokens), 1)
-    segments = alignment.segments
     at_top = (
         bool(len(segments)) and int(segments[:, 0].min()) <= config.top_words,
         bool(len(segments)) and int(segments[:, 2].min()) <= config.top_words,
@@ -158,8 +187,8 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
         jaccard=round(jaccard(first.shingles, second.shingles), 4),
         containment_a=round(containment_first, 4),
         containment_b=round(containment_second, 4),
-        a_spans=_spans(alignment.segments, first, "a"),
-        b_spans=_spans(alignment.segments, second, "b"),
+        a_spans=_spans(segments, first, "a"),
+        b_spans=_spans(segments, second, "b"),
         shared_words=min(shared_first, shared_second),
         original=original,
         original_reason=reason,
