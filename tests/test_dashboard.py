@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from clustering.publish.dashboard import create_app, highlighted
+from clustering.publish.dashboard import copy_edits, create_app, highlighted
 
 PAYLOAD = "<script>window.pwned=1</script>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -158,9 +158,22 @@ def test_missing_store_is_a_clear_error(tmp_path):
 
 
 def test_highlighted_pieces():
-    assert highlighted("abcdef", ((1, 3), (2, 4))) == [("a", ""), ("bc", "shared"), ("d", "shared"), ("ef", "")]
+    assert highlighted("abcdef", ((1, 3), (2, 4))) == [("a", ""), ("bcd", "shared"), ("ef", "")]
     # The page's furniture is greyed where no shared passage covers it.
     assert highlighted("abcdef", ((1, 3),), ((4, 6),)) == [("a", ""), ("bc", "shared"), ("d", ""), ("ef", "furniture")]
+    # A copy-edit inside a shared passage is marked over the shared mark.
+    assert highlighted("abcdef", ((0, 6),), (), ((2, 3),)) == [("ab", "shared"), ("c", "edit"), ("def", "shared")]
+
+
+def test_copy_edits_are_the_words_each_copy_changed():
+    first = "Intro. The army took the town on Monday, officials said. Footer."
+    second = "The army captured the town on Monday, officials said."
+    first_spans = ((first.index("The"), first.index(" Footer")),)
+    first_edits, second_edits = copy_edits(first, first_spans, second, ((0, len(second)),))
+    assert [first[start:end] for start, end in first_edits] == ["took"]
+    assert [second[start:end] for start, end in second_edits] == ["captured"]
+    # Outside the shared spans nothing is compared, and identical copies have no edits.
+    assert copy_edits(second, ((0, len(second)),), second, ((0, len(second)),)) == ([], [])
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,11 @@ Content-Security-Policy that runs no inline script.
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -90,20 +93,47 @@ def load_snapshot(store_path: Path) -> Snapshot:
 
 
 def highlighted(
-    text: str, spans: tuple[tuple[int, int], ...], furniture: tuple[tuple[int, int], ...] = ()
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    furniture: Sequence[tuple[int, int]] = (),
+    edits: Sequence[tuple[int, int]] = (),
 ) -> list[tuple[str, str]]:
-    """``text`` cut into pieces, each marked ``"shared"`` (inside one of ``spans``), ``"furniture"``
-    (inside one of the article's furniture spans, shown grey) or ``""``."""
-    kinds = sorted([(start, end, "shared") for start, end in spans] + [(s, e, "furniture") for s, e in furniture])
+    """``text`` cut into pieces, each marked ``"shared"`` (inside one of ``spans``), ``"edit"`` (a word
+    of the shared text the other article changed), ``"furniture"`` (page furniture, shown grey) or ``""``."""
+    kinds = [""] * len(text)
+    for layer, name in ((furniture, "furniture"), (spans, "shared"), (edits, "edit")):
+        for start, end in layer:
+            kinds[start:end] = [name] * (min(end, len(text)) - start)
     pieces: list[tuple[str, str]] = []
     position = 0
-    for start, end, kind in kinds:
-        if start > position:
-            pieces.append((text[position:start], ""))
-        pieces.append((text[max(start, position) : end], kind))
-        position = max(position, end)
-    pieces.append((text[position:], ""))
-    return [piece for piece in pieces if piece[0]]
+    for kind, run in itertools.groupby(kinds):
+        length = len(list(run))
+        pieces.append((text[position : position + length], kind))
+        position += length
+    return pieces
+
+
+_WORD = re.compile(r"\w+")
+
+
+def copy_edits(
+    first: str, first_spans: Sequence[tuple[int, int]], second: str, second_spans: Sequence[tuple[int, int]]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The copy-edits inside two articles' shared text: the runs of words of each side's shared spans
+    that the other side's shared text does not hold there (difflib's matching of the two word sequences)."""
+    words = [
+        [(w.group().lower(), w.start(), w.end()) for start, end in spans for w in _WORD.finditer(text, start, end)]
+        for text, spans in ((first, first_spans), (second, second_spans))
+    ]
+    matcher = difflib.SequenceMatcher(None, [w for w, _, _ in words[0]], [w for w, _, _ in words[1]], autojunk=False)
+    edits: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])
+    for tag, first_from, first_to, second_from, second_to in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for side, (start, end) in enumerate(((first_from, first_to), (second_from, second_to))):
+            if end > start:
+                edits[side].append((words[side][start][1], words[side][end - 1][2]))
+    return edits
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,11 +524,12 @@ def create_app(store_path: Path | str) -> FastAPI:
                 "a": a,
                 "b": b,
                 "original": data.articles.get(pair.original) if pair.original else None,
-                "a_pieces": highlighted(a.text, pair.a_spans, a.furniture_spans),
-                "b_pieces": highlighted(b.text, pair.b_spans, b.furniture_spans),
+                "a_pieces": highlighted(a.text, pair.a_spans, a.furniture_spans, edits[0]),
+                "b_pieces": highlighted(b.text, pair.b_spans, b.furniture_spans, edits[1]),
             }
             for pair in pairs
             for a, b in [(data.articles[pair.a], data.articles[pair.b])]
+            for edits in [copy_edits(a.text, pair.a_spans, b.text, pair.b_spans)]
         ]
         timeline = go.Figure()
         if first_day is not None:
