@@ -44,6 +44,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_furniture.py
 	$(BIN)/python bench/bench_summaries.py
 	$(BIN)/python bench/bench_clustering.py
+	$(BIN)/python bench/bench_same_story.py
 	$(BIN)/python bench/bench_cluster_scale.py
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_pipeline.py

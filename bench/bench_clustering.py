@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ECBPLUS_DEV, UCI_DEV, labelled_articles, print_table, save, timed
+from common import ECBPLUS_DEV, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save, timed
 
 from clustering.config import Config, EmbedConfig, ReadConfig, RunConfig
 from clustering.embed.embedding import embed_articles, load_model
@@ -36,7 +36,11 @@ from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.workspace import Workspace
 from clustering.stories.clusterer import _singletons_for_noise
 
-DATASETS = {"ECB+ dev (full text)": ECBPLUS_DEV, "UCI dev (headlines)": UCI_DEV}
+DATASETS = {
+    "ECB+ dev (full text)": ECBPLUS_DEV,
+    "UCI dev (headlines)": UCI_DEV,
+    "giveme dev (scraped, many outlets)": GIVEME_DEV,
+}
 
 
 def _bertopic(texts: list[str], embeddings: np.ndarray) -> np.ndarray | None:

@@ -20,6 +20,7 @@ UCI_DEV = (
     "story",
     {"text": "title", "published": "timestamp", "source": "publisher"},
 )
+GIVEME_DEV = (DATA / "giveme-dev.jsonl", "event", {})
 T = TypeVar("T")
 
 

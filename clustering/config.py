@@ -175,6 +175,8 @@ class ClusterConfig:
     cluster_selection_epsilon: float = 0.0
     cluster_selection_method: str = "eom"
     n_neighbors: int = 30
+    pair_model: str = ""
+    pair_story_distance: float | None = 0.3
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ from clustering.storage.store import StoryStore, split_new
 from clustering.storage.workspace import Workspace
 from clustering.stories.clusterer import StoryClusterer, assign_articles, cluster_articles
 from clustering.stories.lineage import name_stories
+from clustering.stories.same_story import load_same_story_model
 from clustering.stories.summarize import story_positions
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import TERM_SCHEME
@@ -127,6 +128,23 @@ class RunResult:
     rejects: list[Reject]
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The stored articles as clustering reads them: cleaned, without their outlets' furniture (``learned``
+    holds every cleaned article, ``articles`` those with a body left), their shared text found, embedded."""
+
+    articles: list[Article]
+    embeddings: np.ndarray
+    dedup: DedupResult
+    # Words of each article, as the reuse stage counted them.
+    words: dict[str, int]
+    learned: list[Article]
+    furniture: dict[str, set[int]]
+    # Articles cleaned again this time (their cleaning is saved with the run).
+    recleaned: set[str]
+    rejects: list[Reject]
+
+
 def versions() -> dict[str, str]:
     """The versions of Python and of the packages that shape a run's output."""
     found = {"python": platform.python_version()}
@@ -162,6 +180,8 @@ class Pipeline:
     ) -> None:
         self.workspace = workspace if isinstance(workspace, Workspace) else Workspace(Path(workspace))
         self.config = config or Config()
+        if self.config.cluster.pair_model:  # a missing or broken model file fails here, before any work
+            load_same_story_model(self.config.cluster.pair_model)
         self.stage_runner = stage_runner
         self.embed_shards = embed_shards
         self.progress = progress
@@ -306,6 +326,37 @@ class Pipeline:
         story_of = {article_id: row for row, story in enumerate(previous.values()) for article_id in story.article_ids}
         return assign_articles(articles, embeddings, dedup, clusterer, story_of, term_counts), term_counts
 
+    def _prepare(self, store: StoryStore, timer: StageTimer) -> Prepared:
+        stored = store.articles()
+        # Stored articles without a cleaning by the current rules (older rules, or none) are cleaned.
+        articles, empty = self._stage("clean", lambda: clean_articles(stored), timer)
+        stale = {article.id for article in stored if not article.body_spans}
+        fresh = stale | {article.id for article in articles} - store.finished_ids()
+        learned, furniture = self._stage(
+            "furniture", lambda: self._without_furniture(articles, store.furniture(), fresh), timer
+        )
+        recleaned = stale | {new.id for new, old in zip(learned, articles, strict=True) if new is not old}
+        articles, emptied = split_empty(learned)
+        # Pairs among the articles of finished runs are in the store; only the pending ones, and those
+        # whose body changed, are aligned.
+        known_pairs = [pair for pair in store.pairs() if not {pair.a, pair.b} & recleaned]
+        dedup, words = self._shared_text(articles, store.finished_ids() - recleaned, known_pairs, timer)
+        with timer.track("embed"):
+            embeddings = self.embed(articles)
+        return Prepared(articles, embeddings, dedup, words, learned, furniture, recleaned, [*empty, *emptied])
+
+    def prepare(self, inputs: Sequence[str]) -> Prepared:
+        """Ingest ``inputs`` and take every stored article through the stages before clustering, as a run
+        does (cleaning, furniture, shared text, embedding), clustering and publishing nothing: what
+        ``storyline train`` learns from."""
+        with self.holding_store():
+            self.ingest(inputs)
+            store = StoryStore(self.workspace.store, CLEANING_VERSION)
+            try:
+                return self._prepare(store, StageTimer())
+            finally:
+                store.close()
+
     def cluster(self, ingested: Ingested | None = None, recluster: bool = False) -> RunResult:
         """Group every stored article into stories and write the artifacts into the workspace.
 
@@ -319,23 +370,9 @@ class Pipeline:
         try:
             read_upto = store.last_seq()
             pending = store.pending_count()
-            stored = store.articles()
-            # Stored articles without a cleaning by the current rules (older rules, or none) are cleaned.
-            articles, empty = self._stage("clean", lambda: clean_articles(stored), timer)
-            stale = {article.id for article in stored if not article.body_spans}
-            fresh = stale | {article.id for article in articles} - store.finished_ids()
-            learned, furniture = self._stage(
-                "furniture", lambda: self._without_furniture(articles, store.furniture(), fresh), timer
-            )
-            recleaned = stale | {new.id for new, old in zip(learned, articles, strict=True) if new is not old}
-            articles, emptied = split_empty(learned)
-            rejects = [*ingested.rejects, *empty, *emptied]
-            # Pairs among the articles of finished runs are in the store; only the pending ones, and those
-            # whose body changed, are aligned.
-            known_pairs = [pair for pair in store.pairs() if not {pair.a, pair.b} & recleaned]
-            dedup, words = self._shared_text(articles, store.finished_ids() - recleaned, known_pairs, timer)
-            with timer.track("embed"):
-                embeddings = self.embed(articles)
+            prepared = self._prepare(store, timer)
+            articles, embeddings, dedup, words = prepared.articles, prepared.embeddings, prepared.dedup, prepared.words
+            rejects = [*ingested.rejects, *prepared.rejects]
             previous, used_ids = store.stories(), store.used_story_ids()
             recluster = self.reclusters(pending, len(articles), bool(previous), recluster)
             labels, term_counts = self._stage(
@@ -372,8 +409,10 @@ class Pipeline:
             # The store is the record of what happened; artifacts are rebuilt from it on every run.
             positions = story_positions(stories, articles, embeddings)
             changed = [story for story in stories if previous.get(story.story_id) != story]
-            cleanings = [article for article in learned if article.id in recleaned]
-            store.save_run(stories, events, asdict(report), dedup.pairs, positions, read_upto, cleanings, furniture)
+            cleanings = [article for article in prepared.learned if article.id in prepared.recleaned]
+            store.save_run(
+                stories, events, asdict(report), dedup.pairs, positions, read_upto, cleanings, prepared.furniture
+            )
             lineage = store.lineage()
             self.stage_runner(
                 "publish", lambda: publish(self.workspace.root, articles, rejects, dedup, stories, report, lineage)

@@ -19,6 +19,7 @@ from clustering.ingest.read import ARTICLE_FIELDS, InputError, check_inputs
 from clustering.records import RunReport
 from clustering.reuse.dedup import dedup_files, rejects_path
 from clustering.storage.lock import StoreBusyError
+from clustering.stories.same_story import load_same_story_model
 
 app = typer.Typer(
     help="Find wire-copy reuse across news outlets and group articles into stories.",
@@ -119,7 +120,12 @@ def run(
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file: give a folder (it will hold the store and the artifacts)")
     settings = _settings(model, wait)
-    _config(config, settings)  # a bad setting is a clear error here, not a failed flow
+    pair_model = _config(config, settings).cluster.pair_model  # a bad setting is a clear error here
+    if pair_model:
+        try:
+            load_same_story_model(pair_model)
+        except ValueError as error:
+            raise _fail(error) from error
     # Prefect's own log lines only when asked for: the summary below says what a person needs.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
     from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
@@ -249,6 +255,40 @@ def evaluate(
     table.add_row("predicted stories", str(scores.n_predicted_stories))
     table.add_row("left out (no label or rejected)", str(result.rejected))
     Console().print(table)
+
+
+@app.command()
+def train(
+    inputs: Annotated[list[Path], typer.Argument(help="Labelled .jsonl/.csv files (each is one set of pairs).")],
+    label: Annotated[str, typer.Option(help="The field holding the gold story label.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The model file to write.")] = Path("same_story.json"),
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="Read an article field from another column: text=title.")
+    ] = None,
+    titles: Annotated[
+        bool, typer.Option(help="Also learn from each titled article's title alone (the headline coefficients).")
+    ] = True,
+    config: ConfigOption = None,
+    model: ModelOption = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="Embedding cache (SQLite) to keep between trainings; none by default.")
+    ] = None,
+) -> None:
+    """Fit the same-story model on your own labelled news and write it to --out; a run uses it with
+    `cluster.pair_model = "PATH"` (the setting, or STORYLINE_CLUSTER__PAIR_MODEL)."""
+    from clustering.train import train_same_story
+
+    _checked_inputs([str(path) for path in inputs])
+    settings = _settings(model)
+    if field:
+        settings["read"] = {"field_names": _field_names(field)}
+    try:
+        with console.status(f"Scoring the labelled pairs of {', '.join(map(str, inputs))}"):
+            fitted = train_same_story(inputs, label, _config(config, settings), cache, titles)
+    except ValueError as error:
+        raise _fail(error) from error
+    fitted.save(out)
+    typer.echo(f"wrote {out}: {fitted.pairs} pairs from {', '.join(fitted.trained_on)}")
 
 
 @app.command(name="config")

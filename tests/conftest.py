@@ -1,3 +1,4 @@
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -28,3 +29,18 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def labelled_seeds(tmp_path) -> Path:
+    """The seeds as a labelled JSONL file: title, text, and their gold story in ``label``."""
+    from test_pipeline import SEED_STORIES
+
+    story_of = {article_id: index for index, story in enumerate(SEED_STORIES) for article_id in story}
+    records = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        title, _, body = path.read_text().partition("\n")
+        records.append({"id": path.stem, "title": title, "text": body, "label": f"gold-{story_of[path.stem]}"})
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return labelled

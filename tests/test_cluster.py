@@ -12,12 +12,12 @@ from clustering.stories.clusterer import (
     StoryClusterer,
     assign_articles,
     cluster_articles,
-    day_gaps,
     neighbour_pairs,
     time_gap_penalty,
     time_proximity,
 )
 from clustering.stories.names import name_keys, skeleton
+from clustering.stories.similarity import day_gaps
 from clustering.stories.term_counts import count_terms
 
 
@@ -266,7 +266,8 @@ def test_assigning_nothing_new_changes_nothing():
 def test_pair_cosines_of_sparse_rows_equal_the_dense_products(monkeypatch):
     from scipy import sparse
 
-    from clustering.stories.clusterer import pair_cosines
+    from clustering.stories import similarity
+    from clustering.stories.similarity import pair_cosines
 
     rng = np.random.default_rng(0)
     dense = rng.random((40, 60)) * (rng.random((40, 60)) < 0.2)  # rows share some columns, some none
@@ -276,7 +277,7 @@ def test_pair_cosines_of_sparse_rows_equal_the_dense_products(monkeypatch):
     expected = np.einsum("ij,ij->i", dense[rows], dense[cols])
     np.testing.assert_allclose(pair_cosines(matrix, rows, cols), expected, atol=1e-6)
     np.testing.assert_allclose(pair_cosines(dense, rows, cols), expected, atol=1e-6)
-    monkeypatch.setattr(cluster, "_PAIR_CHUNK", 64)  # dense pairs are taken in chunks, the last one short
+    monkeypatch.setattr(similarity, "_PAIR_CHUNK", 64)  # dense pairs are taken in chunks, the last one short
     np.testing.assert_allclose(pair_cosines(dense, rows, cols), expected, atol=1e-6)
 
 

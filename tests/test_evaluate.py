@@ -39,21 +39,14 @@ def test_lengths_must_match():
         score(["a", "b"], [1])
 
 
-def test_evaluate_gives_the_labels_a_run_gives(prefect_harness, seeds_dir, tmp_path, monkeypatch):
+def test_evaluate_gives_the_labels_a_run_gives(prefect_harness, labelled_seeds, tmp_path, monkeypatch):
     """`storyline evaluate` runs what `storyline run` runs: the same stories for the same input."""
-    from test_pipeline import SEED_STORIES
     from typer.testing import CliRunner
 
     from clustering.evaluate import evaluate_files
     from flows.cli import app
 
-    story_of = {article_id: index for index, story in enumerate(SEED_STORIES) for article_id in story}
-    records = []
-    for path in sorted(seeds_dir.glob("*.txt")):
-        title, _, body = path.read_text().partition("\n")
-        records.append({"id": path.stem, "title": title, "text": body, "label": f"gold-{story_of[path.stem]}"})
-    labelled = tmp_path / "labelled.jsonl"
-    labelled.write_text("".join(json.dumps(record) + "\n" for record in records))
+    labelled = labelled_seeds
     result = CliRunner().invoke(app, ["run", str(labelled), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 0, result.output
     ran = {row["id"]: row["story_id"] for row in map(json.loads, (tmp_path / "out" / "articles.jsonl").open())}

@@ -18,7 +18,7 @@ LAYERS = [
     ["clustering.stories"],
     ["clustering.publish"],
     ["clustering.pipeline"],
-    ["clustering.evaluate"],
+    ["clustering.evaluate", "clustering.train"],
 ]
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 from hdbscan._hdbscan_linkage import label as single_linkage
 from hdbscan.hdbscan_ import _tree_to_labels
-from numba import njit
 from scipy import sparse
 from scipy.sparse import csgraph
 from sklearn.base import BaseEstimator, ClusterMixin, clone
@@ -30,10 +30,11 @@ from sklearn.decomposition import PCA
 from clustering.config import ClusterConfig
 from clustering.records import Article, DedupResult
 from clustering.stories.names import name_vectors
+from clustering.stories.same_story import FEATURES, PairFeatures, load_same_story_model, pair_features
+from clustering.stories.similarity import day_gaps, pair_cosines
 from clustering.stories.term_counts import TermCounts
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, terms_of, without_rare_terms
 
-_SECONDS_PER_DAY = 86_400.0
 # Rows of the embedding matrix compared with all others at once: bounds the block to rows × n floats.
 _BLOCK_ROWS = 1024
 # Up to this many similarities (sources x articles), neighbours are found with numpy: under 1 s of
@@ -41,9 +42,6 @@ _BLOCK_ROWS = 1024
 _NUMPY_SEARCH_LIMIT = 20_000_000
 # Up to this many articles, neighbours are searched on the full embeddings.
 _EXACT_SEARCH_LIMIT = 5_000
-# Pairs whose row products are formed at once: blocks of 12 MB, reused from chunk to chunk. Blocks of
-# 100,000 pairs (150 MB) made a process's first dense products of 170,000 pairs take 1.1-1.8 s, not 0.1 s.
-_PAIR_CHUNK = 8_192
 # A term held by one text adds to its norm and to no similarity: terms must be in this many texts. Most
 # word pairs are held by one text; kept, they would dilute the rest. On ECB+ dev (evidence in full from
 # 50 words): pairwise F1 0.900 with words and word pairs kept this way, 0.892 with all single words.
@@ -95,41 +93,6 @@ def nearest_neighbours(vectors: np.ndarray, sources: Sequence[int], count: int) 
     return np.concatenate(found)
 
 
-def pair_cosines(matrix: np.ndarray | sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Dot products of the given row pairs of L2-normalised vectors (dense or sparse)."""
-    if sparse.issparse(matrix):
-        matrix = sparse.csr_matrix(matrix)
-        matrix.sort_indices()
-        return _sparse_row_dots(matrix.indptr, matrix.indices, matrix.data.astype(np.float32), rows, cols)
-    values = np.empty(len(rows), dtype=np.float32)
-    for start in range(0, len(rows), _PAIR_CHUNK):
-        left, right = matrix[rows[start : start + _PAIR_CHUNK]], matrix[cols[start : start + _PAIR_CHUNK]]
-        values[start : start + len(left)] = np.einsum("ij,ij->i", left, right)
-    return values
-
-
-@njit(cache=True, nogil=True)
-def _sparse_row_dots(indptr, indices, data, rows, cols):  # pragma: no cover
-    """Dot product of CSR rows ``rows[k]`` and ``cols[k]`` (sorted column indices): a merge of the two
-    rows' columns, where scipy would build both row sets and their elementwise product."""
-    values = np.zeros(len(rows), dtype=np.float32)
-    for k in range(len(rows)):
-        i, i_end = indptr[rows[k]], indptr[rows[k] + 1]
-        j, j_end = indptr[cols[k]], indptr[cols[k] + 1]
-        total = 0.0
-        while i < i_end and j < j_end:
-            if indices[i] == indices[j]:
-                total += data[i] * data[j]
-                i += 1
-                j += 1
-            elif indices[i] < indices[j]:
-                i += 1
-            else:
-                j += 1
-        values[k] = total
-    return values
-
-
 def tfidf_vectors(texts: Sequence[str]) -> sparse.csr_matrix:
     """L2-normalised sublinear TF-IDF vectors of the words and adjacent word pairs (``terms_of``) held by
     two texts or more: what scikit-learn's ``TfidfVectorizer(sublinear_tf=True, stop_words="english",
@@ -144,12 +107,6 @@ def tfidf_of_counts(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     if not counts.shape[1]:  # nothing but stop words and terms of one text
         return sparse.csr_matrix((counts.shape[0], 1), dtype=np.float32)
     return sublinear_tfidf(counts, smooth_idf(counts, np.float32))
-
-
-def day_gaps(dates: Sequence[datetime | None], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Days between the articles of each pair; NaN where either is undated."""
-    seconds = np.array([date.timestamp() if date else np.nan for date in dates], dtype=np.float64)
-    return np.abs(seconds[rows] - seconds[cols]) / _SECONDS_PER_DAY
 
 
 def time_gap_penalty(gaps: np.ndarray, window_days: float) -> np.ndarray:
@@ -247,6 +204,26 @@ def _join_near_noise(labels: np.ndarray, graph: sparse.csr_matrix, limit: float)
     return joined
 
 
+def _pair_up_lone(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) -> np.ndarray:
+    """Two lone articles (stories of one) that are each other's nearest and closer than ``limit`` become a
+    story of two: HDBSCAN forms no story smaller than its minimum size."""
+    sizes = np.bincount(labels)
+    lone = sizes[labels] == 1
+    source, target, distance = _edges(graph)
+    order = np.lexsort((target, distance, source))
+    first = order[np.unique(source[order], return_index=True)[1]]
+    nearest = np.full(len(labels), -1)
+    nearest[source[first]] = target[first]
+    gap = np.full(len(labels), np.inf)
+    gap[source[first]] = distance[first]
+    result = labels.copy()
+    for article in np.flatnonzero(lone & (gap < limit)):
+        other = nearest[article]
+        if other > article and lone[other] and nearest[other] == article:
+            result[other] = result[article]
+    return result
+
+
 def _singletons_for_noise(labels: np.ndarray) -> np.ndarray:
     """Renumber stories in order of first appearance; each noise point gets a story of its own."""
     renumbered = np.empty_like(labels)
@@ -255,6 +232,61 @@ def _singletons_for_noise(labels: np.ndarray) -> np.ndarray:
         key = int(label) if label >= 0 else -(index + 1)
         renumbered[index] = mapping.setdefault(key, len(mapping))
     return renumbered
+
+
+@dataclass(frozen=True, slots=True)
+class _Corpus:
+    """What pair distances read of the articles, computed once: embeddings, and when texts are given their
+    TF-IDF and name vectors and word counts; dates and outlets."""
+
+    embeddings: np.ndarray
+    tfidf: sparse.csr_matrix | None
+    names: sparse.csr_matrix | None
+    word_counts: np.ndarray
+    dates: Sequence[datetime | None]
+    outlets: Sequence[str | None]
+    dated: bool
+
+    @classmethod
+    def of(
+        cls,
+        embeddings: np.ndarray,
+        texts: Sequence[str] | None,
+        dates: Sequence[datetime | None] | None,
+        term_counts: sparse.csr_matrix | None,
+        outlets: Sequence[str | None] | None,
+    ) -> _Corpus:
+        count = len(embeddings)
+        tfidf = names = None
+        word_counts = np.zeros(count)
+        if texts is not None:
+            tfidf = tfidf_vectors(texts) if term_counts is None else tfidf_of_counts(term_counts)
+            names = name_vectors(list(texts))
+            word_counts = np.array([len(text.split()) for text in texts])
+        return cls(
+            embeddings,
+            tfidf,
+            names,
+            word_counts,
+            dates if dates is not None else [None] * count,
+            outlets if outlets is not None else [None] * count,
+            dates is not None,
+        )
+
+    def pair_features(self, rows: np.ndarray, cols: np.ndarray, full_length_words: int) -> PairFeatures:
+        if self.tfidf is None or self.names is None:
+            raise ValueError("same-story features need the articles' texts")
+        return pair_features(
+            self.embeddings,
+            self.tfidf,
+            self.names,
+            self.word_counts,
+            self.dates,
+            self.outlets,
+            rows,
+            cols,
+            full_length_words,
+        )
 
 
 # The defaults live in clustering.config, with every other setting.
@@ -287,6 +319,12 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         cluster_selection_method: HDBSCAN's "eom" (excess of mass) or "leaf".
         n_neighbors: distances are computed between each article and this many nearest by embedding;
             pairs outside that are treated as far apart. A corpus this small or smaller is compared in full.
+        pair_model: a same-story model (``same_story``) to give the distance of two full-length articles,
+            1 - P(same story): ``"builtin"`` (fitted on the dev sets), the path of a model file
+            (``storyline train``), or ``""`` (the default) for the hand-set blend above. Headline pairs
+            keep the blend; lengths between mix the two by the pair's evidence.
+        pair_story_distance: two lone articles, each the other's nearest and closer than this, form a
+            story of two; ``None`` leaves them alone.
     Deterministic: the same input gives the same labels.
     """
 
@@ -306,6 +344,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         cluster_selection_epsilon: float = _DEFAULTS.cluster_selection_epsilon,
         cluster_selection_method: str = _DEFAULTS.cluster_selection_method,
         n_neighbors: int = _DEFAULTS.n_neighbors,
+        pair_model: str = _DEFAULTS.pair_model,
+        pair_story_distance: float | None = _DEFAULTS.pair_story_distance,
     ) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
@@ -321,6 +361,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.cluster_selection_method = cluster_selection_method
         self.n_neighbors = n_neighbors
+        self.pair_model = pair_model
+        self.pair_story_distance = pair_story_distance
 
     def distance_graph(
         self,
@@ -328,28 +370,54 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
         term_counts: sparse.csr_matrix | None = None,
+        outlets: Sequence[str | None] | None = None,
     ) -> sparse.csr_matrix:
         """Symmetric sparse distances between each article and its candidate neighbours (no diagonal).
         ``term_counts``, the texts' term counts (``terms_of``) when already counted, spare counting them."""
-        count = len(embeddings)
-        rows, cols = neighbour_pairs(embeddings, self.n_neighbors)
-        similarity = np.clip(pair_cosines(embeddings, rows, cols), -1.0, 1.0)
-        evidence = np.ones_like(similarity)
-        if texts is not None:
-            lengths = np.array([len(text.split()) for text in texts], dtype=np.float32)
-            evidence = np.minimum(1.0, np.minimum(lengths[rows], lengths[cols]) / self.full_length_words)
-            tfidf = tfidf_vectors(texts) if term_counts is None else tfidf_of_counts(term_counts)
-            lexical = self.lexical_weight * pair_cosines(tfidf, rows, cols)
-            lexical += self.name_weight * pair_cosines(name_vectors(list(texts)), rows, cols)
-            similarity = (1 - evidence * (self.lexical_weight + self.name_weight)) * similarity + evidence * lexical
-        distance = 1.0 - similarity
-        if dates is not None:
-            gaps = day_gaps(dates, rows, cols)
-            distance += self.time_weight * time_gap_penalty(gaps, self.time_window_days)
-            distance -= evidence * self.time_bonus * time_proximity(gaps, self.time_bonus_days)
-        distance = np.maximum(distance.astype(np.float64), _TINY)
+        return self._graph(_Corpus.of(embeddings, texts, dates, term_counts, outlets))
+
+    def _graph(self, corpus: _Corpus) -> sparse.csr_matrix:
+        count = len(corpus.embeddings)
+        rows, cols = neighbour_pairs(corpus.embeddings, self.n_neighbors)
+        distance = self.pair_distances(corpus, rows, cols)
         both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
         return sparse.csr_matrix((np.concatenate([distance, distance]), both), shape=(count, count))
+
+    def pair_distances(self, corpus: _Corpus, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The distance of each pair ``(rows[k], cols[k])`` of the corpus's articles."""
+        similarity = np.clip(pair_cosines(corpus.embeddings, rows, cols), -1.0, 1.0)
+        evidence = np.ones_like(similarity)
+        features = None
+        if corpus.tfidf is not None:
+            features = corpus.pair_features(rows, cols, self.full_length_words)
+            evidence = features.evidence.astype(np.float32)
+            lexical, names = features.values[:, FEATURES.index("lexical")], features.values[:, FEATURES.index("names")]
+            blended = self.lexical_weight * lexical + self.name_weight * names
+            similarity = (1 - evidence * (self.lexical_weight + self.name_weight)) * similarity + evidence * blended
+        distance = 1.0 - similarity
+        if corpus.dated:
+            gaps = day_gaps(corpus.dates, rows, cols)
+            distance += self.time_weight * time_gap_penalty(gaps, self.time_window_days)
+            distance -= evidence * self.time_bonus * time_proximity(gaps, self.time_bonus_days)
+        if features is not None and self.pair_model:
+            # Full texts by the learned model; headlines by the blend, which held better on headline sets
+            # left out of the model's training (README, "Story clustering").
+            same_story = load_same_story_model(self.pair_model).probability(features)
+            distance = evidence * (1.0 - same_story) + (1.0 - evidence) * distance
+        return np.maximum(np.asarray(distance, dtype=np.float64), _TINY)
+
+    def candidate_pairs(
+        self,
+        embeddings: np.ndarray,
+        texts: Sequence[str],
+        dates: Sequence[datetime | None] | None = None,
+        outlets: Sequence[str | None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, PairFeatures]:
+        """The pairs ``distance_graph`` scores (each article with its ``n_neighbors`` nearest) and their
+        same-story features: what a same-story model learns from."""
+        rows, cols = neighbour_pairs(embeddings, self.n_neighbors)
+        corpus = _Corpus.of(embeddings, texts, dates, None, outlets)
+        return rows, cols, corpus.pair_features(rows, cols, self.full_length_words)
 
     def min_cluster_size_for(self, count: int) -> int:
         """The smallest story HDBSCAN forms among ``count`` articles: ``min_cluster_size``, or when that is
@@ -374,11 +442,18 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
         term_counts: sparse.csr_matrix | None = None,
+        outlets: Sequence[str | None] | None = None,
     ) -> StoryClusterer:
         count = len(embeddings)
         if count < max(2, self.min_cluster_size_for(count)):
             return self.fit_graph(sparse.csr_matrix((count, count)))
-        return self.fit_graph(self.distance_graph(embeddings, texts, dates, term_counts))
+        corpus = _Corpus.of(embeddings, texts, dates, term_counts, outlets)
+        graph = self._graph(corpus)
+        self.fit_graph(graph)
+        if self.pair_story_distance is not None:
+            self.labels_ = _singletons_for_noise(_pair_up_lone(self.labels_, graph, self.pair_story_distance))
+        self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
+        return self
 
     def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
         """Fit on a sparse distance graph as ``distance_graph`` gives it."""
@@ -404,12 +479,14 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
         term_counts: sparse.csr_matrix | None = None,
+        outlets: Sequence[str | None] | None = None,
     ) -> np.ndarray:
-        return self.fit(embeddings, texts, dates, term_counts).labels_
+        return self.fit(embeddings, texts, dates, term_counts, outlets).labels_
 
 
-def clustering_inputs(articles: Sequence[Article]) -> tuple[list[str], list[datetime | None]]:
-    return [article.titled_body for article in articles], [article.date for article in articles]
+def clustering_inputs(articles: Sequence[Article]) -> tuple[list[str], list[datetime | None], list[str | None]]:
+    """What the clusterer reads of each article: its titled body, its date and its outlet."""
+    return [a.titled_body for a in articles], [a.date for a in articles], [a.outlet for a in articles]
 
 
 def _counts_of(term_counts: TermCounts | None, articles: Sequence[Article]) -> sparse.csr_matrix | None:
@@ -435,8 +512,10 @@ def cluster_articles(
     ``term_counts``, when given, hold the counts of every canonical article's ``titled_body``."""
     canonical_rows = _canonical_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
-    texts, dates = clustering_inputs(canonical)
-    labels = clusterer.fit_predict(embeddings[canonical_rows], texts, dates, _counts_of(term_counts, canonical))
+    texts, dates, outlets = clustering_inputs(canonical)
+    labels = clusterer.fit_predict(
+        embeddings[canonical_rows], texts, dates, _counts_of(term_counts, canonical), outlets
+    )
     label_of = {article.id: int(label) for article, label in zip(canonical, labels, strict=True)}
     return _follow_originals(articles, dedup, label_of)
 
@@ -475,9 +554,9 @@ def assign_articles(
     nearest = nearest_neighbours(embeddings[canonical_rows], new, min(clusterer.n_neighbors, len(canonical) - 1))
     around = sorted({*new, *nearest.ravel().tolist()})
     near = [canonical[index] for index in around]
-    texts, dates = clustering_inputs(near)
+    texts, dates, outlets = clustering_inputs(near)
     graph = clusterer.distance_graph(
-        embeddings[[canonical_rows[index] for index in around]], texts, dates, _counts_of(term_counts, near)
+        embeddings[[canonical_rows[index] for index in around]], texts, dates, _counts_of(term_counts, near), outlets
     )
 
     local_label = np.array([label_of.get(canonical[index].id, -1) for index in around])
@@ -510,3 +589,21 @@ def assign_articles(
                 label_of[article_id] = next_label
             next_label += 1
     return _follow_originals(articles, dedup, label_of)
+
+
+def labelled_pairs(
+    articles: Sequence[Article],
+    embeddings: np.ndarray,
+    dedup: DedupResult,
+    story_labels: Sequence[str],
+    clusterer: StoryClusterer,
+) -> tuple[PairFeatures, np.ndarray]:
+    """The candidate pairs of the canonical articles, as clustering scores them, with whether each pair
+    is one story by ``story_labels`` (one per article): what ``fit_same_story_model`` learns from."""
+    canonical_rows = _canonical_rows(articles, dedup)
+    texts, dates, outlets = clustering_inputs([articles[row] for row in canonical_rows])
+    if len(canonical_rows) < 2:
+        return PairFeatures(np.empty((0, len(FEATURES))), np.empty(0)), np.empty(0, dtype=bool)
+    rows, cols, features = clusterer.candidate_pairs(embeddings[canonical_rows], texts, dates, outlets)
+    labels = np.array([story_labels[row] for row in canonical_rows], dtype=object)
+    return features, labels[rows] == labels[cols]

@@ -1,0 +1,56 @@
+"""Similarities of article pairs: cosines of given row pairs of dense or sparse vectors, days between dates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import numpy as np
+from numba import njit
+from scipy import sparse
+
+_SECONDS_PER_DAY = 86_400.0
+# Pairs whose row products are formed at once: blocks of 12 MB, reused from chunk to chunk. Blocks of
+# 100,000 pairs (150 MB) made a process's first dense products of 170,000 pairs take 1.1-1.8 s, not 0.1 s.
+_PAIR_CHUNK = 8_192
+
+
+def pair_cosines(matrix: np.ndarray | sparse.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Dot products of the given row pairs of L2-normalised vectors (dense or sparse)."""
+    if sparse.issparse(matrix):
+        matrix = sparse.csr_matrix(matrix)
+        matrix.sort_indices()
+        return _sparse_row_dots(matrix.indptr, matrix.indices, matrix.data.astype(np.float32), rows, cols)
+    values = np.empty(len(rows), dtype=np.float32)
+    for start in range(0, len(rows), _PAIR_CHUNK):
+        left, right = matrix[rows[start : start + _PAIR_CHUNK]], matrix[cols[start : start + _PAIR_CHUNK]]
+        values[start : start + len(left)] = np.einsum("ij,ij->i", left, right)
+    return values
+
+
+@njit(cache=True, nogil=True)
+def _sparse_row_dots(indptr, indices, data, rows, cols):  # pragma: no cover
+    """Dot product of CSR rows ``rows[k]`` and ``cols[k]`` (sorted column indices): a merge of the two
+    rows' columns, where scipy would build both row sets and their elementwise product."""
+    values = np.zeros(len(rows), dtype=np.float32)
+    for k in range(len(rows)):
+        i, i_end = indptr[rows[k]], indptr[rows[k] + 1]
+        j, j_end = indptr[cols[k]], indptr[cols[k] + 1]
+        total = 0.0
+        while i < i_end and j < j_end:
+            if indices[i] == indices[j]:
+                total += data[i] * data[j]
+                i += 1
+                j += 1
+            elif indices[i] < indices[j]:
+                i += 1
+            else:
+                j += 1
+        values[k] = total
+    return values
+
+
+def day_gaps(dates: Sequence[datetime | None], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Days between the articles of each pair; NaN where either is undated."""
+    seconds = np.array([date.timestamp() if date else np.nan for date in dates], dtype=np.float64)
+    return np.abs(seconds[rows] - seconds[cols]) / _SECONDS_PER_DAY
