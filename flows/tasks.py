@@ -18,7 +18,7 @@ from prefect.context import TaskRunContext
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from clustering.config import Config, EmbedConfig, load_config
-from clustering.embed.embedding import embed_texts
+from clustering.embed.embedding import embed_texts, vector_kind
 from clustering.pipeline import Pipeline, RunResult
 from clustering.records import Reject
 from clustering.storage.embedding_cache import EmbeddingCache
@@ -40,7 +40,7 @@ def prefect_stage(name: str, step: Callable[[], T]) -> T:
 
 def _shard_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     config: EmbedConfig = parameters["config"]
-    return content_key("embed", config.model, config.max_tokens, *parameters["texts"])
+    return content_key("embed", *vector_kind(config), *parameters["texts"])
 
 
 # Keyed on the texts and the model setting, never on a model object; persisted as .npy, so a run started

@@ -29,6 +29,8 @@ def test_file_then_environment_then_command_line(tmp_path):
     assert config.reuse.align.max_gap_words == 8 and config.reuse.window_words == Config().reuse.window_words
     assert config.run.incremental_share == 0.1
     assert load_config(environ={}) == Config()
+    windowed = load_config(environ={"STORYLINE_RUN__STORY_WINDOW_DAYS": "30", "STORYLINE_EMBED__PRECISION": "fp32"})
+    assert windowed.run.story_window_days == 30.0 and windowed.embed.precision == "fp32"
 
 
 @pytest.mark.parametrize(
@@ -39,6 +41,8 @@ def test_file_then_environment_then_command_line(tmp_path):
         ({"embed": {"max_tokens": "many"}}, "embed.max_tokens"),
         ({"embed": 3}, "embed is a section"),
         ({"embed": {"backend": "gpu"}}, "backend must be one of"),
+        ({"embed": {"precision": "int4"}}, "precision must be one of"),
+        ({"run": {"story_window_days": -1}}, "story_window_days must be more than 0"),
     ],
 )
 def test_a_wrong_setting_is_named(overrides, message):

@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 import numpy as np
@@ -39,9 +40,13 @@ def test_embeddings_are_normalised_and_cached_by_content(tmp_path, monkeypatch):
     assert np.array_equal(embed_texts(texts, EmbedConfig(), reopened), first)
 
 
-def test_cache_key_depends_on_model_and_length(tmp_path):
-    assert embed.cache_key("m1", 128, "t") != embed.cache_key("m2", 128, "t")
-    assert embed.cache_key("m1", 128, "t") != embed.cache_key("m1", 256, "t")
+def test_cache_key_depends_on_model_length_and_precision():
+    float_key = embed.cache_key(EmbedConfig(model="m1", precision="fp32"), "t")
+    assert float_key != embed.cache_key(EmbedConfig(model="m2", precision="fp32"), "t")
+    assert float_key != embed.cache_key(EmbedConfig(model="m1", max_tokens=256, precision="fp32"), "t")
+    assert float_key != embed.cache_key(EmbedConfig(model="m1", precision="int8"), "t")
+    # Float vectors keep the keys caches were written with before int8 existed.
+    assert float_key == hashlib.sha256(b"m1\x00128\x00t").hexdigest()
 
 
 def test_unknown_model_name_fails_clearly_offline():
@@ -66,19 +71,39 @@ TEXTS = [
 def test_onnx_backend_gives_the_torch_vectors():
     for max_tokens in (128, 32):
         on_torch = embed_texts(TEXTS, EmbedConfig(backend="torch", max_tokens=max_tokens))
-        on_onnx = embed_texts(TEXTS, EmbedConfig(backend="onnx", max_tokens=max_tokens))
+        on_onnx = embed_texts(TEXTS, EmbedConfig(backend="onnx", max_tokens=max_tokens, precision="fp32"))
         assert on_onnx.dtype == np.float32 and on_onnx.shape == on_torch.shape
         assert np.abs(on_onnx - on_torch).max() < 1e-5
 
 
-def test_auto_backend_takes_onnx_for_few_texts_only(tmp_path):
-    config = EmbedConfig()
+def test_int8_vectors_stay_close_to_float():
+    on_float = embed_texts(TEXTS, EmbedConfig(backend="onnx", precision="fp32"))
+    on_int8 = embed_texts(TEXTS, EmbedConfig(backend="onnx", precision="int8"))
+    assert on_int8.dtype == np.float32 and on_int8.shape == on_float.shape
+    assert np.allclose(np.linalg.norm(on_int8, axis=1), 1.0, atol=1e-5)
+    assert not np.array_equal(on_int8, on_float)  # the int8 graph did run
+    assert (on_int8 * on_float).sum(axis=1).min() > 0.98
+
+
+def test_float_auto_backend_takes_onnx_for_few_texts_only():
+    config = EmbedConfig(precision="fp32")
     assert backend_for(config, 10) == "onnx"
     assert backend_for(config, embed.ONNX_UP_TO + 1) == "torch"
     assert backend_for(EmbedConfig(backend="torch"), 10) == "torch"
     assert backend_for(EmbedConfig(device="cuda"), 10) == "torch"
     with pytest.raises(ValueError, match="backend must be one of"):
         EmbedConfig(backend="tensorflow")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        EmbedConfig(precision="int4")
+
+
+def test_int8_takes_onnx_at_any_size_and_torch_gives_float():
+    assert EmbedConfig().precision == "int8"
+    assert backend_for(EmbedConfig(), embed.ONNX_UP_TO + 1) == "onnx"
+    assert embed.settled(EmbedConfig(), embed.ONNX_UP_TO + 1).precision == "int8"
+    # torch runs the float model: asked for by name, or for a device other than the CPU.
+    assert embed.settled(EmbedConfig(backend="torch"), 10) == EmbedConfig(backend="torch", precision="fp32")
+    assert embed.settled(EmbedConfig(device="cuda"), 10).precision == "fp32"
 
 
 def test_auto_backend_falls_back_to_torch_when_the_export_fails(tmp_path, monkeypatch, caplog):
@@ -90,6 +115,7 @@ def test_auto_backend_falls_back_to_torch_when_the_export_fails(tmp_path, monkey
     onnx_encoder.load_encoder.cache_clear()
     try:
         assert backend_for(EmbedConfig(), 10) == "torch"
+        assert embed.settled(EmbedConfig(), 10).precision == "fp32"  # torch's vectors, kept under float keys
         assert "ONNX export" in caplog.text and "unsupported operator" in caplog.text
         with pytest.raises(RuntimeError, match="unsupported operator"):
             embed_texts(["Syrian army takes Albu Kamal"], EmbedConfig(backend="onnx"))

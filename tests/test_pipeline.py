@@ -124,6 +124,7 @@ def test_cli_rejects_bad_records_and_keeps_going(prefect_harness, seeds_dir, tmp
         "duplicates": 1,
         "reuse_pairs": 1,
         "stories": 3,
+        "closed_stories": 0,
         "skipped_files": 0,
     }
 

