@@ -1,9 +1,11 @@
 import numpy as np
+import pytest
 from datasketch import LeanMinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clustering.reuse.bands import band_pairs, lsh_bands
+from clustering.reuse.bands import band_fingerprints, band_pairs, lsh_bands
+from clustering.storage.band_table import BandTable
 
 
 def _lsh_pairs(signatures: np.ndarray, owners: np.ndarray, threshold: float) -> set[tuple[int, int]]:
@@ -54,3 +56,43 @@ def test_no_rows_no_pairs():
         0,
         2,
     )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    articles=st.integers(1, 80),
+    capacity=st.sampled_from([1, 64, 4096]),
+    threshold=st.sampled_from([0.3, 0.8]),
+)
+def test_the_band_table_answers_what_minhash_lsh_answers(seed, articles, capacity, threshold):
+    """Each article queried and then added, as the streaming dedup index does: the owners found are those
+    datasketch's MinHashLSH returns for the same windows, however often the table grows."""
+    rng = np.random.default_rng(seed)
+    num_perm = 64
+    bands = lsh_bands(threshold, num_perm)
+    table = BandTable(len(bands), capacity=capacity)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    windows: list[np.ndarray] = []
+    for owner in range(articles):
+        signatures = rng.integers(0, 40, size=(int(rng.integers(0, 5)), num_perm), dtype=np.uint32)
+        for row in range(len(signatures)):  # some windows repeat earlier ones, partly: reused passages
+            if windows and rng.random() < 0.5:
+                source = windows[int(rng.integers(0, len(windows)))]
+                kept = rng.random(num_perm) < rng.uniform(0.3, 1.0)
+                signatures[row] = np.where(kept, source, signatures[row])
+        minhashes = [LeanMinHash(seed=1, hashvalues=values, scheme="affine32") for values in signatures]
+        expected = {int(key.split(":")[0]) for minhash in minhashes for key in lsh.query(minhash)}
+        assert set(table.query(band_fingerprints(signatures, bands)).tolist()) == expected
+        for row, minhash in enumerate(minhashes):
+            lsh.insert(f"{owner}:{row}", minhash)
+        table.add(owner, band_fingerprints(signatures, bands))
+        windows.extend(signatures)
+    assert table.windows == len(windows)
+
+
+def test_the_band_table_checks_the_shape_of_what_it_is_given():
+    table = BandTable(4)
+    with pytest.raises(ValueError, match=r"shape \(windows, 4\)"):
+        table.add(0, np.zeros((2, 3), dtype=np.uint64))
+    assert table.query(np.zeros((0, 4), dtype=np.uint64)).tolist() == []

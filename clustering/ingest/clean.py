@@ -396,15 +396,20 @@ def _clean_all(articles: Sequence[Article]) -> list[Article]:
     return [clean_article(article) for article in articles]
 
 
-def clean_articles(articles: list[Article], workers: int | None = None) -> tuple[list[Article], list[Reject]]:
-    """Clean every article not cleaned yet; one with nothing left after cleaning is rejected. A large
-    batch is cleaned in ``workers`` processes (default: one per core; ``parallel.map_chunks``)."""
+def cleaned_all(articles: Sequence[Article], workers: int | None = None) -> list[Article]:
+    """``cleaned`` of each article, in order. A large batch is cleaned in ``workers`` processes (default:
+    one per core; ``parallel.map_chunks``)."""
     uncleaned = [index for index, article in enumerate(articles) if not article.body_spans]
     done = list(articles)
     fresh = map_chunks(_clean_all, [articles[index] for index in uncleaned], workers)
     for index, article in zip(uncleaned, fresh, strict=True):
         done[index] = article
-    return split_empty(done)
+    return done
+
+
+def clean_articles(articles: list[Article], workers: int | None = None) -> tuple[list[Article], list[Reject]]:
+    """Clean every article not cleaned yet (``cleaned_all``); one with nothing left is rejected."""
+    return split_empty(cleaned_all(articles, workers))
 
 
 def split_empty(articles: Sequence[Article]) -> tuple[list[Article], list[Reject]]:

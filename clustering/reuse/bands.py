@@ -27,11 +27,19 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[tuple[int, int], ...]:
 def band_fingerprints(signatures: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarray:
     """A 64-bit fingerprint of each band of each signature row: shape (rows, bands). Equal bands have equal
     fingerprints; unequal ones almost never do, and a collision only adds a candidate to be checked."""
-    fingerprints = np.zeros((len(signatures), len(bands)), dtype=np.uint64)
-    for band, (start, end) in enumerate(bands):
-        for column in range(start, end):  # a column at a time: no 64-bit copy of every signature
-            fingerprint = fingerprints[:, band] * _FINGERPRINT_MULTIPLIER
-            fingerprints[:, band] = fingerprint + signatures[:, column].astype(np.uint64)
+    ranges = np.asarray(bands, dtype=np.int64).reshape(-1, 2)
+    return _fingerprints(np.ascontiguousarray(signatures, dtype=np.uint32), ranges)
+
+
+@njit(cache=True, nogil=True)
+def _fingerprints(signatures: np.ndarray, ranges: np.ndarray) -> np.ndarray:  # pragma: no cover
+    fingerprints = np.zeros((signatures.shape[0], ranges.shape[0]), dtype=np.uint64)
+    for row in range(signatures.shape[0]):
+        for band in range(ranges.shape[0]):
+            fingerprint = np.uint64(0)
+            for column in range(ranges[band, 0], ranges[band, 1]):
+                fingerprint = fingerprint * _FINGERPRINT_MULTIPLIER + np.uint64(signatures[row, column])
+            fingerprints[row, band] = fingerprint
     return fingerprints
 
 

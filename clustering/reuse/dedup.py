@@ -1,28 +1,31 @@
 """The dedup step other pipelines embed: a persistent index of articles that finds reprints and reused
 passages among everything indexed before.
 
-Candidates come from datasketch ``MinHashLSH`` over MinHash signatures of overlapping passage windows, so a
-four-paragraph paste into a long article is found where whole-document MinHash sees two different texts;
-each candidate pair is then aligned exactly (``reuse.compare``). By default the LSH index lives in memory
-and the articles persist in a SQLite file when ``path`` is given: reopening it restores the index, so
-today's feed is checked against last week's. With ``lsh_storage={"type": "redis", "redis": {...},
-"basename": b"..."}`` the LSH tables (datasketch's Redis storage) and the articles live in Redis, shared by
-every worker that names the same basename.
+Candidates come from LSH over MinHash signatures of overlapping passage windows, so a four-paragraph paste
+into a long article is found where whole-document MinHash sees two different texts; each candidate pair is
+then aligned exactly (``reuse.compare``). By default the LSH tables are a ``BandTable`` in memory
+(datasketch's bands, 12 bytes a window and band) and the articles persist in a SQLite file when ``path``
+is given: reopening it restores the index, so today's feed is checked against last week's. With
+``lsh_storage={"type": "redis", "redis": {...}, "basename": b"..."}`` the LSH tables (datasketch's
+``MinHashLSH`` on its Redis storage) and the articles live in Redis, shared by every worker that names the
+same basename. Either way the candidates are the articles ``MinHashLSH`` would return (tested).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
 from clustering.config import FurnitureConfig, MinHashConfig, ReuseConfig
-from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned
+from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned, cleaned_all
 from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
 from clustering.ingest.read import iter_inputs
 from clustering.records import Article, DedupResult, Reject, ReusePair, json_line
@@ -38,6 +41,7 @@ from clustering.reuse.pairs import (
 )
 from clustering.storage.atomic import atomic_writer
 from clustering.storage.band_index import BandIndex
+from clustering.storage.band_table import BandTable
 from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.storage.lock import exclusive
 
@@ -62,12 +66,68 @@ class SignedArticle:
     window_starts: np.ndarray
     signatures: np.ndarray
 
-    def lsh_keys(self) -> list[bytes]:
-        return [f"{self.entry.article.id}{_KEY_SEPARATOR}{start}".encode() for start in self.window_starts.tolist()]
-
 
 class IndexConflictError(ValueError):
     """An article id already indexed with a different text."""
+
+
+class WindowIndex(Protocol):
+    """The LSH tables of the indexed articles' passage windows."""
+
+    def insert(self, signed: SignedArticle) -> None: ...
+
+    def query(self, signed: SignedArticle) -> set[str]:
+        """The ids of indexed articles with a window sharing a band with one of ``signed``'s."""
+        ...
+
+
+class LocalWindows:
+    """Windows in a ``BandTable`` in this process: 12 bytes a window and band."""
+
+    def __init__(self, minhash: MinHashConfig, reuse: ReuseConfig) -> None:
+        self._bands = lsh_bands(reuse.lsh_threshold, minhash.num_perm)
+        self._table = BandTable(len(self._bands))
+        self._ids: list[str] = []
+        self._held: set[str] = set()
+
+    def insert(self, signed: SignedArticle) -> None:
+        article_id = signed.entry.article.id
+        if article_id not in self._held:
+            self._held.add(article_id)
+            self._table.add(len(self._ids), band_fingerprints(signed.signatures, self._bands))
+            self._ids.append(article_id)
+
+    def query(self, signed: SignedArticle) -> set[str]:
+        owners = self._table.query(band_fingerprints(signed.signatures, self._bands))
+        return {self._ids[owner] for owner in owners.tolist()}
+
+
+class SharedWindows:
+    """Windows in datasketch's ``MinHashLSH`` on its Redis storage, shared by every worker naming the same
+    ``basename``: one key per window, ``article id`` + separator + the window's first word."""
+
+    def __init__(self, minhash: MinHashConfig, reuse: ReuseConfig, storage: dict) -> None:
+        self._hasher = MinHasher(minhash)
+        self._lsh = MinHashLSH(
+            threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=storage, prepickle=False
+        )
+
+    def _windows(self, signed: SignedArticle) -> list[tuple[bytes, LeanMinHash]]:
+        article_id = signed.entry.article.id
+        keys = [f"{article_id}{_KEY_SEPARATOR}{start}".encode() for start in signed.window_starts.tolist()]
+        return list(zip(keys, map(self._hasher.lean, signed.signatures), strict=True))
+
+    def insert(self, signed: SignedArticle) -> None:
+        for key, minhash in self._windows(signed):
+            if key not in self._lsh:  # another worker may have indexed it already
+                self._lsh.insert(key, minhash, check_duplication=False)
+
+    def query(self, signed: SignedArticle) -> set[str]:
+        found: set[str] = set()
+        for _, minhash in self._windows(signed):
+            # Split at the last separator: an id may hold the separator itself.
+            found.update(key.decode().rsplit(_KEY_SEPARATOR, 1)[0] for key in self._lsh.query(minhash))
+        return found
 
 
 class Deduplicator:
@@ -88,10 +148,12 @@ class Deduplicator:
         settings = dataclasses.asdict(furniture)
         self._furniture = StreamingFurniture(FurnitureLearner(**settings)) if settings.pop("learn") else None
         self._hasher = MinHasher(minhash)
-        self._lsh = MinHashLSH(
-            threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=lsh_storage, prepickle=False
+        self._windows: WindowIndex = (
+            LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(minhash, reuse, lsh_storage)
         )
-        self._entries: dict[str, IndexedArticle] = {}
+        # Each article as it was aligned (cleaned, without the furniture known when it came); tokenised
+        # again when it is a candidate: its tokens and shingles would take four times its text.
+        self._articles: dict[str, Article] = {}
         self._position: dict[str, int] = {}  # the order articles became known, for answering in that order
         self._canonical: dict[str, str] = {}
         self._documents: DocumentStore | None = None
@@ -101,13 +163,13 @@ class Deduplicator:
             self._documents = SQLiteDocuments(path)
         for record, canonical in self._documents.records() if self._documents else ():
             entry = self._remember(record, canonical)
-            self._insert(entry, self._entry_windows(entry))
+            self._windows.insert(self._signed_entry(entry))
 
     def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
         """Hold an article of the document store (cleaned, tokenised) for alignment. The store's records
         come in the order they were added, so the furniture learned from them is what was learned then."""
         entry = self._entry(self._observed(cleaned(Article.from_json(record))))
-        self._hold(entry)
+        self._hold(entry.article)
         if canonical is not None:
             self._canonical[entry.article.id] = canonical
         return entry
@@ -119,55 +181,38 @@ class Deduplicator:
     def _entry(self, article: Article) -> IndexedArticle:
         return index_article(article, self.minhash_config.shingle_words)
 
-    def _hold(self, entry: IndexedArticle) -> None:
-        self._entries[entry.article.id] = entry
-        self._position.setdefault(entry.article.id, len(self._position))
+    def _hold(self, article: Article) -> None:
+        self._articles[article.id] = article
+        self._position.setdefault(article.id, len(self._position))
 
-    def _windows(self, signed: SignedArticle) -> list[tuple[bytes, LeanMinHash]]:
-        """The LSH key and MinHash of each passage window."""
-        return list(zip(signed.lsh_keys(), map(self._hasher.lean, signed.signatures), strict=True))
-
-    def _entry_windows(self, entry: IndexedArticle) -> list[tuple[bytes, LeanMinHash]]:
-        return self._windows(_sign_entry(entry, self._hasher, self.reuse_config))
+    def _signed_entry(self, entry: IndexedArticle) -> SignedArticle:
+        return _sign_entry(entry, self._hasher, self.reuse_config)
 
     def sign(self, article: Article) -> SignedArticle:
         """Clean (when not yet cleaned), tokenise and sign ``article`` without touching the index."""
         return _signed(article, self._hasher, self.minhash_config, self.reuse_config)
 
-    def _insert(self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]]) -> None:
-        for key, minhash in windows:
-            if key not in self._lsh:  # a shared (Redis) index may hold it already
-                self._lsh.insert(key, minhash, check_duplication=False)
-        self._hold(entry)
-
-    def _candidates(
-        self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]], before: int | None = None
-    ) -> list[str]:
-        """Indexed articles that may share text with ``entry``, in the order they became known; with
+    def _candidates(self, signed: SignedArticle, before: int | None = None) -> list[str]:
+        """Indexed articles that may share text with ``signed``, in the order they became known; with
         ``before``, only those known before that position."""
-        found: set[str] = set()
-        for _, minhash in windows:
-            # Split at the last separator: an id may hold the separator itself.
-            found.update(key.decode().rsplit(_KEY_SEPARATOR, 1)[0] for key in self._lsh.query(minhash))
-        found.discard(entry.article.id)
-        for article_id in found - self._entries.keys():
+        found = self._windows.query(signed)
+        found.discard(signed.entry.article.id)
+        for article_id in [article_id for article_id in found if article_id not in self._articles]:
             # Indexed by another worker sharing the store: fetch it to align against.
             stored = self._documents.get(article_id) if self._documents else None
             if stored is not None:
                 self._remember(*stored)
-        known = [article_id for article_id in found if article_id in self._entries]
+        known = [article_id for article_id in found if article_id in self._articles]
         if before is not None:
             known = [article_id for article_id in known if self._position[article_id] < before]
         return sorted(known, key=self._position.get)
 
-    def _match(
-        self, entry: IndexedArticle, windows: list[tuple[bytes, LeanMinHash]] | None = None, before: int | None = None
-    ) -> Match:
-        candidates = self._candidates(entry, self._entry_windows(entry) if windows is None else windows, before)
+    def _match(self, signed: SignedArticle, before: int | None = None) -> Match:
+        entry = signed.entry
         pairs = [
             pair
-            for candidate in candidates
-            if (pair := compare(self._entries[candidate], entry, self.reuse_config)) is not None
+            for candidate in self._candidates(signed, before)
+            if (pair := compare(self._entry(self._articles[candidate]), entry, self.reuse_config)) is not None
         ]
         reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
         duplicate_of = self._canonical.get(reprinted[0], reprinted[0]) if reprinted else None
@@ -176,7 +221,9 @@ class Deduplicator:
     def query(self, article: Article) -> Match:
         """What ``article`` shares with the indexed articles, without indexing it."""
         article = cleaned(article)
-        return self._match(self._entry(self._furniture.clean(article) if self._furniture else article))
+        return self._match(
+            self._signed_entry(self._entry(self._furniture.clean(article) if self._furniture else article))
+        )
 
     def add(self, article: Article, signed: SignedArticle | None = None) -> Match:
         """Index ``article`` and return what it shares with the articles indexed before it.
@@ -188,20 +235,20 @@ class Deduplicator:
         ``signed`` is the article's ``sign`` when computed beforehand (in parallel).
         """
         article = signed.entry.article if signed is not None else cleaned(article)
-        known = self._entries.get(article.id)
+        known = self._articles.get(article.id)
         if known is None and self._documents is not None and (stored := self._documents.get(article.id)):
-            known = self._remember(*stored)  # indexed by another worker, or by an earlier run
+            known = self._remember(*stored).article  # indexed by another worker, or by an earlier run
         if known is not None:
-            if known.article.text != article.text:
+            if known.text != article.text:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
-            earlier = self._match(known, before=self._position[article.id]).pairs
+            earlier = self._match(self._signed_entry(self._entry(known)), before=self._position[article.id]).pairs
             return Match(duplicate_of=self._canonical.get(article.id), pairs=earlier)
         without_furniture = self._observed(article)
         if signed is None or without_furniture is not article:
             signed = self.sign(without_furniture)
-        windows = self._windows(signed)
-        match = self._match(signed.entry, windows)
-        self._insert(signed.entry, windows)
+        match = self._match(signed)
+        self._windows.insert(signed)
+        self._hold(signed.entry.article)
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
         if self._documents is not None:
@@ -209,10 +256,10 @@ class Deduplicator:
         return match
 
     def __contains__(self, article_id: object) -> bool:
-        return article_id in self._entries
+        return article_id in self._articles
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._articles)
 
     def close(self) -> None:
         if self._documents is not None:
@@ -408,26 +455,33 @@ def dedup_files(
         return _dedup_records(inputs, output, rejects_output, index, drop)
 
 
+# Records read and cleaned together (in forked workers, one per core), then indexed one by one in order.
+_CLEANING_BATCH = 2_000
+
+
 def _dedup_records(
     inputs: Sequence[Path | str], output: Path | str, rejects_output: Path | str, index: Deduplicator, drop: bool
 ) -> DedupCounts:
     counts = {"read": 0, "written": 0, "duplicates": 0, "rejected": 0}
+    records = iter_inputs(inputs)
     try:
         with atomic_writer(output) as out, atomic_writer(rejects_output) as rejected:
-            for fields, outcome in iter_inputs(inputs):
-                counts["read"] += 1
-                admitted = outcome if isinstance(outcome, Reject) else _admit(index, outcome)
-                if isinstance(admitted, Reject):
-                    rejected.write(json_line(admitted.as_row()) + "\n")
-                    counts["rejected"] += 1
-                    continue
-                article, match = admitted
-                counts["duplicates"] += match.duplicate_of is not None
-                if drop and match.duplicate_of is not None:
-                    continue
-                record = {**fields, "id": article.id, **reuse_fields(article.id, match)}
-                out.write(json_line(record, default=str) + "\n")
-                counts["written"] += 1
+            for batch in iter(lambda: list(itertools.islice(records, _CLEANING_BATCH)), []):
+                clean = iter(cleaned_all([outcome for _, outcome in batch if isinstance(outcome, Article)]))
+                for fields, outcome in batch:
+                    counts["read"] += 1
+                    admitted = outcome if isinstance(outcome, Reject) else _admit(index, next(clean))
+                    if isinstance(admitted, Reject):
+                        rejected.write(json_line(admitted.as_row()) + "\n")
+                        counts["rejected"] += 1
+                        continue
+                    article, match = admitted
+                    counts["duplicates"] += match.duplicate_of is not None
+                    if drop and match.duplicate_of is not None:
+                        continue
+                    record = {**fields, "id": article.id, **reuse_fields(article.id, match)}
+                    out.write(json_line(record, default=str) + "\n")
+                    counts["written"] += 1
     finally:
         index.close()
     return DedupCounts(**counts)
