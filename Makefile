@@ -46,6 +46,8 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_clustering.py
 	$(BIN)/python bench/bench_same_story.py
 	$(BIN)/python bench/bench_cluster_scale.py
+	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_dedup.py
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_hostile.py
