@@ -136,6 +136,10 @@ class ReuseConfig:
     trim_margin: float = 0.2
     # An agency's own article published more than this many days after the other is a conflict of evidence.
     clock_slack_days: float = 1.0
+    # A run pairs its new articles with stored ones published at most this many days before the earliest new
+    # one (undated ones always): reprints come within days, and the join then costs a window, not the
+    # store. None: every stored article (the default; nothing is measured to lose).
+    lookback_days: float | None = None
     # News agencies: name → how an article's source or domain names it (the agency's own articles are the
     # originals of their copies). Keys of a TOML table [reuse.agencies].
     agencies: dict[str, list[str]] = field(default_factory=lambda: dict(NEWS_AGENCIES))

@@ -7,10 +7,10 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from clustering.config import MinHashConfig
+from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import clean_article
 from clustering.records import Article
-from clustering.reuse.dedup import find_reuse
+from clustering.reuse.dedup import find_reuse, update_reuse
 from clustering.reuse.minhash import MinHasher, fold, jaccard, normalised_words, shingle_hashes, tokenize
 from clustering.reuse.pairs import attribution
 
@@ -64,6 +64,22 @@ def test_whole_reprint_with_furniture_and_copy_edits_is_a_duplicate():
     shared = _shared_text(reprint, pair.b_spans)
     assert "BEIRUT (Reuters)" in shared and "Euphrates near the Iraqi border" in shared
     assert "Share:" not in shared and "Great news" not in shared
+
+
+def test_a_run_with_a_lookback_pairs_new_articles_with_recent_stored_ones_only():
+    stored = [_article("wire", WIRE, 1), _article("bank", BANK, 20), _undated("undated-wire", WIRE)]
+    # A reprint on the 25th: the wire is 24 days older, the bank story 5, the undated copy unknown.
+    articles = [*stored, _article("reprint", WIRE, 25)]
+    known = {article.id for article in stored}
+
+    def partners(lookback: float | None) -> set[str]:
+        config = ReuseConfig(lookback_days=lookback)
+        pairs = update_reuse(articles, known, [], reuse=config).pairs
+        return {pair.a if pair.b == "reprint" else pair.b for pair in pairs if "reprint" in (pair.a, pair.b)}
+
+    assert partners(None) == {"wire", "undated-wire"}
+    assert partners(30) == {"wire", "undated-wire"}
+    assert partners(7) == {"undated-wire"}  # the wire is past the lookback; an undated article never is
 
 
 def _undated(article_id: str, text: str, source: str | None = None) -> Article:

@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -365,7 +366,10 @@ def update_reuse(
     pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
     owners = np.array([row_of[article_id] for article_id in index.article_ids], dtype=np.int64)[index.owners]
     is_new = np.array([article.id not in known_ids for article in articles], dtype=bool)
-    candidates = fingerprint_pairs(index.fingerprints, owners, is_new[owners] if known_ids else None)
+    joined = _looked_back(articles, is_new, reuse.lookback_days)[owners]
+    fingerprints = index.fingerprints if joined.all() else index.fingerprints[joined]
+    owners = owners[joined]
+    candidates = fingerprint_pairs(fingerprints, owners, is_new[owners] if known_ids else None)
     candidates = candidates[is_new[candidates[:, 0]] | is_new[candidates[:, 1]]]
     entry_of = {row_of[prepared.entry.article.id]: prepared.entry for prepared in signed}
     for row in np.unique(candidates).tolist():
@@ -386,6 +390,16 @@ def update_reuse(
         on_progress(len(articles) - done)
     pairs = with_group_originals(pairs)
     return DedupResult(pairs=pairs, duplicate_of=duplicate_groups(articles, pairs, reuse.duplicate_containment))
+
+
+def _looked_back(articles: Sequence[Article], is_new: np.ndarray, lookback_days: float | None) -> np.ndarray:
+    """Which articles join the new ones' search: the new ones, and the known ones published at most
+    ``lookback_days`` before the earliest dated new one, or undated (all of them when None)."""
+    new_dates = [article.published for article, new in zip(articles, is_new, strict=True) if new and article.published]
+    if lookback_days is None or not new_dates:
+        return np.ones(len(articles), dtype=bool)
+    cutoff = min(new_dates) - timedelta(days=lookback_days)
+    return is_new | np.array([article.published is None or article.published >= cutoff for article in articles])
 
 
 def reuse_fields(article_id: str, match: Match) -> dict[str, object]:
