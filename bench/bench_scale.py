@@ -52,6 +52,7 @@ DATED_SETS = {"UCI dev": UCI_DEV, "giveme dev": GIVEME_DEV}
 WINDOWS = (None, 7.0, 30.0, 90.0, 365.0)
 CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
 PER_DAY = 1_000_000 // 730
+NEW = PER_DAY // 100  # 1 % of a day's volume
 POOL = 20_000
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -85,7 +86,8 @@ def _time_ordered_f1(path: Path, label_field: str, field_names: dict, batches: i
 
 
 def _store(size: int, pool: list[Article], pool_embeddings: np.ndarray) -> tuple[list[Article], np.ndarray, dict]:
-    """``size`` articles at ``PER_DAY`` a day from ``START``, and their stories as a last run left them."""
+    """``size`` articles at ``PER_DAY`` a day from ``START``, and their stories as a last run left them. The
+    embeddings have ``NEW`` rows more at the end, for a run's new articles: a run holds one matrix."""
     rows = np.arange(size) % len(pool)
     articles = [
         replace(pool[row], id=f"s{number}", published=START + timedelta(days=number // PER_DAY))
@@ -101,22 +103,21 @@ def _store(size: int, pool: list[Article], pool_embeddings: np.ndarray) -> tuple
         ids = tuple(article.id for article in group)
         previous[story_id] = Story(story_id, "", "", (), ids, ids[0], (), min(dates), max(dates))
     # Each copy of a pool text gets a jitter of its own (in chunks: float64 noise for a million rows is 3 GB).
-    embeddings = pool_embeddings[rows]
+    embeddings = np.zeros((size + NEW, pool_embeddings.shape[1]), dtype=np.float32)
+    embeddings[:size] = pool_embeddings[rows]
     rng = np.random.default_rng(size)
     for start in range(0, size, 100_000):
-        chunk = embeddings[start : start + 100_000]
+        chunk = embeddings[start : min(start + 100_000, size)]
         chunk += _JITTER * rng.standard_normal(chunk.shape, dtype=np.float32)
         chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
     return articles, embeddings, previous
 
 
-def _stage(articles, embeddings, previous, window: float | None, new: list[Article], new_embeddings, recluster: bool):
-    """The clustering stage of a run over the store and ``new`` (what ``Pipeline._labels`` does)."""
-    every = [*articles, *new]
-    vectors = np.vstack([embeddings, new_embeddings])
+def _stage(every: list[Article], embeddings: np.ndarray, previous: dict, window: float | None, recluster: bool):
+    """The clustering stage of a run over the store and its new articles (what ``Pipeline._labels`` does)."""
     dedup = DedupResult([], {})
     closed = closed_members(previous, newest_date(every), window)
-    labels = story_labels(every, vectors, dedup, StoryClusterer(), previous, closed, recluster)
+    labels = story_labels(every, embeddings, dedup, StoryClusterer(), previous, closed, recluster)
     return labels, len(every) - len(closed)  # the open window's size: no reprints here to follow the closed
 
 
@@ -145,19 +146,19 @@ def main() -> None:
     rng = np.random.default_rng(1)
     # Compiling the clusterer's loops and the first neighbour search are no run's cost at scale.
     warm, warm_embeddings, warm_stories = _store(2_000, pool, pool_embeddings)
-    _stage(warm[:-14], warm_embeddings[:-14], warm_stories, None, warm[-14:], warm_embeddings[-14:], True)
+    _stage(warm, warm_embeddings[: len(warm)], warm_stories, None, True)
     rows = []
     for size in sorted(arguments.sizes):
         articles, embeddings, previous = _store(size, pool, pool_embeddings)
         day = articles[-1].published + timedelta(days=1)
-        picks = rng.choice(len(pool), PER_DAY // 100, replace=False).tolist()
-        new = [replace(pool[row], id=f"new{row}", published=day) for row in picks]
-        new_embeddings = pool_embeddings[picks]
+        picks = rng.choice(len(pool), NEW, replace=False).tolist()
+        articles += [replace(pool[row], id=f"new{row}", published=day) for row in picks]
+        embeddings[size:] = pool_embeddings[picks]
         windows = [arguments.window, None] if size == min(arguments.sizes) else [arguments.window]
         for window in windows:
             for kind, recluster in (("1 % of a day, assigned", False), ("daily re-clustering", True)):
                 start = time.perf_counter()
-                _, open_count = _stage(articles, embeddings, previous, window, new, new_embeddings, recluster)
+                _, open_count = _stage(articles, embeddings, previous, window, recluster)
                 seconds = time.perf_counter() - start
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
                 label = f"{window:g} days" if window else "none"

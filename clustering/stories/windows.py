@@ -70,9 +70,9 @@ def with_closed(
     labels[list(window_rows)], in_window[list(window_rows)] = window_labels, True
     first = int(window_labels.max()) + 1 if len(window_labels) else 0
     label_of = {story: first + index for index, story in enumerate(sorted(set(closed.values())))}
-    for row in np.flatnonzero(~in_window):
-        article_id = articles[row].id
-        labels[row] = label_of[closed.get(article_id) or closed[dedup.canonical(article_id)]]
+    outside = np.flatnonzero(~in_window)
+    ids = [articles[row].id for row in outside.tolist()]
+    labels[outside] = [label_of[closed.get(article_id) or closed[dedup.canonical(article_id)]] for article_id in ids]
     return labels
 
 
