@@ -145,6 +145,10 @@ class ReuseConfig:
     agencies: dict[str, list[str]] = field(default_factory=lambda: dict(NEWS_AGENCIES))
     align: AlignConfig = AlignConfig()
 
+    def __post_init__(self) -> None:
+        if self.lookback_days is not None and not self.lookback_days > 0:
+            raise ValueError(f"reuse.lookback_days must be more than 0 days, not {self.lookback_days!r}")
+
 
 @dataclass(frozen=True, slots=True)
 class EmbedConfig:
@@ -219,15 +223,14 @@ class RunConfig:
     # keeps its articles, id and summary, and runs assign and re-cluster among the open stories only.
     # None: stories never close.
     story_window_days: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.story_window_days is not None and not self.story_window_days > 0:
-            raise ValueError(f"run.story_window_days must be more than 0 days, not {self.story_window_days!r}")
-
     # Texts per embedding task: large enough to batch well, small enough to spread over workers.
     shard_size: int = 256
     # How long a run waits for another run on the same store to finish before it gives up.
     lock_wait_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.story_window_days is not None and not self.story_window_days > 0:
+            raise ValueError(f"run.story_window_days must be more than 0 days, not {self.story_window_days!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ def test_file_then_environment_then_command_line(tmp_path):
         ({"embed": {"backend": "gpu"}}, "backend must be one of"),
         ({"embed": {"precision": "int4"}}, "precision must be one of"),
         ({"run": {"story_window_days": -1}}, "story_window_days must be more than 0"),
+        ({"reuse": {"lookback_days": 0}}, "lookback_days must be more than 0"),
     ],
 )
 def test_a_wrong_setting_is_named(overrides, message):
