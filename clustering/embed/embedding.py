@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clustering.config import PACKAGED_MODEL, EmbedConfig, set_private_offline_environment
-from clustering.embed.onnx_encoder import load_encoder, pooling_mode
+from clustering.embed.onnx_encoder import INT8_RECIPE, load_encoder, pooling_mode
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
 
@@ -123,9 +123,9 @@ def embedding_text(article: Article) -> str:
 
 def vector_kind(config: EmbedConfig) -> tuple[str, ...]:
     """What the vectors of a settled ``config`` depend on besides the text: the model, the token limit
-    and, for int8, the precision (float vectors keep the keys they had before int8 existed)."""
+    and, for int8, how the int8 copy was made (float vectors keep the keys they had before int8 existed)."""
     kind = (config.model, str(config.max_tokens))
-    return kind if config.precision == "fp32" else (*kind, config.precision)
+    return kind if config.precision == "fp32" else (*kind, INT8_RECIPE)
 
 
 def cache_key(config: EmbedConfig, text: str) -> str:

@@ -44,6 +44,9 @@ _POOLING_MODES = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": 
 _MODEL_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 # The exported names of the first encoder layer's nodes: "/transformer/encoder/layer.0/attention/...".
 _FIRST_LAYER = re.compile(r"\blayer\.0\b")
+# How the int8 copy is made (``quantize``), named in its file and in the embedding cache's keys: a change of
+# recipe gets its own file and keys rather than mixing its vectors with the old ones.
+INT8_RECIPE = "int8-qint8-per-channel-layer0-float"
 
 
 def cache_folder() -> Path:
@@ -124,7 +127,7 @@ def export(location: str, target: Path) -> None:
 
 def quantized_path(exported: Path) -> Path:
     """Where the int8 copy of an exported graph is kept."""
-    return exported.with_name(f"{exported.stem}-int8.onnx")
+    return exported.with_name(f"{exported.stem}-{INT8_RECIPE}.onnx")
 
 
 def quantize(source: Path, target: Path) -> None:
