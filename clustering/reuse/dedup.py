@@ -4,8 +4,9 @@ passages among everything indexed before.
 Candidates come from LSH over MinHash signatures of overlapping passage windows, so a four-paragraph paste
 into a long article is found where whole-document MinHash sees two different texts; each candidate pair is
 then aligned exactly (``reuse.compare``). By default the LSH tables are a ``BandTable`` in memory
-(datasketch's bands, 12 bytes a window and band) and the articles persist in a SQLite file when ``path``
-is given: reopening it restores the index, so today's feed is checked against last week's. With
+(datasketch's bands; a 64-bit key and a 32-bit owner a window and band) and the articles persist in a
+SQLite file when ``path`` is given: reopening it restores the index, so today's feed is checked against
+last week's. With
 ``lsh_storage={"type": "redis", "redis": {...}, "basename": b"..."}`` the LSH tables (datasketch's
 ``MinHashLSH`` on its Redis storage) and the articles live in Redis, shared by every worker that names the
 same basename. Either way the candidates are the articles ``MinHashLSH`` would return (tested).
@@ -83,7 +84,7 @@ class WindowIndex(Protocol):
 
 
 class LocalWindows:
-    """Windows in a ``BandTable`` in this process: 12 bytes a window and band."""
+    """Windows in a ``BandTable`` in this process."""
 
     def __init__(self, minhash: MinHashConfig, reuse: ReuseConfig) -> None:
         self._bands = lsh_bands(reuse.lsh_threshold, minhash.num_perm)
