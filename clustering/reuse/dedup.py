@@ -108,8 +108,9 @@ class SharedWindows:
     """Windows in datasketch's ``MinHashLSH`` on its Redis storage, shared by every worker naming the same
     ``basename``: one key per window, ``article id`` + separator + the window's first word."""
 
-    def __init__(self, minhash: MinHashConfig, reuse: ReuseConfig, storage: dict) -> None:
-        self._hasher = MinHasher(minhash)
+    def __init__(self, hasher: MinHasher, reuse: ReuseConfig, storage: dict) -> None:
+        self._hasher = hasher
+        minhash = hasher.config
         self._lsh = MinHashLSH(
             threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=storage, prepickle=False
         )
@@ -151,7 +152,7 @@ class Deduplicator:
         self._furniture = StreamingFurniture(FurnitureLearner(**settings)) if settings.pop("learn") else None
         self._hasher = MinHasher(minhash)
         self._windows: WindowIndex = (
-            LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(minhash, reuse, lsh_storage)
+            LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(self._hasher, reuse, lsh_storage)
         )
         # Each article as it was aligned (cleaned, without the furniture known when it came); tokenised
         # again when it is a candidate: its tokens and shingles would take four times its text.
