@@ -19,13 +19,14 @@ $(BIN)/.installed-test: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The browser and Redis tests need Debian's chromium and redis-server; as root, install them once.
-# Elsewhere those tests skip and say why.
+# The browser, Redis and PostgreSQL tests need Debian's chromium, redis-server and postgresql; as root,
+# install them once. Elsewhere those tests skip and say why.
 $(BIN)/.system-test-deps:
-	if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null; then \
+	if ! command -v chromium >/dev/null || ! command -v redis-server >/dev/null \
+	  || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server >/dev/null) \
-	      || echo "could not install chromium and redis-server: the browser and Redis tests will skip"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium redis-server postgresql >/dev/null) \
+	      || echo "could not install chromium, redis-server and postgresql: their tests will skip"; \
 	  fi; \
 	fi
 	touch $@
@@ -48,6 +49,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_cluster_scale.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_dedup.py
+	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_hostile.py

@@ -218,16 +218,21 @@ class Pipeline:
             read = self.stage_runner("read", lambda: read_inputs(paths, field_names, outputs))
             store = StoryStore(self.workspace.store, CLEANING_VERSION)
             try:
-                new, conflicts, known = split_new(store.texts(), read.articles)
+                stored_texts = store.texts_of(article.id for article in read.articles)
+                new, conflicts, known = split_new(stored_texts, read.articles)
                 # Cleaned once, here: the store keeps each article as read and what cleaning found in it.
                 cleaned, empty = clean_articles(new)
                 added = store.add_articles(cleaned)
+                # Another writer stored some of them meanwhile: each is known, or a conflict, like any other.
+                raced = [article for article in cleaned if article.id not in added]
+                _, raced_conflicts, raced_known = split_new(store.texts_of(a.id for a in raced), raced)
             finally:
                 store.close()
+        conflicts, known = [*conflicts, *raced_conflicts], known + raced_known
         rejects = [*fetch_rejects, *read.rejects, *conflicts, *empty]
         records = len(read.articles) + len(read.rejects)
-        self.log(f"Read {records} records: {added} new, {known} already stored, {len(rejects)} rejected")
-        return Ingested(records, added, known, rejects, timer.seconds, read.skipped)
+        self.log(f"Read {records} records: {len(added)} new, {known} already stored, {len(rejects)} rejected")
+        return Ingested(records, len(added), known, rejects, timer.seconds, read.skipped)
 
     def reclusters(self, pending: int, stored: int, has_stories: bool, asked: bool) -> bool:
         """Whether a run clusters the open window again: when asked, when no story is open (the first
@@ -369,8 +374,7 @@ class Pipeline:
         config = self.config
         store = StoryStore(self.workspace.store, CLEANING_VERSION)
         try:
-            read_upto = store.last_seq()
-            pending = store.pending_count()
+            pending = store.pending()  # before the articles: each of them is among what the run reads
             prepared = self._prepare(store, timer)
             articles, embeddings, dedup, words = prepared.articles, prepared.embeddings, prepared.dedup, prepared.words
             rejects = [*ingested.rejects, *prepared.rejects]
@@ -378,7 +382,7 @@ class Pipeline:
             closed = closed_members(previous, newest_date(articles), config.run.story_window_days)
             closed_stories = set(closed.values())
             in_window = sum(1 for article in articles if article.id not in closed)
-            recluster = self.reclusters(pending, in_window, len(previous) > len(closed_stories), recluster)
+            recluster = self.reclusters(len(pending), in_window, len(previous) > len(closed_stories), recluster)
             labels, term_counts = self._stage(
                 "cluster", lambda: self._labels(articles, embeddings, dedup, previous, closed, recluster), timer
             )
@@ -394,7 +398,7 @@ class Pipeline:
             report = RunReport(
                 counts={
                     "in": ingested.read,
-                    "accepted": pending,
+                    "accepted": len(pending),
                     "already_stored": ingested.known,
                     "rejected": len(rejects),
                     "articles": len(articles),
@@ -416,7 +420,7 @@ class Pipeline:
             changed = [story for story in stories if previous.get(story.story_id) != story]
             cleanings = [article for article in prepared.learned if article.id in prepared.recleaned]
             store.save_run(
-                stories, events, asdict(report), dedup.pairs, positions, read_upto, cleanings, prepared.furniture
+                stories, events, asdict(report), dedup.pairs, positions, pending, cleanings, prepared.furniture
             )
             lineage = store.lineage()
             self.stage_runner(

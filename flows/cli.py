@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from clustering.config import Config, ConfigError, config_toml, load_config
 from clustering.evaluate import evaluate_files
@@ -18,7 +19,9 @@ from clustering.ingest.fetch import is_url
 from clustering.ingest.read import ARTICLE_FIELDS, InputError, check_inputs
 from clustering.records import RunReport
 from clustering.reuse.dedup import dedup_files, rejects_path
+from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError
+from clustering.storage.store import StaleStoreError
 from clustering.stories.same_story import load_same_story_model
 
 app = typer.Typer(
@@ -37,6 +40,15 @@ EXIT_REJECTS = 3
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="A TOML file of settings (see `storyline config`); STORYLINE_* variables win."),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="STORYLINE_STORE",
+        help="A postgresql:// URL holding the store, for writers on several machines (default: a SQLite file in "
+        "--out). Keep its password in PGPASSWORD or ~/.pgpass rather than in the URL.",
+    ),
 ]
 ModelOption = Annotated[
     str | None, typer.Option(help="Embedding model: a folder or a locally cached name (the setting embed.model).")
@@ -70,6 +82,11 @@ def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
     except InputError as error:
         raise _fail(error) from error
     return [value if is_url(value) or not resolve else str(Path(value).resolve()) for value in values]
+
+
+def _checked_store(store: str | None) -> None:
+    if store is not None and not is_database_url(store):
+        raise _fail(f"--store takes a postgresql:// URL, not {store!r} (a SQLite store is the file in --out)")
 
 
 def _settings(model: str | None = None, wait: float | None = None) -> dict[str, Any]:
@@ -111,6 +128,7 @@ def run(
         float | None,
         typer.Option(help="Seconds to wait for another run on the same --out to finish (run.lock_wait_seconds)."),
     ] = None,
+    store: StoreOption = None,
 ) -> None:
     """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
 
@@ -119,6 +137,7 @@ def run(
     paths = _checked_inputs(inputs or ["seeds"])
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file: give a folder (it will hold the store and the artifacts)")
+    _checked_store(store)
     settings = _settings(model, wait)
     pair_model = _config(config, settings).cluster.pair_model  # a bad setting is a clear error here
     if pair_model:
@@ -139,8 +158,9 @@ def run(
             settings=settings,
             config_file=str(config) if config else None,
             show_progress=not quiet and console.is_terminal,
+            store=store,
         )
-    except StoreBusyError as error:
+    except (StoreBusyError, OperationalError) as error:
         raise _fail(error) from error
     if not report.counts.get("in"):
         console.print(f"[yellow]warning:[/yellow] no input records in {', '.join(paths)}", soft_wrap=True)
@@ -167,6 +187,47 @@ def _print_summary(report: RunReport, out: Path) -> None:
     if len(report.skipped) > 5:
         lines.append(f"  skipped:   … and {len(report.skipped) - 5} more files (run.json lists them)")
     typer.echo("\n".join(lines))
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Folders; .txt, .jsonl, .csv, .html, RSS/Atom files; http(s) URLs of pages or feeds."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for fetched pages (and the store).")] = Path(
+        "artifacts"
+    ),
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+) -> None:
+    """Add the new articles of INPUTS to the store, pending until the next run clusters them.
+
+    Takes no lock: several ingest workers, on several machines with --store postgresql://…, fill one
+    store at once, each article id stored once. Exit code 0: done; 3: done with rejects; 1: failed.
+    """
+    paths = _checked_inputs(inputs)
+    _checked_store(store)
+    settings = _settings()
+    _config(config, settings)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from flows.ingest import ingest_flow
+
+    try:
+        counts = ingest_flow(
+            inputs=paths, out=str(out), settings=settings, config_file=str(config) if config else None, store=store
+        )
+    except OperationalError as error:
+        raise _fail(error) from error
+    if not quiet:
+        where = shown(store) if store else out / "store.sqlite"
+        typer.echo(
+            f"{counts['read']} records: {counts['added']} added to {where}, {counts['already_stored']} already "
+            f"stored, {counts['rejected']} rejected"
+        )
+    if counts["rejected"]:
+        raise typer.Exit(EXIT_REJECTS)
 
 
 @app.command()
@@ -303,9 +364,13 @@ def show_config(
 
 @app.command()
 def serve(
-    store: Annotated[Path, typer.Option(help="An output folder of `storyline run`, or its store.sqlite.")] = Path(
-        "artifacts"
-    ),
+    store: Annotated[
+        str,
+        typer.Option(
+            envvar="STORYLINE_STORE",
+            help="An output folder of `storyline run`, its store.sqlite, or a postgresql:// URL.",
+        ),
+    ] = "artifacts",
     host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
@@ -316,7 +381,7 @@ def serve(
 
     try:
         application = create_app(store)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, StaleStoreError, OperationalError) as error:
         raise _fail(error) from error
     console.print(f"Storyline dashboard on http://{host}:{port}/", soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")
@@ -332,6 +397,7 @@ def schedule(
     config: ConfigOption = None,
     model: ModelOption = None,
     name: Annotated[str, typer.Option(help="Name of the Prefect deployment.")] = "storyline-scheduled",
+    store: StoreOption = None,
 ) -> None:
     """Serve the pipeline on a schedule (Prefect `flow.serve`); each run adds what is new in INPUTS.
 
@@ -339,6 +405,7 @@ def schedule(
     """
     # Resolved: the served runs may start in another working directory.
     paths = _checked_inputs(inputs, resolve=True)
+    _checked_store(store)
     settings = _settings(model)
     _config(config, settings)
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -351,6 +418,7 @@ def schedule(
         "out": str(out.resolve()),
         "settings": settings,
         "config_file": str(config.resolve()) if config else None,
+        "store": store,
     }
     if PREFECT_API_URL.value():
         pipeline_flow.serve(name=name, cron=cron, parameters=parameters)

@@ -25,13 +25,15 @@ def pipeline_flow(
     settings: dict[str, Any] | None = None,
     config_file: str | None = None,
     show_progress: bool = False,
+    store: str | None = None,
 ) -> RunReport:
     """Read articles from ``inputs`` (files, folders, http(s) URLs of pages or feeds), group them into
     stories and write the artifacts into ``out``. ``recluster``: cluster every article again instead of
     assigning the new ones to the stored stories. ``settings`` update the configuration read from
-    ``config_file`` and the environment, e.g. ``{"embed": {"model": "/models/minilm"}}``. The store is
-    held for the whole run: another run on it waits for this one."""
-    pipeline = pipeline_for(out, settings, config_file, show_progress)
+    ``config_file`` and the environment, e.g. ``{"embed": {"model": "/models/minilm"}}``. ``store``: a
+    PostgreSQL URL holding the store instead of ``out``'s SQLite file. The store is held for the whole
+    run: another run on it waits for this one."""
+    pipeline = pipeline_for(out, settings, config_file, show_progress, store)
     result = pipeline.run(inputs, recluster)
     publish_run_artifacts(result, out, pipeline.config.publish.dashboard_url)
     return result.report
@@ -50,5 +52,8 @@ if __name__ == "__main__":
     parser.add_argument("--out", default="artifacts", help="output folder (default: artifacts)")
     parser.add_argument("--config", help="a TOML file of settings")
     parser.add_argument("--recluster", action="store_true", help="cluster every stored article again")
+    parser.add_argument("--store", help="a postgresql:// URL holding the store (default: a SQLite file in --out)")
     arguments = parser.parse_args()
-    pipeline_flow(arguments.inputs, arguments.out, arguments.recluster, config_file=arguments.config)
+    pipeline_flow(
+        arguments.inputs, arguments.out, arguments.recluster, config_file=arguments.config, store=arguments.store
+    )

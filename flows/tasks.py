@@ -22,6 +22,7 @@ from clustering.embed.embedding import embed_texts, vector_kind
 from clustering.pipeline import Pipeline, RunResult
 from clustering.records import Reject
 from clustering.storage.embedding_cache import EmbeddingCache
+from clustering.storage.workspace import Workspace
 from flows.results import NumpySerializer, content_key
 
 T = TypeVar("T")
@@ -76,13 +77,15 @@ def progress_bars(show: bool) -> Callable[[str, int], AbstractContextManager[Cal
     return _bar if show else (lambda description, total: nullcontext(None))
 
 
-def pipeline_for(out: str, settings: dict[str, Any] | None, config_file: str | None, show_progress: bool) -> Pipeline:
-    """The library's run object over ``out``, its steps run as Prefect tasks. ``settings`` update the
-    configuration (nested by part, as in a settings file: ``{"embed": {"model": "..."}}``) over
-    ``config_file`` and the ``STORYLINE_*`` environment."""
+def pipeline_for(
+    out: str, settings: dict[str, Any] | None, config_file: str | None, show_progress: bool, store: str | None = None
+) -> Pipeline:
+    """The library's run object over ``out`` (and the PostgreSQL ``store``, when given), its steps run as
+    Prefect tasks. ``settings`` update the configuration (nested by part, as in a settings file:
+    ``{"embed": {"model": "..."}}``) over ``config_file`` and the ``STORYLINE_*`` environment."""
     config: Config = load_config(config_file, settings)
     return Pipeline(
-        out,
+        Workspace(Path(out), database=store),
         config,
         stage_runner=prefect_stage,
         embed_shards=prefect_shards,

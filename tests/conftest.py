@@ -1,6 +1,8 @@
 import json
 import os
+import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,18 @@ def labelled_seeds(tmp_path) -> Path:
     labelled = tmp_path / "labelled.jsonl"
     labelled.write_text("".join(json.dumps(record) + "\n" for record in records))
     return labelled
+
+
+@pytest.fixture(scope="session")
+def postgresql_server():
+    """A throwaway PostgreSQL server (``bench/postgresql_server.py``; ``make test`` installs Debian's package
+    as root). Yields a function giving the URL of a new empty database on it."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from postgresql_server import PostgreSQLUnavailable, throwaway_postgresql
+
+    with ExitStack() as stack:
+        try:
+            new_database = stack.enter_context(throwaway_postgresql())
+        except PostgreSQLUnavailable as reason:
+            pytest.skip(str(reason))
+        yield new_database

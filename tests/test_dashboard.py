@@ -4,13 +4,13 @@ import hashlib
 import json
 import shutil
 import socket
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from clustering.publish.dashboard import copy_edits, create_app, highlighted
 
@@ -147,7 +147,7 @@ def test_reading_the_store_leaves_no_wal_files_and_cannot_write(demo_store, tmp_
     assert application.get("/").status_code == 200
     assert sorted(path.name for path in tmp_path.iterdir()) == ["store.sqlite"]
     reader = StoryStore(copy, read_only=True)
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises(OperationalError, match="readonly"):
         reader.save_run([], [], {})
     reader.close()
 

@@ -207,6 +207,7 @@ def test_schedule_serves_the_pipeline_with_a_cron(seeds_dir, tmp_path, monkeypat
         "out": str(tmp_path.resolve()),
         "settings": {},
         "config_file": None,
+        "store": None,
     }
 
 

@@ -1,9 +1,14 @@
+import itertools
 import sqlite3
 from datetime import UTC, datetime
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from clustering.ingest.clean import CLEANING_VERSION, clean_article
 from clustering.records import Article, LineageEvent, Story
-from clustering.storage.store import StoryStore, split_new
+from clustering.storage.store import StaleStoreError, StoryStore, _spans, split_new
 
 
 def _story(story_id: str, members: tuple[str, ...]) -> Story:
@@ -15,9 +20,9 @@ def test_store_keeps_articles_stories_and_lineage_across_reopening(tmp_path):
     path = tmp_path / "store.sqlite"
     store = StoryStore(path)
     first = Article(id="a", text="Text a", title="A", published=datetime(2020, 1, 2, tzinfo=UTC), origin="in.jsonl:1")
-    assert store.add_articles([first]) == 1 and store.pending_count() == 1
+    assert store.add_articles([first]) == {"a"} and set(store.pending()) == {"a"}
     run = store.save_run([_story("st-a", ("a",))], [LineageEvent("st-a", "new")], {"in": 1})
-    assert run == 1 and store.pending_count() == 0
+    assert run == 1 and not store.pending()
     store.close()
 
     reopened = StoryStore(path)
@@ -25,7 +30,7 @@ def test_store_keeps_articles_stories_and_lineage_across_reopening(tmp_path):
     assert reopened.stories() == {"st-a": _story("st-a", ("a",))}
     second = Article(id="b", text="Text b")
     events = [LineageEvent("st-a", "grew"), LineageEvent("st-a", "merged", "st-z")]
-    assert reopened.add_articles([second, first]) == 1  # a stored id is not added again
+    assert reopened.add_articles([second, first]) == {"b"}  # a stored id is not added again
     assert reopened.save_run([_story("st-a", ("a", "b"))], events, {"in": 1}) == 2
     assert [a.id for a in reopened.articles()] == ["a", "b"]
     assert reopened.used_story_ids() == {"st-a", "st-z"}
@@ -35,9 +40,9 @@ def test_store_keeps_articles_stories_and_lineage_across_reopening(tmp_path):
 def test_split_new_skips_known_articles_and_rejects_changed_ones(tmp_path):
     store = StoryStore(tmp_path / "store.sqlite")
     store.add_articles([Article(id="a", text="same"), Article(id="b", text='old "quoted" text, é')])
-    assert store.texts() == {"a": "same", "b": 'old "quoted" text, é'}
+    assert store.texts_of(["a", "b", "c"]) == {"a": "same", "b": 'old "quoted" text, é'}
     incoming = [Article(id="a", text="same"), Article(id="b", text="new"), Article(id="c", text="fresh")]
-    new, rejects, known = split_new(store.texts(), incoming)
+    new, rejects, known = split_new(store.texts_of(article.id for article in incoming), incoming)
     assert [a.id for a in new] == ["c"] and known == 1
     assert rejects[0].id == "b" and "already stored with a different text" in rejects[0].reason
 
@@ -60,19 +65,35 @@ def test_store_keeps_what_cleaning_found_and_redoes_a_stale_or_missing_cleaning(
     assert StoryStore(path, CLEANING_VERSION + 1).articles() == [raw, Article(id="b", text="Not cleaned yet.")]
 
 
-def test_a_store_from_before_cleanings_were_kept_opens_and_cleans_again(tmp_path):
+def test_a_store_from_before_migrations_is_brought_up_to_date_keeping_its_rows(tmp_path):
     path = tmp_path / "store.sqlite"
     connection = sqlite3.connect(path)
-    connection.execute(
+    connection.executescript(
         "CREATE TABLE articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,"
-        " record TEXT NOT NULL, run INTEGER NOT NULL)"
+        " record TEXT NOT NULL, run INTEGER NOT NULL);"
+        "CREATE TABLE lineage (run INTEGER NOT NULL, story_id TEXT NOT NULL, kind TEXT NOT NULL, other TEXT);"
+        "CREATE TABLE pairs (a TEXT NOT NULL, b TEXT NOT NULL, pair TEXT NOT NULL);"
     )
     raw = Article(id="a", text=PAGE)
     connection.execute("INSERT INTO articles (id, record, run) VALUES (?, ?, 1)", ("a", raw.to_json()))
+    kinds = ["new", "grew", "merged", "split"]
+    connection.executemany("INSERT INTO lineage VALUES (1, ?, ?, NULL)", [(f"st-{kind}", kind) for kind in kinds])
     connection.commit()
     connection.close()
-    assert StoryStore(path, CLEANING_VERSION, read_only=True).articles() == [raw]  # a reader changes nothing
+    # A reader never changes a store: it says what to do.
+    with pytest.raises(StaleStoreError, match="brings it up to date"):
+        StoryStore(path, CLEANING_VERSION, read_only=True)
     store = StoryStore(path, CLEANING_VERSION)
-    assert store.articles() == [raw]
+    assert store.articles() == [raw]  # from before cleanings were kept: cleaned again
+    assert [event["kind"] for event in store.lineage()] == kinds
     store.save_run([], [], {}, cleanings=[clean_article(raw)])
     assert store.articles() == [clean_article(raw)]
+    store.close()
+    assert StoryStore(path, CLEANING_VERSION, read_only=True).articles() == [clean_article(raw)]
+
+
+@given(st.sets(st.integers(min_value=1, max_value=60)))
+def test_spans_cover_exactly_the_numbers_given(numbers):
+    spans = _spans(numbers)
+    assert {number for low, high in spans for number in range(low, high + 1)} == numbers
+    assert all(high + 1 < low for (_, high), (low, _) in itertools.pairwise(spans))  # maximal runs

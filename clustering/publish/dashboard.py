@@ -38,7 +38,9 @@ from clustering.ingest.clean import CLEANING_VERSION, cleaned
 from clustering.publish.pages import environment, safe_url
 from clustering.records import Article, ReusePair, Story
 from clustering.reuse.pairs import copier_and_original, duplicate_groups, reprint_counts
+from clustering.storage.database import is_database_url
 from clustering.storage.store import StoryStore
+from clustering.storage.workspace import STORE_FILE
 
 _CSP = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -78,18 +80,14 @@ class Snapshot:
         return next((story for story in self.stories if story.story_id == story_id), None)
 
 
-def load_snapshot(store_path: Path) -> Snapshot:
-    store = StoryStore(store_path, CLEANING_VERSION, read_only=True)
-    try:
-        articles = {article.id: cleaned(article) for article in store.articles()}
-        stories = sorted(store.stories().values(), key=lambda story: story.story_id)
-        pairs, report = store.pairs(), store.last_report()
-        reuse = report.get("config", {}).get("reuse", {})
-        containment = reuse.get("duplicate_containment", ReuseConfig().duplicate_containment)
-        duplicate_of = duplicate_groups(list(articles.values()), pairs, containment)
-        return Snapshot(stories, articles, pairs, store.lineage(), store.positions(), report, duplicate_of)
-    finally:
-        store.close()
+def load_snapshot(store: StoryStore) -> Snapshot:
+    articles = {article.id: cleaned(article) for article in store.articles()}
+    stories = sorted(store.stories().values(), key=lambda story: story.story_id)
+    pairs, report = store.pairs(), store.last_report()
+    reuse = report.get("config", {}).get("reuse", {})
+    containment = reuse.get("duplicate_containment", ReuseConfig().duplicate_containment)
+    duplicate_of = duplicate_groups(list(articles.values()), pairs, containment)
+    return Snapshot(stories, articles, pairs, store.lineage(), store.positions(), report, duplicate_of)
 
 
 def highlighted(
@@ -437,23 +435,22 @@ def _figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
     return {"map": story_map.to_json(), "timeline": timeline.to_json()}
 
 
-def create_app(store_path: Path | str) -> FastAPI:
-    """The dashboard over the store at ``store_path``, reread whenever the store file changes."""
-    path = Path(store_path)
-    if path.is_dir():
-        path = path / "store.sqlite"
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no story store here (run `storyline run` first)")
+def create_app(location: Path | str) -> FastAPI:
+    """The dashboard over the store at ``location`` (an output folder, its SQLite file, or a PostgreSQL
+    URL), read again whenever a run or an ingest has changed it."""
+    if not is_database_url(location):
+        location = Path(location)
+        if location.is_dir():
+            location = location / STORE_FILE
+        if not location.exists():
+            raise FileNotFoundError(f"{location}: no story store here (run `storyline run` first)")
+    store = StoryStore(location, CLEANING_VERSION, read_only=True)
     cache: dict[str, object] = {}
 
     def snapshot() -> Snapshot:
-        stamp = tuple(
-            (candidate.stat().st_mtime_ns, candidate.stat().st_size)
-            for candidate in (path, path.with_name(path.name + "-wal"))
-            if candidate.exists()
-        )
+        stamp = store.stamp()
         if cache.get("stamp") != stamp:
-            cache["snapshot"], cache["stamp"] = load_snapshot(path), stamp
+            cache["snapshot"], cache["stamp"] = load_snapshot(store), stamp
         return cache["snapshot"]  # type: ignore[return-value]
 
     def page(template: str, status_code: int = 200, **context: object) -> HTMLResponse:

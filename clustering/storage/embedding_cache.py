@@ -1,58 +1,62 @@
-"""The embedding cache: float32 vectors by content hash, in a SQLite file.
+"""The embedding cache: float32 vectors by content hash, in a SQLite file or in the PostgreSQL database of
+the store, where every worker of a run sees what the others embedded.
 
-SQLite is the embedded default: one file, transactions, safe to load (vectors are raw float32 bytes, never
-pickles). A re-run over the same texts with the same model embeds nothing.
+Vectors are raw float32 bytes, never pickles: safe to load. A re-run over the same texts with the same model
+embeds nothing.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import bindparam, text
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS embeddings (
-    key TEXT PRIMARY KEY,
-    dim INTEGER NOT NULL,
-    vector BLOB NOT NULL
-)
-"""
-_SQLITE_MAX_VARIABLES = 900
+from clustering.storage.database import changing_schema, open_engine, writing
+
+# Keys per query: under SQLite's and PostgreSQL's limits on parameters.
+_KEYS_PER_QUERY = 900
 
 
 class EmbeddingCache:
-    """Float32 vectors by key, persisted in a SQLite file."""
+    """Float32 vectors by key, persisted at ``location`` (a SQLite file's path, or a PostgreSQL URL)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Parallel embedding shards write to one cache: wait for each other's transactions.
-        self._connection = sqlite3.connect(self.path, timeout=60)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute(_SCHEMA)
-        self._connection.commit()
+    def __init__(self, location: Path | str) -> None:
+        self.location = location
+        self._engine = open_engine(location)
+        binary = "BYTEA" if self._engine.dialect.name == "postgresql" else "BLOB"
+        # A cache, not a record: its table is made where missing rather than migrated.
+        with changing_schema(self._engine) as connection:
+            columns = f"key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vector {binary} NOT NULL"
+            connection.execute(text(f"CREATE TABLE IF NOT EXISTS embeddings ({columns})"))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        query = text("SELECT key, dim, vector FROM embeddings WHERE key IN :keys").bindparams(
+            bindparam("keys", expanding=True)
+        )
         found: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), _SQLITE_MAX_VARIABLES):
-            chunk = keys[start : start + _SQLITE_MAX_VARIABLES]
-            placeholders = ",".join("?" * len(chunk))
-            rows = self._connection.execute(
-                f"SELECT key, dim, vector FROM embeddings WHERE key IN ({placeholders})", chunk
-            )
-            for key, dim, vector in rows:
-                found[key] = np.frombuffer(vector, dtype=np.float32, count=dim)
+        with self._engine.connect() as connection:
+            for start in range(0, len(keys), _KEYS_PER_QUERY):
+                rows = connection.execute(query, {"keys": list(keys[start : start + _KEYS_PER_QUERY])})
+                found.update((key, np.frombuffer(vector, dtype=np.float32, count=dim)) for key, dim, vector in rows)
         return found
 
     def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        rows = [(key, int(vector.shape[0]), np.asarray(vector, np.float32).tobytes()) for key, vector in items]
-        with self._connection:
-            self._connection.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)", rows)
+        rows = [
+            {"key": key, "dim": int(vector.shape[0]), "vector": np.asarray(vector, np.float32).tobytes()}
+            for key, vector in items
+        ]
+        if not rows:
+            return
+        # A key names its text and model: a vector another worker stored under it first is the same one.
+        statement = "INSERT INTO embeddings VALUES (:key, :dim, :vector) ON CONFLICT (key) DO NOTHING"
+        with writing(self._engine) as connection:
+            connection.execute(text(statement), rows)
 
     def __len__(self) -> int:
-        return self._connection.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        with self._engine.connect() as connection:
+            return connection.execute(text("SELECT COUNT(*) FROM embeddings")).scalar_one()
 
     def close(self) -> None:
-        self._connection.close()
+        self._engine.dispose()

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from clustering.storage.database import is_database_url, shown
+
 STORE_FILE = "store.sqlite"
 INBOX_FOLDER = "inbox"
 
@@ -25,30 +27,42 @@ def output_folder_holding(path: Path | str, known: Iterable[Path] = ()) -> Path 
 @dataclass(frozen=True, slots=True)
 class Workspace:
     """The output folder of a run (``--out``) and every path under it. ``embedding_cache`` may point
-    elsewhere, so that evaluations in throwaway folders share one cache of embeddings."""
+    elsewhere, so that evaluations in throwaway folders share one cache of embeddings. ``database``, a
+    PostgreSQL URL (``--store``), holds the store and the embedding cache instead of files in the folder,
+    for writers on several machines."""
 
     root: Path
     embedding_cache: Path | None = None
+    database: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root))
         if self.embedding_cache is not None:
             object.__setattr__(self, "embedding_cache", Path(self.embedding_cache))
+        if self.database is not None and not is_database_url(self.database):
+            raise ValueError(f"--store takes a postgresql:// URL, not {shown(self.database)!r}")
 
     @property
-    def store(self) -> Path:
-        """The SQLite store: every article, the current stories, their lineage, the runs."""
-        return self.root / STORE_FILE
+    def store(self) -> Path | str:
+        """Where every article, the current stories, their lineage and the runs are: the database, else a
+        SQLite file in the folder."""
+        return self.database or self.root / STORE_FILE
 
     @property
     def cache(self) -> Path:
         return self.root / "cache"
 
     @property
-    def embeddings(self) -> Path:
-        """Embeddings by content hash (SQLite)."""
-        return self.embedding_cache if self.embedding_cache is not None else self.cache / "embeddings.sqlite"
+    def embeddings(self) -> Path | str:
+        """Embeddings by content hash: beside the store (its database, or a SQLite file in the folder),
+        where every worker that embeds for a run finds them."""
+        if self.embedding_cache is not None:
+            return self.embedding_cache
+        return self.database or self.cache / "embeddings.sqlite"
 
+    # The band and term caches stay files of the folder whatever the store: only the clustering run (one at
+    # a time) reads them, each is checked against the store before use and rebuilt on a mismatch, and they
+    # grow with every stored passage window: a database would hand them over whole on every run.
     @property
     def bands(self) -> Path:
         """The LSH band fingerprints of every stored article's passage windows."""

@@ -1,0 +1,132 @@
+"""The store on PostgreSQL: ingest workers (processes here, machines in use) fill one store at once, runs
+cluster it one at a time, and the embedding cache lives beside it. Against a real server the suite starts
+(``postgresql_server``), skipped with the reason where none can start."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import InternalError
+from typer.testing import CliRunner
+
+from clustering.pipeline import Pipeline
+from clustering.storage.embedding_cache import EmbeddingCache
+from clustering.storage.lock import StoreBusyError, exclusive
+from clustering.storage.store import StoryStore
+from clustering.storage.workspace import Workspace
+from flows.cli import app
+
+FINE = "The council met on Tuesday and agreed the harbour budget after a long debate about wages and cranes."
+
+
+def _write_feed(path: Path, ids: list[str], side: str) -> None:
+    # "clash" is sent by both workers with different texts: one stores it, the other rejects it.
+    records = [{"id": key, "text": f"Report {key}. {FINE}" if key != "clash" else f"{side} says {FINE}"} for key in ids]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+
+
+def _ingest_when_both_ready(url: str, out: str, feed: str, ready) -> tuple[int, int, list[str]]:
+    ready.wait()
+    ingested = Pipeline(Workspace(Path(out), database=url)).ingest([feed])
+    return ingested.added, ingested.known, [reject.id or "" for reject in ingested.rejects]
+
+
+def test_two_processes_ingesting_into_one_store_at_once_store_every_article_exactly_once(postgresql_server, tmp_path):
+    url = postgresql_server()  # an empty database: the two workers also race to create the schema
+    shared = [f"shared-{n}" for n in range(200)]
+    feeds = {
+        "left": [*shared, *(f"left-{n}" for n in range(100)), "clash"],
+        "right": [*reversed(shared), *(f"right-{n}" for n in range(100)), "clash"],
+    }
+    for side, ids in feeds.items():
+        _write_feed(tmp_path / f"{side}.jsonl", ids, side)
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(2, mp_context=context) as pool:
+        ready = manager.Barrier(2)
+        futures = [
+            pool.submit(_ingest_when_both_ready, url, str(tmp_path / side), str(tmp_path / f"{side}.jsonl"), ready)
+            for side in feeds
+        ]
+        results = [future.result(timeout=300) for future in futures]
+    expected = {*shared, *(f"{side}-{n}" for side in ("left", "right") for n in range(100)), "clash"}
+    store = StoryStore(url)
+    try:
+        stored = [article.id for article in store.articles()]
+        assert sorted(stored) == sorted(expected)  # each once
+        assert set(store.pending()) == expected
+    finally:
+        store.close()
+    # Each article added by one worker; each shared one known to the other; the clash rejected by one.
+    assert sum(added for added, _, _ in results) == len(expected)
+    assert sum(known for _, known, _ in results) == len(shared)
+    assert sorted(reject for _, _, rejects in results for reject in rejects) == ["clash"]
+
+
+def test_runs_on_a_postgresql_store_give_the_stories_of_a_sqlite_one_and_share_its_embeddings(
+    postgresql_server, seeds_dir, tmp_path
+):
+    url = postgresql_server()
+    on_sqlite = Pipeline(Workspace(tmp_path / "sqlite")).run([str(seeds_dir)])
+    on_postgresql = Pipeline(Workspace(tmp_path / "first", database=url)).run([str(seeds_dir)])
+    assert on_postgresql.stories == on_sqlite.stories
+    assert not (tmp_path / "first" / "store.sqlite").exists()
+    assert not (tmp_path / "first" / "cache" / "embeddings.sqlite").exists()
+    cache = EmbeddingCache(url)
+    cached = len(cache)
+    cache.close()
+    assert cached == on_sqlite.report.counts["articles"]
+    # A worker on another machine (another folder) clusters the same store: nothing new, same stories.
+    again = Pipeline(Workspace(tmp_path / "second", database=url)).run([str(seeds_dir)], recluster=True)
+    assert again.stories == on_sqlite.stories and again.report.counts["accepted"] == 0
+    cache = EmbeddingCache(url)
+    assert len(cache) == cached  # embedded nothing again
+    cache.close()
+
+
+def test_a_second_run_on_a_postgresql_store_waits_then_gives_up_with_a_clear_error(postgresql_server):
+    url = postgresql_server()
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with exclusive(url):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(10)
+    waited: list[str] = []
+    with pytest.raises(StoreBusyError, match="in use by another run"), exclusive(url, 0.5, waited.append):
+        pass
+    assert waited and "waiting up to" in waited[0]
+    release.set()
+    thread.join()
+    with exclusive(url, 0.5):  # free again
+        pass
+
+
+def test_a_reader_of_a_postgresql_store_cannot_write(postgresql_server):
+    url = postgresql_server()
+    StoryStore(url).close()
+    reader = StoryStore(url, read_only=True)
+    with pytest.raises(InternalError, match="read-only transaction"):
+        reader.save_run([], [], {})
+    reader.close()
+
+
+def test_the_cli_ingests_into_a_postgresql_store_and_hides_its_password(
+    prefect_harness, postgresql_server, seeds_dir, tmp_path
+):
+    url = postgresql_server().replace("@", ":not-needed@", 1)  # trust authentication ignores the password
+    arguments = ["ingest", str(seeds_dir), "--out", str(tmp_path), "--store", url]
+    first, second = CliRunner().invoke(app, arguments), CliRunner().invoke(app, arguments)
+    assert first.exit_code == 0, first.output
+    assert "5 added" in first.output and "not-needed" not in first.output
+    assert "0 added" in second.output and "5 already stored" in second.output
+    wrong = CliRunner().invoke(app, ["ingest", str(seeds_dir), "--store", str(tmp_path / "store.sqlite")])
+    assert wrong.exit_code == 1 and "takes a postgresql:// URL" in wrong.output
