@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from clustering.config import Config, EmbedConfig
-from clustering.embed.embedding import cached_embeddings, embed_texts, embedding_text, settled
+from clustering.embed.embedding import cache_key, cached_embeddings, embed_texts, embedding_text, settled
 from clustering.ingest.clean import CLEANING_VERSION, clean_articles, split_empty
 from clustering.ingest.fetch import is_url, land
 from clustering.ingest.furniture import FurnitureLearner
@@ -302,16 +302,23 @@ class Pipeline:
         cache = EmbeddingCache(cache_path)
         try:
             vectors = cached_embeddings(texts, settled(config, 0), cache)
+            shards = shards_of(
+                [text for text in dict.fromkeys(texts) if text not in vectors], self.config.run.shard_size
+            )
+            # One backend for the whole run, chosen by everything it embeds, not shard by shard.
+            config = settled(config, sum(map(len, shards)))
+            with self.progress("Embedding", sum(map(len, shards))) as on_progress:
+                for shard, shard_vectors in zip(shards, self.embed_shards(shards, config, cache_path), strict=True):
+                    vectors.update(zip(shard, shard_vectors, strict=True))
+                    # A shard an orchestrator took from its own result store wrote nothing to the cache:
+                    # every vector goes where the next run, on any machine that sees the store, looks.
+                    cache.put_many(
+                        (cache_key(config, text), vector) for text, vector in zip(shard, shard_vectors, strict=True)
+                    )
+                    if on_progress is not None:
+                        on_progress(len(shard))
         finally:
             cache.close()
-        shards = shards_of([text for text in dict.fromkeys(texts) if text not in vectors], self.config.run.shard_size)
-        # One backend for the whole run, chosen by everything it embeds, not shard by shard.
-        config = settled(config, sum(map(len, shards)))
-        with self.progress("Embedding", sum(map(len, shards))) as on_progress:
-            for shard, shard_vectors in zip(shards, self.embed_shards(shards, config, cache_path), strict=True):
-                vectors.update(zip(shard, shard_vectors, strict=True))
-                if on_progress is not None:
-                    on_progress(len(shard))
         return np.vstack([vectors[text] for text in texts]) if texts else np.empty((0, 0), dtype=np.float32)
 
     def _labels(

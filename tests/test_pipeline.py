@@ -312,6 +312,29 @@ def test_embedding_shards_are_cached_on_their_content():
         serializer.dumps(np.array([{"a": 1}], dtype=object))
 
 
+def test_vectors_an_orchestrator_took_from_its_own_results_still_reach_the_embedding_cache(seeds_dir, tmp_path):
+    """A shard Prefect answers from its result store runs no embedding, so writes no vectors: the run
+    writes them, and the next run over the store (on any machine) embeds nothing."""
+    from clustering.embed.embedding import embed_texts
+    from clustering.pipeline import Pipeline
+    from clustering.storage.embedding_cache import EmbeddingCache
+
+    def from_elsewhere(shards, config, cache_path):
+        return (embed_texts(shard, config) for shard in shards)  # never touches the cache
+
+    pipeline = Pipeline(tmp_path, embed_shards=from_elsewhere)
+    pipeline.run([str(seeds_dir)])
+    cache = EmbeddingCache(pipeline.workspace.embeddings)
+    assert len(cache) == 5
+    cache.close()
+
+    def refuse(shards, config, cache_path):
+        assert not shards, "embedded again what the cache holds"
+        return iter(())
+
+    Pipeline(tmp_path, embed_shards=refuse).run([str(seeds_dir)], recluster=True)
+
+
 def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_articles():
     from clustering.config import Config, RunConfig
     from clustering.pipeline import Pipeline
