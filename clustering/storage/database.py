@@ -26,7 +26,7 @@ _POSTGRESQL_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 _MIGRATIONS = str(Path(__file__).with_name("migrations"))
 # Whether a connection's transactions write: on SQLite they then begin IMMEDIATE, taking the write lock at
 # once, so that two writers queue on the busy timeout rather than one failing when it upgrades a read.
-WRITES = "storyline_writes"
+_WRITES = "storyline_writes"
 # The PostgreSQL advisory lock key under which one process at a time changes a database's schema.
 _SCHEMA_LOCK = 0x5709_711E
 
@@ -75,13 +75,13 @@ def _sqlite_connection(path: Path, read_only: bool) -> sqlite3.Connection:
 
 
 def _begin_sqlite(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITES) else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(_WRITES) else "BEGIN")
 
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A connection in a write transaction, committed when the block ends (rolled back if it raises)."""
-    with engine.connect() as connection, connection.execution_options(**{WRITES: True}).begin():
+    with engine.connect() as connection, connection.execution_options(**{_WRITES: True}).begin():
         yield connection
 
 
@@ -101,9 +101,17 @@ def changing_schema(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+def newest_revision() -> str:
+    """The newest migration: the schema this Storyline reads and writes."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError(f"{_MIGRATIONS} holds no migration: the package is incomplete")
+    return head
+
+
 def migrate(engine: Engine) -> None:
     """Bring the store's schema up to the newest migration."""
-    if schema_revision(engine) == ScriptDirectory.from_config(_alembic_config()).get_current_head():
+    if schema_revision(engine) == newest_revision():
         return
     with changing_schema(engine) as connection:
         config = _alembic_config()

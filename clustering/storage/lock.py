@@ -25,6 +25,8 @@ from clustering.storage.database import is_database_url, open_engine, shown
 DEFAULT_WAIT_SECONDS = 3600.0
 # How often a run waiting on a PostgreSQL store asks for its lock again.
 _POLL_SECONDS = 0.5
+# The PostgreSQL advisory lock key of a store's runs (advisory locks are per database: one store each).
+_RUN_LOCK = zlib.crc32(b"storyline-run")
 
 
 class StoreBusyError(RuntimeError):
@@ -85,17 +87,16 @@ def _file(path: Path | str, wait_seconds: float, on_wait: Callable[[str], None] 
 
 @contextmanager
 def _advisory(url: str, wait_seconds: float, on_wait: Callable[[str], None] | None) -> Iterator[None]:
-    # The lock lives with the session: its own connection, held for the block. Its key names what it locks.
-    key = zlib.crc32(b"storyline-run")
+    # The lock lives with the session: its own connection, held for the block.
     engine = open_engine(url)
     try:
         with engine.connect() as connection:
             deadline = time.monotonic() + wait_seconds
             try_lock = text("SELECT pg_try_advisory_lock(:key)")
-            if not connection.execute(try_lock, {"key": key}).scalar_one():
+            if not connection.execute(try_lock, {"key": _RUN_LOCK}).scalar_one():
                 if on_wait is not None:
                     on_wait(_waiting(url, wait_seconds))
-                while not connection.execute(try_lock, {"key": key}).scalar_one():
+                while not connection.execute(try_lock, {"key": _RUN_LOCK}).scalar_one():
                     if time.monotonic() >= deadline:
                         raise _busy(url, wait_seconds, "a PostgreSQL advisory lock")
                     time.sleep(_POLL_SECONDS)
@@ -103,7 +104,7 @@ def _advisory(url: str, wait_seconds: float, on_wait: Callable[[str], None] | No
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _RUN_LOCK})
                 connection.commit()
     finally:
         engine.dispose()

@@ -27,7 +27,7 @@ from clustering.records import (
     story_from_json,
     story_to_json,
 )
-from clustering.storage.database import migrate, open_engine, schema_revision, shown, writing
+from clustering.storage.database import migrate, newest_revision, open_engine, schema_revision, shown, writing
 
 # The run number of an article stored by ingestion whose run has not finished yet.
 _PENDING = 0
@@ -35,7 +35,6 @@ _PENDING = 0
 _IDS_PER_QUERY = 900
 _ARTICLES = table("articles", column("id"), column("record"), column("run"), column("cleaning"), column("cleaner"))
 _INSERT_BY_DIALECT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-_CURRENT_SCHEMA = "0002"
 
 
 class StaleStoreError(RuntimeError):
@@ -64,10 +63,10 @@ class StoryStore:
         self._engine = open_engine(location, read_only)
         if not read_only:
             migrate(self._engine)
-        elif (revision := schema_revision(self._engine)) != _CURRENT_SCHEMA:
+        elif (revision := schema_revision(self._engine)) != (newest := newest_revision()):
             self._engine.dispose()
             raise StaleStoreError(
-                f"the store {shown(location)} is at schema {revision or 'none'}, not {_CURRENT_SCHEMA}: "
+                f"the store {shown(location)} is at schema {revision or 'none'}, not {newest}: "
                 "a run over it (storyline run) brings it up to date"
             )
 
