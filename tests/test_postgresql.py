@@ -88,6 +88,27 @@ def test_runs_on_a_postgresql_store_give_the_stories_of_a_sqlite_one_and_share_i
     cache.close()
 
 
+def test_the_dashboard_serves_a_postgresql_store_and_sees_what_changes_it(postgresql_server, seeds_dir, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from clustering.publish.dashboard import create_app
+
+    url = postgresql_server()
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    (tmp_path / "first").mkdir()
+    for path in (seeds[0], seeds[3]):  # 000 and 003: one story
+        (tmp_path / "first" / path.name).write_bytes(path.read_bytes())
+    Pipeline(Workspace(tmp_path / "out", database=url)).run([str(tmp_path / "first")])
+    client = TestClient(create_app(url))
+    before = client.get("/api/stories").json()
+    # Another machine adds the other two seeds and clusters them: the served dashboard shows them.
+    Pipeline(Workspace(tmp_path / "elsewhere", database=url)).run([str(seeds_dir)], recluster=True)
+    after = client.get("/api/stories").json()
+    assert client.get("/").status_code == 200
+    assert sum(story["articles"] for story in before["stories"]) == 2
+    assert after["total"] == 3 and sum(story["articles"] for story in after["stories"]) == 5
+
+
 def test_a_second_run_on_a_postgresql_store_waits_then_gives_up_with_a_clear_error(postgresql_server):
     url = postgresql_server()
     held, release = threading.Event(), threading.Event()
