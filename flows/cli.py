@@ -22,6 +22,7 @@ from clustering.reuse.dedup import dedup_files, rejects_path
 from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError
 from clustering.storage.store import StaleStoreError
+from clustering.storage.workspace import STORE_VARIABLE
 from clustering.stories.same_story import load_same_story_model
 
 app = typer.Typer(
@@ -45,7 +46,7 @@ StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
-        envvar="STORYLINE_STORE",
+        envvar=STORE_VARIABLE,
         help="A postgresql:// URL holding the store, for writers on several machines (default: a SQLite file in "
         "--out). Keep its password in PGPASSWORD or ~/.pgpass rather than in the URL.",
     ),

@@ -5,6 +5,7 @@ The flows build their ``Pipeline`` with ``pipeline_for``."""
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -22,7 +23,7 @@ from clustering.embed.embedding import embed_texts, vector_kind
 from clustering.pipeline import Pipeline, RunResult
 from clustering.records import Reject
 from clustering.storage.embedding_cache import EmbeddingCache
-from clustering.storage.workspace import Workspace
+from clustering.storage.workspace import STORE_VARIABLE, Workspace
 from flows.results import NumpySerializer, content_key
 
 T = TypeVar("T")
@@ -80,12 +81,14 @@ def progress_bars(show: bool) -> Callable[[str, int], AbstractContextManager[Cal
 def pipeline_for(
     out: str, settings: dict[str, Any] | None, config_file: str | None, show_progress: bool, store: str | None = None
 ) -> Pipeline:
-    """The library's run object over ``out`` (and the PostgreSQL ``store``, when given), its steps run as
-    Prefect tasks. ``settings`` update the configuration (nested by part, as in a settings file:
-    ``{"embed": {"model": "..."}}``) over ``config_file`` and the ``STORYLINE_*`` environment."""
+    """The library's run object over ``out`` (and the PostgreSQL ``store``: by default the environment's
+    ``STORYLINE_STORE``, so that a deployment's workers reach the store without its URL among the flow
+    parameters Prefect records), its steps run as Prefect tasks. ``settings`` update the configuration
+    (nested by part, as in a settings file: ``{"embed": {"model": "..."}}``) over ``config_file`` and the
+    ``STORYLINE_*`` environment."""
     config: Config = load_config(config_file, settings)
     return Pipeline(
-        Workspace(Path(out), database=store),
+        Workspace(Path(out), database=store or os.environ.get(STORE_VARIABLE) or None),
         config,
         stage_runner=prefect_stage,
         embed_shards=prefect_shards,

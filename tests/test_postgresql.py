@@ -151,3 +151,17 @@ def test_the_cli_ingests_into_a_postgresql_store_and_hides_its_password(
     assert "0 added" in second.output and "5 already stored" in second.output
     wrong = CliRunner().invoke(app, ["ingest", str(seeds_dir), "--store", str(tmp_path / "store.sqlite")])
     assert wrong.exit_code == 1 and "takes a postgresql:// URL" in wrong.output
+
+
+def test_flows_find_the_store_in_the_environment_so_prefect_never_records_its_url(
+    prefect_harness, postgresql_server, seeds_dir, tmp_path, monkeypatch
+):
+    from flows.ingest import ingest_flow
+
+    url = postgresql_server()
+    monkeypatch.setenv("STORYLINE_STORE", url)
+    assert ingest_flow(inputs=[str(seeds_dir)], out=str(tmp_path))["added"] == 5
+    assert not (tmp_path / "store.sqlite").exists()
+    store = StoryStore(url)
+    assert len(store.pending()) == 5
+    store.close()

@@ -10,6 +10,8 @@ from clustering.storage.database import is_database_url, shown
 
 STORE_FILE = "store.sqlite"
 INBOX_FOLDER = "inbox"
+# The environment variable naming a PostgreSQL store: the CLI's --store and every flow read it.
+STORE_VARIABLE = "STORYLINE_STORE"
 
 
 def output_folder_holding(path: Path | str, known: Iterable[Path] = ()) -> Path | None:
