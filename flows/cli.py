@@ -21,7 +21,7 @@ from clustering.records import RunReport
 from clustering.reuse.dedup import dedup_files, rejects_path
 from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError
-from clustering.storage.store import StaleStoreError
+from clustering.storage.store import StaleStoreError, StoryStore
 from clustering.storage.workspace import STORE_VARIABLE
 from clustering.stories.same_story import load_same_story_model
 
@@ -86,8 +86,15 @@ def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
 
 
 def _checked_store(store: str | None) -> None:
-    if store is not None and not is_database_url(store):
+    """A clear error, before any flow starts, for a store that is not a PostgreSQL URL or cannot be opened."""
+    if store is None:
+        return
+    if not is_database_url(store):
         raise _fail(f"--store takes a postgresql:// URL, not {store!r} (a SQLite store is the file in --out)")
+    try:
+        StoryStore(store).close()  # reachable, and its schema brought up to date
+    except OperationalError as error:
+        raise _fail(f"cannot open the store {shown(store)}: {error.orig}") from error
 
 
 def _settings(model: str | None = None, wait: float | None = None) -> dict[str, Any]:

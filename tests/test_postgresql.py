@@ -151,6 +151,9 @@ def test_the_cli_ingests_into_a_postgresql_store_and_hides_its_password(
     assert "0 added" in second.output and "5 already stored" in second.output
     wrong = CliRunner().invoke(app, ["ingest", str(seeds_dir), "--store", str(tmp_path / "store.sqlite")])
     assert wrong.exit_code == 1 and "takes a postgresql:// URL" in wrong.output
+    unreachable = "postgresql://storyline:secret@127.0.0.1:1/news"  # port 1: nothing listens
+    down = CliRunner().invoke(app, ["run", str(seeds_dir), "--out", str(tmp_path / "down"), "--store", unreachable])
+    assert down.exit_code == 1 and "cannot open the store" in down.output and "secret" not in down.output
 
 
 def test_flows_find_the_store_in_the_environment_so_prefect_never_records_its_url(
