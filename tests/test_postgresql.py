@@ -1,5 +1,6 @@
 """The store on PostgreSQL: ingest workers (processes here, machines in use) fill one store at once, runs
-cluster it one at a time, and the embedding cache lives beside it. Against a real server the suite starts
+cluster it one at a time, and the embedding cache lives beside it. The concurrent ingest test runs on the
+SQLite store too, which takes several writers on one machine. Against a real server the suite starts
 (``postgresql_server``), skipped with the reason where none can start."""
 
 from __future__ import annotations
@@ -30,14 +31,21 @@ def _write_feed(path: Path, ids: list[str], side: str) -> None:
     path.write_text("".join(json.dumps(record) + "\n" for record in records))
 
 
-def _ingest_when_both_ready(url: str, out: str, feed: str, ready) -> tuple[int, int, list[str]]:
+def _ingest_when_both_ready(workspace: Workspace, feed: str, ready) -> tuple[int, int, list[str]]:
     ready.wait()
-    ingested = Pipeline(Workspace(Path(out), database=url)).ingest([feed])
+    ingested = Pipeline(workspace).ingest([feed])
     return ingested.added, ingested.known, [reject.id or "" for reject in ingested.rejects]
 
 
-def test_two_processes_ingesting_into_one_store_at_once_store_every_article_exactly_once(postgresql_server, tmp_path):
-    url = postgresql_server()  # an empty database: the two workers also race to create the schema
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_two_processes_ingesting_into_one_store_at_once_store_every_article_exactly_once(kind, request, tmp_path):
+    """Two ingest workers started together on one store (a new empty one: they also race to create the
+    schema), each in a folder of its own, with 200 articles in common and one id sent with two texts."""
+    if kind == "postgresql":
+        url = request.getfixturevalue("postgresql_server")()
+        workspaces = {side: Workspace(tmp_path / side, database=url) for side in ("left", "right")}
+    else:  # one SQLite file: the workers share the output folder
+        workspaces = {side: Workspace(tmp_path / "out") for side in ("left", "right")}
     shared = [f"shared-{n}" for n in range(200)]
     feeds = {
         "left": [*shared, *(f"left-{n}" for n in range(100)), "clash"],
@@ -49,12 +57,12 @@ def test_two_processes_ingesting_into_one_store_at_once_store_every_article_exac
     with context.Manager() as manager, ProcessPoolExecutor(2, mp_context=context) as pool:
         ready = manager.Barrier(2)
         futures = [
-            pool.submit(_ingest_when_both_ready, url, str(tmp_path / side), str(tmp_path / f"{side}.jsonl"), ready)
+            pool.submit(_ingest_when_both_ready, workspaces[side], str(tmp_path / f"{side}.jsonl"), ready)
             for side in feeds
         ]
         results = [future.result(timeout=300) for future in futures]
     expected = {*shared, *(f"{side}-{n}" for side in ("left", "right") for n in range(100)), "clash"}
-    store = StoryStore(url)
+    store = StoryStore(workspaces["left"].store)
     try:
         stored = [article.id for article in store.articles()]
         assert sorted(stored) == sorted(expected)  # each once
