@@ -17,11 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 from clustering.ingest.read import read_inputs
-from clustering.records import Article, Reject
+from clustering.records import Reject
 from clustering.reuse.dedup import dedup_files
 from clustering.storage.atomic import atomic_writer
 from clustering.storage.lock import StoreBusyError, exclusive
-from clustering.storage.store import StoryStore
 from flows.cli import EXIT_REJECTS, app
 
 
@@ -146,17 +145,6 @@ def test_a_second_holder_waits_then_gives_up_with_a_clear_error(tmp_path):
     thread.join()
     with exclusive(store, 0.2):  # free again
         pass
-
-
-def test_a_run_makes_its_own_only_the_articles_it_read(tmp_path):
-    store = StoryStore(tmp_path / "store.sqlite")
-    store.add_articles([Article(id=key, text=f"text {key}") for key in "abc"])
-    read = store.pending()
-    del read["b"]  # committed late by another writer (PostgreSQL): numbered between two the run read
-    store.add_articles([Article(id="d", text="stored while the run worked")])
-    store.save_run([], [], {}, read=read)
-    assert store.finished_ids() == {"a", "c"} and set(store.pending()) == {"b", "d"}
-    store.close()
 
 
 def test_rejects_hold_unwritable_values_escaped():

@@ -1,5 +1,5 @@
 """The store on PostgreSQL: ingest workers (processes here, machines in use) fill one store at once, runs
-cluster it one at a time, and the embedding cache lives beside it. The concurrent ingest test runs on the
+cluster it one at a time, and the embedding cache lives beside it. The tests of several writers run on the
 SQLite store too, which takes several writers on one machine. Against a real server the suite starts
 (``postgresql_server``), skipped with the reason where none can start."""
 
@@ -16,6 +16,7 @@ from sqlalchemy.exc import InternalError
 from typer.testing import CliRunner
 
 from clustering.pipeline import Pipeline
+from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.lock import StoreBusyError, exclusive
 from clustering.storage.store import StoryStore
@@ -37,15 +38,32 @@ def _ingest_when_both_ready(workspace: Workspace, feed: str, ready) -> tuple[int
     return ingested.added, ingested.known, [reject.id or "" for reject in ingested.rejects]
 
 
+def _workspaces(kind: str, request: pytest.FixtureRequest, tmp_path: Path, sides: tuple[str, ...]) -> dict:
+    """A workspace per side over one new store: a PostgreSQL database (each side a folder of its own, as on
+    machines of their own), or one SQLite file (the sides share its folder)."""
+    if kind == "postgresql":
+        url = request.getfixturevalue("postgresql_server")()
+        return {side: Workspace(tmp_path / side, database=url) for side in sides}
+    return {side: Workspace(tmp_path / "out") for side in sides}
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_a_run_makes_its_own_only_the_articles_it_read(kind, request, tmp_path):
+    store = StoryStore(_workspaces(kind, request, tmp_path, ("run",))["run"].store)
+    store.add_articles([Article(id=key, text=f"text {key}") for key in "abc"])
+    read = store.pending()
+    del read["b"]  # committed late by another writer (PostgreSQL): numbered between two the run read
+    store.add_articles([Article(id="d", text="stored while the run worked")])
+    store.save_run([], [], {}, read=read)
+    assert store.finished_ids() == {"a", "c"} and set(store.pending()) == {"b", "d"}
+    store.close()
+
+
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
 def test_two_processes_ingesting_into_one_store_at_once_store_every_article_exactly_once(kind, request, tmp_path):
     """Two ingest workers started together on one store (a new empty one: they also race to create the
-    schema), each in a folder of its own, with 200 articles in common and one id sent with two texts."""
-    if kind == "postgresql":
-        url = request.getfixturevalue("postgresql_server")()
-        workspaces = {side: Workspace(tmp_path / side, database=url) for side in ("left", "right")}
-    else:  # one SQLite file: the workers share the output folder
-        workspaces = {side: Workspace(tmp_path / "out") for side in ("left", "right")}
+    schema), with 200 articles in common and one id sent with two texts."""
+    workspaces = _workspaces(kind, request, tmp_path, ("left", "right"))
     shared = [f"shared-{n}" for n in range(200)]
     feeds = {
         "left": [*shared, *(f"left-{n}" for n in range(100)), "clash"],
