@@ -92,15 +92,19 @@ def _advisory(url: str, wait_seconds: float, on_wait: Callable[[str], None] | No
     try:
         with engine.connect() as connection:
             deadline = time.monotonic() + wait_seconds
-            try_lock = text("SELECT pg_try_advisory_lock(:key)")
-            if not connection.execute(try_lock, {"key": _RUN_LOCK}).scalar_one():
+
+            def locked() -> bool:
+                got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _RUN_LOCK}).scalar_one()
+                connection.commit()  # a session lock outlives its transaction: none stays open while waiting
+                return got
+
+            if not locked():
                 if on_wait is not None:
                     on_wait(_waiting(url, wait_seconds))
-                while not connection.execute(try_lock, {"key": _RUN_LOCK}).scalar_one():
+                while not locked():
                     if time.monotonic() >= deadline:
                         raise _busy(url, wait_seconds, "a PostgreSQL advisory lock")
                     time.sleep(_POLL_SECONDS)
-            connection.commit()  # the lock outlives the transaction: nothing else stays open meanwhile
             try:
                 yield
             finally:
