@@ -6,9 +6,9 @@ by one writer and by two at once, reading every article back, and a run's save.
 Articles: generated, about 150 words each, added in batches of 1,000 as ``storyline ingest`` adds them
 (``StoryStore.add_articles``). Two writers are two processes started together on one store, each with
 its own half of the articles plus a tenth of the other's (stored once, by whichever comes first). The
-PostgreSQL server is a throwaway one on loopback (``bench/postgresql_server.py``, with fsync off, as the
-SQLite store runs without a sync per write in WAL mode). Ratios are against SQLite with one writer, in the
-same run: this machine is shared and noisy.
+PostgreSQL server is a throwaway one on loopback (``bench/postgresql_server.py``) with fsync on, as SQLite
+syncs its write-ahead log at each commit. Ratios are against SQLite for the same operation, in the same
+run: this machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def main() -> None:
         assert added == count
         rows.append(["SQLite", "ingest, 2 writers at once", seconds, count / seconds])
         try:
-            with throwaway_postgresql() as new_database:
+            with throwaway_postgresql(fsync=True) as new_database:
                 rows += _measure("PostgreSQL", new_database(), articles)
                 seconds, added = _two_writers(new_database(), count)
                 assert added == count

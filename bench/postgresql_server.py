@@ -28,8 +28,10 @@ def _programs() -> Path:
 
 
 @contextmanager
-def throwaway_postgresql() -> Iterator[Callable[[], str]]:
-    """Start a server; yield a function that makes a new empty database on it and gives its URL."""
+def throwaway_postgresql(fsync: bool = False) -> Iterator[Callable[[], str]]:
+    """Start a server; yield a function that makes a new empty database on it and gives its URL. Without
+    ``fsync`` (tests) it never waits for the disk; a benchmark beside SQLite, which syncs each commit of
+    its write-ahead log, asks for it."""
     try:
         import psycopg
     except ImportError as error:
@@ -49,7 +51,7 @@ def throwaway_postgresql() -> Iterator[Callable[[], str]]:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync={'on' if fsync else 'off'}"
         try:
             subprocess.run(
                 [*as_user, programs / "initdb", "-D", data, "-A", "trust", "-U", user], check=True, capture_output=True
