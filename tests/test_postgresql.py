@@ -175,6 +175,10 @@ def test_the_cli_ingests_into_a_postgresql_store_and_hides_its_password(
     assert first.exit_code == 0, first.output
     assert "5 added" in first.output and "not-needed" not in first.output
     assert "0 added" in second.output and "5 already stored" in second.output
+    clustered = CliRunner().invoke(app, ["run", str(seeds_dir), "--out", str(tmp_path / "out"), "--store", url])
+    assert clustered.exit_code == 0, clustered.output
+    assert "3 stories from 5 articles" in clustered.output and "5 new this run" in clustered.output
+    assert not (tmp_path / "out" / "store.sqlite").exists() and (tmp_path / "out" / "stories.json").exists()
     wrong = CliRunner().invoke(app, ["ingest", str(seeds_dir), "--store", str(tmp_path / "store.sqlite")])
     assert wrong.exit_code == 1 and "takes a postgresql:// URL" in wrong.output
     unreachable = "postgresql://storyline:secret@127.0.0.1:1/news"  # port 1: nothing listens
