@@ -223,13 +223,17 @@ class LineageEvent:
 
 # Characters JSON leaves as they are but many line readers (Python's str.splitlines, some editors and
 # JavaScript tools) take for line breaks: escaped, so that a JSON line is one line to every reader.
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_LINE_BREAKS = "\x85\u2028\u2029"
+_ESCAPED_LINE_BREAKS = str.maketrans({character: f"\\u{ord(character):04x}" for character in _LINE_BREAKS})
 
 
 def json_line(value: object, **options: object) -> str:
     """``json.dumps(value, ensure_ascii=False, **options)`` with the characters that other readers take for
     line breaks escaped."""
-    return json.dumps(value, ensure_ascii=False, **options).translate(_LINE_BREAKS)
+    line = json.dumps(value, ensure_ascii=False, **options)
+    # translate looks every character up in a dict (0.5 ms for a 5,000-character article with one accent);
+    # finding that none of the three is there, as in most lines, takes a thousandth of that.
+    return line.translate(_ESCAPED_LINE_BREAKS) if any(character in line for character in _LINE_BREAKS) else line
 
 
 def record_fields(record: object) -> dict[str, object]:

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from hostile_corpus import FINE, hostile_records, write_hostile_corpus, write_records
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from clustering.ingest.read import read_inputs
-from clustering.records import Reject
+from clustering.records import Reject, json_line
 from clustering.reuse.dedup import dedup_files
 from clustering.storage.atomic import atomic_writer
 from clustering.storage.lock import StoreBusyError, exclusive
@@ -218,3 +219,10 @@ def test_written_files_respect_the_umask(tmp_path):
     finally:
         os.umask(previous)
     assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644
+
+
+@given(st.text())
+def test_a_json_line_is_one_line_to_every_reader_and_reads_back(text):
+    line = json_line({"text": text})
+    assert len(line.splitlines()) == 1 and not set(line) & set("\x85\u2028\u2029")
+    assert json.loads(line) == {"text": text}
