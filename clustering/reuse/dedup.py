@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
@@ -474,16 +475,36 @@ def dedup_files(
 # Records read and cleaned together (in forked workers, one per core), then indexed one by one in order.
 _CLEANING_BATCH = 2_000
 
+Batch = list[tuple[dict, Article | Reject]]
+
+
+def _cleaned_batches(records: Iterator[tuple[dict, Article | Reject]]) -> Iterator[tuple[Batch, list[Article]]]:
+    """The records in batches, each with its articles cleaned. The next batch is cleaned (by worker
+    processes a background thread waits on) while the caller indexes this one: on two cores the cleaning
+    and the indexing take turns on neither."""
+
+    def articles(batch: Batch) -> list[Article]:
+        return [outcome for _, outcome in batch if isinstance(outcome, Article)]
+
+    batches = iter(lambda: list(itertools.islice(records, _CLEANING_BATCH)), [])
+    with ThreadPoolExecutor(1) as cleaner:
+        batch = next(batches, None)
+        cleaning = cleaner.submit(cleaned_all, articles(batch)) if batch is not None else None
+        while batch is not None and cleaning is not None:
+            following = next(batches, None)
+            following_cleaning = cleaner.submit(cleaned_all, articles(following)) if following is not None else None
+            yield batch, cleaning.result()
+            batch, cleaning = following, following_cleaning
+
 
 def _dedup_records(
     inputs: Sequence[Path | str], output: Path | str, rejects_output: Path | str, index: Deduplicator, drop: bool
 ) -> DedupCounts:
     counts = {"read": 0, "written": 0, "duplicates": 0, "rejected": 0}
-    records = iter_inputs(inputs)
     try:
         with atomic_writer(output) as out, atomic_writer(rejects_output) as rejected:
-            for batch in iter(lambda: list(itertools.islice(records, _CLEANING_BATCH)), []):
-                clean = iter(cleaned_all([outcome for _, outcome in batch if isinstance(outcome, Article)]))
+            for batch, cleaned_articles in _cleaned_batches(iter_inputs(inputs)):
+                clean = iter(cleaned_articles)
                 for fields, outcome in batch:
                     counts["read"] += 1
                     admitted = outcome if isinstance(outcome, Reject) else _admit(index, next(clean))
