@@ -9,8 +9,10 @@ PostgreSQL driver is psycopg 3 (the ``postgresql`` extra).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -70,8 +72,23 @@ def _sqlite_connection(path: Path, read_only: bool) -> sqlite3.Connection:
         return connection
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS, check_same_thread=False, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
+    _write_ahead(connection)
     return connection
+
+
+def _write_ahead(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, which it keeps. Two writers opening a new file at once race to set it, and
+    SQLite answers the loser "database is locked" at once, without its busy timeout: it tries again."""
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _begin_sqlite(connection: Connection) -> None:
@@ -101,6 +118,7 @@ def changing_schema(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+@cache  # the migrations are files of the package: read once per process, not on every open of a store
 def newest_revision() -> str:
     """The newest migration: the schema this Storyline reads and writes."""
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
