@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, inspect, text
 
 from clustering.storage.database import changing_schema, open_engine, writing
 
@@ -25,11 +25,13 @@ class EmbeddingCache:
     def __init__(self, location: Path | str) -> None:
         self.location = location
         self._engine = open_engine(location)
-        binary = "BYTEA" if self._engine.dialect.name == "postgresql" else "BLOB"
-        # A cache, not a record: its table is made where missing rather than migrated.
-        with changing_schema(self._engine) as connection:
-            columns = f"key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vector {binary} NOT NULL"
-            connection.execute(text(f"CREATE TABLE IF NOT EXISTS embeddings ({columns})"))
+        # A cache, not a record: its table is made where missing rather than migrated, under the schema
+        # lock only then (every embedding shard opens the cache).
+        if not inspect(self._engine).has_table("embeddings"):
+            binary = "BYTEA" if self._engine.dialect.name == "postgresql" else "BLOB"
+            with changing_schema(self._engine) as connection:
+                columns = f"key TEXT PRIMARY KEY, dim INTEGER NOT NULL, vector {binary} NOT NULL"
+                connection.execute(text(f"CREATE TABLE IF NOT EXISTS embeddings ({columns})"))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         query = text("SELECT key, dim, vector FROM embeddings WHERE key IN :keys").bindparams(
