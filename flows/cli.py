@@ -22,7 +22,7 @@ from clustering.reuse.dedup import dedup_files, rejects_path
 from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError
 from clustering.storage.store import StaleStoreError, StoryStore
-from clustering.storage.workspace import STORE_VARIABLE
+from clustering.storage.workspace import STORE_FILE, STORE_VARIABLE
 from clustering.stories.same_story import load_same_story_model
 
 app = typer.Typer(
@@ -46,9 +46,9 @@ StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
-        envvar=STORE_VARIABLE,
-        help="A postgresql:// URL holding the store, for writers on several machines (default: a SQLite file in "
-        "--out). Keep its password in PGPASSWORD or ~/.pgpass rather than in the URL.",
+        help=f"A postgresql:// URL holding the store, for writers on several machines (default: {STORE_VARIABLE} "
+        "from the environment, which Prefect does not record as a parameter; else a SQLite file in --out). Keep "
+        "its password in PGPASSWORD or ~/.pgpass rather than in the URL.",
     ),
 ]
 ModelOption = Annotated[
@@ -85,16 +85,19 @@ def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
     return [value if is_url(value) or not resolve else str(Path(value).resolve()) for value in values]
 
 
-def _checked_store(store: str | None) -> None:
-    """A clear error, before any flow starts, for a store that is not a PostgreSQL URL or cannot be opened."""
+def _checked_store(store: str | None) -> str | None:
+    """The PostgreSQL store a command works on (``store``, else the environment's), checked before any flow
+    starts: a clear error for one that is not a PostgreSQL URL or cannot be opened."""
+    store = store or os.environ.get(STORE_VARIABLE) or None
     if store is None:
-        return
+        return None
     if not is_database_url(store):
         raise _fail(f"--store takes a postgresql:// URL, not {store!r} (a SQLite store is the file in --out)")
     try:
         StoryStore(store).close()  # reachable, and its schema brought up to date
     except OperationalError as error:
         raise _fail(f"cannot open the store {shown(store)}: {error.orig}") from error
+    return store
 
 
 def _settings(model: str | None = None, wait: float | None = None) -> dict[str, Any]:
@@ -216,7 +219,7 @@ def ingest(
     store at once, each article id stored once. Exit code 0: done; 3: done with rejects; 1: failed.
     """
     paths = _checked_inputs(inputs)
-    _checked_store(store)
+    used_store = _checked_store(store)
     settings = _settings()
     _config(config, settings)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -229,7 +232,7 @@ def ingest(
     except OperationalError as error:
         raise _fail(error) from error
     if not quiet:
-        where = shown(store) if store else out / "store.sqlite"
+        where = shown(used_store) if used_store else out / STORE_FILE
         typer.echo(
             f"{counts['read']} records: {counts['added']} added to {where}, {counts['already_stored']} already "
             f"stored, {counts['rejected']} rejected"

@@ -8,10 +8,8 @@ import random
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-import pytest
 from hostile_corpus import FINE, hostile_records, write_hostile_corpus, write_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +19,6 @@ from clustering.ingest.read import read_inputs
 from clustering.records import Reject, json_line
 from clustering.reuse.dedup import dedup_files
 from clustering.storage.atomic import atomic_writer
-from clustering.storage.lock import StoreBusyError, exclusive
 from flows.cli import EXIT_REJECTS, app
 
 
@@ -124,28 +121,6 @@ def test_two_runs_at_once_on_one_store_lose_nothing(tmp_path):
     assert accepted == [30, 30] and pending == 0
     new_stories = [event for event in _lines(out / "lineage.jsonl") if event["kind"] == "new"]
     assert len({event["story_id"] for event in new_stories}) == len(new_stories)
-
-
-def test_a_second_holder_waits_then_gives_up_with_a_clear_error(tmp_path):
-    store = tmp_path / "store.sqlite"
-    waited: list[str] = []
-    held, release = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with exclusive(store):
-            held.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    held.wait(10)
-    with pytest.raises(StoreBusyError, match="in use by another run"), exclusive(store, 0.2, waited.append):
-        pass
-    assert waited and "waiting up to" in waited[0]
-    release.set()
-    thread.join()
-    with exclusive(store, 0.2):  # free again
-        pass
 
 
 def test_rejects_hold_unwritable_values_escaped():

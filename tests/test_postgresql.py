@@ -135,12 +135,13 @@ def test_the_dashboard_serves_a_postgresql_store_and_sees_what_changes_it(postgr
     assert after["total"] == 3 and sum(story["articles"] for story in after["stories"]) == 5
 
 
-def test_a_second_run_on_a_postgresql_store_waits_then_gives_up_with_a_clear_error(postgresql_server):
-    url = postgresql_server()
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_a_second_run_on_a_store_waits_then_gives_up_with_a_clear_error(kind, request, tmp_path):
+    store = _workspaces(kind, request, tmp_path, ("run",))["run"].store
     held, release = threading.Event(), threading.Event()
 
     def holder() -> None:
-        with exclusive(url):
+        with exclusive(store):
             held.set()
             release.wait(10)
 
@@ -148,12 +149,12 @@ def test_a_second_run_on_a_postgresql_store_waits_then_gives_up_with_a_clear_err
     thread.start()
     held.wait(10)
     waited: list[str] = []
-    with pytest.raises(StoreBusyError, match="in use by another run"), exclusive(url, 0.5, waited.append):
+    with pytest.raises(StoreBusyError, match="in use by another run"), exclusive(store, 0.5, waited.append):
         pass
     assert waited and "waiting up to" in waited[0]
     release.set()
     thread.join()
-    with exclusive(url, 0.5):  # free again
+    with exclusive(store, 0.5):  # free again
         pass
 
 
@@ -167,14 +168,16 @@ def test_a_reader_of_a_postgresql_store_cannot_write(postgresql_server):
 
 
 def test_the_cli_ingests_into_a_postgresql_store_and_hides_its_password(
-    prefect_harness, postgresql_server, seeds_dir, tmp_path
+    prefect_harness, postgresql_server, seeds_dir, tmp_path, monkeypatch
 ):
     url = postgresql_server().replace("@", ":not-needed@", 1)  # trust authentication ignores the password
-    arguments = ["ingest", str(seeds_dir), "--out", str(tmp_path), "--store", url]
-    first, second = CliRunner().invoke(app, arguments), CliRunner().invoke(app, arguments)
+    first = CliRunner().invoke(app, ["ingest", str(seeds_dir), "--out", str(tmp_path), "--store", url])
+    monkeypatch.setenv("STORYLINE_STORE", url)  # the same store, named by the environment
+    second = CliRunner().invoke(app, ["ingest", str(seeds_dir), "--out", str(tmp_path)])
+    monkeypatch.delenv("STORYLINE_STORE")
     assert first.exit_code == 0, first.output
     assert "5 added" in first.output and "not-needed" not in first.output
-    assert "0 added" in second.output and "5 already stored" in second.output
+    assert "0 added to postgresql://" in second.output and "5 already stored" in second.output
     clustered = CliRunner().invoke(app, ["run", str(seeds_dir), "--out", str(tmp_path / "out"), "--store", url])
     assert clustered.exit_code == 0, clustered.output
     assert "3 stories from 5 articles" in clustered.output and "5 new this run" in clustered.output

@@ -475,15 +475,15 @@ def dedup_files(
 # Records read and cleaned together (in forked workers, one per core), then indexed one by one in order.
 _CLEANING_BATCH = 2_000
 
-Batch = list[tuple[dict, Article | Reject]]
+_Batch = list[tuple[dict, Article | Reject]]
 
 
-def _cleaned_batches(records: Iterator[tuple[dict, Article | Reject]]) -> Iterator[tuple[Batch, list[Article]]]:
+def _cleaned_batches(records: Iterator[tuple[dict, Article | Reject]]) -> Iterator[tuple[_Batch, list[Article]]]:
     """The records in batches, each with its articles cleaned. The next batch is cleaned (by worker
     processes a background thread waits on) while the caller indexes this one: on two cores the cleaning
     and the indexing take turns on neither."""
 
-    def articles(batch: Batch) -> list[Article]:
+    def articles(batch: _Batch) -> list[Article]:
         return [outcome for _, outcome in batch if isinstance(outcome, Article)]
 
     batches = iter(lambda: list(itertools.islice(records, _CLEANING_BATCH)), [])

@@ -42,7 +42,7 @@ class Workspace:
         if self.embedding_cache is not None:
             object.__setattr__(self, "embedding_cache", Path(self.embedding_cache))
         if self.database is not None and not is_database_url(self.database):
-            raise ValueError(f"--store takes a postgresql:// URL, not {shown(self.database)!r}")
+            raise ValueError(f"a store's database is a postgresql:// URL, not {shown(self.database)!r}")
 
     @property
     def store(self) -> Path | str:
