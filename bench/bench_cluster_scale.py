@@ -48,12 +48,15 @@ def _articles(count: int) -> list[Article]:
     return cleaned
 
 
+def _headline_embeddings(titles: list[str]) -> np.ndarray:
+    """The embeddings of ``titles``, cached between benchmark runs."""
+    cache = EmbeddingCache(Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite")
+    return embed_articles([Article(id=title, text=title, title=title) for title in titles], EmbedConfig(), cache)
+
+
 def _embeddings(articles: list[Article]) -> np.ndarray:
     titles = sorted({article.title or "" for article in articles})
-    cache = EmbeddingCache(Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite")
-    headline_rows = embed_articles(
-        [Article(id=title, text=title, title=title) for title in titles], EmbedConfig(), cache
-    )
+    headline_rows = _headline_embeddings(titles)
     row_of = {title: row for row, title in enumerate(titles)}
     rng = np.random.default_rng(0)
     vectors = headline_rows[[row_of[article.title or ""] for article in articles]]

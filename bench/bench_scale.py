@@ -1,7 +1,9 @@
-"""Time windows: the story F1 of dated dev sets fed in time order, and the clustering stage's cost at
-100k, 300k and 1M stored articles, with stories closed after ``run.story_window_days`` silent days.
+"""Time windows: the story F1 of dated dev sets fed in time order, and the cost of whole runs over stores of
+100k, 300k and 1M articles, with stories closed after ``run.story_window_days`` silent days and archived
+past ``reuse.lookback_days`` as well.
 
-    .venv/bin/python bench/bench_scale.py [--sizes 100000 300000 1000000] [--window 30] [--batches 8]
+    .venv/bin/python bench/bench_scale.py [--sizes 100000 300000 1000000] [--window 30] [--lookback 7]
+                                          [--baseline] [--batches 8] [--skip-f1]
 
 F1: UCI dev and giveme dev (the dated sets; ECB+ is undated, and an undated story never closes) in
 ``--batches`` time-ordered parts, each a run into one store (``Pipeline.run``, as a scheduled job sees
@@ -9,25 +11,27 @@ them), scored after the last; story windows of none, 7, 30, 90 and 365 days, and
 
 Cost: a store spread over two years at the daily volume of a million articles in two years (1,370 a day);
 the 100k and 300k stores are its first 73 and 219 days. Texts come from ``bench/corpus.py`` (a pool of
-20,000, reused under new ids and dates) and embeddings are their headlines' jittered, as in
-``bench_cluster_scale.py``, each copy jittered again; each stored story is one pool headline within one
-pass over the pool (about 15 days). For each size, the clustering stage of a run
-(``clustering.stories.windows`` and the clusterer, what ``Pipeline`` runs between embedding and
-summaries): a run adding 1 % of a day's volume (14 articles, assigned) and the daily re-clustering of the
-open window, each with the window and, at 100k, without it (the baseline). Seconds and peak memory (of
-this process, so far). The stages before clustering still read the whole store: they are not measured
-here (README, "At 10 million articles").
+20,000 cleaned articles, reused under new ids and dates); each stored story is one pool headline within one
+pass over the pool (about 15 days), and the stories closed past the window and the lookback are archived,
+as the runs of those two years would have left them. Then three whole runs (``Pipeline.run``: read,
+clean, furniture, MinHash, reuse, embedding, clustering, summaries, store, artifacts): the first over the
+built store (it builds the caches of the working set), one adding 1 % of a day's volume (14 articles,
+assigned) and the daily re-clustering. The embedder is simulated (``_simulated_embedder``: headline
+embeddings jittered, no model), so that a million texts need not be embedded; everything else is what a
+run runs. ``--baseline``: the smallest store again with neither window nor lookback (the whole store is
+the working set). Seconds, the slowest stages and peak memory of each run.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import resource
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,17 +40,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_cluster_scale import _JITTER, _articles, _embeddings
+from bench_cluster_scale import _JITTER, _articles, _headline_embeddings
 from common import GIVEME_DEV, UCI_DEV, print_table, save
 
-from clustering.config import Config, ReadConfig, RunConfig
+from clustering.config import Config, EmbedConfig, ReadConfig, ReuseConfig, RunConfig
 from clustering.evaluate import score
+from clustering.ingest.clean import CLEANING_VERSION
 from clustering.ingest.read import iter_inputs
-from clustering.pipeline import Pipeline
-from clustering.records import Article, DedupResult, Story
+from clustering.pipeline import Pipeline, ShardEmbedder
+from clustering.records import Article, LineageEvent, Story
+from clustering.storage.store import StoryStore
 from clustering.storage.workspace import Workspace
-from clustering.stories.clusterer import StoryClusterer
-from clustering.stories.windows import closed_members, newest_date, story_labels
+from clustering.stories.windows import archived_stories
 
 DATED_SETS = {"UCI dev": UCI_DEV, "giveme dev": GIVEME_DEV}
 WINDOWS = (None, 7.0, 30.0, 90.0, 365.0)
@@ -85,41 +90,113 @@ def _time_ordered_f1(path: Path, label_field: str, field_names: dict, batches: i
     return found
 
 
-def _store(size: int, pool: list[Article], pool_embeddings: np.ndarray) -> tuple[list[Article], np.ndarray, dict]:
-    """``size`` articles at ``PER_DAY`` a day from ``START``, and their stories as a last run left them. The
-    embeddings have ``NEW`` rows more at the end, for a run's new articles: a run holds one matrix."""
-    rows = np.arange(size) % len(pool)
-    articles = [
-        replace(pool[row], id=f"s{number}", published=START + timedelta(days=number // PER_DAY))
-        for number, row in enumerate(rows.tolist())
-    ]
+def _simulated_embedder(headline_vectors: dict[str, np.ndarray]) -> ShardEmbedder:
+    """An ``embed_shards`` standing in for the model: each text's headline embedding (its first line),
+    jittered by a noise seeded with the text, so that a text has one vector wherever it appears."""
+
+    dimensions = len(next(iter(headline_vectors.values())))
+
+    def embed(shards: list[list[str]], config: EmbedConfig, cache_path: str) -> Iterator[np.ndarray]:
+        for shard in shards:
+            rows = []
+            for text in shard:
+                rng = np.random.default_rng(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little"))
+                noise = rng.standard_normal(dimensions, dtype=np.float32)
+                headline = headline_vectors.get(text.split("\n", 1)[0])
+                vector = noise if headline is None else headline + _JITTER * noise
+                rows.append(vector / np.linalg.norm(vector))
+            yield np.vstack(rows)
+
+    return embed
+
+
+def _build_store(workspace: Workspace, size: int, pool: list[Article], config: Config) -> datetime:
+    """A store of ``size`` articles at ``PER_DAY`` a day from ``START``, as the runs of two years left it:
+    each story one pool headline within one pass over the pool (about 15 days), those closed past the
+    window and the lookback archived. Returns the day after the last."""
+    store = StoryStore(workspace.store, CLEANING_VERSION)
     members: dict[tuple[str, int], list[Article]] = defaultdict(list)
-    for number, article in enumerate(articles):
-        members[(article.title or "", number // len(pool))].append(article)
-    previous = {}
+    for start in range(0, size, 50_000):
+        chunk = [
+            replace(pool[number % len(pool)], id=f"s{number}", published=START + timedelta(days=number // PER_DAY))
+            for number in range(start, min(size, start + 50_000))
+        ]
+        store.add_articles(chunk)
+        for number, article in enumerate(chunk, start):
+            members[(article.title or "", number // len(pool))].append(article)
+    stories = {}
     for index, group in enumerate(members.values()):
-        story_id = f"story-{index}"
         dates = [article.published for article in group]
         ids = tuple(article.id for article in group)
-        previous[story_id] = Story(story_id, "", "", (), ids, ids[0], (), min(dates), max(dates))
-    # Each copy of a pool text gets a jitter of its own, in chunks: a whole-store temporary (the copied rows,
-    # the noise) would be the benchmark's own 1.5 GB at a million, counted in the stage's peak.
-    embeddings = np.zeros((size + NEW, pool_embeddings.shape[1]), dtype=np.float32)
+        stories[f"story-{index}"] = Story(f"story-{index}", "", "", (), ids, ids[0], (), min(dates), max(dates))
+    newest = START + timedelta(days=(size - 1) // PER_DAY)
+    archive = archived_stories(stories, newest, config.run.story_window_days, config.reuse.lookback_days)
+    working = [story for story in stories.values() if story not in set(archive)]
+    events = [LineageEvent(story_id, "new") for story_id in stories]  # the history runs would have written
+    store.save_run(working, events, {}, read=store.pending(), archive=archive)
+    store.close()
+    return newest + timedelta(days=1)
+
+
+def _peak_gb() -> float:
+    """This process's peak resident memory since ``_reset_peak``."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1e6
+
+
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # Linux: VmHWM starts again from the resident size
+
+
+def _feed(folder: Path, name: str, articles: list[Article]) -> str:
+    path = folder / f"{name}.jsonl"
+    rows = [
+        {"id": a.id, "title": a.title, "text": a.text, "source": a.source, "published": a.published.isoformat()}
+        for a in articles
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return str(path)
+
+
+def _runs_at(size: int, window: float | None, lookback: float | None) -> list[list[object]]:
+    """Build a store of ``size`` articles, then time whole runs over it: the first (which builds the band
+    index, term counts and embedding cache of the working set), one adding 1 % of a day's volume, and the
+    daily re-clustering. Each run's seconds, the slowest stages, and its peak memory."""
+    pool = _articles(POOL)
+    headlines = sorted({article.title or "" for article in pool})
+    headline_vectors = dict(zip(headlines, _headline_embeddings(headlines), strict=True))
+    config = Config(
+        embed=EmbedConfig(backend="onnx"),  # no backend to choose: the simulated embedder stands in
+        run=RunConfig(story_window_days=window),
+        reuse=ReuseConfig(lookback_days=lookback),
+    )
+    rows = []
     rng = np.random.default_rng(size)
-    for start in range(0, size, 100_000):
-        chunk = embeddings[start : min(start + 100_000, size)]
-        chunk[:] = pool_embeddings[rows[start : start + len(chunk)]]
-        chunk += _JITTER * rng.standard_normal(chunk.shape, dtype=np.float32)
-        chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
-    return articles, embeddings, previous
-
-
-def _stage(every: list[Article], embeddings: np.ndarray, previous: dict, window: float | None, recluster: bool):
-    """The clustering stage of a run over the store and its new articles (what ``Pipeline._labels`` does)."""
-    dedup = DedupResult([], {})
-    closed = closed_members(previous, newest_date(every), window)
-    labels = story_labels(every, embeddings, dedup, StoryClusterer(), previous, closed, recluster)
-    return labels, len(every) - len(closed)  # the open window's size: no reprints here to follow the closed
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work)
+        workspace = Workspace(folder / "store")
+        start = time.perf_counter()
+        day = _build_store(workspace, size, pool, config)
+        print(f"{size} stored in {time.perf_counter() - start:.0f} s", flush=True)
+        pipeline = Pipeline(workspace, config, embed_shards=_simulated_embedder(headline_vectors), log=lambda _: None)
+        label = f"{window:g} / {lookback:g} days" if window and lookback else "none"
+        for name, count, recluster in (
+            ("first run (builds the caches)", NEW, False),
+            ("1 % of a day, assigned", NEW, False),
+            ("daily re-clustering", 0, True),
+        ):
+            picks = rng.choice(len(pool), count, replace=False).tolist()
+            new = [replace(pool[row], id=f"new-{len(rows)}-{row}", published=day) for row in picks]
+            inputs = [_feed(folder, f"new-{len(rows)}", new)] if new else []
+            _reset_peak()
+            start = time.perf_counter()
+            report = pipeline.run(inputs, recluster=recluster).report
+            seconds = time.perf_counter() - start
+            stages = sorted(report.stage_seconds.items(), key=lambda item: -item[1])[:3]
+            slowest = ", ".join(f"{stage} {value:.1f}" for stage, value in stages)
+            rows.append([size, label, name, report.counts["articles"], seconds, slowest, _peak_gb()])
+            print(rows[-1], flush=True)
+    return rows
 
 
 def main() -> None:
@@ -127,6 +204,8 @@ def main() -> None:
     sizes = [100_000, 300_000, 1_000_000]
     parser.add_argument("--sizes", type=int, nargs="*", default=sizes, help="none: the F1 table alone")
     parser.add_argument("--window", type=float, default=30.0, help="story window of the cost table, in days")
+    parser.add_argument("--lookback", type=float, default=7.0, help="reuse lookback of the cost table, in days")
+    parser.add_argument("--baseline", action="store_true", help="the smallest store again, with no window")
     parser.add_argument("--batches", type=int, default=8, help="time-ordered runs of the F1 table")
     parser.add_argument("--skip-f1", action="store_true")
     arguments = parser.parse_args()
@@ -142,32 +221,13 @@ def main() -> None:
     if not arguments.sizes:
         save("scale", results)
         return
-    pool = _articles(POOL)
-    pool_embeddings = _embeddings(pool)
-    rng = np.random.default_rng(1)
-    # Compiling the clusterer's loops and the first neighbour search are no run's cost at scale.
-    warm, warm_embeddings, warm_stories = _store(2_000, pool, pool_embeddings)
-    _stage(warm, warm_embeddings[: len(warm)], warm_stories, None, True)
     rows = []
     for size in sorted(arguments.sizes):
-        articles, embeddings, previous = _store(size, pool, pool_embeddings)
-        day = articles[-1].published + timedelta(days=1)
-        picks = rng.choice(len(pool), NEW, replace=False).tolist()
-        articles += [replace(pool[row], id=f"new{row}", published=day) for row in picks]
-        embeddings[size:] = pool_embeddings[picks]
-        windows = [arguments.window, None] if size == min(arguments.sizes) else [arguments.window]
-        for window in windows:
-            for kind, recluster in (("1 % of a day, assigned", False), ("daily re-clustering", True)):
-                start = time.perf_counter()
-                _, open_count = _stage(articles, embeddings, previous, window, recluster)
-                seconds = time.perf_counter() - start
-                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-                label = f"{window:g} days" if window else "none"
-                rows.append([size, label, kind, open_count, seconds, peak])
-                print(f"{size} stored, window {label}, {kind}: {seconds:.1f} s", flush=True)
-        del articles, embeddings, previous
-    header = ["stored articles", "story window", "run", "articles in the open window", "seconds", "peak GB so far"]
-    print_table("Clustering stage with time windows (simulated store, one run, this machine)", header, rows)
+        rows += _runs_at(size, arguments.window, arguments.lookback)
+    if arguments.baseline:
+        rows += _runs_at(min(arguments.sizes), None, None)
+    header = ["stored", "window / lookback", "run", "articles read", "seconds", "slowest stages (s)", "peak GB"]
+    print_table("Whole runs on a simulated store (one run each, this machine)", header, rows)
     results["cost"] = {"header": header, "rows": rows}
     save("scale", results)
 

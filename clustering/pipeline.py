@@ -32,7 +32,7 @@ from clustering.ingest.clean import CLEANING_VERSION, clean_articles, split_empt
 from clustering.ingest.fetch import is_url, land
 from clustering.ingest.furniture import FurnitureLearner
 from clustering.ingest.read import read_inputs
-from clustering.publish.artifacts import publish
+from clustering.publish.artifacts import archive_name, publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 from clustering.reuse.dedup import SignedArticle, build_band_index, index_settings, sign_articles, update_reuse
 from clustering.reuse.pairs import attribution
@@ -47,7 +47,7 @@ from clustering.stories.same_story import load_same_story_model
 from clustering.stories.summarize import story_positions
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import TERM_SCHEME
-from clustering.stories.windows import closed_members, newest_date, story_labels
+from clustering.stories.windows import archived_stories, closed_members, newest_date, story_labels
 
 T = TypeVar("T")
 _LOGGER = logging.getLogger(__name__)
@@ -240,20 +240,30 @@ class Pipeline:
         articles in the open window (assigning them one by one would miss what they change)."""
         return asked or not has_stories or pending > self.config.run.incremental_share * stored
 
-    def stored_band_index(self, settings: str, known_ids: set[str], articles: list[Article]) -> BandIndex | None:
-        """The stored band index if it holds exactly the articles of finished runs, all still clustered."""
+    def stored_band_index(
+        self, settings: str, known_ids: set[str], articles: list[Article], archived: set[str]
+    ) -> BandIndex | None:
+        """The stored band index, less the ``archived`` articles, if it holds exactly the articles of
+        finished runs, all still clustered."""
         stored = BandIndex.load(self.workspace.bands, settings)
+        if stored is not None:
+            stored = stored.without(archived)
         if stored is None or not stored.holds_exactly(known_ids):
             return None
         return stored if known_ids <= {article.id for article in articles} else None
 
     def _shared_text(
-        self, articles: list[Article], known_ids: set[str], known_pairs: list[ReusePair], timer: StageTimer
+        self,
+        articles: list[Article],
+        known_ids: set[str],
+        known_pairs: list[ReusePair],
+        archived: set[str],
+        timer: StageTimer,
     ) -> tuple[DedupResult, dict[str, int]]:
         """The MinHash and reuse stages. Their signatures and fingerprints stay in this call: the memory
         is back before embedding starts."""
         minhash, reuse = self.config.minhash, self.config.reuse
-        stored_index = self.stored_band_index(index_settings(minhash, reuse), known_ids, articles)
+        stored_index = self.stored_band_index(index_settings(minhash, reuse), known_ids, articles, archived)
         unindexed = articles if stored_index is None else [a for a in articles if a.id not in known_ids]
         signed = self._stage("minhash", lambda: sign_articles(unindexed, minhash, reuse), timer)
         return self._stage("reuse", lambda: self._reuse(articles, signed, stored_index, known_ids, known_pairs), timer)
@@ -339,8 +349,9 @@ class Pipeline:
         labels = story_labels(articles, embeddings, dedup, clusterer, previous, closed, recluster, term_counts)
         return labels, term_counts
 
-    def _prepare(self, store: StoryStore, timer: StageTimer) -> Prepared:
-        stored = store.articles()
+    def _prepare(self, store: StoryStore, stored: list[Article], archived: set[str], timer: StageTimer) -> Prepared:
+        """The ``stored`` articles (the working set less those ``archived`` now) through every stage
+        before clustering."""
         # Stored articles without a cleaning by the current rules (older rules, or none) are cleaned.
         articles, empty = self._stage("clean", lambda: clean_articles(stored), timer)
         stale = {article.id for article in stored if not article.body_spans}
@@ -352,8 +363,9 @@ class Pipeline:
         articles, emptied = split_empty(learned)
         # Pairs among the articles of finished runs are in the store; only the pending ones, and those
         # whose body changed, are aligned.
-        known_pairs = [pair for pair in store.pairs() if not {pair.a, pair.b} & recleaned]
-        dedup, words = self._shared_text(articles, store.finished_ids() - recleaned, known_pairs, timer)
+        known_pairs = [pair for pair in store.pairs() if not {pair.a, pair.b} & (recleaned | archived)]
+        known_ids = store.finished_ids() - recleaned - archived
+        dedup, words = self._shared_text(articles, known_ids, known_pairs, archived, timer)
         with timer.track("embed"):
             embeddings = self.embed(articles)
         return Prepared(articles, embeddings, dedup, words, learned, furniture, recleaned, [*empty, *emptied])
@@ -366,7 +378,7 @@ class Pipeline:
             self.ingest(inputs)
             store = StoryStore(self.workspace.store, CLEANING_VERSION)
             try:
-                return self._prepare(store, StageTimer())
+                return self._prepare(store, store.articles(), set(), StageTimer())
             finally:
                 store.close()
 
@@ -382,11 +394,18 @@ class Pipeline:
         store = StoryStore(self.workspace.store, CLEANING_VERSION)
         try:
             pending = store.pending()  # before the articles: each of them is among what the run reads
-            prepared = self._prepare(store, timer)
+            stored, previous = store.articles(), store.stories()
+            now, window = newest_date(stored), config.run.story_window_days
+            archive = archived_stories(previous, now, window, config.reuse.lookback_days)
+            archived = {article_id for story in archive for article_id in story.article_ids}
+            for story in archive:
+                del previous[story.story_id]
+            stored = [article for article in stored if article.id not in archived]
+            prepared = self._prepare(store, stored, archived, timer)
             articles, embeddings, dedup, words = prepared.articles, prepared.embeddings, prepared.dedup, prepared.words
             rejects = [*ingested.rejects, *prepared.rejects]
-            previous, used_ids = store.stories(), store.used_story_ids()
-            closed = closed_members(previous, newest_date(articles), config.run.story_window_days)
+            used_ids = store.used_story_ids()
+            closed = closed_members(previous, now, window)
             closed_stories = set(closed.values())
             in_window = sum(1 for article in articles if article.id not in closed)
             recluster = self.reclusters(len(pending), in_window, len(previous) > len(closed_stories), recluster)
@@ -413,6 +432,7 @@ class Pipeline:
                     "reuse_pairs": len(dedup.pairs),
                     "stories": len(stories),
                     "closed_stories": len(closed_stories),
+                    "archived_stories": len(archive),
                     "skipped_files": len(ingested.skipped),
                 },
                 attribution=[asdict(row) for row in attribution(articles, dedup.pairs, words, config.reuse.agencies)],
@@ -427,11 +447,18 @@ class Pipeline:
             changed = [story for story in stories if previous.get(story.story_id) != story]
             cleanings = [article for article in prepared.learned if article.id in prepared.recleaned]
             store.save_run(
-                stories, events, asdict(report), dedup.pairs, positions, pending, cleanings, prepared.furniture
+                stories, events, asdict(report), dedup.pairs, positions, pending, cleanings, prepared.furniture, archive
             )
             lineage = store.lineage()
+            # Each archive file is written once: by this run, or by the first run after one that failed to.
+            archives = {
+                run: store.archived_stories(run)
+                for run in store.archiving_runs()
+                if not self.workspace.artifact(archive_name(run)).exists()
+            }
             self.stage_runner(
-                "publish", lambda: publish(self.workspace.root, articles, rejects, dedup, stories, report, lineage)
+                "publish",
+                lambda: publish(self.workspace.root, articles, rejects, dedup, stories, report, lineage, archives),
             )
         finally:
             store.close()

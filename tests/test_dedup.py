@@ -225,6 +225,17 @@ def test_band_index_survives_saving_and_names_its_settings(tmp_path):
     assert both.article_ids[-1] == "copy" and both.owners.max() == 3 and len(both.words) == 4
 
 
+def test_band_index_without_some_articles_is_the_index_of_the_others():
+    articles = [_raw("wire", WIRE), _raw("bank", BANK), _raw("short", "Too short."), _raw("copy", f"Share:\n\n{WIRE}")]
+    index = build_band_index(sign_articles(articles))
+    for left_out in ({"bank"}, {"wire", "short"}, {"copy"}, set(), {"wire", "bank", "short", "copy"}):
+        expected = build_band_index(sign_articles([a for a in articles if a.id not in left_out]))
+        smaller = index.without(left_out)
+        assert smaller.article_ids == expected.article_ids and np.array_equal(smaller.words, expected.words)
+        assert np.array_equal(smaller.owners, expected.owners)
+        assert np.array_equal(smaller.fingerprints, expected.fingerprints)
+
+
 def test_signed_tokens_are_the_cleaned_bodys_words():
     # The flow takes each article's length in words from these tokens (attribution's denominators).
     raw = "Share:\n\n2 min read\n\n" + WIRE + "\n\nComments\nGreat article, thanks!"

@@ -125,6 +125,7 @@ def test_cli_rejects_bad_records_and_keeps_going(prefect_harness, seeds_dir, tmp
         "reuse_pairs": 1,
         "stories": 3,
         "closed_stories": 0,
+        "archived_stories": 0,
         "skipped_files": 0,
     }
 
@@ -355,8 +356,10 @@ def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(t
     pipeline = Pipeline(tmp_path)
     build_band_index(sign_articles(articles[:2])).save(pipeline.workspace.bands)
     stored = pipeline.stored_band_index
-    assert stored(index_settings(), {"a", "b"}, articles) is not None
-    assert stored(index_settings(), {"a"}, articles) is None  # holds a pending article too
-    assert stored(index_settings(), {"a", "b", "c"}, articles) is None  # misses one
-    assert stored(index_settings(), {"a", "b"}, articles[1:]) is None  # "a" no longer clustered
-    assert stored("other settings", {"a", "b"}, articles) is None
+    assert stored(index_settings(), {"a", "b"}, articles, set()) is not None
+    assert stored(index_settings(), {"a"}, articles, set()) is None  # holds a pending article too
+    assert stored(index_settings(), {"a", "b", "c"}, articles, set()) is None  # misses one
+    assert stored(index_settings(), {"a", "b"}, articles[1:], set()) is None  # "a" no longer clustered
+    assert stored("other settings", {"a", "b"}, articles, set()) is None
+    kept = stored(index_settings(), {"b"}, articles[1:], {"a"})  # "a" archived: the index drops it
+    assert kept is not None and kept.article_ids == ("b",)

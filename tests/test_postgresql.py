@@ -1,7 +1,7 @@
 """The store on PostgreSQL: ingest workers (processes here, machines in use) fill one store at once, runs
-cluster it one at a time, and the embedding cache lives beside it. The tests of several writers run on the
-SQLite store too, which takes several writers on one machine. Against a real server the suite starts
-(``postgresql_server``), skipped with the reason where none can start."""
+cluster it one at a time, and the embedding cache lives beside it. The tests of several writers, and of what
+a run writes, run on the SQLite store too, which takes several writers on one machine. Against a real server
+the suite starts (``postgresql_server``), skipped with the reason where none can start."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy.exc import InternalError
 from typer.testing import CliRunner
 
 from clustering.pipeline import Pipeline
-from clustering.records import Article
+from clustering.records import Article, ReusePair, Story
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.lock import StoreBusyError, exclusive
 from clustering.storage.store import StoryStore
@@ -30,6 +30,10 @@ def _write_feed(path: Path, ids: list[str], side: str) -> None:
     # "clash" is sent by both workers with different texts: one stores it, the other rejects it.
     records = [{"id": key, "text": f"Report {key}. {FINE}" if key != "clash" else f"{side} says {FINE}"} for key in ids]
     path.write_text("".join(json.dumps(record) + "\n" for record in records))
+
+
+def _pair(a: str, b: str) -> ReusePair:
+    return ReusePair(a, b, 0.9, 0.9, 0.9, ((0, 6),), ((0, 6),), 2, a, "published earlier")
 
 
 def _ingest_when_both_ready(workspace: Workspace, feed: str, ready) -> tuple[int, int, list[str]]:
@@ -56,6 +60,28 @@ def test_a_run_makes_its_own_only_the_articles_it_read(kind, request, tmp_path):
     store.add_articles([Article(id="d", text="stored while the run worked")])
     store.save_run([], [], {}, read=read)
     assert store.finished_ids() == {"a", "c"} and set(store.pending()) == {"b", "d"}
+    store.close()
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_archiving_a_story_takes_its_articles_and_their_pairs_out_of_the_working_set(kind, request, tmp_path):
+    store = StoryStore(_workspaces(kind, request, tmp_path, ("run",))["run"].store)
+    store.add_articles([Article(id=name, text=f"Text {name}") for name in "abcd"])
+    pairs = [_pair("a", "b"), _pair("b", "c"), _pair("c", "d")]
+    stories = [
+        Story("st-ab", "", "", (), ("a", "b"), "a", (), None, None),
+        Story("st-cd", "", "", (), ("c", "d"), "c", (), None, None),
+    ]
+    store.save_run(stories, [], {}, pairs)
+    # The next run archives st-ab: it leaves it out, and only the pair within st-cd is its own.
+    assert store.save_run([stories[1]], [], {}, [pairs[2]], archive=[stories[0]]) == 2
+    assert [a.id for a in store.articles()] == ["c", "d"] and store.finished_ids() == {"c", "d"}
+    assert store.stories() == {"st-cd": stories[1]} and store.pairs() == [pairs[2]]
+    assert [a.id for a in store.articles(include_archived=True)] == list("abcd")
+    assert set(store.stories(include_archived=True)) == {"st-ab", "st-cd"}
+    assert sorted(store.pairs(include_archived=True), key=lambda pair: pair.a) == pairs  # b-c goes with b
+    assert store.archiving_runs() == [2] and store.archived_stories(2) == [stories[0]]
+    assert "st-ab" in store.used_story_ids() and store.texts_of(["a"]) == {"a": "Text a"}  # still known
     store.close()
 
 

@@ -7,10 +7,15 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from clustering.config import Config, RunConfig
+from clustering.config import Config, ReuseConfig, RunConfig
 from clustering.pipeline import Pipeline
+from clustering.publish.artifacts import archive_name
+from clustering.publish.dashboard import load_snapshot
 from clustering.records import Article, DedupResult, Story
-from clustering.stories.windows import closed_members, newest_date, open_window, with_closed
+from clustering.reuse.dedup import index_settings
+from clustering.storage.band_index import BandIndex
+from clustering.storage.store import StoryStore
+from clustering.stories.windows import archived_stories, closed_members, newest_date, open_window, with_closed
 
 # Written apart, so that no two share a passage (a reprint would follow its original anyway).
 FERRY = [
@@ -112,3 +117,53 @@ def test_reprints_follow_their_original_into_a_closed_story():
     assert rows == [2, 4] and window_dedup.duplicate_of == {"copy-of-new": "new"}
     labels = with_closed(articles, dedup, closed, rows, np.array([0, 0]))
     assert labels.tolist() == [1, 1, 0, 1, 0]
+
+
+def test_archived_stories_are_those_past_both_the_window_and_the_lookback():
+    now = datetime(2024, 4, 20, tzinfo=UTC)
+    previous = {
+        "old": _story("old", ("a", "b"), datetime(2024, 1, 13, tzinfo=UTC)),
+        "month": _story("month", ("c",), datetime(2024, 3, 10, tzinfo=UTC)),
+        "undated": _story("undated", ("d",), None),
+    }
+    assert [story.story_id for story in archived_stories(previous, now, 30, 7)] == ["month", "old"]
+    assert [story.story_id for story in archived_stories(previous, now, 7, 60)] == ["old"]  # pairs reach 60 days
+    assert archived_stories(previous, now, 30, None) == []  # a reprint may come any day: nothing leaves
+    assert archived_stories(previous, now, None, 7) == []  # stories never close
+
+
+def test_a_story_silent_past_window_and_lookback_leaves_the_working_set_and_stays_in_the_archive(tmp_path):
+    january = [_record(f"ferry-{n}", text, f"2024-01-{10 + n:02d}") for n, text in enumerate(FERRY[:4])]
+    later = [_record(f"bank-{n}", text, f"2024-01-{25 + n:02d}") for n, text in enumerate(BANK[:4])]
+    out = tmp_path / "out"
+    config = Config(run=RunConfig(story_window_days=7), reuse=ReuseConfig(lookback_days=3))
+    first = Pipeline(out, config, log=lambda _: None).run([_write(tmp_path / "january.jsonl", january)])
+    ferry = _story_of(first, "ferry-0")
+    assert set(ferry.article_ids) == {f"ferry-{n}" for n in range(4)}
+
+    second = Pipeline(out, config, log=lambda _: None).run([_write(tmp_path / "later.jsonl", later)])
+    assert second.report.counts["archived_stories"] == 1 and second.report.counts["articles"] == 4
+    assert all("ferry-0" not in story.article_ids for story in second.stories)
+    archive = json.loads((out / archive_name(2)).read_text())
+    assert [entry["story_id"] for entry in archive] == [ferry.story_id]
+    assert sorted(story["story_id"] for story in json.loads((out / "stories.json").read_text())) == sorted(
+        story.story_id for story in second.stories
+    )
+    store = StoryStore(out / "store.sqlite")
+    assert {article.id for article in store.articles()} == {f"bank-{n}" for n in range(4)}
+    assert store.stories(include_archived=True)[ferry.story_id] == ferry  # kept as it was
+    assert ferry.story_id in {story.story_id for story in load_snapshot(store).stories}  # browsable
+    # The band index kept between runs holds the working set: the next run signs only its new article.
+    index = BandIndex.load(out / "cache" / "bands.npz", index_settings(config.minhash, config.reuse))
+    assert index is not None and index.holds_exactly({f"bank-{n}" for n in range(4)})
+    store.close()
+
+    # The January file again: every article is known, none comes back; a lost archive file is written again.
+    (out / archive_name(2)).unlink()
+    late = [_record("ferry-late", FERRY[4], "2024-01-29")]
+    third = Pipeline(out, config, log=lambda _: None).run(
+        [_write(tmp_path / "late.jsonl", late), str(tmp_path / "january.jsonl")]
+    )
+    assert third.report.counts["already_stored"] == 4 and third.report.counts["archived_stories"] == 0
+    assert _story_of(third, "ferry-late").story_id != ferry.story_id  # the archived story does not reopen
+    assert json.loads((out / archive_name(2)).read_text()) == archive

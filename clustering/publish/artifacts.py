@@ -2,15 +2,16 @@
 
 ``articles.jsonl``, ``stories.json``, ``reuse.jsonl``, ``rejects.jsonl``, ``run.json``, the reuse graph
 (``reuse_graph.csv`` and ``reuse_graph.graphml``, which network tools such as Gephi, Cytoscape and networkx
-read) and the self-contained ``dashboard.html``. A reader never sees a half-written file: a crashed run leaves the
-previous artifacts in place.
+read) and the self-contained ``dashboard.html``; they describe the working set. The stories a run archived are
+written once, to ``archive/stories-RUN.json``. A reader never sees a half-written file: a crashed run leaves
+the previous artifacts in place.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,11 @@ ARTIFACT_NAMES = (
     "run.json",
     "dashboard.html",
 )
+
+
+def archive_name(run: int) -> str:
+    """The artifact of the stories that run ``run`` archived."""
+    return f"archive/stories-{run:06d}.json"
 
 
 def _json_default(value: object) -> str:
@@ -145,10 +151,12 @@ def publish(
     stories: Sequence[Story],
     report: RunReport,
     lineage: Sequence[dict[str, object]] = (),
+    archives: Mapping[int, Sequence[Story]] | None = None,
 ) -> list[Path]:
     """Write every artifact of a run into ``out_dir``; returns their paths.
 
-    ``lineage`` is the story history from the store: one line per event, every run so far.
+    ``lineage`` is the story history from the store: one line per event, every run so far. ``archives``:
+    the stories archived, by the run that archived them, whose files are to be written.
     """
     out = Path(out_dir)
     contents = {
@@ -160,6 +168,10 @@ def publish(
         "reuse_graph.csv": reuse_graph_csv(graph := reuse_graph_rows(report)),
         "reuse_graph.graphml": reuse_graph_graphml(graph),
         "dashboard.html": render_dashboard(articles, stories, dedup, report, lineage),
+        **{
+            archive_name(run): _dumps([record_fields(story) for story in archived], indent=2) + "\n"
+            for run, archived in (archives or {}).items()
+        },
         # Last: run.json says the run completed, so it is written only once everything else is.
         "run.json": _dumps(asdict(report), indent=2) + "\n",
     }

@@ -81,9 +81,10 @@ class Snapshot:
 
 
 def load_snapshot(store: StoryStore) -> Snapshot:
-    articles = {article.id: cleaned(article) for article in store.articles()}
-    stories = sorted(store.stories().values(), key=lambda story: story.story_id)
-    pairs, report = store.pairs(), store.last_report()
+    # Archived stories too: what runs no longer read is still there to browse.
+    articles = {article.id: cleaned(article) for article in store.articles(include_archived=True)}
+    stories = sorted(store.stories(include_archived=True).values(), key=lambda story: story.story_id)
+    pairs, report = store.pairs(include_archived=True), store.last_report()
     reuse = report.get("config", {}).get("reuse", {})
     containment = reuse.get("duplicate_containment", ReuseConfig().duplicate_containment)
     duplicate_of = duplicate_groups(list(articles.values()), pairs, containment)
@@ -374,8 +375,9 @@ def reuse_flows(attribution: Sequence[dict[str, object]]) -> go.Figure:
 
 
 def _figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
-    stories = snapshot.stories
-    points = [snapshot.positions.get(story.story_id, (0.0, 0.0)) for story in stories]
+    # The map holds the working stories, placed by the last run (archived ones keep no place on it).
+    stories = [story for story in snapshot.stories if story.story_id in snapshot.positions]
+    points = [snapshot.positions[story.story_id] for story in stories]
     largest = sorted(stories, key=lambda story: (-len(story.article_ids), story.story_id))
     labelled = {story.story_id for story in largest[:LABELLED_STORIES]}
     dated = [story.last_published for story in stories if story.last_published]

@@ -47,6 +47,21 @@ class BandIndex:
             np.concatenate([self.fingerprints, other.fingerprints]),
         )
 
+    def without(self, article_ids: Collection[str]) -> BandIndex:
+        """This index less ``article_ids`` and their windows."""
+        kept = np.array([article_id not in article_ids for article_id in self.article_ids], dtype=bool)
+        if kept.all():
+            return self
+        position = np.cumsum(kept) - 1  # each kept article's position in the smaller index
+        windows = kept[self.owners]
+        return BandIndex(
+            self.settings,
+            tuple(article_id for article_id, keep in zip(self.article_ids, kept, strict=True) if keep),
+            self.words[kept],
+            position[self.owners[windows]].astype(self.owners.dtype),
+            self.fingerprints[windows],
+        )
+
     def save(self, path: Path | str) -> None:
         """Write to ``path`` through a temporary file beside it: a reader sees the old index or the new."""
         save_npz_atomic(

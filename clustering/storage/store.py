@@ -1,6 +1,9 @@
 """The story store: every article read so far (with what cleaning found in it), the current stories, their
 lineage, the reuse pairs and the runs, in a SQLite file (the embedded default) or a PostgreSQL database.
 
+Stories a run archived (``save_run``) stay, with their articles and pairs, but leave the working set that
+``articles``, ``stories`` and ``pairs`` give a run: what a run reads follows the open window, not the store.
+
 Records are JSON, never pickles: safe to load. Several writers may add articles at once, on one machine
 (SQLite queues them) or on many (PostgreSQL): an article id is stored once, whoever wins.
 """
@@ -74,10 +77,11 @@ class StoryStore:
         with self._engine.connect() as connection:
             return list(connection.execute(text(query), parameters))
 
-    def articles(self) -> list[Article]:
-        """Every stored article in the order it was first stored: as it was read, with its cleaning when
-        that was made by the current cleaning rules (else the article is to be cleaned again)."""
-        rows = self._rows("SELECT record, cleaning, cleaner FROM articles ORDER BY seq")
+    def articles(self, include_archived: bool = False) -> list[Article]:
+        """Every stored article of the working set (and the archived ones if asked) in the order it was
+        first stored: as it was read, with its cleaning when that was made by the current cleaning rules
+        (else the article is to be cleaned again)."""
+        rows = self._rows(f"SELECT record, cleaning, cleaner FROM articles {_working(include_archived)} ORDER BY seq")
         return [
             Article.from_json(record, cleaning if self._is_current(cleaner) else None)
             for record, cleaning, cleaner in rows
@@ -94,8 +98,9 @@ class StoryStore:
                 )
         return found
 
-    def stories(self) -> dict[str, Story]:
-        rows = self._rows("SELECT story_id, story FROM stories ORDER BY story_id")
+    def stories(self, include_archived: bool = False) -> dict[str, Story]:
+        """The last run's stories (and the archived ones if asked), by id."""
+        rows = self._rows(f"SELECT story_id, story FROM stories {_working(include_archived)} ORDER BY story_id")
         return {story_id: story_from_json(story) for story_id, story in rows}
 
     def used_story_ids(self) -> set[str]:
@@ -113,8 +118,18 @@ class StoryStore:
             learned.setdefault(outlet, set()).add(segment)
         return learned
 
-    def pairs(self) -> list[ReusePair]:
-        return [reuse_pair_from_json(pair) for (pair,) in self._rows("SELECT pair FROM pairs ORDER BY id")]
+    def pairs(self, include_archived: bool = False) -> list[ReusePair]:
+        rows = self._rows(f"SELECT pair FROM pairs {_working(include_archived)} ORDER BY id")
+        return [reuse_pair_from_json(pair) for (pair,) in rows]
+
+    def archived_stories(self, run: int) -> list[Story]:
+        """The stories that run ``run`` archived."""
+        rows = self._rows("SELECT story FROM stories WHERE archived = :run ORDER BY story_id", run=run)
+        return [story_from_json(story) for (story,) in rows]
+
+    def archiving_runs(self) -> list[int]:
+        """The runs that archived stories."""
+        return [run for (run,) in self._rows("SELECT DISTINCT archived FROM stories WHERE archived > 0 ORDER BY 1")]
 
     def positions(self) -> dict[str, tuple[float, float]]:
         """Each story's place on the 2-D map of stories."""
@@ -158,8 +173,9 @@ class StoryStore:
             return {key for (key,) in connection.execute(statement, rows)}
 
     def finished_ids(self) -> set[str]:
-        """Ids of the articles that a finished run has processed."""
-        return {key for (key,) in self._rows("SELECT id FROM articles WHERE run != :pending", pending=_PENDING)}
+        """Ids of the working articles that a finished run has processed."""
+        rows = self._rows("SELECT id FROM articles WHERE archived = 0 AND run != :pending", pending=_PENDING)
+        return {key for (key,) in rows}
 
     def pending(self) -> dict[str, int]:
         """The articles stored since the last finished run: each one's storage number, by id. Read before
@@ -177,14 +193,16 @@ class StoryStore:
         read: Mapping[str, int] | None = None,
         cleanings: Sequence[Article] = (),
         furniture: Mapping[str, set[int]] | None = None,
+        archive: Sequence[Story] = (),
     ) -> int:
         """Store a finished run in one transaction; returns its run number. The pending articles it
         ``read`` (a ``pending``; every pending one when not given) become the run's; any stored since
         stay pending for the next run. ``cleanings`` are stored articles the run cleaned again (new rules,
         or furniture learned since), kept with the pairs found on their new bodies; ``furniture`` is what
-        the run learned (it adds to what is stored).
+        the run learned (it adds to what is stored). The stories to ``archive`` (stored ones, which the run
+        left out) are archived with their articles and every pair touching those.
 
-        Stories, reuse pairs and map positions describe the whole store and replace the previous run's.
+        Stories, reuse pairs and map positions describe the working set and replace the previous run's.
         """
         read = self.pending() if read is None else read
         with writing(self._engine) as connection:
@@ -215,7 +233,25 @@ class StoryStore:
                     for first, last in _spans(read.values())
                 ],
             )
-            connection.execute(text("DELETE FROM stories"))
+            _execute_many(
+                connection,
+                "UPDATE stories SET archived = :run WHERE story_id = :story_id",
+                [{"run": run, "story_id": story.story_id} for story in archive],
+            )
+            _execute_many(
+                connection,
+                "UPDATE articles SET archived = :run WHERE id = :id",
+                [{"run": run, "id": article_id} for story in archive for article_id in story.article_ids],
+            )
+            if archive:
+                connection.execute(
+                    text(
+                        "UPDATE pairs SET archived = :run WHERE archived = 0 AND (a IN (SELECT id FROM articles"
+                        " WHERE archived = :run) OR b IN (SELECT id FROM articles WHERE archived = :run))"
+                    ),
+                    {"run": run},
+                )
+            connection.execute(text("DELETE FROM stories WHERE archived = 0"))
             _execute_many(
                 connection,
                 "INSERT INTO stories (story_id, story) VALUES (:story_id, :story)",
@@ -226,7 +262,7 @@ class StoryStore:
                 "INSERT INTO lineage (run, story_id, kind, other) VALUES (:run, :story_id, :kind, :other)",
                 [{"run": run, "story_id": e.story_id, "kind": e.kind, "other": e.other} for e in events],
             )
-            connection.execute(text("DELETE FROM pairs"))
+            connection.execute(text("DELETE FROM pairs WHERE archived = 0"))
             _execute_many(
                 connection,
                 "INSERT INTO pairs (a, b, pair) VALUES (:a, :b, :pair)",
@@ -250,6 +286,10 @@ class StoryStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+def _working(include_archived: bool) -> str:
+    return "" if include_archived else "WHERE archived = 0"
 
 
 def _spans(numbers: Iterable[int]) -> list[tuple[int, int]]:

@@ -5,6 +5,10 @@ clustered again, among the open ones only (the open window: the articles of open
 ones). A reprint follows its original even into a closed story: it is the same text. "Now" is the newest
 article's date, never later than the clock (a run over an archive closes what was silent in the archive;
 one stray future date closes nothing early). Undated stories never close.
+
+A closed story silent past the reuse lookback as well (``reuse.lookback_days``) is archived: no new article
+can join it or pair with its articles, so it leaves the working set that runs read (``StoryStore``), and a
+run's cost follows the open window, not the store.
 """
 
 from __future__ import annotations
@@ -39,6 +43,19 @@ def closed_members(previous: Mapping[str, Story], now: datetime | None, silent_d
         if story.last_published is not None and story.last_published < cutoff
         for article_id in story.article_ids
     }
+
+
+def archived_stories(
+    previous: Mapping[str, Story], now: datetime | None, silent_days: float | None, lookback_days: float | None
+) -> list[Story]:
+    """The stories closed past the reach of both the story window and the reuse lookback: no new article
+    can join them or pair with their articles, so a run leaves them out (none unless both are set)."""
+    if lookback_days is None:
+        return []
+    closed = set(
+        closed_members(previous, now, None if silent_days is None else max(silent_days, lookback_days)).values()
+    )
+    return [previous[story_id] for story_id in sorted(closed)]
 
 
 def open_window(
