@@ -8,15 +8,18 @@ from __future__ import annotations
 import json
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import InternalError
+from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from clustering.pipeline import Pipeline
-from clustering.records import Article, ReusePair, Story
+from clustering.records import Article, LineageEvent, ReusePair, Story
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.lock import StoreBusyError, exclusive
 from clustering.storage.store import StoryStore
@@ -72,7 +75,7 @@ def test_archiving_a_story_takes_its_articles_and_their_pairs_out_of_the_working
         Story("st-ab", "", "", (), ("a", "b"), "a", (), None, None),
         Story("st-cd", "", "", (), ("c", "d"), "c", (), None, None),
     ]
-    store.save_run(stories, [], {}, pairs)
+    store.save_run(stories, [LineageEvent("st-ab", "new"), LineageEvent("st-cd", "new")], {}, pairs)
     # The next run archives st-ab: it leaves it out, and only the pair within st-cd is its own.
     assert store.save_run([stories[1]], [], {}, [pairs[2]], archive=[stories[0]]) == 2
     assert [a.id for a in store.articles()] == ["c", "d"] and store.finished_ids() == {"c", "d"}
@@ -81,6 +84,8 @@ def test_archiving_a_story_takes_its_articles_and_their_pairs_out_of_the_working
     assert set(store.stories(include_archived=True)) == {"st-ab", "st-cd"}
     assert sorted(store.pairs(include_archived=True), key=lambda pair: pair.a) == pairs  # b-c goes with b
     assert store.archiving_runs() == [2] and store.archived_stories(2) == [stories[0]]
+    assert [event["story_id"] for event in store.lineage()] == ["st-cd"]
+    assert [event["story_id"] for event in store.lineage(include_archived=True)] == ["st-ab", "st-cd"]
     assert "st-ab" in store.used_story_ids() and store.texts_of(["a"]) == {"a": "Text a"}  # still known
     store.close()
 
@@ -159,6 +164,32 @@ def test_the_dashboard_serves_a_postgresql_store_and_sees_what_changes_it(postgr
     assert client.get("/").status_code == 200
     assert sum(story["articles"] for story in before["stories"]) == 2
     assert after["total"] == 3 and sum(story["articles"] for story in after["stories"]) == 5
+
+
+def test_an_ingest_that_postgresql_fails_to_break_a_deadlock_is_done_again(postgresql_server):
+    url = postgresql_server()
+    store = StoryStore(url)
+    other = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=NullPool)
+    result: dict[str, object] = {}
+
+    def ingest() -> None:
+        result["added"] = store.add_articles([Article(id="a", text="first"), Article(id="b", text="second")])
+
+    with other.connect() as connection, connection.begin():
+        # This session waits 30 s before it looks for a deadlock, the store's 1 s: the store's insert is
+        # the one PostgreSQL fails.
+        connection.execute(text("SET LOCAL deadlock_timeout = '30s'"))
+        connection.execute(text("INSERT INTO articles (id, record, run) VALUES ('b', '{}', 0)"))
+        writer = threading.Thread(target=ingest)
+        writer.start()
+        time.sleep(0.5)  # the store has inserted "a" and waits for "b"
+        connection.execute(text("INSERT INTO articles (id, record, run) VALUES ('a', '{}', 0)"))
+    writer.join(30)
+    # Failed, the store tried again once this session had committed: both ids are stored, once, by it.
+    assert result == {"added": set()}
+    assert set(store.pending()) == {"a", "b"}
+    store.close()
+    other.dispose()
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])

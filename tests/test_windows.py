@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from clustering.config import Config, ReuseConfig, RunConfig
 from clustering.pipeline import Pipeline
 from clustering.publish.artifacts import archive_name
-from clustering.publish.dashboard import load_snapshot
+from clustering.publish.dashboard import create_app
 from clustering.records import Article, DedupResult, Story
 from clustering.reuse.dedup import index_settings
 from clustering.storage.band_index import BandIndex
@@ -152,7 +153,10 @@ def test_a_story_silent_past_window_and_lookback_leaves_the_working_set_and_stay
     store = StoryStore(out / "store.sqlite")
     assert {article.id for article in store.articles()} == {f"bank-{n}" for n in range(4)}
     assert store.stories(include_archived=True)[ferry.story_id] == ferry  # kept as it was
-    assert ferry.story_id in {story.story_id for story in load_snapshot(store).stories}  # browsable
+    client = TestClient(create_app(out / "store.sqlite"))  # browsable: found by a search, its page opens
+    found = client.get("/api/stories", params={"q": "Brindisi"}).json()["stories"]
+    assert [story["story_id"] for story in found] == [ferry.story_id]
+    assert client.get(f"/story/{ferry.story_id}").status_code == 200 and client.get("/map").status_code == 200
     # The band index kept between runs holds the working set: the next run signs only its new article.
     index = BandIndex.load(out / "cache" / "bands.npz", index_settings(config.minhash, config.reuse))
     assert index is not None and index.holds_exactly({f"bank-{n}" for n in range(4)})

@@ -155,7 +155,7 @@ def publish(
 ) -> list[Path]:
     """Write every artifact of a run into ``out_dir``; returns their paths.
 
-    ``lineage`` is the story history from the store: one line per event, every run so far. ``archives``:
+    ``lineage`` is the working stories' history from the store: one line per event, every run so far. ``archives``:
     the stories archived, by the run that archived them, whose files are to be written.
     """
     out = Path(out_dir)

@@ -88,7 +88,8 @@ def load_snapshot(store: StoryStore) -> Snapshot:
     reuse = report.get("config", {}).get("reuse", {})
     containment = reuse.get("duplicate_containment", ReuseConfig().duplicate_containment)
     duplicate_of = duplicate_groups(list(articles.values()), pairs, containment)
-    return Snapshot(stories, articles, pairs, store.lineage(), store.positions(), report, duplicate_of)
+    lineage = store.lineage(include_archived=True)
+    return Snapshot(stories, articles, pairs, lineage, store.positions(), report, duplicate_of)
 
 
 def highlighted(

@@ -20,6 +20,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 # How long a SQLite writer waits for another's transaction before it fails ("database is locked").
@@ -31,6 +32,7 @@ _MIGRATIONS = str(Path(__file__).with_name("migrations"))
 _WRITES = "storyline_writes"
 # The PostgreSQL advisory lock key under which one process at a time changes a database's schema.
 _SCHEMA_LOCK = 0x5709_711E
+_DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 def is_database_url(location: Path | str) -> bool:
@@ -100,6 +102,11 @@ def writing(engine: Engine) -> Iterator[Connection]:
     """A connection in a write transaction, committed when the block ends (rolled back if it raises)."""
     with engine.connect() as connection, connection.execution_options(**{_WRITES: True}).begin():
         yield connection
+
+
+def is_deadlock(error: DBAPIError) -> bool:
+    """Whether PostgreSQL broke a deadlock by failing this transaction (done again, it goes through)."""
+    return getattr(error.orig, "sqlstate", None) == _DEADLOCK_DETECTED
 
 
 def _alembic_config() -> AlembicConfig:

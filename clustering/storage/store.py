@@ -1,8 +1,9 @@
 """The story store: every article read so far (with what cleaning found in it), the current stories, their
 lineage, the reuse pairs and the runs, in a SQLite file (the embedded default) or a PostgreSQL database.
 
-Stories a run archived (``save_run``) stay, with their articles and pairs, but leave the working set that
-``articles``, ``stories`` and ``pairs`` give a run: what a run reads follows the open window, not the store.
+Stories a run archived (``save_run``) stay, with their articles, pairs and lineage, but leave the working
+set that ``articles``, ``stories``, ``pairs`` and ``lineage`` give a run: what a run reads follows the open
+window, not the store.
 
 Records are JSON, never pickles: safe to load. Several writers may add articles at once, on one machine
 (SQLite queues them) or on many (PostgreSQL): an article id is stored once, whoever wins.
@@ -16,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, column, table, text
+from sqlalchemy import Connection, Engine, bindparam, column, table, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from clustering.records import (
     Article,
@@ -30,13 +32,23 @@ from clustering.records import (
     story_from_json,
     story_to_json,
 )
-from clustering.storage.database import migrate, newest_revision, open_engine, schema_revision, shown, writing
+from clustering.storage.database import (
+    is_deadlock,
+    migrate,
+    newest_revision,
+    open_engine,
+    schema_revision,
+    shown,
+    writing,
+)
 
 # The run number of an article stored by ingestion whose run has not finished yet.
 _PENDING = 0
 # Ids per query that names them: under SQLite's and PostgreSQL's limits on parameters.
 _IDS_PER_QUERY = 900
 _ARTICLES = table("articles", column("id"), column("record"), column("run"), column("cleaning"), column("cleaner"))
+# Tries of an insert that PostgreSQL failed to break a deadlock with another writer.
+_DEADLOCK_ATTEMPTS = 5
 _INSERT_BY_DIALECT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -103,13 +115,9 @@ class StoryStore:
         rows = self._rows(f"SELECT story_id, story FROM stories {_working(include_archived)} ORDER BY story_id")
         return {story_id: story_from_json(story) for story_id, story in rows}
 
-    def used_story_ids(self) -> set[str]:
-        """Every story id ever given out: current ones and those merged away."""
-        rows = self._rows(
-            "SELECT story_id FROM stories UNION SELECT story_id FROM lineage "
-            "UNION SELECT other FROM lineage WHERE other IS NOT NULL"
-        )
-        return {story_id for (story_id,) in rows}
+    def used_story_ids(self) -> UsedStoryIds:
+        """Every story id ever given out: current ones, archived ones and those merged away."""
+        return UsedStoryIds(self._engine)
 
     def furniture(self) -> dict[str, set[int]]:
         """The page furniture learned so far: segment keys by outlet (``ingest.furniture``)."""
@@ -139,8 +147,9 @@ class StoryStore:
         rows = self._rows("SELECT report FROM runs ORDER BY run DESC LIMIT 1")
         return json.loads(rows[0][0]) if rows else {}
 
-    def lineage(self) -> list[dict[str, object]]:
-        rows = self._rows("SELECT run, story_id, kind, other FROM lineage ORDER BY id")
+    def lineage(self, include_archived: bool = False) -> list[dict[str, object]]:
+        """What happened to the working stories (and the archived ones if asked), run by run."""
+        rows = self._rows(f"SELECT run, story_id, kind, other FROM lineage {_working(include_archived)} ORDER BY id")
         return [{"run": run, "story_id": story_id, "kind": kind, "other": other} for run, story_id, kind, other in rows]
 
     def stamp(self) -> tuple[int, int]:
@@ -169,8 +178,17 @@ class StoryStore:
             }
             for a in articles
         ]
-        with writing(self._engine) as connection:
-            return {key for (key,) in connection.execute(statement, rows)}
+        # Two writers inserting shared ids in other orders wait on each other's rows; PostgreSQL fails one of
+        # them, which then finds the other's rows stored (they conflict: nothing is added twice).
+        attempt = 1
+        while True:
+            try:
+                with writing(self._engine) as connection:
+                    return {key for (key,) in connection.execute(statement, rows)}
+            except DBAPIError as error:
+                if not is_deadlock(error) or attempt == _DEADLOCK_ATTEMPTS:
+                    raise
+                attempt += 1
 
     def finished_ids(self) -> set[str]:
         """Ids of the working articles that a finished run has processed."""
@@ -200,7 +218,7 @@ class StoryStore:
         stay pending for the next run. ``cleanings`` are stored articles the run cleaned again (new rules,
         or furniture learned since), kept with the pairs found on their new bodies; ``furniture`` is what
         the run learned (it adds to what is stored). The stories to ``archive`` (stored ones, which the run
-        left out) are archived with their articles and every pair touching those.
+        left out) are archived with their articles, their lineage and every pair touching those.
 
         Stories, reuse pairs and map positions describe the working set and replace the previous run's.
         """
@@ -242,6 +260,11 @@ class StoryStore:
                 connection,
                 "UPDATE articles SET archived = :run WHERE id = :id",
                 [{"run": run, "id": article_id} for story in archive for article_id in story.article_ids],
+            )
+            _execute_many(
+                connection,
+                "UPDATE lineage SET archived = :run WHERE story_id = :story_id",
+                [{"run": run, "story_id": story.story_id} for story in archive],
             )
             if archive:
                 connection.execute(
@@ -286,6 +309,22 @@ class StoryStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+class UsedStoryIds:
+    """Whether a story id was ever given out, asked id by id (an indexed lookup): a run never reads every id
+    the store has seen."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __contains__(self, story_id: object) -> bool:
+        query = text(
+            "SELECT 1 FROM stories WHERE story_id = :id UNION ALL SELECT 1 FROM lineage WHERE story_id = :id"
+            " UNION ALL SELECT 1 FROM lineage WHERE other = :id LIMIT 1"
+        )
+        with self._engine.connect() as connection:
+            return connection.execute(query, {"id": story_id}).first() is not None
 
 
 def _working(include_archived: bool) -> str:

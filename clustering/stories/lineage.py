@@ -9,7 +9,7 @@ derived from its first article and made unique against every id used before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Mapping, Sequence
 
 import numpy as np
 
@@ -23,12 +23,12 @@ def assign_story_ids(
     previous: Mapping[str, Collection[str]],
     clusters: Sequence[Sequence[str]],
     new_id: Callable[[str], str],
-    taken: Collection[str] = (),
+    taken: Container[str] = frozenset(),
 ) -> tuple[list[str], list[LineageEvent]]:
     """An id for each cluster (its member ids, first article first) and what happened to the stories.
 
     ``previous`` maps each earlier story id to its article ids; ``new_id`` derives an id from a first
-    article's id; ``taken`` holds every id used before, which a new story may not reuse.
+    article's id; ``taken`` holds every id used before, which a new story may not reuse (asked id by id).
     """
     cluster_of: dict[str, int] = {article: index for index, members in enumerate(clusters) for article in members}
     overlaps: dict[str, dict[int, int]] = {}
@@ -47,7 +47,7 @@ def assign_story_ids(
         for index in counts:
             holders.setdefault(index, []).append(story)
 
-    used = set(taken) | set(previous)
+    used = set(previous)
     ids: list[str] = []
     events: list[LineageEvent] = []
     for index, members in enumerate(clusters):
@@ -59,7 +59,7 @@ def assign_story_ids(
             events.extend(LineageEvent(story_id, "merged", other) for other in stories[1:])
         else:
             story_id, attempt = new_id(members[0]), 1
-            while story_id in used:
+            while story_id in used or story_id in taken:
                 attempt += 1
                 story_id = new_id(f"{members[0]}#{attempt}")
             events.append(LineageEvent(story_id, "new"))
@@ -77,7 +77,7 @@ def name_stories(
     embeddings: np.ndarray,
     dedup: DedupResult,
     previous: Mapping[str, Story],
-    used_ids: Collection[str],
+    used_ids: Container[str],
     config: SummaryConfig = SummaryConfig(),
     term_counts: TermCounts | None = None,
 ) -> tuple[list[Story], list[LineageEvent], TermCounts]:
