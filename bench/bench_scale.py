@@ -123,7 +123,7 @@ def _simulated_embedder(headline_vectors: dict[str, np.ndarray]) -> ShardEmbedde
 def _build_store(workspace: Workspace, size: int, pool: list[Article], config: Config) -> datetime:
     """A store of ``size`` articles at ``PER_DAY`` a day from ``START``, as the runs of two years left it:
     each story one pool headline within one pass over the pool (about 15 days), those closed past the
-    window and the lookback archived. Returns the day after the last."""
+    window, the lookback and the thread gap archived. Returns the day after the last."""
     store = StoryStore(workspace.store, CLEANING_VERSION)
     members: dict[tuple[str, int], list[Article]] = defaultdict(list)
     for start in range(0, size, 50_000):
@@ -140,7 +140,9 @@ def _build_store(workspace: Workspace, size: int, pool: list[Article], config: C
         ids = tuple(article.id for article in group)
         stories[f"story-{index}"] = Story(f"story-{index}", "", "", (), ids, ids[0], (), min(dates), max(dates))
     newest = START + timedelta(days=(size - 1) // PER_DAY)
-    archive = archived_stories(stories, newest, config.run.story_window_days, config.reuse.lookback_days)
+    archive = archived_stories(
+        stories, newest, config.run.story_window_days, config.reuse.lookback_days, config.thread.max_gap_days
+    )
     archived = {story.story_id for story in archive}
     working = [story for story in stories.values() if story.story_id not in archived]
     events = [LineageEvent(story_id, "new") for story_id in stories]  # the history runs would have written

@@ -47,6 +47,7 @@ from clustering.stories.same_story import load_same_story_model
 from clustering.stories.summarize import story_positions
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import TERM_SCHEME
+from clustering.stories.threads import thread_stories
 from clustering.stories.windows import archived_stories, closed_members, newest_date, story_labels
 
 T = TypeVar("T")
@@ -396,7 +397,7 @@ class Pipeline:
             pending = store.pending()  # before the articles: each of them is among what the run reads
             stored, previous = store.articles(), store.stories()
             now, window = newest_date(stored), config.run.story_window_days
-            archive = archived_stories(previous, now, window, config.reuse.lookback_days)
+            archive = archived_stories(previous, now, window, config.reuse.lookback_days, config.thread.max_gap_days)
             archived = {article_id for story in archive for article_id in story.article_ids}
             for story in archive:
                 del previous[story.story_id]
@@ -421,6 +422,9 @@ class Pipeline:
                 return stories, events
 
             stories, events = self._stage("summarize", summarise, timer)
+            stories = self._stage(
+                "thread", lambda: thread_stories(stories, articles, embeddings, previous, config.thread), timer
+            )
             report = RunReport(
                 counts={
                     "in": ingested.read,

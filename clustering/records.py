@@ -209,6 +209,9 @@ class Story:
     last_published: datetime | None
     # What happened when, for a story of more than one day: (ISO date, sentence) pairs.
     developments: tuple[tuple[str, str], ...] = ()
+    # The thread the story belongs to: stories linked over weeks (``clustering.stories.threads``); stable
+    # across runs like story ids. Empty for a story not threaded yet.
+    thread_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

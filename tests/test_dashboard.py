@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
 from clustering.publish.dashboard import copy_edits, create_app, highlighted
@@ -337,3 +338,37 @@ def test_reprint_trees_hang_each_copy_under_its_nearest_original():
     trees = reprint_trees(members, [pair("a", "b"), pair("b", "c"), pair("a", "c")])
     assert [node["article"].id for node in trees] == ["a"]
     assert trees[0]["copies"][0]["article"].id == "b" and trees[0]["copies"][0]["copies"][0]["article"].id == "c"
+
+
+def test_a_thread_is_listed_filtered_and_shown_on_its_stories_pages(demo_store, tmp_path):
+    """Two stories of one thread: the list links to the thread, filters by it (pages and API), and each
+    story's page lists the thread's stories, oldest first."""
+    import dataclasses
+
+    from clustering.ingest.clean import CLEANING_VERSION
+    from clustering.storage.store import StoryStore
+    from clustering.storage.workspace import Workspace
+
+    folder = tmp_path / "threaded"
+    shutil.copytree(demo_store, folder)
+    store = StoryStore(Workspace(folder).store, CLEANING_VERSION)
+    try:
+        stories = sorted(store.stories().values(), key=lambda s: (s.first_published is None, s.first_published))
+        older, newer = stories[0], stories[1]
+        threaded = [
+            dataclasses.replace(story, thread_id="th-test") if story in (older, newer) else story for story in stories
+        ]
+        store.save_run(threaded, [], store.last_report(), store.pairs(), store.positions())
+    finally:
+        store.close()
+    client = TestClient(create_app(folder))
+    listing = client.get("/").text
+    assert listing.count("thread of 2 stories") == 2 and 'href="/?thread=th-test"' in listing
+    only = client.get("/", params={"thread": "th-test"}).text
+    assert only.count('class="story"') == 2 and "in thread <code>th-test</code>" in only
+    api = client.get("/api/stories", params={"thread": "th-test"}).json()
+    assert api["total"] == 2 and {s["thread_id"] for s in api["stories"]} == {"th-test"}
+    page = client.get(f"/story/{newer.story_id}").text
+    thread = page.split('id="thread"')[1].split("</ol>")[0]
+    assert thread.index(str(escape(older.headline))) < thread.index(str(escape(newer.headline)))  # oldest first
+    assert f'href="/story/{older.story_id}"' in thread and "<strong>" in thread  # this story is not a link

@@ -85,7 +85,7 @@ def test_run_json_counts_and_timings(seed_run):
     out, _ = seed_run
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
-    stages = {"read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", "summarize"}
+    stages = {"read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", "summarize", "thread"}
     assert set(run["stage_seconds"]) == stages
     assert run["versions"]["datasketch"]
     assert run["config"] == load_config().as_dict()  # the instance that ran, every setting
@@ -182,7 +182,8 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     # Stories that did not change keep their id and everything else: same headline, summary, keywords.
     unchanged = [s for s in after if "001_784272937f8abc39" not in s["article_ids"]]
     assert len(unchanged) == len(before) == 2
-    assert all(before[tuple(s["article_ids"])] == s for s in unchanged)
+    assert all(before[tuple(s["article_ids"])] == s for s in unchanged)  # thread ids too
+    assert all(s["thread_id"].startswith("th-") for s in after)
     latakia = next(s for s in after if "001_784272937f8abc39" in s["article_ids"])
     lineage = [json.loads(line) for line in (out / "lineage.jsonl").read_text().splitlines()]
     assert [event["kind"] for event in lineage if event["run"] == 1] == ["new", "new"]

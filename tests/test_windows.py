@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from clustering.config import Config, ReuseConfig, RunConfig
+from clustering.config import Config, ReuseConfig, RunConfig, ThreadConfig
 from clustering.pipeline import Pipeline
 from clustering.publish.artifacts import archive_name
 from clustering.publish.dashboard import create_app
@@ -120,7 +120,7 @@ def test_reprints_follow_their_original_into_a_closed_story():
     assert labels.tolist() == [1, 1, 0, 1, 0]
 
 
-def test_archived_stories_are_those_past_both_the_window_and_the_lookback():
+def test_archived_stories_are_those_past_the_window_the_lookback_and_the_thread_gap():
     now = datetime(2024, 4, 20, tzinfo=UTC)
     previous = {
         "old": _story("old", ("a", "b"), datetime(2024, 1, 13, tzinfo=UTC)),
@@ -129,6 +129,7 @@ def test_archived_stories_are_those_past_both_the_window_and_the_lookback():
     }
     assert [story.story_id for story in archived_stories(previous, now, 30, 7)] == ["month", "old"]
     assert [story.story_id for story in archived_stories(previous, now, 7, 60)] == ["old"]  # pairs reach 60 days
+    assert [story.story_id for story in archived_stories(previous, now, 30, 7, 60)] == ["old"]  # so do threads
     assert archived_stories(previous, now, 30, None) == []  # a reprint may come any day: nothing leaves
     assert archived_stories(previous, now, None, 7) == []  # stories never close
 
@@ -137,7 +138,9 @@ def test_a_story_silent_past_window_and_lookback_leaves_the_working_set_and_stay
     january = [_record(f"ferry-{n}", text, f"2024-01-{10 + n:02d}") for n, text in enumerate(FERRY[:4])]
     later = [_record(f"bank-{n}", text, f"2024-01-{25 + n:02d}") for n, text in enumerate(BANK[:4])]
     out = tmp_path / "out"
-    config = Config(run=RunConfig(story_window_days=7), reuse=ReuseConfig(lookback_days=3))
+    config = Config(
+        run=RunConfig(story_window_days=7), reuse=ReuseConfig(lookback_days=3), thread=ThreadConfig(max_gap_days=7)
+    )
     first = Pipeline(out, config, log=lambda _: None).run([_write(tmp_path / "january.jsonl", january)])
     ferry = _story_of(first, "ferry-0")
     assert set(ferry.article_ids) == {f"ferry-{n}" for n in range(4)}

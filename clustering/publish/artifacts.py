@@ -88,6 +88,9 @@ def render_dashboard(
     history: dict[object, list[dict[str, object]]] = {}
     for event in lineage:
         history.setdefault(event["story_id"], []).append(event)
+    threads: dict[str, list[Story]] = {}
+    for story in stories:
+        threads.setdefault(story.thread_id, []).append(story)
     return (
         environment()
         .get_template("dashboard.html.j2")
@@ -98,6 +101,7 @@ def render_dashboard(
             shares=shares,
             attribution=report.attribution,
             history=history,
+            threads=threads,
         )
     )
 

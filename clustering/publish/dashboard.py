@@ -75,6 +75,8 @@ class Snapshot:
     report: dict[str, object]
     # Each reprint's canonical article, as the run grouped them.
     duplicate_of: dict[str, str]
+    # The stories of each thread, oldest first.
+    threads: dict[str, list[Story]]
 
     def story(self, story_id: str) -> Story | None:
         return next((story for story in self.stories if story.story_id == story_id), None)
@@ -89,7 +91,11 @@ def load_snapshot(store: StoryStore) -> Snapshot:
     containment = reuse.get("duplicate_containment", ReuseConfig().duplicate_containment)
     duplicate_of = duplicate_groups(list(articles.values()), pairs, containment)
     lineage = store.lineage(include_archived=True)
-    return Snapshot(stories, articles, pairs, lineage, store.positions(), report, duplicate_of)
+    threads: dict[str, list[Story]] = {}
+    for story in sorted(stories, key=lambda s: (s.first_published is None, s.first_published, s.story_id)):
+        if story.thread_id:
+            threads.setdefault(story.thread_id, []).append(story)
+    return Snapshot(stories, articles, pairs, lineage, store.positions(), report, duplicate_of, threads)
 
 
 def highlighted(
@@ -142,6 +148,7 @@ class StoryQuery:
 
     q: str = ""
     outlet: str = ""
+    thread: str = ""
     since: date | None = None
     until: date | None = None
     sort: str = "recent"
@@ -150,6 +157,8 @@ class StoryQuery:
 
     def matches(self, story: Story, snapshot: Snapshot) -> bool:
         if self.outlet and self.outlet not in story.sources:
+            return False
+        if self.thread and story.thread_id != self.thread:
             return False
         if self.since and (story.last_published is None or story.last_published.date() < self.since):
             return False
@@ -178,6 +187,7 @@ class StoryQuery:
         values = {
             "q": self.q,
             "outlet": self.outlet,
+            "thread": self.thread,
             "since": self.since.isoformat() if self.since else "",
             "until": self.until.isoformat() if self.until else "",
             "sort": self.sort,
@@ -185,7 +195,16 @@ class StoryQuery:
             "per_page": self.per_page,
             **changes,
         }
-        defaults = {"q": "", "outlet": "", "since": "", "until": "", "sort": "recent", "page": 1, "per_page": PER_PAGE}
+        defaults = {
+            "q": "",
+            "outlet": "",
+            "thread": "",
+            "since": "",
+            "until": "",
+            "sort": "recent",
+            "page": 1,
+            "per_page": PER_PAGE,
+        }
         query = urlencode({key: value for key, value in values.items() if value != defaults[key]})
         return f"/?{query}" if query else "/"
 
@@ -200,8 +219,10 @@ def _day(text: str, name: str) -> date | None:
         raise HTTPException(status_code=422, detail=f"'{name}' is not a date (YYYY-MM-DD): {text!r}") from error
 
 
-def _story_query(q: str, outlet: str, since: str, until: str, sort: str, page: int, per_page: int) -> StoryQuery:
-    return StoryQuery(q, outlet, _day(since, "since"), _day(until, "until"), sort, page, per_page)
+def _story_query(
+    q: str, outlet: str, thread: str, since: str, until: str, sort: str, page: int, per_page: int
+) -> StoryQuery:
+    return StoryQuery(q, outlet, thread, _day(since, "since"), _day(until, "until"), sort, page, per_page)
 
 
 # --- the JSON API's records -------------------------------------------------------------------------------
@@ -232,6 +253,8 @@ class StoryOut(BaseModel):
     representative_id: str
     # What happened when (ISO date, sentence), for a story of more than one day.
     developments: list[tuple[str, str]]
+    # The thread of stories this one belongs to (stories linked over weeks).
+    thread_id: str
 
 
 class PairOut(BaseModel):
@@ -266,6 +289,7 @@ def _story_out(story: Story) -> StoryOut:
         last_published=story.last_published,
         representative_id=story.representative_id,
         developments=[tuple(entry) for entry in story.developments],
+        thread_id=story.thread_id,
     )
 
 
@@ -486,6 +510,7 @@ def create_app(location: Path | str) -> FastAPI:
     def story_list(
         q: str = "",
         outlet: str = "",
+        thread: str = "",
         since: str = "",
         until: str = "",
         sort: str = Query("recent", pattern="^(recent|size)$"),
@@ -493,7 +518,7 @@ def create_app(location: Path | str) -> FastAPI:
         per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE),
     ) -> HTMLResponse:
         data = snapshot()
-        query = _story_query(q, outlet, since, until, sort, page_number, per_page)
+        query = _story_query(q, outlet, thread, since, until, sort, page_number, per_page)
         shown, matching = query.select(data)
         pages = max(1, math.ceil(matching / per_page))
         return page(
@@ -504,6 +529,7 @@ def create_app(location: Path | str) -> FastAPI:
             query=query,
             pages=pages,
             outlets=sorted({name for story in data.stories for name in story.sources}),
+            threads=data.threads,
         )
 
     @app.get("/story/{story_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -548,6 +574,7 @@ def create_app(location: Path | str) -> FastAPI:
             trees=reprint_trees(articles, pairs),
             shared=shared,
             related=related_stories(story, data),
+            thread=data.threads.get(story.thread_id, []),
             history=history,
             timeline=timeline.to_json() if first_day is not None else None,
         )
@@ -571,6 +598,7 @@ def create_app(location: Path | str) -> FastAPI:
     def api_stories(
         q: str = Query("", description="words that must all appear in the story's texts"),
         outlet: str = Query("", description="only stories this outlet took part in"),
+        thread: str = Query("", description="only the stories of this thread (a story's thread_id)"),
         since: str = Query("", description="stories still running on or after this date (YYYY-MM-DD)"),
         until: str = Query("", description="stories begun on or before this date (YYYY-MM-DD)"),
         sort: str = Query("recent", pattern="^(recent|size)$"),
@@ -578,7 +606,7 @@ def create_app(location: Path | str) -> FastAPI:
         per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE),
     ) -> StoryPageOut:
         """Stories matching the filters, a page at a time (most recent first, or largest first)."""
-        query = _story_query(q, outlet, since, until, sort, page_number, per_page)
+        query = _story_query(q, outlet, thread, since, until, sort, page_number, per_page)
         shown, matching = query.select(snapshot())
         return StoryPageOut(total=matching, page=page_number, per_page=per_page, stories=list(map(_story_out, shown)))
 

@@ -511,14 +511,19 @@ def _story_keywords(lexicon: _Lexicon | None, rows_of: Sequence[Sequence[int]], 
     return _keywords(membership @ lexicon.counts, lexicon.terms, lexicon.frequency, lexicon.average_words, count)
 
 
+def story_centres(stories: Sequence[Story], articles: Sequence[Article], embeddings: np.ndarray) -> np.ndarray:
+    """Each story's mean embedding (``embeddings`` are the ``articles``' rows), one row per story."""
+    row_of = {article.id: row for row, article in enumerate(articles)}
+    return np.array([embeddings[[row_of[i] for i in story.article_ids]].mean(axis=0) for story in stories])
+
+
 def story_positions(
     stories: Sequence[Story], articles: Sequence[Article], embeddings: np.ndarray
 ) -> dict[str, tuple[float, float]]:
     """A 2-D map of the stories: the first two principal components of their mean embeddings."""
     if not stories:
         return {}
-    row_of = {article.id: row for row, article in enumerate(articles)}
-    centres = np.array([embeddings[[row_of[i] for i in story.article_ids]].mean(axis=0) for story in stories])
+    centres = story_centres(stories, articles, embeddings)
     centred = centres - centres.mean(axis=0)
     # SVD is deterministic up to sign; fix the sign so the map does not flip between runs.
     _, _, components = np.linalg.svd(centred, full_matrices=False)

@@ -46,15 +46,18 @@ def closed_members(previous: Mapping[str, Story], now: datetime | None, silent_d
 
 
 def archived_stories(
-    previous: Mapping[str, Story], now: datetime | None, silent_days: float | None, lookback_days: float | None
+    previous: Mapping[str, Story],
+    now: datetime | None,
+    silent_days: float | None,
+    lookback_days: float | None,
+    thread_gap_days: float = 0.0,
 ) -> list[Story]:
-    """The stories closed past the reach of both the story window and the reuse lookback: no new article
-    can join them or pair with their articles, so a run leaves them out (none unless both are set)."""
-    if lookback_days is None:
+    """The stories closed past the reach of the story window, the reuse lookback and the thread gap: no
+    new article can join them or pair with their articles, nor a new story thread with them, so a run
+    leaves them out (none unless the window and the lookback are both set)."""
+    if lookback_days is None or silent_days is None:
         return []
-    closed = set(
-        closed_members(previous, now, None if silent_days is None else max(silent_days, lookback_days)).values()
-    )
+    closed = set(closed_members(previous, now, max(silent_days, lookback_days, thread_gap_days)).values())
     return [previous[story_id] for story_id in sorted(closed)]
 
 
