@@ -12,7 +12,6 @@ from clustering.config import ThreadConfig
 from clustering.records import Article, Story
 from clustering.stories.threads import (
     article_names,
-    gap_days,
     is_title_case,
     name_threads,
     thread_id,
@@ -124,14 +123,6 @@ def test_names_come_from_the_lead_when_the_headline_is_title_case():
     assert "aberdeen" in article_names(title_case, 0.4) and "hydrogen" not in article_names(title_case, 0.4)
     sentence_case = _article("y", "Glenmorie wins approval", "The plant at Aberdeen was approved.", 0)
     assert {"glenmorie", "aberdeen"} <= article_names(sentence_case, 0.4)
-
-
-def test_gap_days_is_zero_for_overlapping_stories_and_none_for_undated():
-    arrival, trials = _story("a", [a for a, _ in ARRIVAL]), _story("t", [a for a, _ in TRIALS])
-    assert gap_days(arrival, trials) == gap_days(trials, arrival) == 24.0
-    assert gap_days(arrival, arrival) == 0.0
-    undated = _story("u", [_article("u", "Undated", "No date here.", None)])
-    assert gap_days(arrival, undated) is None
 
 
 def test_threads_keep_their_ids_across_runs():

@@ -514,7 +514,10 @@ def _story_keywords(lexicon: _Lexicon | None, rows_of: Sequence[Sequence[int]], 
 def story_centres(stories: Sequence[Story], articles: Sequence[Article], embeddings: np.ndarray) -> np.ndarray:
     """Each story's mean embedding (``embeddings`` are the ``articles``' rows), one row per story."""
     row_of = {article.id: row for row, article in enumerate(articles)}
-    return np.array([embeddings[[row_of[i] for i in story.article_ids]].mean(axis=0) for story in stories])
+    rows = np.fromiter((row_of[i] for story in stories for i in story.article_ids), dtype=np.int64)
+    sizes = np.array([len(story.article_ids) for story in stories], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return np.add.reduceat(embeddings[rows], starts, axis=0, dtype=np.float64) / sizes[:, None]
 
 
 def story_positions(

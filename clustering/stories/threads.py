@@ -56,11 +56,11 @@ def is_title_case(headline: str) -> bool:
 
 def article_names(article: Article, min_rarity: float) -> set[str]:
     """The distinctive names of an article's headline (unless in Title Case) and lead: name keys (whole
-    words and joined runs, not skeletons) at least ``min_rarity`` rare, less the words the article also
+    words and joined runs, not skeletons) at least ``min_rarity`` rare, less the words the same text also
     writes in lower case (a capital that starts a sentence: "Hydrogen plant approved")."""
     lead = "\n".join(article.body.split("\n", _LEAD_PARAGRAPHS)[:_LEAD_PARAGRAPHS])
     text = lead if is_title_case(article.headline) else f"{article.headline}\n{lead}"
-    common = set(_LOWER_CASE_WORD.findall(f"{article.headline}\n{article.body}"))
+    common = set(_LOWER_CASE_WORD.findall(text))
     return {
         key for key in name_keys(text) if not key.startswith("~") and key not in common and rarity(key) >= min_rarity
     }
@@ -70,16 +70,6 @@ def story_names(members: Sequence[Article], min_rarity: float) -> frozenset[str]
     """The distinctive names at least half of a story's articles carry."""
     counts = Counter(name for article in members for name in article_names(article, min_rarity))
     return frozenset(name for name, count in counts.items() if 2 * count >= len(members))
-
-
-def gap_days(first: Story, second: Story) -> float | None:
-    """Days from the end of the earlier story to the start of the later one (0 when they overlap); None
-    when either is undated."""
-    if None in (first.first_published, first.last_published, second.first_published, second.last_published):
-        return None
-    start = max(first.first_published, second.first_published)  # type: ignore[type-var]
-    end = min(first.last_published, second.last_published)  # type: ignore[type-var]
-    return max(0.0, (start - end).total_seconds() / 86_400)
 
 
 def thread_links(
@@ -96,6 +86,8 @@ def thread_links(
         return []
     norms = np.linalg.norm(centres[dated], axis=1, keepdims=True)
     units = (centres[dated] / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    first = np.array([stories[row].first_published.timestamp() for row in dated])  # type: ignore[union-attr]
+    last = np.array([stories[row].last_published.timestamp() for row in dated])  # type: ignore[union-attr]
     names: dict[int, frozenset[str]] = {}
 
     def names_of(row: int) -> frozenset[str]:
@@ -105,16 +97,15 @@ def thread_links(
 
     links: list[tuple[int, int]] = []
     for start in range(0, len(dated), _BLOCK_ROWS):
-        similar = units[start : start + _BLOCK_ROWS] @ units.T >= config.min_similarity
-        for block_row, column in zip(*np.nonzero(similar), strict=True):
-            first, second = int(dated[start + block_row]), int(dated[column])
-            if first >= second:
-                continue
-            gap = gap_days(stories[first], stories[second])
-            if gap is None or gap > config.max_gap_days:
-                continue
-            if len(names_of(first) & names_of(second)) >= config.min_shared_names:
-                links.append((first, second))
+        rows, cols = np.nonzero(units[start : start + _BLOCK_ROWS] @ units.T >= config.min_similarity)
+        rows += start
+        kept = rows < cols
+        rows, cols = rows[kept], cols[kept]
+        gaps = np.maximum(first[rows], first[cols]) - np.minimum(last[rows], last[cols])
+        kept = gaps <= config.max_gap_days * 86_400
+        for row, col in zip(dated[rows[kept]].tolist(), dated[cols[kept]].tolist(), strict=True):
+            if len(names_of(row) & names_of(col)) >= config.min_shared_names:
+                links.append((row, col))
     return links
 
 
