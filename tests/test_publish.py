@@ -129,3 +129,22 @@ def test_the_reuse_graph_is_written_as_csv_and_graphml(tmp_path):
     assert graph.nodes["Reuters"]["kind"] == "agency" and graph.nodes["ledger.example"]["kind"] == "outlet"
     assert graph.edges["Reuters", "courier.example"]["shared_words"] == 420
     assert list(graph.successors("courier.example")) == ["ledger.example"]
+
+
+def test_the_dashboard_names_the_articles_an_article_shares_most_with_and_counts_the_rest():
+    """A passage quoted by eight outlets: each copy names the five it shares most with, then "and N more"."""
+    from clustering.publish.artifacts import SHARES_LISTED, render_dashboard
+
+    articles = [
+        Article(id=f"o{n}", text="t", title=f"Headline {n}", body="Body", source=f"outlet{n}") for n in range(8)
+    ]
+    pairs = [
+        ReusePair(f"o{a}", f"o{b}", 0.1, 0.2, 0.2, ((0, 1),), ((0, 1),), 40 + a + b, None, "undecided")
+        for a in range(8)
+        for b in range(a + 1, 8)
+    ]
+    story = Story("st-1", "Headline 0", "", (), tuple(a.id for a in articles), "o0", (), None, None)
+    page = render_dashboard(articles, [story], DedupResult(pairs, {}), RunReport())
+    first = page.split("Headline 0")[2].split("</summary>")[0]  # o0's entry (after the story's headline)
+    assert first.count("words)") == SHARES_LISTED == 5 and "and 2 more" in first
+    assert "outlet7" in first and "outlet1" not in first  # most shared words first (o0-o7: 47, o0-o1: 41)

@@ -72,6 +72,10 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
     ]
 
 
+# Articles named under each article of the static dashboard as sharing text with it.
+SHARES_LISTED = 5
+
+
 def render_dashboard(
     articles: Sequence[Article],
     stories: Sequence[Story],
@@ -85,6 +89,12 @@ def render_dashboard(
     for pair in dedup.pairs:
         shares.setdefault(pair.a, []).append((pair.b, pair.shared_words))
         shares.setdefault(pair.b, []).append((pair.a, pair.shared_words))
+    # Per article, the articles it shares most text with, and how many more: a wire story reprinted by
+    # hundreds would otherwise list hundreds under each copy (and cost seconds to write).
+    shares = {
+        article_id: (sorted(others, key=lambda other: (-other[1], other[0]))[:SHARES_LISTED], len(others))
+        for article_id, others in shares.items()
+    }
     history: dict[object, list[dict[str, object]]] = {}
     for event in lineage:
         history.setdefault(event["story_id"], []).append(event)
