@@ -91,6 +91,25 @@ def test_archiving_a_story_takes_its_articles_and_their_pairs_out_of_the_working
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_an_archived_story_takes_the_history_of_the_stories_merged_into_it(kind, request, tmp_path):
+    store = StoryStore(_workspaces(kind, request, tmp_path, ("run",))["run"].store)
+    store.add_articles([Article(id=name, text=f"Text {name}") for name in "abcd"])
+    kept = Story("st-cd", "", "", (), ("c", "d"), "c", (), None, None)
+    merged = Story("st-ab", "", "", (), ("a", "b"), "a", (), None, None)
+    history = [LineageEvent(name, "new") for name in ("st-a", "st-b", "st-c", "st-d")]
+    store.save_run([], history, {})
+    # st-b was merged into st-a, then st-a into st-ab; st-d into st-cd, which stays.
+    merges = [LineageEvent("st-a", "merged", "st-b"), LineageEvent("st-ab", "merged", "st-a")]
+    store.save_run([merged, kept], [*merges, LineageEvent("st-cd", "merged", "st-d")], {})
+    # The run that archives st-ab also files an event under it: that goes too.
+    store.save_run([kept], [LineageEvent("st-ab", "grew"), LineageEvent("st-cd", "grew")], {}, archive=[merged])
+    working = [(event["story_id"], event["kind"]) for event in store.lineage()]
+    assert working == [("st-c", "new"), ("st-d", "new"), ("st-cd", "merged"), ("st-cd", "grew")]
+    assert len(store.lineage(include_archived=True)) == 9
+    store.close()
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
 def test_two_processes_ingesting_into_one_store_at_once_store_every_article_exactly_once(kind, request, tmp_path):
     """Two ingest workers started together on one store (a new empty one: they also race to create the
     schema), with 200 articles in common and one id sent with two texts."""

@@ -218,7 +218,8 @@ class StoryStore:
         stay pending for the next run. ``cleanings`` are stored articles the run cleaned again (new rules,
         or furniture learned since), kept with the pairs found on their new bodies; ``furniture`` is what
         the run learned (it adds to what is stored). The stories to ``archive`` (stored ones, which the run
-        left out) are archived with their articles, their lineage and every pair touching those.
+        left out) are archived with their articles, their lineage (with that of the stories merged into them)
+        and every pair touching those.
 
         Stories, reuse pairs and map positions describe the working set and replace the previous run's.
         """
@@ -263,7 +264,16 @@ class StoryStore:
             )
             _execute_many(
                 connection,
-                "UPDATE lineage SET archived = :run WHERE story_id = :story_id",
+                "INSERT INTO lineage (run, story_id, kind, other) VALUES (:run, :story_id, :kind, :other)",
+                [{"run": run, "story_id": e.story_id, "kind": e.kind, "other": e.other} for e in events],
+            )
+            # An archived story's history goes with it: its own events (this run's too, written just
+            # above) and those of the stories merged into it, which are stories no more.
+            _execute_many(
+                connection,
+                "WITH RECURSIVE absorbed(id) AS (SELECT CAST(:story_id AS TEXT) UNION SELECT lineage.other FROM lineage"
+                " JOIN absorbed ON lineage.story_id = absorbed.id WHERE lineage.kind = 'merged')"
+                " UPDATE lineage SET archived = :run WHERE archived = 0 AND story_id IN (SELECT id FROM absorbed)",
                 [{"run": run, "story_id": story.story_id} for story in archive],
             )
             if archive:
@@ -279,11 +289,6 @@ class StoryStore:
                 connection,
                 "INSERT INTO stories (story_id, story) VALUES (:story_id, :story)",
                 [{"story_id": story.story_id, "story": story_to_json(story)} for story in stories],
-            )
-            _execute_many(
-                connection,
-                "INSERT INTO lineage (run, story_id, kind, other) VALUES (:run, :story_id, :kind, :other)",
-                [{"run": run, "story_id": e.story_id, "kind": e.kind, "other": e.other} for e in events],
             )
             connection.execute(text("DELETE FROM pairs WHERE archived = 0"))
             _execute_many(
