@@ -268,14 +268,20 @@ class StoryStore:
                 [{"run": run, "story_id": e.story_id, "kind": e.kind, "other": e.other} for e in events],
             )
             # An archived story's history goes with it: its own events (this run's too, written just
-            # above) and those of the stories merged into it, which are stories no more.
-            _execute_many(
-                connection,
-                "WITH RECURSIVE absorbed(id) AS (SELECT CAST(:story_id AS TEXT) UNION SELECT lineage.other FROM lineage"
-                " JOIN absorbed ON lineage.story_id = absorbed.id WHERE lineage.kind = 'merged')"
-                " UPDATE lineage SET archived = :run WHERE archived = 0 AND story_id IN (SELECT id FROM absorbed)",
-                [{"run": run, "story_id": story.story_id} for story in archive],
-            )
+            # above) and those of the stories merged into it, which are stories no more (and of theirs).
+            absorbed: set[str] = set()
+            absorbing = {story.story_id for story in archive}
+            while absorbing:
+                absorbed |= absorbing
+                _execute_many(
+                    connection,
+                    "UPDATE lineage SET archived = :run WHERE story_id = :story_id AND archived = 0",
+                    [{"run": run, "story_id": story_id} for story_id in sorted(absorbing)],
+                )
+                merged = connection.execute(
+                    text("SELECT DISTINCT other FROM lineage WHERE archived = :run AND kind = 'merged'"), {"run": run}
+                )
+                absorbing = set(merged.scalars()) - absorbed
             if archive:
                 connection.execute(
                     text(
