@@ -275,7 +275,7 @@ class StoryStore:
                 absorbed |= absorbing
                 _execute_many(
                     connection,
-                    "UPDATE lineage SET archived = :run WHERE story_id = :story_id AND archived = 0",
+                    "UPDATE lineage SET archived = :run WHERE story_id = :story_id",
                     [{"run": run, "story_id": story_id} for story_id in sorted(absorbing)],
                 )
                 merged = connection.execute(
