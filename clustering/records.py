@@ -117,6 +117,12 @@ def _cleaning_fields(text: str) -> dict[str, object]:
     }
 
 
+def joined_paragraphs(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """The paragraphs of ``text`` at ``spans``, each on one line with single spaces, a blank line apart: a
+    cleaned body as its spans give it."""
+    return "\n\n".join(" ".join(text[start:end].split()) for start, end in spans)
+
+
 def printable(text: str) -> str:
     """``text`` with every lone surrogate (which no UTF-8 file, JSON line or SQLite row can hold) written as
     its escape, ``\\udcff``; any other text unchanged."""

@@ -96,3 +96,7 @@ def test_the_band_table_checks_the_shape_of_what_it_is_given():
     with pytest.raises(ValueError, match=r"shape \(windows, 4\)"):
         table.add(0, np.zeros((2, 3), dtype=np.uint64))
     assert table.query(np.zeros((0, 4), dtype=np.uint64)).tolist() == []
+    with pytest.raises(ValueError, match="owner"):
+        table.add(-1, np.zeros((1, 4), dtype=np.uint64))
+    table.add(2**32 - 2, np.ones((1, 4), dtype=np.uint64))  # the largest owner a slot holds
+    assert table.query(np.ones((1, 4), dtype=np.uint64)).tolist() == [2**32 - 2]

@@ -1,16 +1,21 @@
+import dataclasses
 import json
 import re
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_reuse import BANK, SAME_EVENT, WIRE
 from typer.testing import CliRunner
 
 from clustering.config import ReuseConfig
+from clustering.ingest.clean import clean_article
 from clustering.records import Article
 from clustering.reuse.dedup import (
     Deduplicator,
+    HeldArticle,
     IndexConflictError,
     build_band_index,
     find_reuse,
@@ -44,6 +49,22 @@ def test_index_survives_a_restart(tmp_path):
     assert again.duplicate_of == "wire"
     assert len(reopened) == 4
     reopened.close()
+
+
+_LINES = st.lists(
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=_LINES, title=st.none() | st.text(max_size=30), source=st.sampled_from([None, "AFP", "example.com"]))
+def test_an_indexed_article_is_held_as_alignment_reads_it(lines, title, source):
+    """The index keeps each article compressed, without what alignment does not read: it gives back the
+    same text, body (derived again from its spans), spans, dates and names."""
+    article = clean_article(Article(id="a", text="\n\n".join(lines), title=title, source=source))
+    assert HeldArticle.of(article).article == dataclasses.replace(
+        article, segments=(), comments="", furniture=(), furniture_spans=()
+    )
 
 
 def test_query_does_not_index_and_conflicting_ids_are_refused():

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import combinations
@@ -31,7 +32,7 @@ from sklearn.base import BaseEstimator
 
 from clustering.config import FurnitureConfig
 from clustering.ingest.clean import Segment, title_line_span
-from clustering.records import Article
+from clustering.records import Article, joined_paragraphs
 from clustering.words import zipf
 
 _WORD = re.compile(r"\w+")
@@ -41,7 +42,8 @@ _DEFAULTS = FurnitureConfig()
 
 
 def _rare_words(text: str, rare_zipf: float) -> set[str]:
-    return {word for word in _LETTERS.findall(text.lower()) if zipf(word) < rare_zipf}
+    # Interned: the rare words of thousands of articles held by the streaming rule are mostly the same few.
+    return {sys.intern(word) for word in _LETTERS.findall(text.lower()) if zipf(word) < rare_zipf}
 
 
 def _without(text: str, spans: Sequence[tuple[int, int]], cut: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -189,7 +191,7 @@ class FurnitureLearner(BaseEstimator):
             paragraphs = [title_span]  # nothing but furniture: a headline-only record, as cleaning makes it
         return dataclasses.replace(
             article,
-            body="\n\n".join(" ".join(article.text[start:end].split()) for start, end in paragraphs),
+            body=joined_paragraphs(article.text, tuple(paragraphs)),
             body_spans=tuple(paragraphs),
             segments=tuple(s for s in article.segments if not any(a <= s[0] and s[1] <= b for a, b in runs)),
             furniture=(*article.furniture, *(article.text[start:end] for start, end in runs)),
