@@ -13,7 +13,6 @@ Sizes run in ascending order in one process, so each peak-memory figure is that 
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import print_table, save
+from common import peak_gb, print_table, save
 from corpus import build
 
 from clustering.config import EmbedConfig
@@ -88,8 +87,8 @@ def main() -> None:
         start = time.perf_counter()
         clusterer = StoryClusterer().fit(embeddings, texts, dates)
         total = time.perf_counter() - start
-        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-        rows.append([len(articles), total, *parts.values(), clusterer.n_stories_, peak_gb])
+        peak = peak_gb()
+        rows.append([len(articles), total, *parts.values(), clusterer.n_stories_, peak])
         print(f"{len(articles)} articles clustered in {total:.1f} s", flush=True)
     header = ["articles", "fit seconds", "neighbours alone", "TF-IDF alone", "names alone", "stories", "peak GB so far"]
     print_table("Clustering stage (StoryClusterer.fit; parts timed apart, one run, this machine)", header, rows)

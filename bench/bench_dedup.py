@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,18 +26,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import print_table, save
+from common import peak_gb, print_table, save
 from corpus import build
-
-
-def _peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
 def _storyline(path: Path) -> dict:
     from clustering.reuse.dedup import dedup_files
 
-    before = _peak_gb()
+    before = peak_gb()
     start = time.perf_counter()
     counts = dedup_files([path], path.with_suffix(".out.jsonl"))
     return {"seconds": time.perf_counter() - start, "before_gb": before, "duplicates": counts.duplicates}
@@ -47,7 +42,7 @@ def _storyline(path: Path) -> dict:
 def _datasketch(path: Path) -> dict:
     from datasketch import MinHash, MinHashLSH
 
-    before = _peak_gb()
+    before = peak_gb()
     start = time.perf_counter()
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     duplicates = 0
@@ -67,7 +62,7 @@ METHODS = {"storyline dedup (passages, aligned)": _storyline, "datasketch MinHas
 
 def _child(method: str, path: Path) -> None:
     result = METHODS[method](path)
-    print(json.dumps({**result, "peak_gb": _peak_gb()}))
+    print(json.dumps({**result, "peak_gb": peak_gb()}))
 
 
 def main() -> None:

@@ -34,7 +34,8 @@ STAGES = ("read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", 
 # Prefect's embedded server starts with the first flow of a process: timed apart, as a served or
 # deployed flow does not pay it on every run.
 _RUN = """
-import json, resource, sys, time
+import json, sys, time
+from pathlib import Path
 from prefect import flow
 from flows.pipeline import pipeline_flow
 start = time.perf_counter()
@@ -44,7 +45,7 @@ start = time.perf_counter()
 report = pipeline_flow(inputs=sys.argv[2:], out=sys.argv[1])
 print(json.dumps({"stage_seconds": report.stage_seconds, "counts": report.counts,
                   "wall": time.perf_counter() - start, "prefect_start": prefect_start,
-                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+                  "peak_gb": int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1e6}))
 """
 
 

@@ -44,7 +44,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_cluster_scale import _JITTER, _articles, _headline_embeddings
-from common import GIVEME_DEV, RESULTS, UCI_DEV, print_table, save
+from common import GIVEME_DEV, RESULTS, UCI_DEV, peak_gb, print_table, save
 
 from clustering.config import Config, EmbedConfig, ReadConfig, ReuseConfig, RunConfig
 from clustering.evaluate import score
@@ -151,12 +151,6 @@ def _build_store(workspace: Workspace, size: int, pool: list[Article], config: C
     return newest + timedelta(days=1)
 
 
-def _peak_gb() -> float:
-    """This process's peak resident memory since ``_reset_peak``."""
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("VmHWM:")[1].split()[0]) / 1e6
-
-
 def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")  # Linux: VmHWM starts again from the resident size
 
@@ -209,7 +203,7 @@ def _runs_at(size: int, window: float | None, lookback: float | None) -> list[li
             seconds = time.perf_counter() - start
             stages = sorted(report.stage_seconds.items(), key=lambda item: -item[1])[:3]
             slowest = ", ".join(f"{stage} {value:.1f}" for stage, value in stages)
-            rows.append([size, label, name, report.counts["articles"], seconds, slowest, _peak_gb()])
+            rows.append([size, label, name, report.counts["articles"], seconds, slowest, peak_gb()])
             print(rows[-1], {stage: round(value, 1) for stage, value in report.stage_seconds.items()}, flush=True)
     return rows
 

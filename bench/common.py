@@ -30,6 +30,13 @@ def timed(call: Callable[[], T]) -> tuple[T, float]:
     return result, time.perf_counter() - start
 
 
+def peak_gb() -> float:
+    """This process's peak resident memory, in GB: Linux's VmHWM, which starts again at ``exec``
+    (``ru_maxrss`` does not: a child started by a big process reports the parent's peak as its own)."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1e6
+
+
 def print_table(title: str, header: list[str], rows: list[list[object]]) -> None:
     cells = [header] + [[f"{value:.3f}" if isinstance(value, float) else str(value) for value in row] for row in rows]
     widths = [max(len(row[column]) for row in cells) for column in range(len(header))]
