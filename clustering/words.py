@@ -20,6 +20,25 @@ def zipf(word: str) -> float:
     its rounding, without its tokenizer (a quarter of the time over a corpus's names)."""
     if not (word.isascii() and word.isalpha()):
         return wordfreq.zipf_frequency(word, "en")
-    frequency = max(wordfreq.get_frequency_dict("en").get(word.lower(), 0.0), _UNSEEN_FREQUENCY)
+    return _zipf_of(wordfreq.get_frequency_dict("en").get(word.lower(), 0.0))
+
+
+def _zipf_of(frequency: float) -> float:
+    """wordfreq's Zipf value of a frequency from its table, rounded as it rounds it."""
+    frequency = max(frequency, _UNSEEN_FREQUENCY)
     frequency = round(frequency, math.floor(-math.log(frequency, 10)) + 3)
     return round(math.log(frequency, 10) + 9, 2)
+
+
+@lru_cache(maxsize=8)
+def frequent_words(min_zipf: float) -> frozenset[str]:
+    """The plain ASCII words of wordfreq's English table with a ``zipf`` of at least ``min_zipf``: any other
+    plain ASCII word is below it (an unseen word is at 0), so a set difference sorts a text's words."""
+    table = wordfreq.get_frequency_dict("en")
+    # Below this no rounding lifts a frequency to min_zipf: most of the table is passed over unrounded.
+    floor = 10 ** (min_zipf - 9.01) / 1.01
+    return frozenset(
+        word
+        for word, frequency in table.items()
+        if frequency >= floor and word.isascii() and word.isalpha() and _zipf_of(frequency) >= min_zipf
+    )

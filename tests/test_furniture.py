@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from clustering.config import Config, FurnitureConfig
 from clustering.ingest.clean import CLEANING_VERSION, clean_article
-from clustering.ingest.furniture import FurnitureLearner
+from clustering.ingest.furniture import _LETTERS, FurnitureLearner, _rare_words
 from clustering.pipeline import Pipeline
 from clustering.records import Article
 from clustering.storage.store import StoryStore
+from clustering.words import zipf
 
 # Stories about different things: each its own rare words (names, places).
 TOPICS = {
@@ -240,3 +241,20 @@ def test_the_dedup_filter_learns_furniture_from_the_stream_and_a_rebuilt_index_l
     dedup_files([_write(tmp_path / "first.jsonl", records[:2])], tmp_path / "lost.jsonl", index_path=again)
     dedup_files([feed], tmp_path / "again.jsonl", index_path=again)
     assert (tmp_path / "again.jsonl").read_text() == out.read_text()
+
+
+_WORDS = st.sampled_from(
+    ["the", "said", "minister", "ceasefire", "kirkuk", "Hokkaido", "équipe", "naïve", "zzyzx", "bank"]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    words=st.lists(_WORDS | st.text(st.characters(categories=("L", "Nd", "Zs")), max_size=12), max_size=30),
+    rare_zipf=st.sampled_from([-1.0, 0.0, 1.5, 4.0, 6.5]),
+)
+def test_rare_words_are_the_words_below_the_rare_zipf(words, rare_zipf):
+    """The set difference with wordfreq's frequent words picks what a lookup of every word would pick."""
+    text = " ".join(words)
+    found = _LETTERS.findall(text.lower())
+    assert _rare_words(text, rare_zipf) == {word for word in found if zipf(word) < rare_zipf}

@@ -230,6 +230,17 @@ def test_window_signatures_equal_signatures_of_the_windows():
         assert np.array_equal(signature, hasher.signature(hashes[start : start + 30]))
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.lists(st.integers(0, 30), max_size=40),
+    second=st.lists(st.integers(0, 30), max_size=40),
+)
+def test_jaccard_is_that_of_the_sets_of_values(first, second):
+    union = set(first) | set(second)
+    expected = len(set(first) & set(second)) / len(union) if union else 0.0
+    assert jaccard(np.array(first, dtype=np.uint32), np.array(second, dtype=np.uint32)) == expected
+
+
 def test_minhash_estimates_jaccard():
     hasher = MinHasher(MinHashConfig(num_perm=256))
     first = shingle_hashes(tokenize(WIRE).hashes, 3)

@@ -33,7 +33,7 @@ from sklearn.base import BaseEstimator
 from clustering.config import FurnitureConfig
 from clustering.ingest.clean import Segment, title_line_span
 from clustering.records import Article, joined_paragraphs
-from clustering.words import zipf
+from clustering.words import frequent_words, zipf
 
 _WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
@@ -42,8 +42,13 @@ _DEFAULTS = FurnitureConfig()
 
 
 def _rare_words(text: str, rare_zipf: float) -> set[str]:
-    # Interned: the rare words of thousands of articles held by the streaming rule are mostly the same few.
-    return {sys.intern(word) for word in _LETTERS.findall(text.lower()) if zipf(word) < rare_zipf}
+    """The words of ``text`` (lower-cased) with a ``zipf`` below ``rare_zipf``."""
+    if rare_zipf <= 0:
+        return set()  # no word is below 0
+    # Frequent plain words are taken out by one set difference, not looked up one by one (half the
+    # streaming rule's time went on it); interned: the rare words of thousands of held articles repeat.
+    candidates = set(_LETTERS.findall(text.lower())) - frequent_words(rare_zipf)
+    return {sys.intern(word) for word in candidates if word.isascii() or zipf(word) < rare_zipf}
 
 
 def _without(text: str, spans: Sequence[tuple[int, int]], cut: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -172,14 +172,26 @@ def _block_minima(hashes, a, b, stride):
     return minima
 
 
+@numba.njit(cache=True, nogil=True)
+def _sorted_jaccard(first: np.ndarray, second: np.ndarray) -> float:  # pragma: no cover
+    """Jaccard similarity of the sets of values of two sorted arrays, in one merge."""
+    i = j = overlap = union = 0
+    while i < len(first) or j < len(second):
+        value = first[i] if j == len(second) or (i < len(first) and first[i] < second[j]) else second[j]
+        in_first = i < len(first) and first[i] == value
+        in_second = j < len(second) and second[j] == value
+        overlap += in_first and in_second
+        union += 1
+        while i < len(first) and first[i] == value:
+            i += 1
+        while j < len(second) and second[j] == value:
+            j += 1
+    return overlap / union if union else 0.0
+
+
 def jaccard(first: np.ndarray, second: np.ndarray) -> float:
     """Exact Jaccard similarity of two sets of shingle hashes (0 when both are empty)."""
-    first, second = np.unique(first), np.unique(second)
-    union = len(first) + len(second)
-    if union == 0:
-        return 0.0
-    overlap = len(np.intersect1d(first, second, assume_unique=True))
-    return overlap / (union - overlap)
+    return float(_sorted_jaccard(np.sort(first), np.sort(second)))
 
 
 class MinHasher:

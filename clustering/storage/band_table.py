@@ -15,89 +15,118 @@ slots of one partition (sorted runs searched by bisection, measured first, spent
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 from numba import njit
-from numba.typed import List
 
 _BAND_MIXER = np.uint64(0xD6E8FEB86659FD93)
 _HASH_MIXER = np.uint64(0x9E3779B97F4A7C15)
 _PARTITION_BITS = 12
+_PARTITION_SHIFT = np.uint64(64 - _PARTITION_BITS)
 _TAG_SHIFT = np.uint64(64 - _PARTITION_BITS - 32)  # the 32 bits of the hash below the partition's
 _LOW_32 = np.uint64(0xFFFFFFFF)
 _EMPTY = np.uint64(0)  # a slot holds (tag << 32) | (owner + 1): never 0 once filled
 _MAX_LOAD = 0.75
+_GROWTH = 1.5
+_MAX_OWNERS = (1 << 32) - 1  # an owner is stored plus one in 32 bits
 
 
 @njit(cache=True, nogil=True)
-def _hashed(key: np.uint64) -> np.uint64:  # pragma: no cover
-    return key * _HASH_MIXER  # Fibonacci hashing: the high bits of the product mix every bit of the key
+def _place(key: np.uint64) -> tuple[np.int64, np.uint64]:  # pragma: no cover
+    hashed = key * _HASH_MIXER  # Fibonacci hashing: the high bits of the product mix every bit of the key
+    return np.int64(hashed >> _PARTITION_SHIFT), (hashed >> _TAG_SHIFT) & _LOW_32
 
 
 @njit(cache=True, nogil=True)
-def _home(tag: np.uint64, capacity: int) -> int:  # pragma: no cover
-    # The tag's high bits (a partition's capacity is a power of two, at most 2**32).
-    return np.int64((tag * np.uint64(capacity)) >> np.uint64(32))
+def _home(partition: np.int64, tag: np.uint64, width: int) -> np.int64:  # pragma: no cover
+    # The tag scaled to the partition's width (multiply and shift: any width works, not only powers of two).
+    return partition * width + np.int64((tag * np.uint64(width)) >> np.uint64(32))
 
 
 @njit(cache=True, nogil=True)
-def _put(slots: np.ndarray, tag: np.uint64, value: np.uint64) -> None:  # pragma: no cover
-    mask = len(slots) - 1
-    slot = _home(tag, len(slots))
+def _put(
+    slots: np.ndarray, partition: np.int64, tag: np.uint64, value: np.uint64, width: int
+) -> None:  # pragma: no cover
+    slot = _home(partition, tag, width)
+    end = (partition + 1) * width
     while slots[slot] != _EMPTY:
-        slot = (slot + 1) & mask
+        slot += 1
+        if slot == end:
+            slot = partition * width
     slots[slot] = value
 
 
 @njit(cache=True, nogil=True)
-def _insert(partitions, counts: np.ndarray, keys: np.ndarray, owner: int, max_load: float) -> None:  # pragma: no cover
-    partition_bits = np.uint64(64 - _PARTITION_BITS)
+def _insert(
+    slots: np.ndarray, counts: np.ndarray, width: int, keys: np.ndarray, owner: int
+) -> None:  # pragma: no cover
     for key in keys:
-        hashed = _hashed(key)
-        partition = np.int64(hashed >> partition_bits)
-        tag = (hashed >> _TAG_SHIFT) & _LOW_32
-        slots = partitions[partition]
-        if counts[partition] + 1 > max_load * len(slots):
-            grown = np.zeros(2 * len(slots), dtype=np.uint64)
-            for value in slots:
-                if value != _EMPTY:
-                    _put(grown, value >> np.uint64(32), value)
-            partitions[partition] = grown
-            slots = grown
-        _put(slots, tag, (tag << np.uint64(32)) | np.uint64(owner + 1))
+        partition, tag = _place(key)
+        _put(slots, partition, tag, (tag << np.uint64(32)) | np.uint64(owner + 1), width)
         counts[partition] += 1
 
 
 @njit(cache=True, nogil=True)
-def _lookup(partitions, keys: np.ndarray) -> np.ndarray:  # pragma: no cover
-    partition_bits = np.uint64(64 - _PARTITION_BITS)
+def _fits(counts: np.ndarray, keys: np.ndarray, limit: int) -> bool:  # pragma: no cover
+    """Whether no partition would hold more than ``limit`` slots with ``keys`` added."""
+    fits = True
+    for key in keys:
+        partition, _ = _place(key)
+        counts[partition] += 1
+        fits = fits and counts[partition] <= limit
+    for key in keys:  # counted only to look: put back
+        partition, _ = _place(key)
+        counts[partition] -= 1
+    return fits
+
+
+@njit(cache=True, nogil=True)
+def _rehash(old: np.ndarray, old_width: int, new: np.ndarray, new_width: int) -> None:  # pragma: no cover
+    for index in range(len(old)):
+        value = old[index]
+        if value != _EMPTY:
+            _put(new, index // old_width, value >> np.uint64(32), value, new_width)
+
+
+@njit(cache=True, nogil=True)
+def _lookup(
+    slots: np.ndarray, width: int, keys: np.ndarray, seen: np.ndarray, stamp: int
+) -> np.ndarray:  # pragma: no cover
+    """The distinct owners found, each once: ``seen[owner]`` is set to ``stamp`` when first found."""
     found = np.empty(16, dtype=np.int64)
     count = 0
     for key in keys:
-        hashed = _hashed(key)
-        tag = (hashed >> _TAG_SHIFT) & _LOW_32
-        slots = partitions[np.int64(hashed >> partition_bits)]
-        mask = len(slots) - 1
-        slot = _home(tag, len(slots))
+        partition, tag = _place(key)
+        slot = _home(partition, tag, width)
+        end = (partition + 1) * width
         while slots[slot] != _EMPTY:
             if slots[slot] >> np.uint64(32) == tag:
-                if count == len(found):
-                    found = np.concatenate((found, np.empty(len(found), dtype=np.int64)))
-                found[count] = np.int64(slots[slot] & _LOW_32) - 1
-                count += 1
-            slot = (slot + 1) & mask
+                owner = np.int64(slots[slot] & _LOW_32) - 1
+                if seen[owner] != stamp:
+                    seen[owner] = stamp
+                    if count == len(found):
+                        found = np.concatenate((found, np.empty(len(found), dtype=np.int64)))
+                    found[count] = owner
+                    count += 1
+            slot += 1
+            if slot == end:
+                slot = partition * width
     return found[:count]
 
 
 class BandTable:
-    """Owners (non-negative integers below 2**32 - 1) by the band fingerprints of their windows."""
+    """Owners by the band fingerprints of their windows: each ``add`` is a new owner, numbered in order."""
 
     def __init__(self, bands: int, capacity: int = 1 << 18) -> None:
         self.bands = bands
         # Equal fingerprints of different bands are not a match: each band's keys are moved apart.
         self._band_salts = (np.arange(1, bands + 1, dtype=np.uint64) * _BAND_MIXER)[None, :]
-        each = 1 << max(1, (max(1, capacity >> _PARTITION_BITS) - 1).bit_length())
-        self._partitions = List([np.zeros(each, dtype=np.uint64) for _ in range(1 << _PARTITION_BITS)])
+        self._width = max(2, -(-capacity >> _PARTITION_BITS))  # slots per partition
+        self._slots = np.zeros(self._width << _PARTITION_BITS, dtype=np.uint64)
         self._counts = np.zeros(1 << _PARTITION_BITS, dtype=np.int64)
+        self._seen = array("q")  # the last query that found each owner
+        self._queries = 0
         self.windows = 0
 
     def _keys(self, fingerprints: np.ndarray) -> np.ndarray:
@@ -105,18 +134,30 @@ class BandTable:
             raise ValueError(f"expected fingerprints of shape (windows, {self.bands}), not {fingerprints.shape}")
         return (fingerprints.astype(np.uint64, copy=False) ^ self._band_salts).ravel()
 
-    def add(self, owner: int, fingerprints: np.ndarray) -> None:
-        """Hold ``owner``'s windows, one row of band fingerprints each."""
-        if not 0 <= owner < (1 << 32) - 1:
-            raise ValueError(f"owner {owner} is not in [0, 2**32 - 1)")
-        _insert(self._partitions, self._counts, self._keys(fingerprints), owner, _MAX_LOAD)
+    def add(self, fingerprints: np.ndarray) -> int:
+        """Hold a new owner's windows, one row of band fingerprints each; its number (0, 1, 2, ...)."""
+        owner = len(self._seen)
+        if owner == _MAX_OWNERS:
+            raise OverflowError(f"a band table holds at most {_MAX_OWNERS} owners")
+        keys = self._keys(fingerprints)
+        while not _fits(self._counts, keys, int(_MAX_LOAD * self._width)):
+            width = max(int(self._width * _GROWTH), self._width + 1)
+            slots = np.zeros(width << _PARTITION_BITS, dtype=np.uint64)
+            _rehash(self._slots, self._width, slots, width)
+            self._slots, self._width = slots, width
+        _insert(self._slots, self._counts, self._width, keys, owner)
+        self._seen.append(0)
         self.windows += len(fingerprints)
+        return owner
 
     def query(self, fingerprints: np.ndarray) -> np.ndarray:
         """The distinct owners of windows that share a band with any row of ``fingerprints``, ascending."""
-        return np.unique(_lookup(self._partitions, self._keys(fingerprints)))
+        self._queries += 1
+        seen = np.frombuffer(self._seen, dtype=np.int64) if self._seen else np.zeros(0, dtype=np.int64)
+        owners = _lookup(self._slots, self._width, self._keys(fingerprints), seen, self._queries)
+        return np.sort(owners)
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the table's slots."""
-        return sum(slots.nbytes for slots in self._partitions)
+        return self._slots.nbytes
