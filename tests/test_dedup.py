@@ -23,6 +23,7 @@ from clustering.reuse.dedup import (
     sign_articles,
     update_reuse,
 )
+from clustering.reuse.pairs import _opening
 from clustering.storage.band_index import BandIndex
 from flows.cli import EXIT_REJECTS, app
 
@@ -59,12 +60,12 @@ _LINES = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(lines=_LINES, title=st.none() | st.text(max_size=30), source=st.sampled_from([None, "AFP", "example.com"]))
 def test_an_indexed_article_is_held_as_alignment_reads_it(lines, title, source):
-    """The index keeps each article compressed, without what alignment does not read: it gives back the
-    same text, body (derived again from its spans), spans, dates and names."""
+    """The index keeps each article without what alignment does not read: it gives back the same text,
+    spans, dates and names, and no body, segments or furniture."""
     article = clean_article(Article(id="a", text="\n\n".join(lines), title=title, source=source))
-    assert HeldArticle.of(article).article == dataclasses.replace(
-        article, segments=(), comments="", furniture=(), furniture_spans=()
-    )
+    held = HeldArticle.of(article).article
+    assert held == dataclasses.replace(article, body="", segments=(), comments="", furniture=(), furniture_spans=())
+    assert _opening(held) == _opening(article) == article.body.split("\n", 1)[0]  # what the dateline rule reads
 
 
 def test_query_does_not_index_and_conflicting_ids_are_refused():

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -32,7 +31,7 @@ from clustering.config import FurnitureConfig, MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned, cleaned_all
 from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
 from clustering.ingest.read import iter_inputs
-from clustering.records import Article, DedupResult, Reject, ReusePair, joined_paragraphs, json_line
+from clustering.records import Article, DedupResult, Reject, ReusePair, json_line
 from clustering.reuse.bands import band_fingerprints, fingerprint_pairs, lsh_bands
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.pairs import (
@@ -71,37 +70,35 @@ class SignedArticle:
     signatures: np.ndarray
 
 
-def _deflated(data: bytes) -> bytes:
-    # Raw deflate at its fastest level: zlib.compress took 2.5 times as long on 2 KB texts.
-    compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
-    return compressor.compress(data) + compressor.flush()
-
-
 @dataclass(frozen=True, slots=True)
 class HeldArticle:
-    """An indexed article as it was aligned, kept small: its text compressed, its paragraph spans packed,
-    and none of what alignment does not read (the body, derived again from the text and spans; segments,
-    comments, furniture). About a fifth of the cleaned ``Article``'s memory (README "Wire-copy reuse")."""
+    """An indexed article as alignment reads it, kept small: its text, its paragraph spans packed, and
+    none of what alignment does not read (the body, segments, comments, furniture): a third of the cleaned
+    ``Article``'s memory (README "Wire-copy reuse")."""
 
-    fields: Article  # the article without text, body, segments, comments and furniture
-    text: bytes
+    fields: Article  # the article without text, body, spans, segments, comments and furniture
+    text: str
     body_spans: np.ndarray
 
     @classmethod
     def of(cls, article: Article) -> HeldArticle:
-        return cls(
-            dataclasses.replace(
-                article, text="", body="", body_spans=(), segments=(), comments="", furniture=(), furniture_spans=()
-            ),
-            _deflated(article.text.encode()),
-            np.array(article.body_spans, dtype=np.int64).reshape(-1, 2),
+        kept = dataclasses.replace(
+            article,
+            text="",
+            body="",
+            body_spans=(),
+            segments=(),
+            comments="",
+            furniture=(),
+            furniture_spans=(),
         )
+        return cls(kept, article.text, np.array(article.body_spans, dtype=np.int64).reshape(-1, 2))
 
     @property
     def article(self) -> Article:
-        text = zlib.decompress(self.text, -zlib.MAX_WBITS).decode()
+        """The article with its text and body spans, and no body (alignment reads the text at the spans)."""
         spans = tuple((start, end) for start, end in self.body_spans.tolist())
-        return dataclasses.replace(self.fields, text=text, body=joined_paragraphs(text, spans), body_spans=spans)
+        return dataclasses.replace(self.fields, text=self.text, body_spans=spans)
 
 
 class IndexConflictError(ValueError):

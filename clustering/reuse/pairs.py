@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from clustering.config import ReuseConfig
-from clustering.records import Article, ReusePair
+from clustering.records import Article, ReusePair, joined_paragraphs
 from clustering.reuse.align import Alignment, align, character_spans, shared_counts, shingle_order
 from clustering.reuse.minhash import Tokens, jaccard, shingle_hashes, tokenize
 
@@ -54,9 +54,17 @@ def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | 
 _DATELINE_CREDIT = re.compile(r"^[^\n]{0,80}?\((?P<agency>[A-Za-z][\w .&-]{0,40})\)\s*[-–—]")
 
 
+def _opening(article: Article) -> str:
+    """The body's first paragraph as cleaning writes it, read from the text and spans (the dedup index
+    holds articles without their body)."""
+    if not article.body_spans:
+        return article.body.split("\n", 1)[0]
+    return joined_paragraphs(article.text, article.body_spans[:1])
+
+
 def _keeps_agency_dateline(article: Article, agencies: Mapping[str, Sequence[str]]) -> bool:
     """The body opens as the wire does: "BEIRUT (Reuters) -", "LONDON (AFP) —"."""
-    found = _DATELINE_CREDIT.match(article.body)
+    found = _DATELINE_CREDIT.match(_opening(article))
     if found is None:
         return False
     named = found["agency"].strip().lower()
