@@ -15,6 +15,7 @@ slots of one partition (sorted runs searched by bisection, measured first, spent
 
 from __future__ import annotations
 
+import mmap
 from array import array
 
 import numpy as np
@@ -30,6 +31,14 @@ _EMPTY = np.uint64(0)  # a slot holds (tag << 32) | (owner + 1): never 0 once fi
 _MAX_LOAD = 0.75
 _GROWTH = 1.5
 _MAX_OWNERS = (1 << 32) - 1  # an owner is stored plus one in 32 bits
+_ROWS_MOVED_AT_ONCE = 256  # partitions moved to a grown table before their old memory is handed back
+
+
+def _zeroed_slots(count: int) -> tuple[mmap.mmap, np.ndarray]:
+    """``count`` empty slots in private anonymous memory: resident only once written, and handed back to
+    the system part by part (``madvise``) while the table grows, so growing does not hold two tables."""
+    memory = mmap.mmap(-1, count * 8, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    return memory, np.frombuffer(memory, dtype=np.uint64)
 
 
 @njit(cache=True, nogil=True)
@@ -82,8 +91,11 @@ def _fits(counts: np.ndarray, keys: np.ndarray, limit: int) -> bool:  # pragma: 
 
 
 @njit(cache=True, nogil=True)
-def _rehash(old: np.ndarray, old_width: int, new: np.ndarray, new_width: int) -> None:  # pragma: no cover
-    for index in range(len(old)):
+def _rehash(
+    old: np.ndarray, old_width: int, new: np.ndarray, new_width: int, first: int, last: int
+) -> None:  # pragma: no cover
+    """Move partitions ``first`` to ``last`` (excluded) of ``old`` into ``new``, the same partitions wider."""
+    for index in range(first * old_width, last * old_width):
         value = old[index]
         if value != _EMPTY:
             _put(new, index // old_width, value >> np.uint64(32), value, new_width)
@@ -123,7 +135,7 @@ class BandTable:
         # Equal fingerprints of different bands are not a match: each band's keys are moved apart.
         self._band_salts = (np.arange(1, bands + 1, dtype=np.uint64) * _BAND_MIXER)[None, :]
         self._width = max(2, -(-capacity >> _PARTITION_BITS))  # slots per partition
-        self._slots = np.zeros(self._width << _PARTITION_BITS, dtype=np.uint64)
+        self._memory, self._slots = _zeroed_slots(self._width << _PARTITION_BITS)
         self._counts = np.zeros(1 << _PARTITION_BITS, dtype=np.int64)
         self._seen = array("q")  # the last query that found each owner
         self._queries = 0
@@ -141,14 +153,26 @@ class BandTable:
             raise OverflowError(f"a band table holds at most {_MAX_OWNERS} owners")
         keys = self._keys(fingerprints)
         while not _fits(self._counts, keys, int(_MAX_LOAD * self._width)):
-            width = max(int(self._width * _GROWTH), self._width + 1)
-            slots = np.zeros(width << _PARTITION_BITS, dtype=np.uint64)
-            _rehash(self._slots, self._width, slots, width)
-            self._slots, self._width = slots, width
+            self._grow(max(int(self._width * _GROWTH), self._width + 1))
         _insert(self._slots, self._counts, self._width, keys, owner)
         self._seen.append(0)
         self.windows += len(fingerprints)
         return owner
+
+    def _grow(self, width: int) -> None:
+        """Widen every partition to ``width`` slots, a few partitions at a time, handing back the old
+        table's pages as they are emptied."""
+        memory, slots = _zeroed_slots(width << _PARTITION_BITS)
+        handed_back = 0  # bytes of the old table given back so far: whole pages
+        partitions = len(self._counts)
+        for first in range(0, partitions, _ROWS_MOVED_AT_ONCE):
+            last = min(first + _ROWS_MOVED_AT_ONCE, partitions)
+            _rehash(self._slots, self._width, slots, width, first, last)
+            emptied = last * self._width * 8 // mmap.PAGESIZE * mmap.PAGESIZE
+            if emptied > handed_back:
+                self._memory.madvise(mmap.MADV_DONTNEED, handed_back, emptied - handed_back)
+                handed_back = emptied
+        self._memory, self._slots, self._width = memory, slots, width
 
     def query(self, fingerprints: np.ndarray) -> np.ndarray:
         """The distinct owners of windows that share a band with any row of ``fingerprints``, ascending."""
