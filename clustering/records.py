@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlparse
@@ -117,7 +118,7 @@ def _cleaning_fields(text: str) -> dict[str, object]:
     }
 
 
-def joined_paragraphs(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+def joined_paragraphs(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """The paragraphs of ``text`` at ``spans``, each on one line with single spaces, a blank line apart: a
     cleaned body as its spans give it."""
     return "\n\n".join(" ".join(text[start:end].split()) for start, end in spans)

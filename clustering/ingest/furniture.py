@@ -196,7 +196,7 @@ class FurnitureLearner(BaseEstimator):
             paragraphs = [title_span]  # nothing but furniture: a headline-only record, as cleaning makes it
         return dataclasses.replace(
             article,
-            body=joined_paragraphs(article.text, tuple(paragraphs)),
+            body=joined_paragraphs(article.text, paragraphs),
             body_spans=tuple(paragraphs),
             segments=tuple(s for s in article.segments if not any(a <= s[0] and s[1] <= b for a, b in runs)),
             furniture=(*article.furniture, *(article.text[start:end] for start, end in runs)),

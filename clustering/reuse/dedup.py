@@ -73,8 +73,8 @@ class SignedArticle:
 @dataclass(frozen=True, slots=True)
 class HeldArticle:
     """An indexed article as alignment reads it, kept small: its text, its paragraph spans packed, and
-    none of what alignment does not read (the body, segments, comments, furniture): a third of the cleaned
-    ``Article``'s memory (README "Wire-copy reuse")."""
+    none of what alignment does not read (the body, segments, comments, furniture): two fifths of the
+    cleaned ``Article``'s memory (README "Wire-copy reuse")."""
 
     fields: Article  # the article without text, body, spans, segments, comments and furniture
     text: str
