@@ -35,7 +35,8 @@ STAGES = ("read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", 
 # deployed flow does not pay it on every run.
 _RUN = """
 import json, sys, time
-from pathlib import Path
+sys.path.insert(0, "bench")
+from common import peak_gb
 from prefect import flow
 from flows.pipeline import pipeline_flow
 start = time.perf_counter()
@@ -45,7 +46,7 @@ start = time.perf_counter()
 report = pipeline_flow(inputs=sys.argv[2:], out=sys.argv[1])
 print(json.dumps({"stage_seconds": report.stage_seconds, "counts": report.counts,
                   "wall": time.perf_counter() - start, "prefect_start": prefect_start,
-                  "peak_gb": int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1e6}))
+                  "peak_gb": peak_gb()}))
 """
 
 
