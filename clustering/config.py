@@ -69,14 +69,40 @@ NEWS_AGENCIES: dict[str, list[str]] = {
 
 @dataclass(frozen=True, slots=True)
 class ReadConfig:
+    """What reading accepts. Each limit bounds the memory or time one record or file can take: a record
+    over one is rejected with the reason, never read whole."""
+
     # The input's own name for an article field, e.g. {"text": "title"} for a file of headlines.
     field_names: dict[str, str] = field(default_factory=dict)
+    # An article's text, in characters.
+    max_text_chars: int = 2_000_000
+    # One record as it is in its file: a JSONL line or a CSV row, in bytes (JSON may spell a character
+    # as a six-byte escape).
+    max_record_bytes: int = 16_000_000
+    # The values and containers of a JSON record, all fields together, and how deep they nest: a
+    # megabyte of "[{},{},…]" is a million objects, about 100 bytes each once parsed.
+    max_json_items: int = 100_000
+    max_json_depth: int = 64
+    # A file read whole: a .txt article, a saved page, a feed file.
+    max_file_bytes: int = 10_000_000
+    # Extracting a saved or fetched page's article (trafilatura): about half a second a megabyte
+    # measured, minutes on some pages.
+    max_extract_seconds: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
 class FetchConfig:
+    """Fetching URLs. Only public addresses are fetched (after DNS, and on every redirect) unless
+    ``allow_private_hosts``: a feed must not make Storyline read the machine's own or its network's pages."""
+
+    # Each read waits at most ``timeout_seconds``; a whole URL (redirects and body) at most
+    # ``deadline_seconds``, however slowly a server drips its bytes.
     timeout_seconds: float = 20.0
+    deadline_seconds: float = 60.0
+    # The body, after decompression.
     max_bytes: int = 10_000_000
+    # On for intranet feeds: loopback, private, link-local and reserved addresses may be fetched.
+    allow_private_hosts: bool = False
     follow_item_links: bool = True
     user_agent: str = "Storyline news clustering (+https://github.com/storyline)"
 

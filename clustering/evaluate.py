@@ -97,7 +97,7 @@ def evaluate_files(
     config = config or Config()
     gold: dict[str, str] = {}
     records = 0
-    for fields, outcome in iter_inputs(inputs, config.read.field_names):
+    for fields, outcome in iter_inputs(inputs, config.read):
         records += 1
         label = fields.get(label_field)
         if isinstance(outcome, Article) and label not in (None, ""):

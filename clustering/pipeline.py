@@ -14,6 +14,7 @@ the store is the record, so a crash between the halves loses nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import platform
 import time
@@ -35,6 +36,7 @@ from clustering.ingest.read import read_inputs
 from clustering.publish.artifacts import archive_name, publish
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 from clustering.reuse.dedup import SignedArticle, build_band_index, index_settings, sign_articles, update_reuse
+from clustering.reuse.edits import with_copy_edits
 from clustering.reuse.pairs import attribution
 from clustering.storage.band_index import BandIndex
 from clustering.storage.embedding_cache import EmbeddingCache
@@ -109,11 +111,12 @@ class StageTimer:
 
 @dataclass
 class Ingested:
-    """What one ingestion saw: records in, articles added to the store, known ones skipped, rejects."""
+    """What one ingestion saw: records in, articles added to the store, the ids of those it found already
+    stored (and skipped), rejects."""
 
     read: int = 0
     added: int = 0
-    known: int = 0
+    known_ids: frozenset[str] = frozenset()
     rejects: list[Reject] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     # Files not read, with the reason (another type; a Storyline output folder).
@@ -211,12 +214,14 @@ class Pipeline:
         fetch_rejects: list[Reject] = []
         if urls:
             inbox, pages = self.workspace.inbox, self.workspace.pages
-            fetch_config = self.config.fetch
-            fetch_rejects = self._stage("fetch", lambda: land(urls, inbox, pages, fetch_config), timer)
+            fetch_config, read_config = self.config.fetch, self.config.read
+            fetch_rejects = self._stage(
+                "fetch", lambda: land(urls, inbox, pages, fetch_config, read=read_config), timer
+            )
             paths.append(str(inbox))
         with timer.track("read"):
-            field_names, outputs = self.config.read.field_names, [self.workspace.root]
-            read = self.stage_runner("read", lambda: read_inputs(paths, field_names, outputs))
+            read_config, outputs = self.config.read, [self.workspace.root]
+            read = self.stage_runner("read", lambda: read_inputs(paths, read_config, outputs))
             store = StoryStore(self.workspace.store, CLEANING_VERSION)
             try:
                 stored_texts = store.texts_of(article.id for article in read.articles)
@@ -229,10 +234,10 @@ class Pipeline:
                 _, raced_conflicts, raced_known = split_new(store.texts_of(a.id for a in raced), raced)
             finally:
                 store.close()
-        conflicts, known = [*conflicts, *raced_conflicts], known + raced_known
+        conflicts, known = [*conflicts, *raced_conflicts], frozenset([*known, *raced_known])
         rejects = [*fetch_rejects, *read.rejects, *conflicts, *empty]
         records = len(read.articles) + len(read.rejects)
-        self.log(f"Read {records} records: {len(added)} new, {known} already stored, {len(rejects)} rejected")
+        self.log(f"Read {records} records: {len(added)} new, {len(known)} already stored, {len(rejects)} rejected")
         return Ingested(records, len(added), known, rejects, timer.seconds, read.skipped)
 
     def reclusters(self, pending: int, stored: int, has_stories: bool, asked: bool) -> bool:
@@ -286,6 +291,9 @@ class Pipeline:
         index = stored_index.extended(index) if stored_index is not None else index
         with self.progress("Finding shared text", len(articles)) as on_progress:
             dedup = update_reuse(articles, known_ids, known_pairs, minhash, reuse, on_progress, signed, index)
+        # Found once here and stored with each pair, where a story page reads them.
+        texts = {article.id: article.text for article in articles}
+        dedup = dataclasses.replace(dedup, pairs=with_copy_edits(dedup.pairs, texts))
         # Saved now rather than with the run: it holds this run's pending articles, so after a run that
         # fails before saving, it does not hold exactly the finished ones and the next run builds it again.
         index.save(self.workspace.bands)
@@ -429,7 +437,8 @@ class Pipeline:
                 counts={
                     "in": ingested.read,
                     "accepted": len(pending),
-                    "already_stored": ingested.known,
+                    # A pending article is this run's, even when a run killed before clustering stored it.
+                    "already_stored": len(ingested.known_ids.difference(pending)),
                     "rejected": len(rejects),
                     "articles": len(articles),
                     "duplicates": len(dedup.duplicate_of),

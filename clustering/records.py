@@ -167,7 +167,8 @@ class ReusePair:
     ``[start, end)`` character offsets of the shared text in each article's original ``text``.
     ``original`` is the likely source (``None`` when undecidable), with the reason; ``group_original`` is
     where the shared text first appeared, following the copy back (C copied B, which copied A: A), which
-    may be neither ``a`` nor ``b``.
+    may be neither ``a`` nor ``b``. ``a_edits`` and ``b_edits`` are the words inside the shared spans that
+    the other copy changed, as offsets like the spans (``None`` until a run finds them).
     """
 
     a: str
@@ -181,6 +182,8 @@ class ReusePair:
     original: str | None
     original_reason: str
     group_original: str | None = None
+    a_edits: tuple[tuple[int, int], ...] | None = None
+    b_edits: tuple[tuple[int, int], ...] | None = None
 
     @property
     def min_containment(self) -> float:
@@ -273,8 +276,9 @@ def reuse_pair_to_json(pair: ReusePair) -> str:
 
 def reuse_pair_from_json(text: str) -> ReusePair:
     raw = json.loads(text)
-    raw["a_spans"] = tuple(tuple(span) for span in raw["a_spans"])
-    raw["b_spans"] = tuple(tuple(span) for span in raw["b_spans"])
+    for name in ("a_spans", "b_spans", "a_edits", "b_edits"):
+        if raw.get(name) is not None:
+            raw[name] = tuple(tuple(span) for span in raw[name])
     return ReusePair(**raw)
 
 

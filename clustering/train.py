@@ -30,7 +30,7 @@ LabelledPairs = tuple[str, PairFeatures, np.ndarray]
 def _labelled_records(path: Path | str, label_field: str, config: Config) -> list[tuple[dict, Article]]:
     records = [
         (fields, outcome)
-        for fields, outcome in iter_inputs([path], config.read.field_names)
+        for fields, outcome in iter_inputs([path], config.read)
         if isinstance(outcome, Article) and fields.get(label_field) not in (None, "")
     ]
     if not records:

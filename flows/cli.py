@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from clustering.config import Config, ConfigError, config_toml, load_config
 from clustering.evaluate import evaluate_files
@@ -21,6 +21,7 @@ from clustering.records import RunReport
 from clustering.reuse.dedup import dedup_files, rejects_path
 from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError
+from clustering.storage.outputs import OutputError
 from clustering.storage.store import StaleStoreError, StoryStore
 from clustering.storage.workspace import STORE_FILE, STORE_VARIABLE
 from clustering.stories.same_story import load_same_story_model
@@ -32,6 +33,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     # Click's own help layout: the rich one shows "<bool>" after every flag.
     rich_markup_mode=None,
+    # A traceback's local variables would print whole articles.
+    pretty_exceptions_show_locals=False,
 )
 console = Console(stderr=True)
 
@@ -72,8 +75,26 @@ def main(
 
 
 def _fail(message: object) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True, markup=True, highlight=False)
     return typer.Exit(1)
+
+
+def _storage_failure(error: DBAPIError | OSError) -> typer.Exit:
+    """One line for a store or a disk that failed: the driver's or the system's own words, never the
+    statement or the records it carried."""
+    if isinstance(error, DBAPIError):
+        reason = str(error.orig).splitlines()[0] if error.orig is not None else type(error).__name__
+        return _fail(f"the store failed: {reason}")
+    return _fail(f"{error.strerror or error}" + (f": {error.filename}" if error.filename else ""))
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    """Prefect's log lines only when asked for: the summary says what a person needs, and a failure is
+    one line (Prefect logs a failed flow's whole traceback)."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    if not verbose:
+        for logger in ("FLOW_RUNS", "TASK_RUNS"):
+            os.environ.setdefault(f"PREFECT_LOGGING_LOGGERS_PREFECT_{logger}_LEVEL", "CRITICAL")
 
 
 def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
@@ -156,23 +177,26 @@ def run(
             load_same_story_model(pair_model)
         except ValueError as error:
             raise _fail(error) from error
-    # Prefect's own log lines only when asked for: the summary below says what a person needs.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    _quiet_prefect(verbose)
+    from flows.local_server import prefect_api
     from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
 
     runner = pipeline_on_dask(dask) if dask else pipeline_flow
     try:
-        report = runner(
-            inputs=paths,
-            out=str(out),
-            recluster=recluster,
-            settings=settings,
-            config_file=str(config) if config else None,
-            show_progress=not quiet and console.is_terminal,
-            store=store,
-        )
-    except (StoreBusyError, OperationalError) as error:
+        with prefect_api():
+            report = runner(
+                inputs=paths,
+                out=str(out),
+                recluster=recluster,
+                settings=settings,
+                config_file=str(config) if config else None,
+                show_progress=not quiet and console.is_terminal,
+                store=store,
+            )
+    except StoreBusyError as error:
         raise _fail(error) from error
+    except (DBAPIError, OSError) as error:
+        raise _storage_failure(error) from error
     if not report.counts.get("in"):
         console.print(f"[yellow]warning:[/yellow] no input records in {', '.join(paths)}", soft_wrap=True)
     if not quiet:
@@ -222,15 +246,17 @@ def ingest(
     used_store = _checked_store(store)
     settings = _settings()
     _config(config, settings)
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    _quiet_prefect(verbose=False)
     from flows.ingest import ingest_flow
+    from flows.local_server import prefect_api
 
     try:
-        counts = ingest_flow(
-            inputs=paths, out=str(out), settings=settings, config_file=str(config) if config else None, store=store
-        )
-    except OperationalError as error:
-        raise _fail(error) from error
+        with prefect_api():
+            counts = ingest_flow(
+                inputs=paths, out=str(out), settings=settings, config_file=str(config) if config else None, store=store
+            )
+    except (DBAPIError, OSError) as error:
+        raise _storage_failure(error) from error
     if not quiet:
         where = shown(used_store) if used_store else out / STORE_FILE
         typer.echo(
@@ -244,7 +270,19 @@ def ingest(
 @app.command()
 def dedup(
     inputs: Annotated[list[Path], typer.Argument(help="Folders of .txt, or .jsonl/.csv files.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file for the records.")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="JSONL file for the records; - for standard output (or a pipe, FIFO or device)."
+        ),
+    ],
+    rejects: Annotated[
+        str | None,
+        typer.Option(
+            help="JSONL file for the rejected records (default: OUTPUT's name with .rejects.jsonl; "
+            "standard error when OUTPUT is not a file)."
+        ),
+    ] = None,
     drop: Annotated[bool, typer.Option(help="Write only the first record of each duplicate group.")] = False,
     index: Annotated[Path | None, typer.Option(help="SQLite file keeping the index between runs.")] = None,
     config: ConfigOption = None,
@@ -252,25 +290,28 @@ def dedup(
 ) -> None:
     """Stream records through the dedup index, adding `duplicate_of` and `reuse` to each.
 
-    Bad records go to OUTPUT with `.rejects.jsonl` in place of its suffix. Exit code 0: done; 3: done with
-    rejects; 1: failed.
+    Bad records go to --rejects (default: OUTPUT with `.rejects.jsonl` in place of its suffix, or standard
+    error when OUTPUT is `-`, a pipe or a device). An output that is an input, the index, a folder or a
+    read-only file is refused before anything is read. Exit code 0: done; 3: done with rejects; 1: failed.
     """
     _checked_inputs([str(path) for path in inputs])
     settings = _config(config, {})
+    rejects = rejects or rejects_path(output)
     try:
         counts = dedup_files(
             inputs,
             output,
+            rejects,
             index_path=index,
             drop=drop,
             minhash=settings.minhash,
             reuse=settings.reuse,
             furniture=settings.furniture,
+            read=settings.read,
         )
-    except StoreBusyError as error:
+    except (StoreBusyError, OutputError) as error:
         raise _fail(error) from error
     if not quiet:
-        rejects = rejects_path(output)
         console.print(
             f"{counts.read} records: {counts.written} written to {output}, {counts.duplicates} duplicates, "
             f"{counts.rejected} rejected" + (f" (see {rejects})" if counts.rejected else ""),
@@ -384,14 +425,23 @@ def serve(
     ] = "artifacts",
     host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            envvar="STORYLINE_ALLOWED_HOSTS",
+            help="A name the dashboard may be reached by (repeatable; * for any). Default: --host and the "
+            "loopback names. Other Host headers get 400, against DNS rebinding.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard of stories over a store, read-only."""
     import uvicorn
 
-    from clustering.publish.dashboard import create_app
+    from clustering.publish.dashboard import LOOPBACK_HOSTS, create_app
 
+    hosts = [*LOOPBACK_HOSTS, host, *(allowed_host or [])]
     try:
-        application = create_app(store)
+        application = create_app(store, hosts)
     except (FileNotFoundError, StaleStoreError, OperationalError) as error:
         raise _fail(error) from error
     console.print(f"Storyline dashboard on http://{host}:{port}/", soft_wrap=True)

@@ -30,7 +30,7 @@ def ingest_flow(
     """Add the new articles of ``inputs`` to the store (``out``'s, or the PostgreSQL ``store``);
     ``cluster_flow`` groups them later. Fetched pages land in ``out``'s inbox."""
     result = pipeline_for(out, settings, config_file, show_progress=False, store=store).ingest(inputs)
-    counts = {"read": result.read, "added": result.added, "already_stored": result.known}
+    counts = {"read": result.read, "added": result.added, "already_stored": len(result.known_ids)}
     counts["rejected"] = len(result.rejects)
     rows = "\n".join(f"| {name} | {value} |" for name, value in counts.items())
     create_markdown_artifact(

@@ -1,7 +1,12 @@
-"""A Prefect server on loopback for as long as a schedule is served: Prefect's embedded mode has no scheduler.
+"""A Prefect server on loopback for one command: for as long as a schedule is served (Prefect's embedded mode
+has no scheduler), and for a run, in place of the temporary server Prefect's embedded mode starts.
 
-It is Prefect's own server (`prefect server start`) with its default SQLite database under PREFECT_HOME; teams
-that run a shared server on PostgreSQL set PREFECT_API_URL instead, and none is started.
+It is Prefect's own server (`prefect server start`) with its default SQLite database under PREFECT_HOME;
+teams that run a shared server on PostgreSQL set PREFECT_API_URL instead, and none is started. The server
+dies with the command that started it, however that ends: on Linux the kernel sends it SIGTERM when its
+parent dies (``PR_SET_PDEATHSIG``, set before ``exec``), so a run killed with ``kill -9`` leaves no
+server behind. Prefect's own temporary server stops only on a clean exit (it survived a ``kill -9`` for
+24 minutes, holding 220 MB).
 """
 
 from __future__ import annotations
@@ -17,6 +22,17 @@ from contextlib import contextmanager
 
 _STARTUP_SECONDS = 120
 
+# Run in the child before it becomes the server: ask for SIGTERM when the parent dies, then check that the
+# parent (the process id given) is still there, since it may have died before the request was made.
+_DIE_WITH_PARENT = """
+import ctypes, os, signal, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -24,12 +40,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def server_command(port: int, services: bool) -> list[str]:
+    """The command that starts the server on ``port``, as a child that dies with this process."""
+    serve = ["-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"]
+    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *serve, *([] if services else ["--no-services"])]
+
+
 @contextmanager
-def local_prefect_server() -> Iterator[str]:
-    """Start `prefect server start` on 127.0.0.1 and yield its API URL; stop it afterwards."""
+def local_prefect_server(services: bool = True) -> Iterator[str]:
+    """Start `prefect server start` on 127.0.0.1 and yield its API URL; stop it afterwards. ``services``:
+    Prefect's scheduler and other background services too (a schedule needs them; a run does not)."""
     port = _free_port()
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    process = subprocess.Popen(
+        server_command(port, services), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy()
+    )
     api_url = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + _STARTUP_SECONDS
@@ -41,7 +65,7 @@ def local_prefect_server() -> Iterator[str]:
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the local Prefect server did not start") from None
-                time.sleep(0.5)
+                time.sleep(0.2)
         yield api_url
     finally:
         process.terminate()
@@ -49,3 +73,21 @@ def local_prefect_server() -> Iterator[str]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def prefect_api() -> Iterator[None]:
+    """A Prefect API for the flows this command runs: the configured one (PREFECT_API_URL), else a
+    ``local_prefect_server`` without services for as long as the block runs."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.logging.handlers import APILogWorker
+
+    with local_prefect_server(services=False) as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
+        try:
+            yield
+        finally:
+            APILogWorker.drain_all(timeout=5)  # the run's log lines, while the server is there to take them

@@ -58,7 +58,34 @@ def write_hostile_corpus(folder: Path) -> dict[str, int]:
 
     # A file name that is not UTF-8: its id is escaped, the article kept.
     (folder / os.fsdecode(b"caf\xe9.txt")).write_text(f"Caf\u00e9 strike\n\n{FINE}", encoding="utf-8")
-    return {"hostile.jsonl": len(lines), "ledger.csv": 1000, "txt": 1}
+    return {"hostile.jsonl": len(lines), "ledger.csv": 1000, "txt": 1, **write_oversized_and_special(folder)}
+
+
+XHTML = f"""<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Dock strike spreads</title></head>
+<body><article><h1>Dock strike spreads</h1><p>{FINE}</p><p>{FINE} Talks resume on Monday.</p></article></body></html>"""
+
+
+def write_oversized_and_special(folder: Path) -> dict[str, int]:
+    """Records and files over the reading limits, and files that are not regular files: each one reject
+    (read no further than its limit, never opened when special); and a well-formed XHTML page, one article.
+    Returns how many records each holds."""
+    lines = [
+        # A megabyte of empty objects in an extra field: about 200,000 values, parsed whole it took GBs.
+        _line({"id": "many-values", "text": FINE, "extra": [{}] * 200_000}),
+        # Over the 16 MB record limit.
+        _line({"id": "huge-line", "text": "word " * 3_400_000}),
+    ]
+    (folder / "oversized.jsonl").write_text("\n".join(lines) + "\n", encoding="ascii")
+    (folder / "big.html").write_text("<html><body><p>" + "x" * 10_500_000 + "</p></body></html>")
+    (folder / "xhtml.html").write_text(XHTML, encoding="utf-8")
+    os.mkfifo(folder / "pipe.jsonl")  # opened, it would block the run for ever
+    (folder / "zero.txt").symlink_to("/dev/zero")  # read, it would never end
+    outside = folder.parent / f"{folder.name}-outside.txt"
+    outside.write_text(f"Outside\n\n{FINE}", encoding="utf-8")
+    (folder / "outside.txt").symlink_to(outside)  # a file beyond the folder given
+    return {"oversized.jsonl": 2, "big.html": 1, "xhtml.html": 1, "special": 3}
 
 
 # The property test's space: every field may be any JSON value, strings hold lone surrogates and control

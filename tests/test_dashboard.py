@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
-from clustering.publish.dashboard import copy_edits, create_app, highlighted
+from clustering.publish.dashboard import create_app, highlighted
+from clustering.reuse.edits import copy_edits
 
 PAYLOAD = "<script>window.pwned=1</script>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -55,7 +56,7 @@ def demo_store(prefect_harness, seeds_dir, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(demo_store) -> TestClient:
-    return TestClient(create_app(demo_store))
+    return TestClient(create_app(demo_store), base_url="http://localhost")
 
 
 def _stories(demo_store: Path) -> list[dict]:
@@ -144,7 +145,7 @@ def test_reading_the_store_leaves_no_wal_files_and_cannot_write(demo_store, tmp_
 
     copy = tmp_path / "store.sqlite"
     shutil.copy(demo_store / "store.sqlite", copy)
-    application = TestClient(create_app(copy))
+    application = TestClient(create_app(copy), base_url="http://localhost")
     assert application.get("/").status_code == 200
     assert sorted(path.name for path in tmp_path.iterdir()) == ["store.sqlite"]
     reader = StoryStore(copy, read_only=True)
@@ -174,7 +175,7 @@ def test_copy_edits_are_the_words_each_copy_changed():
     assert [first[start:end] for start, end in first_edits] == ["took"]
     assert [second[start:end] for start, end in second_edits] == ["captured"]
     # Outside the shared spans nothing is compared, and identical copies have no edits.
-    assert copy_edits(second, ((0, len(second)),), second, ((0, len(second)),)) == ([], [])
+    assert copy_edits(second, ((0, len(second)),), second, ((0, len(second)),)) == ((), ())
 
 
 @pytest.fixture(scope="module")
@@ -361,7 +362,7 @@ def test_a_thread_is_listed_filtered_and_shown_on_its_stories_pages(demo_store, 
         store.save_run(threaded, [], store.last_report(), store.pairs(), store.positions())
     finally:
         store.close()
-    client = TestClient(create_app(folder))
+    client = TestClient(create_app(folder), base_url="http://localhost")
     listing = client.get("/").text
     assert listing.count("thread of 2 stories") == 2 and 'href="/?thread=th-test"' in listing
     only = client.get("/", params={"thread": "th-test"}).text
@@ -372,3 +373,85 @@ def test_a_thread_is_listed_filtered_and_shown_on_its_stories_pages(demo_store, 
     thread = page.split('id="thread"')[1].split("</ol>")[0]
     assert thread.index(str(escape(older.headline))) < thread.index(str(escape(newer.headline)))  # oldest first
     assert f'href="/story/{older.story_id}"' in thread and "<strong>" in thread  # this story is not a link
+
+
+def test_a_request_for_another_host_is_refused(demo_store):
+    """Against DNS rebinding: a page elsewhere that makes its own name resolve to 127.0.0.1 gets 400."""
+    application = create_app(demo_store)
+    assert TestClient(application, base_url="http://evil.example").get("/").status_code == 400
+    assert TestClient(application, base_url="http://localhost:8000").get("/").status_code == 200
+    assert TestClient(application, base_url="http://127.0.0.1").get("/api/stories").status_code == 200
+    named = create_app(demo_store, ["news.internal"])
+    assert TestClient(named, base_url="http://news.internal").get("/").status_code == 200
+
+
+def test_copy_edits_are_found_by_the_run_and_stored(client, demo_store, monkeypatch):
+    """A story page reads each pair's copy-edits from the store: it compares no texts."""
+    from clustering.reuse import edits
+
+    pairs = [json.loads(line) for line in (demo_store / "reuse.jsonl").read_text().splitlines()]
+    assert pairs and all(pair["a_edits"] is not None and pair["b_edits"] is not None for pair in pairs)
+
+    def compared(*_args: object) -> None:
+        raise AssertionError("a story page compared two texts")
+
+    monkeypatch.setattr(edits, "copy_edits", compared)
+    story = next(s for s in _stories(demo_store) if "courier" in s["article_ids"])
+    assert client.get(f"/story/{story['story_id']}").status_code == 200
+
+
+def test_copy_edits_are_bounded_by_length(monkeypatch):
+    from clustering.reuse import edits
+
+    monkeypatch.setattr(edits, "MAX_EDIT_WORDS", 6)
+    first = "one two three four five six seven eight nine ten"
+    second = "one two tree four five six seven ate nine ten"
+    whole = ((0, len(first)),)
+    first_edits, _ = edits.copy_edits(first, whole, second, whole)
+    assert [first[start:end] for start, end in first_edits] == ["three"]  # "eight" is past the bound
+
+
+HOSTILE_LABEL = '<a href="https://evil.example/p">click</a>'
+
+
+def test_chart_text_is_text():
+    from clustering.publish.dashboard import chart_text, reuse_flows
+
+    assert chart_text(HOSTILE_LABEL) == '&lt;a href="https://evil.example/p"&gt;click&lt;/a&gt;'
+    figure = reuse_flows([{"outlet": HOSTILE_LABEL, "source": "AFP <b>", "shared_words": 40, "pairs": 1, "share": 0.5}])
+    assert "<a href" not in figure.to_json() and "<b>" not in figure.to_json()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
+def test_chart_labels_and_hover_text_make_no_links_in_a_browser(tmp_path):
+    """Plotly reads chart text as HTML: an outlet or a title holding a link is shown as the text it is."""
+    import plotly.graph_objects as go
+
+    from clustering.publish.dashboard import _PLOTLY_JS, chart_text, reuse_flows
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    sankey = reuse_flows([{"outlet": HOSTILE_LABEL, "source": "AFP", "shared_words": 40, "pairs": 1, "share": 0.5}])
+    scatter = go.Figure(
+        go.Scatter(
+            x=[1], y=[1], mode="markers+text", text=[chart_text(HOSTILE_LABEL)], hovertext=[chart_text(HOSTILE_LABEL)]
+        )
+    )
+    page_file = tmp_path / "charts.html"
+    page_file.write_text('<html><body><div id="a"></div><div id="b"></div></body></html>')
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+        page.add_script_tag(path=str(_PLOTLY_JS))
+        for target, figure in (("a", sankey), ("b", scatter)):
+            page.evaluate(
+                "([target, figure]) => Plotly.newPlot(target, figure.data, figure.layout)",
+                [target, json.loads(figure.to_json())],
+            )
+        page.hover("#b .point", force=True)  # Plotly's drag layer takes the pointer: the hover box opens
+        page.wait_for_selector("#b .hoverlayer .hovertext")
+        assert HOSTILE_LABEL in page.locator("#b .hoverlayer").text_content()
+        assert page.locator("svg a").count() == 0  # no live link, in the labels or the hover box
+        shown = page.locator("svg").all_text_contents()
+        assert any(HOSTILE_LABEL in text for text in shown)
+        browser.close()

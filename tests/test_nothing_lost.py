@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from clustering.ingest.read import read_inputs
+from clustering.ingest.read import LINK_OUT_OF_FOLDER, NOT_A_REGULAR_FILE, read_inputs
 from clustering.records import Reject, json_line
 from clustering.reuse.dedup import dedup_files
 from clustering.storage.atomic import atomic_writer
@@ -48,7 +48,19 @@ def test_the_hostile_corpus_is_read_with_one_reject_per_bad_record(tmp_path):
     assert reasons["url-ipv6"].startswith("malformed 'url'") and reasons["url-port"].startswith("malformed 'url'")
     assert reasons["title-list"] == "'title' is a list, not text"
     by_line = {reject.line: reject.reason for reject in read.rejects if reject.origin.endswith("hostile.jsonl")}
-    assert by_line[16] == "JSON nested too deeply to read" and by_line[17].startswith("malformed JSON")
+    assert by_line[16] == "line holds JSON nested deeper than 64 levels: not read"
+    assert by_line[17].startswith("malformed JSON")
+    by_file = {}
+    for reject in read.rejects:
+        by_file.setdefault(Path(reject.origin).name, []).append(reject.reason)
+    assert by_file["oversized.jsonl"] == [
+        "line holds over 100,000 JSON values: not read",
+        "line is over the limit of 16,000,000 bytes",
+    ]
+    assert by_file["big.html"] == ["file is over the limit of 10,000,000 bytes"]
+    assert by_file["pipe.jsonl"] == [NOT_A_REGULAR_FILE]
+    assert by_file["zero.txt"] == by_file["outside.txt"] == [LINK_OUT_OF_FOLDER]
+    assert "Talks resume on Monday" in next(a.text for a in read.articles if a.id == "xhtml")
     ledger = [reject for reject in read.rejects if reject.origin.endswith("ledger.csv")]
     assert [(reject.id, reject.line) for reject in ledger] == [("row-901", 902)]
     ids = {article.id for article in read.articles}

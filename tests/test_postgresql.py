@@ -42,7 +42,7 @@ def _pair(a: str, b: str) -> ReusePair:
 def _ingest_when_both_ready(workspace: Workspace, feed: str, ready) -> tuple[int, int, list[str]]:
     ready.wait()
     ingested = Pipeline(workspace).ingest([feed])
-    return ingested.added, ingested.known, [reject.id or "" for reject in ingested.rejects]
+    return ingested.added, len(ingested.known_ids), [reject.id or "" for reject in ingested.rejects]
 
 
 def _workspaces(kind: str, request: pytest.FixtureRequest, tmp_path: Path, sides: tuple[str, ...]) -> dict:
@@ -175,7 +175,7 @@ def test_the_dashboard_serves_a_postgresql_store_and_sees_what_changes_it(postgr
     for path in (seeds[0], seeds[3]):  # 000 and 003: one story
         (tmp_path / "first" / path.name).write_bytes(path.read_bytes())
     Pipeline(Workspace(tmp_path / "out", database=url)).run([str(tmp_path / "first")])
-    client = TestClient(create_app(url))
+    client = TestClient(create_app(url), base_url="http://localhost")
     before = client.get("/api/stories").json()
     # Another machine adds the other two seeds and clusters them: the served dashboard shows them.
     Pipeline(Workspace(tmp_path / "elsewhere", database=url)).run([str(seeds_dir)], recluster=True)

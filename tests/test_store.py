@@ -44,7 +44,7 @@ def test_split_new_skips_known_articles_and_rejects_changed_ones(tmp_path):
     assert store.texts_of(["a", "b", "c"]) == {"a": "same", "b": 'old "quoted" text, é'}
     incoming = [Article(id="a", text="same"), Article(id="b", text="new"), Article(id="c", text="fresh")]
     new, rejects, known = split_new(store.texts_of(article.id for article in incoming), incoming)
-    assert [a.id for a in new] == ["c"] and known == 1
+    assert [a.id for a in new] == ["c"] and known == ["a"]
     assert rejects[0].id == "b" and "already stored with a different text" in rejects[0].reason
 
 

@@ -156,7 +156,8 @@ def test_a_story_silent_past_window_and_lookback_leaves_the_working_set_and_stay
     store = StoryStore(out / "store.sqlite")
     assert {article.id for article in store.articles()} == {f"bank-{n}" for n in range(4)}
     assert store.stories(include_archived=True)[ferry.story_id] == ferry  # kept as it was
-    client = TestClient(create_app(out / "store.sqlite"))  # browsable: found by a search, its page opens
+    # Browsable: found by a search, its page opens.
+    client = TestClient(create_app(out / "store.sqlite"), base_url="http://localhost")
     found = client.get("/api/stories", params={"q": "Brindisi"}).json()["stories"]
     assert [story["story_id"] for story in found] == [ferry.story_id]
     assert client.get(f"/story/{ferry.story_id}").status_code == 200 and client.get("/map").status_code == 200

@@ -14,18 +14,23 @@ import csv
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
+import numpy as np
+
+from clustering.config import ReadConfig
+from clustering.ingest.deadline import DeadlineError, call_with_deadline
 from clustering.records import Article, ReadResult, Reject, printable
 from clustering.storage.workspace import output_folder_holding
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv", ".html", ".htm", ".rss", ".atom", ".xml")
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
-MAX_TEXT_CHARS = 2_000_000
 # Publication dates outside these bounds are not news dates, and near datetime's own bounds any arithmetic
 # on them (a time zone, a week added) overflows.
 EARLIEST_DATE = datetime(1000, 1, 1, tzinfo=UTC)
@@ -111,7 +116,8 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
-def _to_article(record: _Record, field_names: dict[str, str]) -> Article | Reject:
+def _to_article(record: _Record, config: ReadConfig) -> Article | Reject:
+    field_names = config.field_names
     fields = {name: record.fields.get(field_names.get(name, name)) for name in ARTICLE_FIELDS}
     raw_id = _optional_str(fields.get("id"))
     origin = printable(record.origin)
@@ -140,8 +146,8 @@ def _to_article(record: _Record, field_names: dict[str, str]) -> Article | Rejec
         return reject(f"'text' is a {type(text).__name__}, not a string")
     if not text.strip():
         return reject("empty text")
-    if len(text) > MAX_TEXT_CHARS:
-        return reject(f"text is {len(text):,} characters, over the limit of {MAX_TEXT_CHARS:,}")
+    if len(text) > config.max_text_chars:
+        return reject(f"text is {len(text):,} characters, over the limit of {config.max_text_chars:,}")
     try:
         published = parse_date(fields.get("published"))
     except ValueError:
@@ -160,9 +166,24 @@ def _to_article(record: _Record, field_names: dict[str, str]) -> Article | Rejec
     )
 
 
-def _read_text_file(path: Path) -> Iterator[_Record | Reject]:
+def _file_bytes(path: Path, config: ReadConfig) -> bytes | Reject:
+    """A file read whole, or a reject when it is larger than ``config.max_file_bytes`` (read no further)."""
+    with path.open("rb") as handle:
+        content = handle.read(config.max_file_bytes + 1)
+    if len(content) > config.max_file_bytes:
+        return Reject(
+            origin=str(path), reason=f"file is over the limit of {config.max_file_bytes:,} bytes", id=path.stem
+        )
+    return content
+
+
+def _read_text_file(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
+    content = _file_bytes(path, config)
+    if isinstance(content, Reject):
+        yield content
+        return
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError as error:
         yield Reject(origin=str(path), reason=f"not UTF-8 text (byte {error.start})", id=path.stem)
         return
@@ -170,10 +191,51 @@ def _read_text_file(path: Path) -> Iterator[_Record | Reject]:
     yield _Record({"id": printable(path.stem), "title": title, "text": text}, str(path), None, path.stem)
 
 
-def _read_jsonl(path: Path) -> Iterator[_Record | Reject]:
+def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The lines of ``handle``, each read only up to ``limit`` bytes: ``None`` stands for a longer line,
+    whose rest is skipped a block at a time."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def json_shape_problem(raw: bytes, config: ReadConfig) -> str | None:
+    """Why a JSON text is too large to parse (more values than ``config.max_json_items``, or nested deeper
+    than ``config.max_json_depth``), judged from its bytes before parsing; ``None`` when it is not."""
+    opening = raw.count(b"{") + raw.count(b"[")
+    if opening + raw.count(b",") <= config.max_json_items and opening <= config.max_json_depth:
+        return None  # a bound even if every bracket and comma were outside strings
+    structure = np.frombuffer(_JSON_STRING.sub(b"0", raw), dtype=np.uint8)
+    opening = np.isin(structure, np.frombuffer(b"{[", dtype=np.uint8))
+    if int(opening.sum() + (structure == ord(",")).sum()) > config.max_json_items:
+        return f"over {config.max_json_items:,} JSON values"
+    closing = np.isin(structure, np.frombuffer(b"}]", dtype=np.uint8))
+    if structure.size and int(np.cumsum(opening.astype(np.int32) - closing).max()) > config.max_json_depth:
+        return f"JSON nested deeper than {config.max_json_depth} levels"
+    return None
+
+
+def _read_jsonl(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
+        for number, raw in enumerate(_bounded_lines(lines, config.max_record_bytes), start=1):
+            if raw is None:
+                reason = f"line is over the limit of {config.max_record_bytes:,} bytes"
+                yield Reject(origin=str(path), reason=reason, line=number)
+                continue
             if not raw.strip():
+                continue
+            if (problem := json_shape_problem(raw, config)) is not None:
+                yield Reject(origin=str(path), reason=f"line holds {problem}: not read", line=number)
                 continue
             try:
                 fields = json.loads(raw.decode("utf-8"))
@@ -195,25 +257,53 @@ def _read_jsonl(path: Path) -> Iterator[_Record | Reject]:
             yield _Record(fields, str(path), number, f"{path.stem}:{number}")
 
 
-def _read_csv(path: Path) -> Iterator[_Record | Reject]:
+class _RecordTooLong(ValueError):
+    """A CSV row over the record size limit; reading goes on after the line it stopped in."""
+
+
+class _RowLines:
+    """The lines of a CSV file for ``csv.reader``, counting the characters of the row being read: over
+    ``limit`` (in one line, or in the lines of one quoted field), the row is given up."""
+
+    def __init__(self, handle: IO[str], limit: int) -> None:
+        self.handle, self.limit, self.row_chars = handle, limit, 0
+
+    def __iter__(self) -> _RowLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline(self.limit + 1)
+        if not line:
+            raise StopIteration
+        self.row_chars += len(line)
+        if self.row_chars > self.limit:
+            while not line.endswith("\n") and (line := self.handle.readline(1 << 20)):
+                pass
+            raise _RecordTooLong(f"row is over the limit of {self.limit:,} characters")
+        return line
+
+
+def _read_csv(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
     """One record per row. Bytes that are not UTF-8 are decoded as lone surrogates, so that the row holding
-    them is rejected (``_to_article``) and the rows around it are read; a row the csv module cannot parse
-    is one reject, and reading goes on at the next line."""
+    them is rejected (``_to_article``) and the rows around it are read; a row the csv module cannot parse,
+    or over ``config.max_record_bytes`` characters, is one reject, and reading goes on at the next line."""
     # A field may be a whole article: the csv module's default limit (131,072 characters) is below ours.
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_TEXT_CHARS + 1))
+    csv.field_size_limit(max(csv.field_size_limit(), config.max_record_bytes + 1))
     with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        rows = csv.reader(handle)
+        lines = _RowLines(handle, config.max_record_bytes)
+        rows = csv.reader(lines)
         try:
             header = next(rows, None)
-        except csv.Error as error:
+        except (csv.Error, _RecordTooLong) as error:
             yield Reject(origin=str(path), reason=f"malformed CSV header: {error}", line=1)
             return
         if header is None:
             return
         while True:
+            lines.row_chars = 0
             try:
                 row = next(rows, None)
-            except csv.Error as error:
+            except (csv.Error, _RecordTooLong) as error:
                 yield Reject(origin=str(path), reason=f"malformed CSV row: {error}", line=rows.line_num)
                 continue
             if row is None:
@@ -228,9 +318,7 @@ def _read_csv(path: Path) -> Iterator[_Record | Reject]:
             yield _Record(fields, str(path), number, f"{path.stem}:{number}")
 
 
-def page_fields(content: bytes | str) -> dict[str, object] | None:
-    """Article fields of one web page, as trafilatura extracts them from the page furniture; ``None``
-    when the page holds no article text."""
+def _extracted(content: bytes | str) -> dict[str, object] | None:
     import trafilatura
 
     page = trafilatura.bare_extraction(content, with_metadata=True, include_comments=False)
@@ -239,9 +327,42 @@ def page_fields(content: bytes | str) -> dict[str, object] | None:
     return {"title": page.title, "text": page.text, "source": page.sitename, "url": page.url, "published": page.date}
 
 
-def _read_html(path: Path) -> Iterator[_Record | Reject]:
+# Pages up to this size are extracted in this process: 0.6 s at most measured (a megabyte of article
+# text); a larger one gets a child process of its own, killed at ``max_extract_seconds``.
+_EXTRACTED_HERE_BYTES = 1_000_000
+
+
+class PageError(ValueError):
+    """A page whose article cannot be extracted within the limits: too large, or too slow."""
+
+
+def page_fields(content: bytes | str, config: ReadConfig = ReadConfig()) -> dict[str, object] | None:
+    """Article fields of one web page, as trafilatura extracts them from the page furniture; ``None``
+    when the page holds no article text. ``PageError`` for a page over ``config.max_file_bytes``, or
+    whose extraction takes longer than ``config.max_extract_seconds``."""
+    if len(content) > config.max_file_bytes:
+        raise PageError(f"page is over the limit of {config.max_file_bytes:,} bytes")
+    try:
+        if len(content) <= _EXTRACTED_HERE_BYTES:
+            return _extracted(content)
+        return call_with_deadline(_extracted, content, config.max_extract_seconds)
+    except DeadlineError as error:
+        raise PageError(f"extracting the article took over {config.max_extract_seconds:g} s") from error
+    except Exception as error:  # the extractor failing on one page fails that page, not the run
+        raise PageError(f"the page could not be read: {type(error).__name__}: {error}") from error
+
+
+def _read_html(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
     """One saved web page; its id is the file's stem."""
-    fields = page_fields(path.read_bytes())
+    content = _file_bytes(path, config)
+    if isinstance(content, Reject):
+        yield content
+        return
+    try:
+        fields = page_fields(content, config)
+    except PageError as error:
+        yield Reject(origin=str(path), reason=str(error), id=path.stem)
+        return
     if fields is None:
         yield Reject(origin=str(path), reason="no article text found in the page", id=path.stem)
         return
@@ -286,10 +407,14 @@ def feed_items(content: bytes) -> list[dict[str, object]]:
     return items
 
 
-def _read_feed(path: Path) -> Iterator[_Record | Reject]:
+def _read_feed(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
     """An RSS or Atom feed file: one record per item."""
+    content = _file_bytes(path, config)
+    if isinstance(content, Reject):
+        yield content
+        return
     try:
-        items = feed_items(path.read_bytes())
+        items = feed_items(content)
     except FeedError as error:
         yield Reject(origin=str(path), reason=str(error))
         return
@@ -329,21 +454,41 @@ def _skipped_output(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> boo
     return folder is not None
 
 
+NOT_A_REGULAR_FILE = "not a regular file (a broken link, pipe, socket or device): not read"
+LINK_OUT_OF_FOLDER = "a link to a file outside the input folder: not followed"
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` (after its links) is a regular file: a pipe would block the run, a device
+    such as /dev/zero never end."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
 def _files(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> Iterator[Path | Reject]:
-    """The files to read under ``path``; what is passed over (output folders, ``outputs`` among them, and
-    files of other types) is told to ``on_skip`` with the reason."""
+    """The files to read under ``path``; what is passed over (output folders, ``outputs`` among them,
+    files of other types, links to folders) is told to ``on_skip`` with the reason. A link inside a folder
+    is read only when it stays inside the folder; special files are rejects, never opened."""
     check_inputs([path])
     if _skipped_output(path, on_skip, outputs):
         return
     if not path.is_dir():
-        yield path
+        yield path if _regular(path) else Reject(origin=str(path), reason=NOT_A_REGULAR_FILE)
         return
     for folder, folders, names in os.walk(path):
         here = Path(folder)
         folders.sort()
         kept = []
         for name in [name for name in folders if not name.startswith(".")]:
-            if not _skipped_output(here / name, on_skip, outputs):
+            if (here / name).is_symlink():  # os.walk does not follow it: say so
+                on_skip(str(here / name), "a link to a folder: not followed")
+            elif not _skipped_output(here / name, on_skip, outputs):
                 kept.append(name)
         folders[:] = kept
         for name in sorted(names):
@@ -351,30 +496,28 @@ def _files(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> Iterator[Pat
             if name.startswith("."):
                 continue
             if child.suffix.lower() not in SUPPORTED_SUFFIXES:
-                on_skip(
-                    str(child),
-                    f"not an input type ({child.suffix or 'no suffix'})",
-                )
-            elif child.is_file():
+                on_skip(str(child), f"not an input type ({child.suffix or 'no suffix'})")
+            elif child.is_symlink() and not _within(child, path):
+                yield Reject(origin=str(child), reason=LINK_OUT_OF_FOLDER)
+            elif _regular(child):
                 yield child
-            else:  # a broken link, a pipe or a device: say so rather than skip it or block on it
-                yield Reject(origin=str(child), reason="not a regular file (a broken link, pipe or device)")
+            else:  # say so rather than skip it or block on it
+                yield Reject(origin=str(child), reason=NOT_A_REGULAR_FILE)
 
 
 def iter_inputs(
     paths: Iterable[Path | str],
-    field_names: dict[str, str] | None = None,
+    config: ReadConfig = ReadConfig(),
     on_skip: OnSkip | None = None,
     outputs: Sequence[Path] = (),
 ) -> Iterator[tuple[dict[str, object], Article | Reject]]:
     """Each record under ``paths`` with its raw fields, as an ``Article`` or a ``Reject``, one at a time.
 
-    ``field_names`` maps article fields to the input's own names, e.g. ``{"text": "title"}`` for a file of
-    headlines. A later record with an id already seen is rejected. Files that are not read (of another
-    type, or in a Storyline output folder: one holding a store, or one of ``outputs``) are told to
-    ``on_skip``, with the reason.
+    ``config.field_names`` maps article fields to the input's own names, e.g. ``{"text": "title"}`` for a
+    file of headlines; a record or file over one of ``config``'s limits is a reject. A later record with
+    an id already seen is rejected. Files that are not read (of another type, or in a Storyline output
+    folder: one holding a store, or one of ``outputs``) are told to ``on_skip``, with the reason.
     """
-    field_names = field_names or {}
     first_origin: dict[str, str] = {}
     for path in map(Path, paths):
         for file in _files(path, on_skip or (lambda _path, _reason: None), outputs):
@@ -382,7 +525,7 @@ def iter_inputs(
                 yield {}, file
                 continue
             try:
-                records = list(_READERS[file.suffix.lower()](file))
+                records = list(_READERS[file.suffix.lower()](file, config))
             except OSError as error:
                 yield {}, Reject(origin=str(file), reason=f"unreadable file: {error.strerror}")
                 continue
@@ -390,7 +533,7 @@ def iter_inputs(
                 if isinstance(record, Reject):
                     yield {}, record
                     continue
-                outcome = _to_article(record, field_names)
+                outcome = _to_article(record, config)
                 if isinstance(outcome, Article):
                     if outcome.id in first_origin:
                         reason = f"duplicate id {outcome.id!r} (first read from {first_origin[outcome.id]})"
@@ -401,12 +544,12 @@ def iter_inputs(
 
 
 def read_inputs(
-    paths: Iterable[Path | str], field_names: dict[str, str] | None = None, outputs: Sequence[Path] = ()
+    paths: Iterable[Path | str], config: ReadConfig = ReadConfig(), outputs: Sequence[Path] = ()
 ) -> ReadResult:
-    """Read every article under ``paths`` (``field_names`` and ``outputs`` as for ``iter_inputs``)."""
+    """Read every article under ``paths`` (``config`` and ``outputs`` as for ``iter_inputs``)."""
     articles: list[Article] = []
     rejects: list[Reject] = []
     skipped: list[tuple[str, str]] = []
-    for _, outcome in iter_inputs(paths, field_names, lambda path, reason: skipped.append((path, reason)), outputs):
+    for _, outcome in iter_inputs(paths, config, lambda path, reason: skipped.append((path, reason)), outputs):
         (articles if isinstance(outcome, Article) else rejects).append(outcome)
     return ReadResult(articles=articles, rejects=rejects, skipped=skipped)

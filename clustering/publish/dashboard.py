@@ -12,11 +12,10 @@ Content-Security-Policy that runs no inline script.
 
 from __future__ import annotations
 
-import difflib
+import html
 import itertools
 import json
 import math
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -32,11 +31,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from clustering.config import ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, cleaned
 from clustering.publish.pages import environment, safe_url
 from clustering.records import Article, ReusePair, Story
+from clustering.reuse.edits import with_copy_edits
 from clustering.reuse.pairs import copier_and_original, duplicate_groups, reprint_counts
 from clustering.storage.database import is_database_url
 from clustering.storage.store import StoryStore
@@ -60,6 +61,8 @@ PER_PAGE = 25
 MAX_PER_PAGE = 200
 # Stories named on the map, and shown on the timeline until others are chosen.
 LABELLED_STORIES = 12
+# The names a dashboard bound to loopback answers to, unless told more (``storyline serve --allowed-host``).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 RELATED_STORIES = 5
 
 
@@ -117,29 +120,6 @@ def highlighted(
         pieces.append((text[position : position + length], kind))
         position += length
     return pieces
-
-
-_WORD = re.compile(r"\w+")
-
-
-def copy_edits(
-    first: str, first_spans: Sequence[tuple[int, int]], second: str, second_spans: Sequence[tuple[int, int]]
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The copy-edits inside two articles' shared text: the runs of words of each side's shared spans
-    that the other side's shared text does not hold there (difflib's matching of the two word sequences)."""
-    words = [
-        [(w.group().lower(), w.start(), w.end()) for start, end in spans for w in _WORD.finditer(text, start, end)]
-        for text, spans in ((first, first_spans), (second, second_spans))
-    ]
-    matcher = difflib.SequenceMatcher(None, [w for w, _, _ in words[0]], [w for w, _, _ in words[1]], autojunk=False)
-    edits: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])
-    for tag, first_from, first_to, second_from, second_to in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        for side, (start, end) in enumerate(((first_from, first_to), (second_from, second_to))):
-            if end > start:
-                edits[side].append((words[side][start][1], words[side][end - 1][2]))
-    return edits
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,13 +360,20 @@ def bin_width(first: date, last: date) -> str:
 REUSE_FLOWS_SHOWN = 40
 
 
+def chart_text(value: object) -> str:
+    """``value`` as Plotly shows it literally: Plotly reads the text, hover text, labels and legend names
+    of a chart as HTML (``<a href>`` makes a live link), and turns entities back into characters."""
+    return html.escape(str(value), quote=False)
+
+
 def reuse_flows(attribution: Sequence[dict[str, object]]) -> go.Figure:
     """The reuse graph as a Sankey diagram: agencies and outlets on the left, the outlets copying them on
     the right, each band as wide as the words copied."""
     rows = sorted(attribution, key=lambda row: -int(row["shared_words"]))[:REUSE_FLOWS_SHOWN]
     sources = list(dict.fromkeys(str(row["source"]) for row in rows))
     outlets = list(dict.fromkeys(str(row["outlet"]) for row in rows))
-    labels = sources + [f"{outlet} " for outlet in outlets]  # an outlet copying and copied is two nodes
+    # An outlet copying and copied is two nodes.
+    labels = [chart_text(source) for source in sources] + [f"{chart_text(outlet)} " for outlet in outlets]
     link = {
         "source": [sources.index(str(row["source"])) for row in rows],
         "target": [len(sources) + outlets.index(str(row["outlet"])) for row in rows],
@@ -409,9 +396,9 @@ def _figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
     newest = max(dated) if dated else None
     age = [(newest - story.last_published).days if newest and story.last_published else None for story in stories]
     hover = [
-        f"<b>{story.headline}</b><br>{len(story.article_ids)} articles"
+        f"<b>{chart_text(story.headline)}</b><br>{len(story.article_ids)} articles"
         + (f", {story.first_published.date()} to {story.last_published.date()}" if story.first_published else "")
-        + f"<br>{', '.join(story.sources[:6])}<br><i>{', '.join(story.keywords[:6])}</i>"
+        + f"<br>{chart_text(', '.join(story.sources[:6]))}<br><i>{chart_text(', '.join(story.keywords[:6]))}</i>"
         for story in stories
     ]
     story_map = go.Figure(
@@ -419,7 +406,7 @@ def _figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
             x=[x for x, _ in points],
             y=[y for _, y in points],
             mode="markers+text",
-            text=[story.headline[:40] if story.story_id in labelled else "" for story in stories],
+            text=[chart_text(story.headline[:40]) if story.story_id in labelled else "" for story in stories],
             textposition="top center",
             textfont={"size": 11},
             marker={
@@ -452,7 +439,7 @@ def _figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
             _bin(snapshot.articles[i].date.date(), width) for i in story.article_ids if snapshot.articles[i].date
         )
         bins = sorted(per_bin)
-        timeline.add_trace(go.Bar(x=bins, y=[per_bin[key] for key in bins], name=story.headline[:50]))
+        timeline.add_trace(go.Bar(x=bins, y=[per_bin[key] for key in bins], name=chart_text(story.headline[:50])))
     timeline.update_layout(
         barmode="stack",
         title=f"Articles per {width}" + ("" if chosen else ", the ten largest stories (choose others below)"),
@@ -462,9 +449,11 @@ def _figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
     return {"map": story_map.to_json(), "timeline": timeline.to_json()}
 
 
-def create_app(location: Path | str) -> FastAPI:
+def create_app(location: Path | str, allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> FastAPI:
     """The dashboard over the store at ``location`` (an output folder, its SQLite file, or a PostgreSQL
-    URL), read again whenever a run or an ingest has changed it."""
+    URL), read again whenever a run or an ingest has changed it. A request whose ``Host`` is not one of
+    ``allowed_hosts`` (``*`` for any) is refused with 400: a page elsewhere cannot reach it through a
+    name it made resolve to this machine (DNS rebinding)."""
     if not is_database_url(location):
         location = Path(location)
         if location.is_dir():
@@ -484,6 +473,7 @@ def create_app(location: Path | str) -> FastAPI:
         return HTMLResponse(environment().get_template(template).render(**context), status_code=status_code)
 
     app = FastAPI(title="Storyline", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -550,12 +540,11 @@ def create_app(location: Path | str) -> FastAPI:
                 "a": a,
                 "b": b,
                 "original": data.articles.get(pair.original) if pair.original else None,
-                "a_pieces": highlighted(a.text, pair.a_spans, a.furniture_spans, edits[0]),
-                "b_pieces": highlighted(b.text, pair.b_spans, b.furniture_spans, edits[1]),
+                "a_pieces": highlighted(a.text, pair.a_spans, a.furniture_spans, pair.a_edits or ()),
+                "b_pieces": highlighted(b.text, pair.b_spans, b.furniture_spans, pair.b_edits or ()),
             }
-            for pair in pairs
+            for pair in with_copy_edits(pairs, {i: data.articles[i].text for pair in pairs for i in (pair.a, pair.b)})
             for a, b in [(data.articles[pair.a], data.articles[pair.b])]
-            for edits in [copy_edits(a.text, pair.a_spans, b.text, pair.b_spans)]
         ]
         timeline = go.Figure()
         if first_day is not None:

@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from clustering.config import FurnitureConfig, MinHashConfig, ReuseConfig
+from clustering.config import FurnitureConfig, MinHashConfig, ReadConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned, cleaned_all
 from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
 from clustering.ingest.read import iter_inputs
@@ -42,11 +42,11 @@ from clustering.reuse.pairs import (
     with_group_originals,
     worth_comparing,
 )
-from clustering.storage.atomic import atomic_writer
 from clustering.storage.band_index import BandIndex
 from clustering.storage.band_table import BandTable
 from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDocuments
 from clustering.storage.lock import exclusive
+from clustering.storage.outputs import STANDARD_ERROR, OutputError, check_output, in_place, output_writer
 
 _KEY_SEPARATOR = "\x1f"
 
@@ -474,10 +474,38 @@ class DedupCounts:
     rejected: int
 
 
-def rejects_path(output: Path | str) -> Path:
-    """Where ``dedup_files`` writes the rejects of ``output``: ``out.jsonl`` → ``out.rejects.jsonl``."""
+def rejects_path(output: Path | str) -> Path | str:
+    """Where ``dedup_files`` writes the rejects of ``output``: ``out.jsonl`` → ``out.rejects.jsonl``; for
+    standard output, a pipe or a device, standard error."""
+    if in_place(output) and not Path(output).is_symlink():
+        return STANDARD_ERROR
     output = Path(output)
     return output.with_name(f"{output.stem}.rejects.jsonl")
+
+
+def _protected(inputs: Sequence[Path | str], index_path: Path | str | None) -> list[tuple[str, Path]]:
+    """What an output of ``dedup_files`` must not replace: each input file, and the index."""
+    protected = [("an input", Path(path)) for path in inputs]
+    if index_path is not None:
+        protected.append(("the index", Path(index_path)))
+    return protected
+
+
+def check_dedup_outputs(
+    inputs: Sequence[Path | str], output: Path | str, rejects_output: Path | str, index_path: Path | str | None
+) -> None:
+    """``OutputError`` for an output or rejects file that cannot be written, or would replace an input or
+    the index, or lies in an input folder (the next run would read it)."""
+    protected = _protected(inputs, index_path)
+    for path in (output, rejects_output):
+        check_output(path, protected)
+        if in_place(path):
+            continue
+        for folder in (Path(value) for value in inputs if Path(value).is_dir()):
+            if Path(path).resolve().is_relative_to(folder.resolve()):
+                raise OutputError(f"{path} is inside the input folder {folder}: the next run would read it")
+    if not in_place(output) and Path(output).resolve() == Path(rejects_output).resolve():
+        raise OutputError(f"{output}: the records and the rejects need two files")
 
 
 def dedup_files(
@@ -491,17 +519,20 @@ def dedup_files(
     minhash: MinHashConfig = MinHashConfig(),
     reuse: ReuseConfig = ReuseConfig(),
     furniture: FurnitureConfig = FurnitureConfig(),
+    read: ReadConfig = ReadConfig(),
 ) -> DedupCounts:
     """``storyline dedup``: records from ``inputs`` to ``output`` (JSONL) with ``duplicate_of`` and ``reuse``.
 
-    Bad records go to ``rejects_output`` (``rejects_path(output)`` by default). Both files are replaced
-    atomically when the run completes, and the index (kept at ``index_path`` across runs, held by one run
-    at a time) holds every accepted record.
+    Bad records go to ``rejects_output`` (``rejects_path(output)`` by default). Regular files are replaced
+    atomically when the run completes; ``-``, pipes and devices are written in place (``output_writer``).
+    Outputs are checked before anything is read (``check_dedup_outputs``: ``OutputError``). The index
+    (kept at ``index_path`` across runs, held by one run at a time) holds every accepted record.
     """
     rejects_output = rejects_output if rejects_output is not None else rejects_path(output)
+    check_dedup_outputs(inputs, output, rejects_output, index_path)
     with exclusive(index_path) if index_path is not None else nullcontext():
         index = Deduplicator(index_path, minhash=minhash, reuse=reuse, lsh_storage=lsh_storage, furniture=furniture)
-        return _dedup_records(inputs, output, rejects_output, index, drop)
+        return _dedup_records(iter_inputs(inputs, read), output, rejects_output, index, drop)
 
 
 # Records read and cleaned together (in forked workers, one per core), then indexed one by one in order.
@@ -530,12 +561,16 @@ def _cleaned_batches(records: Iterator[tuple[dict, Article | Reject]]) -> Iterat
 
 
 def _dedup_records(
-    inputs: Sequence[Path | str], output: Path | str, rejects_output: Path | str, index: Deduplicator, drop: bool
+    records: Iterator[tuple[dict, Article | Reject]],
+    output: Path | str,
+    rejects_output: Path | str,
+    index: Deduplicator,
+    drop: bool,
 ) -> DedupCounts:
     counts = {"read": 0, "written": 0, "duplicates": 0, "rejected": 0}
     try:
-        with atomic_writer(output) as out, atomic_writer(rejects_output) as rejected:
-            for batch, cleaned_articles in _cleaned_batches(iter_inputs(inputs)):
+        with output_writer(output) as out, output_writer(rejects_output) as rejected:
+            for batch, cleaned_articles in _cleaned_batches(records):
                 clean = iter(cleaned_articles)
                 for fields, outcome in batch:
                     counts["read"] += 1

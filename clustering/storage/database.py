@@ -53,9 +53,12 @@ def open_engine(location: Path | str, read_only: bool = False) -> Engine:
     if is_database_url(location):
         url = make_url(str(location)).set(drivername="postgresql+psycopg")
         options = {"options": "-c default_transaction_read_only=on"} if read_only else {}
-        return create_engine(url, pool_pre_ping=True, connect_args=options)
+        return create_engine(url, pool_pre_ping=True, connect_args=options, hide_parameters=True)
     path = Path(location)
-    engine = create_engine("sqlite://", creator=lambda: _sqlite_connection(path, read_only), poolclass=NullPool)
+    # Parameters hidden: an error message never carries an article's text (a full disk printed 30 KB of it).
+    engine = create_engine(
+        "sqlite://", creator=lambda: _sqlite_connection(path, read_only), poolclass=NullPool, hide_parameters=True
+    )
     # pysqlite begins transactions itself, late and deferred; Storyline's transactions say how they begin.
     event.listen(engine, "begin", _begin_sqlite)
     return engine

@@ -359,17 +359,19 @@ def _execute_many(connection: Connection, statement: str, rows: list[dict[str, A
         connection.execute(text(statement), rows)
 
 
-def split_new(text_of: Mapping[str, str], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], int]:
+def split_new(
+    text_of: Mapping[str, str], incoming: Sequence[Article]
+) -> tuple[list[Article], list[Reject], list[str]]:
     """Incoming articles not stored yet (``text_of``: the stored text of stored ids among them,
-    ``StoryStore.texts_of``); rejects for stored ids arriving with another text; how many were known."""
+    ``StoryStore.texts_of``); rejects for stored ids arriving with another text; the ids already stored."""
     new: list[Article] = []
     rejects: list[Reject] = []
-    known = 0
+    known: list[str] = []
     for article in incoming:
         if article.id not in text_of:
             new.append(article)
         elif text_of[article.id] == article.text:
-            known += 1
+            known.append(article.id)
         else:
             reason = f"id {article.id!r} is already stored with a different text"
             rejects.append(Reject(origin=article.origin, reason=reason, id=article.id))
