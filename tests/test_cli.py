@@ -7,8 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -63,3 +65,86 @@ def test_flow_modules_answer_help():
             [sys.executable, "-m", module, "--help"], capture_output=True, text=True, env={**os.environ}, cwd=Path.cwd()
         )
         assert done.returncode == 0 and "usage:" in done.stdout, (module, done.stderr[-500:])
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for a parent that is gone counts as dead)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_a_killed_command_leaves_no_prefect_server_behind(tmp_path):
+    """`storyline run` without PREFECT_API_URL starts a Prefect server of its own; killed with SIGKILL
+    (no exit handler runs), the server goes with it. Prefect's own temporary server stayed up."""
+    script = (
+        "from flows.local_server import local_prefect_server\n"
+        "import time\n"
+        "with local_prefect_server(services=False):\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
+    command = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=environment, cwd=Path.cwd()
+    )
+    try:
+        assert command.stdout.readline().strip() == "ready"
+        servers = _children(command.pid)
+        assert len(servers) == 1 and _alive(servers[0])
+        command.kill()
+        command.wait()
+        deadline = time.monotonic() + 30
+        while _alive(servers[0]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(servers[0])
+    finally:
+        command.kill()
+
+
+def test_a_failing_store_is_one_line_without_the_records(seeds_dir, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import flows.pipeline
+
+    secret = "Dockers in Gdansk went on strike on Thursday."
+
+    def full_disk(**_parameters: object) -> None:
+        raise OperationalError(
+            "INSERT INTO articles (id, record) VALUES (?, ?)",
+            [("a", secret)],
+            sqlite3.OperationalError("database or disk is full"),
+        )
+
+    monkeypatch.setattr(flows.pipeline, "pipeline_flow", full_disk)
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # taken as configured: no server started
+    result = CliRunner().invoke(app, ["run", str(seeds_dir), "--quiet"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: the store failed: database or disk is full"
+
+
+def test_the_store_never_prints_what_it_was_given(tmp_path):
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from clustering.storage.database import open_engine
+
+    engine = open_engine(tmp_path / "store.sqlite")
+    with pytest.raises(OperationalError) as raised, engine.begin() as connection:
+        connection.execute(text("INSERT INTO missing (text) VALUES (:text)"), {"text": "SECRET ARTICLE TEXT"})
+    assert "SECRET" not in str(raised.value) and "no such table: missing" in str(raised.value)

@@ -4,6 +4,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -39,15 +40,16 @@ class _Site:
         self.hits: Counter[str] = Counter()
 
 
-@pytest.fixture
-def site() -> Iterator[tuple[_Site, str]]:
-    state = _Site()
+@contextmanager
+def _serving(state: _Site, address: str) -> Iterator[str]:
+    """A web server on ``address`` answering from ``state.pages`` (status 299: a body dripped a byte at a
+    time, every 0.2 s; 301 and 302: the body is the new location); yields its base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.hits[self.path] += 1
             status, body = state.pages.get(self.path, (404, "not found"))
-            if status == 299:  # a server dripping the body: one byte every 0.2 s
+            if status == 299:
                 self.send_response(200)
                 self.send_header("Content-Length", "1000")
                 self.end_headers()
@@ -67,20 +69,26 @@ def site() -> Iterator[tuple[_Site, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((address, 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    state.server = server
-    state.pages = {
-        "/feed.rss": (200, FEED.format(base=base)),
-        "/flood.html": (200, PAGE),
-        "/gallery.html": (200, "<html><body><img src='a.jpg'></body></html>"),
-        "/story.html": (200, PAGE),
-    }
-    yield state, base
-    server.shutdown()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{address}:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def site() -> Iterator[tuple[_Site, str]]:
+    state = _Site()
+    with _serving(state, "127.0.0.1") as base:
+        state.pages = {
+            "/feed.rss": (200, FEED.format(base=base)),
+            "/flood.html": (200, PAGE),
+            "/gallery.html": (200, "<html><body><img src='a.jpg'></body></html>"),
+            "/story.html": (200, PAGE),
+        }
+        yield state, base
 
 
 def test_feed_items_take_their_text_from_the_linked_page(site, tmp_path):
@@ -199,25 +207,11 @@ def test_loopback_is_not_fetched_by_default(site, tmp_path):
 def private_site(monkeypatch):
     """A second server, on 127.0.0.2, holding a secret page; the fetcher takes only 127.0.0.1 for public.
     What a redirect or a feed's link to an internal address meets."""
-    hits: Counter[str] = Counter()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits[self.path] += 1
-            payload = PAGE.replace("Rhine", "SECRET").encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state = _Site()
+    state.pages = {"/secret.html": (200, PAGE.replace("Rhine", "SECRET"))}
     monkeypatch.setattr(fetch, "public_address", lambda address: address == "127.0.0.1")
-    yield hits, f"http://127.0.0.2:{server.server_port}"
-    server.shutdown()
+    with _serving(state, "127.0.0.2") as base:
+        yield state.hits, base
 
 
 def test_no_redirect_or_feed_link_reaches_a_private_address(site, private_site, tmp_path):

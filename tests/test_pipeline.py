@@ -364,3 +364,20 @@ def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(t
     assert stored("other settings", {"a", "b"}, articles, set()) is None
     kept = stored(index_settings(), {"b"}, articles[1:], {"a"})  # "a" archived: the index drops it
     assert kept is not None and kept.article_ids == ("b",)
+
+
+def test_a_rerun_after_a_crash_counts_the_articles_the_crash_stored_as_this_runs(seeds_dir, tmp_path):
+    """Killed after ingesting: the rerun reads the same records, finds them stored but pending, and
+    counts them as accepted by this run, not as already stored (in 5, accepted 5, already stored 0)."""
+    from clustering.pipeline import Pipeline
+
+    Pipeline(tmp_path).ingest([str(seeds_dir)])  # the run that died before clustering
+    report = Pipeline(tmp_path).run([str(seeds_dir)]).report
+    assert {name: report.counts[name] for name in ("in", "accepted", "already_stored", "rejected")} == {
+        "in": 5,
+        "accepted": 5,
+        "already_stored": 0,
+        "rejected": 0,
+    }
+    again = Pipeline(tmp_path).run([str(seeds_dir)]).report
+    assert (again.counts["accepted"], again.counts["already_stored"]) == (0, 5)

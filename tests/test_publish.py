@@ -72,6 +72,8 @@ def test_all_artifacts_written(tmp_path):
         "original": "a1",
         "original_reason": "published earlier",
         "group_original": None,
+        "a_edits": None,
+        "b_edits": None,
     }
     assert json.loads((tmp_path / "rejects.jsonl").read_text()) == {
         "origin": "feed.jsonl",

@@ -1,9 +1,23 @@
 import json
+import os
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from clustering.ingest.read import InputError, parse_date, read_inputs
+from clustering.config import ReadConfig
+from clustering.ingest.deadline import ChildError, DeadlineError, call_with_deadline
+from clustering.ingest.read import (
+    LINK_OUT_OF_FOLDER,
+    NOT_A_REGULAR_FILE,
+    InputError,
+    json_shape_problem,
+    parse_date,
+    read_inputs,
+)
 
 
 def test_seed_folder_reads_title_and_id(seeds_dir):
@@ -128,3 +142,120 @@ def test_rss_items_become_articles(tmp_path):
     assert article.published == datetime(2005, 11, 27, 10, 22, tzinfo=UTC)
     reasons = sorted(r.reason for r in result.rejects)
     assert reasons[0] == "empty text" and reasons[1].startswith("not a readable RSS/Atom feed")
+
+
+SMALL = ReadConfig(max_record_bytes=2_000, max_json_items=50, max_json_depth=5, max_file_bytes=5_000)
+STORY = "Dockers in Gdansk rejected the offer of the port authority on Thursday."
+
+
+def test_a_record_over_the_size_limit_is_one_reject_and_the_next_is_read(tmp_path):
+    lines = [{"id": "a", "text": STORY}, {"id": "big", "text": "word " * 1_000}, {"id": "b", "text": STORY}]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = read_inputs([path], SMALL)
+    assert [article.id for article in result.articles] == ["a", "b"]
+    assert [(reject.line, reject.reason) for reject in result.rejects] == [(2, "line is over the limit of 2,000 bytes")]
+    rows = tmp_path / "sheet.csv"
+    rows.write_text(f'id,text\na,"{STORY}"\nbig,"{"word " * 1_000}"\nb,"{STORY}"\n')
+    result = read_inputs([rows], SMALL)
+    assert [article.id for article in result.articles] == ["a", "b"]
+    assert [reject.reason for reject in result.rejects] == [
+        "malformed CSV row: row is over the limit of 2,000 characters"
+    ]
+
+
+def test_json_too_wide_or_too_deep_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "feed.jsonl"
+    lines = [
+        {"id": "wide", "text": STORY, "tags": [{}] * 60},
+        {"id": "deep", "text": STORY, "nest": [[[[[["x"]]]]]]},
+        {"id": "brackets-in-text", "text": STORY + " [[[[[[[ {{{{{{ ,,,," * 10},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = read_inputs([path], SMALL)
+    assert [article.id for article in result.articles] == ["brackets-in-text"]  # strings are not structure
+    assert [reject.reason for reject in result.rejects] == [
+        "line holds over 50 JSON values: not read",
+        "line holds JSON nested deeper than 5 levels: not read",
+    ]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{},:"\\ab\u00e9'),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _shape(value: object, depth: int = 1) -> tuple[int, int]:
+    """Opening brackets and commas of ``value``'s JSON, and its depth: the truth to judge the bytes against."""
+    if isinstance(value, list | dict):
+        children = list(value.values()) if isinstance(value, dict) else value
+        shapes = [_shape(child, depth + 1) for child in children]
+        return 1 + max(len(children) - 1, 0) + sum(items for items, _ in shapes), max(
+            [depth, *(deepest for _, deepest in shapes)]
+        )
+    return 0, depth - 1
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.dictionaries(st.text(alphabet='[]{},"\\ab', max_size=4), _JSON, max_size=4))
+def test_the_shape_judged_from_the_bytes_is_the_shape_of_the_value(value):
+    items, depth = _shape(value)
+    raw = json.dumps(value, ensure_ascii=False).encode()
+    for limit in (items - 1, items):
+        config = ReadConfig(max_json_items=limit, max_json_depth=100)
+        assert (json_shape_problem(raw, config) is not None) == (items > limit)
+    for limit in (depth - 1, depth):
+        config = ReadConfig(max_json_items=10**6, max_json_depth=limit)
+        assert (json_shape_problem(raw, config) is not None) == (depth > limit)
+
+
+def test_special_files_are_rejects_never_opened(tmp_path):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.txt"
+    zero.symlink_to("/dev/zero")
+    result = read_inputs([fifo, zero])  # opened, the first would block and the second never end
+    assert result.articles == [] and [reject.reason for reject in result.rejects] == [NOT_A_REGULAR_FILE] * 2
+
+
+def test_links_inside_a_folder_are_read_links_out_of_it_are_not(tmp_path):
+    folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (folder / "a.txt").write_text(f"Strike\n\n{STORY}")
+    (folder / "again.txt").symlink_to(folder / "a.txt")
+    (elsewhere / "secret.txt").write_text("Secret\n\nNot to be published.")
+    (folder / "secret.txt").symlink_to(elsewhere / "secret.txt")
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
+    result = read_inputs([folder])
+    assert sorted(article.id for article in result.articles) == ["a", "again"]
+    assert [(Path(reject.origin).name, reject.reason) for reject in result.rejects] == [
+        ("secret.txt", LINK_OUT_OF_FOLDER)
+    ]
+    assert (str(folder / "linked"), "a link to a folder: not followed") in result.skipped
+
+
+def test_a_file_over_the_limit_is_read_no_further(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>" + STORY * 100 + "</p></body></html>")
+    text = tmp_path / "long.txt"
+    text.write_text("Title\n\n" + STORY * 100)
+    result = read_inputs([page, text], SMALL)
+    assert [reject.reason for reject in result.rejects] == ["file is over the limit of 5,000 bytes"] * 2
+
+
+def test_a_call_past_its_deadline_is_stopped():
+    with pytest.raises(DeadlineError):
+        call_with_deadline(time.sleep, 30, 0.5)
+    with pytest.raises(ChildError, match="ZeroDivisionError"):
+        call_with_deadline(lambda value: 1 / value, 0, 10)
+    assert call_with_deadline(sorted, [3, 1, 2], 10) == [1, 2, 3]
+
+
+def test_a_page_too_slow_to_extract_is_a_reject(tmp_path):
+    page = tmp_path / "slow.html"
+    page.write_text("<html><body><article>" + f"<p>{STORY}</p>" * 20_000 + "</article></body></html>")  # 1.6 MB
+    result = read_inputs([page], ReadConfig(max_extract_seconds=0.01))
+    assert [reject.reason for reject in result.rejects] == ["extracting the article took over 0.01 s"]

@@ -177,11 +177,23 @@ def _file_bytes(path: Path, config: ReadConfig) -> bytes | Reject:
     return content
 
 
-def _read_text_file(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
-    content = _file_bytes(path, config)
-    if isinstance(content, Reject):
-        yield content
-        return
+Reader = Callable[[Path, ReadConfig], Iterator[_Record | Reject]]
+
+
+def _read_whole(reader: Callable[[Path, bytes, ReadConfig], Iterator[_Record | Reject]]) -> Reader:
+    """A reader of files read whole: a file over ``config.max_file_bytes`` is one reject."""
+
+    def read(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
+        content = _file_bytes(path, config)
+        if isinstance(content, Reject):
+            yield content
+        else:
+            yield from reader(path, content, config)
+
+    return read
+
+
+def _read_text_file(path: Path, content: bytes, _config: ReadConfig) -> Iterator[_Record | Reject]:
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -352,12 +364,8 @@ def page_fields(content: bytes | str, config: ReadConfig = ReadConfig()) -> dict
         raise PageError(f"the page could not be read: {type(error).__name__}: {error}") from error
 
 
-def _read_html(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
+def _read_html(path: Path, content: bytes, config: ReadConfig) -> Iterator[_Record | Reject]:
     """One saved web page; its id is the file's stem."""
-    content = _file_bytes(path, config)
-    if isinstance(content, Reject):
-        yield content
-        return
     try:
         fields = page_fields(content, config)
     except PageError as error:
@@ -407,12 +415,8 @@ def feed_items(content: bytes) -> list[dict[str, object]]:
     return items
 
 
-def _read_feed(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
+def _read_feed(path: Path, content: bytes, _config: ReadConfig) -> Iterator[_Record | Reject]:
     """An RSS or Atom feed file: one record per item."""
-    content = _file_bytes(path, config)
-    if isinstance(content, Reject):
-        yield content
-        return
     try:
         items = feed_items(content)
     except FeedError as error:
@@ -422,15 +426,15 @@ def _read_feed(path: Path, config: ReadConfig) -> Iterator[_Record | Reject]:
         yield _Record(fields, str(path), number, f"{path.stem}:{number}")
 
 
-_READERS = {
-    ".txt": _read_text_file,
+_READERS: dict[str, Reader] = {
+    ".txt": _read_whole(_read_text_file),
     ".jsonl": _read_jsonl,
     ".csv": _read_csv,
-    ".html": _read_html,
-    ".htm": _read_html,
-    ".rss": _read_feed,
-    ".atom": _read_feed,
-    ".xml": _read_feed,
+    ".html": _read_whole(_read_html),
+    ".htm": _read_whole(_read_html),
+    ".rss": _read_whole(_read_feed),
+    ".atom": _read_whole(_read_feed),
+    ".xml": _read_whole(_read_feed),
 }
 
 

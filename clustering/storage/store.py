@@ -359,9 +359,7 @@ def _execute_many(connection: Connection, statement: str, rows: list[dict[str, A
         connection.execute(text(statement), rows)
 
 
-def split_new(
-    text_of: Mapping[str, str], incoming: Sequence[Article]
-) -> tuple[list[Article], list[Reject], list[str]]:
+def split_new(text_of: Mapping[str, str], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], list[str]]:
     """Incoming articles not stored yet (``text_of``: the stored text of stored ids among them,
     ``StoryStore.texts_of``); rejects for stored ids arriving with another text; the ids already stored."""
     new: list[Article] = []
