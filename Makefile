@@ -54,6 +54,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/bench_limits.py
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check clustering flows tests bench

@@ -6,7 +6,8 @@ were lost (in neither articles.jsonl nor rejects.jsonl).
 Each batch is a list of records drawn from the property test's space (tests/hostile_corpus.py: lone
 surrogates, control characters, deep nesting, extreme dates and epochs, malformed URLs, any JSON value in
 any field), written as JSONL, CSV and .txt files and run through `storyline run` into a fresh folder; the
-hand-made hostile corpus is run first. Prints one table.
+hand-made hostile corpus is run first (with records and files past the reading limits, a FIFO, a link to
+/dev/zero, a link out of the folder, and an XHTML page). Prints one table.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from hostile_corpus import hostile_records, write_hostile_corpus, write_records
 from flows.cli import EXIT_REJECTS, app
 
 
+def _fifos(folder: str, names: list[str]) -> list[str]:
+    return [name for name in names if Path(folder, name).is_fifo()]
+
+
 def _run(folder: Path, out: Path, expected: int, tally: dict[str, int]) -> None:
     result = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--quiet"])
     tally["runs"] += 1
@@ -46,7 +51,8 @@ def _run(folder: Path, out: Path, expected: int, tally: dict[str, int]) -> None:
     if len(articles) + len(rejects) != expected:
         tally["runs whose counts differ"] += 1
         kept = Path(tempfile.gettempdir()) / "storyline-soak-differs" / folder.parent.name
-        shutil.copytree(folder, kept, dirs_exist_ok=True)
+        # Links kept as links, FIFOs left out: copying them would read /dev/zero or block.
+        shutil.copytree(folder, kept, symlinks=True, ignore=_fifos, dirs_exist_ok=True)
         print(
             f"{folder}: {expected} records, {len(articles)} articles + {len(rejects)} rejects; kept in {kept}",
             file=sys.stderr,

@@ -7,8 +7,9 @@ Each case is one file holding one record, built to be as large as the default li
 to be rejected): a text of ``max_text_chars`` characters (ASCII, and non-ASCII written as JSON escapes),
 a line of ``max_record_bytes`` carried by an extra field, ``max_json_items`` values, ``max_json_depth``
 levels, a page of ``max_file_bytes``; then the issue's 63 MB and 200 MB lines of ``[{},{},…]``. Each run
-is the real command in a fresh process into a fresh folder; its peak is the process's VmHWM (the Prefect
-server it starts is another process, not counted). Prints one table.
+is the real command in a fresh process into a fresh folder; its peak is the process's VmHWM, and the largest
+of its children's (the Prefect server it starts, cleaning workers, a page's extraction) is shown beside it.
+Prints one table.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ _RUN = """
 import atexit, sys
 sys.path.insert(0, "bench")
 from common import peak_gb
-atexit.register(lambda: print(f"PEAK {peak_gb()}", file=sys.stderr))
+import resource
+def report():
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+    print(f"PEAK {peak_gb()} CHILD {children}", file=sys.stderr)
+atexit.register(report)
 sys.argv = ["storyline", *sys.argv[1:]]
 from flows.cli import app
 app()
@@ -78,7 +83,7 @@ def cases(folder: Path) -> list[tuple[str, Path]]:
     written.append(
         (
             f"{LIMITS.max_json_items:,} JSON values",
-            _line({"id": "values", "text": lead, "extra": [{}] * (LIMITS.max_json_items - 10)}),
+            _line({"id": "values", "text": lead, "extra": [{}] * (LIMITS.max_json_items - 5)}),
         )
     )
     nested: object = "bottom"
@@ -96,9 +101,13 @@ def cases(folder: Path) -> list[tuple[str, Path]]:
         path = folder / f"case-{number}.jsonl"
         path.write_text(content, encoding="utf-8")
         files.append((name, path))
+    # The largest page: as much article as an article may hold, in markup up to the file limit.
     page = folder / "page.html"
-    paragraphs = "".join(f"<p>{_fit(latin[start:], 600)}</p>" for start in range(0, len(latin), 600))
-    page.write_text(f"<html><body><article>{paragraphs}</article></body></html>"[: LIMITS.max_file_bytes])
+    # Extraction puts a line break between paragraphs: 1 % of room for them.
+    chunks = [latin[start : start + 600] for start in range(0, int(LIMITS.max_text_chars * 0.99) - 600, 600)]
+    padding = " " * ((LIMITS.max_file_bytes - 200) // len(chunks) - 640)
+    paragraphs = "".join(f'<div class="story-body{padding}"><p>{chunk}</p></div>' for chunk in chunks)
+    page.write_text(f"<html><body><article>{paragraphs}</article></body></html>")
     files.append((f"page of {page.stat().st_size:,} bytes", page))
     return files
 
@@ -114,54 +123,53 @@ def _run(inputs: Path, out: Path) -> dict[str, object]:
         text=True,
     )
     seconds = time.perf_counter() - start
-    peak = float(completed.stderr.rsplit("PEAK ", 1)[1].split()[0]) if "PEAK " in completed.stderr else float("nan")
+    reported = completed.stderr.rsplit("PEAK ", 1)[1].split() if "PEAK " in completed.stderr else ["nan"] * 3
+    peak, child = float(reported[0]), float(reported[2])
     counts = json.loads((out / "run.json").read_text())["counts"] if (out / "run.json").exists() else {}
+    rejects = (out / "rejects.jsonl").read_text().splitlines() if (out / "rejects.jsonl").exists() else []
     return {
         "exit": completed.returncode,
         "seconds": seconds,
         "peak_gb": peak,
+        "largest_child_gb": child,
         "accepted": counts.get("accepted"),
         "rejected": counts.get("rejected"),
+        "reason": json.loads(rejects[0])["reason"][:60] if rejects else "",
         "tail": completed.stderr[-600:] if completed.returncode not in (0, 3) else "",
     }
+
+
+def _row(name: str, result: dict, baseline: dict) -> list[object]:
+    return [
+        name,
+        result["exit"],
+        result["accepted"],
+        result["rejected"],
+        result["seconds"],
+        result["peak_gb"],
+        result["peak_gb"] / baseline["peak_gb"],
+        result["largest_child_gb"],
+        result["reason"],
+    ]
 
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="storyline-limits-"))
     baseline = _run(REPO / "seeds", work / "out-seeds")
     rows, results = [], {"seeds (baseline)": baseline}
-    rows.append(
-        [
-            "seeds (baseline)",
-            baseline["exit"],
-            baseline["accepted"],
-            baseline["rejected"],
-            baseline["seconds"],
-            baseline["peak_gb"],
-            1.0,
-        ]
-    )
+    rows.append(_row("seeds (baseline)", baseline, baseline))
     for number, (name, path) in enumerate(cases(work)):
         result = _run(path, work / f"out-{number}")
         results[name] = result
         path.unlink()
-        rows.append(
-            [
-                name,
-                result["exit"],
-                result["accepted"],
-                result["rejected"],
-                result["seconds"],
-                result["peak_gb"],
-                result["peak_gb"] / baseline["peak_gb"],
-            ]
-        )
+        rows.append(_row(name, result, baseline))
         if result["tail"]:
             print(f"{name}: {result['tail']}", file=sys.stderr)
         print(f"{name}: {json.dumps(result)}", flush=True)
     print_table(
-        "One record at each reading limit: a whole `storyline run` (seconds, the run's peak GB, × the seeds run's)",
-        ["input", "exit", "accepted", "rejected", "seconds", "peak GB", "× seeds"],
+        "One record at each reading limit: a whole `storyline run` (seconds; the run's peak GB, × the seeds run's;"
+        " its largest child's: the Prefect server, a cleaning worker or a page extraction)",
+        ["input", "exit", "accepted", "rejected", "seconds", "peak GB", "× seeds", "largest child GB", "reject"],
         rows,
     )
     save("limits", results)

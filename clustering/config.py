@@ -79,8 +79,8 @@ class ReadConfig:
     # One record as it is in its file: a JSONL line or a CSV row, in bytes (JSON may spell a character
     # as a six-byte escape).
     max_record_bytes: int = 16_000_000
-    # The values and containers of a JSON record, all fields together, and how deep they nest: a
-    # megabyte of "[{},{},…]" is a million objects, about 100 bytes each once parsed.
+    # The values of a JSON record (objects and lists count as values too), all fields together, and how
+    # deep they nest: a megabyte of "[{},{},…]" is 330,000 objects, about 100 bytes each once parsed.
     max_json_items: int = 100_000
     max_json_depth: int = 64
     # A file read whole: a .txt article, a saved page, a feed file.

@@ -41,9 +41,17 @@ def _free_port() -> int:
 
 
 def server_command(port: int, services: bool) -> list[str]:
-    """The command that starts the server on ``port``, as a child that dies with this process."""
-    serve = ["-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"]
-    return [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *serve, *([] if services else ["--no-services"])]
+    """The command that starts the server on ``port``, as a child that dies with this process: with its
+    services and UI (a schedule's), or the API alone (a run's)."""
+    serve = ["-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    return [
+        sys.executable,
+        "-c",
+        _DIE_WITH_PARENT,
+        str(os.getpid()),
+        *serve,
+        *([] if services else ["--no-services", "--no-ui"]),
+    ]
 
 
 @contextmanager

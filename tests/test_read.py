@@ -167,7 +167,7 @@ def test_a_record_over_the_size_limit_is_one_reject_and_the_next_is_read(tmp_pat
 def test_json_too_wide_or_too_deep_is_refused_before_parsing(tmp_path):
     path = tmp_path / "feed.jsonl"
     lines = [
-        {"id": "wide", "text": STORY, "tags": [{}] * 60},
+        {"id": "wide", "text": STORY, "tags": [{}] * 47},  # 51 values: the record, its 3 fields, 47
         {"id": "deep", "text": STORY, "nest": [[[[[["x"]]]]]]},
         {"id": "brackets-in-text", "text": STORY + " [[[[[[[ {{{{{{ ,,,," * 10},
     ]
@@ -188,14 +188,12 @@ _JSON = st.recursive(
 
 
 def _shape(value: object, depth: int = 1) -> tuple[int, int]:
-    """Opening brackets and commas of ``value``'s JSON, and its depth: the truth to judge the bytes against."""
+    """How many values ``value`` holds, itself included, and how deep it nests: the truth to judge the
+    bytes against."""
     if isinstance(value, list | dict):
-        children = list(value.values()) if isinstance(value, dict) else value
-        shapes = [_shape(child, depth + 1) for child in children]
-        return 1 + max(len(children) - 1, 0) + sum(items for items, _ in shapes), max(
-            [depth, *(deepest for _, deepest in shapes)]
-        )
-    return 0, depth - 1
+        shapes = [_shape(child, depth + 1) for child in (value.values() if isinstance(value, dict) else value)]
+        return 1 + sum(values for values, _ in shapes), max([depth, *(deepest for _, deepest in shapes)])
+    return 1, depth - 1
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])

@@ -222,17 +222,22 @@ _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
 def json_shape_problem(raw: bytes, config: ReadConfig) -> str | None:
-    """Why a JSON text is too large to parse (more values than ``config.max_json_items``, or nested deeper
-    than ``config.max_json_depth``), judged from its bytes before parsing; ``None`` when it is not."""
+    """Why a JSON text is too large to parse (more values than ``config.max_json_items``, containers
+    included, or nested deeper than ``config.max_json_depth``), judged from its bytes before parsing;
+    ``None`` when it is not."""
     opening = raw.count(b"{") + raw.count(b"[")
-    if opening + raw.count(b",") <= config.max_json_items and opening <= config.max_json_depth:
-        return None  # a bound even if every bracket and comma were outside strings
+    if 1 + opening + raw.count(b",") <= config.max_json_items and opening <= config.max_json_depth:
+        return None  # bounds, even if every bracket and comma were outside strings
     structure = np.frombuffer(_JSON_STRING.sub(b"0", raw), dtype=np.uint8)
-    opening = np.isin(structure, np.frombuffer(b"{[", dtype=np.uint8))
-    if int(opening.sum() + (structure == ord(",")).sum()) > config.max_json_items:
+    structure = structure[~np.isin(structure, np.frombuffer(b" \t\r\n", dtype=np.uint8))]
+    opens = np.isin(structure, np.frombuffer(b"{[", dtype=np.uint8))
+    closes = np.isin(structure, np.frombuffer(b"}]", dtype=np.uint8))
+    # Values: the outermost one, one more than its commas in each container that is not empty.
+    empty = int((opens[:-1] & closes[1:]).sum())
+    values = 1 + int((structure == ord(",")).sum()) + int(opens.sum()) - empty
+    if values > config.max_json_items:
         return f"over {config.max_json_items:,} JSON values"
-    closing = np.isin(structure, np.frombuffer(b"}]", dtype=np.uint8))
-    if structure.size and int(np.cumsum(opening.astype(np.int32) - closing).max()) > config.max_json_depth:
+    if structure.size and int(np.cumsum(opens.astype(np.int32) - closes).max()) > config.max_json_depth:
         return f"JSON nested deeper than {config.max_json_depth} levels"
     return None
 
