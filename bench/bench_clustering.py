@@ -116,7 +116,7 @@ def _run(inputs: list[Path], folder: Path, config: Config) -> dict[str, str]:
 def _incremental(name: str, path: Path, label_field: str, config: Config) -> dict[str, dict]:
     """A run over all but the last share of the articles (in time order; undated ones in a seeded
     shuffle), then a run adding that share to the store, against one run over everything."""
-    records = [(fields, outcome) for fields, outcome in iter_inputs([path], config.read.field_names)]
+    records = [(fields, outcome) for fields, outcome in iter_inputs([path], config.read)]
     records = [(fields, article) for fields, article in records if isinstance(article, Article)]
     gold = {article.id: str(fields[label_field]) for fields, article in records}
     shuffled = np.random.default_rng(0).permutation(len(records))

@@ -56,7 +56,7 @@ def _run(inputs: list[str], field_names: dict, learn: bool, cache: Path) -> tupl
 def _gold(inputs: list[str], field_names: dict, label: str) -> dict[str, str]:
     return {
         article.id: str(fields[label])
-        for fields, article in iter_inputs(inputs, field_names)
+        for fields, article in iter_inputs(inputs, ReadConfig(field_names=field_names))
         if isinstance(article, Article) and fields.get(label) not in (None, "")
     }
 
@@ -73,7 +73,7 @@ def _self_credits(result: RunResult) -> int:
 
 def _gold_furniture(inputs: list[str], gold: dict[str, str]) -> dict[str, set[tuple[int, int]]]:
     """By article, the spans of the pieces its outlet prints in articles of two or more gold events."""
-    articles, _ = clean_articles([article for _, article in iter_inputs(inputs, {}) if isinstance(article, Article)])
+    articles, _ = clean_articles([article for _, article in iter_inputs(inputs) if isinstance(article, Article)])
     events: dict[tuple[str, int], set[str]] = defaultdict(set)
     for article in articles:
         for _, _, key in article.segments:

@@ -67,7 +67,9 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 
 def _time_ordered_f1(path: Path, label_field: str, field_names: dict, batches: int) -> dict[str, float]:
     records = [
-        (fields, article) for fields, article in iter_inputs([path], field_names) if isinstance(article, Article)
+        (fields, article)
+        for fields, article in iter_inputs([path], ReadConfig(field_names=field_names))
+        if isinstance(article, Article)
     ]
     records.sort(key=lambda pair: (pair[1].published is None, pair[1].published or START))
     gold = {article.id: str(fields[label_field]) for fields, article in records}

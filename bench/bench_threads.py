@@ -77,7 +77,7 @@ class Threaded:
 def _gold(path: Path, label_field: str, field_names: dict[str, str]) -> dict[str, str]:
     return {
         outcome.id: str(fields[label_field])
-        for fields, outcome in iter_inputs([path], field_names)
+        for fields, outcome in iter_inputs([path], ReadConfig(field_names=field_names))
         if isinstance(outcome, Article) and fields.get(label_field) not in (None, "")
     }
 
