@@ -4,6 +4,9 @@
 
 Builds reprints, trims and pasted blocks from ECB+ (bench/reprints.py) and prints pair precision, recall
 and F1, span precision and coverage of the truly shared characters, and seconds, all measured in one run.
+Then the same corpus with each block pasted by the outlet that reprinted the wire whole, into a report of
+its own on another event (the block recurs in two of its articles about different things, as furniture
+does): the pasted pairs found and covered with page-furniture learning off and on.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from common import print_table, save, timed
 from reprints import _AGENCIES, generate
 
 from clustering.ingest.clean import clean_articles
+from clustering.ingest.furniture import FurnitureLearner
 from clustering.ingest.read import parse_date
 from clustering.records import Article
 from clustering.reuse.dedup import find_reuse
@@ -81,6 +85,37 @@ def _attribution_rows(label: str, corpus, truth: set, found: dict) -> list[list[
             counts[4] += 1
             counts[5] += pair is not None and pair.group_original == wires.pop()
     return [[label, kind, *counts] for kind, counts in sorted(tally.items()) if counts[0] or counts[4]]
+
+
+def _cleaned(records: list[dict]) -> list[Article]:
+    raw = [
+        Article(id=r["id"], title=r["title"], text=r["text"], source=r["source"], published=parse_date(r["published"]))
+        for r in records
+    ]
+    return clean_articles(raw)[0]
+
+
+def own_pastes(count: int, seed: int) -> list[list[object]]:
+    """Pasted blocks in the reprinting outlet's own reports: pairs holding a paste, found and covered, with
+    furniture learning off (the shape rules) and on."""
+    corpus = generate(count=count, seed=seed, own_pastes=True)
+    articles = _cleaned(corpus.articles)
+    truth = {tuple(sorted(pair)): spans for pair, spans in corpus.truth.items()}
+    pasted = {pair: spans for pair, spans in truth.items() if "paste" in (corpus.kinds[pair[0]], corpus.kinds[pair[1]])}
+    rows = []
+    for label, learn in (("off", False), ("on (default)", True)):
+        learned = FurnitureLearner().fit(articles).transform(articles) if learn else articles
+        found = _pairs_by_key(find_reuse(learned).pairs)
+        true_chars = covered = 0
+        for key, spans in pasted.items():
+            pair = found.get(key)
+            for article_id, true_spans in spans.items():
+                true_chars += sum(end - start for start, end in true_spans)
+                predicted = () if pair is None else pair.a_spans if article_id == pair.a else pair.b_spans
+                covered += _covered(true_spans, predicted)
+        taken = sum(len(a.furniture_spans) - len(b.furniture_spans) for a, b in zip(learned, articles, strict=True))
+        rows.append([label, len(pasted), len(pasted.keys() & found.keys()), covered / max(true_chars, 1), taken])
+    return rows
 
 
 def main() -> None:
@@ -176,9 +211,19 @@ def main() -> None:
         ["dates", "kinds in the pair", "with a true original", "right", "undecided", "wrong", *_GROUP_COLUMNS],
         attribution_rows,
     )
+    pasted_rows = own_pastes(arguments.count, arguments.seed)
+    print_table(
+        "Blocks pasted by the reprinting outlet into its own reports on other events: furniture learning off and on",
+        ["learning", "pairs with a paste", "found", "coverage", "furniture runs learned"],
+        pasted_rows,
+    )
     save(
         "reuse",
         {
+            "own_pastes": [
+                dict(zip(["learning", "pairs", "found", "coverage", "learned_runs"], row, strict=True))
+                for row in pasted_rows
+            ],
             "articles": len(articles),
             "true_pairs": len(truth),
             "pairs": {

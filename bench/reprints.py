@@ -98,8 +98,12 @@ def _render(title: str, pieces: list[Piece], head: list[str], tail: list[str]) -
     return text.rstrip() + "\n", origins
 
 
-def generate(count: int = 120, seed: int = 7, min_words: int = 40, source: Path = ECBPLUS) -> Corpus:
-    """``count`` source articles and about ``count * 2.5`` derived ones."""
+def generate(
+    count: int = 120, seed: int = 7, min_words: int = 40, source: Path = ECBPLUS, own_pastes: bool = False
+) -> Corpus:
+    """``count`` source articles and about ``count * 2.5`` derived ones. ``own_pastes``: a block is pasted
+    by the outlet that reprinted the wire whole, as it printed it (newsrooms reuse their own background
+    paragraphs), into a report of its own on another event, wherever there is such a reprint."""
     rng = random.Random(seed)
     rows = [json.loads(line) for line in source.read_text().splitlines()]
     sources = _distinct_sources(rows, count * 2, rng)
@@ -136,6 +140,7 @@ def generate(count: int = 120, seed: int = 7, min_words: int = 40, source: Path 
         wire += [(paragraph, (row["doc_id"], index)) for index, paragraph in enumerate(paragraphs) if index]
         add(f"{row['doc_id']}-wire", "original", title, wire, day, agency)
         wire_id = f"{row['doc_id']}-wire"
+        reprinted: tuple[str, list[Piece]] | None = None
         if number % 5 != 4:  # whole reprint with furniture, copy-edits and comments
             copy = [(_copy_edit(text, rng), origin) for text, origin in wire]
             furniture = ["Share:", f"{rng.randint(1, 6)} min read"]
@@ -151,6 +156,7 @@ def generate(count: int = 120, seed: int = 7, min_words: int = 40, source: Path 
                 ["Comments", f"{rng.randint(2, 40)} responses to “{title}”", rng.choice(_COMMENTS), "Leave a Reply"],
             )
             corpus.wire_of[f"{row['doc_id']}-reprint"] = wire_id
+            reprinted = (outlet, copy)
             if number % 4 == 1:  # another outlet reprints the reprint, its copy-edits and all, a day later
                 again = [(_copy_edit(text, rng), origin) for text, origin in copy]
                 other = rng.choice([name for name in _OUTLETS if name != outlet])
@@ -166,7 +172,12 @@ def generate(count: int = 120, seed: int = 7, min_words: int = 40, source: Path 
             host = hosts[number % len(hosts)]
             host_paragraphs = [(p, (host["doc_id"], i)) for i, p in enumerate(_paragraphs(host["text"]))]
             first = rng.randrange(0, max(1, len(wire) - 2))
-            block = [(_copy_edit(text, rng), origin) for text, origin in wire[first : first + rng.choice([2, 3])]]
+            size = rng.choice([2, 3])
+            paster = None
+            if own_pastes and reprinted is not None:
+                paster, block = reprinted[0], reprinted[1][first : first + size]
+            else:
+                block = [(_copy_edit(text, rng), origin) for text, origin in wire[first : first + size]]
             at = rng.randrange(1, len(host_paragraphs))
             pieces = host_paragraphs[:at] + block + host_paragraphs[at:]
             add(
@@ -175,7 +186,7 @@ def generate(count: int = 120, seed: int = 7, min_words: int = 40, source: Path 
                 host["text"].splitlines()[0],
                 pieces,
                 day + 2,
-                rng.choice(_OUTLETS),
+                paster or rng.choice(_OUTLETS),
             )
             corpus.wire_of[f"{host['doc_id']}-paste{number}"] = wire_id
     for host in hosts[: count // 2]:  # untouched reports: negatives, some about the same events as originals

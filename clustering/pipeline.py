@@ -29,7 +29,7 @@ import numpy as np
 
 from clustering.config import Config, EmbedConfig
 from clustering.embed.embedding import cache_key, cached_embeddings, embed_texts, embedding_text, settled
-from clustering.ingest.clean import CLEANING_VERSION, clean_articles, split_empty
+from clustering.ingest.clean import CLEANING_VERSION, clean_article, clean_articles, split_empty
 from clustering.ingest.fetch import is_url, land
 from clustering.ingest.furniture import FurnitureLearner
 from clustering.ingest.read import read_inputs
@@ -304,11 +304,18 @@ class Pipeline:
     ) -> tuple[list[Article], dict[str, set[int]]]:
         """The articles without their outlets' furniture, and the furniture by outlet. Learning (when on)
         weighs what the ``fresh`` articles (new since the last run, or cleaned again) hold; the others were
-        cleaned by what the store holds, and only an outlet whose furniture grew has them cleaned again."""
+        cleaned by what the store holds, and only an outlet whose furniture grew has them cleaned again, or
+        cleaned anew from their text where it gave up a piece (another outlet prints it: it is copy)."""
         settings = asdict(self.config.furniture)
         learn = settings.pop("learn")
-        learner = FurnitureLearner(**settings).fit(articles if learn else [], known if learn else {}, fresh)
-        subject = [a for a in articles if a.id in fresh or a.outlet in learner.grown_]
+        # Copy takes as many words shared with other outlets as a reuse pair does.
+        learner = FurnitureLearner(**settings, min_copy_words=self.config.reuse.min_shared_words)
+        learner.fit(articles if learn else [], known if learn else {}, fresh)
+        subject = [
+            clean_article(a) if a.outlet in learner.shrunk_ else a
+            for a in articles
+            if a.id in fresh or a.outlet in learner.grown_ | learner.shrunk_
+        ]
         cleaned = {article.id: article for article in learner.transform(subject)}
         return [cleaned.get(article.id, article) for article in articles], learner.furniture_
 

@@ -258,3 +258,65 @@ def test_rare_words_are_the_words_below_the_rare_zipf(words, rare_zipf):
     text = " ".join(words)
     found = _LETTERS.findall(text.lower())
     assert _rare_words(text, rare_zipf) == {word for word in found if zipf(word) < rare_zipf}
+
+
+def _pasting_outlet(with_agency: bool) -> list[dict]:
+    """The Gazette prints the agency's ferry story, then pastes it as background into two reports on other
+    things (its box in all three); the agency's own article is in the corpus or not."""
+    records = [_page("gazette.example", "ferry", 1, extra=AGENCY)]
+    records += [_page("gazette.example", topic, 1, extra=AGENCY) for topic in ("volcano", "chess")]
+    if with_agency:
+        records.append(
+            {"id": "ap-ferry", "title": "Ferry capsizes", "text": f"Ferry capsizes\n{AGENCY}", "source": "AP"}
+        )
+    return records
+
+
+def test_a_pasted_block_another_outlet_prints_is_copy_not_furniture():
+    articles = [_article(record) for record in _pasting_outlet(with_agency=True)]
+    learner = FurnitureLearner().fit(articles)
+    cleaned = {article.id: article for article in learner.transform(articles)}
+    for topic in ("ferry", "volcano", "chess"):
+        gazette = cleaned[f"gazette.example-{topic}-1"]
+        assert AGENCY in gazette.body and BOX not in gazette.body  # copy stays, furniture goes
+    # Without the agency's article nothing says the block is copy: it is the Gazette's own, repeated.
+    alone = [_article(record) for record in _pasting_outlet(with_agency=False)]
+    assert AGENCY not in FurnitureLearner().fit(alone).transform(alone)[1].body
+
+
+def test_furniture_another_outlet_turns_out_to_print_is_given_up_and_its_articles_cleaned_again(tmp_path):
+    gazette = _pasting_outlet(with_agency=False)
+    Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "a.jsonl", gazette))])
+    agency = _pasting_outlet(with_agency=True)[-1:]
+    Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "b.jsonl", agency))])
+    store = StoryStore(tmp_path / "out" / "store.sqlite", CLEANING_VERSION)
+    try:
+        articles, pairs, furniture = store.articles(), store.pairs(), store.furniture()
+    finally:
+        store.close()
+    assert all(AGENCY in article.body for article in articles)  # the Gazette's three, cleaned anew
+    assert all(BOX not in article.body for article in articles)
+    copied = {frozenset((pair.a, pair.b)) for pair in pairs}
+    assert {frozenset(("ap-ferry", f"gazette.example-{topic}-1")) for topic in ("ferry", "volcano", "chess")} <= copied
+    agency_keys = {key for _, _, key in _article(agency[0]).segments}
+    assert not agency_keys & furniture["gazette.example"]  # the store gave the pieces up too
+
+
+def test_the_stream_learns_that_a_block_another_outlet_prints_is_copy():
+    from clustering.ingest.furniture import StreamingFurniture
+
+    gazette = [_article(record) for record in _pasting_outlet(with_agency=False)]
+    agency = _article(_pasting_outlet(with_agency=True)[-1])
+    # The agency's article first: the Gazette's pastes keep the block, and lose the box.
+    stream = StreamingFurniture(FurnitureLearner())
+    seen = [stream.observe(article) for article in [agency, *gazette]]
+    assert all(AGENCY in article.body for article in seen)
+    assert BOX not in seen[-1].body
+    # The agency's article after them: the block, learned as the Gazette's, is given up for what follows.
+    stream = StreamingFurniture(FurnitureLearner())
+    for article in gazette:
+        stream.observe(article)
+    assert AGENCY not in stream.clean(gazette[0]).body
+    stream.observe(agency)
+    later = stream.clean(_article(_page("gazette.example", "vineyard", 1, extra=AGENCY)))
+    assert AGENCY in later.body and BOX not in later.body

@@ -6,6 +6,16 @@ articles about one event. So the text one outlet repeats in two articles that sh
 rare words, outside the repeated text, hardly overlap) is that outlet's furniture; text it repeats only
 within articles about one thing is left alone (it is copy, or an update of the same report).
 
+Furniture is what only its own outlet prints. Newsrooms paste background paragraphs of an agency story they
+printed into their reports on other events: such a block recurs in two of the outlet's articles about
+different things, yet it is copy. So a repeated piece is never furniture when it stands in a run of
+paragraphs mostly made of pieces that another outlet (or an agency) prints in one of its articles, as a
+story's copy (not again and again, as its own furniture), and the run holds as much of them as makes reuse
+(``min_copy_words``, the reuse pairs' ``min_shared_words``); and pieces
+learned earlier are given up once another outlet's article prints that much of them (``shrunk_``: that
+outlet's articles are cleaned again). A generic sentence that several sites' boxes hold ("Enter your email
+address to sign up.") is too little to be copy, and the box stays furniture.
+
 The unit is the *segment*: a sentence-like piece of a body paragraph (cut after ".", "!" or "?"),
 recognised by a digest of its words (``segments_of``, made once per article by cleaning and kept with it).
 Where the segments cut is not where sentences end (after "Mr.", say): only the same cut in two articles
@@ -24,13 +34,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import combinations
 
 from sklearn.base import BaseEstimator
 
-from clustering.config import FurnitureConfig
+from clustering.config import FurnitureConfig, ReuseConfig
 from clustering.ingest.clean import Segment, title_line_span
 from clustering.records import Article, joined_paragraphs
 from clustering.words import frequent_words, zipf
@@ -39,6 +49,7 @@ _WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 
 _DEFAULTS = FurnitureConfig()
+_MIN_COPY_WORDS = ReuseConfig().min_shared_words
 
 
 def _rare_words(text: str, rare_zipf: float) -> set[str]:
@@ -74,11 +85,101 @@ def _without(text: str, spans: Sequence[tuple[int, int]], cut: Sequence[tuple[in
     return trimmed
 
 
+def paragraph_keys(article: Article) -> list[tuple[tuple[int, int], list[int]]]:
+    """Each body paragraph of ``article`` that holds a segment (its span), with its segment keys in order."""
+    spans, paragraphs = article.body_spans, []
+    paragraph, keys = 0, []
+    for start, _, key in article.segments:  # in the order of the paragraphs they are in
+        while paragraph < len(spans) - 1 and start >= spans[paragraph][1]:
+            if keys:
+                paragraphs.append((spans[paragraph], keys))
+            paragraph, keys = paragraph + 1, []
+        keys.append(key)
+    if keys:
+        paragraphs.append((spans[paragraph], keys))
+    return paragraphs
+
+
+def _words_of(article: Article) -> dict[int, int]:
+    """How many words each segment key of ``article`` holds (summed where a key recurs)."""
+    words: dict[int, int] = defaultdict(int)
+    for start, end, key in article.segments:
+        words[key] += len(_WORD.findall(article.text, start, end))
+    return words
+
+
+def _copy(
+    articles: Sequence[Article], repeated: Mapping[str, set[int]], known: Mapping[str, set[int]], min_words: int
+) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """Per outlet: the ``repeated`` keys that are copy, and the ``known`` furniture keys to give up (see the
+    module: both take ``min_words`` words shared with other outlets)."""
+    holding = [a for a in articles if repeated.get(a.outlet or "") and repeated[a.outlet].intersection(_keys(a))]
+    looked_for = {key for article in holding for key in _keys(article)}
+    printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
+    owners: dict[int, list[str]] = defaultdict(list)  # known furniture: each key's outlets
+    for outlet, keys in known.items():
+        for key in keys:
+            owners[key].append(outlet)
+    given_up: dict[str, set[int]] = defaultdict(set)
+    for article in articles:
+        if not article.outlet:
+            continue
+        owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
+        for key, words in _words_of(article).items():
+            if key in looked_for:
+                printers[key][article.outlet] += 1
+            for owner in owners.get(key, ()):
+                if owner != article.outlet:
+                    owned[owner] += words
+        for owner, words in owned.items():
+            if words >= min_words:
+                given_up[owner].update(known[owner].intersection(_keys(article)))
+    copy: dict[str, set[int]] = defaultdict(set)
+    for article in holding:
+        shared = {key for key in _keys(article) if _printed_once_elsewhere(printers[key], article.outlet)}
+        copy[article.outlet].update(copy_paragraphs(article, shared, min_words))
+    return copy, given_up
+
+
+def _printed_once_elsewhere(printers: Mapping[str, int], outlet: str) -> bool:
+    """Whether another outlet prints a piece in one article: as copy of a story. One that another outlet
+    prints again and again ("Follow us on Twitter") is that outlet's furniture too, and tells nothing."""
+    return any(count == 1 for other, count in printers.items() if other != outlet)
+
+
+def copy_paragraphs(article: Article, shared: Collection[int], min_words: int) -> set[int]:
+    """The keys of the paragraphs of ``article`` that are copy: runs of adjacent paragraphs (nothing
+    cleaned out between them) each mostly (by words) made of ``shared`` pieces (those other outlets print
+    as copy), ``min_words`` shared words or more a run."""
+    words = _words_of(article)
+    copied: set[int] = set()
+    run: list[int] = []
+    run_words, run_end = 0, None
+    for (start, end), keys in [*paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
+        held = sum(words[key] for key in keys if key in shared)
+        mostly_shared = held > 0
+        adjacent = run_end is not None and not article.text[run_end:start].strip()
+        if not (mostly_shared and (adjacent or not run)):
+            if run_words >= min_words:
+                copied.update(run)
+            run, run_words = [], 0
+        if mostly_shared:
+            run.extend(keys)
+            run_words += held
+        run_end = end
+    return copied
+
+
+def _keys(article: Article) -> set[int]:
+    return {key for _, _, key in article.segments}
+
+
 class FurnitureLearner(BaseEstimator):
     """Learns each outlet's page furniture from its articles and takes it out of their bodies.
 
     Parameters are those of ``FurnitureConfig`` (its defaults). Fitted: ``furniture_``, the segment keys
-    learned as furniture, by outlet; ``grown_``, the outlets whose furniture the last fit added to.
+    learned as furniture, by outlet; ``grown_``, the outlets whose furniture the last fit added to;
+    ``shrunk_``, those whose furniture it gave up pieces of (another outlet prints them).
     """
 
     def __init__(
@@ -88,12 +189,14 @@ class FurnitureLearner(BaseEstimator):
         min_rare_words: int = _DEFAULTS.min_rare_words,
         min_run_words: int = _DEFAULTS.min_run_words,
         max_compared: int = _DEFAULTS.max_compared,
+        min_copy_words: int = _MIN_COPY_WORDS,
     ) -> None:
         self.max_relatedness = max_relatedness
         self.rare_zipf = rare_zipf
         self.min_rare_words = min_rare_words
         self.min_run_words = min_run_words
         self.max_compared = max_compared
+        self.min_copy_words = min_copy_words
 
     def fit(
         self,
@@ -104,8 +207,8 @@ class FurnitureLearner(BaseEstimator):
         """Learn from ``articles`` (cleaned: with their segments), adding to ``known`` (outlet → keys).
 
         With ``fresh`` (ids of the articles new since ``known`` was learned), only the pieces those articles
-        hold are weighed: what the others share was weighed when they came. Fitted: ``furniture_``, and
-        ``grown_``, the outlets whose furniture this fit added to."""
+        hold are weighed: what the others share was weighed when they came. Fitted: ``furniture_``,
+        ``grown_`` and ``shrunk_``."""
         self.furniture_: dict[str, set[int]] = {outlet: set(keys) for outlet, keys in (known or {}).items()}
         candidates: dict[str, set[int]] | None = None
         if fresh is not None:
@@ -120,9 +223,18 @@ class FurnitureLearner(BaseEstimator):
                 for key in dict.fromkeys(key for _, _, key in article.segments):
                     if weighed is None or key in weighed:
                         holders[article.outlet][key].append(index)
+        repeated_by_outlet = {
+            outlet: {key for key, held in held_by.items() if len(held) > 1} for outlet, held_by in holders.items()
+        }
+        copy, given_up = _copy(articles, repeated_by_outlet, self.furniture_, self.min_copy_words)
+        self.shrunk_ = set()
+        for outlet, keys in given_up.items():
+            if keys:
+                self.furniture_[outlet] -= keys
+                self.shrunk_.add(outlet)
         before = {outlet: len(keys) for outlet, keys in self.furniture_.items()}
         for outlet, held_by in holders.items():
-            repeated = {key for key, held in held_by.items() if len(held) > 1}
+            repeated = repeated_by_outlet[outlet]
             learned = self.furniture_.setdefault(outlet, set())
             rare: dict[int, set[str]] = {}
 
@@ -134,11 +246,12 @@ class FurnitureLearner(BaseEstimator):
                     rare[index] = _rare_words(f"{article.title or ''} {own}", self.rare_zipf)
                 return rare[index]
 
-            for key in sorted(repeated - learned):
+            for key in sorted(repeated - learned - copy.get(outlet, set())):
                 held = held_by[key][: self.max_compared]
                 if any(not self.related(rare_words(a), rare_words(b)) for a, b in combinations(held, 2)):
                     learned.add(key)
-        self.furniture_ = {outlet: keys for outlet, keys in self.furniture_.items() if keys}
+        # An outlet that gave up all it had keeps its (empty) entry: what is stored of it is replaced.
+        self.furniture_ = {outlet: keys for outlet, keys in self.furniture_.items() if keys or outlet in self.shrunk_}
         self.grown_ = {outlet for outlet, keys in self.furniture_.items() if len(keys) > before.get(outlet, 0)}
         return self
 
@@ -208,15 +321,23 @@ class StreamingFurniture:
     """``FurnitureLearner``'s rule for a stream, one article at a time (the dedup filter's case): each new
     article's pieces are weighed against the articles of its outlet seen before it, and what is learned
     cleans it and every later one. Replaying the same articles in the same order gives the same state, so
-    an index rebuilt from its stored records learns exactly what it had learned."""
+    an index rebuilt from its stored records learns exactly what it had learned. As in the batch rule, what
+    other outlets print too is copy: not learned from an article sharing ``min_copy_words`` words of it,
+    and given up by an outlet that had learned it once another outlet's article prints that much of its
+    furniture (later articles keep it)."""
 
     def __init__(self, learner: FurnitureLearner) -> None:
         self.learner = learner
         self.learner.furniture_ = {}
         self.learner.grown_ = set()
+        self.learner.shrunk_ = set()
         # Per outlet: each piece's first holders (ids), and each holder's rare words.
         self._holders: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._rare: dict[str, tuple[str, ...]] = {}  # tuples: a fifth of a set's memory
+        # Each piece's outlet and how many of its articles print it (up to 2), as a tuple while one outlet
+        # does (most pieces), a dict once several do; the outlets whose furniture each learned piece is.
+        self._printed: dict[int, tuple[str, int] | dict[str, int]] = {}
+        self._owners: dict[int, set[str]] = defaultdict(set)
 
     def observe(self, article: Article) -> Article:
         """Learn from ``article`` (cleaned), remember it, and return it without its outlet's furniture."""
@@ -225,18 +346,47 @@ class StreamingFurniture:
             return self.clean(article)
         held_by = self._holders[outlet]
         keys = list(dict.fromkeys(key for _, _, key in article.segments))
+        words = _words_of(article)
+        owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
+        for key in keys:
+            self._count_print(key, outlet)
+            for other in self._owners.get(key, ()):
+                if other != outlet:
+                    owned[other] += words[key]
+        for other, count in owned.items():
+            if count >= self.learner.min_copy_words:
+                for key in self.learner.furniture_[other].intersection(keys):
+                    self.learner.furniture_[other].discard(key)
+                    self._owners[key].discard(other)
+        shared = {key for key in keys if _printed_once_elsewhere(self._printers(key), outlet)}
+        copy = copy_paragraphs(article, shared, self.learner.min_copy_words)
         repeated = {key for key in keys if held_by.get(key)}
         own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
         rare = _rare_words(f"{article.title or ''} {own}", self.learner.rare_zipf)
         learned = self.learner.furniture_.setdefault(outlet, set())
-        for key in sorted(repeated - learned):
+        for key in sorted(repeated - learned - copy):
             if any(not self.learner.related(rare, self._rare[other]) for other in held_by[key]):
                 learned.add(key)
+                self._owners[key].add(outlet)
         for key in keys:
             if len(held_by[key]) < self.learner.max_compared:
                 held_by[key].append(article.id)
         self._rare[article.id] = tuple(rare)
         return self.clean(article)
+
+    def _count_print(self, key: int, outlet: str) -> None:
+        entry = self._printed.get(key)
+        if entry is None:
+            self._printed[key] = (outlet, 1)
+        elif isinstance(entry, tuple):
+            first, count = entry
+            self._printed[key] = (outlet, 2) if first == outlet else {first: count, outlet: 1}
+        else:
+            entry[outlet] = min(entry.get(outlet, 0) + 1, 2)
+
+    def _printers(self, key: int) -> Mapping[str, int]:
+        entry = self._printed.get(key)
+        return {} if entry is None else dict([entry]) if isinstance(entry, tuple) else entry
 
     def clean(self, article: Article) -> Article:
         """``article`` without the furniture learned so far (learning nothing from it)."""

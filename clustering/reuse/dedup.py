@@ -181,7 +181,10 @@ class Deduplicator:
         self.reuse_config = reuse
         # Page furniture learned from the stream itself (what one outlet repeats across unrelated articles).
         settings = dataclasses.asdict(furniture)
-        self._furniture = StreamingFurniture(FurnitureLearner(**settings)) if settings.pop("learn") else None
+        learn = settings.pop("learn")
+        # Copy takes as many words shared with other outlets as a reuse pair does.
+        learner = FurnitureLearner(**settings, min_copy_words=reuse.min_shared_words)
+        self._furniture = StreamingFurniture(learner) if learn else None
         self._hasher = MinHasher(minhash)
         self._windows: WindowIndex = (
             LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(self._hasher, reuse, lsh_storage)

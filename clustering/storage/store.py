@@ -216,14 +216,16 @@ class StoryStore:
         """Store a finished run in one transaction; returns its run number. The pending articles it
         ``read`` (a ``pending``; every pending one when not given) become the run's; any stored since
         stay pending for the next run. ``cleanings`` are stored articles the run cleaned again (new rules,
-        or furniture learned since), kept with the pairs found on their new bodies; ``furniture`` is what
-        the run learned (it adds to what is stored). The stories to ``archive`` (stored ones, which the run
+        or furniture learned since), kept with the pairs found on their new bodies; ``furniture`` is each
+        outlet's furniture as the run left it (it replaces what is stored of those outlets: a piece another
+        outlet prints is given up). The stories to ``archive`` (stored ones, which the run
         left out) are archived with their articles, their lineage (with that of the stories merged into them)
         and every pair touching those.
 
         Stories, reuse pairs and map positions describe the working set and replace the previous run's.
         """
         read = self.pending() if read is None else read
+        stored_furniture = self.furniture() if furniture else {}
         with writing(self._engine) as connection:
             finished = datetime.now(UTC).isoformat()
             run = connection.execute(
@@ -237,11 +239,20 @@ class StoryStore:
             )
             _execute_many(
                 connection,
+                "DELETE FROM furniture WHERE outlet = :outlet AND segment = :segment",
+                [
+                    {"outlet": outlet, "segment": segment}
+                    for outlet, segments in (furniture or {}).items()
+                    for segment in stored_furniture.get(outlet, set()) - segments
+                ],
+            )
+            _execute_many(
+                connection,
                 "INSERT INTO furniture (outlet, segment) VALUES (:outlet, :segment) ON CONFLICT DO NOTHING",
                 [
                     {"outlet": outlet, "segment": segment}
                     for outlet, segments in (furniture or {}).items()
-                    for segment in segments
+                    for segment in segments - stored_furniture.get(outlet, set())
                 ],
             )
             _execute_many(
