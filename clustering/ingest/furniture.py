@@ -9,12 +9,13 @@ within articles about one thing is left alone (it is copy, or an update of the s
 Furniture is what only its own outlet prints. Newsrooms paste background paragraphs of an agency story they
 printed into their reports on other events: such a block recurs in two of the outlet's articles about
 different things, yet it is copy. So a repeated piece is never furniture when it stands in a run of
-paragraphs mostly made of pieces that another outlet (or an agency) prints in one of its articles, as a
-story's copy (not again and again, as its own furniture), and the run holds as much of them as makes reuse
-(``min_copy_words``, the reuse pairs' ``min_shared_words``); and pieces
-learned earlier are given up once another outlet's article prints that much of them (``shrunk_``: that
-outlet's articles are cleaned again). A generic sentence that several sites' boxes hold ("Enter your email
-address to sign up.") is too little to be copy, and the box stays furniture.
+adjacent paragraphs each holding a piece that another outlet (or an agency) prints in one of its articles,
+as a story's copy (not again and again, as its own furniture), and those pieces come to as many words as
+make reuse (``min_copy_words``, the reuse pairs' ``min_shared_words``): the sentences of such a paragraph
+that a copy-edit changed stay with the ones it did not. Pieces learned earlier are given up once another
+outlet's article prints that many words of them (``shrunk_``: that outlet's articles are cleaned again). A
+line that other sites print again and again ("Follow us on Twitter") or a generic sentence of several
+sites' newsletter boxes ("Enter your email address to sign up.") is no evidence, and stays furniture.
 
 The unit is the *segment*: a sentence-like piece of a body paragraph (cut after ".", "!" or "?"),
 recognised by a digest of its words (``segments_of``, made once per article by cleaning and kept with it).
@@ -22,7 +23,7 @@ Where the segments cut is not where sentences end (after "Mr.", say): only the s
 matters, and a run of furniture shorter than ``min_run_words`` that is not a whole paragraph stays in.
 
 ``FurnitureLearner`` is a scikit-learn estimator: ``fit`` learns each outlet's furniture from articles,
-starting from what earlier runs learned (the store keeps it per outlet, and it only grows), so one new
+starting from what earlier runs learned (the store keeps it per outlet, less what proved copy), so one new
 article from a known site is cleaned at once; ``transform`` takes the learned furniture out of each body,
 recording the spans it took out. A site seen once is cleaned by the shape rules of ``clean`` alone.
 This is the line- and paragraph-frequency filter of web-corpus cleaning (CCNet, RefinedWeb), scoped to
@@ -149,21 +150,21 @@ def _printed_once_elsewhere(printers: Mapping[str, int], outlet: str) -> bool:
 
 def copy_paragraphs(article: Article, shared: Collection[int], min_words: int) -> set[int]:
     """The keys of the paragraphs of ``article`` that are copy: runs of adjacent paragraphs (nothing
-    cleaned out between them) each mostly (by words) made of ``shared`` pieces (those other outlets print
-    as copy), ``min_words`` shared words or more a run."""
+    cleaned out between them) each holding a ``shared`` piece (one other outlets print as copy), with
+    ``min_words`` words of such pieces or more a run."""
     words = _words_of(article)
     copied: set[int] = set()
     run: list[int] = []
     run_words, run_end = 0, None
     for (start, end), keys in [*paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
         held = sum(words[key] for key in keys if key in shared)
-        mostly_shared = held > 0
+        holds_copy = held > 0
         adjacent = run_end is not None and not article.text[run_end:start].strip()
-        if not (mostly_shared and (adjacent or not run)):
+        if not (holds_copy and (adjacent or not run)):
             if run_words >= min_words:
                 copied.update(run)
             run, run_words = [], 0
-        if mostly_shared:
+        if holds_copy:
             run.extend(keys)
             run_words += held
         run_end = end
