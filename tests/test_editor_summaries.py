@@ -157,3 +157,35 @@ def test_keywords_are_names_and_phrases_in_the_articles_own_spelling():
     assert keywords[:2] == ["Albu Kamal", "Hezbollah"]  # names first, written as the articles write them
     assert "Albukamal" not in keywords  # one spelling per name
     assert not {"said", "people", "Wednesday", "auckland new"} & set(keywords)  # generic words, days, fragments
+
+
+def test_captions_and_datelines_wherever_they_stand_never_reach_a_summary():
+    """Seen on held-out scraped news: a caption as the lead, datelines run into the lead's sentence."""
+    for sentence, dateline in [
+        ("SEOUL/WASHINGTON (Reuters) - North Korea said it would go on.", "SEOUL/WASHINGTON (Reuters) -"),
+        ("West Palm Beach, Florida (CNN) President Donald Trump said he would act.", "West Palm Beach, Florida (CNN)"),
+    ]:
+        assert without_dateline(sentence) == (sentence[len(dateline) :].lstrip(), dateline)
+    lead = "The missile flew over Hokkaido Friday. SEOUL/WASHINGTON (Reuters) - North Korea said it would go on."
+    assert list(sentences_of(lead)) == [
+        "The missile flew over Hokkaido Friday.",
+        "SEOUL/WASHINGTON (Reuters) - North Korea said it would go on.",
+    ]
+    # A capitalised name, or "US -", after a full stop is a sentence, not a dateline.
+    assert list(sentences_of("Talks ended. US - China trade talks resume on Monday.")) == [
+        "Talks ended.",
+        "US - China trade talks resume on Monday.",
+    ]
+    caption = "This Dec. 28, 2017 photo made available by SpaceX shows a Falcon Heavy rocket at Cape Canaveral."
+    assert is_furniture(caption)
+    body = (
+        f"{caption} SpaceX launched its Falcon Heavy rocket from Cape Canaveral on Tuesday, the most powerful "
+        "rocket in service. The rocket carried a red Tesla roadster toward an orbit beyond Mars."
+    )
+    story = _story([_article("a", "SpaceX launches Falcon Heavy", body), _article("b", "Falcon Heavy flies", body)])
+    assert "photo" not in story.summary and story.summary.startswith("SpaceX launched")
+    run_in = (
+        "Japan protested the launch over Hokkaido on Friday. SEOUL (Reuters) - North Korea said it would fire more."
+    )
+    story = _story([_article("c", "North Korea fires missile", run_in), _article("d", "Missile over Japan", run_in)])
+    assert "(Reuters)" not in story.summary and "SEOUL" not in story.summary

@@ -3,9 +3,12 @@
 Splitting is sentencex's (Wikimedia's rule-based segmenter: it knows the abbreviations of news text,
 months, titles, initials, "U.S.", which a regex on full stops gets wrong: "…Costa Rica, Sunday, Dec." cut
 before "31"). What a sentence opens with is checked by shape: a dateline or agency tag ("SAN JOSE, Dec 31
-(Reuters) -", "(CNN)", "WASHINGTON —") is moved out of the text; an opening that points at a sentence
-before it ("This photo…", "He added…", "But…") or a caption, credit, widget or timestamp makes the
-sentence unfit to stand in a summary.
+(Reuters) -", "SEOUL/WASHINGTON (Reuters) -", "West Palm Beach, Florida (CNN)", "WASHINGTON —") is moved
+out of the text, also where one stands after a full stop inside what the segmenter gave as one sentence
+(a lead run into the report's first line: "… over Hokkaido Friday. SEOUL (Reuters) - North Korea said…");
+an opening that points at a sentence before it ("He added…", "But…") or a caption, credit, widget or
+timestamp ("This Dec. 28, 2017 photo made available by SpaceX shows…") makes the sentence unfit to stand in
+a summary.
 """
 
 from __future__ import annotations
@@ -17,11 +20,20 @@ from functools import cache
 # "SAN JOSE, Dec 31 (Reuters) -", "BEIRUT (Reuters) –", "LONDON, Jan. 3 (AFP) —", "(CNN)", "WASHINGTON —",
 # "Jerusalem, Dec 12 (AP) --", "By Jane Smith, Reuters |": a place in capitals or a tag, then a dash.
 _AGENCY_TAG = r"\((?:Reuters|AFP|AP|CNN|Xinhua|dpa|UPI|Anadolu|EFE|ANSA|Kyodo|PTI|IANS|TASS|SANA|Sputnik|RT)\)"
-_PLACE = r"[A-Z][A-Z.'’-]+(?:,?\s?[A-Z][A-Za-z.'’-]+){0,4}"
+_PLACE = r"[A-Z][A-Z.'’/-]+(?:,?\s?[A-Z][A-Za-z.'’/-]+){0,4}"
+# A place written as a name ("West Palm Beach, Florida"): a dateline only with an agency's tag after it.
+_NAMED_PLACE = r"[A-Z][\w.'’-]+(?:,?\s[A-Z][\w.'’-]+){0,5}"
 _DATE = r"(?:,?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?"
-_DATELINE = re.compile(
-    rf"^\s*(?:{_PLACE}{_DATE}\s*(?:{_AGENCY_TAG}|\([A-Z][\w .&]{{1,40}}\))?\s*[-–—]+\s*|{_AGENCY_TAG}\s*(?:[-–—]+\s*)?|"
+_DATELINE_BODY = (
+    rf"(?:{_PLACE}{_DATE}\s*(?:{_AGENCY_TAG}|\([A-Z][\w .&]{{1,40}}\))?\s*[-–—]+\s*|{_AGENCY_TAG}\s*(?:[-–—]+\s*)?|"
+    rf"{_NAMED_PLACE}{_DATE}\s*{_AGENCY_TAG}\s*(?:[-–—]+\s*)?|"
     rf"\(CNN\)\s*|By [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){{0,3}}(?:,| \|)?\s+(?:{_AGENCY_TAG}\s*)?)"
+)
+_DATELINE = re.compile(rf"^\s*{_DATELINE_BODY}")
+# Where a sentence the segmenter did not split holds a dateline after a full stop, the next one starts there.
+# Only a dateline with an agency's tag counts: a capitalised name or "US -" after a stop is most sentences.
+_INNER_DATELINE = re.compile(
+    rf"(?:(?<=[.!?])|(?<=[.!?][\"”’)])) (?=(?:{_PLACE}|{_NAMED_PLACE}){_DATE}\s*{_AGENCY_TAG})"
 )
 # Openings that lean on a sentence before them.
 _DEPENDENT = re.compile(
@@ -32,8 +44,9 @@ _DEPENDENT = re.compile(
 )
 # Page furniture by shape, in case cleaning left it: captions, credits, widgets, timestamps, calls to act.
 _FURNITURE = re.compile(
-    r"(?:^[\"“(]?(?:in )?(?:this|the|a|an)?\s*(?:handout |file |undated )?(?:photo|image|picture|video|screenshot|"
-    r"still|footage)(?:graph)?\b.{0,80}\b(?:released by|provided by|taken|courtesy|credit|shows|showing)\b|"
+    r"(?:^[\"“(]?(?:in )?(?:this|the|a|an)?\s*(?:[a-z]{3,9}\.?\s+\d{1,2},\s+\d{4},?\s+)?(?:handout |file |undated )?"
+    r"(?:photo|image|picture|video|screenshot|still|footage)(?:graph)?\b.{0,80}\b(?:released by|provided by|"
+    r"made available by|taken|courtesy|credit|shows|showing)\b|"
     r"\bcaption\b|\bcopyright\b|all rights reserved|getty images|\bAP Photo\b|/(?:AP|AFP|Reuters)\b|"
     r"\bsign up\b|newsletter|\bsubscribe\b|click here|\b(?:play|video|duration|watch)\b.{0,15}\b\d{1,2}:\d{2}\b|"
     r"\bupdated:|\bpublished:|\bread more\b|\bfollow us\b|\d ?/ ?5 stars|live coverage|^[•·▪►|]|"
@@ -62,12 +75,13 @@ def sentences_of(text: str) -> Iterator[str]:
     segment = _segmenter()
     for paragraph in text.split("\n"):
         carried = ""  # an opening quote the segmenter left at the end of the sentence before its own
-        for sentence in segment("en", paragraph.strip()) if paragraph.strip() else ():
-            sentence = carried + sentence.strip()
-            carried = sentence[-1] if sentence[-1:] in ("“", "‘") else ""
-            sentence = sentence[: len(sentence) - len(carried)].rstrip()
-            if sentence:
-                yield sentence
+        for segmented in segment("en", paragraph.strip()) if paragraph.strip() else ():
+            for sentence in _INNER_DATELINE.split(segmented.strip()):
+                sentence = carried + sentence.strip()
+                carried = sentence[-1] if sentence[-1:] in ("“", "‘") else ""
+                sentence = sentence[: len(sentence) - len(carried)].rstrip()
+                if sentence:
+                    yield sentence
 
 
 def without_dateline(sentence: str) -> tuple[str, str]:
