@@ -44,6 +44,7 @@ from clustering.storage.lock import exclusive
 from clustering.storage.store import StoryStore, split_new
 from clustering.storage.workspace import Workspace
 from clustering.stories.clusterer import StoryClusterer
+from clustering.stories.headline import split_articles
 from clustering.stories.lineage import name_stories
 from clustering.stories.same_story import load_same_story_model
 from clustering.stories.summarize import story_positions
@@ -228,6 +229,7 @@ class Pipeline:
                 new, conflicts, known = split_new(stored_texts, read.articles)
                 # Cleaned once, here: the store keeps each article as read and what cleaning found in it.
                 cleaned, empty = clean_articles(new)
+                cleaned, not_articles = split_articles(cleaned)
                 added = store.add_articles(cleaned)
                 # Another writer stored some of them meanwhile: each is known, or a conflict, like any other.
                 raced = [article for article in cleaned if article.id not in added]
@@ -235,7 +237,7 @@ class Pipeline:
             finally:
                 store.close()
         conflicts, known = [*conflicts, *raced_conflicts], frozenset([*known, *raced_known])
-        rejects = [*fetch_rejects, *read.rejects, *conflicts, *empty]
+        rejects = [*fetch_rejects, *read.rejects, *conflicts, *empty, *not_articles]
         records = len(read.articles) + len(read.rejects)
         self.log(f"Read {records} records: {len(added)} new, {len(known)} already stored, {len(rejects)} rejected")
         return Ingested(records, len(added), known, rejects, timer.seconds, read.skipped)
@@ -377,6 +379,7 @@ class Pipeline:
         )
         recleaned = stale | {new.id for new, old in zip(learned, articles, strict=True) if new is not old}
         articles, emptied = split_empty(learned)
+        articles, not_articles = split_articles(articles)
         # Pairs among the articles of finished runs are in the store; only the pending ones, and those
         # whose body changed, are aligned.
         known_pairs = [pair for pair in store.pairs() if not {pair.a, pair.b} & (recleaned | archived)]
@@ -384,7 +387,8 @@ class Pipeline:
         dedup, words = self._shared_text(articles, known_ids, known_pairs, archived, timer)
         with timer.track("embed"):
             embeddings = self.embed(articles)
-        return Prepared(articles, embeddings, dedup, words, learned, furniture, recleaned, [*empty, *emptied])
+        rejects = [*empty, *emptied, *not_articles]
+        return Prepared(articles, embeddings, dedup, words, learned, furniture, recleaned, rejects)
 
     def prepare(self, inputs: Sequence[str]) -> Prepared:
         """Ingest ``inputs`` and take every stored article through the stages before clustering, as a run

@@ -43,6 +43,9 @@ def test_titles_lose_labels_and_site_names_and_a_site_name_is_never_the_headline
     assert is_site_name(clean_title("NPR Search : NPR", "www.npr.org"), "www.npr.org")
     assert is_site_name("ABC News", "abcnews.go.com")
     assert not is_site_name("Bitcoin falls below $6,000", "www.cnbc.com")
+    # A section page's title is no headline either; a headline with a section's word is one.
+    assert is_site_name("World news - RT International", "www.rt.com")
+    assert not is_site_name("World Cup final tonight", "www.rt.com")
     articles = [
         _article(
             "a", "NPR Search : NPR", "A plane crashed in Costa Rica on Sunday, killing 12 people.", source="npr.org"

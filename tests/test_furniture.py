@@ -320,3 +320,30 @@ def test_the_stream_learns_that_a_block_another_outlet_prints_is_copy():
     stream.observe(agency)
     later = stream.clean(_article(_page("gazette.example", "vineyard", 1, extra=AGENCY)))
     assert AGENCY in later.body and BOX not in later.body
+
+
+def test_a_page_that_is_not_an_article_is_rejected_with_its_reason_and_a_headline_alone_is_an_article(tmp_path):
+    from clustering.stories.headline import NOT_AN_ARTICLE
+
+    notice = "External links are provided for reference purposes. ABC News is not responsible for external sites."
+    pages = [_page("abcnews.go.com", topic, 1, extra=notice) for topic in ("ferry", "volcano", "chess")]
+    records = [
+        *pages,
+        # A page scraped as the site's notice alone: its notice is the site's furniture, its title the site.
+        {"id": "abc-notice", "title": "ABC News", "text": f"ABC News\n{notice}", "source": "abcnews.go.com"},
+        # A byline, a share bar and a call to subscribe, under a title that is one too.
+        {
+            "id": "subscribe",
+            "title": "Subscribe to Valley Times",
+            "text": "Subscribe to Valley Times\nBy Jane Doe\nShare on Facebook\nSubscribe today and save 50%.",
+            "source": "valleytimes.example",
+        },
+        # An aggregator's item: a headline alone.
+        {"id": "headline", "text": "Ferry capsizes off Zanzibar with 300 aboard", "source": "aggregator.example"},
+    ]
+    result = Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "in.jsonl", records))])
+    reasons = {reject.id: reject.reason for reject in result.rejects}
+    assert reasons == {"abc-notice": NOT_AN_ARTICLE, "subscribe": NOT_AN_ARTICLE}
+    clustered = {article_id for story in result.stories for article_id in story.article_ids}
+    assert {"headline", *(page["id"] for page in pages)} <= clustered
+    assert not any(story.headline in ("ABC News", "Subscribe to Valley Times") for story in result.stories)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.preprocessing import normalize
 
-from clustering.records import Article
-from clustering.stories.sentences import is_furniture
+from clustering.records import Article, Reject
+from clustering.stories.sentences import is_furniture, sentences_of
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, words_of
 
 _LABEL = re.compile(
@@ -28,6 +28,9 @@ _LABEL = re.compile(
 _TAIL = re.compile(r"\s+[|:–—-]\s+([^|:–—]{1,60})$")
 _AGENCIES = {"reuters", "ap", "afp", "associated press", "xinhua", "upi", "dpa", "anadolu", "bbc news", "cnn"}
 _GENERIC_SITE_WORDS = {"the", "search", "home", "news", "homepage", "latest", "breaking", "video", "live", "online"}
+# A site's sections: a title of nothing but these and the site's name is a section page's ("World news - RT").
+_GENERIC_SITE_WORDS |= {"world", "international", "national", "local", "politics", "business", "sport", "sports"}
+_GENERIC_SITE_WORDS |= {"entertainment", "technology", "tech", "science", "health", "opinion", "and", "&"}
 
 
 def _outlet_words(outlet: str | None) -> set[str]:
@@ -79,6 +82,34 @@ def is_site_name(title: str, outlet: str | None) -> bool:
         return True
     rest = [word for word in words if word not in outlet_words and word not in _GENERIC_SITE_WORDS]
     return not rest
+
+
+NOT_AN_ARTICLE = "not an article: no title but the site's name, and nothing but page furniture in its body"
+
+
+def not_an_article(article: Article) -> bool:
+    """Whether a cleaned ``article`` reports nothing: no title, or only the site's name, over a body of
+    nothing but furniture (a notice-only page, a subscribe box, a share bar). A headline delivered alone, an
+    aggregator's item, is an article; so is a real headline over a page whose body is all furniture (a video
+    page: the headline tells the story)."""
+    title = clean_title(article.title or "", article.outlet)
+    # A title is taken for a headline unless it is the site's name: furniture's shapes catch real headlines
+    # ("Video footage shows …", "… must sign up for the euro").
+    if title and not is_site_name(title, article.outlet):
+        return False
+    return all(is_furniture(sentence) or sentence == title for sentence in sentences_of(article.body))
+
+
+def split_articles(articles: Sequence[Article]) -> tuple[list[Article], list[Reject]]:
+    """The ``articles`` that report something, and a reject for each of the others (``not_an_article``)."""
+    kept: list[Article] = []
+    rejects: list[Reject] = []
+    for article in articles:
+        if not_an_article(article):
+            rejects.append(Reject(origin=article.origin, reason=NOT_AN_ARTICLE, id=article.id))
+        else:
+            kept.append(article)
+    return kept, rejects
 
 
 def choose_headline(originals: Sequence[Article], fallback: Article) -> str:
