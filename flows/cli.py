@@ -4,6 +4,7 @@ Prefect; ``dedup``, ``evaluate``, ``serve`` and ``config`` use the library alone
 from __future__ import annotations
 
 import os
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
@@ -311,6 +312,10 @@ def dedup(
         )
     except (StoreBusyError, OutputError) as error:
         raise _fail(error) from error
+    except BrokenPipeError:
+        # The reader of the output stopped (`| head`): it took what it wanted; end quietly, as filters do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
     if not quiet:
         console.print(
             f"{counts.read} records: {counts.written} written to {output}, {counts.duplicates} duplicates, "

@@ -117,3 +117,20 @@ def test_a_regular_output_is_replaced_whole_or_not_at_all(tmp_path):
         stream.write("half of the new\n")
         raise RuntimeError("killed midway")
     assert target.read_text() == "old\n"
+
+
+def test_a_reader_that_stops_early_ends_the_filter_quietly(tmp_path):
+    """`storyline dedup in.jsonl -o - | head`: the closed pipe ends the run with exit 0 and no traceback."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "many.jsonl"
+    records = [{"id": f"r{n}", "text": f"{TEXT} {TEXT} Update number {n} of the day."} for n in range(2_000)]
+    source.write_text("".join(json.dumps(record) + "\n" for record in records))
+    command = [str(Path(sys.executable).with_name("storyline")), "dedup", str(source), "-o", "-"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()  # the reader goes away after one record
+    _, errors = process.communicate(timeout=300)
+    assert json.loads(first)["id"] == "r0"
+    assert process.returncode == 0 and b"Traceback" not in errors
