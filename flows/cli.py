@@ -55,6 +55,14 @@ StoreOption = Annotated[
         "its password in PGPASSWORD or ~/.pgpass rather than in the URL.",
     ),
 ]
+FieldOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field",
+        help="Read an article field from another column, FIELD=COLUMN (repeatable): text=body, title=headline. "
+        "Without one, common names are read too (headline, body, content, date, pubDate, outlet, publisher, link).",
+    ),
+]
 ModelOption = Annotated[
     str | None, typer.Option(help="Embedding model: a folder or a locally cached name (the setting embed.model).")
 ]
@@ -122,13 +130,15 @@ def _checked_store(store: str | None) -> str | None:
     return store
 
 
-def _settings(model: str | None = None, wait: float | None = None) -> dict[str, Any]:
+def _settings(model: str | None = None, wait: float | None = None, fields: list[str] | None = None) -> dict[str, Any]:
     """Command-line options as settings, nested by part as in a settings file."""
     settings: dict[str, Any] = {}
     if model is not None:
         settings["embed"] = {"model": model}
     if wait is not None:
         settings["run"] = {"lock_wait_seconds": wait}
+    if fields:
+        settings["read"] = {"field_names": _field_names(fields)}
     return settings
 
 
@@ -162,6 +172,7 @@ def run(
         typer.Option(help="Seconds to wait for another run on the same --out to finish (run.lock_wait_seconds)."),
     ] = None,
     store: StoreOption = None,
+    field: FieldOption = None,
 ) -> None:
     """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
 
@@ -171,7 +182,7 @@ def run(
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file: give a folder (it will hold the store and the artifacts)")
     _checked_store(store)
-    settings = _settings(model, wait)
+    settings = _settings(model, wait, field)
     pair_model = _config(config, settings).cluster.pair_model  # a bad setting is a clear error here
     if pair_model:
         try:
@@ -237,6 +248,7 @@ def ingest(
     config: ConfigOption = None,
     store: StoreOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    field: FieldOption = None,
 ) -> None:
     """Add the new articles of INPUTS to the store, pending until the next run clusters them.
 
@@ -245,7 +257,7 @@ def ingest(
     """
     paths = _checked_inputs(inputs)
     used_store = _checked_store(store)
-    settings = _settings()
+    settings = _settings(fields=field)
     _config(config, settings)
     _quiet_prefect(verbose=False)
     from flows.ingest import ingest_flow
@@ -288,6 +300,7 @@ def dedup(
     index: Annotated[Path | None, typer.Option(help="SQLite file keeping the index between runs.")] = None,
     config: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+    field: FieldOption = None,
 ) -> None:
     """Stream records through the dedup index, adding `duplicate_of` and `reuse` to each.
 
@@ -296,7 +309,7 @@ def dedup(
     read-only file is refused before anything is read. Exit code 0: done; 3: done with rejects; 1: failed.
     """
     _checked_inputs([str(path) for path in inputs])
-    settings = _config(config, {})
+    settings = _config(config, _settings(fields=field))
     rejects = rejects or rejects_path(output)
     try:
         counts = dedup_files(
@@ -342,9 +355,7 @@ def _field_names(mappings: list[str]) -> dict[str, str]:
 def evaluate(
     inputs: Annotated[list[Path], typer.Argument(help="Labelled .jsonl/.csv files.")],
     label: Annotated[str, typer.Option(help="The field holding the gold story label.")],
-    field: Annotated[
-        list[str] | None, typer.Option("--field", help="Read an article field from another column: text=title.")
-    ] = None,
+    field: FieldOption = None,
     config: ConfigOption = None,
     model: ModelOption = None,
     cache: Annotated[
@@ -354,9 +365,7 @@ def evaluate(
     """Run the pipeline over labelled records, as `storyline run` would into a new folder, and print
     pairwise and B-cubed F1 and the adjusted Rand index of its stories."""
     _checked_inputs([str(path) for path in inputs])
-    settings = _settings(model)
-    if field:
-        settings["read"] = {"field_names": _field_names(field)}
+    settings = _settings(model, fields=field)
     with console.status(f"Running the pipeline over {', '.join(map(str, inputs))}"):
         result = evaluate_files(inputs, label, _config(config, settings), cache)
     scores = result.scores
@@ -380,9 +389,7 @@ def train(
     inputs: Annotated[list[Path], typer.Argument(help="Labelled .jsonl/.csv files (each is one set of pairs).")],
     label: Annotated[str, typer.Option(help="The field holding the gold story label.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The model file to write.")] = Path("same_story.json"),
-    field: Annotated[
-        list[str] | None, typer.Option("--field", help="Read an article field from another column: text=title.")
-    ] = None,
+    field: FieldOption = None,
     titles: Annotated[
         bool, typer.Option(help="Also learn from each titled article's title alone (the headline coefficients).")
     ] = True,
@@ -397,9 +404,7 @@ def train(
     from clustering.train import train_same_story
 
     _checked_inputs([str(path) for path in inputs])
-    settings = _settings(model)
-    if field:
-        settings["read"] = {"field_names": _field_names(field)}
+    settings = _settings(model, fields=field)
     try:
         with console.status(f"Scoring the labelled pairs of {', '.join(map(str, inputs))}"):
             fitted = train_same_story(inputs, label, _config(config, settings), cache, titles)

@@ -148,3 +148,27 @@ def test_the_store_never_prints_what_it_was_given(tmp_path):
     with pytest.raises(OperationalError) as raised, engine.begin() as connection:
         connection.execute(text("INSERT INTO missing (text) VALUES (:text)"), {"text": "SECRET ARTICLE TEXT"})
     assert "SECRET" not in str(raised.value) and "no such table: missing" in str(raised.value)
+
+
+def test_field_maps_a_column_for_run_ingest_and_dedup(prefect_harness, tmp_path):
+    story = "Dockers in Gdansk rejected the offer of the port authority on Thursday and stayed on strike."
+    source = tmp_path / "in" / "odd.csv"
+    source.parent.mkdir()
+    source.write_text(f"id,words,when\na,{story},2018-02-06T14:05:00Z\n")
+    runner = CliRunner()
+    unmapped = runner.invoke(app, ["ingest", str(source), "--out", str(tmp_path / "unmapped"), "--quiet"])
+    assert unmapped.exit_code == 3  # rejected, the reason naming the columns (tested in test_read)
+    for command in (["run"], ["ingest"]):
+        out = tmp_path / command[0]
+        result = runner.invoke(
+            app, [*command, str(source), "--out", str(out), "--field", "text=words", "--field", "published=when"]
+        )
+        assert result.exit_code == 0, result.output
+    articles = [json.loads(line) for line in (tmp_path / "run" / "articles.jsonl").read_text().splitlines()]
+    assert [(row["id"], row["published"]) for row in articles] == [("a", "2018-02-06T14:05:00+00:00")]
+    output = tmp_path / "deduped.jsonl"
+    result = runner.invoke(app, ["dedup", str(source), "-o", str(output), "--field", "text=words"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(output.read_text())["id"] == "a"
+    bad = runner.invoke(app, ["dedup", str(source), "-o", str(output), "--field", "body=words"])
+    assert bad.exit_code == 2 and "expected FIELD=COLUMN" in bad.output

@@ -83,7 +83,8 @@ def test_hostile_corpus_every_record_is_accounted_for(prefect_harness, hostile_d
         "line is not a JSON object",
     ]
     assert any("unparseable 'published'" in reason for reason in reasons)
-    assert "more columns than the header" in reasons and "no 'text' field" in reasons
+    assert "more columns than the header" in reasons
+    assert any(reason.startswith("no 'text' field (its fields: ") for reason in reasons)
     assert any("over the limit" in reason for reason in reasons)
     accepted = {row["id"]: row for row in articles}
     assert {"oneline", "twin-a", "twin-b", "nodate", "markup", "c1", "../../escape"} <= set(accepted)

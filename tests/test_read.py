@@ -60,7 +60,10 @@ def test_jsonl_fields_defaults_and_rejects(tmp_path):
     assert "unparseable 'published'" in reasons[("d", 6)]
     assert reasons[(None, 7)] == "line is not a JSON object"
     assert reasons[("a", None)].startswith("duplicate id 'a'")
-    assert reasons[("e", 9)] == "no 'text' field"
+    assert reasons[("e", 9)] == (
+        "no 'text' field (its fields: id, title; name the one holding the text with --field text=NAME, "
+        "or the setting read.field_names)"
+    )
     # Nothing lost: every non-blank line is an article or a reject.
     assert len(result.articles) + len(result.rejects) == 8
 
@@ -260,3 +263,22 @@ def test_a_page_too_slow_to_extract_is_a_reject(tmp_path):
     page.write_text("<html><body><article>" + f"<p>{STORY}</p>" * 20_000 + "</article></body></html>")  # 1.6 MB
     result = read_inputs([page], ReadConfig(max_extract_seconds=0.01))
     assert [reject.reason for reject in result.rejects] == ["extracting the article took over 0.01 s"]
+
+
+def test_common_column_names_are_read_and_a_record_without_text_says_what_it_holds(tmp_path):
+    """A scraper's CSV says headline, body, date and outlet; a row with none of the names names its columns."""
+    path = tmp_path / "scraped.csv"
+    path.write_text(
+        "Headline,Body,pubDate,Outlet,link\n"
+        f"Strike ends,{STORY},2018-02-06T14:05:00Z,Valley Times,https://valley.example/strike\n"
+    )
+    article = read_inputs([path]).articles[0]
+    assert (article.title, article.text, article.source) == ("Strike ends", STORY, "Valley Times")
+    assert article.published == datetime(2018, 2, 6, 14, 5, tzinfo=UTC)
+    assert article.url == "https://valley.example/strike"
+    # A mapping wins over a common name; the record's own name wins over both.
+    mapped = read_inputs([path], ReadConfig(field_names={"text": "Headline"})).articles[0]
+    assert mapped.text == "Strike ends"
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"id": "x", "words": STORY, "label": "e1"}) + "\n")
+    assert read_inputs([other]).rejects[0].reason.startswith("no 'text' field (its fields: id, words, label;")

@@ -31,6 +31,16 @@ from clustering.storage.workspace import output_folder_holding
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv", ".html", ".htm", ".rss", ".atom", ".xml")
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
+# The names inputs commonly give an article's fields, matched without regard to case, tried in order when
+# neither a mapping (``ReadConfig.field_names``, ``--field``) nor the field's own name is there. Names that
+# mean other things in labelled data ("story", "article", "label") are left out.
+COMMON_NAMES: dict[str, tuple[str, ...]] = {
+    "title": ("headline", "heading"),
+    "text": ("body", "content", "full_text", "fulltext", "article_text", "description"),
+    "source": ("outlet", "publisher", "site_name", "sitename", "site"),
+    "url": ("link", "permalink", "href"),
+    "published": ("date", "pubdate", "published_at", "publish_date", "pub_date", "datetime", "timestamp"),
+}
 # Publication dates outside these bounds are not news dates, and near datetime's own bounds any arithmetic
 # on them (a time zone, a week added) overflows.
 EARLIEST_DATE = datetime(1000, 1, 1, tzinfo=UTC)
@@ -116,9 +126,20 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+def _column(name: str, fields: dict[str, object], field_names: dict[str, str]) -> str:
+    """The field of a raw record that holds article field ``name``: mapped, its own, or a common name."""
+    if name in field_names:
+        return field_names[name]
+    if name in fields:
+        return name
+    lowered = {key.lower(): key for key in fields}
+    return next((lowered[alias] for alias in (name, *COMMON_NAMES.get(name, ())) if alias in lowered), name)
+
+
 def _to_article(record: _Record, config: ReadConfig) -> Article | Reject:
     field_names = config.field_names
-    fields = {name: record.fields.get(field_names.get(name, name)) for name in ARTICLE_FIELDS}
+    columns = {name: _column(name, record.fields, field_names) for name in ARTICLE_FIELDS}
+    fields = {name: record.fields.get(column) for name, column in columns.items()}
     raw_id = _optional_str(fields.get("id"))
     origin = printable(record.origin)
 
@@ -141,7 +162,11 @@ def _to_article(record: _Record, config: ReadConfig) -> Article | Reject:
         return reject(f"malformed 'url' {url!r}: {problem}")
     text = fields.get("text")
     if text is None:
-        return reject(f"no {field_names.get('text', 'text')!r} field")
+        seen = ", ".join(printable(str(key)) for key in list(record.fields)[:12]) or "none"
+        return reject(
+            f"no {columns['text']!r} field (its fields: {seen}; name the one holding the text with "
+            "--field text=NAME, or the setting read.field_names)"
+        )
     if not isinstance(text, str):
         return reject(f"'text' is a {type(text).__name__}, not a string")
     if not text.strip():
