@@ -86,7 +86,7 @@ def _without(text: str, spans: Sequence[tuple[int, int]], cut: Sequence[tuple[in
     return trimmed
 
 
-def paragraph_keys(article: Article) -> list[tuple[tuple[int, int], list[int]]]:
+def _paragraph_keys(article: Article) -> list[tuple[tuple[int, int], list[int]]]:
     """Each body paragraph of ``article`` that holds a segment (its span), with its segment keys in order."""
     spans, paragraphs = article.body_spans, []
     paragraph, keys = 0, []
@@ -109,36 +109,45 @@ def _words_of(article: Article) -> dict[int, int]:
     return words
 
 
+def _keys(article: Article) -> set[int]:
+    return {key for _, _, key in article.segments}
+
+
 def _copy(
     articles: Sequence[Article], repeated: Mapping[str, set[int]], known: Mapping[str, set[int]], min_words: int
 ) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
     """Per outlet: the ``repeated`` keys that are copy, and the ``known`` furniture keys to give up (see the
-    module: both take ``min_words`` words shared with other outlets)."""
-    holding = [a for a in articles if repeated.get(a.outlet or "") and repeated[a.outlet].intersection(_keys(a))]
+    module: both take ``min_words`` words shared with other outlets). Only the articles holding a repeated
+    or a known key are tokenised."""
+    holding = [a for a in articles if not repeated.get(a.outlet or "", set()).isdisjoint(_keys(a))]
     looked_for = {key for article in holding for key in _keys(article)}
-    printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
     owners: dict[int, list[str]] = defaultdict(list)  # known furniture: each key's outlets
     for outlet, keys in known.items():
         for key in keys:
             owners[key].append(outlet)
+    printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
     given_up: dict[str, set[int]] = defaultdict(set)
     for article in articles:
         if not article.outlet:
             continue
+        keys = _keys(article)
+        for key in keys & looked_for:
+            printers[key][article.outlet] += 1
+        if owners.keys().isdisjoint(keys):
+            continue
         owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
         for key, words in _words_of(article).items():
-            if key in looked_for:
-                printers[key][article.outlet] += 1
             for owner in owners.get(key, ()):
                 if owner != article.outlet:
                     owned[owner] += words
         for owner, words in owned.items():
             if words >= min_words:
-                given_up[owner].update(known[owner].intersection(_keys(article)))
+                given_up[owner].update(known[owner] & keys)
     copy: dict[str, set[int]] = defaultdict(set)
     for article in holding:
         shared = {key for key in _keys(article) if _printed_once_elsewhere(printers[key], article.outlet)}
-        copy[article.outlet].update(copy_paragraphs(article, shared, min_words))
+        if shared:
+            copy[article.outlet].update(_copy_paragraphs(article, _words_of(article), shared, min_words))
     return copy, given_up
 
 
@@ -148,15 +157,14 @@ def _printed_once_elsewhere(printers: Mapping[str, int], outlet: str) -> bool:
     return any(count == 1 for other, count in printers.items() if other != outlet)
 
 
-def copy_paragraphs(article: Article, shared: Collection[int], min_words: int) -> set[int]:
+def _copy_paragraphs(article: Article, words: Mapping[int, int], shared: Collection[int], min_words: int) -> set[int]:
     """The keys of the paragraphs of ``article`` that are copy: runs of adjacent paragraphs (nothing
     cleaned out between them) each holding a ``shared`` piece (one other outlets print as copy), with
-    ``min_words`` words of such pieces or more a run."""
-    words = _words_of(article)
+    ``min_words`` words of such pieces or more a run (``words``: the words of each key, ``_words_of``)."""
     copied: set[int] = set()
     run: list[int] = []
     run_words, run_end = 0, None
-    for (start, end), keys in [*paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
+    for (start, end), keys in [*_paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
         held = sum(words[key] for key in keys if key in shared)
         holds_copy = held > 0
         adjacent = run_end is not None and not article.text[run_end:start].strip()
@@ -169,10 +177,6 @@ def copy_paragraphs(article: Article, shared: Collection[int], min_words: int) -
             run_words += held
         run_end = end
     return copied
-
-
-def _keys(article: Article) -> set[int]:
-    return {key for _, _, key in article.segments}
 
 
 class FurnitureLearner(BaseEstimator):
@@ -347,20 +351,26 @@ class StreamingFurniture:
             return self.clean(article)
         held_by = self._holders[outlet]
         keys = list(dict.fromkeys(key for _, _, key in article.segments))
-        words = _words_of(article)
-        owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
         for key in keys:
             self._count_print(key, outlet)
-            for other in self._owners.get(key, ()):
-                if other != outlet:
-                    owned[other] += words[key]
+        # A piece another outlet prints has a dict entry (the current outlet's own pieces stay tuples).
+        shared = {
+            key
+            for key in keys
+            if isinstance(entry := self._printed[key], dict) and _printed_once_elsewhere(entry, outlet)
+        }
+        owned_keys = [key for key in keys if any(other != outlet for other in self._owners.get(key, ()))]
+        words = _words_of(article) if shared or owned_keys else {}
+        owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
+        for key in owned_keys:
+            for other in self._owners[key] - {outlet}:
+                owned[other] += words[key]
         for other, count in owned.items():
             if count >= self.learner.min_copy_words:
                 for key in self.learner.furniture_[other].intersection(keys):
                     self.learner.furniture_[other].discard(key)
                     self._owners[key].discard(other)
-        shared = {key for key in keys if _printed_once_elsewhere(self._printers(key), outlet)}
-        copy = copy_paragraphs(article, shared, self.learner.min_copy_words)
+        copy = _copy_paragraphs(article, words, shared, self.learner.min_copy_words) if shared else set()
         repeated = {key for key in keys if held_by.get(key)}
         own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
         rare = _rare_words(f"{article.title or ''} {own}", self.learner.rare_zipf)
@@ -384,10 +394,6 @@ class StreamingFurniture:
             self._printed[key] = (outlet, 2) if first == outlet else {first: count, outlet: 1}
         else:
             entry[outlet] = min(entry.get(outlet, 0) + 1, 2)
-
-    def _printers(self, key: int) -> Mapping[str, int]:
-        entry = self._printed.get(key)
-        return {} if entry is None else dict([entry]) if isinstance(entry, tuple) else entry
 
     def clean(self, article: Article) -> Article:
         """``article`` without the furniture learned so far (learning nothing from it)."""
