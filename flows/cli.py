@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -84,7 +85,8 @@ def main(
 
 
 def _fail(message: object) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}", soft_wrap=True, markup=True, highlight=False)
+    # Escaped: a message quotes paths and input ("[/x]" in a file name would be read as markup).
+    console.print(f"[red]error:[/red] {escape(str(message))}", soft_wrap=True, highlight=False)
     return typer.Exit(1)
 
 
@@ -479,9 +481,7 @@ def schedule(
     _checked_store(store)
     settings = _settings(model)
     _config(config, settings)
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.local_server import local_prefect_server
+    from flows.local_server import prefect_api
     from flows.pipeline import pipeline_flow
 
     parameters = {
@@ -491,10 +491,9 @@ def schedule(
         "config_file": str(config.resolve()) if config else None,
         "store": store,
     }
-    if PREFECT_API_URL.value():
-        pipeline_flow.serve(name=name, cron=cron, parameters=parameters)
-        return
-    # Prefect's embedded mode runs no scheduler: start a local server (SQLite, loopback) for as long as we serve.
-    with local_prefect_server() as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
-        console.print(f"Prefect server for the schedule: {api_url.removesuffix('/api')}", soft_wrap=True)
+    # Prefect's embedded mode runs no scheduler: a local server (SQLite, loopback) with its services, for as
+    # long as we serve, unless one is configured.
+    with prefect_api(services=True) as api_url:
+        if api_url is not None:
+            console.print(f"Prefect server for the schedule: {api_url.removesuffix('/api')}", soft_wrap=True)
         pipeline_flow.serve(name=name, cron=cron, parameters=parameters)

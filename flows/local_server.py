@@ -84,18 +84,19 @@ def local_prefect_server(services: bool = True) -> Iterator[str]:
 
 
 @contextmanager
-def prefect_api() -> Iterator[None]:
-    """A Prefect API for the flows this command runs: the configured one (PREFECT_API_URL), else a
-    ``local_prefect_server`` without services for as long as the block runs."""
+def prefect_api(services: bool = False) -> Iterator[str | None]:
+    """A Prefect API for the flows this command runs: the configured one (PREFECT_API_URL; yields
+    ``None``), else a ``local_prefect_server`` (with ``services`` or not) for as long as the block runs,
+    yielding its URL."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if PREFECT_API_URL.value():
-        yield
+        yield None
         return
     from prefect.logging.handlers import APILogWorker
 
-    with local_prefect_server(services=False) as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
+    with local_prefect_server(services) as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
         try:
-            yield
+            yield api_url
         finally:
             APILogWorker.drain_all(timeout=5)  # the run's log lines, while the server is there to take them

@@ -172,3 +172,37 @@ def test_field_maps_a_column_for_run_ingest_and_dedup(prefect_harness, tmp_path)
     assert json.loads(output.read_text())["id"] == "a"
     bad = runner.invoke(app, ["dedup", str(source), "-o", str(output), "--field", "body=words"])
     assert bad.exit_code == 2 and "expected FIELD=COLUMN" in bad.output
+
+
+def test_a_command_without_a_prefect_api_gets_a_server_of_its_own_and_a_configured_one_is_used(monkeypatch):
+    """What `storyline run` and `ingest` run their flows against: the configured API, else a local server
+    (the one that dies with the command, tested above), set as the API for the block's flows."""
+    from contextlib import contextmanager
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    import flows.local_server as local_server
+
+    started: list[bool] = []
+
+    @contextmanager
+    def server(services: bool):
+        started.append(services)
+        yield "http://127.0.0.1:9/api"
+
+    monkeypatch.setattr(local_server, "local_prefect_server", server)
+    monkeypatch.setattr("prefect.logging.handlers.APILogWorker.drain_all", lambda timeout=None: None)
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:8/api"}), local_server.prefect_api() as url:
+        assert url is None and PREFECT_API_URL.value() == "http://127.0.0.1:8/api"
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), local_server.prefect_api() as url:
+        assert url == PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
+    assert started == [False]
+
+
+def test_an_error_quoting_input_is_printed_as_it_is(tmp_path):
+    folder = tmp_path / "[red" / "bold] out"  # "[/bold]" in the path: markup to a console that is not told
+    folder.mkdir(parents=True)
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Dockers in Gdansk went on strike."}) + "\n")
+    result = CliRunner().invoke(app, ["dedup", str(source), "-o", str(folder)])
+    assert result.exit_code == 1 and f"{folder} is a folder" in result.output and "Traceback" not in result.output

@@ -30,7 +30,7 @@ _AGENCIES = {"reuters", "ap", "afp", "associated press", "xinhua", "upi", "dpa",
 _GENERIC_SITE_WORDS = {"the", "search", "home", "news", "homepage", "latest", "breaking", "video", "live", "online"}
 # A site's sections: a title of nothing but these and the site's name is a section page's ("World news - RT").
 _GENERIC_SITE_WORDS |= {"world", "international", "national", "local", "politics", "business", "sport", "sports"}
-_GENERIC_SITE_WORDS |= {"entertainment", "technology", "tech", "science", "health", "opinion", "and", "&"}
+_GENERIC_SITE_WORDS |= {"entertainment", "technology", "tech", "science", "health", "opinion", "and"}
 
 
 def _outlet_words(outlet: str | None) -> set[str]:
