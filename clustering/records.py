@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlparse
@@ -296,3 +296,38 @@ class RunReport:
     reclustered: bool = False
     # Input files not read, with the reason: rows of path, reason.
     skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """What one ingestion saw: records in, articles added to the store, the ids of those it found already
+    stored (and skipped), rejects."""
+
+    read: int = 0
+    added: int = 0
+    known_ids: frozenset[str] = frozenset()
+    rejects: tuple[Reject, ...] = ()
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    # Files not read, with the reason (another type; a Storyline output folder).
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedRun:
+    """What a run leaves in the store, saved in one transaction.
+
+    ``read``: the pending articles the run read (storage number by id; every pending one when None).
+    ``cleanings``: stored articles it cleaned again, kept with the pairs found on their new bodies.
+    ``furniture``: each outlet's furniture as the run left it (None: unchanged). ``archive``: stored stories
+    the run left out, archived with their articles, lineage and pairs.
+    """
+
+    stories: Sequence[Story]
+    events: Sequence[LineageEvent] = ()
+    report: Mapping[str, object] = field(default_factory=dict)
+    pairs: Sequence[ReusePair] = ()
+    positions: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    read: Mapping[str, int] | None = None
+    cleanings: Sequence[Article] = ()
+    furniture: Mapping[str, set[int]] | None = None
+    archive: Sequence[Story] = ()

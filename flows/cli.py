@@ -320,10 +320,7 @@ def dedup(
             rejects,
             index_path=index,
             drop=drop,
-            minhash=settings.minhash,
-            reuse=settings.reuse,
-            furniture=settings.furniture,
-            read=settings.read,
+            config=settings,
         )
     except (StoreBusyError, OutputError) as error:
         raise _fail(error) from error

@@ -7,20 +7,22 @@ counts = dedup_flow(inputs=["feed.jsonl"], output="deduped.jsonl", index_path="i
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from clustering.config import Config, load_config
 from clustering.reuse.dedup import DedupCounts, dedup_files
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=2)
 def dedup_task(
-    inputs: list[str], output: str, index_path: str | None, drop: bool, lsh_storage: dict | None
+    inputs: list[str], output: str, index_path: str | None, drop: bool, lsh_storage: dict | None, config: Config
 ) -> DedupCounts:
     # A retried run starts again from its inputs: the output is replaced atomically and the index skips
     # records it already holds, so nothing is written twice.
-    return dedup_files(inputs, output, index_path=index_path, drop=drop, lsh_storage=lsh_storage)
+    return dedup_files(inputs, output, index_path=index_path, drop=drop, lsh_storage=lsh_storage, config=config)
 
 
 @flow(name="storyline-dedup")
@@ -30,9 +32,14 @@ def dedup_flow(
     index_path: str | None = None,
     drop: bool = False,
     lsh_storage: dict | None = None,
+    settings: dict[str, Any] | None = None,
+    config_file: str | None = None,
 ) -> DedupCounts:
-    """Mark reprints and reused passages in ``inputs``; write the records to ``output`` (JSONL)."""
-    counts = dedup_task(inputs, output, index_path, drop, lsh_storage)
+    """Mark reprints and reused passages in ``inputs``; write the records to ``output`` (JSONL).
+    ``settings`` update the configuration read from ``config_file`` and the environment, as for
+    ``pipeline_flow``: ``{"reuse": {"min_shared_words": 60}}``."""
+    config = load_config(config_file, settings)
+    counts = dedup_task(inputs, output, index_path, drop, lsh_storage, config)
     get_run_logger().info("%s", counts)
     return counts
 
@@ -43,5 +50,6 @@ if __name__ == "__main__":
     parser.add_argument("--output", "-o", required=True, help="JSONL file for the records")
     parser.add_argument("--index", help="SQLite file keeping the index between runs")
     parser.add_argument("--drop", action="store_true", help="write only the first record of each duplicate group")
+    parser.add_argument("--config", help="a TOML file of settings")
     arguments = parser.parse_args()
-    dedup_flow(arguments.inputs, arguments.output, arguments.index, arguments.drop)
+    dedup_flow(arguments.inputs, arguments.output, arguments.index, arguments.drop, config_file=arguments.config)

@@ -32,9 +32,16 @@ T = TypeVar("T")
 STAGE_RETRIES = {"fetch": (3, 10), "read": (2, 2), "publish": (2, 1)}
 
 
+# Steps whose work is already tasks: embedding submits its shards to the flow's task runner, which a task
+# cannot do from a Dask worker (the shards would be pickled into it).
+UNWRAPPED_STAGES = {"embed"}
+
+
 def prefect_stage(name: str, step: Callable[[], T]) -> T:
     """A step of the run as a Prefect task. Its results are large in-memory objects: not cached or
     persisted. The step takes no arguments, so Prefect never walks the articles looking for futures."""
+    if name in UNWRAPPED_STAGES:
+        return step()
     retries, delay = STAGE_RETRIES.get(name, (0, 0))
     as_task = task(name=name, cache_policy=NO_CACHE, persist_result=False, retries=retries, retry_delay_seconds=delay)
     return as_task(step)()

@@ -47,7 +47,7 @@ def test_datelines(cleaned):
 
 
 def test_agency_credits(cleaned):
-    assert cleaned["000"].agencies == ("AFP",)
+    assert cleaned["000"].agencies == ("AFP", "SANA")  # "State news agency SANA also reported…"
     assert set(cleaned["001"].agencies) == {"AP", "Reuters"}
     assert cleaned["002"].agencies == ()
     assert cleaned["003"].agencies == ()  # "via AP" credits only the photo

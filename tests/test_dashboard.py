@@ -14,6 +14,7 @@ from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
 from clustering.publish.dashboard import create_app, highlighted
+from clustering.records import FinishedRun
 from clustering.reuse.edits import copy_edits
 
 PAYLOAD = "<script>window.pwned=1</script>"
@@ -150,7 +151,7 @@ def test_reading_the_store_leaves_no_wal_files_and_cannot_write(demo_store, tmp_
     assert sorted(path.name for path in tmp_path.iterdir()) == ["store.sqlite"]
     reader = StoryStore(copy, read_only=True)
     with pytest.raises(OperationalError, match="readonly"):
-        reader.save_run([], [], {})
+        reader.save_run(FinishedRun([]))
     reader.close()
 
 
@@ -359,7 +360,7 @@ def test_a_thread_is_listed_filtered_and_shown_on_its_stories_pages(demo_store, 
         threaded = [
             dataclasses.replace(story, thread_id="th-test") if story in (older, newer) else story for story in stories
         ]
-        store.save_run(threaded, [], store.last_report(), store.pairs(), store.positions())
+        store.save_run(FinishedRun(threaded, (), store.last_report(), store.pairs(), store.positions()))
     finally:
         store.close()
     client = TestClient(create_app(folder), base_url="http://localhost")

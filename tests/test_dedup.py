@@ -179,6 +179,18 @@ def test_dedup_flow_runs_as_a_prefect_flow(prefect_harness, tmp_path):
     _feed(feed, [{"id": "wire", "text": WIRE}, {"id": "copy", "text": f"Share:\n\n{WIRE}"}])
     counts = dedup_flow(inputs=[str(feed)], output=str(tmp_path / "out.jsonl"), drop=True)
     assert (counts.read, counts.written, counts.duplicates, counts.rejected) == (2, 1, 1, 0)
+    # It reads the configuration as a run does: a settings file, the environment, then ``settings``.
+    settings = tmp_path / "storyline.toml"
+    settings.write_text("[read]\nmax_text_chars = 10\n")
+    limited = dedup_flow(inputs=[str(feed)], output=str(tmp_path / "limited.jsonl"), config_file=str(settings))
+    assert (limited.read, limited.written, limited.rejected) == (2, 0, 2)
+    unlimited = dedup_flow(
+        [str(feed)],
+        str(tmp_path / "again.jsonl"),
+        config_file=str(settings),
+        settings={"read": {"max_text_chars": 10**6}},
+    )
+    assert (unlimited.written, unlimited.rejected) == (2, 0)
 
 
 def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatch):

@@ -5,18 +5,26 @@ library importing the flows or the CLI."""
 from __future__ import annotations
 
 import ast
+import dataclasses
+import typing
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+
+from clustering.config import Config, ConfigError, load_config
 
 LIBRARY = Path(__file__).resolve().parent.parent / "clustering"
 # Each layer may import its own modules and those of the layers before it, never those after.
 LAYERS = [
-    ["clustering.records", "clustering.config", "clustering.words"],
+    ["clustering.records", "clustering.agencies", "clustering.config", "clustering.words"],
     ["clustering.storage"],
     ["clustering.ingest"],
     ["clustering.reuse"],
     ["clustering.embed"],
     ["clustering.stories"],
     ["clustering.publish"],
+    ["clustering.stages"],
     ["clustering.pipeline"],
     ["clustering.evaluate", "clustering.train"],
 ]
@@ -56,5 +64,35 @@ def test_every_library_module_imports_only_its_own_layer_and_those_before_it():
 
 
 def test_records_and_settings_import_nothing_of_storylines():
-    for name in ("records.py", "config.py", "words.py"):
-        assert not [module for module in _imports(LIBRARY / name) if module.startswith(("clustering", "flows"))]
+    # Settings import the agency list only: the default of ``reuse.agencies`` is every rule's list.
+    allowed = {"config.py": {"clustering.agencies"}}
+    for name in ("records.py", "agencies.py", "config.py", "words.py"):
+        ours = {module for module in _imports(LIBRARY / name) if module.startswith(("clustering", "flows"))}
+        assert ours <= allowed.get(name, set())
+
+
+def _sections(kind: type, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every section of the configuration, nested ones too (``("reuse", "align")``)."""
+    for name, hint in typing.get_type_hints(kind).items():
+        if dataclasses.is_dataclass(hint):
+            yield (*path, name)
+            yield from _sections(hint, (*path, name))
+
+
+def test_every_config_section_rejects_an_unknown_key(tmp_path):
+    sections = list(_sections(Config))
+    assert ("thread",) in sections and ("reuse", "align") in sections
+    for section in sections:
+        overrides: dict = {"max_gap_dayz": 5}
+        for part in reversed(section):
+            overrides = {part: overrides}
+        where = ".".join(section)
+        with pytest.raises(ConfigError, match=f"unknown setting '{where}.max_gap_dayz'"):
+            load_config(overrides=overrides, environ={})
+        toml = tmp_path / f"{where}.toml"
+        toml.write_text(f"[{where}]\nmax_gap_dayz = 5\n")
+        with pytest.raises(ConfigError, match=f"{toml}: unknown setting"):
+            load_config(toml, environ={})
+        variable = "STORYLINE_" + "__".join(part.upper() for part in section) + "__MAX_GAP_DAYZ"
+        with pytest.raises(ConfigError, match="the environment: unknown setting"):
+            load_config(environ={variable: "5"})

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clustering.config import load_config
+from clustering.pipeline import STAGES
 from clustering.reuse.dedup import index_settings
 from clustering.storage.band_index import BandIndex
 from clustering.stories import term_counts as term_counts_module
@@ -75,18 +76,19 @@ def test_articles_carry_dates_and_agency_credits(seed_run):
     assert datetime.fromisoformat(rows["000"]["published"]).date().isoformat() == "2017-11-20"
     assert datetime.fromisoformat(rows["004"]["published"]).date().isoformat() == "2017-11-08"
     assert datetime.fromisoformat(rows["002"]["published"]).date().isoformat() == "2016-11-06"
-    assert rows["000"]["agencies"] == ["AFP"]
+    assert rows["000"]["agencies"] == ["AFP", "SANA"]  # "State news agency SANA also reported…"
     assert rows["004"]["agencies"] == ["Reuters"]
     assert set(rows["001"]["agencies"]) == {"AP", "Reuters"}
     assert all(row["duplicate_of"] is None for row in rows.values())
 
 
 def test_run_json_counts_and_timings(seed_run):
-    out, _ = seed_run
+    out, report = seed_run
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
-    stages = {"read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", "summarize", "thread"}
-    assert set(run["stage_seconds"]) == stages
+    # The stage list is the run's order: the report times ingestion's step, then exactly those stages.
+    stages = ["read", *(stage.name for stage in STAGES)]
+    assert list(report.stage_seconds) == stages and set(run["stage_seconds"]) == set(stages)
     assert run["versions"]["datasketch"]
     assert run["config"] == load_config().as_dict()  # the instance that ran, every setting
     assert (out / "rejects.jsonl").read_text() == ""
@@ -140,7 +142,7 @@ def test_cli_missing_input_is_a_clear_error(tmp_path):
 def test_incremental_runs_keep_story_ids_and_record_lineage(
     prefect_harness, seeds_dir, tmp_path, monkeypatch, assigned
 ):
-    import clustering.pipeline
+    import clustering.stages.minhash
     from flows.pipeline import pipeline_flow
 
     # One new article among five is 20 %: clustered again by default, assigned when the share allows it.
@@ -156,9 +158,9 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     pipeline_flow(inputs=[str(first_batch)], out=str(out))
     before = {tuple(s["article_ids"]): s for s in json.loads((out / "stories.json").read_text())}
     signed: list[str] = []  # the articles the second run tokenises and signs
-    sign_articles = clustering.pipeline.sign_articles
+    sign_articles = clustering.stages.minhash.sign_articles
     monkeypatch.setattr(
-        clustering.pipeline,
+        clustering.stages.minhash,
         "sign_articles",
         lambda articles, *rest: signed.extend(a.id for a in articles) or sign_articles(articles, *rest),
     )
@@ -338,25 +340,29 @@ def test_vectors_an_orchestrator_took_from_its_own_results_still_reach_the_embed
 
 
 def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_articles():
-    from clustering.config import Config, RunConfig
-    from clustering.pipeline import Pipeline
+    from clustering.config import RunConfig
+    from clustering.stages.cluster import reclusters
 
-    pipeline = Pipeline("unused", Config(run=RunConfig(incremental_share=0.05)))
-    assert pipeline.reclusters(pending=1, stored=1000, has_stories=True, asked=True)
-    assert pipeline.reclusters(pending=1000, stored=1000, has_stories=False, asked=False)
-    assert not pipeline.reclusters(pending=50, stored=1000, has_stories=True, asked=False)
-    assert pipeline.reclusters(pending=51, stored=1000, has_stories=True, asked=False)
+    config = RunConfig(incremental_share=0.05)
+    assert reclusters(config, pending=1, stored=1000, has_stories=True, asked=True)
+    assert reclusters(config, pending=1000, stored=1000, has_stories=False, asked=False)
+    assert not reclusters(config, pending=50, stored=1000, has_stories=True, asked=False)
+    assert reclusters(config, pending=51, stored=1000, has_stories=True, asked=False)
 
 
 def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(tmp_path):
     from clustering.pipeline import Pipeline
     from clustering.records import Article
     from clustering.reuse.dedup import build_band_index, sign_articles
+    from clustering.stages.minhash import stored_band_index
 
     articles = [Article(id=name, text=f"{name} said the army took the town of Albu Kamal.") for name in "abc"]
-    pipeline = Pipeline(tmp_path)
-    build_band_index(sign_articles(articles[:2])).save(pipeline.workspace.bands)
-    stored = pipeline.stored_band_index
+    bands = Pipeline(tmp_path).workspace.bands
+    build_band_index(sign_articles(articles[:2])).save(bands)
+
+    def stored(*arguments):
+        return stored_band_index(bands, *arguments)
+
     assert stored(index_settings(), {"a", "b"}, articles, set()) is not None
     assert stored(index_settings(), {"a"}, articles, set()) is None  # holds a pending article too
     assert stored(index_settings(), {"a", "b", "c"}, articles, set()) is None  # misses one

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from clustering.pipeline import Pipeline
-from clustering.records import Article, LineageEvent, ReusePair, Story
+from clustering.records import Article, FinishedRun, LineageEvent, ReusePair, Story
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.lock import StoreBusyError, exclusive
 from clustering.storage.store import StoryStore
@@ -61,7 +61,7 @@ def test_a_run_makes_its_own_only_the_articles_it_read(kind, request, tmp_path):
     read = store.pending()
     del read["b"]  # committed late by another writer (PostgreSQL): numbered between two the run read
     store.add_articles([Article(id="d", text="stored while the run worked")])
-    store.save_run([], [], {}, read=read)
+    store.save_run(FinishedRun([], read=read))
     assert store.finished_ids() == {"a", "c"} and set(store.pending()) == {"b", "d"}
     store.close()
 
@@ -75,9 +75,9 @@ def test_archiving_a_story_takes_its_articles_and_their_pairs_out_of_the_working
         Story("st-ab", "", "", (), ("a", "b"), "a", (), None, None),
         Story("st-cd", "", "", (), ("c", "d"), "c", (), None, None),
     ]
-    store.save_run(stories, [LineageEvent("st-ab", "new"), LineageEvent("st-cd", "new")], {}, pairs)
+    store.save_run(FinishedRun(stories, [LineageEvent("st-ab", "new"), LineageEvent("st-cd", "new")], pairs=pairs))
     # The next run archives st-ab: it leaves it out, and only the pair within st-cd is its own.
-    assert store.save_run([stories[1]], [], {}, [pairs[2]], archive=[stories[0]]) == 2
+    assert store.save_run(FinishedRun([stories[1]], pairs=[pairs[2]], archive=[stories[0]])) == 2
     assert [a.id for a in store.articles()] == ["c", "d"] and store.finished_ids() == {"c", "d"}
     assert store.stories() == {"st-cd": stories[1]} and store.pairs() == [pairs[2]]
     assert [a.id for a in store.articles(include_archived=True)] == list("abcd")
@@ -97,12 +97,14 @@ def test_an_archived_story_takes_the_history_of_the_stories_merged_into_it(kind,
     kept = Story("st-cd", "", "", (), ("c", "d"), "c", (), None, None)
     merged = Story("st-ab", "", "", (), ("a", "b"), "a", (), None, None)
     history = [LineageEvent(name, "new") for name in ("st-a", "st-b", "st-c", "st-d")]
-    store.save_run([], history, {})
+    store.save_run(FinishedRun([], history))
     # st-b was merged into st-a, then st-a into st-ab; st-d into st-cd, which stays.
     merges = [LineageEvent("st-a", "merged", "st-b"), LineageEvent("st-ab", "merged", "st-a")]
-    store.save_run([merged, kept], [*merges, LineageEvent("st-cd", "merged", "st-d")], {})
+    store.save_run(FinishedRun([merged, kept], [*merges, LineageEvent("st-cd", "merged", "st-d")]))
     # The run that archives st-ab also files an event under it: that goes too.
-    store.save_run([kept], [LineageEvent("st-ab", "grew"), LineageEvent("st-cd", "grew")], {}, archive=[merged])
+    store.save_run(
+        FinishedRun([kept], [LineageEvent("st-ab", "grew"), LineageEvent("st-cd", "grew")], archive=[merged])
+    )
     working = [(event["story_id"], event["kind"]) for event in store.lineage()]
     assert working == [("st-c", "new"), ("st-d", "new"), ("st-cd", "merged"), ("st-cd", "grew")]
     assert len(store.lineage(include_archived=True)) == 9
@@ -239,7 +241,7 @@ def test_a_reader_of_a_postgresql_store_cannot_write(postgresql_server):
     StoryStore(url).close()
     reader = StoryStore(url, read_only=True)
     with pytest.raises(InternalError, match="read-only transaction"):
-        reader.save_run([], [], {})
+        reader.save_run(FinishedRun([]))
     reader.close()
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clustering.publish.artifacts import ARTIFACT_NAMES, publish
+from clustering.publish.artifacts import ARTIFACT_NAMES, publish, write_run_report
 from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
 from clustering.storage.atomic import write_atomic
 
@@ -39,7 +39,7 @@ def _run(tmp_path):
     dedup = DedupResult(pairs=[pair], duplicate_of={"a2": "a1"})
     report = RunReport(counts={"in": 3, "accepted": 2, "rejected": 1, "stories": 1})
     rejects = [Reject(origin="feed.jsonl", reason="empty text", line=3)]
-    return publish(tmp_path, articles, rejects, dedup, [story], report)
+    return [*publish(tmp_path, articles, rejects, dedup, [story], report), write_run_report(tmp_path, report)]
 
 
 def test_all_artifacts_written(tmp_path):

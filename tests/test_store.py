@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clustering.ingest.clean import CLEANING_VERSION, clean_article
-from clustering.records import Article, LineageEvent, Story
+from clustering.records import Article, FinishedRun, LineageEvent, Story
 from clustering.storage.store import StaleStoreError, StoryStore, _spans, split_new
 
 
@@ -21,7 +21,7 @@ def test_store_keeps_articles_stories_and_lineage_across_reopening(tmp_path):
     store = StoryStore(path)
     first = Article(id="a", text="Text a", title="A", published=datetime(2020, 1, 2, tzinfo=UTC), origin="in.jsonl:1")
     assert store.add_articles([first]) == {"a"} and set(store.pending()) == {"a"}
-    run = store.save_run([_story("st-a", ("a",))], [LineageEvent("st-a", "new")], {"in": 1})
+    run = store.save_run(FinishedRun([_story("st-a", ("a",))], [LineageEvent("st-a", "new")], {"in": 1}))
     assert run == 1 and not store.pending()
     store.close()
 
@@ -31,7 +31,7 @@ def test_store_keeps_articles_stories_and_lineage_across_reopening(tmp_path):
     second = Article(id="b", text="Text b")
     events = [LineageEvent("st-a", "grew"), LineageEvent("st-a", "merged", "st-z")]
     assert reopened.add_articles([second, first]) == {"b"}  # a stored id is not added again
-    assert reopened.save_run([_story("st-a", ("a", "b"))], events, {"in": 1}) == 2
+    assert reopened.save_run(FinishedRun([_story("st-a", ("a", "b"))], events, {"in": 1})) == 2
     assert [a.id for a in reopened.articles()] == ["a", "b"]
     used = reopened.used_story_ids()
     assert "st-a" in used and "st-z" in used and "st-b" not in used
@@ -58,7 +58,7 @@ def test_store_keeps_what_cleaning_found_and_redoes_a_stale_or_missing_cleaning(
     store = StoryStore(path, CLEANING_VERSION)
     store.add_articles([cleaned, Article(id="b", text="Not cleaned yet.")])
     assert store.articles() == [cleaned, Article(id="b", text="Not cleaned yet.")]
-    store.save_run([], [], {}, cleanings=[clean_article(Article(id="b", text="Not cleaned yet."))])
+    store.save_run(FinishedRun([], cleanings=[clean_article(Article(id="b", text="Not cleaned yet."))]))
     assert store.articles()[1].body == "Not cleaned yet."
     store.close()
 
@@ -87,7 +87,7 @@ def test_a_store_from_before_migrations_is_brought_up_to_date_keeping_its_rows(t
     store = StoryStore(path, CLEANING_VERSION)
     assert store.articles() == [raw]  # from before cleanings were kept: cleaned again
     assert [event["kind"] for event in store.lineage()] == kinds
-    store.save_run([], [], {}, cleanings=[clean_article(raw)])
+    store.save_run(FinishedRun([], cleanings=[clean_article(raw)]))
     assert store.articles() == [clean_article(raw)]
     store.close()
     assert StoryStore(path, CLEANING_VERSION, read_only=True).articles() == [clean_article(raw)]

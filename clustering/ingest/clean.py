@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import pairwise
 
+from clustering.agencies import NEWS_AGENCIES, PHOTO_CREDITS, alternation, credit_literals, credit_pattern
 from clustering.ingest.parallel import map_chunks
 from clustering.records import Article, Reject
 
@@ -103,28 +104,26 @@ _STAMP = re.compile(r"^(?:first |last )?(?:published|updated|posted|modified)(?:
 _STAMP_MAX_WORDS = 20
 # Captions and credit lines are short; a longer paragraph holding a cue is the article's own.
 _FURNITURE_MAX_WORDS = 120
+# Photo credits as written or in capitals: "Reuters", "REUTERS".
+_PHOTO_CREDITS = {*PHOTO_CREDITS, *(credit.upper() for credit in PHOTO_CREDITS)}
 # Credit lines made of outlet and agency names only: "FOX NEWS/AP/REUTERS".
-_CREDIT_LINE = re.compile(r"^[A-Z][A-Z .&]*(?:\s*/\s*[A-Z][A-Z .&]*)+$|^(?:AP|AFP|REUTERS|AFP/GETTY)$")
+_CREDIT_LINE = re.compile(rf"^[A-Z][A-Z .&]*(?:\s*/\s*[A-Z][A-Z .&]*)+$|^(?:{alternation(_PHOTO_CREDITS)})$")
 # Photo captions end in a photo credit: "[Anadolu]", "(…, via AP)", "REUTERS/Stringer", "(AP Photo/…)".
 _CAPTION = [
     re.compile(r"\[[^\]]{2,40}\]\s*$"),
     re.compile(
-        r"\((?:[^()]*[,;]\s*)?(?:via\s+)?(?:AP|AFP|Reuters|Getty Images|EPA)(?:\s+Photo)?(?:/[^()]*)?\)\s*$",
+        rf"\((?:[^()]*[,;]\s*)?(?:via\s+)?(?:{alternation(PHOTO_CREDITS)})(?:\s+Photo)?(?:/[^()]*)?\)\s*$",
         re.IGNORECASE,
     ),
-    re.compile(r"\b(?:REUTERS|AFP|AP Photo|Getty Images)/[\w .'-]+$"),
+    re.compile(rf"\b(?:{alternation(_PHOTO_CREDITS)})(?:\s+Photo)?/[\w .'-]+$"),
     re.compile(r"^\w*(?:this )?(?:frame grab|file photo)", re.IGNORECASE),
 ]
-_AGENCY_PATTERNS = {
-    "Reuters": re.compile(r"\breuters\b", re.IGNORECASE),
-    "AFP": re.compile(r"\bAFP\b|\bAgence France[- ]Presse\b"),
-    "AP": re.compile(r"\(AP\)|/\s*AP\b|\bAP\s*/|\bAssociated Press\b"),
+_AGENCY_CREDITS = {
+    agency: (credit_pattern(agency, aliases), credit_literals(agency, aliases))
+    for agency, aliases in NEWS_AGENCIES.items()
 }
-# What each pattern's match contains (in the case-folded text for Reuters): most texts hold none of
-# these, and a substring test is far cheaper than the regular expression.
-_AGENCY_LITERALS = {"Reuters": ("reuters",), "AFP": ("AFP", "Agence France"), "AP": ("AP", "Associated Press")}
 # Stored cleanings made by another version of these rules are redone: raise it when the rules change.
-CLEANING_VERSION = 3
+CLEANING_VERSION = 4
 EMPTY_AFTER_CLEANING = "no article text left after removing page furniture and comments"
 _MAX_SHORT_LABEL_WORDS = 3
 _SENTENCE_CLOSERS = tuple('.!?"”:')
@@ -172,8 +171,8 @@ def find_agencies(text: str) -> tuple[str, ...]:
     folded = text.lower()
     found = [
         (match.start(), name)
-        for name, pattern in _AGENCY_PATTERNS.items()
-        if any(literal in (folded if literal.islower() else text) for literal in _AGENCY_LITERALS[name])
+        for name, (pattern, literals) in _AGENCY_CREDITS.items()
+        if any(literal in (folded if literal.islower() else text) for literal in literals)
         and (match := pattern.search(text))
     ]
     return tuple(name for _, name in sorted(found))

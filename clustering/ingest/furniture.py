@@ -41,16 +41,13 @@ from itertools import combinations
 
 from sklearn.base import BaseEstimator
 
-from clustering.config import FurnitureConfig, ReuseConfig
+from clustering.config import FurnitureConfig, ReuseConfig, settings_init
 from clustering.ingest.clean import Segment, title_line_span
 from clustering.records import Article, joined_paragraphs
 from clustering.words import frequent_words, zipf
 
 _WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
-
-_DEFAULTS = FurnitureConfig()
-_MIN_COPY_WORDS = ReuseConfig().min_shared_words
 
 
 def _rare_words(text: str, rare_zipf: float) -> set[str]:
@@ -187,21 +184,8 @@ class FurnitureLearner(BaseEstimator):
     ``shrunk_``, those whose furniture it gave up pieces of (another outlet prints them).
     """
 
-    def __init__(
-        self,
-        max_relatedness: float = _DEFAULTS.max_relatedness,
-        rare_zipf: float = _DEFAULTS.rare_zipf,
-        min_rare_words: int = _DEFAULTS.min_rare_words,
-        min_run_words: int = _DEFAULTS.min_run_words,
-        max_compared: int = _DEFAULTS.max_compared,
-        min_copy_words: int = _MIN_COPY_WORDS,
-    ) -> None:
-        self.max_relatedness = max_relatedness
-        self.rare_zipf = rare_zipf
-        self.min_rare_words = min_rare_words
-        self.min_run_words = min_run_words
-        self.max_compared = max_compared
-        self.min_copy_words = min_copy_words
+    # Copy takes as many words shared with other outlets as a reuse pair does (``reuse.min_shared_words``).
+    __init__ = settings_init(FurnitureConfig, min_copy_words=ReuseConfig().min_shared_words)
 
     def fit(
         self,
@@ -214,6 +198,8 @@ class FurnitureLearner(BaseEstimator):
         With ``fresh`` (ids of the articles new since ``known`` was learned), only the pieces those articles
         hold are weighed: what the others share was weighed when they came. Fitted: ``furniture_``,
         ``grown_`` and ``shrunk_``."""
+        if not self.learn:  # only the shape rules of cleaning take furniture out
+            articles, known = [], {}
         self.furniture_: dict[str, set[int]] = {outlet: set(keys) for outlet, keys in (known or {}).items()}
         candidates: dict[str, set[int]] | None = None
         if fresh is not None:

@@ -167,7 +167,8 @@ def publish(
     lineage: Sequence[dict[str, object]] = (),
     archives: Mapping[int, Sequence[Story]] | None = None,
 ) -> list[Path]:
-    """Write every artifact of a run into ``out_dir``; returns their paths.
+    """Write every artifact of a run into ``out_dir`` but ``run.json`` (``write_run_report``); returns
+    their paths.
 
     ``lineage`` is the working stories' history from the store: one line per event, every run so far. ``archives``:
     the stories archived, by the run that archived them, whose files are to be written.
@@ -186,9 +187,14 @@ def publish(
             archive_name(run): _dumps([record_fields(story) for story in archived], indent=2) + "\n"
             for run, archived in (archives or {}).items()
         },
-        # Last: run.json says the run completed, so it is written only once everything else is.
-        "run.json": _dumps(asdict(report), indent=2) + "\n",
     }
     for name, content in contents.items():
         write_atomic(out / name, content)
     return [out / name for name in contents]
+
+
+def write_run_report(out_dir: Path | str, report: RunReport) -> Path:
+    """``run.json``: it says the run completed, so it is written once everything else is."""
+    path = Path(out_dir) / "run.json"
+    write_atomic(path, _dumps(asdict(report), indent=2) + "\n")
+    return path

@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from clustering.config import FurnitureConfig, MinHashConfig, ReadConfig, ReuseConfig
+from clustering.config import Config, FurnitureConfig, MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, EMPTY_AFTER_CLEANING, cleaned, cleaned_all
 from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
 from clustering.ingest.read import iter_inputs
@@ -180,11 +180,8 @@ class Deduplicator:
         self.minhash_config = minhash
         self.reuse_config = reuse
         # Page furniture learned from the stream itself (what one outlet repeats across unrelated articles).
-        settings = dataclasses.asdict(furniture)
-        learn = settings.pop("learn")
-        # Copy takes as many words shared with other outlets as a reuse pair does.
-        learner = FurnitureLearner(**settings, min_copy_words=reuse.min_shared_words)
-        self._furniture = StreamingFurniture(learner) if learn else None
+        learner = FurnitureLearner(**dataclasses.asdict(furniture), min_copy_words=reuse.min_shared_words)
+        self._furniture = StreamingFurniture(learner) if furniture.learn else None
         self._hasher = MinHasher(minhash)
         self._windows: WindowIndex = (
             LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(self._hasher, reuse, lsh_storage)
@@ -519,23 +516,27 @@ def dedup_files(
     index_path: Path | str | None = None,
     drop: bool = False,
     lsh_storage: dict | None = None,
-    minhash: MinHashConfig = MinHashConfig(),
-    reuse: ReuseConfig = ReuseConfig(),
-    furniture: FurnitureConfig = FurnitureConfig(),
-    read: ReadConfig = ReadConfig(),
+    config: Config = Config(),
 ) -> DedupCounts:
     """``storyline dedup``: records from ``inputs`` to ``output`` (JSONL) with ``duplicate_of`` and ``reuse``.
 
     Bad records go to ``rejects_output`` (``rejects_path(output)`` by default). Regular files are replaced
     atomically when the run completes; ``-``, pipes and devices are written in place (``output_writer``).
     Outputs are checked before anything is read (``check_dedup_outputs``: ``OutputError``). The index
-    (kept at ``index_path`` across runs, held by one run at a time) holds every accepted record.
+    (kept at ``index_path`` across runs, held by one run at a time) holds every accepted record. Of
+    ``config``, reading, furniture, MinHash and reuse settings apply.
     """
     rejects_output = rejects_output if rejects_output is not None else rejects_path(output)
     check_dedup_outputs(inputs, output, rejects_output, index_path)
     with exclusive(index_path) if index_path is not None else nullcontext():
-        index = Deduplicator(index_path, minhash=minhash, reuse=reuse, lsh_storage=lsh_storage, furniture=furniture)
-        return _dedup_records(iter_inputs(inputs, read), output, rejects_output, index, drop)
+        index = Deduplicator(
+            index_path,
+            minhash=config.minhash,
+            reuse=config.reuse,
+            lsh_storage=lsh_storage,
+            furniture=config.furniture,
+        )
+        return _dedup_records(iter_inputs(inputs, config.read), output, rejects_output, index, drop)
 
 
 # Records read and cleaned together (in forked workers, one per core), then indexed one by one in order.

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clustering.records import (
     Article,
+    FinishedRun,
     LineageEvent,
     Reject,
     ReusePair,
@@ -201,60 +202,24 @@ class StoryStore:
         stored while it ran."""
         return dict(self._rows("SELECT id, seq FROM articles WHERE run = :pending", pending=_PENDING))
 
-    def save_run(
-        self,
-        stories: Sequence[Story],
-        events: Sequence[LineageEvent],
-        report: dict[str, object],
-        pairs: Sequence[ReusePair] = (),
-        positions: dict[str, tuple[float, float]] | None = None,
-        read: Mapping[str, int] | None = None,
-        cleanings: Sequence[Article] = (),
-        furniture: Mapping[str, set[int]] | None = None,
-        archive: Sequence[Story] = (),
-    ) -> int:
-        """Store a finished run in one transaction; returns its run number. The pending articles it
-        ``read`` (a ``pending``; every pending one when not given) become the run's; any stored since
-        stay pending for the next run. ``cleanings`` are stored articles the run cleaned again (new rules,
-        or furniture learned since), kept with the pairs found on their new bodies; ``furniture`` is each
-        outlet's furniture as the run left it (it replaces what is stored of those outlets: a piece another
-        outlet prints is given up). The stories to ``archive`` (stored ones, which the run
-        left out) are archived with their articles, their lineage (with that of the stories merged into them)
-        and every pair touching those.
-
-        Stories, reuse pairs and map positions describe the working set and replace the previous run's.
-        """
-        read = self.pending() if read is None else read
-        stored_furniture = self.furniture() if furniture else {}
+    def save_run(self, finished: FinishedRun) -> int:
+        """Store a finished run in one transaction; returns its run number. The pending articles it read
+        become the run's; any stored since stay pending for the next run. Stories, reuse pairs and map
+        positions describe the working set and replace the previous run's (``FinishedRun`` says the rest)."""
+        read = self.pending() if finished.read is None else finished.read
+        stored_furniture = self.furniture() if finished.furniture else {}
         with writing(self._engine) as connection:
-            finished = datetime.now(UTC).isoformat()
+            report = json.dumps(finished.report, default=str, sort_keys=True)
             run = connection.execute(
                 text("INSERT INTO runs (finished, report) VALUES (:finished, :report) RETURNING run"),
-                {"finished": finished, "report": json.dumps(report, default=str, sort_keys=True)},
+                {"finished": datetime.now(UTC).isoformat(), "report": report},
             ).scalar_one()
             _execute_many(
                 connection,
                 "UPDATE articles SET cleaning = :cleaning, cleaner = :cleaner WHERE id = :id",
-                [{**self._cleaning_columns(a), "id": a.id} for a in cleanings if a.body_spans],
+                [{**self._cleaning_columns(a), "id": a.id} for a in finished.cleanings if a.body_spans],
             )
-            _execute_many(
-                connection,
-                "DELETE FROM furniture WHERE outlet = :outlet AND segment = :segment",
-                [
-                    {"outlet": outlet, "segment": segment}
-                    for outlet, segments in (furniture or {}).items()
-                    for segment in stored_furniture.get(outlet, set()) - segments
-                ],
-            )
-            _execute_many(
-                connection,
-                "INSERT INTO furniture (outlet, segment) VALUES (:outlet, :segment) ON CONFLICT DO NOTHING",
-                [
-                    {"outlet": outlet, "segment": segment}
-                    for outlet, segments in (furniture or {}).items()
-                    for segment in segments - stored_furniture.get(outlet, set())
-                ],
-            )
+            _replace_furniture(connection, finished.furniture or {}, stored_furniture)
             _execute_many(
                 connection,
                 "UPDATE articles SET run = :run WHERE run = :pending AND seq BETWEEN :first AND :last",
@@ -263,63 +228,17 @@ class StoryStore:
                     for first, last in _spans(read.values())
                 ],
             )
-            _execute_many(
-                connection,
-                "UPDATE stories SET archived = :run WHERE story_id = :story_id",
-                [{"run": run, "story_id": story.story_id} for story in archive],
-            )
-            _execute_many(
-                connection,
-                "UPDATE articles SET archived = :run WHERE id = :id",
-                [{"run": run, "id": article_id} for story in archive for article_id in story.article_ids],
-            )
-            _execute_many(
-                connection,
-                "INSERT INTO lineage (run, story_id, kind, other) VALUES (:run, :story_id, :kind, :other)",
-                [{"run": run, "story_id": e.story_id, "kind": e.kind, "other": e.other} for e in events],
-            )
-            # An archived story's history goes with it: its own events (this run's too, written just
-            # above) and those of the stories merged into it, which are stories no more (and of theirs).
-            absorbed: set[str] = set()
-            absorbing = {story.story_id for story in archive}
-            while absorbing:
-                absorbed |= absorbing
-                _execute_many(
-                    connection,
-                    "UPDATE lineage SET archived = :run WHERE story_id = :story_id",
-                    [{"run": run, "story_id": story_id} for story_id in sorted(absorbing)],
-                )
-                merged = connection.execute(
-                    text("SELECT DISTINCT other FROM lineage WHERE archived = :run AND kind = 'merged'"), {"run": run}
-                )
-                absorbing = set(merged.scalars()) - absorbed
-            if archive:
-                connection.execute(
-                    text(
-                        "UPDATE pairs SET archived = :run WHERE archived = 0 AND (a IN (SELECT id FROM articles"
-                        " WHERE archived = :run) OR b IN (SELECT id FROM articles WHERE archived = :run))"
-                    ),
-                    {"run": run},
-                )
-            connection.execute(text("DELETE FROM stories WHERE archived = 0"))
-            _execute_many(
-                connection,
-                "INSERT INTO stories (story_id, story) VALUES (:story_id, :story)",
-                [{"story_id": story.story_id, "story": story_to_json(story)} for story in stories],
-            )
-            connection.execute(text("DELETE FROM pairs WHERE archived = 0"))
-            _execute_many(
-                connection,
-                "INSERT INTO pairs (a, b, pair) VALUES (:a, :b, :pair)",
-                [{"a": pair.a, "b": pair.b, "pair": reuse_pair_to_json(pair)} for pair in pairs],
-            )
-            connection.execute(text("DELETE FROM positions"))
-            _execute_many(
-                connection,
-                "INSERT INTO positions (story_id, x, y) VALUES (:story_id, :x, :y)",
-                [{"story_id": key, "x": x, "y": y} for key, (x, y) in (positions or {}).items()],
-            )
+            _archive(connection, run, finished.archive, finished.events)
+            _replace_working_set(connection, finished)
         return run
+
+    def update_report(self, run: int, report: Mapping[str, object]) -> None:
+        """Replace ``run``'s report (its timings are complete only once the run has published)."""
+        with writing(self._engine) as connection:
+            connection.execute(
+                text("UPDATE runs SET report = :report WHERE run = :run"),
+                {"run": run, "report": json.dumps(report, default=str, sort_keys=True)},
+            )
 
     def _is_current(self, cleaner: int | None) -> bool:
         return self.cleaning_version is not None and cleaner == self.cleaning_version
@@ -331,6 +250,95 @@ class StoryStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+def _replace_furniture(
+    connection: Connection, furniture: Mapping[str, set[int]], stored: Mapping[str, set[int]]
+) -> None:
+    """Each outlet's furniture as the run left it: a piece another outlet prints is given up."""
+    _execute_many(
+        connection,
+        "DELETE FROM furniture WHERE outlet = :outlet AND segment = :segment",
+        [
+            {"outlet": outlet, "segment": segment}
+            for outlet, segments in furniture.items()
+            for segment in stored.get(outlet, set()) - segments
+        ],
+    )
+    _execute_many(
+        connection,
+        "INSERT INTO furniture (outlet, segment) VALUES (:outlet, :segment) ON CONFLICT DO NOTHING",
+        [
+            {"outlet": outlet, "segment": segment}
+            for outlet, segments in furniture.items()
+            for segment in segments - stored.get(outlet, set())
+        ],
+    )
+
+
+def _archive(connection: Connection, run: int, archive: Sequence[Story], events: Sequence[LineageEvent]) -> None:
+    """The stories to ``archive`` archived by ``run`` with their articles, their lineage (with that of the
+    stories merged into them) and every pair touching those; this run's lineage ``events`` written."""
+    _execute_many(
+        connection,
+        "UPDATE stories SET archived = :run WHERE story_id = :story_id",
+        [{"run": run, "story_id": story.story_id} for story in archive],
+    )
+    _execute_many(
+        connection,
+        "UPDATE articles SET archived = :run WHERE id = :id",
+        [{"run": run, "id": article_id} for story in archive for article_id in story.article_ids],
+    )
+    _execute_many(
+        connection,
+        "INSERT INTO lineage (run, story_id, kind, other) VALUES (:run, :story_id, :kind, :other)",
+        [{"run": run, "story_id": e.story_id, "kind": e.kind, "other": e.other} for e in events],
+    )
+    # An archived story's history goes with it: its own events (this run's too, written just above) and
+    # those of the stories merged into it, which are stories no more (and of theirs).
+    absorbed: set[str] = set()
+    absorbing = {story.story_id for story in archive}
+    while absorbing:
+        absorbed |= absorbing
+        _execute_many(
+            connection,
+            "UPDATE lineage SET archived = :run WHERE story_id = :story_id",
+            [{"run": run, "story_id": story_id} for story_id in sorted(absorbing)],
+        )
+        merged = connection.execute(
+            text("SELECT DISTINCT other FROM lineage WHERE archived = :run AND kind = 'merged'"), {"run": run}
+        )
+        absorbing = set(merged.scalars()) - absorbed
+    if archive:
+        connection.execute(
+            text(
+                "UPDATE pairs SET archived = :run WHERE archived = 0 AND (a IN (SELECT id FROM articles"
+                " WHERE archived = :run) OR b IN (SELECT id FROM articles WHERE archived = :run))"
+            ),
+            {"run": run},
+        )
+
+
+def _replace_working_set(connection: Connection, finished: FinishedRun) -> None:
+    """The working set's stories, reuse pairs and map positions in place of the previous run's."""
+    connection.execute(text("DELETE FROM stories WHERE archived = 0"))
+    _execute_many(
+        connection,
+        "INSERT INTO stories (story_id, story) VALUES (:story_id, :story)",
+        [{"story_id": story.story_id, "story": story_to_json(story)} for story in finished.stories],
+    )
+    connection.execute(text("DELETE FROM pairs WHERE archived = 0"))
+    _execute_many(
+        connection,
+        "INSERT INTO pairs (a, b, pair) VALUES (:a, :b, :pair)",
+        [{"a": pair.a, "b": pair.b, "pair": reuse_pair_to_json(pair)} for pair in finished.pairs],
+    )
+    connection.execute(text("DELETE FROM positions"))
+    _execute_many(
+        connection,
+        "INSERT INTO positions (story_id, x, y) VALUES (:story_id, :x, :y)",
+        [{"story_id": key, "x": x, "y": y} for key, (x, y) in finished.positions.items()],
+    )
 
 
 class UsedStoryIds:

@@ -27,7 +27,7 @@ from scipy.sparse import csgraph
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.decomposition import PCA
 
-from clustering.config import ClusterConfig
+from clustering.config import ClusterConfig, settings_init
 from clustering.records import Article, DedupResult
 from clustering.stories.names import name_vectors
 from clustering.stories.same_story import FEATURES, PairFeatures, load_same_story_model, pair_features
@@ -289,10 +289,6 @@ class _Corpus:
         )
 
 
-# The defaults live in clustering.config, with every other setting.
-_DEFAULTS = ClusterConfig()
-
-
 class StoryClusterer(ClusterMixin, BaseEstimator):
     """A scikit-learn estimator: ``fit(embeddings, texts=..., dates=...)`` sets ``labels_``,
     ``min_cluster_size_`` and ``n_stories_``; ``get_params``, ``set_params`` and ``clone`` work as for any
@@ -328,41 +324,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     Deterministic: the same input gives the same labels.
     """
 
-    def __init__(
-        self,
-        min_cluster_size: int | None = _DEFAULTS.min_cluster_size,
-        min_samples: int = _DEFAULTS.min_samples,
-        lexical_weight: float = _DEFAULTS.lexical_weight,
-        name_weight: float = _DEFAULTS.name_weight,
-        full_length_words: int = _DEFAULTS.full_length_words,
-        time_window_days: float = _DEFAULTS.time_window_days,
-        time_weight: float = _DEFAULTS.time_weight,
-        time_bonus: float = _DEFAULTS.time_bonus,
-        time_bonus_days: float = _DEFAULTS.time_bonus_days,
-        noise_join_distance: float = _DEFAULTS.noise_join_distance,
-        single_story_link_distance: float = _DEFAULTS.single_story_link_distance,
-        cluster_selection_epsilon: float = _DEFAULTS.cluster_selection_epsilon,
-        cluster_selection_method: str = _DEFAULTS.cluster_selection_method,
-        n_neighbors: int = _DEFAULTS.n_neighbors,
-        pair_model: str = _DEFAULTS.pair_model,
-        pair_story_distance: float | None = _DEFAULTS.pair_story_distance,
-    ) -> None:
-        self.min_cluster_size = min_cluster_size
-        self.min_samples = min_samples
-        self.lexical_weight = lexical_weight
-        self.name_weight = name_weight
-        self.full_length_words = full_length_words
-        self.time_window_days = time_window_days
-        self.time_weight = time_weight
-        self.time_bonus = time_bonus
-        self.time_bonus_days = time_bonus_days
-        self.noise_join_distance = noise_join_distance
-        self.single_story_link_distance = single_story_link_distance
-        self.cluster_selection_epsilon = cluster_selection_epsilon
-        self.cluster_selection_method = cluster_selection_method
-        self.n_neighbors = n_neighbors
-        self.pair_model = pair_model
-        self.pair_story_distance = pair_story_distance
+    __init__ = settings_init(ClusterConfig)
 
     def distance_graph(
         self,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.preprocessing import normalize
 
+from clustering.agencies import names as agency_names
 from clustering.records import Article, Reject
 from clustering.stories.sentences import is_furniture, sentences_of
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, words_of
@@ -26,7 +27,7 @@ _LABEL = re.compile(
 )
 # A trailing " | Site", " - Site", " : Site", " – Site": cut when the part after it names the outlet.
 _TAIL = re.compile(r"\s+[|:–—-]\s+([^|:–—]{1,60})$")
-_AGENCIES = {"reuters", "ap", "afp", "associated press", "xinhua", "upi", "dpa", "anadolu", "bbc news", "cnn"}
+_AGENCIES = agency_names()
 _GENERIC_SITE_WORDS = {"the", "search", "home", "news", "homepage", "latest", "breaking", "video", "live", "online"}
 # A site's sections: a title of nothing but these and the site's name is a section page's ("World news - RT").
 _GENERIC_SITE_WORDS |= {"world", "international", "national", "local", "politics", "business", "sport", "sports"}

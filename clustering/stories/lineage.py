@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Container, Mapping, Sequence
 
-import numpy as np
-
-from clustering.config import SummaryConfig
-from clustering.records import Article, DedupResult, LineageEvent, Story
-from clustering.stories.summarize import group_stories, story_id, summarize_stories
-from clustering.stories.term_counts import TermCounts
+from clustering.records import Article, LineageEvent, Story
+from clustering.stories.summarize import group_stories, story_id
 
 
 def assign_story_ids(
@@ -71,20 +67,14 @@ def assign_story_ids(
     return ids, events
 
 
-def name_stories(
+def carry_story_ids(
     articles: Sequence[Article],
     labels: Sequence[int],
-    embeddings: np.ndarray,
-    dedup: DedupResult,
     previous: Mapping[str, Story],
     used_ids: Container[str],
-    config: SummaryConfig = SummaryConfig(),
-    term_counts: TermCounts | None = None,
-) -> tuple[list[Story], list[LineageEvent], TermCounts]:
-    """This run's stories under ids carried over from ``previous``, what happened to the old ones, and
-    the summaries' term counts (``summarize_stories``; ``term_counts`` are the last run's)."""
+) -> tuple[list[str], list[LineageEvent]]:
+    """An id for each story of this run (in ``group_stories``'s order), carried over from the ``previous``
+    stories it continues or new, and what happened to the old ones."""
     groups = group_stories(articles, labels)
     members = {identifier: story.article_ids for identifier, story in previous.items()}
-    ids, events = assign_story_ids(members, [[a.id for a in group] for group in groups], story_id, used_ids)
-    stories, term_counts = summarize_stories(articles, labels, embeddings, dedup, config, ids, previous, term_counts)
-    return stories, events, term_counts
+    return assign_story_ids(members, [[a.id for a in group] for group in groups], story_id, used_ids)

@@ -17,9 +17,11 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
+from clustering.agencies import alternation, dateline_tags
+
 # "SAN JOSE, Dec 31 (Reuters) -", "BEIRUT (Reuters) –", "LONDON, Jan. 3 (AFP) —", "(CNN)", "WASHINGTON —",
 # "Jerusalem, Dec 12 (AP) --", "By Jane Smith, Reuters |": a place in capitals or a tag, then a dash.
-_AGENCY_TAG = r"\((?:Reuters|AFP|AP|CNN|Xinhua|dpa|UPI|Anadolu|EFE|ANSA|Kyodo|PTI|IANS|TASS|SANA|Sputnik|RT)\)"
+_AGENCY_TAG = rf"\((?:{alternation(dateline_tags())})\)"
 _PLACE = r"[A-Z][A-Z.'’/-]+(?:,?\s?[A-Z][A-Za-z.'’/-]+){0,4}"
 # A place written as a name ("West Palm Beach, Florida"): a dateline only with an agency's tag after it.
 _NAMED_PLACE = r"[A-Z][\w.'’-]+(?:,?\s[A-Z][\w.'’-]+){0,5}"

@@ -26,6 +26,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.preprocessing import normalize
 
+from clustering.agencies import NEWS_AGENCIES
+from clustering.agencies import names as agency_names
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult, Story
 from clustering.stories.headline import choose_headline
@@ -125,9 +127,11 @@ _CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
     "september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
-# Reporting verbs and news agencies' names: in every story, about none.
+# Reporting verbs and news agencies' names (not broadcasters': a story may be about CNN): in every story,
+# about none.
 _NOT_KEYWORDS = frozenset(
-    "said says told added according reuters ap afp pa xinhua upi dpa anadolu efe ansa kyodo tass getty".split()
+    {"said", "says", "told", "added", "according", "getty"}
+    | {name for name in agency_names([NEWS_AGENCIES]) if " " not in name}
 )
 # A word this common in English (wordfreq's Zipf scale) says nothing of a story unless it is part of a name.
 _GENERIC_ZIPF = 4.5

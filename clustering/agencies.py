@@ -1,0 +1,85 @@
+"""The news agencies whose copy outlets reprint, and the other names a page credits: every rule that
+recognises an agency (attribution, credits in text, datelines, captions, headline tails, keywords) reads
+it from here.
+
+Like ``records`` and ``config``, this module imports nothing of Storyline's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+# Agency → how a source field or a domain names it (lower case). The agency's own articles are the
+# originals of their copies; ``reuse.agencies`` starts from this list.
+NEWS_AGENCIES: dict[str, list[str]] = {
+    "AFP": ["afp", "agence france-presse", "agence france presse", "afp.com"],
+    "Reuters": ["reuters", "thomson reuters", "reuters.com"],
+    "AP": ["ap", "associated press", "the associated press", "apnews.com", "ap.org"],
+    "dpa": ["dpa", "deutsche presse-agentur", "dpa.com"],
+    "Xinhua": ["xinhua", "xinhua news agency", "xinhuanet.com", "news.cn"],
+    "Anadolu": ["anadolu", "anadolu agency", "aa.com.tr"],
+    "EFE": ["efe", "agencia efe", "efe.com"],
+    "ANSA": ["ansa", "ansa.it"],
+    "Kyodo": ["kyodo", "kyodo news", "kyodonews.net"],
+    "PA Media": ["pa", "pa media", "press association", "pamediagroup.com"],
+    "UPI": ["upi", "united press international", "upi.com"],
+    "TASS": ["tass", "tass.com", "tass.ru"],
+    "SANA": ["sana", "syrian arab news agency", "sana.sy"],
+    "PTI": ["pti", "press trust of india", "ptinews.com"],
+    "IANS": ["ians", "indo-asian news service", "ians.in"],
+    "Sputnik": ["sputnik", "sputnik news", "sputniknews.com"],
+}
+# How an agency signs its datelines where that is not its name: "LONDON (PA) -".
+_DATELINE_TAGS = {"PA Media": "PA"}
+# Broadcasters whose copy others carry under their name: "(CNN) -", "… - BBC News".
+BROADCASTERS: dict[str, list[str]] = {
+    "CNN": ["cnn", "cnn.com"],
+    "RT": ["rt", "rt.com"],
+    "BBC News": ["bbc news", "bbc.com", "bbc.co.uk"],
+}
+# Who credits news photos in captions: "(AP Photo/…)", "REUTERS/Stringer", "AFP/Getty", "(EPA)".
+PHOTO_CREDITS = ("AP", "AFP", "Reuters", "Getty Images", "EPA")
+
+
+def dateline_tags(registries: Sequence[Mapping[str, list[str]]] = (NEWS_AGENCIES, BROADCASTERS)) -> list[str]:
+    """The tags that sign a wire dateline: "Reuters", "AFP", "PA", "CNN"."""
+    return [_DATELINE_TAGS.get(name, name) for registry in registries for name in registry]
+
+
+def names(registries: Iterable[Mapping[str, list[str]]] = (NEWS_AGENCIES, BROADCASTERS)) -> set[str]:
+    """Every name of the agencies (and broadcasters), lower case, domains left out: "associated press", "ap"."""
+    return {
+        name
+        for registry in registries
+        for agency, aliases in registry.items()
+        for name in (agency.lower(), *aliases)
+        if "." not in name
+    }
+
+
+def alternation(values: Iterable[str]) -> str:
+    """A regular expression matching any of ``values`` literally, the longest first."""
+    return "|".join(re.escape(value) for value in sorted(values, key=len, reverse=True))
+
+
+def credit_pattern(agency: str, aliases: Sequence[str]) -> re.Pattern[str]:
+    """Where a text credits ``agency``: a long name in any case ("Agence France-Presse", "REUTERS"); its
+    tag of three or more letters as written ("AFP", "dpa"); a two-letter tag only as a credit is shaped,
+    "(AP)", "/AP", "AP/" ("AP" and "PA" are words and initials too)."""
+    tag = _DATELINE_TAGS.get(agency, agency)
+    long_names = [name for name in (agency.lower(), *aliases) if "." not in name and len(name) > 4]
+    forms = [rf"(?i:\b(?:{alternation(long_names)})\b)"] if long_names else []
+    if len(tag) > 2:
+        forms.append(rf"\b{re.escape(tag)}\b")
+    else:
+        forms.append(rf"\({re.escape(tag)}\)|/\s*{re.escape(tag)}\b|\b{re.escape(tag)}\s*/")
+    return re.compile("|".join(forms))
+
+
+def credit_literals(agency: str, aliases: Sequence[str]) -> tuple[str, ...]:
+    """Substrings a text holds wherever ``credit_pattern`` matches (the long names lower case, to be looked
+    for in the case-folded text): a substring test is far cheaper than the pattern, and most texts hold none."""
+    tag = _DATELINE_TAGS.get(agency, agency)
+    long_names = {name for name in (agency.lower(), *aliases) if "." not in name and len(name) > 4}
+    return (tag, *sorted(long_names)) if tag.lower() not in long_names else tuple(sorted(long_names))

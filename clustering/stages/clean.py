@@ -1,0 +1,19 @@
+"""Clean: the stored articles without a cleaning by the current rules (older rules, or none) cleaned."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from clustering.ingest.clean import clean_articles
+from clustering.stages.context import RunContext
+from clustering.stages.corpus import Corpus
+
+
+class Clean:
+    name = "clean"
+
+    def run(self, corpus: Corpus, context: RunContext) -> Corpus:
+        articles, empty = clean_articles(corpus.stored)
+        stale = frozenset(article.id for article in corpus.stored if not article.body_spans)
+        fresh = stale | ({article.id for article in articles} - context.store.finished_ids())
+        return replace(corpus, articles=articles, fresh=fresh, recleaned=stale, rejects=[*corpus.rejects, *empty])

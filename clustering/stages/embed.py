@@ -1,0 +1,54 @@
+"""Embed: one vector per article, the cached ones read at once, the others embedded in shards of
+``run.shard_size`` distinct texts by the context's shard embedder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from clustering.embed.embedding import cache_key, cached_embeddings, embedding_text, settled
+from clustering.records import Article
+from clustering.stages.context import RunContext
+from clustering.stages.corpus import Corpus
+from clustering.storage.embedding_cache import EmbeddingCache
+
+
+def shards_of(texts: Sequence[str], size: int) -> list[list[str]]:
+    return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
+
+
+def embed_articles(articles: Sequence[Article], context: RunContext) -> np.ndarray:
+    """The articles' embeddings, in order; every vector goes into the workspace's embedding cache."""
+    config = context.config.embed
+    texts = [embedding_text(article) for article in articles]
+    cache_path = str(context.workspace.embeddings)
+    cache = EmbeddingCache(cache_path)
+    try:
+        vectors = cached_embeddings(texts, settled(config, 0), cache)
+        shards = shards_of(
+            [text for text in dict.fromkeys(texts) if text not in vectors], context.config.run.shard_size
+        )
+        # One backend for the whole run, chosen by everything it embeds, not shard by shard.
+        config = settled(config, sum(map(len, shards)))
+        with context.progress("Embedding", sum(map(len, shards))) as on_progress:
+            for shard, shard_vectors in zip(shards, context.embed_shards(shards, config, cache_path), strict=True):
+                vectors.update(zip(shard, shard_vectors, strict=True))
+                # A shard an orchestrator took from its own result store wrote nothing to the cache:
+                # every vector goes where the next run, on any machine that sees the store, looks.
+                cache.put_many(
+                    (cache_key(config, text), vector) for text, vector in zip(shard, shard_vectors, strict=True)
+                )
+                if on_progress is not None:
+                    on_progress(len(shard))
+    finally:
+        cache.close()
+    return np.vstack([vectors[text] for text in texts]) if texts else np.empty((0, 0), dtype=np.float32)
+
+
+class Embed:
+    name = "embed"
+
+    def run(self, corpus: Corpus, context: RunContext) -> Corpus:
+        return replace(corpus, embeddings=embed_articles(corpus.articles, context))

@@ -1,0 +1,75 @@
+"""Save: the run's report made, and everything the run produced stored in one transaction (the store is
+the record of what happened; the artifacts are rebuilt from it)."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import asdict, replace
+from importlib import metadata
+
+from clustering.records import FinishedRun, RunReport
+from clustering.reuse.pairs import attribution
+from clustering.stages.context import RunContext
+from clustering.stages.corpus import Corpus
+from clustering.stories.summarize import story_positions
+
+_VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python and of the packages that shape a run's output."""
+    found = {"python": platform.python_version()}
+    for package in _VERSIONED_PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def run_report(corpus: Corpus, context: RunContext) -> RunReport:
+    """The run's counts, attribution, settings and versions; its stage timings so far."""
+    ingested, config = context.ingested, context.config
+    counts = {
+        "in": ingested.read,
+        "accepted": len(corpus.pending),
+        # A pending article is this run's, even when a run killed before clustering stored it.
+        "already_stored": len(ingested.known_ids.difference(corpus.pending)),
+        "rejected": len(ingested.rejects) + len(corpus.rejects),
+        "articles": len(corpus.articles),
+        "duplicates": len(corpus.dedup.duplicate_of),
+        "reuse_pairs": len(corpus.dedup.pairs),
+        "stories": len(corpus.stories),
+        "closed_stories": len(set(corpus.closed.values())),
+        "archived_stories": len(corpus.archive),
+        "skipped_files": len(ingested.skipped),
+    }
+    shares = attribution(corpus.articles, corpus.dedup.pairs, corpus.words, config.reuse.agencies)
+    return RunReport(
+        counts=counts,
+        attribution=[asdict(row) for row in shares],
+        stage_seconds=dict(context.stage_seconds),
+        versions=versions(),
+        config=config.as_dict(),
+        reclustered=corpus.reclustered,
+        skipped=[{"path": path, "reason": reason} for path, reason in ingested.skipped],
+    )
+
+
+class Save:
+    name = "save"
+
+    def run(self, corpus: Corpus, context: RunContext) -> Corpus:
+        report = run_report(corpus, context)
+        finished = FinishedRun(
+            stories=corpus.stories,
+            events=corpus.events,
+            report=asdict(report),
+            pairs=corpus.dedup.pairs,
+            positions=story_positions(corpus.stories, corpus.articles, corpus.embeddings),
+            read=corpus.pending,
+            cleanings=corpus.cleanings,
+            furniture=corpus.furniture,
+            archive=corpus.archive,
+        )
+        return replace(corpus, report=report, run=context.store.save_run(finished))
