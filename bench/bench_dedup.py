@@ -32,7 +32,7 @@ from corpus import build
 
 
 def _storyline(path: Path) -> dict:
-    from clustering.reuse.dedup import dedup_files
+    from flows.dedup_files import dedup_files
 
     # Compiled kernels are compiled (or loaded from numba's cache) on first use: not what is measured.
     warm_up = path.with_suffix(".warm-up.jsonl")

@@ -27,7 +27,7 @@ from clustering.ingest.clean import clean_articles
 from clustering.ingest.furniture import FurnitureLearner
 from clustering.ingest.read import parse_date
 from clustering.records import Article
-from clustering.reuse.dedup import find_reuse
+from clustering.reuse.batch import find_reuse
 from clustering.reuse.minhash import normalised_words
 
 

@@ -20,13 +20,13 @@ from clustering.evaluate import evaluate_files
 from clustering.ingest.fetch import is_url
 from clustering.ingest.read import ARTICLE_FIELDS, InputError, check_inputs
 from clustering.records import RunReport
-from clustering.reuse.dedup import dedup_files, rejects_path
 from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError
 from clustering.storage.outputs import OutputError
 from clustering.storage.store import StaleStoreError, StoryStore
 from clustering.storage.workspace import STORE_FILE, STORE_VARIABLE
 from clustering.stories.same_story import load_same_story_model
+from flows.dedup_files import dedup_files, rejects_path
 
 app = typer.Typer(
     help="Find wire-copy reuse across news outlets and group articles into stories.",

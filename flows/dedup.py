@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from clustering.config import Config, load_config
-from clustering.reuse.dedup import DedupCounts, dedup_files
+from flows.dedup_files import DedupCounts, dedup_files
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=2)

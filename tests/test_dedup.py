@@ -13,17 +13,10 @@ from typer.testing import CliRunner
 from clustering.config import ReuseConfig
 from clustering.ingest.clean import clean_article
 from clustering.records import Article
-from clustering.reuse.dedup import (
-    Deduplicator,
-    HeldArticle,
-    IndexConflictError,
-    build_band_index,
-    find_reuse,
-    index_settings,
-    sign_articles,
-    update_reuse,
-)
+from clustering.reuse.batch import build_band_index, find_reuse, update_reuse
+from clustering.reuse.dedup import Deduplicator, HeldArticle, IndexConflictError
 from clustering.reuse.pairs import _opening
+from clustering.reuse.signing import index_settings, sign_articles
 from clustering.storage.band_index import BandIndex
 from flows.cli import EXIT_REJECTS, app
 
@@ -194,7 +187,7 @@ def test_dedup_flow_runs_as_a_prefect_flow(prefect_harness, tmp_path):
 
 
 def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatch):
-    import clustering.reuse.dedup as dedup_module
+    import clustering.reuse.batch as dedup_module
     from clustering.ingest.clean import clean_articles
 
     raw = [

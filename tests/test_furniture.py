@@ -224,7 +224,7 @@ def test_learning_only_ever_takes_body_text_out_and_taking_it_out_twice_changes_
 
 
 def test_the_dedup_filter_learns_furniture_from_the_stream_and_a_rebuilt_index_learns_the_same(tmp_path):
-    from clustering.reuse.dedup import dedup_files
+    from flows.dedup_files import dedup_files
 
     records = [_page("gazette.example", topic, 1) for topic in TOPICS]
     records[0]["text"] += "\n" + AGENCY

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from clustering.ingest.clean import clean_articles
 from clustering.ingest.read import read_inputs
-from clustering.reuse.dedup import find_reuse
+from clustering.reuse.batch import find_reuse
 from clustering.stories.summarize import summarize_stories
 from flows.cli import EXIT_REJECTS, app
 

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from clustering.ingest.read import LINK_OUT_OF_FOLDER, NOT_A_REGULAR_FILE, read_inputs
 from clustering.records import Reject, json_line
-from clustering.reuse.dedup import dedup_files
 from clustering.storage.atomic import atomic_writer
 from flows.cli import EXIT_REJECTS, app
+from flows.dedup_files import dedup_files
 
 
 def _lines(path: Path) -> list[dict]:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from clustering.config import load_config
 from clustering.pipeline import STAGES
-from clustering.reuse.dedup import index_settings
+from clustering.reuse.signing import index_settings
 from clustering.storage.band_index import BandIndex
 from clustering.stories import term_counts as term_counts_module
 from clustering.stories.term_counts import TermCounts
@@ -353,7 +353,8 @@ def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_artic
 def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(tmp_path):
     from clustering.pipeline import Pipeline
     from clustering.records import Article
-    from clustering.reuse.dedup import build_band_index, sign_articles
+    from clustering.reuse.batch import build_band_index
+    from clustering.reuse.signing import sign_articles
     from clustering.stages.minhash import stored_band_index
 
     articles = [Article(id=name, text=f"{name} said the army took the town of Albu Kamal.") for name in "abc"]

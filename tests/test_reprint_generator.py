@@ -12,7 +12,7 @@ from reprints import ECBPLUS, generate
 from clustering.ingest.clean import clean_articles
 from clustering.ingest.read import parse_date
 from clustering.records import Article
-from clustering.reuse.dedup import find_reuse
+from clustering.reuse.batch import find_reuse
 
 pytestmark = pytest.mark.skipif(not ECBPLUS.exists(), reason="needs ../shared/data/ecbplus-dev.jsonl")
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import clean_article
 from clustering.records import Article
-from clustering.reuse.dedup import find_reuse, update_reuse
+from clustering.reuse.batch import find_reuse, update_reuse
 from clustering.reuse.minhash import MinHasher, fold, jaccard, normalised_words, shingle_hashes, tokenize
 from clustering.reuse.pairs import attribution
 
@@ -297,7 +297,8 @@ def test_compiled_alignment_equals_the_set_based_one(passage, a_edits, b_edits, 
 
 
 def test_pairs_left_out_before_comparing_are_pairs_compare_would_not_report():
-    from clustering.reuse.pairs import compare, index_article, worth_comparing
+    from clustering.reuse.pairs import compare, worth_comparing
+    from clustering.reuse.signing import index_article
 
     repetitive = " ".join(["The river rose again."] * 30)
     texts = {

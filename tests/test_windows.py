@@ -13,7 +13,7 @@ from clustering.pipeline import Pipeline
 from clustering.publish.artifacts import archive_name
 from clustering.publish.dashboard import create_app
 from clustering.records import Article, DedupResult, Story
-from clustering.reuse.dedup import index_settings
+from clustering.reuse.signing import index_settings
 from clustering.storage.band_index import BandIndex
 from clustering.storage.store import StoryStore
 from clustering.stories.windows import archived_stories, closed_members, newest_date, open_window, with_closed

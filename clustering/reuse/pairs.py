@@ -17,26 +17,9 @@ import numpy as np
 
 from clustering.config import ReuseConfig
 from clustering.records import Article, ReusePair, joined_paragraphs
-from clustering.reuse.align import Alignment, align, character_spans, shared_counts, shingle_order
-from clustering.reuse.minhash import Tokens, jaccard, shingle_hashes, tokenize
-
-
-@dataclass(frozen=True, slots=True)
-class IndexedArticle:
-    """An article with its body tokens, the hash of the shingle starting at each token, and their
-    ``shingle_order`` (sorted once, for every alignment the article takes part in)."""
-
-    article: Article
-    tokens: Tokens
-    shingles: np.ndarray
-    order: np.ndarray
-
-
-def index_article(article: Article, shingle_words: int) -> IndexedArticle:
-    spans = article.body_spans or None
-    tokens = tokenize(article.text, spans)
-    shingles = shingle_hashes(tokens.hashes, shingle_words)
-    return IndexedArticle(article, tokens, shingles, shingle_order(shingles))
+from clustering.reuse.align import Alignment, align, character_spans, shared_counts
+from clustering.reuse.minhash import jaccard, tokenize
+from clustering.reuse.signing import IndexedArticle
 
 
 def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from clustering.config import Config
 from clustering.records import Article, DedupResult, LineageEvent, Reject, RunReport, Story
-from clustering.reuse.dedup import SignedArticle
+from clustering.reuse.signing import SignedArticle
 from clustering.storage.band_index import BandIndex
 from clustering.storage.store import StoryStore
 from clustering.stories.term_counts import TermCounts

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from clustering.records import Article
-from clustering.reuse.dedup import index_settings, sign_articles
+from clustering.reuse.signing import index_settings, sign_articles
 from clustering.stages.context import RunContext
 from clustering.stages.corpus import Corpus
 from clustering.storage.band_index import BandIndex

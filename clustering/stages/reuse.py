@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from clustering.reuse.dedup import build_band_index, update_reuse
+from clustering.reuse.batch import build_band_index, update_reuse
 from clustering.reuse.edits import with_copy_edits
 from clustering.stages.context import RunContext
 from clustering.stages.corpus import Corpus

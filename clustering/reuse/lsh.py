@@ -1,0 +1,77 @@
+"""The LSH tables of the streaming index's passage windows, behind one protocol: a ``BandTable`` in this
+process, or datasketch's ``MinHashLSH`` on its Redis storage, shared by every worker naming the same
+basename. Either way the candidates are the articles ``MinHashLSH`` would return (tested)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from datasketch import LeanMinHash, MinHashLSH
+
+from clustering.config import MinHashConfig, ReuseConfig
+from clustering.reuse.bands import band_fingerprints, lsh_bands
+from clustering.reuse.minhash import MinHasher
+from clustering.reuse.signing import SignedArticle
+from clustering.storage.band_table import BandTable
+
+_KEY_SEPARATOR = "\x1f"
+
+
+class WindowIndex(Protocol):
+    """The LSH tables of the indexed articles' passage windows."""
+
+    def insert(self, signed: SignedArticle) -> None: ...
+
+    def query(self, signed: SignedArticle) -> set[str]:
+        """The ids of indexed articles with a window sharing a band with one of ``signed``'s."""
+        ...
+
+
+class LocalWindows:
+    """Windows in a ``BandTable`` in this process."""
+
+    def __init__(self, minhash: MinHashConfig, reuse: ReuseConfig) -> None:
+        self._bands = lsh_bands(reuse.lsh_threshold, minhash.num_perm)
+        self._table = BandTable(len(self._bands))
+        self._ids: list[str] = []
+        self._held: set[str] = set()
+
+    def insert(self, signed: SignedArticle) -> None:
+        article_id = signed.entry.article.id
+        if article_id not in self._held:
+            self._held.add(article_id)
+            self._table.add(band_fingerprints(signed.signatures, self._bands))
+            self._ids.append(article_id)  # at the table's number for it
+
+    def query(self, signed: SignedArticle) -> set[str]:
+        owners = self._table.query(band_fingerprints(signed.signatures, self._bands))
+        return {self._ids[owner] for owner in owners.tolist()}
+
+
+class SharedWindows:
+    """Windows in datasketch's ``MinHashLSH`` on its Redis storage, shared by every worker naming the same
+    ``basename``: one key per window, ``article id`` + separator + the window's first word."""
+
+    def __init__(self, hasher: MinHasher, reuse: ReuseConfig, storage: dict) -> None:
+        self._hasher = hasher
+        minhash = hasher.config
+        self._lsh = MinHashLSH(
+            threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=storage, prepickle=False
+        )
+
+    def _windows(self, signed: SignedArticle) -> list[tuple[bytes, LeanMinHash]]:
+        article_id = signed.entry.article.id
+        keys = [f"{article_id}{_KEY_SEPARATOR}{start}".encode() for start in signed.window_starts.tolist()]
+        return list(zip(keys, map(self._hasher.lean, signed.signatures), strict=True))
+
+    def insert(self, signed: SignedArticle) -> None:
+        for key, minhash in self._windows(signed):
+            if key not in self._lsh:  # another worker may have indexed it already
+                self._lsh.insert(key, minhash, check_duplication=False)
+
+    def query(self, signed: SignedArticle) -> set[str]:
+        found: set[str] = set()
+        for _, minhash in self._windows(signed):
+            # Split at the last separator: an id may hold the separator itself.
+            found.update(key.decode().rsplit(_KEY_SEPARATOR, 1)[0] for key in self._lsh.query(minhash))
+        return found
