@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from clustering.config import ClusterConfig, Config
 from clustering.evaluate import evaluate_files
 from clustering.pipeline import Pipeline
-from clustering.stories.clusterer import StoryClusterer, _Corpus
+from clustering.stories.clusterer import StoryClusterer, _PairEvidence
 from clustering.stories.same_story import (
     FEATURES,
     PairFeatures,
@@ -38,7 +38,7 @@ QUAKE = (
 
 def _features(texts, dates, outlets, embeddings=None):
     embeddings = np.eye(len(texts)) if embeddings is None else embeddings
-    corpus = _Corpus.of(embeddings, texts, dates, None, outlets)
+    corpus = _PairEvidence.of(embeddings, texts, dates, None, outlets)
     rows, cols = np.triu_indices(len(texts), k=1)
     values = corpus.pair_features(rows, cols, 50).values
     return {(row, col): value for row, col, value in zip(rows.tolist(), cols.tolist(), values, strict=True)}
@@ -61,7 +61,7 @@ def test_pair_features_on_hand_made_pairs():
     assert headline[value["undated"]] == 1 and headline[value["days_near"]] == 0
     assert retold[value["same_outlet"]] == 1 and apart[value["same_outlet"]] == 0
     assert headline[value["same_outlet"]] == 0  # no outlet is no evidence
-    corpus = _Corpus.of(embeddings, texts, dates, None, outlets)
+    corpus = _PairEvidence.of(embeddings, texts, dates, None, outlets)
     evidence = corpus.pair_features(np.array([0, 0]), np.array([1, 3]), 30).evidence
     assert evidence[0] == 1.0 and evidence[1] == pytest.approx(4 / 30)  # a headline has little evidence
 

@@ -11,7 +11,7 @@ from clustering.records import FinishedRun, RunReport
 from clustering.reuse.pairs import attribution
 from clustering.stages.context import RunContext
 from clustering.stages.corpus import Corpus
-from clustering.stories.summarize import story_positions
+from clustering.stories.story_map import story_positions
 
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
 

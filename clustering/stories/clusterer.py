@@ -15,7 +15,7 @@ for those two internal functions, whose dense entry point would need the full nÃ
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -235,7 +235,7 @@ def _singletons_for_noise(labels: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
-class _Corpus:
+class _PairEvidence:
     """What pair distances read of the articles, computed once: embeddings, and when texts are given their
     TF-IDF and name vectors and word counts; dates and outlets."""
 
@@ -255,7 +255,7 @@ class _Corpus:
         dates: Sequence[datetime | None] | None,
         term_counts: sparse.csr_matrix | None,
         outlets: Sequence[str | None] | None,
-    ) -> _Corpus:
+    ) -> _PairEvidence:
         count = len(embeddings)
         tfidf = names = None
         word_counts = np.zeros(count)
@@ -336,16 +336,16 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
     ) -> sparse.csr_matrix:
         """Symmetric sparse distances between each article and its candidate neighbours (no diagonal).
         ``term_counts``, the texts' term counts (``terms_of``) when already counted, spare counting them."""
-        return self._graph(_Corpus.of(embeddings, texts, dates, term_counts, outlets))
+        return self._graph(_PairEvidence.of(embeddings, texts, dates, term_counts, outlets))
 
-    def _graph(self, corpus: _Corpus) -> sparse.csr_matrix:
+    def _graph(self, corpus: _PairEvidence) -> sparse.csr_matrix:
         count = len(corpus.embeddings)
         rows, cols = neighbour_pairs(corpus.embeddings, self.n_neighbors)
         distance = self.pair_distances(corpus, rows, cols)
         both = (np.concatenate([rows, cols]), np.concatenate([cols, rows]))
         return sparse.csr_matrix((np.concatenate([distance, distance]), both), shape=(count, count))
 
-    def pair_distances(self, corpus: _Corpus, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def pair_distances(self, corpus: _PairEvidence, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The distance of each pair ``(rows[k], cols[k])`` of the corpus's articles."""
         similarity = np.clip(pair_cosines(corpus.embeddings, rows, cols), -1.0, 1.0)
         evidence = np.ones_like(similarity)
@@ -378,7 +378,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """The pairs ``distance_graph`` scores (each article with its ``n_neighbors`` nearest) and their
         same-story features: what a same-story model learns from."""
         rows, cols = neighbour_pairs(embeddings, self.n_neighbors)
-        corpus = _Corpus.of(embeddings, texts, dates, None, outlets)
+        corpus = _PairEvidence.of(embeddings, texts, dates, None, outlets)
         return rows, cols, corpus.pair_features(rows, cols, self.full_length_words)
 
     def min_cluster_size_for(self, count: int) -> int:
@@ -409,7 +409,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         count = len(embeddings)
         if count < max(2, self.min_cluster_size_for(count)):
             return self.fit_graph(sparse.csr_matrix((count, count)))
-        corpus = _Corpus.of(embeddings, texts, dates, term_counts, outlets)
+        corpus = _PairEvidence.of(embeddings, texts, dates, term_counts, outlets)
         graph = self._graph(corpus)
         self.fit_graph(graph)
         if self.pair_story_distance is not None:
@@ -527,30 +527,45 @@ def assign_articles(
     for local, other in zip(joining, nearest, strict=True):
         label_of[canonical[around[local]].id] = int(local_label[other])
 
-    # What is left: the new articles that joined nothing, with the lone articles among their neighbours.
+    ids = [canonical[index].id for index in around]
+    _label_left_over(clusterer, graph, ids, local_label, sizes, label_of, len(canonical))
+    return _follow_originals(articles, dedup, label_of)
+
+
+def _label_left_over(
+    clusterer: StoryClusterer,
+    graph: sparse.csr_matrix,
+    ids: Sequence[str],
+    local_label: np.ndarray,
+    sizes: Mapping[int, int],
+    label_of: dict[str, int],
+    corpus_size: int,
+) -> None:
+    """Cluster what is left (the new articles among ``ids`` that joined nothing, with the lone articles
+    among their neighbours) and give each group holding a new article a new story in ``label_of``."""
     left = [
         local
-        for local, index in enumerate(around)
-        if canonical[index].id not in label_of or (local_label[local] >= 0 and sizes[int(local_label[local])] == 1)
+        for local, article_id in enumerate(ids)
+        if article_id not in label_of or (local_label[local] >= 0 and sizes[int(local_label[local])] == 1)
     ]
-    if left:
-        # The story size HDBSCAN asks for is the whole corpus's, not that of the few articles left. HDBSCAN
-        # keeps an article that falls out of a story late as a member: among these few, one must be near.
-        size = clusterer.min_cluster_size_for(len(canonical))
-        left_graph = graph[left][:, left]
-        sub = clone(clusterer).set_params(min_cluster_size=size)
-        labels = _singletons_for_noise(
-            _coherent(sub.fit_graph(left_graph).labels_, left_graph, clusterer.noise_join_distance, size)
-        )
-        next_label = max(label_of.values(), default=-1) + 1
-        for label in np.unique(labels):
-            group = [canonical[around[left[position]]].id for position in np.flatnonzero(labels == label)]
-            if not any(article_id not in label_of for article_id in group):
-                continue  # lone old articles only: they stay as they were
-            for article_id in group:
-                label_of[article_id] = next_label
-            next_label += 1
-    return _follow_originals(articles, dedup, label_of)
+    if not left:
+        return
+    # The story size HDBSCAN asks for is the whole corpus's, not that of the few articles left. HDBSCAN
+    # keeps an article that falls out of a story late as a member: among these few, one must be near.
+    size = clusterer.min_cluster_size_for(corpus_size)
+    left_graph = graph[left][:, left]
+    sub = clone(clusterer).set_params(min_cluster_size=size)
+    labels = _singletons_for_noise(
+        _coherent(sub.fit_graph(left_graph).labels_, left_graph, clusterer.noise_join_distance, size)
+    )
+    next_label = max(label_of.values(), default=-1) + 1
+    for label in np.unique(labels):
+        group = [ids[left[position]] for position in np.flatnonzero(labels == label)]
+        if not any(article_id not in label_of for article_id in group):
+            continue  # lone old articles only: they stay as they were
+        for article_id in group:
+            label_of[article_id] = next_label
+        next_label += 1
 
 
 def labelled_pairs(

@@ -440,11 +440,7 @@ def summarize_stories(
     ids = list(story_ids) if story_ids is not None else [story_id(members[0].id) for members in members_of]
     previous = previous or {}
     originals_of = [[a for a in members if a.id not in dedup.duplicate_of] or members for members in members_of]
-    kept = {
-        index
-        for index, (identifier, members) in enumerate(zip(ids, members_of, strict=True))
-        if identifier in previous and set(previous[identifier].article_ids) == {a.id for a in members}
-    }
+    kept = _unchanged(ids, members_of, previous)
     texts = {a.id: a.titled_body for originals in originals_of for a in originals}
     term_counts = count_terms(texts, term_counts)
     summarised = [index for index in range(len(members_of)) if index not in kept]
@@ -474,24 +470,43 @@ def summarize_stories(
     for index, representative, headline, terms, split, (summary, developments) in zip(
         summarised, representatives, headlines, candidate_terms, split_of, described, strict=True
     ):
-        members = members_of[index]
-        dates = [a.date for a in members if a.date is not None]
-        stories.append(
-            Story(
-                story_id=ids[index],
-                headline=headline,
-                summary=summary,
-                keywords=tuple(describe_keywords(terms, split, config.keywords)),
-                article_ids=tuple(a.id for a in members),
-                representative_id=representative.id,
-                sources=tuple(sorted({name for a in members if (name := a.outlet)})),
-                first_published=min(dates, default=None),
-                last_published=max(dates, default=None),
-                developments=developments,
-            )
-        )
+        keywords = describe_keywords(terms, split, config.keywords)
+        stories.append(_story(ids[index], members_of[index], representative, headline, keywords, summary, developments))
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
     return stories, term_counts
+
+
+def _unchanged(ids: Sequence[str], members_of: Sequence[Sequence[Article]], previous: Mapping[str, Story]) -> set[int]:
+    """The stories (by index) that ``previous`` holds under the same id with the same articles."""
+    return {
+        index
+        for index, (identifier, members) in enumerate(zip(ids, members_of, strict=True))
+        if identifier in previous and set(previous[identifier].article_ids) == {a.id for a in members}
+    }
+
+
+def _story(
+    identifier: str,
+    members: Sequence[Article],
+    representative: Article,
+    headline: str,
+    keywords: Sequence[str],
+    summary: str,
+    developments: tuple,
+) -> Story:
+    dates = [a.date for a in members if a.date is not None]
+    return Story(
+        story_id=identifier,
+        headline=headline,
+        summary=summary,
+        keywords=tuple(keywords),
+        article_ids=tuple(a.id for a in members),
+        representative_id=representative.id,
+        sources=tuple(sorted({name for a in members if (name := a.outlet)})),
+        first_published=min(dates, default=None),
+        last_published=max(dates, default=None),
+        developments=developments,
+    )
 
 
 def _representative(originals: Sequence[Article], embeddings: np.ndarray, row_of: Mapping[str, int]) -> Article:
@@ -513,31 +528,3 @@ def _story_keywords(lexicon: _Lexicon | None, rows_of: Sequence[Sequence[int]], 
         shape=(len(rows_of), texts),
     )
     return _keywords(membership @ lexicon.counts, lexicon.terms, lexicon.frequency, lexicon.average_words, count)
-
-
-def story_centres(stories: Sequence[Story], articles: Sequence[Article], embeddings: np.ndarray) -> np.ndarray:
-    """Each story's mean embedding (``embeddings`` are the ``articles``' rows), one row per story."""
-    row_of = {article.id: row for row, article in enumerate(articles)}
-    rows = np.fromiter((row_of[i] for story in stories for i in story.article_ids), dtype=np.int64)
-    sizes = np.array([len(story.article_ids) for story in stories], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    return np.add.reduceat(embeddings[rows], starts, axis=0, dtype=np.float64) / sizes[:, None]
-
-
-def story_positions(
-    stories: Sequence[Story], articles: Sequence[Article], embeddings: np.ndarray
-) -> dict[str, tuple[float, float]]:
-    """A 2-D map of the stories: the first two principal components of their mean embeddings."""
-    if not stories:
-        return {}
-    centres = story_centres(stories, articles, embeddings)
-    centred = centres - centres.mean(axis=0)
-    # SVD is deterministic up to sign; fix the sign so the map does not flip between runs.
-    _, _, components = np.linalg.svd(centred, full_matrices=False)
-    components = components[:2] * np.sign(components[:2].sum(axis=1, keepdims=True) + 1e-12)
-    points = centred @ components.T
-    if points.shape[1] < 2:
-        points = np.hstack([points, np.zeros((len(points), 2 - points.shape[1]))])
-    return {
-        story.story_id: (round(float(x), 5), round(float(y), 5)) for story, (x, y) in zip(stories, points, strict=True)
-    }

@@ -29,7 +29,7 @@ from clustering.config import ThreadConfig
 from clustering.records import Article, Story
 from clustering.stories.lineage import assign_story_ids
 from clustering.stories.names import name_keys, rarity
-from clustering.stories.summarize import story_centres
+from clustering.stories.story_map import story_centres
 
 # Stories compared at once: a block of rows against every dated story (memory: rows x stories floats).
 _BLOCK_ROWS = 2048
