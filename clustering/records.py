@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from urllib.parse import urlparse
 
+# How an article with no source and no URL host is shown and counted.
+UNKNOWN_OUTLET = "(unknown outlet)"
+
 
 @dataclass(frozen=True, slots=True)
 class Article:

@@ -36,7 +36,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from clustering.config import ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, cleaned
 from clustering.publish.pages import environment, safe_url
-from clustering.records import Article, ReusePair, Story
+from clustering.records import UNKNOWN_OUTLET, Article, ReusePair, Story
 from clustering.reuse.edits import with_copy_edits
 from clustering.reuse.pairs import copier_and_original, duplicate_groups, reprint_counts
 from clustering.storage.database import is_database_url
@@ -532,7 +532,7 @@ def create_app(location: Path | str, allowed_hosts: Sequence[str] = LOOPBACK_HOS
         articles = sorted((data.articles[i] for i in story.article_ids), key=_time_order)
         first = next((article.date for article in articles if article.date), None)
         first_day = first.date() if first else None
-        broke = sorted({a.outlet or "(unknown outlet)" for a in articles if a.date and a.date.date() == first_day})
+        broke = sorted({a.outlet or UNKNOWN_OUTLET for a in articles if a.date and a.date.date() == first_day})
         pairs = [pair for pair in data.pairs if pair.a in members or pair.b in members]
         shared = [
             {

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from clustering.records import UNKNOWN_OUTLET
+
 
 def script_json(text: str) -> Markup:
     """JSON that is safe inside a <script> element: no "<", ">" or "&" that could end it."""
@@ -34,4 +36,5 @@ def environment() -> Environment:
     )
     pages.filters["safe_json"] = script_json
     pages.filters["safe_url"] = safe_url
+    pages.globals["unknown_outlet"] = UNKNOWN_OUTLET
     return pages

@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from clustering.config import ReuseConfig
-from clustering.records import Article, ReusePair, joined_paragraphs
+from clustering.records import UNKNOWN_OUTLET, Article, ReusePair, joined_paragraphs
 from clustering.reuse.align import Alignment, align, character_spans, shared_counts
 from clustering.reuse.minhash import jaccard, tokenize
 from clustering.reuse.signing import IndexedArticle
@@ -293,9 +293,6 @@ class AttributionRow:
     pairs: int
     shared_words: int
     share: float
-
-
-UNKNOWN_OUTLET = "(unknown outlet)"
 
 
 def copier_and_original(pair: ReusePair, by_id: Mapping[str, Article]) -> tuple[Article, Article] | None:
