@@ -298,7 +298,7 @@ def settings_init(settings: type, **extra: Any) -> Callable[..., None]:
     with its defaults, and ``extra`` (name → default): each parameter is declared once, in its part of
     ``Config``. scikit-learn reads an estimator's parameters off its ``__init__``'s signature, which is
     this one's: ``get_params``, ``set_params`` and ``clone`` work as for any estimator."""
-    defaults = {item.name: getattr(settings(), item.name) for item in dataclasses.fields(settings)} | extra
+    defaults = dataclasses.asdict(settings()) | extra
     keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = [inspect.Parameter(name, keyword, default=default) for name, default in defaults.items()]
     signature = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *parameters])

@@ -187,6 +187,11 @@ class FurnitureLearner(BaseEstimator):
     # Copy takes as many words shared with other outlets as a reuse pair does (``reuse.min_shared_words``).
     __init__ = settings_init(FurnitureConfig, min_copy_words=ReuseConfig().min_shared_words)
 
+    @classmethod
+    def of(cls, furniture: FurnitureConfig, reuse: ReuseConfig) -> FurnitureLearner:
+        """The learner a run's settings make: ``furniture``'s parameters, copy as long as a reuse pair."""
+        return cls(**dataclasses.asdict(furniture), min_copy_words=reuse.min_shared_words)
+
     def fit(
         self,
         articles: Sequence[Article],

@@ -86,8 +86,7 @@ class Deduplicator:
         self.minhash_config = minhash
         self.reuse_config = reuse
         # Page furniture learned from the stream itself (what one outlet repeats across unrelated articles).
-        learner = FurnitureLearner(**dataclasses.asdict(furniture), min_copy_words=reuse.min_shared_words)
-        self._furniture = StreamingFurniture(learner) if furniture.learn else None
+        self._furniture = StreamingFurniture(FurnitureLearner.of(furniture, reuse)) if furniture.learn else None
         self._hasher = MinHasher(minhash)
         self._windows: WindowIndex = (
             LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(self._hasher, reuse, lsh_storage)

@@ -15,5 +15,5 @@ class Clean:
     def run(self, corpus: Corpus, context: RunContext) -> Corpus:
         articles, empty = clean_articles(corpus.stored)
         stale = frozenset(article.id for article in corpus.stored if not article.body_spans)
-        fresh = stale | ({article.id for article in articles} - context.store.finished_ids())
+        fresh = stale | ({article.id for article in articles} - corpus.finished)
         return replace(corpus, articles=articles, fresh=fresh, recleaned=stale, rejects=[*corpus.rejects, *empty])

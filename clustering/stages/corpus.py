@@ -13,7 +13,7 @@ from datetime import datetime
 import numpy as np
 
 from clustering.config import Config
-from clustering.records import Article, DedupResult, LineageEvent, Reject, RunReport, Story
+from clustering.records import Article, DedupResult, Ingested, LineageEvent, Reject, RunReport, Story
 from clustering.reuse.signing import SignedArticle
 from clustering.storage.band_index import BandIndex
 from clustering.storage.store import StoryStore
@@ -26,8 +26,9 @@ class Corpus:
     """The working set of a run. Fields by the stage that fills them:
 
     - opening: ``stored`` (the working articles as stored, less those archived now), ``previous`` (the
-      stored stories, less those archived now), ``archive`` (the stories archived now), ``pending`` (the
-      articles stored since the last run: storage number by id), ``now`` (the newest article's date);
+      stored stories, less those archived now), ``archive`` (the stories archived now) and ``archived``
+      (their articles), ``pending`` (the articles stored since the last run: storage number by id),
+      ``finished`` (the working articles a finished run processed), ``now`` (the newest article's date);
     - clean: ``articles`` (cleaned), ``fresh`` (ids new since the last run or cleaned again),
       ``recleaned`` (ids whose cleaning is saved with the run), ``rejects``;
     - furniture: ``articles`` without their outlets' furniture and with a body left, ``cleanings`` (the
@@ -44,7 +45,9 @@ class Corpus:
     stored: list[Article]
     previous: dict[str, Story] = field(default_factory=dict)
     archive: list[Story] = field(default_factory=list)
+    archived: frozenset[str] = frozenset()
     pending: dict[str, int] = field(default_factory=dict)
+    finished: frozenset[str] = frozenset()
     now: datetime | None = None
     articles: list[Article] = field(default_factory=list)
     fresh: frozenset[str] = frozenset()
@@ -67,10 +70,6 @@ class Corpus:
     report: RunReport | None = None
     run: int | None = None
 
-    @property
-    def archived_ids(self) -> set[str]:
-        return {article_id for story in self.archive for article_id in story.article_ids}
-
 
 def open_corpus(store: StoryStore, config: Config) -> Corpus:
     """The working set as the store holds it: the stories silent for longer than the story window and
@@ -80,8 +79,22 @@ def open_corpus(store: StoryStore, config: Config) -> Corpus:
     now = newest_date(stored)
     windows = (config.run.story_window_days, config.reuse.lookback_days, config.thread.max_gap_days)
     archive = archived_stories(previous, now, *windows)
-    archived = {article_id for story in archive for article_id in story.article_ids}
+    archived = frozenset(article_id for story in archive for article_id in story.article_ids)
     for story in archive:
         del previous[story.story_id]
     working = [article for article in stored if article.id not in archived]
-    return Corpus(stored=working, previous=previous, archive=archive, pending=pending, now=now)
+    finished = frozenset(store.finished_ids())
+    return Corpus(
+        stored=working,
+        previous=previous,
+        archive=archive,
+        archived=archived,
+        pending=pending,
+        finished=finished,
+        now=now,
+    )
+
+
+def run_rejects(corpus: Corpus, ingested: Ingested) -> list[Reject]:
+    """Every record a run set aside: ingestion's, then the stages'."""
+    return [*ingested.rejects, *corpus.rejects]

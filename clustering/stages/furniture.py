@@ -3,7 +3,7 @@ and taken out; the articles left with no body, or that are no article (a section
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from clustering.ingest.clean import clean_article, split_empty
 from clustering.ingest.furniture import FurnitureLearner
@@ -21,7 +21,7 @@ class Furniture:
         text where it gave up a piece (another outlet prints it: it is copy)."""
         articles, fresh = corpus.articles, corpus.fresh
         config = context.config
-        learner = FurnitureLearner(**asdict(config.furniture), min_copy_words=config.reuse.min_shared_words)
+        learner = FurnitureLearner.of(config.furniture, config.reuse)
         learner.fit(articles, context.store.furniture(), fresh)
         subject = [
             clean_article(a) if a.outlet in learner.shrunk_ else a

@@ -33,8 +33,8 @@ class MinHash:
     def run(self, corpus: Corpus, context: RunContext) -> Corpus:
         minhash, reuse = context.config.minhash, context.config.reuse
         # Articles of finished runs, with their bodies as they were then: their pairs and bands are stored.
-        indexed = frozenset(context.store.finished_ids() - corpus.recleaned - corpus.archived_ids)
+        indexed = corpus.finished - corpus.recleaned - corpus.archived
         settings = index_settings(minhash, reuse)
-        stored = stored_band_index(context.workspace.bands, settings, indexed, corpus.articles, corpus.archived_ids)
+        stored = stored_band_index(context.workspace.bands, settings, indexed, corpus.articles, corpus.archived)
         unindexed = corpus.articles if stored is None else [a for a in corpus.articles if a.id not in indexed]
         return replace(corpus, indexed=indexed, band_index=stored, signed=sign_articles(unindexed, minhash, reuse))

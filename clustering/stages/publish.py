@@ -5,14 +5,8 @@ timed (``Pipeline.cluster``)."""
 from __future__ import annotations
 
 from clustering.publish.artifacts import archive_name, publish
-from clustering.records import Reject
 from clustering.stages.context import RunContext
-from clustering.stages.corpus import Corpus
-
-
-def run_rejects(corpus: Corpus, context: RunContext) -> list[Reject]:
-    """Every record the run set aside: ingestion's, then the stages'."""
-    return [*context.ingested.rejects, *corpus.rejects]
+from clustering.stages.corpus import Corpus, run_rejects
 
 
 class Publish:
@@ -31,7 +25,7 @@ class Publish:
         publish(
             workspace.root,
             corpus.articles,
-            run_rejects(corpus, context),
+            run_rejects(corpus, context.ingested),
             corpus.dedup,
             corpus.stories,
             corpus.report,

@@ -19,7 +19,7 @@ class Reuse:
         whose body changed, are aligned. The index of every article is saved for the next run."""
         minhash, reuse = context.config.minhash, context.config.reuse
         articles, signed = corpus.articles, corpus.signed
-        dropped = corpus.recleaned | corpus.archived_ids
+        dropped = corpus.recleaned | corpus.archived
         known_pairs = [pair for pair in context.store.pairs() if not {pair.a, pair.b} & dropped]
         index = build_band_index(signed, minhash, reuse)
         index = corpus.band_index.extended(index) if corpus.band_index is not None else index

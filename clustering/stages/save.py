@@ -10,7 +10,7 @@ from importlib import metadata
 from clustering.records import FinishedRun, RunReport
 from clustering.reuse.pairs import attribution
 from clustering.stages.context import RunContext
-from clustering.stages.corpus import Corpus
+from clustering.stages.corpus import Corpus, run_rejects
 from clustering.stories.story_map import story_positions
 
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
@@ -35,7 +35,7 @@ def run_report(corpus: Corpus, context: RunContext) -> RunReport:
         "accepted": len(corpus.pending),
         # A pending article is this run's, even when a run killed before clustering stored it.
         "already_stored": len(ingested.known_ids.difference(corpus.pending)),
-        "rejected": len(ingested.rejects) + len(corpus.rejects),
+        "rejected": len(run_rejects(corpus, ingested)),
         "articles": len(corpus.articles),
         "duplicates": len(corpus.dedup.duplicate_of),
         "reuse_pairs": len(corpus.dedup.pairs),
