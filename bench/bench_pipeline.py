@@ -29,8 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, save
 from corpus import build
 
+from clustering.pipeline import STAGES as PIPELINE_STAGES
+
 REPO = Path(__file__).resolve().parent.parent
-STAGES = ("read", "clean", "furniture", "minhash", "reuse", "embed", "cluster", "summarize")
+# Every timed step of a run, in its order: ingestion's, then the stage list's.
+STAGES = ("read", "store", *(stage.name for stage in PIPELINE_STAGES))
 # Prefect's embedded server starts with the first flow of a process: timed apart, as a served or
 # deployed flow does not pay it on every run.
 _RUN = """

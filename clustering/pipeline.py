@@ -27,15 +27,15 @@ from clustering.ingest.clean import CLEANING_VERSION, clean_articles
 from clustering.ingest.fetch import is_url, land
 from clustering.ingest.read import read_inputs
 from clustering.publish.artifacts import write_run_report
-from clustering.records import Article, Ingested, ReadResult, Reject, RunReport, Story
+from clustering.records import Article, Ingested, Reject, RunReport, Story
 from clustering.stages.clean import Clean
 from clustering.stages.cluster import Cluster
 from clustering.stages.context import Progress, RunContext, ShardEmbedder, Stage, embed_inline, no_progress
-from clustering.stages.corpus import Corpus, open_corpus
+from clustering.stages.corpus import Corpus, open_corpus, run_rejects
 from clustering.stages.embed import Embed
 from clustering.stages.furniture import Furniture
 from clustering.stages.minhash import MinHash
-from clustering.stages.publish import Publish, run_rejects
+from clustering.stages.publish import Publish
 from clustering.stages.reuse import Reuse
 from clustering.stages.save import Save
 from clustering.stages.summarize import Summarize
@@ -147,12 +147,10 @@ class Pipeline:
             )
             paths.append(str(inbox))
         read_config, outputs = self.config.read, [self.workspace.root]
-
-        def read_and_store() -> tuple[ReadResult, set[str], frozenset[str], list[Reject]]:
-            read = read_inputs(paths, read_config, outputs)
-            return read, *self._store_new(read.articles)
-
-        read, added, known, rejects = self._timed("read", read_and_store, seconds)
+        read = self._timed("read", lambda: read_inputs(paths, read_config, outputs), seconds)
+        # A step of its own: a read is retried, a write to the store is not (a retry would count what the
+        # failed attempt added as already stored).
+        added, known, rejects = self._timed("store", lambda: self._store_new(read.articles), seconds)
         rejects = [*fetch_rejects, *read.rejects, *rejects]
         records = len(read.articles) + len(read.rejects)
         self.log(f"Read {records} records: {len(added)} new, {len(known)} already stored, {len(rejects)} rejected")
@@ -161,8 +159,7 @@ class Pipeline:
     def _store_new(self, articles: list[Article]) -> tuple[set[str], frozenset[str], list[Reject]]:
         """The articles read that the store does not hold, cleaned once (the store keeps each article as read
         and what cleaning found in it) and added as pending: the ids added, those already stored, and the
-        rejects (a stored id with another text, no text left, not an article). Run again, it adds nothing
-        twice: what it added the first time is known."""
+        rejects (a stored id with another text, no text left, not an article)."""
         store = StoryStore(self.workspace.store, CLEANING_VERSION)
         try:
             new, conflicts, known = split_new(store.texts_of(article.id for article in articles), articles)
@@ -204,7 +201,7 @@ class Pipeline:
             ingested = self.ingest(inputs)
             store = StoryStore(self.workspace.store, CLEANING_VERSION)
             try:
-                corpus = Corpus(stored=store.articles())
+                corpus = Corpus(stored=store.articles(), finished=frozenset(store.finished_ids()))
                 return self._run_stages(PREPARING_STAGES, corpus, self._context(store, ingested, False))
             finally:
                 store.close()
@@ -230,4 +227,4 @@ class Pipeline:
             store.close()
         self.log(f"{len(corpus.stories)} stories from {len(corpus.articles)} articles written to {self.workspace.root}")
         changed = [story for story in corpus.stories if corpus.previous.get(story.story_id) != story]
-        return RunResult(report=report, stories=corpus.stories, changed=changed, rejects=run_rejects(corpus, context))
+        return RunResult(report=report, stories=corpus.stories, changed=changed, rejects=run_rejects(corpus, ingested))

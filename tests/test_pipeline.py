@@ -86,8 +86,8 @@ def test_run_json_counts_and_timings(seed_run):
     out, report = seed_run
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
-    # The stage list is the run's order: the report times ingestion's step, then exactly those stages.
-    stages = ["read", *(stage.name for stage in STAGES)]
+    # The stage list is the run's order: the report times ingestion's steps, then exactly those stages.
+    stages = ["read", "store", *(stage.name for stage in STAGES)]
     assert list(report.stage_seconds) == stages and set(run["stage_seconds"]) == set(stages)
     assert run["versions"]["datasketch"]
     assert run["config"] == load_config().as_dict()  # the instance that ran, every setting
