@@ -7,9 +7,9 @@ are also bounded in time: articles weeks apart are pushed apart. HDBSCAN's noise
 article.
 
 Distances are computed only between each article and its ``n_neighbors`` nearest by embedding (all
-pairs in a corpus smaller than that), so memory and time grow with n·k rather than n²; the sparse graph
-goes through HDBSCAN's own single-linkage and cluster-selection code (``hdbscan`` is pinned below 0.9
-for those two internal functions, whose dense entry point would need the full n×n matrix).
+pairs in a corpus smaller than that), so memory and time grow with n·k rather than n². The sparse graph,
+made mutual reachability here (where a row with fewer neighbours than ``min_samples`` and a corpus in
+disconnected parts are handled), goes to ``hdbscan.hdbscan``'s public sparse precomputed entry point.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from hdbscan._hdbscan_linkage import label as single_linkage
-from hdbscan.hdbscan_ import _tree_to_labels
+from hdbscan import hdbscan
 from scipy import sparse
 from scipy.sparse import csgraph
 from sklearn.base import BaseEstimator, ClusterMixin, clone
@@ -134,8 +133,9 @@ def _hdbscan_labels(
     selection_epsilon: float,
     allow_single_cluster: bool,
 ) -> np.ndarray:
-    """HDBSCAN on a sparse distance graph: mutual reachability, minimum spanning tree, HDBSCAN's own
-    single linkage and cluster selection. Disconnected parts are joined above every real distance."""
+    """HDBSCAN on a sparse distance graph: mutual reachability computed here, then HDBSCAN's minimum
+    spanning tree, single linkage and cluster selection. Disconnected parts are joined above every real
+    distance (HDBSCAN refuses a disconnected sparse graph)."""
     count = graph.shape[0]
     source, target, distance = _edges(graph)
     # Core distance: the distance to the min_samples-th nearest neighbour in the graph (as HDBSCAN's);
@@ -154,14 +154,13 @@ def _hdbscan_labels(
         bridge = 2.0 * max(1.0, float(reach.max(initial=1.0)))
         links = sparse.csr_matrix((np.full(parts - 1, bridge), (leaders[:-1], leaders[1:])), shape=(count, count))
         mutual = mutual + links
-    tree = csgraph.minimum_spanning_tree(mutual).tocoo()
-    weights = np.where(tree.data <= _TINY, 0.0, tree.data)
-    edges = np.column_stack([tree.row, tree.col, weights]).astype(np.float64)
-    edges = edges[np.argsort(edges[:, 2], kind="stable")]
-    labels, *_ = _tree_to_labels(
-        None,
-        single_linkage(edges),
+    # The graph is already mutual reachability: HDBSCAN's own with min_samples=1 takes each row's
+    # nearest entry as its core distance, which no entry is below, so it keeps every distance as is.
+    labels, *_ = hdbscan(
+        mutual.maximum(mutual.T),
         min_cluster_size=min_cluster_size,
+        min_samples=1,
+        metric="precomputed",
         cluster_selection_method=selection_method,
         allow_single_cluster=allow_single_cluster,
         cluster_selection_epsilon=selection_epsilon,
