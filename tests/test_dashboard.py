@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
-from clustering.publish.dashboard import create_app, highlighted
+from clustering.publish.dashboard import create_app
+from clustering.publish.snapshot import highlighted
 from clustering.records import FinishedRun
 from clustering.reuse.edits import copy_edits
 
@@ -316,7 +317,7 @@ def _first_story_id(client) -> str:
 def test_timeline_bins_fit_the_span():
     from datetime import date
 
-    from clustering.publish.dashboard import bin_width
+    from clustering.publish.figures import bin_width
 
     assert bin_width(date(2020, 1, 1), date(2020, 1, 20)) == "day"
     assert bin_width(date(2020, 1, 1), date(2020, 9, 1)) == "week"
@@ -326,7 +327,7 @@ def test_timeline_bins_fit_the_span():
 def test_reprint_trees_hang_each_copy_under_its_nearest_original():
     from datetime import UTC, datetime
 
-    from clustering.publish.dashboard import reprint_trees
+    from clustering.publish.snapshot import reprint_trees
     from clustering.records import Article, ReusePair
 
     def article(name: str, day: int) -> Article:
@@ -416,7 +417,7 @@ HOSTILE_LABEL = '<a href="https://evil.example/p">click</a>'
 
 
 def test_chart_text_is_text():
-    from clustering.publish.dashboard import chart_text, reuse_flows
+    from clustering.publish.figures import chart_text, reuse_flows
 
     assert chart_text(HOSTILE_LABEL) == '&lt;a href="https://evil.example/p"&gt;click&lt;/a&gt;'
     figure = reuse_flows([{"outlet": HOSTILE_LABEL, "source": "AFP <b>", "shared_words": 40, "pairs": 1, "share": 0.5}])
@@ -428,7 +429,8 @@ def test_chart_labels_and_hover_text_make_no_links_in_a_browser(tmp_path):
     """Plotly reads chart text as HTML: an outlet or a title holding a link is shown as the text it is."""
     import plotly.graph_objects as go
 
-    from clustering.publish.dashboard import _PLOTLY_JS, chart_text, reuse_flows
+    from clustering.publish.dashboard import _PLOTLY_JS
+    from clustering.publish.figures import chart_text, reuse_flows
 
     playwright = pytest.importorskip("playwright.sync_api")
     sankey = reuse_flows([{"outlet": HOSTILE_LABEL, "source": "AFP", "shared_words": 40, "pairs": 1, "share": 0.5}])

@@ -150,3 +150,23 @@ def test_the_dashboard_names_the_articles_an_article_shares_most_with_and_counts
     first = page.split("Headline 0")[2].split("</summary>")[0]  # o0's entry (after the story's headline)
     assert first.count("words)") == SHARES_LISTED == 5 and "and 2 more" in first
     assert "outlet7" in first and "outlet1" not in first  # most shared words first (o0-o7: 47, o0-o1: 41)
+
+
+def test_the_static_page_and_the_served_one_group_threads_alike():
+    """One grouping (``story_threads``) for both pages: a thread's stories oldest first, undated last, and
+    a story with no thread in none."""
+    from clustering.publish.artifacts import render_dashboard
+    from clustering.publish.pages import story_threads
+
+    def story(story_id, thread_id, day):
+        when = datetime(2020, 1, day, tzinfo=UTC) if day else None
+        return Story(story_id, f"Headline {story_id}", "", (), (story_id,), story_id, (), when, when, (), thread_id)
+
+    stories = [story("s3", "th", 9), story("s1", "th", None), story("s2", "th", 2), story("s4", "", 1)]
+    threads = story_threads(stories)
+    assert {key: [s.story_id for s in members] for key, members in threads.items()} == {"th": ["s2", "s3", "s1"]}
+    articles = [Article(id=s.story_id, text="t", title=s.headline, body="b") for s in stories]
+    page = render_dashboard(articles, stories, DedupResult([], {}), RunReport(counts={}), [])
+    listed = page.split('<section class="story" id="s3">')[1].split('class="meta thread"')[1].split("</div>")[0]
+    assert listed.index("Headline s2") < listed.index("Headline s1") and "Headline s4" not in listed
+    assert page.split('<section class="story" id="s4">')[1].split("</section>")[0].count("thread") == 0

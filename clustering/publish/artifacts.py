@@ -18,7 +18,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from clustering.publish.pages import environment
+from clustering.publish.pages import environment, story_threads
 from clustering.records import Article, DedupResult, Reject, RunReport, Story, json_line, record_fields
 from clustering.storage.atomic import write_atomic
 
@@ -98,9 +98,6 @@ def render_dashboard(
     history: dict[object, list[dict[str, object]]] = {}
     for event in lineage:
         history.setdefault(event["story_id"], []).append(event)
-    threads: dict[str, list[Story]] = {}
-    for story in stories:
-        threads.setdefault(story.thread_id, []).append(story)
     return (
         environment()
         .get_template("dashboard.html.j2")
@@ -111,7 +108,7 @@ def render_dashboard(
             shares=shares,
             attribution=report.attribution,
             history=history,
-            threads=threads,
+            threads=story_threads(stories),
         )
     )
 

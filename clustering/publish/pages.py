@@ -1,14 +1,16 @@
-"""The one Jinja2 environment every page is rendered with: the package's templates, autoescaped."""
+"""What every page shares: the one Jinja2 environment (the package's templates, autoescaped), safe links
+and the grouping of stories into threads."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from clustering.records import UNKNOWN_OUTLET
+from clustering.records import UNKNOWN_OUTLET, Story
 
 
 def script_json(text: str) -> Markup:
@@ -38,3 +40,12 @@ def environment() -> Environment:
     pages.filters["safe_url"] = safe_url
     pages.globals["unknown_outlet"] = UNKNOWN_OUTLET
     return pages
+
+
+def story_threads(stories: Iterable[Story]) -> dict[str, list[Story]]:
+    """The stories of each thread, oldest first (an undated story last); a story with no thread is in none."""
+    threads: dict[str, list[Story]] = {}
+    for story in sorted(stories, key=lambda s: (s.first_published is None, s.first_published, s.story_id)):
+        if story.thread_id:
+            threads.setdefault(story.thread_id, []).append(story)
+    return threads

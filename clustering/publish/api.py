@@ -1,0 +1,174 @@
+"""The dashboard's JSON API (``/api/…``, described at ``/openapi.json``), and what its routes and the
+pages share: the snapshot of the store a request reads, and the story list's query, parsed once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel
+
+from clustering.publish.pages import safe_url
+from clustering.publish.snapshot import MAX_PER_PAGE, PER_PAGE, Snapshot, StoryQuery
+from clustering.records import Article, Story
+
+
+def current_snapshot(request: Request) -> Snapshot:
+    """The store as it is now: ``create_app`` keeps the reader on the app, and it reads again only when a
+    run or an ingest has changed the store."""
+    snapshots: Callable[[], Snapshot] = request.app.state.snapshots
+    return snapshots()
+
+
+def _day(text: str, name: str) -> date | None:
+    """A date from a form field: empty means no bound."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise HTTPException(status_code=422, detail=f"'{name}' is not a date (YYYY-MM-DD): {text!r}") from error
+
+
+def story_query(
+    q: str = Query("", description="words that must all appear in the story's texts"),
+    outlet: str = Query("", description="only stories this outlet took part in"),
+    thread: str = Query("", description="only the stories of this thread (a story's thread_id)"),
+    since: str = Query("", description="stories still running on or after this date (YYYY-MM-DD)"),
+    until: str = Query("", description="stories begun on or before this date (YYYY-MM-DD)"),
+    sort: str = Query("recent", pattern="^(recent|size)$"),
+    page: int = Query(1, ge=1),
+    per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE),
+) -> StoryQuery:
+    """The story list's filters, sort and page, from the request's query string."""
+    return StoryQuery(q, outlet, thread, _day(since, "since"), _day(until, "until"), sort, page, per_page)
+
+
+CurrentSnapshot = Annotated[Snapshot, Depends(current_snapshot)]
+CurrentQuery = Annotated[StoryQuery, Depends(story_query)]
+
+
+class ArticleOut(BaseModel):
+    id: str
+    title: str
+    outlet: str | None
+    published: datetime | None
+    url: str | None
+    story_id: str | None
+    duplicate_of: str | None
+    agencies: list[str]
+    # [start, end) offsets into the article's text as read: page furniture (by shape, or learned per outlet).
+    furniture_spans: list[tuple[int, int]]
+
+
+class StoryOut(BaseModel):
+    story_id: str
+    headline: str
+    summary: str
+    keywords: list[str]
+    articles: int
+    sources: list[str]
+    first_published: datetime | None
+    last_published: datetime | None
+    representative_id: str
+    # What happened when (ISO date, sentence), for a story of more than one day.
+    developments: list[tuple[str, str]]
+    # The thread of stories this one belongs to (stories linked over weeks).
+    thread_id: str
+
+
+class PairOut(BaseModel):
+    a: str
+    b: str
+    shared_words: int
+    original: str | None
+    original_reason: str
+
+
+class StoryDetailOut(StoryOut):
+    article_list: list[ArticleOut]
+    reuse: list[PairOut]
+
+
+class StoryPageOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    stories: list[StoryOut]
+
+
+def _story_out(story: Story) -> StoryOut:
+    return StoryOut(
+        story_id=story.story_id,
+        headline=story.headline,
+        summary=story.summary,
+        keywords=list(story.keywords),
+        articles=len(story.article_ids),
+        sources=list(story.sources),
+        first_published=story.first_published,
+        last_published=story.last_published,
+        representative_id=story.representative_id,
+        developments=[tuple(entry) for entry in story.developments],
+        thread_id=story.thread_id,
+    )
+
+
+def _article_out(article: Article, story_of: dict[str, str], duplicate_of: dict[str, str]) -> ArticleOut:
+    return ArticleOut(
+        id=article.id,
+        title=article.headline,
+        outlet=article.outlet,
+        published=article.date,
+        url=safe_url(article.url),
+        story_id=story_of.get(article.id),
+        duplicate_of=duplicate_of.get(article.id),
+        agencies=list(article.agencies),
+        furniture_spans=[tuple(span) for span in article.furniture_spans],
+    )
+
+
+def found_story(snapshot: Snapshot, story_id: str) -> Story:
+    """The story ``story_id``, or a 404."""
+    story = snapshot.story(story_id)
+    if story is None:
+        raise HTTPException(status_code=404, detail=f"no story {story_id!r} in this store")
+    return story
+
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/stories", response_model=StoryPageOut, tags=["stories"])
+def api_stories(snapshot: CurrentSnapshot, query: CurrentQuery) -> StoryPageOut:
+    """Stories matching the filters, a page at a time (most recent first, or largest first)."""
+    shown, matching = query.select(snapshot)
+    stories = list(map(_story_out, shown))
+    return StoryPageOut(total=matching, page=query.page, per_page=query.per_page, stories=stories)
+
+
+@router.get("/stories/{story_id}", response_model=StoryDetailOut, tags=["stories"])
+def api_story(snapshot: CurrentSnapshot, story_id: str) -> StoryDetailOut:
+    """A story with its articles (in time order) and the text they share."""
+    story = found_story(snapshot, story_id)
+    story_of = {article_id: story.story_id for article_id in story.article_ids}
+    reuse = [
+        PairOut(a=p.a, b=p.b, shared_words=p.shared_words, original=p.original, original_reason=p.original_reason)
+        for p in snapshot.story_pairs(story)
+    ]
+    return StoryDetailOut(
+        **_story_out(story).model_dump(),
+        article_list=[_article_out(a, story_of, snapshot.duplicate_of) for a in snapshot.in_time_order(story)],
+        reuse=reuse,
+    )
+
+
+@router.get("/articles/{article_id:path}", response_model=ArticleOut, tags=["articles"])
+def api_article(snapshot: CurrentSnapshot, article_id: str) -> ArticleOut:
+    """One article: its outlet, date, link, story and the article it reprints."""
+    article = snapshot.articles.get(article_id)
+    if article is None:
+        raise HTTPException(status_code=404, detail=f"no article {article_id!r} in this store")
+    story_of = {member: story.story_id for story in snapshot.stories for member in story.article_ids}
+    return _article_out(article, story_of, snapshot.duplicate_of)
