@@ -27,7 +27,7 @@ from corpus import build
 
 from clustering.config import EmbedConfig
 from clustering.embed.embedding import embed_articles
-from clustering.ingest.clean import clean_articles
+from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.read import parse_date
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
@@ -43,7 +43,7 @@ def _articles(count: int) -> list[Article]:
         Article(id=record["id"], text=record["text"], title=record["title"], published=parse_date(record["published"]))
         for record in records
     ]
-    cleaned, _ = clean_articles(articles)
+    cleaned, _ = clean_or_reject(articles)
     return cleaned
 
 

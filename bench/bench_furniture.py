@@ -31,7 +31,7 @@ from sites import generate
 
 from clustering.config import Config, FurnitureConfig, ReadConfig
 from clustering.evaluate import score
-from clustering.ingest.clean import CLEANING_VERSION, clean_articles
+from clustering.ingest.clean import CLEANING_VERSION, clean_or_reject
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline, RunResult
 from clustering.records import Article
@@ -73,7 +73,7 @@ def _self_credits(result: RunResult) -> int:
 
 def _gold_furniture(inputs: list[str], gold: dict[str, str]) -> dict[str, set[tuple[int, int]]]:
     """By article, the spans of the pieces its outlet prints in articles of two or more gold events."""
-    articles, _ = clean_articles([article for _, article in iter_inputs(inputs) if isinstance(article, Article)])
+    articles, _ = clean_or_reject([article for _, article in iter_inputs(inputs) if isinstance(article, Article)])
     events: dict[tuple[str, int], set[str]] = defaultdict(set)
     for article in articles:
         for _, _, key in article.segments:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, save, timed
 from reprints import _AGENCIES, generate
 
-from clustering.ingest.clean import clean_articles
+from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.furniture import FurnitureLearner
 from clustering.ingest.read import parse_date
 from clustering.records import Article
@@ -92,7 +92,7 @@ def _cleaned(records: list[dict]) -> list[Article]:
         Article(id=r["id"], title=r["title"], text=r["text"], source=r["source"], published=parse_date(r["published"]))
         for r in records
     ]
-    return clean_articles(raw)[0]
+    return clean_or_reject(raw)[0]
 
 
 def own_pastes(count: int, seed: int) -> list[list[object]]:
@@ -128,7 +128,7 @@ def main() -> None:
         Article(id=r["id"], title=r["title"], text=r["text"], source=r["source"], published=parse_date(r["published"]))
         for r in corpus.articles
     ]
-    articles, _ = clean_articles(raw)
+    articles, _ = clean_or_reject(raw)
     truth = {tuple(sorted(pair)) for pair in corpus.truth}
     spans_truth = {tuple(sorted(pair)): spans for pair, spans in corpus.truth.items()}
 

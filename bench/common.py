@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from clustering.config import ReadConfig
-from clustering.ingest.clean import clean_articles
+from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.read import iter_inputs
 from clustering.records import Article
 
@@ -59,5 +59,5 @@ def labelled_articles(path: Path, label_field: str, field_names: dict[str, str])
     """The cleaned articles of a labelled corpus and the gold story label of each."""
     pairs = [(fields, article) for fields, article in iter_inputs([path], ReadConfig(field_names=field_names))]
     gold_of = {article.id: str(fields[label_field]) for fields, article in pairs if article is not None}
-    articles, _ = clean_articles([article for _, article in pairs if isinstance(article, Article)])
+    articles, _ = clean_or_reject([article for _, article in pairs if isinstance(article, Article)])
     return articles, [gold_of[article.id] for article in articles]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from clustering.config import Config
-from clustering.ingest.clean import CLEANING_VERSION, clean_articles
+from clustering.ingest.clean import CLEANING_VERSION, clean_or_reject
 from clustering.ingest.fetch import is_url, land
 from clustering.ingest.read import read_inputs
 from clustering.publish.artifacts import write_run_report
@@ -163,7 +163,7 @@ class Pipeline:
         store = StoryStore(self.workspace.store, CLEANING_VERSION)
         try:
             new, conflicts, known = split_new(store.texts_of(article.id for article in articles), articles)
-            cleaned, empty = clean_articles(new)
+            cleaned, empty = clean_or_reject(new)
             cleaned, not_articles = split_articles(cleaned)
             added = store.add_articles(cleaned)
             # Another writer stored some of them meanwhile: each is known, or a conflict, like any other.

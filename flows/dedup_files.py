@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clustering.config import Config
-from clustering.ingest.clean import EMPTY_AFTER_CLEANING, cleaned, cleaned_all
+from clustering.ingest.clean import EMPTY_AFTER_CLEANING, ensure_all_cleaned, ensure_cleaned
 from clustering.ingest.read import iter_inputs
 from clustering.records import Article, Reject, json_line
 from clustering.reuse.dedup import Deduplicator, IndexConflictError, Match
@@ -40,7 +40,7 @@ def reuse_fields(article_id: str, match: Match) -> dict[str, object]:
 
 def _admit(index: Deduplicator, article: Article) -> tuple[Article, Match] | Reject:
     """Clean and index one record, or say why it cannot be indexed."""
-    article = cleaned(article)
+    article = ensure_cleaned(article)
     if not article.body.strip():
         return Reject(origin=article.origin, reason=EMPTY_AFTER_CLEANING, id=article.id)
     try:
@@ -139,10 +139,12 @@ def _cleaned_batches(records: Iterator[tuple[dict, Article | Reject]]) -> Iterat
     batches = iter(lambda: list(itertools.islice(records, _CLEANING_BATCH)), [])
     with ThreadPoolExecutor(1) as cleaner:
         batch = next(batches, None)
-        cleaning = cleaner.submit(cleaned_all, articles(batch)) if batch is not None else None
+        cleaning = cleaner.submit(ensure_all_cleaned, articles(batch)) if batch is not None else None
         while batch is not None and cleaning is not None:
             following = next(batches, None)
-            following_cleaning = cleaner.submit(cleaned_all, articles(following)) if following is not None else None
+            following_cleaning = (
+                cleaner.submit(ensure_all_cleaned, articles(following)) if following is not None else None
+            )
             yield batch, cleaning.result()
             batch, cleaning = following, following_cleaning
 

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from clustering.ingest.clean import clean_article, clean_articles, find_agencies, parse_date_line
+from clustering.ingest.clean import clean_article, clean_or_reject, find_agencies
+from clustering.ingest.dates import parse_date_line
 from clustering.ingest.read import read_inputs
 from clustering.records import Article
 
@@ -82,7 +83,7 @@ def test_agency_patterns():
 
 def test_article_of_nothing_but_furniture_is_rejected():
     empty = Article(id="x", text="Share:\n\n2 min read\n\nComments\nGreat article!", origin="x.txt")
-    kept, rejects = clean_articles([empty])
+    kept, rejects = clean_or_reject([empty])
     assert kept == []
     assert rejects[0].id == "x"
     assert "no article text left" in rejects[0].reason

@@ -188,7 +188,7 @@ def test_dedup_flow_runs_as_a_prefect_flow(prefect_harness, tmp_path):
 
 def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatch):
     import clustering.reuse.batch as dedup_module
-    from clustering.ingest.clean import clean_articles
+    from clustering.ingest.clean import clean_or_reject
 
     raw = [
         _raw("wire", WIRE),
@@ -198,7 +198,7 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
         _raw("later", f"{WIRE}\n\nComments\n\nNice.", 12),
         _raw("pasted", f"{BANK}\n\n{WIRE[:700]}", 12),
     ]
-    articles, _ = clean_articles(raw)
+    articles, _ = clean_or_reject(raw)
     full = find_reuse(articles)
     assert len(full.pairs) >= 4 and full.duplicate_of
     known_ids = {"wire", "bank", "copy", "same-event"}

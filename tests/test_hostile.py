@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from clustering.ingest.clean import clean_articles
+from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.read import read_inputs
 from clustering.reuse.batch import find_reuse
 from clustering.stories.summarize import summarize_stories
@@ -117,7 +117,7 @@ def test_generated_records_are_read_or_rejected_never_lost(tmp_path, records):
     path.write_text("".join(json.dumps(record) + "\n" for record in records))
     read = read_inputs([path])
     assert len(read.articles) + len(read.rejects) == len(records)
-    articles, empty = clean_articles(read.articles)
+    articles, empty = clean_or_reject(read.articles)
     assert len(articles) + len(empty) == len(read.articles)
     dedup = find_reuse(articles)
     labels = list(range(len(articles)))

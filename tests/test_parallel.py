@@ -1,7 +1,7 @@
 import multiprocessing
 import os
 
-from clustering.ingest.clean import clean_articles
+from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.parallel import map_chunks
 from clustering.records import Article
 
@@ -45,4 +45,4 @@ def test_parallel_cleaning_gives_what_cleaning_in_one_process_gives():
         )
         for number in range(1200)
     ]
-    assert clean_articles(articles, workers=2) == clean_articles(articles, workers=1)
+    assert clean_or_reject(articles, workers=2) == clean_or_reject(articles, workers=1)

@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from reprints import ECBPLUS, generate
 
-from clustering.ingest.clean import clean_articles
+from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.read import parse_date
 from clustering.records import Article
 from clustering.reuse.batch import find_reuse
@@ -32,7 +32,7 @@ def test_true_spans_hold_the_same_paragraphs(corpus):
 
 
 def test_storyline_finds_the_generated_reuse(corpus):
-    articles, rejects = clean_articles(
+    articles, rejects = clean_or_reject(
         [
             Article(
                 id=r["id"], title=r["title"], text=r["text"], source=r["source"], published=parse_date(r["published"])

@@ -42,7 +42,8 @@ from itertools import combinations
 from sklearn.base import BaseEstimator
 
 from clustering.config import FurnitureConfig, ReuseConfig, settings_init
-from clustering.ingest.clean import Segment, title_line_span
+from clustering.ingest.clean import title_line_span
+from clustering.ingest.segments import Segment
 from clustering.records import Article, joined_paragraphs
 from clustering.words import frequent_words, zipf
 

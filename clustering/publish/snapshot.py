@@ -12,7 +12,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from clustering.config import ReuseConfig
-from clustering.ingest.clean import cleaned
+from clustering.ingest.clean import ensure_cleaned
 from clustering.publish.pages import story_threads
 from clustering.records import Article, ReusePair, Story
 from clustering.reuse.edits import with_copy_edits
@@ -54,7 +54,7 @@ class Snapshot:
 
 def load_snapshot(store: StoryStore) -> Snapshot:
     # Archived stories too: what runs no longer read is still there to browse.
-    articles = {article.id: cleaned(article) for article in store.articles(include_archived=True)}
+    articles = {article.id: ensure_cleaned(article) for article in store.articles(include_archived=True)}
     stories = sorted(store.stories(include_archived=True).values(), key=lambda story: story.story_id)
     pairs, report = store.pairs(include_archived=True), store.last_report()
     reuse = report.get("config", {}).get("reuse", {})

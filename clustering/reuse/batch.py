@@ -11,7 +11,7 @@ from datetime import timedelta
 import numpy as np
 
 from clustering.config import MinHashConfig, ReuseConfig
-from clustering.ingest.clean import cleaned
+from clustering.ingest.clean import ensure_cleaned
 from clustering.records import Article, DedupResult, ReusePair
 from clustering.reuse.bands import band_fingerprints, fingerprint_pairs, lsh_bands
 from clustering.reuse.pairs import compare, duplicate_groups, with_group_originals, worth_comparing
@@ -102,7 +102,7 @@ def update_reuse(
     entry_of = {row_of[prepared.entry.article.id]: prepared.entry for prepared in signed}
     for row in np.unique(candidates).tolist():
         if row not in entry_of:  # a known article met by a new one, not signed in this run
-            entry_of[row] = index_article(cleaned(articles[row]), minhash.shingle_words)
+            entry_of[row] = index_article(ensure_cleaned(articles[row]), minhash.shingle_words)
     rows = sorted(entry_of)
     place = np.full(len(articles), -1, dtype=np.int64)
     place[rows] = np.arange(len(rows))

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from clustering.config import FurnitureConfig, MinHashConfig, ReuseConfig
-from clustering.ingest.clean import cleaned
+from clustering.ingest.clean import ensure_cleaned
 from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
 from clustering.records import Article, ReusePair
 from clustering.reuse.lsh import LocalWindows, SharedWindows, WindowIndex
@@ -108,7 +108,7 @@ class Deduplicator:
     def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
         """Hold an article of the document store (cleaned, tokenised) for alignment. The store's records
         come in the order they were added, so the furniture learned from them is what was learned then."""
-        entry = self._entry(self._observed(cleaned(Article.from_json(record))))
+        entry = self._entry(self._observed(ensure_cleaned(Article.from_json(record))))
         self._hold(entry.article)
         if canonical is not None:
             self._canonical[entry.article.id] = canonical
@@ -160,7 +160,7 @@ class Deduplicator:
 
     def query(self, article: Article) -> Match:
         """What ``article`` shares with the indexed articles, without indexing it."""
-        article = cleaned(article)
+        article = ensure_cleaned(article)
         return self._match(
             self._signed_entry(self._entry(self._furniture.clean(article) if self._furniture else article))
         )
@@ -174,7 +174,7 @@ class Deduplicator:
         ``IndexConflictError``.
         ``signed`` is the article's ``sign`` when computed beforehand (in parallel).
         """
-        article = signed.entry.article if signed is not None else cleaned(article)
+        article = signed.entry.article if signed is not None else ensure_cleaned(article)
         held = self._articles.get(article.id)
         known = held.article if held is not None else None
         if known is None and self._documents is not None and (stored := self._documents.get(article.id)):

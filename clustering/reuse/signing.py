@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from clustering.config import MinHashConfig, ReuseConfig
-from clustering.ingest.clean import CLEANING_VERSION, cleaned
+from clustering.ingest.clean import CLEANING_VERSION, ensure_cleaned
 from clustering.records import Article
 from clustering.reuse.align import shingle_order
 from clustering.reuse.bands import lsh_bands
@@ -54,7 +54,7 @@ def sign_entry(entry: IndexedArticle, hasher: MinHasher, config: ReuseConfig) ->
 
 def sign_article(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> SignedArticle:
     """``article`` cleaned (when not yet cleaned), tokenised and signed."""
-    return sign_entry(index_article(cleaned(article), minhash.shingle_words), hasher, reuse)
+    return sign_entry(index_article(ensure_cleaned(article), minhash.shingle_words), hasher, reuse)
 
 
 def sign_articles(

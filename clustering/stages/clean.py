@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from clustering.ingest.clean import clean_articles
+from clustering.ingest.clean import clean_or_reject
 from clustering.stages.context import RunContext
 from clustering.stages.corpus import Corpus
 
@@ -13,7 +13,7 @@ class Clean:
     name = "clean"
 
     def run(self, corpus: Corpus, context: RunContext) -> Corpus:
-        articles, empty = clean_articles(corpus.stored)
+        articles, empty = clean_or_reject(corpus.stored)
         stale = frozenset(article.id for article in corpus.stored if not article.body_spans)
         fresh = stale | ({article.id for article in articles} - corpus.finished)
         return replace(corpus, articles=articles, fresh=fresh, recleaned=stale, rejects=[*corpus.rejects, *empty])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from clustering.ingest.clean import clean_article, split_empty
+from clustering.ingest.clean import clean_article, reject_empty
 from clustering.ingest.furniture import FurnitureLearner
 from clustering.stages.context import RunContext
 from clustering.stages.corpus import Corpus
@@ -31,7 +31,7 @@ class Furniture:
         cleaned = {article.id: article for article in learner.transform(subject)}
         learned = [cleaned.get(article.id, article) for article in articles]
         recleaned = corpus.recleaned | {new.id for new, old in zip(learned, articles, strict=True) if new is not old}
-        kept, emptied = split_empty(learned)
+        kept, emptied = reject_empty(learned)
         kept, not_articles = split_articles(kept)
         return replace(
             corpus,
