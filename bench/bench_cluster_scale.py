@@ -28,7 +28,7 @@ from corpus import build
 from clustering.config import EmbedConfig
 from clustering.embed.embedding import embed_articles
 from clustering.ingest.clean import clean_or_reject
-from clustering.ingest.read import parse_date
+from clustering.ingest.fields import parse_date
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.stories.clusterer import StoryClusterer, clustering_inputs, neighbour_pairs, tfidf_vectors

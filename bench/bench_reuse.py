@@ -24,8 +24,8 @@ from common import print_table, save, timed
 from reprints import _AGENCIES, generate
 
 from clustering.ingest.clean import clean_or_reject
+from clustering.ingest.fields import parse_date
 from clustering.ingest.furniture import FurnitureLearner
-from clustering.ingest.read import parse_date
 from clustering.records import Article
 from clustering.reuse.batch import find_reuse
 from clustering.reuse.minhash import normalised_words

@@ -18,7 +18,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from clustering.config import Config, ConfigError, config_toml, load_config
 from clustering.evaluate import evaluate_files
 from clustering.ingest.fetch import is_url
-from clustering.ingest.read import ARTICLE_FIELDS, InputError, check_inputs
+from clustering.ingest.fields import ARTICLE_FIELDS
+from clustering.ingest.read import InputError, check_inputs
 from clustering.records import RunReport
 from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError

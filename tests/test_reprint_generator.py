@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from reprints import ECBPLUS, generate
 
 from clustering.ingest.clean import clean_or_reject
-from clustering.ingest.read import parse_date
+from clustering.ingest.fields import parse_date
 from clustering.records import Article
 from clustering.reuse.batch import find_reuse
 

@@ -31,7 +31,7 @@ import httpcore
 import httpx
 
 from clustering.config import FetchConfig, ReadConfig
-from clustering.ingest.read import FeedError, PageError, feed_items, page_fields
+from clustering.ingest.markup import FeedError, PageError, feed_items, page_fields
 from clustering.records import Reject
 from clustering.storage.atomic import write_atomic
 

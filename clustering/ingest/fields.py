@@ -1,0 +1,168 @@
+"""One raw record's fields checked once, here: which field holds what (mapped, its own name, or a common
+one), dates parsed and bounded, text and URLs checked; a bad record becomes a ``Reject`` with the reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from clustering.config import ReadConfig
+from clustering.records import Article, Reject, printable
+
+ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
+# The names inputs commonly give an article's fields, matched without regard to case, tried in order when
+# neither a mapping (``ReadConfig.field_names``, ``--field``) nor the field's own name is there. Names that
+# mean other things in labelled data ("story", "article", "label") are left out.
+COMMON_NAMES: dict[str, tuple[str, ...]] = {
+    "title": ("headline", "heading"),
+    "text": ("body", "content", "full_text", "fulltext", "article_text", "description"),
+    "source": ("outlet", "publisher", "site_name", "sitename", "site"),
+    "url": ("link", "permalink", "href"),
+    "published": ("date", "pubdate", "published_at", "publish_date", "pub_date", "datetime", "timestamp"),
+}
+# Publication dates outside these bounds are not news dates, and near datetime's own bounds any arithmetic
+# on them (a time zone, a week added) overflows.
+EARLIEST_DATE = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST_DATE = datetime(3000, 1, 1, tzinfo=UTC)
+# A lone surrogate: a "\ud800" escape in JSON, or a byte that is not UTF-8 (decoded with surrogateescape).
+# No UTF-8 file, SQLite row or JSON line can hold one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A raw record before validation: its fields and where it came from."""
+
+    fields: dict[str, object]
+    origin: str
+    line: int | None
+    default_id: str
+
+
+def parse_date(value: object) -> datetime | None:
+    """Parse an ISO 8601 string or an epoch number (seconds, or milliseconds when large) to UTC.
+
+    Empty values give ``None``; anything else that does not parse raises ``ValueError``.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"not a date: {value!r}")
+    try:
+        if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+            number = float(value)
+            parsed = datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, tz=UTC)
+        elif isinstance(value, str):
+            parsed = datetime.fromisoformat(value.strip())
+            parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        else:
+            raise ValueError(f"not a date: {value!r}")
+    except (OverflowError, OSError) as error:  # beyond what datetime or the platform's clock can hold
+        raise ValueError(f"not a date: {value!r}") from error
+    if not EARLIEST_DATE <= parsed < LATEST_DATE:
+        raise ValueError(f"{value!r} is outside the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1}")
+    return parsed
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _surrogate_field(fields: dict[str, object]) -> str | None:
+    """The name of the first field (or key) holding a lone surrogate, looked for at any depth without
+    recursion (a line may nest thousands deep); ``None`` when every string can be written as UTF-8."""
+    pending: list[tuple[str, object]] = list(fields.items())
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value) or _SURROGATE.search(name):
+                return name
+        elif isinstance(value, dict):
+            if any(_SURROGATE.search(str(key)) for key in value):
+                return name
+            pending.extend((name, item) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((name, item) for item in value)
+        elif _SURROGATE.search(name):
+            return name
+    return None
+
+
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be read as a URL (an unclosed IPv6 bracket, a port that is not a number), else None."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.hostname, parts.port
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _column(name: str, fields: dict[str, object], field_names: dict[str, str]) -> str:
+    """The field of a raw record that holds article field ``name``: mapped, its own, or a common name."""
+    if name in field_names:
+        return field_names[name]
+    if name in fields:
+        return name
+    lowered = {key.lower(): key for key in fields}
+    return next((lowered[alias] for alias in (name, *COMMON_NAMES.get(name, ())) if alias in lowered), name)
+
+
+def to_article(record: RawRecord, config: ReadConfig) -> Article | Reject:
+    field_names = config.field_names
+    columns = {name: _column(name, record.fields, field_names) for name in ARTICLE_FIELDS}
+    fields = {name: record.fields.get(column) for name, column in columns.items()}
+    raw_id = _optional_str(fields.get("id"))
+    origin = printable(record.origin)
+
+    def reject(reason: str) -> Reject:
+        return Reject(origin=origin, reason=reason, id=raw_id, line=record.line)
+
+    bad_field = _surrogate_field(record.fields)
+    if bad_field is not None:
+        return reject(
+            f"field {printable(bad_field)!r} is not valid Unicode (a lone surrogate: an unpaired "
+            "\\ud800-\\udfff escape, or bytes that are not UTF-8)"
+        )
+    for name in ("id", "title", "source", "url"):
+        if isinstance(fields.get(name), dict | list):
+            return reject(f"{name!r} is a {type(fields[name]).__name__}, not text")
+    # A default id comes from a file name, which may hold bytes that are not UTF-8: escaped, not rejected.
+    article_id = raw_id or printable(record.default_id)
+    url = _optional_str(fields.get("url"))
+    if url is not None and (problem := _url_problem(url)) is not None:
+        return reject(f"malformed 'url' {url!r}: {problem}")
+    text = fields.get("text")
+    if text is None:
+        seen = ", ".join(printable(str(key)) for key in list(record.fields)[:12]) or "none"
+        return reject(
+            f"no {columns['text']!r} field (its fields: {seen}; name the one holding the text with "
+            "--field text=NAME, or the setting read.field_names)"
+        )
+    if not isinstance(text, str):
+        return reject(f"'text' is a {type(text).__name__}, not a string")
+    if not text.strip():
+        return reject("empty text")
+    if len(text) > config.max_text_chars:
+        return reject(f"text is {len(text):,} characters, over the limit of {config.max_text_chars:,}")
+    try:
+        published = parse_date(fields.get("published"))
+    except ValueError:
+        return reject(
+            f"unparseable 'published' date {fields.get('published')!r} (expected ISO 8601 or epoch seconds, "
+            f"in the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1})"
+        )
+    return Article(
+        id=article_id,
+        text=text,
+        title=_optional_str(fields.get("title")),
+        source=_optional_str(fields.get("source")),
+        url=url,
+        published=published,
+        origin=origin if record.line is None else f"{origin}:{record.line}",
+    )
