@@ -31,8 +31,10 @@ from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.fields import parse_date
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
-from clustering.stories.clusterer import StoryClusterer, clustering_inputs, neighbour_pairs, tfidf_vectors
+from clustering.stories.assign import clustering_inputs
+from clustering.stories.clusterer import StoryClusterer, tfidf_vectors
 from clustering.stories.names import name_vectors
+from clustering.stories.neighbours import neighbour_pairs
 
 _JITTER = 0.02
 

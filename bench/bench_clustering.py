@@ -34,7 +34,7 @@ from clustering.pipeline import Pipeline
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.workspace import Workspace
-from clustering.stories.clusterer import _singletons_for_noise
+from clustering.stories.graph_clusters import singletons_for_noise
 
 DATASETS = {
     "ECB+ dev (full text)": ECBPLUS_DEV,
@@ -50,7 +50,7 @@ def _bertopic(texts: list[str], embeddings: np.ndarray) -> np.ndarray | None:
         return None
     model = BERTopic(embedding_model=load_model(EmbedConfig().model))
     topics, _ = model.fit_transform(texts, embeddings=embeddings)
-    return _singletons_for_noise(np.array(topics))
+    return singletons_for_noise(np.array(topics))
 
 
 CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
@@ -70,7 +70,7 @@ def main() -> None:
             return np.array([story_of[article.id] for article in articles])
 
         def plain(embeddings=embeddings):
-            return _singletons_for_noise(hdbscan.HDBSCAN().fit_predict(embeddings))
+            return singletons_for_noise(hdbscan.HDBSCAN().fit_predict(embeddings))
 
         rows = []
         for method, run in (

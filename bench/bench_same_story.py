@@ -37,7 +37,7 @@ from clustering.config import ClusterConfig, Config, EmbedConfig, ReadConfig
 from clustering.embed.embedding import embed_articles
 from clustering.evaluate import evaluate_files, score
 from clustering.storage.embedding_cache import EmbeddingCache
-from clustering.stories.clusterer import _singletons_for_noise
+from clustering.stories.graph_clusters import singletons_for_noise
 from clustering.stories.same_story import BUILTIN_MODEL, fit_same_story_model
 from clustering.train import labelled_sets
 
@@ -99,7 +99,7 @@ def main() -> None:
                 methods[method] = (evaluation.scores, _glued_of(path, label_field, field_names, evaluation.story_of))
             for method, labels in (
                 (f"average linkage, threshold {THRESHOLDS[threshold]} (from the others)", None),
-                ("HDBSCAN defaults on embeddings", _singletons_for_noise(hdbscan.HDBSCAN().fit_predict(embeddings))),
+                ("HDBSCAN defaults on embeddings", singletons_for_noise(hdbscan.HDBSCAN().fit_predict(embeddings))),
                 ("BERTopic defaults", "bertopic"),
             ):
                 if labels is None:

@@ -21,7 +21,8 @@ from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
 from clustering.records import Article
 from clustering.storage.workspace import Workspace
-from clustering.stories.clusterer import StoryClusterer, labelled_pairs
+from clustering.stories.assign import labelled_pairs
+from clustering.stories.clusterer import StoryClusterer
 from clustering.stories.same_story import PairFeatures, SameStoryModel, fit_same_story_model
 
 LabelledPairs = tuple[str, PairFeatures, np.ndarray]

@@ -7,17 +7,12 @@ import wordfreq
 
 from clustering.records import Article, DedupResult
 from clustering.stories import clusterer as cluster
-from clustering.stories import names
-from clustering.stories.clusterer import (
-    StoryClusterer,
-    assign_articles,
-    cluster_articles,
-    neighbour_pairs,
-    time_gap_penalty,
-    time_proximity,
-)
+from clustering.stories import names, neighbours
+from clustering.stories.assign import assign_articles, cluster_articles
+from clustering.stories.clusterer import StoryClusterer
 from clustering.stories.names import name_keys, skeleton
-from clustering.stories.similarity import day_gaps
+from clustering.stories.neighbours import neighbour_pairs
+from clustering.stories.similarity import day_gaps, time_gap_penalty, time_proximity
 from clustering.stories.term_counts import count_terms
 
 
@@ -183,8 +178,8 @@ def test_numpy_and_torch_neighbour_searches_agree(monkeypatch):
     sources = [0, 7, 150, 299]
     found = {}
     for limit in (10**9, 0):  # numpy below the limit, torch above it
-        monkeypatch.setattr(cluster, "_NUMPY_SEARCH_LIMIT", limit)
-        found[limit] = [set(row) for row in cluster.nearest_neighbours(vectors, sources, 12).tolist()]
+        monkeypatch.setattr(neighbours, "_NUMPY_SEARCH_LIMIT", limit)
+        found[limit] = [set(row) for row in neighbours.nearest_neighbours(vectors, sources, 12).tolist()]
     similarity = vectors @ vectors.T
     np.fill_diagonal(similarity, -np.inf)
     assert found[0] == found[10**9] == [set(np.argsort(-similarity[row])[:12].tolist()) for row in sources]

@@ -54,3 +54,13 @@ def day_gaps(dates: Sequence[datetime | None], rows: np.ndarray, cols: np.ndarra
     """Days between the articles of each pair; NaN where either is undated."""
     seconds = np.array([date.timestamp() if date else np.nan for date in dates], dtype=np.float64)
     return np.abs(seconds[rows] - seconds[cols]) / _SECONDS_PER_DAY
+
+
+def time_gap_penalty(gaps: np.ndarray, window_days: float) -> np.ndarray:
+    """0 for gaps within ``window_days`` or unknown (NaN), rising to 1 at twice the window."""
+    return np.nan_to_num(np.clip((gaps - window_days) / window_days, 0.0, 1.0), nan=0.0).astype(np.float32)
+
+
+def time_proximity(gaps: np.ndarray, scale_days: float) -> np.ndarray:
+    """exp(-gap / scale): 1 on the same day; 0 where the gap is unknown (no evidence)."""
+    return np.nan_to_num(np.exp(-gaps / scale_days), nan=0.0).astype(np.float32)

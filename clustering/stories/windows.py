@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from clustering.records import Article, DedupResult, Story
-from clustering.stories.clusterer import StoryClusterer, assign_articles, cluster_articles
+from clustering.stories.assign import assign_articles, cluster_articles
+from clustering.stories.clusterer import StoryClusterer
 from clustering.stories.term_counts import TermCounts
 
 
