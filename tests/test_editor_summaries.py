@@ -9,8 +9,16 @@ import numpy as np
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult
 from clustering.stories.headline import choose_headline, clean_title, is_site_name
-from clustering.stories.sentences import is_furniture, is_whole, sentences_of, stands_alone, without_dateline
-from clustering.stories.summarize import describe_keywords, first_sentences, summarize_stories
+from clustering.stories.keywords import describe_keywords
+from clustering.stories.sentences import (
+    first_sentences,
+    is_furniture,
+    is_whole,
+    sentences_of,
+    stands_alone,
+    without_dateline,
+)
+from clustering.stories.summarize import summarize_stories
 
 
 def _article(article_id: str, title: str, body: str, day: int = 1, source: str = "Wire") -> Article:

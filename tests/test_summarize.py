@@ -5,7 +5,8 @@ import numpy as np
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult
 from clustering.stories import term_counts as term_counts_module
-from clustering.stories.summarize import sentences_of, story_id, summarize_stories
+from clustering.stories.sentences import sentences_of
+from clustering.stories.summarize import story_id, summarize_stories
 from clustering.stories.term_counts import TermCounts, count_terms
 from clustering.stories.term_matrix import TERM_SCHEME
 

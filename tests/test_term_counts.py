@@ -1,10 +1,10 @@
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
-from clustering.stories import summarize
 from clustering.stories import term_counts as term_counts_module
+from clustering.stories.lexicon import Lexicon, single_words
 from clustering.stories.term_counts import TermCounts, count_terms
-from clustering.stories.term_matrix import _TOKEN_PATTERN, TERM_SCHEME
+from clustering.stories.term_matrix import _TOKEN_PATTERN, TERM_SCHEME, sublinear_tfidf
 
 _TEXTS = {
     "a": "Syrian army captured Albu Kamal",
@@ -90,10 +90,10 @@ def test_counts_are_what_the_term_vectorizer_counts():
 def test_sentence_vectors_count_the_lexicons_words_as_the_vectorizer_does():
     texts = {"a": "Syrian army captured Albu Kamal; the army advanced.", "b": "Mosul offensive began at dawn"}
     counts = count_terms(texts)
-    lexicon = summarize._Lexicon.of(counts, counts.positions(["a", "b"]), stories=2)
+    lexicon = Lexicon.of(counts, counts.positions(["a", "b"]), stories=2)
     sentences = ["The army captured Albu Kamal, army sources said.", "Dawn broke over Mosul", "Nothing known here"]
-    words = counts.terms[summarize._words(counts.terms)].tolist()
+    words = counts.terms[single_words(counts.terms)].tolist()
     vectorizer = CountVectorizer(stop_words="english", token_pattern=_TOKEN_PATTERN, vocabulary=words)
-    expected = summarize.sublinear_tfidf(vectorizer.transform(sentences), lexicon.idf)
+    expected = sublinear_tfidf(vectorizer.transform(sentences), lexicon.idf)
     assert np.array_equal(lexicon.sentence_vectors(sentences).toarray(), expected.toarray())
     assert lexicon.sentence_vectors(sentences)[2].nnz == 0

@@ -13,6 +13,7 @@ a summary.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -162,3 +163,9 @@ def is_furniture(sentence: str) -> bool:
     if not any(cue in lowered for cue in _FURNITURE_CUES):
         return False
     return _FURNITURE.search(sentence) is not None
+
+
+def first_sentences(body: str, count: int) -> list[tuple[str, bool]]:
+    """The first ``count`` sentences of a body, each with whether it is furniture by shape: what both the
+    summary and the keywords read, split once."""
+    return [(sentence, is_furniture(sentence)) for sentence in itertools.islice(sentences_of(body), count)]

@@ -1,0 +1,165 @@
+"""A story's keywords as an analyst reads them: from its c-TF-IDF terms, names first, then rare words,
+then phrases, written as the articles' prose writes them; common words, days, months, reporting verbs and
+agencies' names left out, pieces of names and fragments dropped, one spelling per name."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from clustering.agencies import NEWS_AGENCIES
+from clustering.agencies import names as agency_names
+from clustering.stories.names import skeleton
+from clustering.words import zipf
+
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+# Reporting verbs and news agencies' names (not broadcasters': a story may be about CNN): in every story,
+# about none.
+_NOT_KEYWORDS = frozenset(
+    {"said", "says", "told", "added", "according", "getty"}
+    | {name for name in agency_names([NEWS_AGENCIES]) if " " not in name}
+)
+# A word this common in English (wordfreq's Zipf scale) says nothing of a story unless it is part of a name.
+_GENERIC_ZIPF = 4.5
+# A name this common ("China", "Trump" are not; "New", "State" are) is generic as well.
+_GENERIC_NAME_ZIPF = 5.5
+
+
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prose:
+    """How a story's prose writes its words and word pairs. Prose is the sentences of each original that
+    read as prose (five words or more, not furniture by shape). A pair counts only where its words stand
+    side by side with nothing but spaces between ("auckland new" across a sentence end is not one);
+    possessives are folded ("Year's" is "Year"). ``forms`` counts every way a term is written, ``inside``
+    those not opening a sentence (where a capital says nothing of a name), ``articles`` the originals it is
+    in; ``in_name_runs`` how often a word stands inside a longer run of capitalised words."""
+
+    forms: dict[str, Counter[str]]
+    inside: dict[str, Counter[str]]
+    articles: Counter[str]
+    in_name_runs: Counter[str]
+
+    @classmethod
+    def of(cls, sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], terms: Sequence[str]) -> _Prose:
+        """The prose of each original's ``first_sentences``, counted for ``terms`` only."""
+        wanted = set(terms)
+        words = {word for term in terms for word in term.split()}
+        forms: dict[str, Counter[str]] = defaultdict(Counter)
+        inside: dict[str, Counter[str]] = defaultdict(Counter)
+        articles: Counter[str] = Counter()
+        in_name_runs: Counter[str] = Counter()
+        for sentences in sentences_of_articles:
+            seen: set[str] = set()
+            for sentence, furniture in sentences:
+                if furniture or len(sentence.split()) < 5:
+                    continue
+                matches = list(_TOKEN.finditer(sentence))
+                tokens = [match.group(0) for match in matches]
+                folded = [token.lower() for token in tokens]
+                if words.isdisjoint(folded):
+                    continue
+                spans = [match.span() for match in matches]
+                for index, key in enumerate(folded):
+                    key = _POSSESSIVE.sub("", key)
+                    if key not in words:
+                        continue
+                    surface = _POSSESSIVE.sub("", tokens[index])
+                    found = [(key, surface)] if key in wanted else []
+                    if index + 1 < len(tokens):
+                        following = _POSSESSIVE.sub("", tokens[index + 1])
+                        pair = f"{key} {following.lower()}"
+                        if pair in wanted and not sentence[spans[index][1] : spans[index + 1][0]].strip(" \t"):
+                            found.append((pair, f"{surface} {following}"))
+                    for term, form in found:
+                        forms[term][form] += 1
+                        if index > 0:
+                            inside[term][form] += 1
+                        seen.add(term)
+                    capital = surface[:1].isupper()
+                    before = index > 0 and tokens[index - 1][:1].isupper()
+                    after = index + 1 < len(tokens) and tokens[index + 1][:1].isupper()
+                    if capital and (before or after):
+                        in_name_runs[key] += 1
+            articles.update(seen)
+        return cls(forms, inside, articles, in_name_runs)
+
+    def inside_longer_names(self, word: str) -> bool:
+        """Whether ``word`` stands, in most of its occurrences, inside a longer run of capitalised words
+        ("San" of "San Jose", "Aviation" of "Civil Aviation"): a piece of a name, not a name."""
+        inside = self.in_name_runs[word]
+        return inside > 0 and inside >= 4 * max(0, sum(self.forms[word].values()) - inside)
+
+
+def describe_keywords(
+    candidates: Sequence[str], sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], count: int
+) -> list[str]:
+    """The keywords an analyst can use, from ``candidates`` (c-TF-IDF terms, heaviest first) and the
+    ``first_sentences`` of each of the story's originals: names first (several words before one), then rare
+    words, then phrases; common words, days, months, reporting verbs and agencies left out, pieces of names
+    and fragments dropped, one spelling per name ("Al-Bukamal" and "Albukamal"), each written as the
+    articles' prose writes it (widgets and captions, "Hide Caption", "Share", are not prose)."""
+    prose = _Prose.of(sentences_of_articles, candidates)
+    ranked: list[tuple[int, int, str, str]] = []
+    seen_skeletons: set[str] = set()
+    for order, term in enumerate(candidates):
+        forms, inside = prose.forms.get(term), prose.inside.get(term, Counter())
+        if not forms:
+            continue  # a fragment, or words of the page's furniture only
+        written, _ = (inside or forms).most_common(1)[0]
+        capitalised = sum(n for form, n in inside.items() if all(w[:1].isupper() for w in form.split()))
+        is_name = capitalised * 2 > sum(inside.values())
+        words = term.split()
+        commonness = max(zipf(word) for word in words)
+        generic = len(words) == 1 and commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
+        if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
+            continue
+        if is_name and len(words) == 1 and prose.inside_longer_names(term):
+            continue
+        key = skeleton(term.replace(" ", ""))
+        if key in seen_skeletons:
+            continue
+        seen_skeletons.add(key)
+        group = (0 if len(words) > 1 else 1) if is_name else (2 if len(words) == 1 else 3)
+        ranked.append((group, order, term, written))
+    ranked.sort()
+    chosen: list[tuple[str, str]] = []
+    for group, _, term, written in ranked:
+        words = term.split()
+        if any(_within(words, other.split()) for other, _ in chosen):
+            continue  # "albu" once "albu kamal" is in; "syrian" once "syria" is
+        inside = [index for index, (other, _) in enumerate(chosen) if group == 0 and _within(other.split(), words)]
+        if inside:  # "Islamic State" in place of "Islamic"
+            chosen[inside[0]] = (term, written)
+            continue
+        shared = any(_same_word(mine, theirs) for other, _ in chosen for mine in words for theirs in other.split())
+        if shared and (group >= 2 or len(words) > 1):
+            continue  # "state group" beside "islamic state", "transport police" beside "british transport"
+        if group == 3 and len(sentences_of_articles) > 1 and prose.articles[term] < 2:
+            continue  # a phrase of one article's wording, not of the story
+        if group == 3 and words[0].endswith(("ing", "ed")):
+            continue  # "addressing iranian": a verb and its object, not a phrase
+        chosen.append((term, written))
+        if len(chosen) == count:
+            break
+    return [written for _, written in chosen]
+
+
+def _same_word(first: str, second: str) -> bool:
+    """One word, or a form of it: "syria" and "syrian", "iran" and "iranian", "year" and "year's"."""
+    first, second = first.removesuffix("'s").removesuffix("’s"), second.removesuffix("'s").removesuffix("’s")
+    shorter, longer = sorted((first, second), key=len)
+    return first == second or (longer.startswith(shorter) and len(longer) - len(shorter) <= 3 and len(shorter) >= 4)
+
+
+def _within(words: Sequence[str], other: Sequence[str]) -> bool:
+    """Every word of ``words`` is (a form of) a word of ``other``."""
+    return all(any(_same_word(word, theirs) for theirs in other) for word in words)
