@@ -15,7 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from clustering.config import Config, ConfigError, config_toml, load_config
+from clustering.config import Config
+from clustering.config_files import ConfigError, config_toml, load_config
 from clustering.evaluate import evaluate_files
 from clustering.ingest.fetch import is_url
 from clustering.ingest.fields import ARTICLE_FIELDS

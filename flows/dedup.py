@@ -12,7 +12,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from clustering.config import Config, load_config
+from clustering.config import Config
+from clustering.config_files import load_config
 from flows.dedup_files import DedupCounts, dedup_files
 
 

@@ -18,7 +18,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from clustering.config import Config, EmbedConfig, load_config
+from clustering.config import Config, EmbedConfig
+from clustering.config_files import load_config
 from clustering.embed.embedding import embed_texts, vector_kind
 from clustering.pipeline import Pipeline, RunResult
 from clustering.records import Reject

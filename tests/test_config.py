@@ -7,15 +7,8 @@ import tomllib
 import pytest
 from typer.testing import CliRunner
 
-from clustering.config import (
-    PRIVATE_OFFLINE_ENVIRONMENT,
-    ClusterConfig,
-    Config,
-    ConfigError,
-    config_toml,
-    load_config,
-    set_private_offline_environment,
-)
+from clustering.config import PRIVATE_OFFLINE_ENVIRONMENT, ClusterConfig, Config, set_private_offline_environment
+from clustering.config_files import ConfigError, config_toml, load_config
 from clustering.stories.clusterer import StoryClusterer
 from flows.cli import app
 

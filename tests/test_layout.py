@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from clustering.config import Config, ConfigError, load_config
+from clustering.config import Config
+from clustering.config_files import ConfigError, load_config
 
 LIBRARY = Path(__file__).resolve().parent.parent / "clustering"
 # Each layer may import its own modules and those of the layers before it, never those after.
 LAYERS = [
-    ["clustering.records", "clustering.agencies", "clustering.config", "clustering.words"],
+    ["clustering.records", "clustering.agencies", "clustering.config", "clustering.config_files", "clustering.words"],
     ["clustering.storage"],
     ["clustering.ingest"],
     ["clustering.reuse"],
@@ -98,21 +99,23 @@ def test_every_config_section_rejects_an_unknown_key(tmp_path):
             load_config(environ={variable: "5"})
 
 
-# Modules over 400 lines and functions over 60 (compiled kernels aside), each at most its size today: a
-# ratchet while they are split (issue 39), never a place for a new one.
-OVER_SIZE = {
-    "config.py": 426,
-}
+# A module a newcomer can read through, a function that fits a screen.
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
 
 
-def test_no_new_long_module_or_function():
+def test_no_long_module_or_function():
+    """No library module over 400 lines and no function over 60, compiled (numba) kernels aside."""
     found = {}
     for path in sorted(LIBRARY.rglob("*.py")):
         name, text = str(path.relative_to(LIBRARY)), path.read_text()
-        if len(text.splitlines()) > 400:
+        if len(text.splitlines()) > MAX_MODULE_LINES:
             found[name] = len(text.splitlines())
         for node in ast.walk(ast.parse(text)):
-            compiled = any("njit" in ast.unparse(decorator) for decorator in getattr(node, "decorator_list", []))
-            if isinstance(node, ast.FunctionDef) and not compiled and node.end_lineno - node.lineno >= 60:
-                found[f"{name}:{node.name}"] = node.end_lineno - node.lineno + 1
-    assert {key: size for key, size in found.items() if size > OVER_SIZE.get(key, 0)} == {}
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            compiled = any("njit" in ast.unparse(decorator) for decorator in node.decorator_list)
+            length = node.end_lineno - node.lineno + 1
+            if not compiled and length > MAX_FUNCTION_LINES:
+                found[f"{name}:{node.name}"] = length
+    assert found == {}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from clustering.config import load_config
+from clustering.config_files import load_config
 from clustering.pipeline import STAGES
 from clustering.reuse.signing import index_settings
 from clustering.storage.band_index import BandIndex
