@@ -150,11 +150,12 @@ class Pipeline:
         read = self._timed("read", lambda: read_inputs(paths, read_config, outputs), seconds)
         # A step of its own: a read is retried, a write to the store is not (a retry would count what the
         # failed attempt added as already stored).
-        added, known, rejects = self._timed("store", lambda: self._store_new(read.articles), seconds)
+        added, already_stored, rejects = self._timed("store", lambda: self._store_new(read.articles), seconds)
         rejects = [*fetch_rejects, *read.rejects, *rejects]
         records = len(read.articles) + len(read.rejects)
-        self.log(f"Read {records} records: {len(added)} new, {len(known)} already stored, {len(rejects)} rejected")
-        return Ingested(records, len(added), known, tuple(rejects), seconds, tuple(read.skipped))
+        stored = len(already_stored)
+        self.log(f"Read {records} records: {len(added)} new, {stored} already stored, {len(rejects)} rejected")
+        return Ingested(records, len(added), already_stored, tuple(rejects), seconds, tuple(read.skipped))
 
     def _store_new(self, articles: list[Article]) -> tuple[set[str], frozenset[str], list[Reject]]:
         """The articles read that the store does not hold, cleaned once (the store keeps each article as read
@@ -162,17 +163,17 @@ class Pipeline:
         rejects (a stored id with another text, no text left, not an article)."""
         store = StoryStore(self.workspace.store, CLEANING_VERSION)
         try:
-            new, conflicts, known = split_new(store.texts_of(article.id for article in articles), articles)
+            new, conflicts, already_stored = split_new(store.texts_of(article.id for article in articles), articles)
             cleaned, empty = clean_or_reject(new)
             cleaned, not_articles = split_articles(cleaned)
             added = store.add_articles(cleaned)
-            # Another writer stored some of them meanwhile: each is known, or a conflict, like any other.
+            # Another writer stored some of them meanwhile: each is already stored, or a conflict, like any other.
             raced = [article for article in cleaned if article.id not in added]
-            _, raced_conflicts, raced_known = split_new(store.texts_of(a.id for a in raced), raced)
+            _, raced_conflicts, raced_stored = split_new(store.texts_of(a.id for a in raced), raced)
         finally:
             store.close()
         rejects = [*conflicts, *raced_conflicts, *empty, *not_articles]
-        return added, frozenset([*known, *raced_known]), rejects
+        return added, frozenset([*already_stored, *raced_stored]), rejects
 
     def _run_stages(self, stages: Sequence[Stage], corpus: Corpus, context: RunContext) -> Corpus:
         for stage in stages:

@@ -16,7 +16,7 @@ from clustering.records import Article
 from clustering.reuse.batch import build_band_index, find_reuse, update_reuse
 from clustering.reuse.dedup import Deduplicator, HeldArticle, IndexConflictError
 from clustering.reuse.pairs import _opening
-from clustering.reuse.signing import index_settings, sign_articles
+from clustering.reuse.signing import ReuseArticle, index_settings, sign_articles
 from clustering.storage.band_index import BandIndex
 from flows.cli import EXIT_REJECTS, app
 
@@ -201,8 +201,8 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
     articles, _ = clean_or_reject(raw)
     full = find_reuse(articles)
     assert len(full.pairs) >= 4 and full.duplicate_of
-    known_ids = {"wire", "bank", "copy", "same-event"}
-    known_pairs = find_reuse(articles[:4]).pairs
+    indexed_ids = {"wire", "bank", "copy", "same-event"}
+    indexed_pairs = find_reuse(articles[:4]).pairs
     aligned: list[tuple[str, str]] = []  # every pair aligned, in the compiled pass before compare
     original_worth_comparing = dedup_module.worth_comparing
 
@@ -211,8 +211,8 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
         return original_worth_comparing(entries, pairs, config)
 
     monkeypatch.setattr(dedup_module, "worth_comparing", recording_worth_comparing)
-    assert update_reuse(articles, known_ids, known_pairs) == full
-    assert aligned and all(b not in known_ids for _, b in aligned)  # no pair of known articles aligned again
+    assert update_reuse(articles, indexed_ids, indexed_pairs) == full
+    assert aligned and all(b not in indexed_ids for _, b in aligned)  # no pair of known articles aligned again
     # The same event in other words shares no passage, nor an LSH band, with the others: never a candidate.
     assert all("same-event" not in pair for pair in aligned)
 
@@ -221,17 +221,17 @@ def test_update_reuse_aligns_only_new_articles_and_equals_a_full_pass(monkeypatc
     new_signed = sign_articles(articles[4:])
     index = build_band_index(sign_articles(articles[:4])).extended(build_band_index(new_signed))
     tokenised: list[str] = []
-    original_index_article = dedup_module.index_article
+    original_of = ReuseArticle.of
 
-    def recording_index_article(article, shingle_words):
+    def recording_of(article, shingle_words):
         tokenised.append(article.id)
-        return original_index_article(article, shingle_words)
+        return original_of(article, shingle_words)
 
-    monkeypatch.setattr(dedup_module, "index_article", recording_index_article)
-    assert update_reuse(articles, known_ids, known_pairs, signed=new_signed, index=index) == full
+    monkeypatch.setattr(ReuseArticle, "of", staticmethod(recording_of))
+    assert update_reuse(articles, indexed_ids, indexed_pairs, signed=new_signed, index=index) == full
     assert set(tokenised) == {"wire", "bank", "copy"}
     with pytest.raises(ValueError, match="must hold every article"):
-        update_reuse(articles, known_ids, known_pairs, signed=new_signed)  # no index of the known ones
+        update_reuse(articles, indexed_ids, indexed_pairs, signed=new_signed)  # no index of the known ones
 
 
 def test_band_index_survives_saving_and_names_its_settings(tmp_path):
@@ -269,5 +269,5 @@ def test_signed_tokens_are_the_cleaned_bodys_words():
     articles = [Article(id="w", text=raw), Article(id="b", text=BANK), Article(id="e", text="")]
     signed = sign_articles(articles)
     for prepared in signed:
-        assert len(prepared.entry.tokens) == len(re.findall(r"\w+", prepared.entry.article.body))
-    assert len(signed[0].entry.tokens) < len(re.findall(r"\w+", raw))  # the furniture is not counted
+        assert len(prepared.tokens) == len(re.findall(r"\w+", prepared.article.body))
+    assert len(signed[0].tokens) < len(re.findall(r"\w+", raw))  # the furniture is not counted

@@ -298,7 +298,7 @@ def test_compiled_alignment_equals_the_set_based_one(passage, a_edits, b_edits, 
 
 def test_pairs_left_out_before_comparing_are_pairs_compare_would_not_report():
     from clustering.reuse.pairs import compare, worth_comparing
-    from clustering.reuse.signing import index_article
+    from clustering.reuse.signing import ReuseArticle
 
     repetitive = " ".join(["The river rose again."] * 30)
     texts = {
@@ -312,7 +312,7 @@ def test_pairs_left_out_before_comparing_are_pairs_compare_would_not_report():
         "repetitive-copy": repetitive,
         "short": "The river rose again.",
     }
-    entries = [index_article(_article(key, text, 8), 5) for key, text in texts.items()]
+    entries = [ReuseArticle.of(_article(key, text, 8), 5) for key, text in texts.items()]
     pairs = np.array([(i, j) for j in range(len(entries)) for i in range(j)])
     worth = worth_comparing(entries, pairs)
     reported = np.array([compare(entries[i], entries[j]) is not None for i, j in pairs.tolist()])

@@ -112,15 +112,15 @@ def _keys(article: Article) -> set[int]:
 
 
 def _copy(
-    articles: Sequence[Article], repeated: Mapping[str, set[int]], known: Mapping[str, set[int]], min_words: int
+    articles: Sequence[Article], repeated: Mapping[str, set[int]], learned: Mapping[str, set[int]], min_words: int
 ) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-    """Per outlet: the ``repeated`` keys that are copy, and the ``known`` furniture keys to give up (see the
+    """Per outlet: the ``repeated`` keys that are copy, and the ``learned`` furniture keys to give up (see the
     module: both take ``min_words`` words shared with other outlets). Only the articles holding a repeated
-    or a known key are tokenised."""
+    or a learned key are tokenised."""
     holding = [a for a in articles if not repeated.get(a.outlet or "", set()).isdisjoint(_keys(a))]
     looked_for = {key for article in holding for key in _keys(article)}
-    owners: dict[int, list[str]] = defaultdict(list)  # known furniture: each key's outlets
-    for outlet, keys in known.items():
+    owners: dict[int, list[str]] = defaultdict(list)  # learned furniture: each key's outlets
+    for outlet, keys in learned.items():
         for key in keys:
             owners[key].append(outlet)
     printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
@@ -140,7 +140,7 @@ def _copy(
                     owned[owner] += words
         for owner, words in owned.items():
             if words >= min_words:
-                given_up[owner].update(known[owner] & keys)
+                given_up[owner].update(learned[owner] & keys)
     copy: dict[str, set[int]] = defaultdict(set)
     for article in holding:
         shared = {key for key in _keys(article) if _printed_once_elsewhere(printers[key], article.outlet)}
@@ -196,17 +196,18 @@ class FurnitureLearner(BaseEstimator):
     def fit(
         self,
         articles: Sequence[Article],
-        known: Mapping[str, Iterable[int]] | None = None,
+        previous: Mapping[str, Iterable[int]] | None = None,
         fresh: Collection[str] | None = None,
     ) -> FurnitureLearner:
-        """Learn from ``articles`` (cleaned: with their segments), adding to ``known`` (outlet → keys).
+        """Learn from ``articles`` (cleaned: with their segments), adding to ``previous`` (outlet → keys: what
+        earlier fits learned).
 
-        With ``fresh`` (ids of the articles new since ``known`` was learned), only the pieces those articles
+        With ``fresh`` (ids of the articles new since ``previous`` was learned), only the pieces those articles
         hold are weighed: what the others share was weighed when they came. Fitted: ``furniture_``,
         ``grown_`` and ``shrunk_``."""
         if not self.learn:  # only the shape rules of cleaning take furniture out
-            articles, known = [], {}
-        self.furniture_: dict[str, set[int]] = {outlet: set(keys) for outlet, keys in (known or {}).items()}
+            articles, previous = [], {}
+        self.furniture_: dict[str, set[int]] = {outlet: set(keys) for outlet, keys in (previous or {}).items()}
         candidates: dict[str, set[int]] | None = None
         if fresh is not None:
             candidates = defaultdict(set)

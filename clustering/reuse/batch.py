@@ -15,7 +15,7 @@ from clustering.ingest.clean import ensure_cleaned
 from clustering.records import Article, DedupResult, ReusePair
 from clustering.reuse.bands import band_fingerprints, fingerprint_pairs, lsh_bands
 from clustering.reuse.pairs import compare, duplicate_groups, with_group_originals, worth_comparing
-from clustering.reuse.signing import SignedArticle, index_article, index_settings, sign_articles
+from clustering.reuse.signing import ReuseArticle, index_settings, sign_articles
 from clustering.storage.band_index import BandIndex
 
 
@@ -32,13 +32,13 @@ def find_reuse(
     return update_reuse(articles, set(), (), minhash, reuse, on_progress)
 
 
-def _joined(signed: Sequence[SignedArticle], reuse: ReuseConfig) -> list[int]:
+def _joined(signed: Sequence[ReuseArticle], reuse: ReuseConfig) -> list[int]:
     # An article shorter than the shortest reported passage cannot be in a pair: left out of the join.
-    return [index for index, prepared in enumerate(signed) if len(prepared.entry.tokens) >= reuse.min_shared_words]
+    return [index for index, prepared in enumerate(signed) if len(prepared.tokens) >= reuse.min_shared_words]
 
 
 def _fingerprints(
-    signed: Sequence[SignedArticle], joined: Sequence[int], minhash: MinHashConfig, reuse: ReuseConfig
+    signed: Sequence[ReuseArticle], joined: Sequence[int], minhash: MinHashConfig, reuse: ReuseConfig
 ) -> np.ndarray:
     signatures = (
         np.vstack([signed[index].signatures for index in joined])
@@ -49,14 +49,14 @@ def _fingerprints(
 
 
 def build_band_index(
-    signed: Sequence[SignedArticle], minhash: MinHashConfig = MinHashConfig(), reuse: ReuseConfig = ReuseConfig()
+    signed: Sequence[ReuseArticle], minhash: MinHashConfig = MinHashConfig(), reuse: ReuseConfig = ReuseConfig()
 ) -> BandIndex:
     """The ``BandIndex`` of signed articles: their words, and the band fingerprints of their windows."""
     joined = _joined(signed, reuse)
     return BandIndex(
         index_settings(minhash, reuse),
-        tuple(prepared.entry.article.id for prepared in signed),
-        np.array([len(prepared.entry.tokens) for prepared in signed], dtype=np.int64),
+        tuple(prepared.article.id for prepared in signed),
+        np.array([len(prepared.tokens) for prepared in signed], dtype=np.int64),
         np.repeat(np.asarray(joined, dtype=np.int64), [len(signed[index].signatures) for index in joined]),
         _fingerprints(signed, joined, minhash, reuse),
     )
@@ -64,21 +64,21 @@ def build_band_index(
 
 def update_reuse(
     articles: Sequence[Article],
-    known_ids: set[str],
-    known_pairs: Sequence[ReusePair],
+    indexed_ids: set[str],
+    indexed_pairs: Sequence[ReusePair],
     minhash: MinHashConfig = MinHashConfig(),
     reuse: ReuseConfig = ReuseConfig(),
     on_progress: Callable[[int], None] | None = None,
-    signed: Sequence[SignedArticle] | None = None,
+    signed: Sequence[ReuseArticle] | None = None,
     index: BandIndex | None = None,
 ) -> DedupResult:
-    """``find_reuse`` for a corpus that grew: the articles in ``known_ids`` come first and their pairs
-    among themselves are ``known_pairs``; only pairs with a new article are aligned. Same result as
+    """``find_reuse`` for a corpus that grew: the articles in ``indexed_ids`` come first and their pairs
+    among themselves are ``indexed_pairs``; only pairs with a new article are aligned. Same result as
     ``find_reuse(articles)``.
 
     ``signed`` holds ``sign_articles`` of the articles when computed beforehand, and ``index`` their
-    ``band_index``. With an index of every article (a stored index of the known ones, ``extended`` with
-    that of the new ones) ``signed`` may hold the new articles only: a known article is then tokenised
+    ``band_index``. With an index of every article (a stored index of the indexed ones, ``extended`` with
+    that of the new ones) ``signed`` may hold the new articles only: an indexed article is then tokenised
     only if it shares a band with a new one.
 
     The candidates are the pairs a ``MinHashLSH`` of every passage window would return, found in one
@@ -91,18 +91,18 @@ def update_reuse(
     index = index if index is not None else build_band_index(signed, minhash, reuse)
     if not index.holds_exactly(row_of.keys()):
         raise ValueError("the band index must hold every article, and only those")
-    pairs = [pair for pair in known_pairs if pair.a in known_ids and pair.b in known_ids]
+    pairs = [pair for pair in indexed_pairs if pair.a in indexed_ids and pair.b in indexed_ids]
     owners = np.array([row_of[article_id] for article_id in index.article_ids], dtype=np.int64)[index.owners]
-    is_new = np.array([article.id not in known_ids for article in articles], dtype=bool)
+    is_new = np.array([article.id not in indexed_ids for article in articles], dtype=bool)
     joined = _looked_back(articles, is_new, reuse.lookback_days)[owners]
     fingerprints = index.fingerprints if joined.all() else index.fingerprints[joined]
     owners = owners[joined]
-    candidates = fingerprint_pairs(fingerprints, owners, is_new[owners] if known_ids else None)
+    candidates = fingerprint_pairs(fingerprints, owners, is_new[owners] if indexed_ids else None)
     candidates = candidates[is_new[candidates[:, 0]] | is_new[candidates[:, 1]]]
-    entry_of = {row_of[prepared.entry.article.id]: prepared.entry for prepared in signed}
+    entry_of = {row_of[prepared.article.id]: prepared for prepared in signed}
     for row in np.unique(candidates).tolist():
-        if row not in entry_of:  # a known article met by a new one, not signed in this run
-            entry_of[row] = index_article(ensure_cleaned(articles[row]), minhash.shingle_words)
+        if row not in entry_of:  # an indexed article met by a new one, not signed in this run
+            entry_of[row] = ReuseArticle.of(ensure_cleaned(articles[row]), minhash.shingle_words)
     rows = sorted(entry_of)
     place = np.full(len(articles), -1, dtype=np.int64)
     place[rows] = np.arange(len(rows))
@@ -121,7 +121,7 @@ def update_reuse(
 
 
 def _looked_back(articles: Sequence[Article], is_new: np.ndarray, lookback_days: float | None) -> np.ndarray:
-    """Which articles join the new ones' search: the new ones, and the known ones published at most
+    """Which articles join the new ones' search: the new ones, and the indexed ones published at most
     ``lookback_days`` before the earliest dated new one, or undated (all of them when None)."""
     new_dates = [article.published for article, new in zip(articles, is_new, strict=True) if new and article.published]
     if lookback_days is None or not new_dates:

@@ -24,7 +24,7 @@ from clustering.records import Article, ReusePair
 from clustering.reuse.lsh import LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.pairs import compare
-from clustering.reuse.signing import IndexedArticle, SignedArticle, index_article, sign_article, sign_entry
+from clustering.reuse.signing import ReuseArticle, sign_article
 from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDocuments
 
 
@@ -102,57 +102,50 @@ class Deduplicator:
         elif path is not None:
             self._documents = SQLiteDocuments(path)
         for record, canonical in self._documents.records() if self._documents else ():
-            entry = self._remember(record, canonical)
-            self._windows.insert(self._signed_entry(entry))
+            article = self._remember(record, canonical)
+            self._windows.insert(self._tokenized(article).signed(self._hasher, self.reuse_config))
 
-    def _remember(self, record: str, canonical: str | None) -> IndexedArticle:
-        """Hold an article of the document store (cleaned, tokenised) for alignment. The store's records
-        come in the order they were added, so the furniture learned from them is what was learned then."""
-        entry = self._entry(self._observed(ensure_cleaned(Article.from_json(record))))
-        self._hold(entry.article)
+    def _remember(self, record: str, canonical: str | None) -> Article:
+        """Hold an article of the document store (cleaned) for alignment. The store's records come in the
+        order they were added, so the furniture learned from them is what was learned then."""
+        article = self._observed(ensure_cleaned(Article.from_json(record)))
+        self._hold(article)
         if canonical is not None:
-            self._canonical[entry.article.id] = canonical
-        return entry
+            self._canonical[article.id] = canonical
+        return article
 
     def _observed(self, article: Article) -> Article:
         """``article`` learned from and cleaned of the furniture known so far (when learning is on)."""
         return self._furniture.observe(article) if self._furniture is not None else article
 
-    def _entry(self, article: Article) -> IndexedArticle:
-        return index_article(article, self.minhash_config.shingle_words)
+    def _tokenized(self, article: Article) -> ReuseArticle:
+        return ReuseArticle.of(article, self.minhash_config.shingle_words)
 
     def _hold(self, article: Article) -> None:
         self._articles[article.id] = HeldArticle.of(article)
         self._position.setdefault(article.id, len(self._position))
 
-    def _signed_entry(self, entry: IndexedArticle) -> SignedArticle:
-        return sign_entry(entry, self._hasher, self.reuse_config)
-
-    def sign(self, article: Article) -> SignedArticle:
-        """Clean (when not yet cleaned), tokenise and sign ``article`` without touching the index."""
-        return sign_article(article, self._hasher, self.minhash_config, self.reuse_config)
-
-    def _candidates(self, signed: SignedArticle, before: int | None = None) -> list[str]:
+    def _candidates(self, signed: ReuseArticle, before: int | None = None) -> list[str]:
         """Indexed articles that may share text with ``signed``, in the order they became known; with
         ``before``, only those known before that position."""
         found = self._windows.query(signed)
-        found.discard(signed.entry.article.id)
+        found.discard(signed.article.id)
         for article_id in [article_id for article_id in found if article_id not in self._articles]:
             # Indexed by another worker sharing the store: fetch it to align against.
             stored = self._documents.get(article_id) if self._documents else None
             if stored is not None:
                 self._remember(*stored)
-        known = [article_id for article_id in found if article_id in self._articles]
+        held = [article_id for article_id in found if article_id in self._articles]
         if before is not None:
-            known = [article_id for article_id in known if self._position[article_id] < before]
-        return sorted(known, key=self._position.get)
+            held = [article_id for article_id in held if self._position[article_id] < before]
+        return sorted(held, key=self._position.get)
 
-    def _match(self, signed: SignedArticle, before: int | None = None) -> Match:
-        entry = signed.entry
+    def _match(self, signed: ReuseArticle, before: int | None = None) -> Match:
         pairs = [
             pair
             for candidate in self._candidates(signed, before)
-            if (pair := compare(self._entry(self._articles[candidate].article), entry, self.reuse_config)) is not None
+            if (pair := compare(self._tokenized(self._articles[candidate].article), signed, self.reuse_config))
+            is not None
         ]
         reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
         duplicate_of = self._canonical.get(reprinted[0], reprinted[0]) if reprinted else None
@@ -161,35 +154,35 @@ class Deduplicator:
     def query(self, article: Article) -> Match:
         """What ``article`` shares with the indexed articles, without indexing it."""
         article = ensure_cleaned(article)
-        return self._match(
-            self._signed_entry(self._entry(self._furniture.clean(article) if self._furniture else article))
-        )
+        article = self._furniture.clean(article) if self._furniture else article
+        return self._match(self._tokenized(article).signed(self._hasher, self.reuse_config))
 
-    def add(self, article: Article, signed: SignedArticle | None = None) -> Match:
+    def add(self, article: Article, signed: ReuseArticle | None = None) -> Match:
         """Index ``article`` and return what it shares with the articles indexed before it.
 
         Adding an id again with the same text changes nothing: the answer is its recorded ``duplicate_of``
         and its pairs with the articles indexed before it, as when it was first added (so a run killed
         midway and run again answers as one uninterrupted run). With another text it raises
         ``IndexConflictError``.
-        ``signed`` is the article's ``sign`` when computed beforehand (in parallel).
+        ``signed`` is the article's ``signing.sign_article`` when computed beforehand (in parallel).
         """
-        article = signed.entry.article if signed is not None else ensure_cleaned(article)
+        article = signed.article if signed is not None else ensure_cleaned(article)
         held = self._articles.get(article.id)
-        known = held.article if held is not None else None
-        if known is None and self._documents is not None and (stored := self._documents.get(article.id)):
-            known = self._remember(*stored).article  # indexed by another worker, or by an earlier run
-        if known is not None:
-            if known.text != article.text:
+        indexed = held.article if held is not None else None
+        if indexed is None and self._documents is not None and (stored := self._documents.get(article.id)):
+            indexed = self._remember(*stored)  # indexed by another worker, or by an earlier run
+        if indexed is not None:
+            if indexed.text != article.text:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
-            earlier = self._match(self._signed_entry(self._entry(known)), before=self._position[article.id]).pairs
+            again = self._tokenized(indexed).signed(self._hasher, self.reuse_config)
+            earlier = self._match(again, before=self._position[article.id]).pairs
             return Match(duplicate_of=self._canonical.get(article.id), pairs=earlier)
         without_furniture = self._observed(article)
         if signed is None or without_furniture is not article:
-            signed = self.sign(without_furniture)
+            signed = sign_article(without_furniture, self._hasher, self.minhash_config, self.reuse_config)
         match = self._match(signed)
         self._windows.insert(signed)
-        self._hold(signed.entry.article)
+        self._hold(signed.article)
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
         if self._documents is not None:

@@ -11,7 +11,7 @@ from datasketch import LeanMinHash, MinHashLSH
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.reuse.bands import band_fingerprints, lsh_bands
 from clustering.reuse.minhash import MinHasher
-from clustering.reuse.signing import SignedArticle
+from clustering.reuse.signing import ReuseArticle
 from clustering.storage.band_table import BandTable
 
 _KEY_SEPARATOR = "\x1f"
@@ -20,9 +20,9 @@ _KEY_SEPARATOR = "\x1f"
 class WindowIndex(Protocol):
     """The LSH tables of the indexed articles' passage windows."""
 
-    def insert(self, signed: SignedArticle) -> None: ...
+    def insert(self, signed: ReuseArticle) -> None: ...
 
-    def query(self, signed: SignedArticle) -> set[str]:
+    def query(self, signed: ReuseArticle) -> set[str]:
         """The ids of indexed articles with a window sharing a band with one of ``signed``'s."""
         ...
 
@@ -36,14 +36,14 @@ class LocalWindows:
         self._ids: list[str] = []
         self._held: set[str] = set()
 
-    def insert(self, signed: SignedArticle) -> None:
-        article_id = signed.entry.article.id
+    def insert(self, signed: ReuseArticle) -> None:
+        article_id = signed.article.id
         if article_id not in self._held:
             self._held.add(article_id)
             self._table.add(band_fingerprints(signed.signatures, self._bands))
             self._ids.append(article_id)  # at the table's number for it
 
-    def query(self, signed: SignedArticle) -> set[str]:
+    def query(self, signed: ReuseArticle) -> set[str]:
         owners = self._table.query(band_fingerprints(signed.signatures, self._bands))
         return {self._ids[owner] for owner in owners.tolist()}
 
@@ -59,17 +59,17 @@ class SharedWindows:
             threshold=reuse.lsh_threshold, num_perm=minhash.num_perm, storage_config=storage, prepickle=False
         )
 
-    def _windows(self, signed: SignedArticle) -> list[tuple[bytes, LeanMinHash]]:
-        article_id = signed.entry.article.id
+    def _windows(self, signed: ReuseArticle) -> list[tuple[bytes, LeanMinHash]]:
+        article_id = signed.article.id
         keys = [f"{article_id}{_KEY_SEPARATOR}{start}".encode() for start in signed.window_starts.tolist()]
         return list(zip(keys, map(self._hasher.lean, signed.signatures), strict=True))
 
-    def insert(self, signed: SignedArticle) -> None:
+    def insert(self, signed: ReuseArticle) -> None:
         for key, minhash in self._windows(signed):
             if key not in self._lsh:  # another worker may have indexed it already
                 self._lsh.insert(key, minhash, check_duplication=False)
 
-    def query(self, signed: SignedArticle) -> set[str]:
+    def query(self, signed: ReuseArticle) -> set[str]:
         found: set[str] = set()
         for _, minhash in self._windows(signed):
             # Split at the last separator: an id may hold the separator itself.

@@ -19,7 +19,7 @@ from clustering.config import ReuseConfig
 from clustering.records import UNKNOWN_OUTLET, Article, ReusePair, joined_paragraphs
 from clustering.reuse.align import Alignment, align, character_spans, shared_counts
 from clustering.reuse.minhash import jaccard, tokenize
-from clustering.reuse.signing import IndexedArticle
+from clustering.reuse.signing import ReuseArticle
 
 
 def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | None:
@@ -117,12 +117,12 @@ def likely_original(
     return None, "undecidable: no agency's own article, no order in time, no direction of copy"
 
 
-def _spans(segments: np.ndarray, side: IndexedArticle, name: str) -> tuple[tuple[int, int], ...]:
+def _spans(segments: np.ndarray, side: ReuseArticle, name: str) -> tuple[tuple[int, int], ...]:
     article, tokens = side.article, side.tokens
     return character_spans(segments, article.text, tokens.starts, tokens.ends, name, article.body_spans)
 
 
-def _paragraph_edges(side: IndexedArticle) -> tuple[np.ndarray, np.ndarray]:
+def _paragraph_edges(side: ReuseArticle) -> tuple[np.ndarray, np.ndarray]:
     """For each token, the index of the first token of its paragraph and one past its last."""
     starts = side.tokens.starts
     spans = side.article.body_spans or ((0, len(side.article.text)),)
@@ -132,7 +132,7 @@ def _paragraph_edges(side: IndexedArticle) -> tuple[np.ndarray, np.ndarray]:
     return first_token, past_last
 
 
-def to_paragraph_edges(segments: np.ndarray, first: IndexedArticle, second: IndexedArticle, max_gap: int) -> np.ndarray:
+def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseArticle, max_gap: int) -> np.ndarray:
     """The aligned segments, each edge moved to its paragraph's edge when that is at most ``max_gap``
     words away on both sides: a copy-edit in a shared paragraph's first or last words ("said" →
     "told reporters") leaves no anchor there, but the paragraph is still the copy."""
@@ -151,7 +151,7 @@ def to_paragraph_edges(segments: np.ndarray, first: IndexedArticle, second: Inde
     return moved
 
 
-def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
+def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
     """The reuse between two articles, or ``None`` when they share less than ``min_shared_words``."""
     if len(first.tokens) and np.array_equal(first.tokens.hashes, second.tokens.hashes):
         # The same words: all of it is shared, however repetitive the text (alignment skips repeats).
@@ -187,7 +187,7 @@ def compare(first: IndexedArticle, second: IndexedArticle, config: ReuseConfig =
 
 
 def worth_comparing(
-    entries: Sequence[IndexedArticle], pairs: np.ndarray, config: ReuseConfig = ReuseConfig()
+    entries: Sequence[ReuseArticle], pairs: np.ndarray, config: ReuseConfig = ReuseConfig()
 ) -> np.ndarray:
     """Which pairs ``(first, second)`` of indices into ``entries`` ``compare`` can report: their
     alignment reaches ``min_shared_words`` on both sides, or their words are the same. Aligned in one

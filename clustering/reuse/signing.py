@@ -1,11 +1,13 @@
-"""Tokenising and signing an article for reuse search, the one way every part of ``reuse`` does it: its
-body words and shingles (``IndexedArticle``, what alignment reads), then the MinHash signature of each
-passage window (``SignedArticle``, what the LSH bands are made of)."""
+"""Tokenising and signing an article for reuse search, the one way every part of ``reuse`` does it.
+
+One record, ``ReuseArticle``: the body's words and shingles (what alignment reads) and, once signed, the
+MinHash signature of each passage window (what the LSH bands are made of)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,48 +20,42 @@ from clustering.reuse.minhash import MinHasher, Tokens, shingle_hashes, tokenize
 
 
 @dataclass(frozen=True, slots=True)
-class IndexedArticle:
-    """An article with its body tokens, the hash of the shingle starting at each token, and their
-    ``shingle_order`` (sorted once, for every alignment the article takes part in)."""
+class ReuseArticle:
+    """An article as reuse search reads it: its body tokens, the hash of the shingle starting at each token
+    and their ``shingle_order`` (sorted once, for every alignment the article takes part in); and when
+    ``signed``, the MinHash signature of each passage window (rows of ``signatures``) with the word where
+    each starts. Signing needs no index, so it runs in parallel shards (``sign_articles``); an article met
+    only as a candidate to align against is never signed. Plain arrays: datasketch objects are made only
+    for what meets the index."""
 
     article: Article
     tokens: Tokens
     shingles: np.ndarray
     order: np.ndarray
+    window_starts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    signatures: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.uint64))
+
+    @classmethod
+    def of(cls, article: Article, shingle_words: int) -> ReuseArticle:
+        """``article`` (cleaned) tokenised at its body spans, unsigned."""
+        tokens = tokenize(article.text, article.body_spans or None)
+        shingles = shingle_hashes(tokens.hashes, shingle_words)
+        return cls(article, tokens, shingles, shingle_order(shingles))
+
+    def signed(self, hasher: MinHasher, reuse: ReuseConfig) -> ReuseArticle:
+        """This article with the MinHash signature of each of its passage windows."""
+        signatures, starts = hasher.window_signatures(self.shingles, reuse.window_words, reuse.window_stride)
+        return dataclasses.replace(self, window_starts=starts, signatures=signatures)
 
 
-def index_article(article: Article, shingle_words: int) -> IndexedArticle:
-    spans = article.body_spans or None
-    tokens = tokenize(article.text, spans)
-    shingles = shingle_hashes(tokens.hashes, shingle_words)
-    return IndexedArticle(article, tokens, shingles, shingle_order(shingles))
-
-
-@dataclass(frozen=True, slots=True)
-class SignedArticle:
-    """An article tokenised, with the MinHash signature of each passage window (rows of ``signatures``)
-    and the word where each starts: the part of indexing that needs no index, so it can run in parallel
-    shards (``sign_articles``). Plain arrays: datasketch objects are made only for what meets the index."""
-
-    entry: IndexedArticle
-    window_starts: np.ndarray
-    signatures: np.ndarray
-
-
-def sign_entry(entry: IndexedArticle, hasher: MinHasher, config: ReuseConfig) -> SignedArticle:
-    """``entry`` with the MinHash signature of each of its passage windows."""
-    signatures, starts = hasher.window_signatures(entry.shingles, config.window_words, config.window_stride)
-    return SignedArticle(entry, starts, signatures)
-
-
-def sign_article(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> SignedArticle:
+def sign_article(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> ReuseArticle:
     """``article`` cleaned (when not yet cleaned), tokenised and signed."""
-    return sign_entry(index_article(ensure_cleaned(article), minhash.shingle_words), hasher, reuse)
+    return ReuseArticle.of(ensure_cleaned(article), minhash.shingle_words).signed(hasher, reuse)
 
 
 def sign_articles(
     articles: Sequence[Article], minhash: MinHashConfig = MinHashConfig(), reuse: ReuseConfig = ReuseConfig()
-) -> list[SignedArticle]:
+) -> list[ReuseArticle]:
     """Tokenise and sign each article's passage windows: pure, so shards of a corpus can run in parallel."""
     hasher = MinHasher(minhash)
     return [sign_article(article, hasher, minhash, reuse) for article in articles]

@@ -14,7 +14,7 @@ import numpy as np
 
 from clustering.config import Config
 from clustering.records import Article, DedupResult, Ingested, LineageEvent, Reject, RunReport, Story
-from clustering.reuse.signing import SignedArticle
+from clustering.reuse.signing import ReuseArticle
 from clustering.storage.band_index import BandIndex
 from clustering.storage.store import StoryStore
 from clustering.stories.term_counts import TermCounts
@@ -56,7 +56,7 @@ class Corpus:
     cleanings: list[Article] = field(default_factory=list)
     furniture: dict[str, set[int]] = field(default_factory=dict)
     indexed: frozenset[str] = frozenset()
-    signed: list[SignedArticle] = field(default_factory=list)
+    signed: list[ReuseArticle] = field(default_factory=list)
     band_index: BandIndex | None = None
     dedup: DedupResult = field(default_factory=lambda: DedupResult([], {}))
     words: dict[str, int] = field(default_factory=dict)

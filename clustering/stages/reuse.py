@@ -20,11 +20,11 @@ class Reuse:
         minhash, reuse = context.config.minhash, context.config.reuse
         articles, signed = corpus.articles, corpus.signed
         dropped = corpus.recleaned | corpus.archived
-        known_pairs = [pair for pair in context.store.pairs() if not {pair.a, pair.b} & dropped]
+        indexed_pairs = [pair for pair in context.store.pairs() if not {pair.a, pair.b} & dropped]
         index = build_band_index(signed, minhash, reuse)
         index = corpus.band_index.extended(index) if corpus.band_index is not None else index
         with context.progress("Finding shared text", len(articles)) as on_progress:
-            dedup = update_reuse(articles, corpus.indexed, known_pairs, minhash, reuse, on_progress, signed, index)
+            dedup = update_reuse(articles, corpus.indexed, indexed_pairs, minhash, reuse, on_progress, signed, index)
         # Found once here and stored with each pair, where a story page reads them.
         texts = {article.id: article.text for article in articles}
         dedup = dataclasses.replace(dedup, pairs=with_copy_edits(dedup.pairs, texts))

@@ -383,13 +383,13 @@ def split_new(text_of: Mapping[str, str], incoming: Sequence[Article]) -> tuple[
     ``StoryStore.texts_of``); rejects for stored ids arriving with another text; the ids already stored."""
     new: list[Article] = []
     rejects: list[Reject] = []
-    known: list[str] = []
+    already_stored: list[str] = []
     for article in incoming:
         if article.id not in text_of:
             new.append(article)
         elif text_of[article.id] == article.text:
-            known.append(article.id)
+            already_stored.append(article.id)
         else:
             reason = f"id {article.id!r} is already stored with a different text"
             rejects.append(Reject(origin=article.origin, reason=reason, id=article.id))
-    return new, rejects, known
+    return new, rejects, already_stored

@@ -14,11 +14,11 @@ INBOX_FOLDER = "inbox"
 STORE_VARIABLE = "STORYLINE_STORE"
 
 
-def output_folder_holding(path: Path | str, known: Iterable[Path] = ()) -> Path | None:
+def output_folder_holding(path: Path | str, output_folders: Iterable[Path] = ()) -> Path | None:
     """The Storyline output folder that ``path`` is, or is inside (a folder holding a store, or one of
-    ``known``), unless the path is in its inbox of fetched pages, which runs read; else ``None``."""
+    ``output_folders``), unless the path is in its inbox of fetched pages, which runs read; else ``None``."""
     path = Path(path).resolve()
-    outputs = {Path(folder).resolve() for folder in known}
+    outputs = {Path(folder).resolve() for folder in output_folders}
     for folder in (path, *path.parents):
         if folder in outputs or (folder / STORE_FILE).is_file():
             inbox = folder / INBOX_FOLDER

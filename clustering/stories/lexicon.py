@@ -82,10 +82,10 @@ class Lexicon:
             map(self.word_column.get, itertools.chain.from_iterable(words), itertools.repeat(-1)), dtype=np.int64
         )
         rows = np.repeat(np.arange(len(sentences)), [len(found) for found in words])
-        known = columns >= 0
+        in_lexicon = columns >= 0
         # Repeated (row, column) entries add up: the counts of each word in each sentence.
         counts = sparse.csr_matrix(
-            (np.ones(int(known.sum()), dtype=np.int32), (rows[known], columns[known])),
+            (np.ones(int(in_lexicon.sum()), dtype=np.int32), (rows[in_lexicon], columns[in_lexicon])),
             shape=(len(sentences), len(self.idf)),
         )
         counts.sum_duplicates()

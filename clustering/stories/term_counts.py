@@ -58,9 +58,9 @@ class TermCounts:
             raise ValueError("term counts made under different schemes cannot be joined")
         position = np.searchsorted(self.terms, other.terms)
         inside = position < len(self.terms)
-        known = np.zeros(len(other.terms), dtype=bool)
-        known[inside] = self.terms[position[inside]] == other.terms[inside]
-        missing = other.terms[~known]
+        same_term = np.zeros(len(other.terms), dtype=bool)
+        same_term[inside] = self.terms[position[inside]] == other.terms[inside]
+        missing = other.terms[~same_term]
         insert_at = np.searchsorted(self.terms, missing)
         terms = np.insert(self.terms, insert_at, missing)
         # A term of ours moves right by the number of new terms inserted before it: still in order.
@@ -125,16 +125,16 @@ def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
     return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts)), terms, counts)
 
 
-def count_terms(texts: Mapping[str, str], known: TermCounts | None = None) -> TermCounts:
-    """Term counts of ``texts`` (article id to text): an article whose text ``known`` counted already
+def count_terms(texts: Mapping[str, str], previous: TermCounts | None = None) -> TermCounts:
+    """Term counts of ``texts`` (article id to text): an article whose text ``previous`` counted already
     is taken from it, the others are counted."""
     reused: list[str] = []
-    if known is not None and known.scheme == TERM_SCHEME:
-        known_digests = dict(zip(known.article_ids, known.digests, strict=True))
-        reused = [article_id for article_id, text in texts.items() if known_digests.get(article_id) == _digest(text)]
+    if previous is not None and previous.scheme == TERM_SCHEME:
+        previous_digests = dict(zip(previous.article_ids, previous.digests, strict=True))
+        reused = [article_id for article_id, text in texts.items() if previous_digests.get(article_id) == _digest(text)]
     counted = set(reused)
     fresh = [article_id for article_id in texts if article_id not in counted]
     if reused and not fresh:  # the summaries of a run, after its clustering stage counted the same texts
-        return known.select(reused)
+        return previous.select(reused)
     fresh_counts = _count(fresh, [texts[article_id] for article_id in fresh])
-    return known.select(reused).joined(fresh_counts) if reused else fresh_counts
+    return previous.select(reused).joined(fresh_counts) if reused else fresh_counts
