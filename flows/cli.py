@@ -448,7 +448,7 @@ def serve(
     """Serve the dashboard of stories over a store, read-only."""
     import uvicorn
 
-    from clustering.publish.dashboard import LOOPBACK_HOSTS, create_app
+    from clustering.publish.dashboard import LOOPBACK_HOSTS, create_app, server_config
 
     hosts = [*LOOPBACK_HOSTS, host, *(allowed_host or [])]
     try:
@@ -456,7 +456,7 @@ def serve(
     except (FileNotFoundError, StaleStoreError, OperationalError) as error:
         raise _fail(error) from error
     console.print(f"Storyline dashboard on http://{host}:{port}/", soft_wrap=True)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.Server(server_config(application, host, port)).run()
 
 
 @app.command()

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
-from clustering.publish.dashboard import create_app
+from clustering.publish.dashboard import create_app, server_config
 from clustering.publish.snapshot import highlighted
 from clustering.records import FinishedRun
 from clustering.reuse.edits import copy_edits
@@ -187,7 +187,7 @@ def served(demo_store):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(demo_store), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(create_app(demo_store), "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -458,3 +458,54 @@ def test_chart_labels_and_hover_text_make_no_links_in_a_browser(tmp_path):
         shown = page.locator("svg").all_text_contents()
         assert any(HOSTILE_LABEL in text for text in shown)
         browser.close()
+
+
+def test_every_get_route_answers_head_with_its_headers_and_no_body(client, demo_store):
+    story = _stories(demo_store)[0]
+    article_id = client.get(f"/api/stories/{story['story_id']}").json()["article_list"][0]["id"]
+    values = {"story_id": story["story_id"], "article_id": article_id}
+    from clustering.publish import api, dashboard
+
+    routes = [*dashboard.pages.routes, *api.router.routes]
+    paths = [route.path.replace("{article_id:path}", "{article_id}").format(**values) for route in routes]
+    assert all(route.methods == {"GET"} for route in routes)
+    assert {"/", "/healthz", "/docs", "/api/stories", f"/story/{story['story_id']}"} <= set(paths)
+    for path in paths:
+        got, head = client.get(path), client.head(path)
+        assert (path, head.status_code, head.content) == (path, 200, b"")
+        assert head.headers["content-type"] == got.headers["content-type"]
+        assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+    assert client.head("/story/no-such-story").status_code == 404
+
+
+def test_the_api_is_described_on_a_page_of_its_own(client):
+    schema = client.get("/openapi.json").json()
+    for path, methods in schema["paths"].items():
+        for operation in methods.values():
+            assert operation.get("description"), path  # each route says what it gives
+            assert all(parameter.get("description") for parameter in operation.get("parameters", [])), path
+    page = client.get("/docs")
+    assert page.status_code == 200 and "<script" not in page.text.split("<main")[-1]
+    for path in schema["paths"]:
+        assert f"GET {path}" in page.text
+    assert "<code>per_page</code>" in page.text and "stories on a page" in page.text
+
+
+def test_serve_writes_an_access_log_line_per_request(served):
+    import logging
+    import urllib.request
+
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    access = logging.getLogger("uvicorn.access")
+    access.addHandler(handler)
+    try:
+        with urllib.request.urlopen(f"{served}/healthz?probe=1") as response:
+            assert response.status == 200
+        deadline = time.monotonic() + 5
+        while not any("/healthz?probe=1" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        access.removeHandler(handler)
+    assert any("GET /healthz?probe=1" in line and "200" in line for line in lines)

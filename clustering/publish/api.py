@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
 from clustering.publish.pages import safe_url
@@ -38,9 +38,9 @@ def story_query(
     thread: str = Query("", description="only the stories of this thread (a story's thread_id)"),
     since: str = Query("", description="stories still running on or after this date (YYYY-MM-DD)"),
     until: str = Query("", description="stories begun on or before this date (YYYY-MM-DD)"),
-    sort: str = Query("recent", pattern="^(recent|size)$"),
-    page: int = Query(1, ge=1),
-    per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE),
+    sort: str = Query("recent", pattern="^(recent|size)$", description="most recent first, or largest first"),
+    page: int = Query(1, ge=1, description="which page of the matching stories, from 1"),
+    per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE, description="stories on a page"),
 ) -> StoryQuery:
     """The story list's filters, sort and page, from the request's query string."""
     return StoryQuery(q, outlet, thread, _day(since, "since"), _day(until, "until"), sort, page, per_page)
@@ -48,6 +48,8 @@ def story_query(
 
 CurrentSnapshot = Annotated[Snapshot, Depends(current_snapshot)]
 CurrentQuery = Annotated[StoryQuery, Depends(story_query)]
+StoryId = Annotated[str, Path(description="a story's id (story_id), as the list gives it")]
+ArticleId = Annotated[str, Path(description="an article's id, as its input gave it (it may hold slashes)")]
 
 
 class ArticleOut(BaseModel):
@@ -149,7 +151,7 @@ def api_stories(snapshot: CurrentSnapshot, query: CurrentQuery) -> StoryPageOut:
 
 
 @router.get("/stories/{story_id}", response_model=StoryDetailOut, tags=["stories"])
-def api_story(snapshot: CurrentSnapshot, story_id: str) -> StoryDetailOut:
+def api_story(snapshot: CurrentSnapshot, story_id: StoryId) -> StoryDetailOut:
     """A story with its articles (in time order) and the text they share."""
     story = found_story(snapshot, story_id)
     story_of = {article_id: story.story_id for article_id in story.article_ids}
@@ -165,7 +167,7 @@ def api_story(snapshot: CurrentSnapshot, story_id: str) -> StoryDetailOut:
 
 
 @router.get("/articles/{article_id:path}", response_model=ArticleOut, tags=["articles"])
-def api_article(snapshot: CurrentSnapshot, article_id: str) -> ArticleOut:
+def api_article(snapshot: CurrentSnapshot, article_id: ArticleId) -> ArticleOut:
     """One article: its outlet, date, link, story and the article it reprints."""
     article = snapshot.articles.get(article_id)
     if article is None:

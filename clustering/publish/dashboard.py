@@ -16,14 +16,16 @@ import json
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import plotly
+import uvicorn
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clustering.ingest.clean import CLEANING_VERSION
 from clustering.publish import api
@@ -121,6 +123,46 @@ def map_page(snapshot: CurrentSnapshot, story: Annotated[list[str] | None, Query
     return _page("map.html.j2", figures=figures, choices=largest_first(snapshot.stories), chosen=set(chosen))
 
 
+def api_reference(schema: dict[str, Any]) -> list[dict[str, object]]:
+    """The operations of an OpenAPI schema as the /docs page lists them: method, path, what it does, its
+    parameters (where, type, default, description) and the schema it answers with."""
+    operations: list[dict[str, object]] = []
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            parameters = [
+                {
+                    "name": parameter["name"],
+                    "where": parameter["in"],
+                    "required": parameter.get("required", False),
+                    "type": parameter.get("schema", {}).get("type", ""),
+                    "default": parameter.get("schema", {}).get("default"),
+                    "description": parameter.get("description", ""),
+                }
+                for parameter in operation.get("parameters", [])
+            ]
+            answer = operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            returns = answer.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+            description = operation.get("description") or operation.get("summary", "")
+            operations.append(
+                {
+                    "id": operation.get("operationId", f"{method}-{path}"),
+                    "method": method.upper(),
+                    "path": path,
+                    "description": description,
+                    "parameters": parameters,
+                    "returns": returns,
+                }
+            )
+    return operations
+
+
+@pages.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    # Rendered here, not by Swagger UI: nothing is loaded from elsewhere and no inline script runs.
+    schema = request.app.openapi()
+    return _page("docs.html.j2", operations=api_reference(schema), version=schema.get("openapi", ""))
+
+
 @pages.get("/static/plotly.min.js")
 def plotly_js() -> FileResponse:
     return FileResponse(_PLOTLY_JS, media_type="text/javascript")
@@ -134,6 +176,28 @@ def map_js() -> FileResponse:
 @pages.get("/healthz")
 def health(snapshot: CurrentSnapshot) -> Response:
     return Response(json.dumps({"stories": len(snapshot.stories)}), media_type="application/json")
+
+
+class _HeadAsGet:
+    """HEAD on every route: the request runs as a GET and only its status and headers are sent (FastAPI's
+    routes answer the methods they name, and a GET route named alone answers HEAD with 405)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -173,6 +237,12 @@ class _SnapshotReader:
         return self._snapshot
 
 
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """How ``storyline serve`` runs the dashboard: one access-log line per request (uvicorn's), warnings
+    and errors otherwise."""
+    return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=True)
+
+
 def create_app(location: Path | str, allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> FastAPI:
     """The dashboard over the store at ``location`` (an output folder, its SQLite file, or a PostgreSQL
     URL), read again whenever a run or an ingest has changed it. A request whose ``Host`` is not one of
@@ -187,6 +257,7 @@ def create_app(location: Path | str, allowed_hosts: Sequence[str] = LOOPBACK_HOS
     app = FastAPI(title="Storyline", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.snapshots = _SnapshotReader(StoryStore(location, CLEANING_VERSION, read_only=True))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(_HeadAsGet)
     app.middleware("http")(_security_headers)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
