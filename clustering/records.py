@@ -308,7 +308,7 @@ class Ingested:
 
     read: int = 0
     added: int = 0
-    known_ids: frozenset[str] = frozenset()
+    already_stored_ids: frozenset[str] = frozenset()
     rejects: tuple[Reject, ...] = ()
     stage_seconds: dict[str, float] = field(default_factory=dict)
     # Files not read, with the reason (another type; a Storyline output folder).

@@ -20,7 +20,7 @@ from clustering.config_files import ConfigError, config_toml, load_config
 from clustering.evaluate import evaluate_files
 from clustering.ingest.fetch import is_url
 from clustering.ingest.fields import ARTICLE_FIELDS
-from clustering.ingest.read import InputError, check_inputs
+from clustering.ingest.read import SUPPORTED_SUFFIXES, InputError, check_inputs
 from clustering.records import RunReport
 from clustering.storage.database import is_database_url, shown
 from clustering.storage.lock import StoreBusyError
@@ -44,6 +44,9 @@ console = Console(stderr=True)
 
 # Exit code of a run that completed but rejected some input records (see rejects.jsonl).
 EXIT_REJECTS = 3
+# Exit code of a run or ingest that read no article from its inputs (nothing there, nothing readable, or
+# every record rejected): not a success, though nothing failed.
+EXIT_NOTHING_READ = 4
 
 ConfigOption = Annotated[
     Path | None,
@@ -180,7 +183,8 @@ def run(
 ) -> None:
     """Run the pipeline over INPUTS (default: seeds/) and write the artifacts into --out.
 
-    Exit code 0: done, nothing rejected; 3: done, some records rejected (see rejects.jsonl); 1: failed.
+    Exit code 0: done, nothing rejected; 3: done, some records rejected (see rejects.jsonl); 4: no article
+    read from the inputs (the reason on standard error); 1: failed.
     """
     paths = _checked_inputs(inputs or ["seeds"])
     if out.exists() and not out.is_dir():
@@ -213,21 +217,40 @@ def run(
         raise _fail(error) from error
     except (DBAPIError, OSError) as error:
         raise _storage_failure(error) from error
-    if not report.counts.get("in"):
-        console.print(f"[yellow]warning:[/yellow] no input records in {', '.join(paths)}", soft_wrap=True)
     if not quiet:
         _print_summary(report, out)
-    if report.counts.get("rejected"):
+    counts = report.counts
+    _exit_if_nothing_read(paths, counts["in"], counts["accepted"] + counts["already_stored"], report.skipped)
+    if counts.get("rejected"):
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _exit_if_nothing_read(paths: list[str], records: int, articles: int, skipped: list[dict[str, str]]) -> None:
+    """Say on standard error why no article was read, and exit with ``EXIT_NOTHING_READ``; else nothing."""
+    if articles:
+        return
+    where = ", ".join(paths)
+    if records:
+        why = f"none of the {records} records in {where} is an article: every one was rejected (see rejects.jsonl)"
+    elif skipped:
+        reasons = "; ".join(f"{row['path']}: {row['reason']}" for row in skipped[:3])
+        more = f" (and {len(skipped) - 3} more)" if len(skipped) > 3 else ""
+        why = f"no input records in {where}: {len(skipped)} files skipped, {reasons}{more}"
+    else:
+        why = f"no input records in {where}: no file of a supported kind ({', '.join(SUPPORTED_SUFFIXES)}) there"
+    console.print(f"[yellow]nothing read:[/yellow] {escape(why)}", soft_wrap=True)
+    raise typer.Exit(EXIT_NOTHING_READ)
 
 
 def _print_summary(report: RunReport, out: Path) -> None:
     """What the run did and where to look next, on standard output."""
     counts = report.counts
+    changes = ", ".join(f"{counts[f'{kind}_stories']} {kind}" for kind in ("new", "grown", "merged", "split"))
     lines = [
         f"{counts['stories']} stories from {counts['articles']} articles in {out}/ "
         f"({counts['accepted']} new this run, {counts['already_stored']} already stored, "
         f"{counts['rejected']} rejected, {counts['reuse_pairs']} pairs sharing text)",
+        f"  stories changed: {changes}",
         f"  dashboard: {out / 'dashboard.html'}  (or serve it: storyline serve --store {out})",
         f"  stories:   {out / 'stories.json'}",
     ]
@@ -280,6 +303,7 @@ def ingest(
             f"{counts['read']} records: {counts['added']} added to {where}, {counts['already_stored']} already "
             f"stored, {counts['rejected']} rejected"
         )
+    _exit_if_nothing_read(paths, counts["read"], counts["added"] + counts["already_stored"], counts["skipped"])
     if counts["rejected"]:
         raise typer.Exit(EXIT_REJECTS)
 

@@ -26,13 +26,14 @@ def ingest_flow(
     settings: dict[str, Any] | None = None,
     config_file: str | None = None,
     store: str | None = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Add the new articles of ``inputs`` to the store (``out``'s, or the PostgreSQL ``store``);
     ``cluster_flow`` groups them later. Fetched pages land in ``out``'s inbox."""
     result = pipeline_for(out, settings, config_file, show_progress=False, store=store).ingest(inputs)
-    counts = {"read": result.read, "added": result.added, "already_stored": len(result.known_ids)}
+    counts = {"read": result.read, "added": result.added, "already_stored": len(result.already_stored_ids)}
     counts["rejected"] = len(result.rejects)
     rows = "\n".join(f"| {name} | {value} |" for name, value in counts.items())
+    counts["skipped"] = [{"path": path, "reason": reason} for path, reason in result.skipped]
     create_markdown_artifact(
         key=artifact_key("ingest", out),
         markdown=f"# Storyline ingestion\n\n| count | value |\n|---|---|\n{rows}\n\n{rejects_markdown(result.rejects)}",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli import EXIT_NOTHING_READ, app
 
 
 def test_help_and_version():
@@ -43,6 +43,8 @@ def test_a_run_says_where_to_look_and_what_it_skipped(prefect_harness, seeds_dir
     first = CliRunner().invoke(app, ["run", str(inputs), "--out", str(out)])
     assert first.exit_code == 0, first.output
     assert "2 articles" in first.output and f"storyline serve --store {out}" in first.output
+    stories = json.loads((out / "run.json").read_text())["counts"]["stories"]
+    assert f"stories changed: {stories} new, 0 grown, 0 merged, 0 split" in first.output
     assert "notes.md: not an input type (.md)" in first.output
     second = CliRunner().invoke(app, ["run", str(inputs), "--out", str(out)])
     assert second.exit_code == 0, second.output  # its own artifacts are not read back and rejected
@@ -53,10 +55,28 @@ def test_a_run_says_where_to_look_and_what_it_skipped(prefect_harness, seeds_dir
     assert (out / "dashboard.html").stat().st_mode & 0o044 == 0o044  # readable by others under umask 022
 
 
-def test_an_empty_input_folder_is_a_warning(prefect_harness, tmp_path):
-    (tmp_path / "empty").mkdir()
-    result = CliRunner().invoke(app, ["run", str(tmp_path / "empty"), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0 and "warning: no input records" in result.output
+def test_reading_no_article_is_not_success_and_says_why(prefect_harness, tmp_path):
+    """An empty folder, a folder of unsupported files, an output folder alone and records all rejected:
+    each exits with EXIT_NOTHING_READ and says why on standard error; ingest the same."""
+    empty, unsupported, bad = tmp_path / "empty", tmp_path / "unsupported", tmp_path / "bad"
+    for folder in (empty, unsupported, bad):
+        folder.mkdir()
+    (unsupported / "notes.md").write_text("# not an input")
+    (bad / "feed.jsonl").write_text('{"title": "no text"}\n{"text": ""}\n')
+    cases = {
+        empty: "no file of a supported kind",
+        unsupported: "1 files skipped, " + str(unsupported / "notes.md"),
+        bad: "none of the 2 records",
+    }
+    for folder, why in cases.items():
+        result = CliRunner().invoke(app, ["run", str(folder), "--out", str(tmp_path / "out"), "--quiet"])
+        assert result.exit_code == EXIT_NOTHING_READ and "nothing read:" in result.output, result.output
+        assert why in " ".join(result.output.split()), result.output
+    # The output folder of a run, given as the only input, is skipped: nothing read.
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "out"), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == EXIT_NOTHING_READ and "a Storyline output folder" in " ".join(result.output.split())
+    result = CliRunner().invoke(app, ["ingest", str(empty), "--out", str(tmp_path / "ingested")])
+    assert result.exit_code == EXIT_NOTHING_READ and "nothing read:" in result.output
 
 
 def test_flow_modules_answer_help():

@@ -86,6 +86,9 @@ def test_run_json_counts_and_timings(seed_run):
     out, report = seed_run
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 5 and run["counts"]["accepted"] == 5 and run["counts"]["rejected"] == 0
+    # What the run did to the stories: a first run makes every story new.
+    changed = [run["counts"][f"{kind}_stories"] for kind in ("new", "grown", "merged", "split")]
+    assert changed == [run["counts"]["stories"], 0, 0, 0]
     # The stage list is the run's order: the report times ingestion's steps, then exactly those stages.
     stages = ["read", "store", *(stage.name for stage in STAGES)]
     assert list(report.stage_seconds) == stages and set(run["stage_seconds"]) == set(stages)
@@ -192,9 +195,12 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     assert [event for event in lineage if event["run"] == 2] == [
         {"run": 2, "story_id": latakia["story_id"], "kind": "new", "other": None}
     ]
+    changed = [report.counts[f"{kind}_stories"] for kind in ("new", "grown", "merged", "split")]
+    assert changed == [1, 0, 0, 0]  # the lineage, counted in the report
     # The same input again changes nothing, and records nothing as new.
     again = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
     assert again.counts["accepted"] == 0 and json.loads((out / "stories.json").read_text()) == after
+    assert [again.counts[f"{kind}_stories"] for kind in ("new", "grown", "merged", "split")] == [0, 0, 0, 0]
     assert [json.loads(line) for line in (out / "lineage.jsonl").read_text().splitlines()] == lineage
 
 

@@ -42,7 +42,7 @@ def _pair(a: str, b: str) -> ReusePair:
 def _ingest_when_both_ready(workspace: Workspace, feed: str, ready) -> tuple[int, int, list[str]]:
     ready.wait()
     ingested = Pipeline(workspace).ingest([feed])
-    return ingested.added, len(ingested.known_ids), [reject.id or "" for reject in ingested.rejects]
+    return ingested.added, len(ingested.already_stored_ids), [reject.id or "" for reject in ingested.rejects]
 
 
 def _workspaces(kind: str, request: pytest.FixtureRequest, tmp_path: Path, sides: tuple[str, ...]) -> dict:

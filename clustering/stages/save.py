@@ -27,6 +27,9 @@ def versions() -> dict[str, str]:
     return found
 
 
+_EVENT_COUNTS = {"new": "new", "grew": "grown", "merged": "merged", "split": "split"}
+
+
 def run_report(corpus: Corpus, context: RunContext) -> RunReport:
     """The run's counts, attribution, settings and versions; its stage timings so far."""
     ingested, config = context.ingested, context.config
@@ -34,7 +37,7 @@ def run_report(corpus: Corpus, context: RunContext) -> RunReport:
         "in": ingested.read,
         "accepted": len(corpus.pending),
         # A pending article is this run's, even when a run killed before clustering stored it.
-        "already_stored": len(ingested.known_ids.difference(corpus.pending)),
+        "already_stored": len(ingested.already_stored_ids.difference(corpus.pending)),
         "rejected": len(run_rejects(corpus, ingested)),
         "articles": len(corpus.articles),
         "duplicates": len(corpus.dedup.duplicate_of),
@@ -43,7 +46,12 @@ def run_report(corpus: Corpus, context: RunContext) -> RunReport:
         "closed_stories": len(set(corpus.closed.values())),
         "archived_stories": len(corpus.archive),
         "skipped_files": len(ingested.skipped),
+        # What the run did to the stories (its lineage events): "grew" counts stories that gained articles,
+        # "merged" stories folded into another, "split" stories that lost articles to a new one.
+        **{f"{kind}_stories": 0 for kind in ("new", "grown", "merged", "split")},
     }
+    for event in corpus.events:
+        counts[f"{_EVENT_COUNTS[event.kind]}_stories"] += 1
     shares = attribution(corpus.articles, corpus.dedup.pairs, corpus.words, config.reuse.agencies)
     return RunReport(
         counts=counts,
