@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from clustering.config import Config
+from clustering.config import Config, ReadConfig
 from clustering.ingest.clean import CLEANING_VERSION, clean_or_reject
 from clustering.ingest.fetch import is_url, land
+from clustering.ingest.fields import articles_from_records
 from clustering.ingest.read import read_inputs
 from clustering.publish.artifacts import write_run_report
-from clustering.records import Article, Ingested, Reject, RunReport, Story
+from clustering.records import Article, Ingested, ReadResult, Reject, RunReport, Story
 from clustering.stages.clean import Clean
 from clustering.stages.cluster import Cluster
 from clustering.stages.context import Progress, RunContext, ShardEmbedder, Stage, embed_inline, no_progress
@@ -88,6 +89,15 @@ class RunResult:
     rejects: list[Reject]
 
 
+def _read(
+    paths: Sequence[str], records: Iterable[Mapping[str, object] | Article], config: ReadConfig, outputs: list[Path]
+) -> ReadResult:
+    """The files and folders at ``paths``, read, then the Python ``records``."""
+    read = read_inputs(paths, config, outputs)
+    articles, rejects = articles_from_records(records, config)
+    return replace(read, articles=[*read.articles, *articles], rejects=[*read.rejects, *rejects])
+
+
 class Pipeline:
     """A run over ``workspace`` (a folder, or a ``Workspace``) under ``config``.
 
@@ -119,10 +129,16 @@ class Pipeline:
         """The store held by this run alone (another run on it waits; see ``storage.lock``)."""
         return exclusive(self.workspace.store, self.config.run.lock_wait_seconds, self.log)
 
-    def run(self, inputs: Sequence[str], recluster: bool = False) -> RunResult:
-        """Ingest ``inputs`` (files, folders, http(s) URLs), then cluster, holding the store throughout."""
+    def run(
+        self,
+        inputs: Sequence[str | Path] = (),
+        recluster: bool = False,
+        records: Iterable[Mapping[str, object] | Article] = (),
+    ) -> RunResult:
+        """Ingest ``inputs`` (files, folders, http(s) URLs) and ``records`` (dicts, or articles built
+        in Python), then cluster, holding the store throughout."""
         with self.holding_store():
-            return self.cluster(self.ingest(inputs), recluster)
+            return self.cluster(self.ingest(inputs, records), recluster)
 
     def _timed(self, name: str, step: Callable[[], T], seconds: dict[str, float]) -> T:
         """The one way a step runs: timed into ``seconds`` (as datatrove's ``track_time``), by the runner."""
@@ -132,12 +148,15 @@ class Pipeline:
         finally:
             seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 3)
 
-    def ingest(self, inputs: Sequence[str]) -> Ingested:
-        """Fetch the URLs among ``inputs`` into the inbox, read every file and folder, clean the new
-        articles and add them to the store as pending. The workspace itself is never read as input."""
+    def ingest(
+        self, inputs: Sequence[str | Path] = (), records: Iterable[Mapping[str, object] | Article] = ()
+    ) -> Ingested:
+        """Fetch the URLs among ``inputs`` into the inbox, read every file and folder and every record of
+        ``records`` (each dict checked as a file's record is: ``fields.articles_from_records``), clean the
+        new articles and add them to the store as pending. The workspace itself is never read as input."""
         seconds: dict[str, float] = {}
-        urls = [value for value in inputs if is_url(value)]
-        paths = [value for value in inputs if not is_url(value)]
+        urls = [str(value) for value in inputs if is_url(str(value))]
+        paths = [str(value) for value in inputs if not is_url(str(value))]
         fetch_rejects: list[Reject] = []
         if urls:
             inbox, pages = self.workspace.inbox, self.workspace.pages
@@ -147,7 +166,8 @@ class Pipeline:
             )
             paths.append(str(inbox))
         read_config, outputs = self.config.read, [self.workspace.root]
-        read = self._timed("read", lambda: read_inputs(paths, read_config, outputs), seconds)
+        given = list(records)  # once: a retried read must see them all again
+        read = self._timed("read", lambda: _read(paths, given, read_config, outputs), seconds)
         # A step of its own: a read is retried, a write to the store is not (a retry would count what the
         # failed attempt added as already stored).
         added, already_stored, rejects = self._timed("store", lambda: self._store_new(read.articles), seconds)

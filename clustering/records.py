@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 # How an article with no source and no URL host is shown and counted.
 UNKNOWN_OUTLET = "(unknown outlet)"
+
+
+def utc_datetime(value: str | datetime) -> datetime:
+    """``value`` (a datetime, or an ISO 8601 string) in UTC; a time without a zone is taken as UTC. An
+    unreadable string raises ``ValueError``."""
+    parsed = datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,20 @@ class Article:
     furniture_spans: tuple[tuple[int, int], ...] = ()
     dateline: datetime | None = None
     agencies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Built in Python, an article may be given its date as an ISO 8601 string, or as a datetime without
+        # a zone: each is made a UTC datetime, as reading makes them (dates of both kinds would not compare).
+        published = self.published
+        if published is None or (isinstance(published, datetime) and published.tzinfo is UTC):
+            return
+        if not isinstance(published, str | datetime):
+            kind = type(published).__name__
+            raise TypeError(f"article {self.id!r}: published must be a datetime or an ISO 8601 string, not {kind}")
+        try:
+            object.__setattr__(self, "published", utc_datetime(published))
+        except ValueError as error:
+            raise ValueError(f"article {self.id!r}: published {published!r} is not an ISO 8601 date") from error
 
     @property
     def date(self) -> datetime | None:

@@ -98,6 +98,22 @@ def test_run_json_counts_and_timings(seed_run):
     assert '<section class="story"' in (out / "dashboard.html").read_text()
 
 
+def test_a_pipeline_runs_over_records_built_in_python(seeds_dir, tmp_path):
+    """The README's Python example: dicts in (any common field names), stories out, the same as from files;
+    a dict that is no article comes back as a reject."""
+    from clustering.pipeline import Pipeline
+
+    records = []
+    for path in sorted(seeds_dir.glob("*.txt")):
+        text = path.read_text()
+        records.append({"id": path.stem, "headline": text.splitlines()[0].strip(), "body": text})
+    records.append({"headline": "A headline and no text"})
+    result = Pipeline(tmp_path / "out").run(records=records)
+    assert sorted(map(set, (s.article_ids for s in result.stories)), key=len, reverse=True) == SEED_STORIES
+    assert [(r.origin, r.line) for r in result.rejects] == [("python", 6)]
+    assert result.report.counts["in"] == 6 and result.report.counts["accepted"] == 5
+
+
 def test_cli_rejects_bad_records_and_keeps_going(prefect_harness, seeds_dir, tmp_path):
     inputs = tmp_path / "in"
     shutil.copytree(seeds_dir, inputs)

@@ -282,3 +282,41 @@ def test_common_column_names_are_read_and_a_record_without_text_says_what_it_hol
     other = tmp_path / "other.jsonl"
     other.write_text(json.dumps({"id": "x", "words": STORY, "label": "e1"}) + "\n")
     assert read_inputs([other]).rejects[0].reason.startswith("no 'text' field (its fields: id, words, label;")
+
+
+def test_an_article_built_in_python_takes_its_date_as_a_string_or_a_datetime():
+    from clustering.records import Article
+
+    assert Article(id="a", text="t", published="2017-11-08T10:00:00+02:00").published == datetime(
+        2017, 11, 8, 8, tzinfo=UTC
+    )
+    assert Article(id="b", text="t", published=datetime(2017, 11, 8)).published == datetime(2017, 11, 8, tzinfo=UTC)
+    assert Article(id="c", text="t").published is None
+    with pytest.raises(TypeError, match="article 'd': published must be a datetime or an ISO 8601 string, not int"):
+        Article(id="d", text="t", published=1510135200)
+    with pytest.raises(ValueError, match="article 'e': published '06/02/2018' is not an ISO 8601 date"):
+        Article(id="e", text="t", published="06/02/2018")
+
+
+def test_records_built_in_python_are_checked_as_a_files_records_are():
+    from clustering.ingest.fields import articles_from_records
+    from clustering.records import Article
+
+    ready = Article(id="ready", text="Already an article.")
+    records = [
+        {"headline": "Army takes town", "body": "The army took the town.", "date": "2017-11-08", "outlet": "AFP"},
+        ready,
+        {"title": "no text here"},
+        "not a record",
+        {"id": "x", "text": "Dated badly.", "published": "yesterday"},
+    ]
+    articles, rejects = articles_from_records(records, origin="feed")
+    assert [a.id for a in articles] == ["feed:1", "ready"] and articles[1] is ready
+    assert (articles[0].title, articles[0].source, articles[0].published) == (
+        "Army takes town",
+        "AFP",
+        datetime(2017, 11, 8, tzinfo=UTC),
+    )
+    assert [(r.origin, r.line) for r in rejects] == [("feed", 3), ("feed", 4), ("feed", 5)]
+    assert "no 'text' field" in rejects[0].reason and "not a record: a str" in rejects[1].reason
+    assert "unparseable 'published' date 'yesterday'" in rejects[2].reason

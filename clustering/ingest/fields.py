@@ -4,12 +4,13 @@ one), dates parsed and bounded, text and URLs checked; a bad record becomes a ``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from clustering.config import ReadConfig
-from clustering.records import Article, Reject, printable
+from clustering.records import Article, Reject, printable, utc_datetime
 
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 # The names inputs commonly give an article's fields, matched without regard to case, tried in order when
@@ -55,8 +56,7 @@ def parse_date(value: object) -> datetime | None:
             number = float(value)
             parsed = datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, tz=UTC)
         elif isinstance(value, str):
-            parsed = datetime.fromisoformat(value.strip())
-            parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            parsed = utc_datetime(value)
         else:
             raise ValueError(f"not a date: {value!r}")
     except (OverflowError, OSError) as error:  # beyond what datetime or the platform's clock can hold
@@ -166,3 +166,23 @@ def to_article(record: RawRecord, config: ReadConfig) -> Article | Reject:
         published=published,
         origin=origin if record.line is None else f"{origin}:{record.line}",
     )
+
+
+def articles_from_records(
+    records: Iterable[Mapping[str, object] | Article], config: ReadConfig = ReadConfig(), origin: str = "python"
+) -> tuple[list[Article], list[Reject]]:
+    """Articles from Python objects: each dict checked as a record of a file is (the same field names,
+    mappings and checks), each ``Article`` taken as it is; a dict that is no article is a ``Reject``. A
+    record without an id gets ``<origin>:<position>``, from 1."""
+    articles: list[Article] = []
+    rejects: list[Reject] = []
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, Article):
+            articles.append(record)
+            continue
+        if not isinstance(record, Mapping):
+            rejects.append(Reject(origin=origin, reason=f"not a record: a {type(record).__name__}", line=number))
+            continue
+        outcome = to_article(RawRecord(dict(record), origin, number, f"{origin}:{number}"), config)
+        (articles if isinstance(outcome, Article) else rejects).append(outcome)
+    return articles, rejects
