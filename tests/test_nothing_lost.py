@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from clustering.ingest.read import LINK_OUT_OF_FOLDER, NOT_A_REGULAR_FILE, read_inputs
 from clustering.records import Reject, json_line
 from clustering.storage.atomic import atomic_writer
-from flows.cli import EXIT_REJECTS, app
+from flows.cli import EXIT_NOTHING_READ, EXIT_REJECTS, app
 from flows.dedup_files import dedup_files
 
 
@@ -94,9 +94,10 @@ def test_generated_hostile_records_through_the_cli_are_each_an_article_or_a_reje
     written = write_records(folder / "in", records)
     out = folder / "out"
     result = CliRunner().invoke(app, ["run", str(folder / "in"), "--out", str(out), "--quiet"])
-    assert result.exit_code in (0, EXIT_REJECTS), result.output
+    assert result.exit_code in (0, EXIT_REJECTS, EXIT_NOTHING_READ), result.output
     articles, rejects = _accounted(out)
     assert len(articles) + len(rejects) == written
+    assert (result.exit_code == EXIT_NOTHING_READ) == (not articles)  # nothing read is said, never silent
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == written
 
