@@ -351,6 +351,7 @@ class FinishedRun:
     report: Mapping[str, object] = field(default_factory=dict)
     pairs: Sequence[ReusePair] = ()
     positions: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    related: Mapping[str, Sequence[str]] = field(default_factory=dict)
     read: Mapping[str, int] | None = None
     cleanings: Sequence[Article] = ()
     furniture: Mapping[str, set[int]] | None = None

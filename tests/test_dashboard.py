@@ -238,12 +238,14 @@ def test_in_a_real_browser(served, demo_store, tmp_path):
         link = page.locator("#articles a[href^='https://courier.example.org']")
         assert link.get_attribute("rel") == "noopener noreferrer"
         assert page.locator("a[href^='javascript:']").count() == 0
-        # The map names the largest stories.
+        # The map draws every story and names none (labels of near stories overlap): the largest are
+        # listed beside it, largest first.
         page.goto(served + "/map")
         page.wait_for_selector("#map .main-svg")
-        labels = page.locator("#map .textpoint text").evaluate_all("nodes => nodes.map(node => node.textContent)")
+        assert page.locator("#map .scatterlayer .point").count() == len(_stories(demo_store))
+        assert page.locator("#map .textpoint").count() == 0
         largest = max(_stories(demo_store), key=lambda story: len(story["article_ids"]))
-        assert largest["headline"][:40] in labels
+        assert page.locator("#largest li a").first.inner_text() == largest["headline"]
         # The outlets page draws who copies whom.
         page.goto(served + "/outlets")
         page.wait_for_selector("#reuse-flows .sankey")
@@ -299,7 +301,7 @@ def test_the_story_page_tells_who_broke_it_who_followed_and_who_copied_whom(clie
     assert 'id="reprints"' in page and "Daily Courier" in page.split('id="reprints"')[1].split("</div>")[0]
     assert 'href="https://courier.example.org/world/stronghold" rel="noopener noreferrer"' in page
     assert "likely original: " in page and "<code>" + "0" * 56 not in page
-    assert 'id="related"' in page and 'data-figure="story-timeline"' in page
+    assert 'data-figure="story-timeline"' in page
     assert " to " in page.split('id="story-meta"')[1].split("</p>")[0]  # the story's date range
 
 
@@ -509,3 +511,27 @@ def test_serve_writes_an_access_log_line_per_request(served):
     finally:
         access.removeHandler(handler)
     assert any("GET /healthz?probe=1" in line and "200" in line for line in lines)
+
+
+def test_a_storys_related_stories_are_the_ones_the_run_related_nearest_first(demo_store, tmp_path):
+    """The page and the API list the related stories the run stored (``stories.related``), in its order,
+    and no others: not the nearest dots of the map."""
+    from clustering.ingest.clean import CLEANING_VERSION
+    from clustering.storage.store import StoryStore
+    from clustering.storage.workspace import Workspace
+
+    folder = tmp_path / "related"
+    shutil.copytree(demo_store, folder)
+    store = StoryStore(Workspace(folder).store, CLEANING_VERSION)
+    try:
+        stories = sorted(store.stories().values(), key=lambda s: s.story_id)
+        first, second, third = stories[:3]
+        related = {first.story_id: (third.story_id, second.story_id)}
+        store.save_run(FinishedRun(stories, (), store.last_report(), store.pairs(), store.positions(), related))
+    finally:
+        store.close()
+    client = TestClient(create_app(folder), base_url="http://localhost")
+    listed = client.get(f"/story/{first.story_id}").text.split('id="related"')[1].split("</ul>")[0]
+    assert listed.index(f"/story/{third.story_id}") < listed.index(f"/story/{second.story_id}")
+    assert client.get(f"/api/stories/{first.story_id}").json()["related"] == [third.story_id, second.story_id]
+    assert 'id="related"' not in client.get(f"/story/{second.story_id}").text  # none stored for it

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from clustering.ingest.clean import CLEANING_VERSION, clean_article
 from clustering.records import Article, FinishedRun, LineageEvent, Story
-from clustering.storage.store import StaleStoreError, StoryStore, _spans, split_new
+from clustering.storage.run_rows import consecutive_spans
+from clustering.storage.store import StaleStoreError, StoryStore, split_new
 
 
 def _story(story_id: str, members: tuple[str, ...]) -> Story:
@@ -95,6 +96,6 @@ def test_a_store_from_before_migrations_is_brought_up_to_date_keeping_its_rows(t
 
 @given(st.sets(st.integers(min_value=1, max_value=60)))
 def test_spans_cover_exactly_the_numbers_given(numbers):
-    spans = _spans(numbers)
+    spans = consecutive_spans(numbers)
     assert {number for low, high in spans for number in range(low, high + 1)} == numbers
     assert all(high + 1 < low for (_, high), (low, _) in itertools.pairwise(spans))  # maximal runs

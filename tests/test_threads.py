@@ -174,3 +174,36 @@ def test_thread_labels_put_linked_stories_together_and_nothing_else(case):
                         reached.add(there)
                         frontier.append(there)
         assert reached == members
+
+
+def test_related_stories_are_near_in_meaning_and_name_what_the_story_names():
+    """Related: the test of a thread link without its time limit. Months apart still related; a topical
+    neighbour naming other firms and places, or a story naming Orkney but far in meaning, is not; the nearest
+    in meaning comes first; a story with none is left out."""
+    from clustering.stories.related import related_stories
+
+    months_later = [
+        (
+            _article("m1", "Blue X returns to Orkney", "Mocean Energy brought Blue X back to Orkney for repairs.", 200),
+            NEAR_A,
+        )
+    ]
+    neighbour = [
+        (_article("n1", "Wave energy device launched", "Tarrell Energy launched its raft at Pembroke.", 2), NEAR_A)
+    ]
+    far = [(_article("f1", "Orkney ferry timetable", "NorthLink changes the Orkney ferry times.", 3), FAR)]
+    groups = {
+        "st-arrival": ARRIVAL,
+        "st-trials": TRIALS,
+        "st-months": months_later,
+        "st-neighbour": neighbour,
+        "st-far": far,
+    }
+    articles = [article for members in groups.values() for article, _ in members]
+    embeddings = np.array([vector for members in groups.values() for _, vector in members])
+    stories = [_story(story_id, [article for article, _ in members]) for story_id, members in groups.items()]
+    related = related_stories(stories, articles, embeddings, ThreadConfig())
+    assert related["st-arrival"] == ("st-months", "st-trials")  # same direction first, then cosine 0.9
+    assert related["st-trials"] == ("st-arrival", "st-months") and "st-far" not in related
+    assert "st-neighbour" not in related  # close in meaning, but names nothing the others name
+    assert related_stories(stories, articles, embeddings, ThreadConfig(), count=1)["st-arrival"] == ("st-months",)

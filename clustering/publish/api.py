@@ -92,6 +92,8 @@ class PairOut(BaseModel):
 class StoryDetailOut(StoryOut):
     article_list: list[ArticleOut]
     reuse: list[PairOut]
+    # The stories the last run related to this one (close in meaning, naming what it names), nearest first.
+    related: list[str]
 
 
 class StoryPageOut(BaseModel):
@@ -163,6 +165,7 @@ def api_story(snapshot: CurrentSnapshot, story_id: StoryId) -> StoryDetailOut:
         **_story_out(story).model_dump(),
         article_list=[_article_out(a, story_of, snapshot.duplicate_of) for a in snapshot.in_time_order(story)],
         reuse=reuse,
+        related=[other.story_id for other in snapshot.related_stories(story)],
     )
 
 

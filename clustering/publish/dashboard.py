@@ -30,12 +30,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from clustering.ingest.clean import CLEANING_VERSION
 from clustering.publish import api
 from clustering.publish.api import CurrentQuery, CurrentSnapshot, found_story
-from clustering.publish.figures import largest_first, map_figures, reuse_flows, story_timeline
+from clustering.publish.figures import (
+    LISTED_STORIES,
+    largest_first,
+    map_figures,
+    mapped_stories,
+    reuse_flows,
+    story_timeline,
+)
 from clustering.publish.pages import environment
 from clustering.publish.snapshot import (
     Snapshot,
     load_snapshot,
-    related_stories,
     reprint_trees,
     shared_passages,
     time_after,
@@ -101,7 +107,7 @@ def story_page(snapshot: CurrentSnapshot, story_id: str) -> HTMLResponse:
         broke=broke,
         trees=reprint_trees(articles, pairs),
         shared=shared_passages(snapshot, pairs),
-        related=related_stories(story, snapshot),
+        related=snapshot.related_stories(story),
         thread=snapshot.threads.get(story.thread_id, []),
         history=[event for event in snapshot.lineage if story_id in (event["story_id"], event["other"])],
         timeline=timeline.to_json() if timeline is not None else None,
@@ -120,7 +126,9 @@ def outlets_page(snapshot: CurrentSnapshot) -> HTMLResponse:
 def map_page(snapshot: CurrentSnapshot, story: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
     chosen = story or []
     figures = map_figures(snapshot, chosen)
-    return _page("map.html.j2", figures=figures, choices=largest_first(snapshot.stories), chosen=set(chosen))
+    largest = largest_first(mapped_stories(snapshot))[:LISTED_STORIES]
+    choices = largest_first(snapshot.stories)
+    return _page("map.html.j2", figures=figures, choices=choices, chosen=set(chosen), largest=largest)
 
 
 def api_reference(schema: dict[str, Any]) -> list[dict[str, object]]:

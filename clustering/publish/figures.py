@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 from clustering.publish.snapshot import Snapshot
 from clustering.records import Story
 
-# Stories named on the map, and shown on the timeline until others are chosen.
-LABELLED_STORIES = 12
+# Stories listed beside the map, largest first (the map itself names none: labels of near stories overlap).
+LISTED_STORIES = 12
 # Stories on the map's timeline when none are chosen.
 TIMELINE_STORIES = 10
 # The reuse flows drawn: the largest, by words copied (the table below them lists every one).
@@ -87,20 +87,16 @@ def _hover(story: Story) -> str:
 
 
 def story_map(snapshot: Snapshot, stories: Sequence[Story]) -> go.Figure:
-    """``stories`` where the last run placed them: near stories tell of near things; the largest named,
-    size for articles, colour for how recent."""
+    """``stories`` where the last run placed them: near stories tell of near things; size for articles,
+    colour for how recent, the headline on hover."""
     points = [snapshot.positions[story.story_id] for story in stories]
-    labelled = {story.story_id for story in largest_first(stories)[:LABELLED_STORIES]}
     dated = [story.last_published for story in stories if story.last_published]
     newest = max(dated) if dated else None
     age = [(newest - story.last_published).days if newest and story.last_published else 0 for story in stories]
     scatter = go.Scatter(
         x=[x for x, _ in points],
         y=[y for _, y in points],
-        mode="markers+text",
-        text=[chart_text(story.headline[:40]) if story.story_id in labelled else "" for story in stories],
-        textposition="top center",
-        textfont={"size": 11},
+        mode="markers",
         marker={
             "size": [8 + 5 * len(story.article_ids) ** 0.5 for story in stories],
             "color": age,
@@ -126,10 +122,15 @@ def largest_first(stories: Sequence[Story]) -> list[Story]:
     return sorted(stories, key=lambda story: (-len(story.article_ids), story.story_id))
 
 
+def mapped_stories(snapshot: Snapshot) -> list[Story]:
+    """The stories on the map: the working ones, placed by the last run (archived ones keep no place)."""
+    return [story for story in snapshot.stories if story.story_id in snapshot.positions]
+
+
 def map_figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
-    """The map page's two figures as JSON: the map of the working stories (archived ones keep no place on
-    it) and the timeline of the ``chosen`` stories, or of the largest when none is chosen."""
-    stories = [story for story in snapshot.stories if story.story_id in snapshot.positions]
+    """The map page's two figures as JSON: the map of the working stories and the timeline of the ``chosen``
+    stories, or of the largest when none is chosen."""
+    stories = mapped_stories(snapshot)
     shown = [snapshot.story(story_id) for story_id in chosen] if chosen else largest_first(stories)[:TIMELINE_STORIES]
     shown = [story for story in shown if story is not None]
     timeline = stories_timeline(snapshot, shown, bool(chosen))

@@ -5,7 +5,6 @@ framework: the routes in ``dashboard`` and ``api`` only call them."""
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +20,6 @@ from clustering.storage.store import StoryStore
 
 PER_PAGE = 25
 MAX_PER_PAGE = 200
-RELATED_STORIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +31,8 @@ class Snapshot:
     pairs: list[ReusePair]
     lineage: list[dict[str, object]]
     positions: dict[str, tuple[float, float]]
+    # Each working story's related stories, nearest in meaning first.
+    related: dict[str, list[str]]
     report: dict[str, object]
     # Each reprint's canonical article, as the run grouped them.
     duplicate_of: dict[str, str]
@@ -41,6 +41,12 @@ class Snapshot:
 
     def story(self, story_id: str) -> Story | None:
         return next((story for story in self.stories if story.story_id == story_id), None)
+
+    def related_stories(self, story: Story) -> list[Story]:
+        """The stories related to ``story`` (``stories.related``: close in meaning, naming what it names),
+        nearest first, as the last run found them."""
+        by_id = {other.story_id: other for other in self.stories}
+        return [by_id[other] for other in self.related.get(story.story_id, ()) if other in by_id]
 
     def story_pairs(self, story: Story) -> list[ReusePair]:
         """The reuse pairs with an article of ``story`` on either side."""
@@ -62,7 +68,8 @@ def load_snapshot(store: StoryStore) -> Snapshot:
     duplicate_of = duplicate_groups(list(articles.values()), pairs, containment)
     lineage = store.lineage(include_archived=True)
     threads = story_threads(stories)
-    return Snapshot(stories, articles, pairs, lineage, store.positions(), report, duplicate_of, threads)
+    positions, related = store.positions(), store.related()
+    return Snapshot(stories, articles, pairs, lineage, positions, related, report, duplicate_of, threads)
 
 
 def highlighted(
@@ -190,16 +197,6 @@ def reprint_trees(members: Sequence[Article], pairs: Sequence[ReusePair]) -> lis
 
     roots = sorted({original for original in children if original not in parent}, key=lambda a: time_order(by_id[a]))
     return [node(root, frozenset()) for root in roots]
-
-
-def related_stories(story: Story, snapshot: Snapshot, count: int = RELATED_STORIES) -> list[Story]:
-    """The stories nearest to ``story`` on the map of stories (by meaning)."""
-    here = snapshot.positions.get(story.story_id)
-    if here is None:
-        return []
-    others = [other for other in snapshot.stories if other.story_id != story.story_id]
-    others = [other for other in others if other.story_id in snapshot.positions]
-    return sorted(others, key=lambda other: math.dist(here, snapshot.positions[other.story_id]))[:count]
 
 
 def shared_passages(snapshot: Snapshot, pairs: Sequence[ReusePair]) -> list[dict[str, object]]:

@@ -11,6 +11,7 @@ from clustering.records import FinishedRun, RunReport
 from clustering.reuse.pairs import attribution
 from clustering.stages.context import RunContext
 from clustering.stages.corpus import Corpus, run_rejects
+from clustering.stories.related import related_stories
 from clustering.stories.story_map import story_positions
 
 _VERSIONED_PACKAGES = ("storyline", "datasketch", "sentence-transformers", "torch", "hdbscan", "prefect")
@@ -75,6 +76,7 @@ class Save:
             report=asdict(report),
             pairs=corpus.dedup.pairs,
             positions=story_positions(corpus.stories, corpus.articles, corpus.embeddings),
+            related=related_stories(corpus.stories, corpus.articles, corpus.embeddings, context.config.thread),
             read=corpus.pending,
             cleanings=corpus.cleanings,
             furniture=corpus.furniture,

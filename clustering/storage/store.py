@@ -17,21 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, column, table, text
+from sqlalchemy import Engine, bindparam, column, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from clustering.records import (
     Article,
     FinishedRun,
-    LineageEvent,
     Reject,
     ReusePair,
     Story,
     reuse_pair_from_json,
-    reuse_pair_to_json,
     story_from_json,
-    story_to_json,
 )
 from clustering.storage.database import (
     is_deadlock,
@@ -41,6 +38,13 @@ from clustering.storage.database import (
     schema_revision,
     shown,
     writing,
+)
+from clustering.storage.run_rows import (
+    archive_stories,
+    consecutive_spans,
+    execute_many,
+    replace_furniture,
+    replace_working_set,
 )
 
 # The run number of an article stored by ingestion whose run has not finished yet.
@@ -144,6 +148,13 @@ class StoryStore:
         """Each story's place on the 2-D map of stories."""
         return {story_id: (x, y) for story_id, x, y in self._rows("SELECT story_id, x, y FROM positions")}
 
+    def related(self) -> dict[str, list[str]]:
+        """Each working story's related stories (``stories.related``), in rank order."""
+        found: dict[str, list[str]] = {}
+        for story_id, other in self._rows("SELECT story_id, other FROM related ORDER BY story_id, rank"):
+            found.setdefault(story_id, []).append(other)
+        return found
+
     def last_report(self) -> dict[str, object]:
         rows = self._rows("SELECT report FROM runs ORDER BY run DESC LIMIT 1")
         return json.loads(rows[0][0]) if rows else {}
@@ -214,22 +225,22 @@ class StoryStore:
                 text("INSERT INTO runs (finished, report) VALUES (:finished, :report) RETURNING run"),
                 {"finished": datetime.now(UTC).isoformat(), "report": report},
             ).scalar_one()
-            _execute_many(
+            execute_many(
                 connection,
                 "UPDATE articles SET cleaning = :cleaning, cleaner = :cleaner WHERE id = :id",
                 [{**self._cleaning_columns(a), "id": a.id} for a in finished.cleanings if a.body_spans],
             )
-            _replace_furniture(connection, finished.furniture or {}, stored_furniture)
-            _execute_many(
+            replace_furniture(connection, finished.furniture or {}, stored_furniture)
+            execute_many(
                 connection,
                 "UPDATE articles SET run = :run WHERE run = :pending AND seq BETWEEN :first AND :last",
                 [
                     {"run": run, "pending": _PENDING, "first": first, "last": last}
-                    for first, last in _spans(read.values())
+                    for first, last in consecutive_spans(read.values())
                 ],
             )
-            _archive(connection, run, finished.archive, finished.events)
-            _replace_working_set(connection, finished)
+            archive_stories(connection, run, finished.archive, finished.events)
+            replace_working_set(connection, finished)
         return run
 
     def update_report(self, run: int, report: Mapping[str, object]) -> None:
@@ -252,95 +263,6 @@ class StoryStore:
         self._engine.dispose()
 
 
-def _replace_furniture(
-    connection: Connection, furniture: Mapping[str, set[int]], stored: Mapping[str, set[int]]
-) -> None:
-    """Each outlet's furniture as the run left it: a piece another outlet prints is given up."""
-    _execute_many(
-        connection,
-        "DELETE FROM furniture WHERE outlet = :outlet AND segment = :segment",
-        [
-            {"outlet": outlet, "segment": segment}
-            for outlet, segments in furniture.items()
-            for segment in stored.get(outlet, set()) - segments
-        ],
-    )
-    _execute_many(
-        connection,
-        "INSERT INTO furniture (outlet, segment) VALUES (:outlet, :segment) ON CONFLICT DO NOTHING",
-        [
-            {"outlet": outlet, "segment": segment}
-            for outlet, segments in furniture.items()
-            for segment in segments - stored.get(outlet, set())
-        ],
-    )
-
-
-def _archive(connection: Connection, run: int, archive: Sequence[Story], events: Sequence[LineageEvent]) -> None:
-    """The stories to ``archive`` archived by ``run`` with their articles, their lineage (with that of the
-    stories merged into them) and every pair touching those; this run's lineage ``events`` written."""
-    _execute_many(
-        connection,
-        "UPDATE stories SET archived = :run WHERE story_id = :story_id",
-        [{"run": run, "story_id": story.story_id} for story in archive],
-    )
-    _execute_many(
-        connection,
-        "UPDATE articles SET archived = :run WHERE id = :id",
-        [{"run": run, "id": article_id} for story in archive for article_id in story.article_ids],
-    )
-    _execute_many(
-        connection,
-        "INSERT INTO lineage (run, story_id, kind, other) VALUES (:run, :story_id, :kind, :other)",
-        [{"run": run, "story_id": e.story_id, "kind": e.kind, "other": e.other} for e in events],
-    )
-    # An archived story's history goes with it: its own events (this run's too, written just above) and
-    # those of the stories merged into it, which are stories no more (and of theirs).
-    absorbed: set[str] = set()
-    absorbing = {story.story_id for story in archive}
-    while absorbing:
-        absorbed |= absorbing
-        _execute_many(
-            connection,
-            "UPDATE lineage SET archived = :run WHERE story_id = :story_id",
-            [{"run": run, "story_id": story_id} for story_id in sorted(absorbing)],
-        )
-        merged = connection.execute(
-            text("SELECT DISTINCT other FROM lineage WHERE archived = :run AND kind = 'merged'"), {"run": run}
-        )
-        absorbing = set(merged.scalars()) - absorbed
-    if archive:
-        connection.execute(
-            text(
-                "UPDATE pairs SET archived = :run WHERE archived = 0 AND (a IN (SELECT id FROM articles"
-                " WHERE archived = :run) OR b IN (SELECT id FROM articles WHERE archived = :run))"
-            ),
-            {"run": run},
-        )
-
-
-def _replace_working_set(connection: Connection, finished: FinishedRun) -> None:
-    """The working set's stories, reuse pairs and map positions in place of the previous run's."""
-    connection.execute(text("DELETE FROM stories WHERE archived = 0"))
-    _execute_many(
-        connection,
-        "INSERT INTO stories (story_id, story) VALUES (:story_id, :story)",
-        [{"story_id": story.story_id, "story": story_to_json(story)} for story in finished.stories],
-    )
-    connection.execute(text("DELETE FROM pairs WHERE archived = 0"))
-    _execute_many(
-        connection,
-        "INSERT INTO pairs (a, b, pair) VALUES (:a, :b, :pair)",
-        [{"a": pair.a, "b": pair.b, "pair": reuse_pair_to_json(pair)} for pair in finished.pairs],
-    )
-    connection.execute(text("DELETE FROM positions"))
-    _execute_many(
-        connection,
-        "INSERT INTO positions (story_id, x, y) VALUES (:story_id, :x, :y)",
-        [{"story_id": key, "x": x, "y": y} for key, (x, y) in finished.positions.items()],
-    )
-
-
 class UsedStoryIds:
     """Whether a story id was ever given out, asked id by id (an indexed lookup): a run never reads every id
     the store has seen."""
@@ -359,23 +281,6 @@ class UsedStoryIds:
 
 def _working(include_archived: bool) -> str:
     return "" if include_archived else "WHERE archived = 0"
-
-
-def _spans(numbers: Iterable[int]) -> list[tuple[int, int]]:
-    """Runs of consecutive numbers, as (first, last): every number in a span is one of ``numbers``, so an
-    article committed late by another writer, with a number between those read, is in none of them."""
-    spans: list[tuple[int, int]] = []
-    for number in sorted(numbers):
-        if spans and number == spans[-1][1] + 1:
-            spans[-1] = (spans[-1][0], number)
-        else:
-            spans.append((number, number))
-    return spans
-
-
-def _execute_many(connection: Connection, statement: str, rows: list[dict[str, Any]]) -> None:
-    if rows:  # an empty parameter list would run the statement once, with no parameters
-        connection.execute(text(statement), rows)
 
 
 def split_new(text_of: Mapping[str, str], incoming: Sequence[Article]) -> tuple[list[Article], list[Reject], list[str]]:

@@ -72,6 +72,22 @@ def story_names(members: Sequence[Article], min_rarity: float) -> frozenset[str]
     return frozenset(name for name, count in counts.items() if 2 * count >= len(members))
 
 
+def similar_pairs(centres: np.ndarray, min_similarity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of rows (first < second) whose vectors' cosine reaches ``min_similarity``, and that cosine,
+    compared a block of rows at a time (memory: a block times the rows)."""
+    norms = np.linalg.norm(centres, axis=1, keepdims=True)
+    units = (centres / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    found_rows, found_cols, found_values = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)], [np.empty(0)]
+    for start in range(0, len(units), _BLOCK_ROWS):
+        block = units[start : start + _BLOCK_ROWS] @ units.T
+        rows, cols = np.nonzero(block >= min_similarity)
+        kept = rows + start < cols
+        found_values.append(block[rows[kept], cols[kept]].astype(np.float64))
+        found_rows.append(rows[kept] + start)
+        found_cols.append(cols[kept])
+    return np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_values)
+
+
 def thread_links(
     stories: Sequence[Story],
     centres: np.ndarray,
@@ -84,8 +100,6 @@ def thread_links(
     dated = np.array([row for row, story in enumerate(stories) if story.first_published is not None], dtype=np.int64)
     if len(dated) < 2:
         return []
-    norms = np.linalg.norm(centres[dated], axis=1, keepdims=True)
-    units = (centres[dated] / np.where(norms > 0, norms, 1.0)).astype(np.float32)
     first = np.array([stories[row].first_published.timestamp() for row in dated])  # type: ignore[union-attr]
     last = np.array([stories[row].last_published.timestamp() for row in dated])  # type: ignore[union-attr]
     names: dict[int, frozenset[str]] = {}
@@ -95,18 +109,14 @@ def thread_links(
             names[row] = story_names(members[stories[row].story_id], config.min_name_rarity)
         return names[row]
 
-    links: list[tuple[int, int]] = []
-    for start in range(0, len(dated), _BLOCK_ROWS):
-        rows, cols = np.nonzero(units[start : start + _BLOCK_ROWS] @ units.T >= config.min_similarity)
-        rows += start
-        kept = rows < cols
-        rows, cols = rows[kept], cols[kept]
-        gaps = np.maximum(first[rows], first[cols]) - np.minimum(last[rows], last[cols])
-        kept = gaps <= config.max_gap_days * 86_400
-        for row, col in zip(dated[rows[kept]].tolist(), dated[cols[kept]].tolist(), strict=True):
-            if len(names_of(row) & names_of(col)) >= config.min_shared_names:
-                links.append((row, col))
-    return links
+    rows, cols, _ = similar_pairs(centres[dated], config.min_similarity)
+    gaps = np.maximum(first[rows], first[cols]) - np.minimum(last[rows], last[cols])
+    kept = gaps <= config.max_gap_days * 86_400
+    return [
+        (row, col)
+        for row, col in zip(dated[rows[kept]].tolist(), dated[cols[kept]].tolist(), strict=True)
+        if len(names_of(row) & names_of(col)) >= config.min_shared_names
+    ]
 
 
 def thread_labels(count: int, links: Sequence[tuple[int, int]]) -> np.ndarray:
