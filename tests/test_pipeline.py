@@ -284,6 +284,41 @@ def test_prefect_yaml_points_at_real_flows_and_its_runs_on_one_store_never_meet(
             minutes[deployment["name"]] = day
 
 
+def test_every_deployment_loads_from_an_operators_folder(tmp_path, monkeypatch):
+    """prefect.yaml as `prefect deploy` templates it, run as a worker runs it: started in a folder holding
+    only feeds/ and artifacts/, the pull step moves to the code, every entrypoint loads, and every path a
+    deployment is given is in the data folder."""
+    import os
+
+    import yaml
+    from prefect import Flow
+    from prefect.deployments.steps import set_working_directory
+    from prefect.flows import load_flow_from_entrypoint
+    from prefect.utilities.templating import apply_values
+
+    repository = Path(__file__).resolve().parent.parent
+    home = tmp_path / "srv"
+    for folder in ("feeds", "artifacts"):
+        (home / folder).mkdir(parents=True)
+    monkeypatch.setenv("STORYLINE_CODE", str(repository))
+    monkeypatch.setenv("STORYLINE_HOME", str(home))
+    config = apply_values(yaml.safe_load((repository / "prefect.yaml").read_text()), dict(os.environ), False)
+    (step,) = config["pull"]
+    for deployment in config["deployments"]:
+        monkeypatch.chdir(home)  # where the operator starts the worker
+        set_working_directory(**step["prefect.deployments.steps.set_working_directory"])
+        assert Path.cwd() == repository
+        assert isinstance(load_flow_from_entrypoint(deployment["entrypoint"]), Flow), deployment["name"]
+        parameters = deployment["parameters"]
+        paths = [
+            *parameters.get("inputs", []),
+            *(parameters[key] for key in ("out", "output", "index_path") if key in parameters),
+        ]
+        assert paths and all(Path(path).is_relative_to(home) for path in paths), (deployment["name"], paths)
+        if "out" in parameters:
+            assert Path(parameters["out"]) == home / "artifacts"
+
+
 def test_dask_runner_gives_the_same_stories_as_the_default_runner(prefect_harness, seeds_dir, tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     import flows.pipeline as pipeline
