@@ -28,7 +28,7 @@ from clustering.ingest.fetch import is_url, land
 from clustering.ingest.fields import articles_from_records
 from clustering.ingest.read import read_inputs
 from clustering.publish.artifacts import write_run_report
-from clustering.records import Article, Ingested, ReadResult, Reject, RunReport, Story
+from clustering.records import Article, Ingested, ReadResult, RecordWarning, Reject, RunReport, Story
 from clustering.stages.clean import Clean
 from clustering.stages.cluster import Cluster
 from clustering.stages.context import Progress, RunContext, ShardEmbedder, Stage, embed_inline, no_progress
@@ -94,8 +94,14 @@ def _read(
 ) -> ReadResult:
     """The files and folders at ``paths``, read, then the Python ``records``."""
     read = read_inputs(paths, config, outputs)
-    articles, rejects = articles_from_records(records, config)
-    return replace(read, articles=[*read.articles, *articles], rejects=[*read.rejects, *rejects])
+    warnings: list[RecordWarning] = []
+    articles, rejects = articles_from_records(records, config, on_warning=warnings.append)
+    return replace(
+        read,
+        articles=[*read.articles, *articles],
+        rejects=[*read.rejects, *rejects],
+        warnings=[*read.warnings, *warnings],
+    )
 
 
 class Pipeline:
@@ -175,7 +181,11 @@ class Pipeline:
         records = len(read.articles) + len(read.rejects)
         stored = len(already_stored)
         self.log(f"Read {records} records: {len(added)} new, {stored} already stored, {len(rejects)} rejected")
-        return Ingested(records, len(added), already_stored, tuple(rejects), seconds, tuple(read.skipped))
+        for warning in read.warnings:
+            self.log(f"{warning.origin}{f':{warning.line}' if warning.line else ''}: {warning.reason}")
+        return Ingested(
+            records, len(added), already_stored, tuple(rejects), seconds, tuple(read.skipped), tuple(read.warnings)
+        )
 
     def _store_new(self, articles: list[Article]) -> tuple[set[str], frozenset[str], list[Reject]]:
         """The articles read that the store does not hold, cleaned once (the store keeps each article as read

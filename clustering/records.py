@@ -155,9 +155,9 @@ def printable(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Reject:
-    """An input record that did not become an article, and why. Its strings are ``printable``: a reject
-    says what was wrong with a value that cannot be written, so it holds the value escaped."""
+class RecordNote:
+    """Something said of one input record: where it came from and why. Its strings are ``printable``: a
+    note says what was wrong with a value that cannot be written, so it holds the value escaped."""
 
     origin: str
     reason: str
@@ -171,8 +171,18 @@ class Reject:
                 object.__setattr__(self, name, printable(value))
 
     def as_row(self) -> dict[str, object]:
-        """The reject as a line of a rejects file: fields that are known."""
+        """The note as a line of a file (or a row of run.json): fields that are known."""
         return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Reject(RecordNote):
+    """An input record that did not become an article, and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordWarning(RecordNote):
+    """An input record that became an article without one of its values, and why (a date that is no date)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +191,8 @@ class ReadResult:
     rejects: list[Reject]
     # Files not read, each with the reason: of another type, or in a Storyline output folder.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Articles read without a value their record gave.
+    warnings: list[RecordWarning] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +332,8 @@ class RunReport:
     reclustered: bool = False
     # Input files not read, with the reason: rows of path, reason.
     skipped: list[dict[str, str]] = field(default_factory=list)
+    # Records read without a value they gave (``RecordWarning`` rows: origin, reason, id, line).
+    warnings: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +348,8 @@ class Ingested:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     # Files not read, with the reason (another type; a Storyline output folder).
     skipped: tuple[tuple[str, str], ...] = ()
+    # Articles read without a value their record gave.
+    warnings: tuple[RecordWarning, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -260,6 +260,11 @@ def _print_summary(report: RunReport, out: Path) -> None:
         lines.append(f"  skipped:   {row['path']}: {row['reason']}")
     if len(report.skipped) > 5:
         lines.append(f"  skipped:   … and {len(report.skipped) - 5} more files (run.json lists them)")
+    for row in report.warnings[:5]:
+        where = f"{row['origin']}:{row['line']}" if "line" in row else row["origin"]
+        lines.append(f"  warning:   {where}: {row['reason']}")
+    if len(report.warnings) > 5:
+        lines.append(f"  warning:   … and {len(report.warnings) - 5} more records (run.json lists them)")
     typer.echo("\n".join(lines))
 
 
@@ -301,7 +306,8 @@ def ingest(
         where = shown(used_store) if used_store else out / STORE_FILE
         typer.echo(
             f"{counts['read']} records: {counts['added']} added to {where}, {counts['already_stored']} already "
-            f"stored, {counts['rejected']} rejected"
+            f"stored, {counts['rejected']} rejected, {counts['warnings']} read without a value they gave (the log "
+            "names each)"
         )
     _exit_if_nothing_read(paths, counts["read"], counts["added"] + counts["already_stored"], counts["skipped"])
     if counts["rejected"]:

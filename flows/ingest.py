@@ -32,6 +32,7 @@ def ingest_flow(
     result = pipeline_for(out, settings, config_file, show_progress=False, store=store).ingest(inputs)
     counts = {"read": result.read, "added": result.added, "already_stored": len(result.already_stored_ids)}
     counts["rejected"] = len(result.rejects)
+    counts["warnings"] = len(result.warnings)
     rows = "\n".join(f"| {name} | {value} |" for name, value in counts.items())
     counts["skipped"] = [{"path": path, "reason": reason} for path, reason in result.skipped]
     create_markdown_artifact(

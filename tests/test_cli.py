@@ -55,6 +55,17 @@ def test_a_run_says_where_to_look_and_what_it_skipped(prefect_harness, seeds_dir
     assert (out / "dashboard.html").stat().st_mode & 0o044 == 0o044  # readable by others under umask 022
 
 
+def test_a_date_that_is_no_date_is_dropped_with_a_warning(prefect_harness, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"id": "d1", "text": "The port of Antwerp reopened after the strike.", "published": "06/02/2018"}]
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = CliRunner().invoke(app, ["run", str(feed), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output  # read, nothing rejected
+    assert f"warning:   {feed}:1: unparseable 'published' date '06/02/2018': read without a date" in result.output
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["counts"]["warnings"] == 1 and run["warnings"][0]["id"] == "d1"
+
+
 def test_reading_no_article_is_not_success_and_says_why(prefect_harness, tmp_path):
     """An empty folder, a folder of unsupported files, an output folder alone and records all rejected:
     each exits with EXIT_NOTHING_READ and says why on standard error; ingest the same."""

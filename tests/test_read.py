@@ -50,14 +50,16 @@ def test_jsonl_fields_defaults_and_rejects(tmp_path):
     ]
     path.write_text("\n".join(lines) + "\n")
     result = read_inputs([path])
-    assert [a.id for a in result.articles] == ["a", "feed:2"]
+    # A date that is no date is dropped, with a warning: the article stands without it.
+    assert [a.id for a in result.articles] == ["a", "feed:2", "d"] and result.articles[2].published is None
+    assert [(w.id, w.line) for w in result.warnings] == [("d", 6)]
+    assert result.warnings[0].reason.startswith("unparseable 'published' date 'next Tuesday': read without a date")
     article = result.articles[0]
     assert (article.source, article.title) == ("Wire", "T")
     assert article.published == datetime(2017, 11, 8, tzinfo=UTC)
     reasons = {(r.id, r.line): r.reason for r in result.rejects}
     assert reasons[(None, 4)].startswith("malformed JSON")
     assert reasons[("c", 5)] == "empty text"
-    assert "unparseable 'published'" in reasons[("d", 6)]
     assert reasons[(None, 7)] == "line is not a JSON object"
     assert reasons[("a", None)].startswith("duplicate id 'a'")
     assert reasons[("e", 9)] == (
@@ -310,13 +312,29 @@ def test_records_built_in_python_are_checked_as_a_files_records_are():
         "not a record",
         {"id": "x", "text": "Dated badly.", "published": "yesterday"},
     ]
-    articles, rejects = articles_from_records(records, origin="feed")
-    assert [a.id for a in articles] == ["feed:1", "ready"] and articles[1] is ready
+    warnings = []
+    articles, rejects = articles_from_records(records, origin="feed", on_warning=warnings.append)
+    assert [a.id for a in articles] == ["feed:1", "ready", "x"] and articles[1] is ready
     assert (articles[0].title, articles[0].source, articles[0].published) == (
         "Army takes town",
         "AFP",
         datetime(2017, 11, 8, tzinfo=UTC),
     )
-    assert [(r.origin, r.line) for r in rejects] == [("feed", 3), ("feed", 4), ("feed", 5)]
+    assert [(r.origin, r.line) for r in rejects] == [("feed", 3), ("feed", 4)]
     assert "no 'text' field" in rejects[0].reason and "not a record: a str" in rejects[1].reason
-    assert "unparseable 'published' date 'yesterday'" in rejects[2].reason
+    assert articles[2].published is None and [(w.id, w.line) for w in warnings] == [("x", 5)]
+    assert "unparseable 'published' date 'yesterday'" in warnings[0].reason
+
+
+def test_a_mapping_serves_inputs_of_several_shapes(tmp_path):
+    """--field text=body names the CSV's column; a JSONL beside it that has no 'body' keeps its own 'text'."""
+    (tmp_path / "site.csv").write_text(
+        "headline,body,date,outlet\nPort reopens,The port reopened today.,2018-02-06,Courier\n"
+    )
+    (tmp_path / "wire.jsonl").write_text(json.dumps({"id": "w1", "text": "Strike ends at the port."}) + "\n")
+    result = read_inputs([tmp_path], ReadConfig(field_names={"text": "body"}))
+    assert sorted(a.text for a in result.articles) == ["Strike ends at the port.", "The port reopened today."]
+    assert result.rejects == []
+    (tmp_path / "other.jsonl").write_text(json.dumps({"id": "o1", "words": "Neither body nor text."}) + "\n")
+    (reject,) = read_inputs([tmp_path / "other.jsonl"], ReadConfig(field_names={"text": "body"})).rejects
+    assert reject.reason.startswith("no 'body' field (its fields: id, words;")  # the mapping it asked for

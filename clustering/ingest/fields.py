@@ -4,13 +4,13 @@ one), dates parsed and bounded, text and URLs checked; a bad record becomes a ``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from clustering.config import ReadConfig
-from clustering.records import Article, Reject, printable, utc_datetime
+from clustering.records import Article, RecordWarning, Reject, printable, utc_datetime
 
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 # The names inputs commonly give an article's fields, matched without regard to case, tried in order when
@@ -30,6 +30,10 @@ LATEST_DATE = datetime(3000, 1, 1, tzinfo=UTC)
 # A lone surrogate: a "\ud800" escape in JSON, or a byte that is not UTF-8 (decoded with surrogateescape).
 # No UTF-8 file, SQLite row or JSON line can hold one.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+OnWarning = Callable[[RecordWarning], None]
+_DATE_FORMS = f"(expected ISO 8601 or epoch seconds, in the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +108,20 @@ def _url_problem(url: str) -> str | None:
 
 
 def _column(name: str, fields: dict[str, object], field_names: dict[str, str]) -> str:
-    """The field of a raw record that holds article field ``name``: mapped, its own, or a common name."""
-    if name in field_names:
+    """The field of a raw record that holds article field ``name``: mapped (when the record has the mapped
+    column: one mapping serves inputs of several shapes), its own, or a common name."""
+    if field_names.get(name) in fields:
         return field_names[name]
     if name in fields:
         return name
     lowered = {key.lower(): key for key in fields}
-    return next((lowered[alias] for alias in (name, *COMMON_NAMES.get(name, ())) if alias in lowered), name)
+    aliases = (name, *COMMON_NAMES.get(name, ()))
+    return next((lowered[alias] for alias in aliases if alias in lowered), field_names.get(name, name))
 
 
-def to_article(record: RawRecord, config: ReadConfig) -> Article | Reject:
+def to_article(record: RawRecord, config: ReadConfig, on_warning: OnWarning | None = None) -> Article | Reject:
+    """The article of a raw record, or the reject saying why it is none. A value the article can stand
+    without (a date that is no date) is dropped and told to ``on_warning``."""
     field_names = config.field_names
     columns = {name: _column(name, record.fields, field_names) for name in ARTICLE_FIELDS}
     fields = {name: record.fields.get(column) for name, column in columns.items()}
@@ -153,10 +161,10 @@ def to_article(record: RawRecord, config: ReadConfig) -> Article | Reject:
     try:
         published = parse_date(fields.get("published"))
     except ValueError:
-        return reject(
-            f"unparseable 'published' date {fields.get('published')!r} (expected ISO 8601 or epoch seconds, "
-            f"in the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1})"
-        )
+        published = None  # the article stands without its date; the warning keeps what the date said
+        if on_warning is not None:
+            reason = f"unparseable 'published' date {fields.get('published')!r}: read without a date {_DATE_FORMS}"
+            on_warning(RecordWarning(origin=origin, reason=reason, id=article_id, line=record.line))
     return Article(
         id=article_id,
         text=text,
@@ -169,11 +177,14 @@ def to_article(record: RawRecord, config: ReadConfig) -> Article | Reject:
 
 
 def articles_from_records(
-    records: Iterable[Mapping[str, object] | Article], config: ReadConfig = ReadConfig(), origin: str = "python"
+    records: Iterable[Mapping[str, object] | Article],
+    config: ReadConfig = ReadConfig(),
+    origin: str = "python",
+    on_warning: OnWarning | None = None,
 ) -> tuple[list[Article], list[Reject]]:
     """Articles from Python objects: each dict checked as a record of a file is (the same field names,
-    mappings and checks), each ``Article`` taken as it is; a dict that is no article is a ``Reject``. A
-    record without an id gets ``<origin>:<position>``, from 1."""
+    mappings and checks, warnings told to ``on_warning``), each ``Article`` taken as it is; a dict that is
+    no article is a ``Reject``. A record without an id gets ``<origin>:<position>``, from 1."""
     articles: list[Article] = []
     rejects: list[Reject] = []
     for number, record in enumerate(records, start=1):
@@ -183,6 +194,6 @@ def articles_from_records(
         if not isinstance(record, Mapping):
             rejects.append(Reject(origin=origin, reason=f"not a record: a {type(record).__name__}", line=number))
             continue
-        outcome = to_article(RawRecord(dict(record), origin, number, f"{origin}:{number}"), config)
+        outcome = to_article(RawRecord(dict(record), origin, number, f"{origin}:{number}"), config, on_warning)
         (articles if isinstance(outcome, Article) else rejects).append(outcome)
     return articles, rejects

@@ -22,9 +22,9 @@ from typing import IO
 import numpy as np
 
 from clustering.config import ReadConfig
-from clustering.ingest.fields import RawRecord, to_article
+from clustering.ingest.fields import OnWarning, RawRecord, to_article
 from clustering.ingest.markup import FeedError, PageError, feed_items, page_fields
-from clustering.records import Article, ReadResult, Reject, printable
+from clustering.records import Article, ReadResult, RecordWarning, Reject, printable
 from clustering.storage.workspace import output_folder_holding
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".csv", ".html", ".htm", ".rss", ".atom", ".xml")
@@ -315,13 +315,15 @@ def iter_inputs(
     config: ReadConfig = ReadConfig(),
     on_skip: OnSkip | None = None,
     outputs: Sequence[Path] = (),
+    on_warning: OnWarning | None = None,
 ) -> Iterator[tuple[dict[str, object], Article | Reject]]:
     """Each record under ``paths`` with its raw fields, as an ``Article`` or a ``Reject``, one at a time.
 
     ``config.field_names`` maps article fields to the input's own names, e.g. ``{"text": "title"}`` for a
     file of headlines; a record or file over one of ``config``'s limits is a reject. A later record with
     an id already seen is rejected. Files that are not read (of another type, or in a Storyline output
-    folder: one holding a store, or one of ``outputs``) are told to ``on_skip``, with the reason.
+    folder: one holding a store, or one of ``outputs``) are told to ``on_skip``, with the reason; an
+    article read without a value its record gave (a date that is no date), to ``on_warning``.
     """
     first_origin: dict[str, str] = {}
     for path in map(Path, paths):
@@ -338,7 +340,7 @@ def iter_inputs(
                 if isinstance(record, Reject):
                     yield {}, record
                     continue
-                outcome = to_article(record, config)
+                outcome = to_article(record, config, on_warning)
                 if isinstance(outcome, Article):
                     if outcome.id in first_origin:
                         reason = f"duplicate id {outcome.id!r} (first read from {first_origin[outcome.id]})"
@@ -355,6 +357,11 @@ def read_inputs(
     articles: list[Article] = []
     rejects: list[Reject] = []
     skipped: list[tuple[str, str]] = []
-    for _, outcome in iter_inputs(paths, config, lambda path, reason: skipped.append((path, reason)), outputs):
+    warnings: list[RecordWarning] = []
+
+    def on_skip(path: str, reason: str) -> None:
+        skipped.append((path, reason))
+
+    for _, outcome in iter_inputs(paths, config, on_skip, outputs, warnings.append):
         (articles if isinstance(outcome, Article) else rejects).append(outcome)
-    return ReadResult(articles=articles, rejects=rejects, skipped=skipped)
+    return ReadResult(articles=articles, rejects=rejects, skipped=skipped, warnings=warnings)

@@ -47,6 +47,7 @@ def run_report(corpus: Corpus, context: RunContext) -> RunReport:
         "closed_stories": len(set(corpus.closed.values())),
         "archived_stories": len(corpus.archive),
         "skipped_files": len(ingested.skipped),
+        "warnings": len(ingested.warnings),
         # What the run did to the stories (its lineage events): "grew" counts stories that gained articles,
         # "merged" stories folded into another, "split" stories that lost articles to a new one.
         **{f"{kind}_stories": 0 for kind in ("new", "grown", "merged", "split")},
@@ -62,6 +63,7 @@ def run_report(corpus: Corpus, context: RunContext) -> RunReport:
         config=config.as_dict(),
         reclustered=corpus.reclustered,
         skipped=[{"path": path, "reason": reason} for path, reason in ingested.skipped],
+        warnings=[warning.as_row() for warning in ingested.warnings],
     )
 
 
