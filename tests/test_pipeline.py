@@ -148,6 +148,7 @@ def test_cli_rejects_bad_records_and_keeps_going(prefect_harness, seeds_dir, tmp
         "closed_stories": 0,
         "archived_stories": 0,
         "skipped_files": 0,
+        "warnings": 0,
         "new_stories": 3,
         "grown_stories": 0,
         "merged_stories": 0,
@@ -347,6 +348,7 @@ def test_ingest_then_cluster_equals_the_pipeline_and_a_crash_between_loses_nothi
         "added": 5,
         "already_stored": 0,
         "rejected": 0,
+        "warnings": 0,
         "skipped": [],
     }
     assert ingest_flow(inputs=[str(seeds_dir)], out=str(tmp_path / "split"))["added"] == 0
