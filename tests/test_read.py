@@ -338,3 +338,27 @@ def test_a_mapping_serves_inputs_of_several_shapes(tmp_path):
     (tmp_path / "other.jsonl").write_text(json.dumps({"id": "o1", "words": "Neither body nor text."}) + "\n")
     (reject,) = read_inputs([tmp_path / "other.jsonl"], ReadConfig(field_names={"text": "body"})).rejects
     assert reject.reason.startswith("no 'body' field (its fields: id, words;")  # the mapping it asked for
+
+
+def test_a_json_file_holds_an_array_of_records_or_one(tmp_path):
+    """Each item of a .json array is read as a JSONL line is (numbered from 1, judged and parsed alone);
+    brackets and commas inside strings are text; an object is one record."""
+    items = [
+        {"id": "j1", "headline": "Port reopens [update]", "body": "Cranes, trucks and ships: the port is open."},
+        {"body": "A record without an id, {braces} and all."},
+        42,
+        {"id": "deep", "text": "Deep.", "extra": json.loads("[" * 70 + "]" * 70)},
+    ]
+    (tmp_path / "feed.json").write_text(json.dumps(items, indent=2))
+    (tmp_path / "one.json").write_text(json.dumps({"id": "solo", "text": "One record in a file of its own."}))
+    (tmp_path / "empty.json").write_text(" [ ] ")
+    (tmp_path / "open.json").write_text('[{"id": "x", "text": "never closed"}')
+    result = read_inputs([tmp_path])
+    assert sorted(a.id for a in result.articles) == ["feed:2", "j1", "solo"]
+    assert next(a for a in result.articles if a.id == "j1").title == "Port reopens [update]"
+    reasons = {(Path(r.origin).name, r.line): r.reason for r in result.rejects}
+    assert reasons == {
+        ("feed.json", 3): "item is not a JSON object",
+        ("feed.json", 4): "item holds JSON nested deeper than 64 levels: not read",
+        ("open.json", None): "malformed JSON: the JSON array does not close",
+    }
