@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from clustering.config import ReadConfig
 from clustering.ingest.deadline import ChildError, DeadlineError, call_with_deadline
 from clustering.ingest.fields import parse_date
+from clustering.ingest.json_records import json_shape_problem
 from clustering.ingest.read import (
     LINK_OUT_OF_FOLDER,
     NOT_A_REGULAR_FILE,
     InputError,
-    json_shape_problem,
     read_inputs,
 )
 
