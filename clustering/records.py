@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -10,6 +11,14 @@ from urllib.parse import urlparse
 
 # How an article with no source and no URL host is shown and counted.
 UNKNOWN_OUTLET = "(unknown outlet)"
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_day_only(value: object) -> bool:
+    """Whether ``value`` is a date written without a time ("2018-02-06"): a day, not a moment of it."""
+    return isinstance(value, str) and _DAY.fullmatch(value.strip()) is not None
 
 
 def utc_datetime(value: str | datetime) -> datetime:
@@ -47,6 +56,9 @@ class Article:
     furniture_spans: tuple[tuple[int, int], ...] = ()
     dateline: datetime | None = None
     agencies: tuple[str, ...] = ()
+    # The input gave a day and no time ("2018-02-06"): ``published`` is that day's midnight UTC, which is
+    # not a moment the article came out at.
+    published_day_only: bool = False
 
     def __post_init__(self) -> None:
         # Built in Python, an article may be given its date as an ISO 8601 string, or as a datetime without
@@ -59,6 +71,8 @@ class Article:
             raise TypeError(f"article {self.id!r}: published must be a datetime or an ISO 8601 string, not {kind}")
         try:
             object.__setattr__(self, "published", utc_datetime(published))
+            if is_day_only(published):
+                object.__setattr__(self, "published_day_only", True)
         except ValueError as error:
             raise ValueError(f"article {self.id!r}: published {published!r} is not an ISO 8601 date") from error
 
@@ -66,6 +80,11 @@ class Article:
     def date(self) -> datetime | None:
         """The publication date: as given, else the one found in the dateline."""
         return self.published or self.dateline
+
+    @property
+    def has_time(self) -> bool:
+        """Whether ``date`` is a moment (the input gave a time), not only a day (a date alone, a dateline)."""
+        return self.published is not None and not self.published_day_only
 
     @property
     def titled_body(self) -> str:
@@ -76,6 +95,8 @@ class Article:
         """The record as read (id, text, title, source, url, published, origin), as JSON."""
         raw = {name: getattr(self, name) for name in _RAW_FIELDS}
         raw["published"] = self.published.isoformat() if self.published else None
+        if self.published is not None and self.published_day_only:
+            raw["published"] = self.published.date().isoformat()  # a day, as given
         return json.dumps(raw, ensure_ascii=False)
 
     @classmethod
@@ -83,7 +104,7 @@ class Article:
         """The record of ``to_json``, with the cleaning of ``cleaning_json`` put back when given."""
         raw = json.loads(text)
         found = {name: raw[name] for name in _RAW_FIELDS if name in raw}
-        found["published"] = datetime.fromisoformat(raw["published"]) if raw.get("published") else None
+        found["published"] = raw.get("published") or None  # an ISO string: a day alone stays a day
         if cleaning is not None:
             found.update(_cleaning_fields(cleaning))
         return cls(**found)

@@ -302,6 +302,10 @@ def test_the_story_page_tells_who_broke_it_who_followed_and_who_copied_whom(clie
     assert 'href="https://courier.example.org/world/stronghold" rel="noopener noreferrer"' in page
     assert "likely original: " in page and "<code>" + "0" * 56 not in page
     assert 'data-figure="story-timeline"' in page
+    # One answer to "who was first": the API's, the table's "first" marks and the line above it.
+    detail = client.get(f"/api/stories/{stories[0]['story_id']}").json()
+    table = page.split('id="articles"')[1].split("</table>")[0]
+    assert detail["first_reported"] and table.count('<td class="meta">first</td>') == len(detail["first_reported"])
     assert " to " in page.split('id="story-meta"')[1].split("</p>")[0]  # the story's date range
 
 
@@ -535,3 +539,35 @@ def test_a_storys_related_stories_are_the_ones_the_run_related_nearest_first(dem
     assert listed.index(f"/story/{third.story_id}") < listed.index(f"/story/{second.story_id}")
     assert client.get(f"/api/stories/{first.story_id}").json()["related"] == [third.story_id, second.story_id]
     assert 'id="related"' not in client.get(f"/story/{second.story_id}").text  # none stored for it
+
+
+def test_who_reported_first_is_the_earliest_by_time_ties_shown_a_day_alone_never_first_over_a_time():
+    from clustering.publish.pages import published_when
+    from clustering.publish.snapshot import first_reports, time_after
+    from clustering.records import Article
+
+    def article(article_id: str, published: str) -> Article:
+        return Article(id=article_id, text="t", source=f"Outlet {article_id}", published=published)
+
+    early, tie = article("a", "2018-02-06T14:05:00Z"), article("b", "2018-02-06T16:05:40+02:00")  # 14:05 UTC
+    late, day, next_day = article("c", "2018-02-06T22:00:00Z"), article("d", "2018-02-06"), article("e", "2018-02-07")
+    assert sorted(a.id for a in first_reports([day, late, tie, early, next_day])) == ["a", "b"]  # a tie to the minute
+    assert first_reports([next_day, day]) == [day]  # a day alone is first when nothing has a time that day
+    assert first_reports([day, article("f", "2018-02-06")]) == [day, article("f", "2018-02-06")]  # days tie
+    assert first_reports([late, article("g", "2018-02-05")])[0].id == "g"  # an earlier day is earlier
+    assert (time_after(early, late), time_after(early, next_day), time_after(early, day)) == ("+8 h", "+1 d", "")
+    assert (published_when(early), published_when(day)) == ("2018-02-06 14:05 UTC", "2018-02-06")
+
+
+def test_a_day_without_a_time_stays_a_day_through_the_store(tmp_path):
+    from clustering.ingest.read import read_inputs
+    from clustering.records import Article
+
+    day = Article(id="d", text="t", published="2018-02-06")
+    assert day.published_day_only and not day.has_time
+    assert Article.from_json(day.to_json()) == day and '"published": "2018-02-06"' in day.to_json()
+    timed = Article(id="t", text="t", published="2018-02-06T00:00:00Z")  # midnight given: a time
+    assert timed.has_time and Article.from_json(timed.to_json()).has_time
+    (tmp_path / "in.csv").write_text("id,text,published\nd,Text.,2018-02-06\nt,Text.,2018-02-06T09:30:00+01:00\n")
+    read = {a.id: a for a in read_inputs([tmp_path / "in.csv"]).articles}
+    assert not read["d"].has_time and read["t"].has_time and read["t"].published.hour == 8

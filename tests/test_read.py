@@ -132,7 +132,8 @@ def test_saved_web_page_is_extracted_without_its_furniture(tmp_path):
     (article,) = result.articles
     assert article.id == "page" and article.title.startswith("Army takes town")
     assert "Albu Kamal" in article.text and "Copyright" not in article.text and "Share:" not in article.text
-    assert article.published == datetime(2017, 11, 8, tzinfo=UTC)
+    # The time the page's metadata gives is kept (it was cut to the day), in UTC.
+    assert article.published == datetime(2017, 11, 8, 10, 0, tzinfo=UTC) and article.has_time
     assert [r.reason for r in result.rejects] == ["no article text found in the page"]
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from clustering.config import ReadConfig
-from clustering.records import Article, RecordWarning, Reject, printable, utc_datetime
+from clustering.records import Article, RecordWarning, Reject, is_day_only, printable, utc_datetime
 
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 # The names inputs commonly give an article's fields, matched without regard to case, tried in order when
@@ -173,6 +173,7 @@ def to_article(record: RawRecord, config: ReadConfig, on_warning: OnWarning | No
         url=url,
         published=published,
         origin=origin if record.line is None else f"{origin}:{record.line}",
+        published_day_only=published is not None and is_day_only(fields.get("published")),
     )
 
 

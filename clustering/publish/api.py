@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
 from clustering.publish.pages import safe_url
-from clustering.publish.snapshot import MAX_PER_PAGE, PER_PAGE, Snapshot, StoryQuery
+from clustering.publish.snapshot import MAX_PER_PAGE, PER_PAGE, Snapshot, StoryQuery, first_reports
 from clustering.records import Article, Story
 
 
@@ -57,6 +57,8 @@ class ArticleOut(BaseModel):
     title: str
     outlet: str | None
     published: datetime | None
+    # Whether ``published`` is a moment (the input gave a time) or a day alone (midnight UTC of that day).
+    published_has_time: bool
     url: str | None
     story_id: str | None
     duplicate_of: str | None
@@ -94,6 +96,8 @@ class StoryDetailOut(StoryOut):
     reuse: list[PairOut]
     # The stories the last run related to this one (close in meaning, naming what it names), nearest first.
     related: list[str]
+    # The articles that reported it first (several when they tie; ``snapshot.first_reports``).
+    first_reported: list[str]
 
 
 class StoryPageOut(BaseModel):
@@ -125,6 +129,7 @@ def _article_out(article: Article, story_of: dict[str, str], duplicate_of: dict[
         title=article.headline,
         outlet=article.outlet,
         published=article.date,
+        published_has_time=article.has_time,
         url=safe_url(article.url),
         story_id=story_of.get(article.id),
         duplicate_of=duplicate_of.get(article.id),
@@ -166,6 +171,7 @@ def api_story(snapshot: CurrentSnapshot, story_id: StoryId) -> StoryDetailOut:
         article_list=[_article_out(a, story_of, snapshot.duplicate_of) for a in snapshot.in_time_order(story)],
         reuse=reuse,
         related=[other.story_id for other in snapshot.related_stories(story)],
+        first_reported=[article.id for article in first_reports(snapshot.in_time_order(story))],
     )
 
 

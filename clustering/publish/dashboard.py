@@ -41,6 +41,7 @@ from clustering.publish.figures import (
 from clustering.publish.pages import environment
 from clustering.publish.snapshot import (
     Snapshot,
+    first_reports,
     load_snapshot,
     reprint_trees,
     shared_passages,
@@ -96,14 +97,15 @@ def story_list(snapshot: CurrentSnapshot, query: CurrentQuery) -> HTMLResponse:
 def story_page(snapshot: CurrentSnapshot, story_id: str) -> HTMLResponse:
     story = found_story(snapshot, story_id)
     articles = snapshot.in_time_order(story)
-    first = next((article.date for article in articles if article.date), None)
-    broke = sorted({a.outlet or UNKNOWN_OUTLET for a in articles if first and a.date and a.date.date() == first.date()})
+    first = first_reports(articles)
+    broke = sorted({article.outlet or UNKNOWN_OUTLET for article in first})
     pairs = snapshot.story_pairs(story)
     timeline = story_timeline(snapshot, story)
     return _page(
         "story.html.j2",
         story=story,
-        articles=[(article, time_after(first, article.date)) for article in articles],
+        articles=[(article, time_after(first[0] if first else None, article)) for article in articles],
+        first={article.id for article in first},
         broke=broke,
         trees=reprint_trees(articles, pairs),
         shared=shared_passages(snapshot, pairs),

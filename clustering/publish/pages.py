@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from clustering.records import UNKNOWN_OUTLET, Story
+from clustering.records import UNKNOWN_OUTLET, Article, Story
 
 
 def script_json(text: str) -> Markup:
@@ -30,6 +30,14 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
+def published_when(article: Article) -> str:
+    """When ``article`` came out, as precisely as its input said: "2018-02-06 14:05 UTC", or "2018-02-06"
+    for a day alone (a date without a time, a dateline); "" when undated."""
+    if article.date is None:
+        return ""
+    return f"{article.date:%Y-%m-%d %H:%M} UTC" if article.has_time else article.date.date().isoformat()
+
+
 @cache
 def environment() -> Environment:
     """Templates of ``clustering/publish/templates``; every value autoescaped, ``safe_json`` for scripts."""
@@ -38,6 +46,7 @@ def environment() -> Environment:
     )
     pages.filters["safe_json"] = script_json
     pages.filters["safe_url"] = safe_url
+    pages.filters["when"] = published_when
     pages.globals["unknown_outlet"] = UNKNOWN_OUTLET
     return pages
 

@@ -160,15 +160,43 @@ class StoryQuery:
         return f"/?{query}" if query else "/"
 
 
-def time_order(article: Article) -> tuple[bool, str, str]:
-    return (article.date is None, article.date.isoformat() if article.date else "", article.id)
+def time_order(article: Article) -> tuple[bool, str, bool, str, str]:
+    """Oldest first, undated last; within a day, the articles with a time before those dated by the day
+    alone (which came out some time that day)."""
+    if article.date is None:
+        return (True, "", False, "", article.id)
+    return (False, article.date.date().isoformat(), not article.has_time, article.date.isoformat(), article.id)
 
 
-def time_after(first: datetime | None, when: datetime | None) -> str:
-    """How long after the first report an article came: "+3 h", "+2 d"."""
-    if first is None or when is None or when <= first:
+def first_reports(articles: Sequence[Article]) -> list[Article]:
+    """The articles that reported first: on the earliest day any article is dated, the earliest by time, to
+    the minute (several at that minute tie); an article dated by its day alone is never first over one with
+    a time that day, and the articles of a day none has a time for tie. The one answer the story page, its
+    table and the API give."""
+    dated = [article for article in articles if article.date is not None]
+    if not dated:
+        return []
+    first_day = min(article.date.date() for article in dated)  # type: ignore[union-attr]
+    that_day = [article for article in dated if article.date.date() == first_day]  # type: ignore[union-attr]
+    timed = [article for article in that_day if article.has_time]
+    if not timed:
+        return that_day
+    minute = min(_minute(article) for article in timed)
+    return [article for article in timed if _minute(article) == minute]
+
+
+def _minute(article: Article) -> datetime:
+    return article.date.replace(second=0, microsecond=0)  # type: ignore[union-attr]
+
+
+def time_after(first: Article | None, article: Article) -> str:
+    """How long after the first report ``article`` came: "+3 h", "+2 d" (in days where either has no time)."""
+    if first is None or first.date is None or article.date is None or article.date <= first.date:
         return ""
-    hours = (when - first).total_seconds() / 3600
+    if not (first.has_time and article.has_time):
+        days = (article.date.date() - first.date.date()).days
+        return f"+{days} d" if days > 0 else ""
+    hours = (article.date - first.date).total_seconds() / 3600
     return f"+{hours:.0f} h" if hours < 48 else f"+{hours / 24:.0f} d"
 
 
