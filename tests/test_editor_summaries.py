@@ -170,6 +170,23 @@ def test_keywords_are_names_and_phrases_in_the_articles_own_spelling():
     assert not {"said", "people", "Wednesday", "auckland new"} & set(keywords)  # generic words, days, fragments
 
 
+def test_keywords_merge_inflections_and_drop_participles_and_first_names():
+    bodies = [
+        "Bitcoin fell as South Korea moved to regulate cryptocurrency exchanges, Ed Chen of the BoE said. "
+        "Regulators filmed the traders. A mannequin called Ed sat in the window. Cryptocurrencies slid.",
+        "The cryptocurrency market fell. Bitcoin and other currencies dropped as Ed watched, officials said. "
+        "A mannequin called Ed was filmed. Virtual currency trading is under scrutiny at the BoE.",
+    ]
+    candidates = [
+        "bitcoin", "cryptocurrency", "cryptocurrencies", "currencies", "currency", "filmed",
+        "mannequin called", "ed", "boe", "exchanges",
+    ]  # fmt: skip
+    keywords = describe_keywords(candidates, [first_sentences(body, 40) for body in bodies], 8)
+    assert "cryptocurrency" in keywords and not {"cryptocurrencies", "currencies", "currency"} & set(keywords)
+    assert not {"filmed", "mannequin called", "Ed"} & set(keywords)  # a participle, a fragment, a first name
+    assert "BoE" in keywords  # an acronym written in mixed case is not a first name
+
+
 def test_captions_and_datelines_wherever_they_stand_never_reach_a_summary():
     """Seen on held-out scraped news: a caption as the lead, datelines run into the lead's sentence."""
     for sentence, dateline in [

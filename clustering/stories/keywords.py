@@ -30,6 +30,15 @@ _GENERIC_ZIPF = 4.5
 _GENERIC_NAME_ZIPF = 5.5
 
 
+# A compound holding a word this long ends in it as a form of it: "cryptocurrency" and "currency".
+_MIN_COMPOUND_TAIL = 6
+# Past participles this long are fragments as keywords ("called", "filmed"); shorter "-ed" words are not
+# participles as often ("red", "bed", "shed").
+_MIN_PARTICIPLE = 6
+# A one-word name this short and not an acronym is a first name or a piece ("Ed", "Fox").
+_MAX_FIRST_NAME = 3
+
+
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
@@ -145,19 +154,44 @@ def describe_keywords(
             continue  # "state group" beside "islamic state", "transport police" beside "british transport"
         if group == 3 and len(sentences_of_articles) > 1 and prose.articles[term] < 2:
             continue  # a phrase of one article's wording, not of the story
-        if group == 3 and words[0].endswith(("ing", "ed")):
-            continue  # "addressing iranian": a verb and its object, not a phrase
+        if group == 3 and (words[0].endswith(("ing", "ed")) or _participle(words[-1])):
+            continue  # "addressing iranian", "mannequin called": a verb and its object or subject
+        if group == 2 and _participle(term):
+            continue  # "filmed", "overturned": what happened, said by a word of the sentence
+        if group == 1 and len(written) <= _MAX_FIRST_NAME and written[1:].islower():
+            continue  # "Ed", "Fox": a first name or a fragment; "UN", "NHS", "BoE" stay
         chosen.append((term, written))
         if len(chosen) == count:
             break
     return [written for _, written in chosen]
 
 
+def _singular(word: str) -> str:
+    """``word`` without a possessive or a regular plural ending: "currencies" → "currency", "taxes" → "tax",
+    "ships" → "ship" ("bus", "crisis", "glass" left as they are)."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
 def _same_word(first: str, second: str) -> bool:
-    """One word, or a form of it: "syria" and "syrian", "iran" and "iranian", "year" and "year's"."""
-    first, second = first.removesuffix("'s").removesuffix("’s"), second.removesuffix("'s").removesuffix("’s")
+    """One word, or a form of it: "syria" and "syrian", "iran" and "iranian", "year" and "year's",
+    "currency" and "currencies", and a compound ending in a long word: "cryptocurrency" and "currency"."""
+    first, second = _singular(first), _singular(second)
     shorter, longer = sorted((first, second), key=len)
-    return first == second or (longer.startswith(shorter) and len(longer) - len(shorter) <= 3 and len(shorter) >= 4)
+    if first == second or (longer.endswith(shorter) and len(shorter) >= _MIN_COMPOUND_TAIL):
+        return True
+    return longer.startswith(shorter) and len(longer) - len(shorter) <= 3 and len(shorter) >= 4
+
+
+def _participle(word: str) -> bool:
+    """A past participle ("called", "filmed", "overturned"): in a keyword, a fragment of a sentence."""
+    return len(word) >= _MIN_PARTICIPLE and word.endswith("ed") and not word.endswith("eed")
 
 
 def _within(words: Sequence[str], other: Sequence[str]) -> bool:
