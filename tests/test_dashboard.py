@@ -1,11 +1,13 @@
 """The served dashboard: pages, filters, highlighted passages, escaping, read-only; and in a real browser."""
 
+import contextlib
 import hashlib
 import json
 import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -180,39 +182,50 @@ def test_copy_edits_are_the_words_each_copy_changed():
     assert copy_edits(second, ((0, len(second)),), second, ((0, len(second)),)) == ((), ())
 
 
-@pytest.fixture(scope="module")
-def served(demo_store):
+@contextlib.contextmanager
+def _serving(store: Path) -> Iterator[str]:
+    """The dashboard over ``store``, served as ``storyline serve`` serves it, on a free port."""
     import uvicorn
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(server_config(create_app(demo_store), "127.0.0.1", port))
+    server = uvicorn.Server(server_config(create_app(store), "127.0.0.1", port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(100):
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(demo_store):
+    with _serving(demo_store) as address:
+        yield address
+
+
+BROWSER_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 def test_in_a_real_browser(served, demo_store, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
-    arguments = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ]
     with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=arguments)
+        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGUMENTS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -571,3 +584,28 @@ def test_a_day_without_a_time_stays_a_day_through_the_store(tmp_path):
     (tmp_path / "in.csv").write_text("id,text,published\nd,Text.,2018-02-06\nt,Text.,2018-02-06T09:30:00+01:00\n")
     read = {a.id: a for a in read_inputs([tmp_path / "in.csv"]).articles}
     assert not read["d"].has_time and read["t"].has_time and read["t"].published.hour == 8
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
+def test_the_story_timeline_counts_the_days_of_the_zone_the_page_is_read_in(tmp_path):
+    """Two reports an hour apart either side of midnight UTC: two days in UTC, one day in New York (the
+    evening of the 6th) and one in Tokyo (the morning of the 7th)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from clustering.pipeline import Pipeline
+
+    wire = "The port of Antwerp reopened on Tuesday after a strike of two weeks, officials said on the quay. " * 3
+    records = [
+        {"id": "first", "title": "Port reopens", "text": wire, "published": "2018-02-06T23:30:00Z", "source": "Wire"},
+        {"id": "copy", "title": "Port reopens", "text": wire, "published": "2018-02-07T00:30:00Z", "source": "Courier"},
+    ]
+    (story,) = Pipeline(tmp_path / "out").run(records=records).stories
+    days = {}
+    with _serving(tmp_path / "out") as address, playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGUMENTS)
+        for zone in ("America/New_York", "Asia/Tokyo"):
+            page = browser.new_context(timezone_id=zone).new_page()
+            page.goto(f"{address}/story/{story.story_id}")
+            page.wait_for_selector("#story-timeline .main-svg")
+            days[zone] = page.evaluate("(({x, y}) => [x, y])(document.getElementById('story-timeline').data[0])")
+        browser.close()
+    assert days == {"America/New_York": [["2018-02-06"], [2]], "Asia/Tokyo": [["2018-02-07"], [2]]}

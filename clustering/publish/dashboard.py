@@ -33,6 +33,7 @@ from clustering.publish.api import CurrentQuery, CurrentSnapshot, found_story
 from clustering.publish.figures import (
     LISTED_STORIES,
     largest_first,
+    local_day_times,
     map_figures,
     mapped_stories,
     reuse_flows,
@@ -113,6 +114,7 @@ def story_page(snapshot: CurrentSnapshot, story_id: str) -> HTMLResponse:
         thread=snapshot.threads.get(story.thread_id, []),
         history=[event for event in snapshot.lineage if story_id in (event["story_id"], event["other"])],
         timeline=timeline.to_json() if timeline is not None else None,
+        local_days=local_day_times(snapshot, story),
     )
 
 

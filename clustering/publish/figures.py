@@ -6,6 +6,7 @@ goes through ``chart_text``, since Plotly reads chart text as HTML."""
 from __future__ import annotations
 
 import html
+import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -61,6 +62,17 @@ def story_timeline(snapshot: Snapshot, story: Story) -> go.Figure | None:
     width = bin_width(min(days), max(days))
     timeline = go.Figure(_per_bin(days, width).update(name="articles"))
     return timeline.update_layout(title=f"Articles per {width}", height=260, xaxis={"type": "date"})
+
+
+def local_day_times(snapshot: Snapshot, story: Story) -> str | None:
+    """For a story timeline binned by day, each dated article's time (ISO, UTC) and whether it has one, as
+    JSON: the page bins them again by the viewer's own days (a day alone stays its day). None when the bins
+    are weeks or months, or nothing is dated."""
+    dated = [snapshot.articles[i] for i in story.article_ids if snapshot.articles[i].date]
+    days = [article.date.date() for article in dated]  # type: ignore[union-attr]
+    if not days or bin_width(min(days), max(days)) != "day":
+        return None
+    return json.dumps([[article.date.isoformat(), article.has_time] for article in dated])  # type: ignore[union-attr]
 
 
 def stories_timeline(snapshot: Snapshot, shown: Sequence[Story], chosen: bool) -> go.Figure:
