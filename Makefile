@@ -55,6 +55,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_limits.py
+	$(BIN)/python bench/bench_startup.py
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check clustering flows tests bench

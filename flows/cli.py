@@ -7,28 +7,25 @@ import os
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from clustering.config import Config
 from clustering.config_files import ConfigError, config_toml, load_config
-from clustering.evaluate import evaluate_files
-from clustering.ingest.fetch import is_url
 from clustering.ingest.fields import ARTICLE_FIELDS
-from clustering.ingest.read import SUPPORTED_SUFFIXES, InputError, check_inputs
 from clustering.records import RunReport
-from clustering.storage.database import is_database_url, shown
-from clustering.storage.lock import StoreBusyError
 from clustering.storage.outputs import OutputError
-from clustering.storage.store import StaleStoreError, StoryStore
 from clustering.storage.workspace import STORE_FILE, STORE_VARIABLE
-from clustering.stories.same_story import load_same_story_model
-from flows.dedup_files import dedup_files, rejects_path
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
+
+# The library's heavier parts (the pipeline and its models, SQLAlchemy, HTTP, Prefect) are imported by the
+# commands that use them: `storyline --version` and `--help` start in a fraction of a second.
 
 app = typer.Typer(
     help="Find wire-copy reuse across news outlets and group articles into stories.",
@@ -98,6 +95,8 @@ def _fail(message: object) -> typer.Exit:
 def _storage_failure(error: DBAPIError | OSError) -> typer.Exit:
     """One line for a store or a disk that failed: the driver's or the system's own words, never the
     statement or the records it carried."""
+    from sqlalchemy.exc import DBAPIError
+
     if isinstance(error, DBAPIError):
         reason = str(error.orig).splitlines()[0] if error.orig is not None else type(error).__name__
         return _fail(f"the store failed: {reason}")
@@ -115,6 +114,9 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
     """URLs as given; paths checked (a clear error and exit 1 for a missing or unsupported one)."""
+    from clustering.ingest.fetch import is_url
+    from clustering.ingest.read import InputError, check_inputs
+
     try:
         check_inputs([value for value in values if not is_url(value)])
     except InputError as error:
@@ -125,6 +127,11 @@ def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
 def _checked_store(store: str | None) -> str | None:
     """The PostgreSQL store a command works on (``store``, else the environment's), checked before any flow
     starts: a clear error for one that is not a PostgreSQL URL or cannot be opened."""
+    from sqlalchemy.exc import OperationalError
+
+    from clustering.storage.database import is_database_url, shown
+    from clustering.storage.store import StoryStore
+
     store = store or os.environ.get(STORE_VARIABLE) or None
     if store is None:
         return None
@@ -186,6 +193,11 @@ def run(
     Exit code 0: done, nothing rejected; 3: done, some records rejected (see rejects.jsonl); 4: no article
     read from the inputs (the reason on standard error); 1: failed.
     """
+    from sqlalchemy.exc import DBAPIError
+
+    from clustering.storage.lock import StoreBusyError
+    from clustering.stories.same_story import load_same_story_model
+
     paths = _checked_inputs(inputs or ["seeds"])
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file: give a folder (it will hold the store and the artifacts)")
@@ -227,6 +239,8 @@ def run(
 
 def _exit_if_nothing_read(paths: list[str], records: int, articles: int, skipped: list[dict[str, str]]) -> None:
     """Say on standard error why no article was read, and exit with ``EXIT_NOTHING_READ``; else nothing."""
+    from clustering.ingest.read import SUPPORTED_SUFFIXES
+
     if articles:
         return
     where = ", ".join(paths)
@@ -287,6 +301,10 @@ def ingest(
     Takes no lock: several ingest workers, on several machines with --store postgresql://…, fill one
     store at once, each article id stored once. Exit code 0: done; 3: done with rejects; 1: failed.
     """
+    from sqlalchemy.exc import DBAPIError
+
+    from clustering.storage.database import shown
+
     paths = _checked_inputs(inputs)
     used_store = _checked_store(store)
     settings = _settings(fields=field)
@@ -344,6 +362,9 @@ def dedup(
     """
     _checked_inputs([str(path) for path in inputs])
     settings = _config(config, _settings(fields=field))
+    from clustering.storage.lock import StoreBusyError
+    from flows.dedup_files import dedup_files, rejects_path
+
     rejects = rejects or rejects_path(output)
     try:
         counts = dedup_files(
@@ -398,6 +419,8 @@ def evaluate(
     _checked_inputs([str(path) for path in inputs])
     settings = _settings(model, fields=field)
     with console.status(f"Running the pipeline over {', '.join(map(str, inputs))}"):
+        from clustering.evaluate import evaluate_files
+
         result = evaluate_files(inputs, label, _config(config, settings), cache)
     scores = result.scores
     table = Table("score", "value", title=f"{scores.n_articles} articles, {scores.n_gold_stories} gold stories")
@@ -477,8 +500,10 @@ def serve(
 ) -> None:
     """Serve the dashboard of stories over a store, read-only."""
     import uvicorn
+    from sqlalchemy.exc import OperationalError
 
     from clustering.publish.dashboard import LOOPBACK_HOSTS, create_app, server_config
+    from clustering.storage.store import StaleStoreError
 
     hosts = [*LOOPBACK_HOSTS, host, *(allowed_host or [])]
     try:

@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from clustering.storage.database import is_database_url, shown
-
 STORE_FILE = "store.sqlite"
 INBOX_FOLDER = "inbox"
 # The environment variable naming a PostgreSQL store: the CLI's --store and every flow read it.
@@ -41,8 +39,12 @@ class Workspace:
         object.__setattr__(self, "root", Path(self.root))
         if self.embedding_cache is not None:
             object.__setattr__(self, "embedding_cache", Path(self.embedding_cache))
-        if self.database is not None and not is_database_url(self.database):
-            raise ValueError(f"a store's database is a postgresql:// URL, not {shown(self.database)!r}")
+        if self.database is not None:
+            # Here, not at the top: the CLI reads this module's names and starts without SQLAlchemy.
+            from clustering.storage.database import is_database_url, shown
+
+            if not is_database_url(self.database):
+                raise ValueError(f"a store's database is a postgresql:// URL, not {shown(self.database)!r}")
 
     @property
     def store(self) -> Path | str:
