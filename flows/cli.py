@@ -334,7 +334,9 @@ def ingest(
 
 @app.command()
 def dedup(
-    inputs: Annotated[list[Path], typer.Argument(help="Folders of .txt, or .jsonl/.csv files.")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="Folders of .txt, or .jsonl/.json/.csv files; - for standard input (JSONL).")
+    ],
     output: Annotated[
         str,
         typer.Option(

@@ -134,3 +134,21 @@ def test_a_reader_that_stops_early_ends_the_filter_quietly(tmp_path):
     _, errors = process.communicate(timeout=300)
     assert json.loads(first)["id"] == "r0"
     assert process.returncode == 0 and b"Traceback" not in errors
+
+
+def test_standard_input_to_standard_output_through_a_pipe(tmp_path):
+    """`cat in.jsonl | storyline dedup - -o -`: records in on standard input, out on standard output (the
+    copy marked), rejects on standard error with "stdin" as their origin."""
+    import subprocess
+    import sys
+
+    records = [{"id": f"r{n}", "text": f"{TEXT} {TEXT} {TEXT}"} for n in range(2)] + [{"title": "no text"}]
+    command = [str(Path(sys.executable).with_name("storyline")), "dedup", "-", "-o", "-", "--quiet"]
+    done = subprocess.run(
+        command, input="".join(json.dumps(record) + "\n" for record in records), capture_output=True, text=True
+    )
+    written = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 3, done.stderr  # done, with a reject
+    assert [(row["id"], row["duplicate_of"]) for row in written] == [("r0", None), ("r1", "r0")]
+    (reject,) = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    assert (reject["origin"], reject["line"]) == ("stdin", 3) and "no 'text' field" in reject["reason"]

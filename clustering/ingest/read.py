@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import stat
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -83,14 +84,19 @@ def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
         yield None
 
 
+def _jsonl_records(lines: IO[bytes], path: Path, config: ReadConfig) -> Iterator[RawRecord | Reject]:
+    """The records of JSONL ``lines`` (a file's, or standard input's) as they are read, one line at a time."""
+    for number, raw in enumerate(_bounded_lines(lines, config.max_record_bytes), start=1):
+        if raw is None:
+            reason = f"line is over the limit of {config.max_record_bytes:,} bytes"
+            yield Reject(origin=str(path), reason=reason, line=number)
+        elif raw.strip():
+            yield json_record(raw, path, number, config, "line")
+
+
 def _read_jsonl(path: Path, config: ReadConfig) -> Iterator[RawRecord | Reject]:
     with path.open("rb") as lines:
-        for number, raw in enumerate(_bounded_lines(lines, config.max_record_bytes), start=1):
-            if raw is None:
-                reason = f"line is over the limit of {config.max_record_bytes:,} bytes"
-                yield Reject(origin=str(path), reason=reason, line=number)
-            elif raw.strip():
-                yield json_record(raw, path, number, config, "line")
+        yield from _jsonl_records(lines, path, config)
 
 
 def _read_json(path: Path, content: bytes, config: ReadConfig) -> Iterator[RawRecord | Reject]:
@@ -205,14 +211,20 @@ _READERS: dict[str, Reader] = {
 
 
 def check_inputs(paths: Iterable[Path | str]) -> None:
-    """Raise ``InputError`` for a path that is missing, or a file of an unsupported type."""
+    """Raise ``InputError`` for a path that is missing, or a file of an unsupported type (``-``, standard
+    input, is JSONL)."""
     for path in map(Path, paths):
+        if str(path) == STANDARD_INPUT:
+            continue
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if not path.is_dir() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
             raise InputError(f"{path}: unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
 
 
+# ``-`` as an input: the JSONL records of standard input, their origin "stdin" (ids "stdin:<line>").
+STANDARD_INPUT = "-"
+_STDIN = Path("stdin")
 OnSkip = Callable[[str, str], None]
 OUTPUT_FOLDER_SKIPPED = "a Storyline output folder: its store and artifacts are never read as input"
 
@@ -245,6 +257,9 @@ def _files(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> Iterator[Pat
     """The files to read under ``path``; what is passed over (output folders, ``outputs`` among them,
     files of other types, links to folders) is told to ``on_skip`` with the reason. A link inside a folder
     is read only when it stays inside the folder; special files are rejects, never opened."""
+    if str(path) == STANDARD_INPUT:
+        yield _STDIN
+        return
     check_inputs([path])
     if _skipped_output(path, on_skip, outputs):
         return
@@ -296,11 +311,14 @@ def iter_inputs(
             if isinstance(file, Reject):
                 yield {}, file
                 continue
-            try:
-                records = list(_READERS[file.suffix.lower()](file, config))
-            except OSError as error:
-                yield {}, Reject(origin=str(file), reason=f"unreadable file: {error.strerror}")
-                continue
+            if file == _STDIN:  # read as it comes: a filter's input may be endless
+                records: Iterable[RawRecord | Reject] = _jsonl_records(sys.stdin.buffer, _STDIN, config)
+            else:
+                try:
+                    records = list(_READERS[file.suffix.lower()](file, config))
+                except OSError as error:
+                    yield {}, Reject(origin=str(file), reason=f"unreadable file: {error.strerror}")
+                    continue
             for record in records:
                 if isinstance(record, Reject):
                     yield {}, record
