@@ -33,7 +33,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 OnWarning = Callable[[RecordWarning], None]
-_DATE_FORMS = f"(expected ISO 8601 or epoch seconds, in the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1})"
+_DATES_EXPECTED = f"(expected ISO 8601 or epoch seconds, in the years {EARLIEST_DATE.year}-{LATEST_DATE.year - 1})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,7 @@ def to_article(record: RawRecord, config: ReadConfig, on_warning: OnWarning | No
     except ValueError:
         published = None  # the article stands without its date; the warning keeps what the date said
         if on_warning is not None:
-            reason = f"unparseable 'published' date {fields.get('published')!r}: read without a date {_DATE_FORMS}"
+            reason = f"unparseable 'published' date {fields.get('published')!r}: read without a date {_DATES_EXPECTED}"
             on_warning(RecordWarning(origin=origin, reason=reason, id=article_id, line=record.line))
     return Article(
         id=article_id,

@@ -61,10 +61,10 @@ def json_record(raw: bytes, path: Path, number: int, config: ReadConfig, what: s
     return RawRecord(fields, origin, number, f"{path.stem}:{number}")
 
 
-def array_items(content: bytes) -> list[bytes] | str | None:
+def array_items(content: bytes) -> list[bytes] | None:
     """The bytes of each item of the JSON array ``content`` holds, found by its brackets and commas outside
     strings (so each item is judged and parsed alone, as a JSONL line is); ``None`` when ``content`` is no
-    array; a string saying why when the array does not close where the content ends."""
+    array. ``ValueError`` saying why when the array does not close where the content ends."""
     body = content.removeprefix(b"\xef\xbb\xbf")
     start = len(body) - len(body.lstrip())
     if body[start : start + 1] != b"[":
@@ -75,10 +75,10 @@ def array_items(content: bytes) -> list[bytes] | str | None:
     depth = np.cumsum(np.isin(structure, _OPENING).astype(np.int32) - np.isin(structure, _CLOSING))
     closed = np.flatnonzero(depth[start:] == 0)
     if not closed.size:
-        return "the JSON array does not close"
+        raise ValueError("the JSON array does not close")
     end = start + int(closed[0])
     if body[end + 1 :].strip():
-        return "content after the JSON array"
+        raise ValueError("content after the JSON array")
     commas = np.flatnonzero((structure[start:end] == ord(",")) & (depth[start:end] == 1)) + start
     bounds = [start, *commas.tolist(), end]
     items = [body[first + 1 : last] for first, last in itertools.pairwise(bounds)]

@@ -102,10 +102,12 @@ def _read_jsonl(path: Path, config: ReadConfig) -> Iterator[RawRecord | Reject]:
 def _read_json(path: Path, content: bytes, config: ReadConfig) -> Iterator[RawRecord | Reject]:
     """A .json file: an array of records, each item numbered from 1 and read as a JSONL line is, or one
     record."""
-    items = array_items(content)
-    if isinstance(items, str):
-        yield Reject(origin=str(path), reason=f"malformed JSON: {items}")
-    elif items is None:
+    try:
+        items = array_items(content)
+    except ValueError as error:
+        yield Reject(origin=str(path), reason=f"malformed JSON: {error}")
+        return
+    if items is None:
         yield json_record(content, path, 1, config, "file")
     else:
         for number, item in enumerate(items, start=1):
@@ -224,7 +226,7 @@ def check_inputs(paths: Iterable[Path | str]) -> None:
 
 # ``-`` as an input: the JSONL records of standard input, their origin "stdin" (ids "stdin:<line>").
 STANDARD_INPUT = "-"
-_STDIN = Path("stdin")
+_STDIN_ORIGIN = Path("stdin")
 OnSkip = Callable[[str, str], None]
 OUTPUT_FOLDER_SKIPPED = "a Storyline output folder: its store and artifacts are never read as input"
 
@@ -258,7 +260,7 @@ def _files(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> Iterator[Pat
     files of other types, links to folders) is told to ``on_skip`` with the reason. A link inside a folder
     is read only when it stays inside the folder; special files are rejects, never opened."""
     if str(path) == STANDARD_INPUT:
-        yield _STDIN
+        yield path
         return
     check_inputs([path])
     if _skipped_output(path, on_skip, outputs):
@@ -311,8 +313,8 @@ def iter_inputs(
             if isinstance(file, Reject):
                 yield {}, file
                 continue
-            if file == _STDIN:  # read as it comes: a filter's input may be endless
-                records: Iterable[RawRecord | Reject] = _jsonl_records(sys.stdin.buffer, _STDIN, config)
+            if str(file) == STANDARD_INPUT:  # read as it comes: a filter's input may be endless
+                records: Iterable[RawRecord | Reject] = _jsonl_records(sys.stdin.buffer, _STDIN_ORIGIN, config)
             else:
                 try:
                     records = list(_READERS[file.suffix.lower()](file, config))

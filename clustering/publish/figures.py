@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 
 from clustering.publish.snapshot import Snapshot
-from clustering.records import Story
+from clustering.records import Article, Story
 
 # Stories listed beside the map, largest first (the map itself names none: labels of near stories overlap).
 LISTED_STORIES = 12
@@ -50,8 +50,12 @@ def _per_bin(days: Sequence[date], width: str) -> go.Bar:
     return go.Bar(x=bins, y=[counts[key] for key in bins])
 
 
+def _dated(snapshot: Snapshot, story: Story) -> list[Article]:
+    return [snapshot.articles[i] for i in story.article_ids if snapshot.articles[i].date]
+
+
 def _days(snapshot: Snapshot, story: Story) -> list[date]:
-    return [snapshot.articles[i].date.date() for i in story.article_ids if snapshot.articles[i].date]
+    return [article.date.date() for article in _dated(snapshot, story)]  # type: ignore[union-attr]
 
 
 def story_timeline(snapshot: Snapshot, story: Story) -> go.Figure | None:
@@ -68,10 +72,10 @@ def local_day_times(snapshot: Snapshot, story: Story) -> str | None:
     """For a story timeline binned by day, each dated article's time (ISO, UTC) and whether it has one, as
     JSON: the page bins them again by the viewer's own days (a day alone stays its day). None when the bins
     are weeks or months, or nothing is dated."""
-    dated = [snapshot.articles[i] for i in story.article_ids if snapshot.articles[i].date]
-    days = [article.date.date() for article in dated]  # type: ignore[union-attr]
+    days = _days(snapshot, story)
     if not days or bin_width(min(days), max(days)) != "day":
         return None
+    dated = _dated(snapshot, story)
     return json.dumps([[article.date.isoformat(), article.has_time] for article in dated])  # type: ignore[union-attr]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -135,29 +135,14 @@ class StoryQuery:
     def url(self, **changes: object) -> str:
         """The list's address with these filters (and ``changes``): a view that can be shared. Settings
         left at their defaults are left out of it."""
-        values = {
-            "q": self.q,
-            "outlet": self.outlet,
-            "thread": self.thread,
-            "since": self.since.isoformat() if self.since else "",
-            "until": self.until.isoformat() if self.until else "",
-            "sort": self.sort,
-            "page": self.page,
-            "per_page": self.per_page,
-            **changes,
-        }
-        defaults = {
-            "q": "",
-            "outlet": "",
-            "thread": "",
-            "since": "",
-            "until": "",
-            "sort": "recent",
-            "page": 1,
-            "per_page": PER_PAGE,
-        }
+        values, defaults = {**self._parameters(), **changes}, StoryQuery()._parameters()
         query = urlencode({key: value for key, value in values.items() if value != defaults[key]})
         return f"/?{query}" if query else "/"
+
+    def _parameters(self) -> dict[str, object]:
+        """The query as the URL's parameters: its fields, dates written as ISO days."""
+        found = {item.name: getattr(self, item.name) for item in fields(self)}
+        return {key: value.isoformat() if isinstance(value, date) else value or "" for key, value in found.items()}
 
 
 def time_order(article: Article) -> tuple[bool, str, bool, str, str]:
