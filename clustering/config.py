@@ -155,6 +155,25 @@ class ReuseConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class NearDuplicateConfig:
+    """``storyline dedup --level document``: whole cleaned articles that are near-copies of an earlier one."""
+
+    # Near-copies: this Jaccard similarity of their word-shingle sets (``minhash.shingle_words``) or more.
+    # Two texts each 80 % contained in the other (a reprint at ``reuse.duplicate_containment``) have at
+    # least 0.8 / 1.2 = 2/3: what the passage level groups as reprints, the document level finds.
+    min_jaccard: float = 2 / 3
+    # LSH bands are chosen so that a pair at exactly ``min_jaccard`` is compared with at least this
+    # probability (more above it); candidates are then checked exactly, so a band too wide costs time only.
+    candidate_recall: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_jaccard <= 1:
+            raise ValueError(f"near_duplicates.min_jaccard must be in (0, 1], not {self.min_jaccard!r}")
+        if not 0 < self.candidate_recall < 1:
+            raise ValueError(f"near_duplicates.candidate_recall must be in (0, 1), not {self.candidate_recall!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class EmbedConfig:
     # The packaged all-MiniLM-L6-v2, a folder holding a sentence-transformers model, or a cached name.
     model: str = PACKAGED_MODEL
@@ -274,6 +293,7 @@ class Config:
     furniture: FurnitureConfig = FurnitureConfig()
     minhash: MinHashConfig = MinHashConfig()
     reuse: ReuseConfig = ReuseConfig()
+    near_duplicates: NearDuplicateConfig = NearDuplicateConfig()
     embed: EmbedConfig = EmbedConfig()
     cluster: ClusterConfig = ClusterConfig()
     summary: SummaryConfig = SummaryConfig()

@@ -335,14 +335,27 @@ def ingest(
 @app.command()
 def dedup(
     inputs: Annotated[
-        list[Path], typer.Argument(help="Folders of .txt, or .jsonl/.json/.csv files; - for standard input (JSONL).")
+        list[Path],
+        typer.Argument(help="Folders of .txt, or .jsonl/.json/.csv files; - for standard input (see --stdin)."),
     ],
     output: Annotated[
         str,
         typer.Option(
-            "--output", "-o", help="JSONL file for the records; - for standard output (or a pipe, FIFO or device)."
+            "--output",
+            "-o",
+            help="File for the records: CSV when every input is CSV (unless named .jsonl), else JSONL; "
+            "- for standard output (or a pipe, FIFO or device).",
         ),
     ],
+    level: Annotated[
+        str,
+        typer.Option(
+            help="document: mark near-copies of a record seen before (duplicate_of), to filter copies out "
+            "in front of search, training or analytics. passage: also find every passage shared with "
+            "earlier records and who copied whom (duplicate_of and reuse), as `storyline run` does; "
+            "several times slower."
+        ),
+    ] = "document",
     rejects: Annotated[
         str | None,
         typer.Option(
@@ -352,20 +365,33 @@ def dedup(
     ] = None,
     drop: Annotated[bool, typer.Option(help="Write only the first record of each duplicate group.")] = False,
     index: Annotated[Path | None, typer.Option(help="SQLite file keeping the index between runs.")] = None,
+    stdin: Annotated[str, typer.Option(help="The format of standard input (-): jsonl or csv.")] = "jsonl",
     config: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
     field: FieldOption = None,
 ) -> None:
-    """Stream records through the dedup index, adding `duplicate_of` and `reuse` to each.
+    """Stream records through the dedup index, adding `duplicate_of` (and `reuse` at --level passage).
 
-    Bad records go to --rejects (default: OUTPUT with `.rejects.jsonl` in place of its suffix, or standard
-    error when OUTPUT is `-`, a pipe or a device). An output that is an input, the index, a folder or a
-    read-only file is refused before anything is read. Exit code 0: done; 3: done with rejects; 1: failed.
+    Records go out in input order as they are decided, a batch of at most 2,000 at a time (what has
+    arrived while the previous batch was decided). Bad records go to --rejects (default: OUTPUT with
+    `.rejects.jsonl` in place of its suffix, or standard error when OUTPUT is `-`, a pipe or a device). An
+    output that is an input, the index, a folder or a read-only file is refused before anything is read.
+    Exit code 0: done; 3: done with rejects; 1: failed.
     """
     _checked_inputs([str(path) for path in inputs])
+    if level not in ("document", "passage"):
+        raise typer.BadParameter(f"{level!r}: expected document or passage", param_hint="--level")
+    if stdin not in ("jsonl", "csv"):
+        raise typer.BadParameter(f"{stdin!r}: expected jsonl or csv", param_hint="--stdin")
     settings = _config(config, _settings(fields=field))
-    from clustering.storage.lock import StoreBusyError
+    from clustering.storage.shingle_sets import ShingleSettingsError
     from flows.dedup_files import dedup_files, rejects_path
+
+    failures: tuple[type[Exception], ...] = (OutputError, ShingleSettingsError)
+    if index is not None:
+        from clustering.storage.lock import StoreBusyError  # the lock reads the database layer: 0.2 s
+
+        failures += (StoreBusyError,)
 
     rejects = rejects or rejects_path(output)
     try:
@@ -373,11 +399,13 @@ def dedup(
             inputs,
             output,
             rejects,
+            level=level,  # type: ignore[arg-type]  # checked above
             index_path=index,
             drop=drop,
+            standard_input=stdin,  # type: ignore[arg-type]
             config=settings,
         )
-    except (StoreBusyError, OutputError) as error:
+    except failures as error:
         raise _fail(error) from error
     except BrokenPipeError:
         # The reader of the output stopped (`| head`): it took what it wanted; end quietly, as filters do.

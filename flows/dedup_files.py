@@ -1,52 +1,24 @@
-"""``storyline dedup`` over files: records read from the inputs, cleaned in batches, put through one
-``Deduplicator`` in order, and written as JSONL with ``duplicate_of`` and ``reuse`` added; rejects beside
-them. Outputs are checked before anything is read, and never replace an input or the index."""
+"""``storyline dedup`` over files: records read from the inputs and put through the filter of their level
+(``clustering.reuse.filter``), written in their own format (JSONL, or CSV when every input is CSV) with the
+level's fields added; rejects beside them. Outputs are checked before anything is read, and never replace
+an input or the index. Each batch is written, and flushed, as soon as it is decided."""
 
 from __future__ import annotations
 
-import itertools
+import csv
+import json
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Literal
 
 from clustering.config import Config
-from clustering.ingest.clean import EMPTY_AFTER_CLEANING, ensure_all_cleaned, ensure_cleaned
-from clustering.ingest.read import iter_inputs
-from clustering.records import Article, Reject, json_line
-from clustering.reuse.dedup import Deduplicator, IndexConflictError, Match
-from clustering.storage.lock import exclusive
+from clustering.ingest.read import STANDARD_INPUT, iter_inputs
+from clustering.records import Reject, json_line
+from clustering.reuse.filter import DEFAULT_LEVEL, Level, filter_batches, opened_index
 from clustering.storage.outputs import STANDARD_ERROR, OutputError, check_output, in_place, output_writer
 
-
-def reuse_fields(article_id: str, match: Match) -> dict[str, object]:
-    """The fields ``storyline dedup`` adds to a record: ``duplicate_of`` and the passages it shares."""
-    reuse = []
-    for pair in match.pairs:
-        mine_is_a = pair.a == article_id
-        reuse.append(
-            {
-                "id": pair.b if mine_is_a else pair.a,
-                "shared_words": pair.shared_words,
-                "jaccard": pair.jaccard,
-                "containment": pair.containment_a if mine_is_a else pair.containment_b,
-                "spans": [list(span) for span in (pair.a_spans if mine_is_a else pair.b_spans)],
-                "original": pair.original,
-            }
-        )
-    return {"duplicate_of": match.duplicate_of, "reuse": reuse}
-
-
-def _admit(index: Deduplicator, article: Article) -> tuple[Article, Match] | Reject:
-    """Clean and index one record, or say why it cannot be indexed."""
-    article = ensure_cleaned(article)
-    if not article.body.strip():
-        return Reject(origin=article.origin, reason=EMPTY_AFTER_CLEANING, id=article.id)
-    try:
-        return article, index.add(article)
-    except IndexConflictError as error:
-        return Reject(origin=article.origin, reason=str(error), id=article.id)
+RecordFormat = Literal["jsonl", "csv"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,90 +63,107 @@ def check_dedup_outputs(
         raise OutputError(f"{output}: the records and the rejects need two files")
 
 
+def record_format(inputs: Sequence[Path | str], standard_input: RecordFormat = "jsonl") -> RecordFormat:
+    """The format records go out in: CSV when every input is a CSV file (or CSV on standard input), else
+    JSONL (the only format that holds every input's fields as they came)."""
+    forms = {standard_input if str(path) == STANDARD_INPUT else Path(path).suffix.lower() for path in inputs}
+    return "csv" if forms <= {"csv", ".csv"} else "jsonl"
+
+
+def _csv_header(path: Path | str) -> list[str]:
+    if str(path) == STANDARD_INPUT:
+        return []  # known at its first record
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        try:
+            return next(csv.reader(handle), [])
+        except csv.Error:
+            return []  # the reader rejects the file's header
+
+
+class _CsvRecords:
+    """Records as CSV rows: the inputs' columns in order, then the level's fields (``reuse`` as JSON). A
+    record with a column the header lacks, once the header is written, is rejected, not cut."""
+
+    def __init__(self, out: IO[str], columns: list[str]) -> None:
+        self._out, self._columns, self._writer = out, columns, None
+
+    def write(self, record: dict) -> Reject | None:
+        if self._writer is None:
+            columns = list(dict.fromkeys([*self._columns, *record]))
+            self._writer = csv.DictWriter(self._out, columns, lineterminator="\n")
+            self._writer.writeheader()
+        missing = [name for name in record if name not in self._writer.fieldnames]
+        if missing:
+            return Reject(origin="output", reason=f"column {missing[0]!r} is not in the CSV header", id=record["id"])
+        row = {name: json.dumps(value) if isinstance(value, list | dict) else value for name, value in record.items()}
+        self._writer.writerow(row)
+        return None
+
+
 def dedup_files(
     inputs: Sequence[Path | str],
     output: Path | str,
     rejects_output: Path | str | None = None,
     *,
+    level: Level = DEFAULT_LEVEL,
     index_path: Path | str | None = None,
     drop: bool = False,
     lsh_storage: dict | None = None,
+    standard_input: RecordFormat = "jsonl",
     config: Config = Config(),
 ) -> DedupCounts:
-    """``storyline dedup``: records from ``inputs`` to ``output`` (JSONL) with ``duplicate_of`` and ``reuse``.
+    """``storyline dedup``: records from ``inputs`` to ``output`` with the fields of ``level`` added
+    (``clustering.reuse.filter``), in ``record_format(inputs)`` (JSONL for an output named ``.jsonl``;
+    CSV only for CSV inputs: ``OutputError`` otherwise); ``-`` in ``inputs`` is standard input, in the
+    ``standard_input`` format.
 
     Bad records go to ``rejects_output`` (``rejects_path(output)`` by default). Regular files are replaced
-    atomically when the run completes; ``-``, pipes and devices are written in place (``output_writer``).
-    Outputs are checked before anything is read (``check_dedup_outputs``: ``OutputError``). The index
-    (kept at ``index_path`` across runs, held by one run at a time) holds every accepted record. Of
-    ``config``, reading, furniture, MinHash and reuse settings apply.
+    atomically when the run completes; ``-``, pipes and devices are written in place (``output_writer``),
+    a batch at a time. Outputs are checked before anything is read (``check_dedup_outputs``:
+    ``OutputError``). The index (kept at ``index_path`` across runs, held by one run at a time) holds every
+    accepted record. Of ``config``, reading, the level's and MinHash settings apply.
     """
     rejects_output = rejects_output if rejects_output is not None else rejects_path(output)
     check_dedup_outputs(inputs, output, rejects_output, index_path)
-    with exclusive(index_path) if index_path is not None else nullcontext():
-        index = Deduplicator(
-            index_path,
-            minhash=config.minhash,
-            reuse=config.reuse,
-            lsh_storage=lsh_storage,
-            furniture=config.furniture,
-        )
-        return _dedup_records(iter_inputs(inputs, config.read), output, rejects_output, index, drop)
+    suffix = Path(str(output)).suffix.lower()
+    form = "jsonl" if suffix == ".jsonl" else record_format(inputs, standard_input)
+    if form == "jsonl" and suffix == ".csv":
+        raise OutputError(f"{output}: the records go out as JSONL, the format they came in; name it .jsonl")
+    records = iter_inputs(inputs, config.read, standard_input=standard_input)
+    columns = [column for path in inputs for column in _csv_header(path)] if form == "csv" else []
+    with opened_index(level, config, index_path, lsh_storage) as index:
+        return _write_decided(filter_batches(records, index), output, rejects_output, columns, form, drop)
 
 
-# Records read and cleaned together (in forked workers, one per core), then indexed one by one in order.
-_CLEANING_BATCH = 2_000
-
-_Batch = list[tuple[dict, Article | Reject]]
-
-
-def _cleaned_batches(records: Iterator[tuple[dict, Article | Reject]]) -> Iterator[tuple[_Batch, list[Article]]]:
-    """The records in batches, each with its articles cleaned. The next batch is cleaned (by worker
-    processes a background thread waits on) while the caller indexes this one: on two cores the cleaning
-    and the indexing take turns on neither."""
-
-    def articles(batch: _Batch) -> list[Article]:
-        return [outcome for _, outcome in batch if isinstance(outcome, Article)]
-
-    batches = iter(lambda: list(itertools.islice(records, _CLEANING_BATCH)), [])
-    with ThreadPoolExecutor(1) as cleaner:
-        batch = next(batches, None)
-        cleaning = cleaner.submit(ensure_all_cleaned, articles(batch)) if batch is not None else None
-        while batch is not None and cleaning is not None:
-            following = next(batches, None)
-            following_cleaning = (
-                cleaner.submit(ensure_all_cleaned, articles(following)) if following is not None else None
-            )
-            yield batch, cleaning.result()
-            batch, cleaning = following, following_cleaning
-
-
-def _dedup_records(
-    records: Iterator[tuple[dict, Article | Reject]],
+def _write_decided(
+    batches: Iterator[list[tuple[dict, bool] | Reject]],
     output: Path | str,
     rejects_output: Path | str,
-    index: Deduplicator,
+    columns: list[str],
+    form: RecordFormat,
     drop: bool,
 ) -> DedupCounts:
     counts = {"read": 0, "written": 0, "duplicates": 0, "rejected": 0}
-    try:
-        with output_writer(output) as out, output_writer(rejects_output) as rejected:
-            for batch, cleaned_articles in _cleaned_batches(records):
-                clean = iter(cleaned_articles)
-                for fields, outcome in batch:
-                    counts["read"] += 1
-                    admitted = outcome if isinstance(outcome, Reject) else _admit(index, next(clean))
-                    if isinstance(admitted, Reject):
-                        rejected.write(json_line(admitted.as_row()) + "\n")
-                        counts["rejected"] += 1
+    with output_writer(output) as out, output_writer(rejects_output) as rejected:
+        as_csv = _CsvRecords(out, columns) if form == "csv" else None
+        for batch in batches:
+            for result in batch:
+                counts["read"] += 1
+                if isinstance(result, tuple):
+                    record, duplicate = result
+                    counts["duplicates"] += duplicate
+                    if drop and duplicate:
                         continue
-                    article, match = admitted
-                    counts["duplicates"] += match.duplicate_of is not None
-                    if drop and match.duplicate_of is not None:
+                    if as_csv is None:
+                        out.write(json_line(record, default=str) + "\n")
+                    elif (refused := as_csv.write(record)) is not None:
+                        result = refused
+                    if not isinstance(result, Reject):
+                        counts["written"] += 1
                         continue
-                    record = {**fields, "id": article.id, **reuse_fields(article.id, match)}
-                    out.write(json_line(record, default=str) + "\n")
-                    counts["written"] += 1
-    finally:
-        index.close()
+                rejected.write(json_line(result.as_row()) + "\n")
+                counts["rejected"] += 1
+            # What is decided goes out now: a reader downstream of a slow source is not kept waiting.
+            out.flush()
+            rejected.flush()
     return DedupCounts(**counts)

@@ -75,7 +75,8 @@ def _feed(path, records):
     path.write_text("".join(json.dumps(record) + "\n" for record in records))
 
 
-def test_cli_filter_marks_duplicates_and_drop_keeps_one_per_group(tmp_path):
+@pytest.mark.parametrize("level", ["document", "passage"])
+def test_cli_filter_marks_duplicates_and_drop_keeps_one_per_group(tmp_path, level):
     feed = tmp_path / "feed.jsonl"
     records = [
         {"id": "wire", "text": WIRE, "published": "2017-11-08", "lang": "en"},
@@ -86,36 +87,44 @@ def test_cli_filter_marks_duplicates_and_drop_keeps_one_per_group(tmp_path):
     ]
     _feed(feed, records)
     out = tmp_path / "out.jsonl"
-    result = CliRunner().invoke(app, ["dedup", str(feed), "-o", str(out)])
+    result = CliRunner().invoke(app, ["dedup", str(feed), "-o", str(out), "--level", level])
     assert result.exit_code == EXIT_REJECTS, result.output
     rows = {row["id"]: row for row in map(json.loads, out.read_text().splitlines())}
     assert list(rows) == ["wire", "bank", "copy1", "copy2"]
     assert rows["wire"]["lang"] == "en"  # other fields pass through
     assert rows["copy1"]["duplicate_of"] == "wire" and rows["copy2"]["duplicate_of"] == "wire"
-    assert rows["bank"] == {"id": "bank", "text": BANK, "duplicate_of": None, "reuse": []}
-    reuse = rows["copy2"]["reuse"]
-    assert [entry["id"] for entry in reuse] == ["wire", "copy1"]
-    start, end = reuse[0]["spans"][0]
-    assert records[3]["text"][start:end].startswith("BEIRUT (Reuters)")
+    if level == "document":
+        assert rows["bank"] == {"id": "bank", "text": BANK, "duplicate_of": None}
+    else:
+        assert rows["bank"] == {"id": "bank", "text": BANK, "duplicate_of": None, "reuse": []}
+        reuse = rows["copy2"]["reuse"]
+        assert [entry["id"] for entry in reuse] == ["wire", "copy1"]
+        start, end = reuse[0]["spans"][0]
+        assert records[3]["text"][start:end].startswith("BEIRUT (Reuters)")
     rejects = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
     assert rejects == [{"id": "empty", "origin": str(feed), "line": 5, "reason": "empty text"}]
 
     dropped = tmp_path / "dropped.jsonl"
-    CliRunner().invoke(app, ["dedup", str(feed), "-o", str(dropped), "--drop"])
+    CliRunner().invoke(app, ["dedup", str(feed), "-o", str(dropped), "--drop", "--level", level])
     assert [json.loads(line)["id"] for line in dropped.read_text().splitlines()] == ["wire", "bank"]
 
 
-def test_cli_index_checks_today_against_last_week(tmp_path):
+@pytest.mark.parametrize("level", ["document", "passage"])
+def test_cli_index_checks_today_against_last_week(tmp_path, level):
     index = tmp_path / "index.sqlite"
     last_week, today = tmp_path / "last_week.jsonl", tmp_path / "today.jsonl"
     _feed(last_week, [{"id": "wire", "text": WIRE}, {"id": "bank", "text": BANK}])
     _feed(today, [{"id": "copy", "text": f"Share:\n\n{WIRE}"}, {"id": "own", "text": SAME_EVENT}])
     runner = CliRunner()
     assert (
-        runner.invoke(app, ["dedup", str(last_week), "-o", str(tmp_path / "a.jsonl"), "--index", str(index)]).exit_code
+        runner.invoke(
+            app, ["dedup", str(last_week), "-o", str(tmp_path / "a.jsonl"), "--index", str(index), "--level", level]
+        ).exit_code
         == 0
     )
-    result = runner.invoke(app, ["dedup", str(today), "-o", str(tmp_path / "b.jsonl"), "--index", str(index), "--drop"])
+    result = runner.invoke(
+        app, ["dedup", str(today), "-o", str(tmp_path / "b.jsonl"), "--index", str(index), "--drop", "--level", level]
+    )
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["id"] for line in (tmp_path / "b.jsonl").read_text().splitlines()] == ["own"]
 

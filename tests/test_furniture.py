@@ -231,15 +231,16 @@ def test_the_dedup_filter_learns_furniture_from_the_stream_and_a_rebuilt_index_l
     records += [_page(outlet, "ferry", 2, box=False, extra=AGENCY) for outlet in ("courier.example", "ledger.example")]
     feed = _write(tmp_path / "feed.jsonl", records)
     out = tmp_path / "out.jsonl"
-    dedup_files([feed], out, index_path=tmp_path / "index.sqlite")
+    dedup_files([feed], out, level="passage", index_path=tmp_path / "index.sqlite")
     shared = {row["id"]: {reuse["id"] for reuse in row["reuse"]} for row in map(json.loads, out.open())}
     gazette = {record["id"] for record in records if record["source"] == "gazette.example"}
     assert not any(shared[article_id] & gazette for article_id in gazette)  # the box made no pair
     assert "gazette.example-ferry-1" in shared["courier.example-ferry-2"]  # the agency copy did
     # Killed after two records and run again over the whole feed with the same index: the same answers.
     again = tmp_path / "again.sqlite"
-    dedup_files([_write(tmp_path / "first.jsonl", records[:2])], tmp_path / "lost.jsonl", index_path=again)
-    dedup_files([feed], tmp_path / "again.jsonl", index_path=again)
+    first = _write(tmp_path / "first.jsonl", records[:2])
+    dedup_files([first], tmp_path / "lost.jsonl", level="passage", index_path=again)
+    dedup_files([feed], tmp_path / "again.jsonl", level="passage", index_path=again)
     assert (tmp_path / "again.jsonl").read_text() == out.read_text()
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hostile_corpus import FINE, hostile_records, write_hostile_corpus, write_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -156,23 +157,27 @@ def _dedup_feed(path: Path, count: int) -> list[dict]:
     return records
 
 
-def test_a_dedup_killed_midway_and_run_again_answers_as_one_clean_run(tmp_path):
+@pytest.mark.parametrize("level", ["document", "passage"])
+def test_a_dedup_killed_midway_and_run_again_answers_as_one_clean_run(tmp_path, level):
     feed = tmp_path / "feed.jsonl"
     records = _dedup_feed(feed, 12)
     clean_out = tmp_path / "clean.jsonl"
-    dedup_files([feed], clean_out, tmp_path / "clean.rejects.jsonl", index_path=tmp_path / "clean.sqlite")
+    clean_index = tmp_path / "clean.sqlite"
+    dedup_files([feed], clean_out, tmp_path / "clean.rejects.jsonl", level=level, index_path=clean_index)
     # The killed run: its index took the first 7 records; its output never replaced the old one.
     first = tmp_path / "first.jsonl"
     first.write_text("".join(json.dumps(record) + "\n" for record in records[:7]))
     index = tmp_path / "index.sqlite"
-    dedup_files([first], tmp_path / "lost.jsonl", tmp_path / "lost.rejects.jsonl", index_path=index)
+    dedup_files([first], tmp_path / "lost.jsonl", tmp_path / "lost.rejects.jsonl", level=level, index_path=index)
     out = tmp_path / "out.jsonl"
     out.with_name(f".{out.name}.999999999.abc.tmp").write_text("left by a killed writer")
-    dedup_files([feed], out, tmp_path / "out.rejects.jsonl", index_path=index)
+    dedup_files([feed], out, tmp_path / "out.rejects.jsonl", level=level, index_path=index)
     assert out.read_bytes() == clean_out.read_bytes()
     answers = _lines(out)
-    assert all(int(other["id"][1:]) < int(row["id"][1:]) for row in answers for other in row["reuse"])
-    assert sum(bool(row["reuse"]) for row in answers) == 8
+    assert [row["duplicate_of"] for row in answers] == [None if n % 3 == 0 else f"r{n - n % 3}" for n in range(12)]
+    if level == "passage":
+        assert all(int(other["id"][1:]) < int(row["id"][1:]) for row in answers for other in row["reuse"])
+        assert sum(bool(row["reuse"]) for row in answers) == 8
     assert not list(tmp_path.glob(".*.tmp"))
 
 

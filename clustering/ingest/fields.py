@@ -3,8 +3,9 @@ one), dates parsed and bounded, text and URLs checked; a bad record becomes a ``
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -177,24 +178,35 @@ def to_article(record: RawRecord, config: ReadConfig, on_warning: OnWarning | No
     )
 
 
+def iter_records(
+    records: Iterable[Mapping[str, object] | Article],
+    config: ReadConfig = ReadConfig(),
+    origin: str = "python",
+    on_warning: OnWarning | None = None,
+) -> Iterator[tuple[dict[str, object], Article | Reject]]:
+    """Each Python object with its fields, as an ``Article`` or a ``Reject``, one at a time: a dict is
+    checked as a record of a file is (the same field names, mappings and checks, warnings told to
+    ``on_warning``), an ``Article`` taken as it is, anything else is a ``Reject``. A record without an id
+    gets ``<origin>:<position>``, from 1."""
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, Article):
+            yield json.loads(record.to_json()), record
+        elif not isinstance(record, Mapping):
+            yield {}, Reject(origin=origin, reason=f"not a record: a {type(record).__name__}", line=number)
+        else:
+            fields = dict(record)
+            yield fields, to_article(RawRecord(fields, origin, number, f"{origin}:{number}"), config, on_warning)
+
+
 def articles_from_records(
     records: Iterable[Mapping[str, object] | Article],
     config: ReadConfig = ReadConfig(),
     origin: str = "python",
     on_warning: OnWarning | None = None,
 ) -> tuple[list[Article], list[Reject]]:
-    """Articles from Python objects: each dict checked as a record of a file is (the same field names,
-    mappings and checks, warnings told to ``on_warning``), each ``Article`` taken as it is; a dict that is
-    no article is a ``Reject``. A record without an id gets ``<origin>:<position>``, from 1."""
+    """``iter_records``, as the articles and the rejects."""
     articles: list[Article] = []
     rejects: list[Reject] = []
-    for number, record in enumerate(records, start=1):
-        if isinstance(record, Article):
-            articles.append(record)
-            continue
-        if not isinstance(record, Mapping):
-            rejects.append(Reject(origin=origin, reason=f"not a record: a {type(record).__name__}", line=number))
-            continue
-        outcome = to_article(RawRecord(dict(record), origin, number, f"{origin}:{number}"), config, on_warning)
+    for _, outcome in iter_records(records, config, origin, on_warning):
         (articles if isinstance(outcome, Article) else rejects).append(outcome)
     return articles, rejects

@@ -11,12 +11,17 @@ this process.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -32,34 +37,89 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _forking_allowed(workers: int) -> bool:
+    return (
+        workers >= 2
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon  # a Dask worker, say: it may not have children
+    )
+
+
+def _chunks(items: Sequence[Item], workers: int) -> list[Sequence[Item]]:
+    # A few chunks per worker: one that finishes early takes the next, whatever the other cores are doing.
+    parts = min(len(items), workers * _CHUNKS_PER_WORKER)
+    bounds = [len(items) * part // parts for part in range(parts + 1)]
+    return [items[start:end] for start, end in itertools.pairwise(bounds)]
+
+
 def map_chunks(
     function: Callable[[Sequence[Item]], list[Result]],
     items: Sequence[Item],
     workers: int | None = None,
     min_items: int = MIN_PARALLEL_ITEMS,
+    pool: WorkerPool | None = None,
 ) -> list[Result]:
     """``function(items)``, computed as ``function`` of contiguous chunks in ``workers`` processes.
 
-    ``function`` must be a module-level function (it is pickled by name) whose result for a list is the
-    concatenation of its results for the list's parts. ``workers`` defaults to ``available_cores()``.
+    ``function`` must be a module-level function (it is pickled by name; a ``functools.partial`` of one
+    with small arguments will do) whose result for a list is the concatenation of its results for the
+    list's parts. ``workers`` defaults to ``available_cores()``. With ``pool`` (``worker_pool``), its
+    processes take the chunks of any batch, however small: they are already forked.
     """
+    if pool is not None and items:
+        chunks = _chunks(items, pool.workers)
+        return [result for part in pool.executor.map(function, chunks) for result in part]
     workers = min(workers or available_cores(), len(items))
-    if (
-        workers < 2
-        or len(items) < min_items
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or multiprocessing.current_process().daemon  # a Dask worker, say: it may not have children
-    ):
+    if len(items) < min_items or not _forking_allowed(workers):
         return function(items)
-    # A few chunks per worker: one that finishes early takes the next, whatever the other cores are doing.
-    parts = workers * _CHUNKS_PER_WORKER
-    bounds = [len(items) * part // parts for part in range(parts + 1)]
-    chunks = [items[start:end] for start, end in itertools.pairwise(bounds)]
+    with worker_pool(workers) as forked:
+        return map_chunks(function, items, pool=forked)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerPool:
+    executor: ProcessPoolExecutor
+    workers: int
+
+
+def _started(_: int) -> int:
+    return os.getpid()
+
+
+def _watch_parent(parent: int) -> None:
+    # A worker blocks reading its task queue, whose write end its sibling holds too: were the parent
+    # killed, neither would see the end of it. It leaves when its parent is gone.
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _worker_start(parent: int, initializer: Callable[[], object] | None) -> None:
+    threading.Thread(target=_watch_parent, args=(parent,), name="storyline-parent-watch", daemon=True).start()
+    if initializer is not None:
+        initializer()
+
+
+@contextmanager
+def worker_pool(
+    workers: int | None = None, initializer: Callable[[], object] | None = None
+) -> Iterator[WorkerPool | None]:
+    """Worker processes forked once, for many ``map_chunks`` calls (a stream's batches); ``None`` where
+    ``map_chunks`` would compute in this process. They are forked here, before the caller starts other
+    threads, and each runs ``initializer`` first (warming what the work loads on first use, while the
+    caller reads its first batch)."""
+    workers = workers or available_cores()
+    if not _forking_allowed(workers):
+        yield None
+        return
     # The objects alive now go to the collector's permanent generation while the workers run: a worker's
     # collections would otherwise touch each of them and copy the pages the parent shares with it.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for part in pool.map(function, chunks) for result in part]
+        context = multiprocessing.get_context("fork")
+        start = functools.partial(_worker_start, os.getpid(), initializer)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=start) as executor:
+            executor.submit(_started, 0)  # forks every worker now, in this thread (the fork context's way)
+            yield WorkerPool(executor, workers)
     finally:
         gc.unfreeze()

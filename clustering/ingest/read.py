@@ -11,12 +11,13 @@ checked in ``fields``: dates are ISO 8601 (a bare date means midnight UTC) or ep
 from __future__ import annotations
 
 import csv
+import io
 import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from clustering.config import ReadConfig
 from clustering.ingest.fields import OnWarning, RawRecord, to_article
@@ -141,38 +142,42 @@ class _RowLines:
 
 
 def _read_csv(path: Path, config: ReadConfig) -> Iterator[RawRecord | Reject]:
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        yield from _csv_records(handle, path, config)
+
+
+def _csv_records(handle: IO[str], path: Path, config: ReadConfig) -> Iterator[RawRecord | Reject]:
     """One record per row. Bytes that are not UTF-8 are decoded as lone surrogates, so that the row holding
     them is rejected (``_to_article``) and the rows around it are read; a row the csv module cannot parse,
     or over ``config.max_record_bytes`` characters, is one reject, and reading goes on at the next line."""
     # A field may be a whole article: the csv module's default limit (131,072 characters) is below ours.
     csv.field_size_limit(max(csv.field_size_limit(), config.max_record_bytes + 1))
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        lines = _RowLines(handle, config.max_record_bytes)
-        rows = csv.reader(lines)
+    lines = _RowLines(handle, config.max_record_bytes)
+    rows = csv.reader(lines)
+    try:
+        header = next(rows, None)
+    except (csv.Error, RawRecordTooLong) as error:
+        yield Reject(origin=str(path), reason=f"malformed CSV header: {error}", line=1)
+        return
+    if header is None:
+        return
+    while True:
+        lines.row_chars = 0
         try:
-            header = next(rows, None)
+            row = next(rows, None)
         except (csv.Error, RawRecordTooLong) as error:
-            yield Reject(origin=str(path), reason=f"malformed CSV header: {error}", line=1)
+            yield Reject(origin=str(path), reason=f"malformed CSV row: {error}", line=rows.line_num)
+            continue
+        if row is None:
             return
-        if header is None:
-            return
-        while True:
-            lines.row_chars = 0
-            try:
-                row = next(rows, None)
-            except (csv.Error, RawRecordTooLong) as error:
-                yield Reject(origin=str(path), reason=f"malformed CSV row: {error}", line=rows.line_num)
-                continue
-            if row is None:
-                return
-            number = rows.line_num
-            if not row:  # a blank line, as csv.DictReader skips it
-                continue
-            if len(row) > len(header):
-                yield Reject(origin=str(path), reason="more columns than the header", line=number)
-                continue
-            fields = dict(zip(header, row + [None] * (len(header) - len(row)), strict=True))
-            yield RawRecord(fields, str(path), number, f"{path.stem}:{number}")
+        number = rows.line_num
+        if not row:  # a blank line, as csv.DictReader skips it
+            continue
+        if len(row) > len(header):
+            yield Reject(origin=str(path), reason="more columns than the header", line=number)
+            continue
+        fields = dict(zip(header, row + [None] * (len(header) - len(row)), strict=True))
+        yield RawRecord(fields, str(path), number, f"{path.stem}:{number}")
 
 
 def _read_html(path: Path, content: bytes, config: ReadConfig) -> Iterator[RawRecord | Reject]:
@@ -227,6 +232,16 @@ def check_inputs(paths: Iterable[Path | str]) -> None:
 # ``-`` as an input: the JSONL records of standard input, their origin "stdin" (ids "stdin:<line>").
 STANDARD_INPUT = "-"
 _STDIN_ORIGIN = Path("stdin")
+StandardInputFormat = Literal["jsonl", "csv"]
+
+
+def _standard_input_records(form: StandardInputFormat, config: ReadConfig) -> Iterator[RawRecord | Reject]:
+    if form == "csv":
+        text = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape", newline="")
+        return _csv_records(text, _STDIN_ORIGIN, config)
+    return _jsonl_records(sys.stdin.buffer, _STDIN_ORIGIN, config)
+
+
 OnSkip = Callable[[str, str], None]
 OUTPUT_FOLDER_SKIPPED = "a Storyline output folder: its store and artifacts are never read as input"
 
@@ -298,8 +313,10 @@ def iter_inputs(
     on_skip: OnSkip | None = None,
     outputs: Sequence[Path] = (),
     on_warning: OnWarning | None = None,
+    standard_input: StandardInputFormat = "jsonl",
 ) -> Iterator[tuple[dict[str, object], Article | Reject]]:
     """Each record under ``paths`` with its raw fields, as an ``Article`` or a ``Reject``, one at a time.
+    ``-`` is standard input, read as it comes in the ``standard_input`` format.
 
     ``config.field_names`` maps article fields to the input's own names, e.g. ``{"text": "title"}`` for a
     file of headlines; a record or file over one of ``config``'s limits is a reject. A later record with
@@ -314,7 +331,7 @@ def iter_inputs(
                 yield {}, file
                 continue
             if str(file) == STANDARD_INPUT:  # read as it comes: a filter's input may be endless
-                records: Iterable[RawRecord | Reject] = _jsonl_records(sys.stdin.buffer, _STDIN_ORIGIN, config)
+                records: Iterable[RawRecord | Reject] = _standard_input_records(standard_input, config)
             else:
                 try:
                     records = list(_READERS[file.suffix.lower()](file, config))

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
-from datasketch import MinHashLSH
 from numba import njit
 
 _FINGERPRINT_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -21,6 +20,8 @@ _FINGERPRINT_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 @cache  # datasketch integrates its false-positive and false-negative curves for these: 30 ms a call
 def lsh_bands(threshold: float, num_perm: int) -> tuple[tuple[int, int], ...]:
     """The signature slice of each band of datasketch's ``MinHashLSH`` for this threshold."""
+    from datasketch import MinHashLSH  # its import brings scipy (0.4 s): only the passage level needs it
+
     return tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
 
 

@@ -23,6 +23,7 @@ from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
 from clustering.records import Article, ReusePair
 from clustering.reuse.lsh import LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
+from clustering.reuse.near_duplicates import IndexConflictError
 from clustering.reuse.pairs import compare
 from clustering.reuse.signing import ReuseArticle, sign_article
 from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDocuments
@@ -65,10 +66,6 @@ class HeldArticle:
         """The article with its text and body spans, and no body (alignment reads the text at the spans)."""
         spans = tuple((start, end) for start, end in self.body_spans.tolist())
         return dataclasses.replace(self.fields, text=self.text, body_spans=spans)
-
-
-class IndexConflictError(ValueError):
-    """An article id already indexed with a different text."""
 
 
 class Deduplicator:

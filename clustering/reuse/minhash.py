@@ -15,12 +15,15 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
 from clustering.config import MinHashConfig
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 _WORD = re.compile(r"\w+")
 _SCHEME = "affine32"
@@ -194,12 +197,22 @@ def jaccard(first: np.ndarray, second: np.ndarray) -> float:
     return float(_sorted_jaccard(np.sort(first), np.sort(second)))
 
 
+def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``a`` (odd) and ``b`` of the ``affine32`` permutations datasketch's ``MinHash(num_perm, seed)``
+    draws, drawn as it draws them (``tests/test_reuse.py`` holds them equal) without importing datasketch,
+    whose import brings scipy: 0.4 s and 50 MB for every ``storyline dedup``."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
 class MinHasher:
     """MinHash signatures of arrays of 32-bit shingle hashes, with datasketch's permutations."""
 
     def __init__(self, config: MinHashConfig = MinHashConfig()) -> None:
         self.config = config
-        self.a, self.b = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=_SCHEME).permutations
+        self.a, self.b = affine32_permutations(config.num_perm, config.seed)
 
     def signature(self, hashes: np.ndarray) -> np.ndarray:
         """The MinHash values of one set; an empty set gives datasketch's empty signature."""
@@ -224,4 +237,6 @@ class MinHasher:
 
     def lean(self, hashvalues: np.ndarray) -> LeanMinHash:
         """A datasketch ``LeanMinHash`` of the given values, for ``MinHashLSH``."""
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.config.seed, hashvalues=hashvalues, scheme=_SCHEME)
