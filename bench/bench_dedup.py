@@ -1,23 +1,29 @@
-"""The dedup step (``storyline dedup``) beside datasketch's document-level ``MinHashLSH``, at two sizes.
+"""``storyline dedup`` at both levels beside datasketch's document LSH (and rensa's, where installed),
+each timed as users time it: a whole process, imports, JSON in and out included.
 
-    .venv/bin/python bench/bench_dedup.py [--sizes 10000 100000]
+    .venv/bin/python bench/bench_dedup.py [--originals 5000] [--repeats 1]
 
-Articles: ``bench/corpus.py`` records of 50 words or more (write-ups, reprints with furniture, long
-headlines), as a JSONL file. Each method runs in a fresh process over the same file and reports its own
-time (imports aside) and peak resident memory:
-- Storyline's dedup step (``dedup_files``, what ``storyline dedup`` runs: reading, cleaning, furniture
-  learned from the stream, passage windows signed, the band table, exact alignment of every candidate);
-- datasketch as users run it for near-duplicates: a MinHash of each text's word 5-grams (128
-  permutations), ``MinHashLSH`` at threshold 0.8, each article queried and then inserted; no cleaning, no
-  passages, no alignment (the baseline).
-Articles per second, the ratio to the baseline's rate, peak GB, and the memory per thousand articles above
-the same process before indexing (its baseline: the interpreter and the imports).
+Corpora (``bench/news_like.py``), each written to a JSONL file:
+- news-like: originals of ~300 words written by a word chain trained on the dev articles (no sentence of
+  theirs recurs), 20 % as many near-duplicates of earlier ones (a site's furniture around, 2-5 words
+  edited) and 10 % reports with a pasted 60-word block of an earlier one;
+- recurring sentences: collages of real dev sentences drawn with a skew (a few hundred sentences recur
+  in hundreds of documents), with 20 % near-duplicates.
+Methods, each in a fresh process:
+- ``storyline dedup --level document`` and ``--level passage`` (the CLI, writing JSONL);
+- datasketch as its users run it for near-duplicates: a ``MinHash`` of each text's word 5-grams (128
+  permutations), ``MinHashLSH`` at threshold 0.5, each record queried then inserted (no cleaning, no
+  check of candidates);
+- rensa (``RMinHash``/``RMinHashLSH``, the same shingles and threshold), where installed.
+Per method: seconds, records per second, × datasketch's rate, peak memory of its largest process (what
+``/usr/bin/time`` shows; Storyline's two forked workers share the parent's pages), × datasketch's; near-
+duplicates flagged (share of the planted ones), records flagged that are none, and for the passage level
+the pasted blocks found (a ``reuse`` entry naming the source).
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import subprocess
 import sys
@@ -27,78 +33,143 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import peak_gb, print_table, save
-from corpus import build
+from common import print_table, save
+from news_like import Truth, news_like, recurring
+
+STORYLINE = str(Path(sys.executable).with_name("storyline"))
+_SHINGLE = 5
 
 
-def _storyline(path: Path) -> dict:
-    from flows.dedup_files import dedup_files
-
-    # Compiled kernels are compiled (or loaded from numba's cache) on first use: not what is measured.
-    warm_up = path.with_suffix(".warm-up.jsonl")
-    with path.open(encoding="utf-8") as lines:
-        warm_up.write_text("".join(itertools.islice(lines, 50)))
-    dedup_files([warm_up], warm_up.with_suffix(".out.jsonl"))
-    before = peak_gb()
-    start = time.perf_counter()
-    counts = dedup_files([path], path.with_suffix(".out.jsonl"))
-    return {"seconds": time.perf_counter() - start, "before_gb": before, "duplicates": counts.duplicates}
+def _shingles(text: str) -> list[str]:
+    words = text.lower().split()
+    return [" ".join(words[i : i + _SHINGLE]) for i in range(max(1, len(words) - _SHINGLE + 1))]
 
 
-def _datasketch(path: Path) -> dict:
+def _datasketch(source: Path, output: Path) -> None:
     from datasketch import MinHash, MinHashLSH
 
-    before = peak_gb()
-    start = time.perf_counter()
-    lsh = MinHashLSH(threshold=0.8, num_perm=128)
-    duplicates = 0
-    with path.open(encoding="utf-8") as lines:
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    with source.open(encoding="utf-8") as lines, output.open("w", encoding="utf-8") as out:
         for line in lines:
             record = json.loads(line)
-            words = record["text"].lower().split()
             minhash = MinHash(num_perm=128)
-            minhash.update_batch([" ".join(words[i : i + 5]).encode() for i in range(max(1, len(words) - 4))])
-            duplicates += bool(lsh.query(minhash))
+            minhash.update_batch([shingle.encode() for shingle in _shingles(record["text"])])
+            found = lsh.query(minhash)
             lsh.insert(record["id"], minhash)
-    return {"seconds": time.perf_counter() - start, "before_gb": before, "duplicates": duplicates}
+            out.write(json.dumps({**record, "duplicate_of": found[0] if found else None}) + "\n")
 
 
-METHODS = {"storyline dedup (passages, aligned)": _storyline, "datasketch MinHashLSH (documents)": _datasketch}
+def _rensa(source: Path, output: Path) -> None:
+    from rensa import RMinHash, RMinHashLSH
+
+    lsh = RMinHashLSH(threshold=0.5, num_perm=128, num_bands=16)
+    ids: list[str] = []
+    with source.open(encoding="utf-8") as lines, output.open("w", encoding="utf-8") as out:
+        for line in lines:
+            record = json.loads(line)
+            minhash = RMinHash(num_perm=128, seed=1)
+            minhash.update(_shingles(record["text"]))
+            found = lsh.query(minhash)
+            lsh.insert(len(ids), minhash)
+            ids.append(record["id"])
+            out.write(json.dumps({**record, "duplicate_of": ids[min(found)] if found else None}) + "\n")
 
 
-def _child(method: str, path: Path) -> None:
-    result = METHODS[method](path)
-    print(json.dumps({**result, "peak_gb": peak_gb()}))
+_LIBRARIES = {"datasketch": _datasketch, "rensa": _rensa}
+
+
+def _commands(source: Path, output: Path) -> dict[str, list[str]]:
+    commands = {
+        "storyline dedup --level document": [STORYLINE, "dedup", str(source), "-o", str(output), "-q"],
+        "storyline dedup --level passage": [
+            *[STORYLINE, "dedup", str(source), "-o", str(output), "-q", "--level", "passage"],
+        ],
+        "datasketch MinHashLSH": [sys.executable, __file__, "--library", "datasketch", str(source), str(output)],
+    }
+    try:
+        import rensa  # noqa: F401
+
+        commands["rensa RMinHashLSH"] = [sys.executable, __file__, "--library", "rensa", str(source), str(output)]
+    except ImportError:
+        pass
+    return commands
+
+
+def _metered(command: list[str]) -> dict:
+    """Wall seconds and peak resident memory (largest process) of ``command``, run in a fresh meter
+    process so that no other child's peak is counted."""
+    meter = (
+        "import json, resource, subprocess, sys, time\n"
+        "start = time.perf_counter()\n"
+        "code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+        "seconds = time.perf_counter() - start\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(json.dumps({'code': code, 'seconds': seconds, 'peak_mb': peak}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", meter, *command], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _quality(output: Path, truth: Truth) -> dict:
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    flagged = {row["id"]: row["duplicate_of"] for row in rows if row.get("duplicate_of") is not None}
+    planted = truth.near_duplicates
+    found = sum(record_id in flagged for record_id in planted)
+    pasted_found = sum(
+        any(entry["id"] == truth.pasted[row["id"]] for entry in row.get("reuse", ()))
+        for row in rows
+        if row["id"] in truth.pasted
+    )
+    return {
+        "near_duplicates": found / len(planted),
+        "wrongly_flagged": sum(record_id not in planted for record_id in flagged),
+        "pasted": pasted_found / len(truth.pasted) if truth.pasted and rows and "reuse" in rows[0] else None,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="records generated")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--originals", type=int, default=5_000, help="original records per corpus")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each method (the fastest is kept)")
+    parser.add_argument("--library", nargs=3, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.child:
-        _child(arguments.child[0], Path(arguments.child[1]))
+    if arguments.library:
+        name, source, output = arguments.library
+        _LIBRARIES[name](Path(source), Path(output))
         return
+    corpora = {
+        "news-like": news_like(arguments.originals, arguments.originals // 5, arguments.originals // 10),
+        "recurring sentences": recurring(arguments.originals, arguments.originals // 5),
+    }
+    header = ["corpus", "records", "method", "seconds", "records/s", "× datasketch", "peak MB", "× its memory"]
+    header += ["near-dups flagged", "wrongly flagged", "pasted found"]
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for size in arguments.sizes:
-            path = Path(work) / f"corpus-{size}.jsonl"
-            records = [record for record in build(size) if len(str(record["text"]).split()) >= 50]
-            path.write_text("".join(json.dumps(record) + "\n" for record in records))
+        for corpus, (records, truth) in corpora.items():
+            source = Path(work) / "in.jsonl"
+            source.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+            output = Path(work) / "out.jsonl"
             measured = {}
-            for method in METHODS:
-                child = [sys.executable, __file__, "--child", method, str(path)]
-                output = subprocess.run(child, check=True, capture_output=True, text=True).stdout
-                measured[method] = json.loads(output.strip().splitlines()[-1])
-            baseline_rate = len(records) / measured["datasketch MinHashLSH (documents)"]["seconds"]
+            for method, command in _commands(source, output).items():
+                runs = [_metered(command) for _ in range(arguments.repeats)]
+                measured[method] = {**min(runs, key=lambda run: run["seconds"]), **_quality(output, truth)}
+            baseline = measured["datasketch MinHashLSH"]
             for method, result in measured.items():
-                rate = len(records) / result["seconds"]
-                per_thousand = (result["peak_gb"] - result["before_gb"]) / len(records) * 1000
-                figures = [result["seconds"], rate, rate / baseline_rate, result["peak_gb"], per_thousand]
-                rows.append([len(records), method, *figures, result["duplicates"]])
-    header = ["articles", "method", "seconds", "articles/s", "× datasketch", "peak GB", "GB per 1k over start"]
-    print_table("Dedup (one run, this machine; each method in a fresh process)", [*header, "duplicates"], rows)
-    save("dedup", {"header": [*header, "duplicates"], "rows": rows})
+                pasted = f"{result['pasted']:.1%}" if result["pasted"] is not None else "-"
+                rows.append(
+                    [
+                        *[corpus, len(records), method, round(result["seconds"], 2)],
+                        round(len(records) / result["seconds"]),
+                        round(baseline["seconds"] / result["seconds"], 2),
+                        round(result["peak_mb"]),
+                        round(result["peak_mb"] / baseline["peak_mb"], 2),
+                        f"{result['near_duplicates']:.1%}",
+                        result["wrongly_flagged"],
+                        pasted,
+                    ]
+                )
+    print_table("Dedup, whole processes (one machine, same run; the fastest of --repeats)", header, rows)
+    save("dedup", {"header": header, "rows": rows, "machine_time": time.strftime("%Y-%m-%d")})
 
 
 if __name__ == "__main__":

@@ -136,7 +136,9 @@ def _corpus(
     return [record for _, record in placed], truth
 
 
-def news_like(originals: int = 5_000, duplicates: int = 1_000, pasted: int = 500, seed: int = 7) -> tuple[list[dict], Truth]:
+def news_like(
+    originals: int = 5_000, duplicates: int = 1_000, pasted: int = 500, seed: int = 7
+) -> tuple[list[dict], Truth]:
     """Generated news: sentences written by a word chain, so none recurs by chance."""
     rng = random.Random(seed)
     sentences = _dev_sentences()
