@@ -365,6 +365,13 @@ def dedup(
     ] = None,
     drop: Annotated[bool, typer.Option(help="Write only the first record of each duplicate group.")] = False,
     index: Annotated[Path | None, typer.Option(help="SQLite file keeping the index between runs.")] = None,
+    redis: Annotated[
+        str | None,
+        typer.Option(
+            help="--level passage: keep the index in Redis (redis://HOST:PORT/DB), shared by every dedup "
+            "process naming it, when it outgrows one machine's memory."
+        ),
+    ] = None,
     stdin: Annotated[str, typer.Option(help="The format of standard input (-): jsonl or csv.")] = "jsonl",
     config: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
@@ -383,6 +390,8 @@ def dedup(
         raise typer.BadParameter(f"{level!r}: expected document or passage", param_hint="--level")
     if stdin not in ("jsonl", "csv"):
         raise typer.BadParameter(f"{stdin!r}: expected jsonl or csv", param_hint="--stdin")
+    if redis is not None and (level != "passage" or index is not None):
+        raise typer.BadParameter("Redis holds the passage level's index, instead of --index", param_hint="--redis")
     settings = _config(config, _settings(fields=field))
     from clustering.storage.shingle_sets import ShingleSettingsError
     from flows.dedup_files import dedup_files, rejects_path
@@ -402,6 +411,7 @@ def dedup(
             level=level,  # type: ignore[arg-type]  # checked above
             index_path=index,
             drop=drop,
+            lsh_storage=_redis_storage(redis) if redis is not None else None,
             standard_input=stdin,  # type: ignore[arg-type]
             config=settings,
         )
@@ -419,6 +429,21 @@ def dedup(
         )
     if counts.rejected:
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _redis_storage(url: str) -> dict:
+    """datasketch's Redis storage settings for ``redis://HOST:PORT/DB``; the tables and articles are keys
+    named ``storyline``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "redis" or not parts.hostname:
+        raise typer.BadParameter(f"{url!r}: expected redis://HOST:PORT/DB", param_hint="--redis")
+    database = parts.path.strip("/") or "0"
+    if not database.isdigit():
+        raise typer.BadParameter(f"{url!r}: the database is a number", param_hint="--redis")
+    connection = {"host": parts.hostname, "port": parts.port or 6379, "db": int(database)}
+    return {"type": "redis", "redis": connection, "basename": b"storyline"}
 
 
 def _field_names(mappings: list[str]) -> dict[str, str]:

@@ -174,6 +174,25 @@ def test_workers_share_an_lsh_index_in_redis(redis_server):
     assert third_worker.add(_raw("later", f"{WIRE}\n\nComments\n\nfirst", 10)).duplicate_of == "wire"
 
 
+def test_dedup_processes_share_a_passage_index_in_redis_from_the_command_line(redis_server, tmp_path):
+    url = f"redis://{redis_server['host']}:{redis_server['port']}/0"
+    last_week, today = tmp_path / "last_week.jsonl", tmp_path / "today.jsonl"
+    _feed(last_week, [{"id": "wire", "text": WIRE}])
+    _feed(today, [{"id": "copy", "text": f"Share:\n\n{WIRE}"}])
+    runner = CliRunner()
+    first = runner.invoke(
+        app, ["dedup", str(last_week), "-o", str(tmp_path / "a.jsonl"), "--level", "passage", "--redis", url]
+    )
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(
+        app, ["dedup", str(today), "-o", str(tmp_path / "b.jsonl"), "--level", "passage", "--redis", url]
+    )
+    assert second.exit_code == 0, second.output
+    assert json.loads((tmp_path / "b.jsonl").read_text())["duplicate_of"] == "wire"
+    refused = runner.invoke(app, ["dedup", str(today), "-o", str(tmp_path / "c.jsonl"), "--redis", url])
+    assert refused.exit_code == 2 and "passage" in refused.output
+
+
 def test_dedup_flow_runs_as_a_prefect_flow(prefect_harness, tmp_path):
     from flows.dedup import dedup_flow
 
