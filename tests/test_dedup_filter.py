@@ -268,3 +268,31 @@ def test_the_datatrove_step_marks_and_drops_in_a_pipeline(tmp_path):
     marked = list(StorylineDedup(level="passage").run(iter(documents[:3])))
     assert [document.metadata["duplicate_of"] for document in marked] == [None, None, "wire"]
     assert marked[2].metadata["reuse"][0]["id"] == "wire"
+
+
+def test_the_cleaning_workers_leave_when_the_filter_is_killed(tmp_path):
+    """A `storyline dedup` killed with SIGKILL (no chance to stop its workers) leaves no process behind."""
+    import os
+    import signal
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(_lines([{"id": f"r{n}", "text": f"{WIRE} Edition {n}."} for n in range(20_000)]))
+    process = subprocess.Popen([STORYLINE, "dedup", str(feed), "-o", str(tmp_path / "out.jsonl"), "-q"])
+    children: list[int] = []
+    for _ in range(100):
+        time.sleep(0.1)
+        found = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        children = [int(pid) for pid in found.read_text().split()] if found.exists() else []
+        if len(children) >= 2:
+            break
+    assert len(children) >= 2, "the workers did not start"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+        for pid in children:  # reap nothing: they are not ours; look at their state
+            state = Path(f"/proc/{pid}/stat")
+            if state.exists() and state.read_text().split()[2] == "Z":
+                children.remove(pid)
+        time.sleep(0.2)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
