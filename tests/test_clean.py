@@ -22,6 +22,15 @@ def test_comments_are_kept_out_of_the_body(cleaned):
     assert cleaned["004"].body.endswith("PMF spokesman Ahmed al-Asadi said.")
 
 
+def test_a_paragraph_opening_with_a_comments_heading_s_words_is_not_the_comments():
+    lead = "Join the conversation about the new bridge, the council said. Work starts in May on the east bank."
+    heading = "The council approved the bridge on Tuesday after a two-year review of its cost.\n\nJoin the conversation"
+    kept = clean_article(Article(id="a", text=f"{lead}\n\nThe vote was 7 to 2."))
+    assert kept.body.startswith("Join the conversation about") and not kept.comments
+    cut = clean_article(Article(id="b", text=f"{heading}\n\nGreat news for the town!"))
+    assert cut.comments == "Join the conversation\nGreat news for the town!"
+
+
 def test_furniture_is_cut(cleaned):
     for article in cleaned.values():
         assert "Share:" not in article.body

@@ -15,6 +15,9 @@ _COMMENTS_START = re.compile(
     r"|(?:view|show|read) (?:all )?comments.*)$",
     re.IGNORECASE,
 )
+# A heading is one phrase: a line that goes on into another sentence ("Join the conversation See the
+# world's … Mallory. Artino checked …") is a paragraph that opens with those words, not the comments.
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
 # Reuters-style closing credit: the article's last line; anything after it is not the article.
 _CLOSING_CREDIT = re.compile(
     r"^\((?:additional )?(?:reporting|writing|compiled) by [^)]*(?:editing by [^)]*)?\)$", re.IGNORECASE
@@ -92,7 +95,7 @@ def _holds_cue(line: str, cues: list[tuple[str, re.Pattern[str]]]) -> bool:
 
 def opens_comments(line: str) -> bool:
     """The line where the article ends and the reader comments begin."""
-    return bool(_COMMENTS_START.match(line))
+    return bool(_COMMENTS_START.match(line)) and not _SENTENCE_BREAK.search(line)
 
 
 def closes_article(line: str) -> bool:
