@@ -250,3 +250,19 @@ def test_the_command_line_starts_without_the_librarys_heavy_parts():
     storyline = str(Path(sys.executable).with_name("storyline"))
     version = subprocess.run([storyline, "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("storyline ")
+
+
+def test_the_document_level_dedup_imports_only_what_it_uses(tmp_path):
+    """`storyline dedup` at the document level reads, cleans and hashes: no model, no Prefect, no
+    scikit-learn, no SQLAlchemy, and no datasketch (its import brings scipy)."""
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Dockers in Gdansk went on strike on Thursday."}) + "\n")
+    heavy = ("torch", "sentence_transformers", "prefect", "sklearn", "sqlalchemy", "datasketch", "hdbscan")
+    probe = (
+        "import sys\nfrom flows.cli import app\n"
+        f"try:\n    app(['dedup', {str(source)!r}, '-o', {str(tmp_path / 'out.jsonl')!r}, '-q'])\n"
+        "except SystemExit as done:\n    assert done.code == 0, done.code\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
