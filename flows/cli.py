@@ -211,11 +211,13 @@ def run(
             raise _fail(error) from error
     _quiet_prefect(verbose)
     from flows.local_server import prefect_api
-    from flows.pipeline import pipeline_flow, pipeline_on_dask  # imports Prefect: only when a run needs it
 
-    runner = pipeline_on_dask(dask) if dask else pipeline_flow
     try:
-        with prefect_api():
+        with prefect_api() as api_ready:
+            from flows.pipeline import pipeline_flow, pipeline_on_dask  # Prefect and the model, while it boots
+
+            runner = pipeline_on_dask(dask) if dask else pipeline_flow
+            api_ready()
             report = runner(
                 inputs=paths,
                 out=str(out),
@@ -310,11 +312,13 @@ def ingest(
     settings = _settings(fields=field)
     _config(config, settings)
     _quiet_prefect(verbose=False)
-    from flows.ingest import ingest_flow
     from flows.local_server import prefect_api
 
     try:
-        with prefect_api():
+        with prefect_api() as api_ready:
+            from flows.ingest import ingest_flow  # imports Prefect while the server boots
+
+            api_ready()
             counts = ingest_flow(
                 inputs=paths, out=str(out), settings=settings, config_file=str(config) if config else None, store=store
             )
@@ -602,7 +606,7 @@ def schedule(
     }
     # Prefect's embedded mode runs no scheduler: a local server (SQLite, loopback) with its services, for as
     # long as we serve, unless one is configured.
-    with prefect_api(services=True) as api_url:
-        if api_url is not None:
+    with prefect_api(services=True) as api_ready:
+        if (api_url := api_ready()) is not None:
             console.print(f"Prefect server for the schedule: {api_url.removesuffix('/api')}", soft_wrap=True)
         pipeline_flow.serve(name=name, cron=cron, parameters=parameters)

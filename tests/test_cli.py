@@ -208,27 +208,44 @@ def test_field_maps_a_column_for_run_ingest_and_dedup(prefect_harness, tmp_path)
 
 def test_a_command_without_a_prefect_api_gets_a_server_of_its_own_and_a_configured_one_is_used(monkeypatch):
     """What `storyline run` and `ingest` run their flows against: the configured API, else a local server
-    (the one that dies with the command, tested above), set as the API for the block's flows."""
-    from contextlib import contextmanager
-
+    (the one that dies with the command, tested above), started on entering (so that it boots while the
+    command imports) and set as the API once ready. One started where a profile names the API is stopped."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     import flows.local_server as local_server
 
-    started: list[bool] = []
+    class Process:
+        stopped = False
 
-    @contextmanager
-    def server(services: bool):
-        started.append(services)
-        yield "http://127.0.0.1:9/api"
+        def poll(self) -> int | None:
+            return 0 if self.stopped else None
 
-    monkeypatch.setattr(local_server, "local_prefect_server", server)
+        def terminate(self) -> None:
+            self.stopped = True
+
+        def wait(self, timeout: float) -> int:
+            return 0
+
+    spawned: list[Process] = []
+
+    def spawn(services: bool) -> tuple[Process, str]:
+        spawned.append(Process())
+        return spawned[-1], "http://127.0.0.1:9/api"
+
+    monkeypatch.setattr(local_server, "_spawn", spawn)
+    monkeypatch.setattr(local_server, "_wait_until_healthy", lambda process, url: None)
     monkeypatch.setattr("prefect.logging.handlers.APILogWorker.drain_all", lambda timeout=None: None)
-    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:8/api"}), local_server.prefect_api() as url:
-        assert url is None and PREFECT_API_URL.value() == "http://127.0.0.1:8/api"
-    with temporary_settings(restore_defaults={PREFECT_API_URL}), local_server.prefect_api() as url:
-        assert url == PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
-    assert started == [False]
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:8/api")
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:8/api"}), local_server.prefect_api() as ready:
+        assert ready() is None and PREFECT_API_URL.value() == "http://127.0.0.1:8/api"
+    assert spawned == []  # named in the environment: nothing started
+    monkeypatch.delenv("PREFECT_API_URL")
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:7/api"}), local_server.prefect_api() as ready:
+        assert len(spawned) == 1 and ready() is None and spawned[0].stopped  # a profile names it: stopped
+    with temporary_settings(restore_defaults={PREFECT_API_URL}), local_server.prefect_api() as ready:
+        assert len(spawned) == 2 and not spawned[1].stopped
+        assert ready() == PREFECT_API_URL.value() == "http://127.0.0.1:9/api"
+    assert spawned[1].stopped
 
 
 def test_an_error_quoting_input_is_printed_as_it_is(tmp_path):
