@@ -307,6 +307,19 @@ def _files(path: Path, on_skip: OnSkip, outputs: Sequence[Path]) -> Iterator[Pat
                 yield Reject(origin=str(child), reason=NOT_A_REGULAR_FILE)
 
 
+def _read_until_failure(file: Path, records: Iterator[RawRecord | Reject]) -> Iterator[RawRecord | Reject]:
+    """A file's records as they are read (a JSONL or CSV file is never held whole); a read that fails ends
+    them with a reject for the file, the records read before it standing."""
+    read = 0
+    try:
+        for record in records:
+            read += 1
+            yield record
+    except OSError as error:
+        after = f" after {read:,} records" if read else ""
+        yield Reject(origin=str(file), reason=f"unreadable file{after}: {error.strerror}")
+
+
 def iter_inputs(
     paths: Iterable[Path | str],
     config: ReadConfig = ReadConfig(),
@@ -333,11 +346,7 @@ def iter_inputs(
             if str(file) == STANDARD_INPUT:  # read as it comes: a filter's input may be endless
                 records: Iterable[RawRecord | Reject] = _standard_input_records(standard_input, config)
             else:
-                try:
-                    records = list(_READERS[file.suffix.lower()](file, config))
-                except OSError as error:
-                    yield {}, Reject(origin=str(file), reason=f"unreadable file: {error.strerror}")
-                    continue
+                records = _read_until_failure(file, _READERS[file.suffix.lower()](file, config))
             for record in records:
                 if isinstance(record, Reject):
                     yield {}, record
