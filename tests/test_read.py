@@ -363,3 +363,24 @@ def test_a_json_file_holds_an_array_of_records_or_one(tmp_path):
         ("feed.json", 4): "item holds JSON nested deeper than 64 levels: not read",
         ("open.json", None): "malformed JSON: the JSON array does not close",
     }
+
+
+def test_a_file_that_fails_partway_keeps_what_was_read_and_rejects_the_rest(tmp_path, monkeypatch):
+    import errno
+
+    from clustering.ingest import read
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"r{n}", "text": f"Report {n}."}) + "\n" for n in range(3)))
+    reader = read._READERS[".jsonl"]
+
+    def failing(path: Path, config: ReadConfig):
+        records = reader(path, config)
+        yield next(records)
+        yield next(records)
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setitem(read._READERS, ".jsonl", failing)
+    outcomes = [outcome for _, outcome in read.iter_inputs([feed])]
+    assert [outcome.id for outcome in outcomes[:2]] == ["r0", "r1"]
+    assert outcomes[2].reason == f"unreadable file after 2 records: {os.strerror(errno.EIO)}"
