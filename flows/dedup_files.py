@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
-from clustering.config import Config
+from clustering.config import DEFAULT_DEDUP_LEVEL, Config, DedupLevel
 from clustering.ingest.read import STANDARD_INPUT, iter_inputs
 from clustering.records import Reject, json_line
-from clustering.reuse.filter import DEFAULT_LEVEL, Level, filter_batches, opened_index
+from clustering.reuse.filter import filter_batches, opened_index
 from clustering.storage.outputs import STANDARD_ERROR, OutputError, check_output, in_place, output_writer
 
 RecordFormat = Literal["jsonl", "csv"]
@@ -105,7 +105,7 @@ def dedup_files(
     output: Path | str,
     rejects_output: Path | str | None = None,
     *,
-    level: Level = DEFAULT_LEVEL,
+    level: DedupLevel = DEFAULT_DEDUP_LEVEL,
     index_path: Path | str | None = None,
     drop: bool = False,
     lsh_storage: dict | None = None,

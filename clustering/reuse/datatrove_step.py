@@ -30,10 +30,10 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from clustering.config import Config
+from clustering.config import DEFAULT_DEDUP_LEVEL, Config, DedupLevel
 from clustering.ingest.fields import iter_records
 from clustering.records import Reject
-from clustering.reuse.filter import DEFAULT_LEVEL, Level, filter_batches, opened_index
+from clustering.reuse.filter import filter_batches, opened_index
 
 
 class StorylineDedup(PipelineStep):
@@ -44,7 +44,7 @@ class StorylineDedup(PipelineStep):
 
     def __init__(
         self,
-        level: Level = DEFAULT_LEVEL,
+        level: DedupLevel = DEFAULT_DEDUP_LEVEL,
         drop: bool = False,
         index_path: Path | str | None = None,
         config: Config = Config(),

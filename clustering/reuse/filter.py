@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from clustering.config import Config
+from clustering.config import DEDUP_LEVELS, DEFAULT_DEDUP_LEVEL, Config, DedupLevel
 from clustering.ingest.arrivals import Arrivals
 from clustering.ingest.clean import EMPTY_AFTER_CLEANING, cleaned_body, ensure_cleaned
 from clustering.ingest.fields import iter_records
@@ -31,10 +31,6 @@ from clustering.ingest.parallel import map_chunks, worker_pool
 from clustering.records import Article, Reject
 from clustering.reuse.near_duplicates import IndexConflictError, NearDuplicateIndex, Sketch, Sketcher
 
-Level = Literal["document", "passage"]
-LEVELS: tuple[Level, ...] = ("document", "passage")
-# What most dedup steps ask: is this record a near-copy of one already seen?
-DEFAULT_LEVEL: Level = "document"
 # The most records read ahead and cleaned together (in one worker process per core when there are many).
 BATCH_RECORDS = 2_000
 # Batches handed to the workers before the one being indexed is done: enough to keep them busy.
@@ -112,7 +108,7 @@ class PassageLevel:
 
 
 def open_index(
-    level: Level, config: Config = Config(), index_path: Path | str | None = None, lsh_storage: dict | None = None
+    level: DedupLevel, config: Config = Config(), index_path: Path | str | None = None, lsh_storage: dict | None = None
 ) -> RecordIndex:
     """The index of ``level``, kept at ``index_path`` across runs when given (``lsh_storage``: the passage
     level's LSH tables in Redis)."""
@@ -122,12 +118,12 @@ def open_index(
         return DocumentLevel(config, index_path)
     if level == "passage":
         return PassageLevel(config, index_path, lsh_storage)
-    raise ValueError(f"unknown dedup level {level!r}: expected one of {', '.join(LEVELS)}")
+    raise ValueError(f"unknown dedup level {level!r}: expected one of {', '.join(DEDUP_LEVELS)}")
 
 
 @contextmanager
 def opened_index(
-    level: Level, config: Config = Config(), index_path: Path | str | None = None, lsh_storage: dict | None = None
+    level: DedupLevel, config: Config = Config(), index_path: Path | str | None = None, lsh_storage: dict | None = None
 ) -> Iterator[RecordIndex]:
     """``open_index`` for a block, held by one run at a time when kept in a file (``storage.lock``: a second
     run waits for the first, then sees what it indexed), and closed after it."""
@@ -231,7 +227,7 @@ def filter_batches(
 
 def deduplicate(
     records: Iterable[Mapping[str, object]],
-    level: Level = DEFAULT_LEVEL,
+    level: DedupLevel = DEFAULT_DEDUP_LEVEL,
     *,
     drop: bool = False,
     config: Config = Config(),
