@@ -63,21 +63,37 @@ def check_dedup_outputs(
         raise OutputError(f"{output}: the records and the rejects need two files")
 
 
+def _form(path: Path | str, standard_input: RecordFormat) -> str:
+    if str(path) == STANDARD_INPUT:
+        return standard_input
+    return "folder" if Path(path).is_dir() else Path(path).suffix.lower().lstrip(".")
+
+
 def record_format(inputs: Sequence[Path | str], standard_input: RecordFormat = "jsonl") -> RecordFormat:
     """The format records go out in: CSV when every input is a CSV file (or CSV on standard input), else
     JSONL (the only format that holds every input's fields as they came)."""
-    forms = {standard_input if str(path) == STANDARD_INPUT else Path(path).suffix.lower() for path in inputs}
-    return "csv" if forms <= {"csv", ".csv"} else "jsonl"
+    return "csv" if {_form(path, standard_input) for path in inputs} == {"csv"} else "jsonl"
 
 
 def _csv_header(path: Path | str) -> list[str]:
     if str(path) == STANDARD_INPUT:
         return []  # known at its first record
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        try:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
             return next(csv.reader(handle), [])
-        except csv.Error:
-            return []  # the reader rejects the file's header
+    except (OSError, csv.Error):
+        return []  # the reader rejects the file, or its header, with the reason
+
+
+class _JsonlRecords:
+    """Records as JSON lines."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def write(self, record: dict) -> Reject | None:
+        self._out.write(json_line(record, default=str) + "\n")
+        return None
 
 
 class _CsvRecords:
@@ -145,7 +161,7 @@ def _write_decided(
 ) -> DedupCounts:
     counts = {"read": 0, "written": 0, "duplicates": 0, "rejected": 0}
     with output_writer(output) as out, output_writer(rejects_output) as rejected:
-        as_csv = _CsvRecords(out, columns) if form == "csv" else None
+        records = _CsvRecords(out, columns) if form == "csv" else _JsonlRecords(out)
         for batch in batches:
             for result in batch:
                 counts["read"] += 1
@@ -154,13 +170,10 @@ def _write_decided(
                     counts["duplicates"] += duplicate
                     if drop and duplicate:
                         continue
-                    if as_csv is None:
-                        out.write(json_line(record, default=str) + "\n")
-                    elif (refused := as_csv.write(record)) is not None:
-                        result = refused
-                    if not isinstance(result, Reject):
+                    if (refused := records.write(record)) is None:
                         counts["written"] += 1
                         continue
+                    result = refused
                 rejected.write(json_line(result.as_row()) + "\n")
                 counts["rejected"] += 1
             # What is decided goes out now: a reader downstream of a slow source is not kept waiting.

@@ -235,6 +235,11 @@ def test_csv_goes_out_as_csv_with_its_columns_and_standard_input_may_be_csv(tmp_
     jsonl.write_text(_lines([{"id": "wire", "text": WIRE}]))
     refused = CliRunner().invoke(app, ["dedup", str(jsonl), "-o", str(tmp_path / "out2.csv")])
     assert refused.exit_code == 1 and "JSONL" in refused.output and not (tmp_path / "out2.csv").exists()
+    folder = tmp_path / "feeds.csv"  # a folder is not a CSV file, whatever its name: JSONL out
+    folder.mkdir()
+    (folder / "a.csv").write_text(feed.read_text())
+    from_folder = CliRunner().invoke(app, ["dedup", str(folder), "-o", "-", "-q"])
+    assert from_folder.exit_code == 0 and json.loads(from_folder.stdout.splitlines()[0])["id"] == "wire"
     as_jsonl = tmp_path / "out.jsonl"  # CSV in, JSONL out when asked by name
     assert CliRunner().invoke(app, ["dedup", str(feed), "-o", str(as_jsonl)]).exit_code == 0
     assert [json.loads(line)["section"] for line in as_jsonl.read_text().splitlines()] == ["world", ""]
