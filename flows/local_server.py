@@ -86,22 +86,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def local_prefect_server(services: bool = True) -> Iterator[str]:
-    """Start `prefect server start` on 127.0.0.1 and yield its API URL; stop it afterwards. ``services``:
-    Prefect's scheduler and other background services too (a schedule needs them; a run does not)."""
-    process, api_url = _spawn(services)
-    try:
-        _wait_until_healthy(process, api_url)
-        yield api_url
-    finally:
-        _stop(process)
-
-
-@contextmanager
 def prefect_api(services: bool = False) -> Iterator[Callable[[], str | None]]:
     """A Prefect API for the flows this command runs, ready once the yielded function returns: the
-    configured one (PREFECT_API_URL; it returns ``None``), else a ``local_prefect_server`` (with
-    ``services`` or not) for as long as the block runs (it returns its URL).
+    configured one (PREFECT_API_URL; it returns ``None``), else ``prefect server start`` on 127.0.0.1 for
+    as long as the block runs (it returns its URL), with Prefect's scheduler and other background
+    ``services`` (a schedule needs them; a run does not) or not.
 
     The server is started on entering, before Prefect is even imported, unless the environment names an
     API: it boots (4.4 s) while the command imports what it runs (3.7 s), where it used to start after them.

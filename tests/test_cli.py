@@ -122,9 +122,10 @@ def test_a_killed_command_leaves_no_prefect_server_behind(tmp_path):
     """`storyline run` without PREFECT_API_URL starts a Prefect server of its own; killed with SIGKILL
     (no exit handler runs), the server goes with it. Prefect's own temporary server stayed up."""
     script = (
-        "from flows.local_server import local_prefect_server\n"
+        "from flows.local_server import prefect_api\n"
         "import time\n"
-        "with local_prefect_server(services=False):\n"
+        "with prefect_api() as ready:\n"
+        "    assert ready() is not None\n"
         "    print('ready', flush=True)\n"
         "    time.sleep(600)\n"
     )

@@ -51,26 +51,23 @@ class Arrivals(Generic[Item]):
         """Up to ``size`` items that have arrived, in order: waiting for the first when ``wait``, else
         ``[]`` when none has. ``None`` once every item has been taken. An error the reader met is raised
         once the items read before it have been taken."""
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        if self._ended:
-            return None
         taken: list[Item] = []
-        while len(taken) < self._size:
+        while not self._ended and len(taken) < self._size:
             try:
                 item = self._ahead.get(block=wait and not taken)
             except queue.Empty:
                 break
             if item is _END or isinstance(item, BaseException):
                 self._ended = True
-                if isinstance(item, BaseException):
-                    self._error = item
-                break
-            taken.append(item)
-        if not taken:
-            return self.take(wait) if self._error is not None else (None if self._ended else [])
-        return taken
+                self._error = item if isinstance(item, BaseException) else None
+            else:
+                taken.append(item)
+        if taken:
+            return taken
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        return None if self._ended else []
 
     def close(self) -> None:
         self._stop.set()

@@ -25,11 +25,11 @@ from typing import Any, Protocol
 
 from clustering.config import DEDUP_LEVELS, DEFAULT_DEDUP_LEVEL, Config, DedupLevel
 from clustering.ingest.arrivals import Arrivals
-from clustering.ingest.clean import EMPTY_AFTER_CLEANING, cleaned_body, ensure_cleaned
+from clustering.ingest.clean import EMPTY_AFTER_CLEANING, ensure_cleaned
 from clustering.ingest.fields import iter_records
 from clustering.ingest.parallel import map_chunks, worker_pool
 from clustering.records import Article, Reject
-from clustering.reuse.near_duplicates import IndexConflictError, NearDuplicateIndex, Sketch, Sketcher
+from clustering.reuse.near_duplicates import IndexConflictError, NearDuplicateIndex, Sketch, Sketcher, document_body
 
 # The most records read ahead and cleaned together (in one worker process per core when there are many).
 BATCH_RECORDS = 2_000
@@ -150,7 +150,7 @@ def _cleaned_or_reject(article: Article) -> Article | Reject:
 
 
 def _sketch_or_reject(sketcher: Sketcher, article: Article) -> Sketch | Reject:
-    body = article.body if article.body_spans else cleaned_body(article)
+    body = document_body(article)
     return (
         sketcher.of_body(article.id, body)
         if body.strip()

@@ -47,14 +47,20 @@ class Sketch:
     fingerprints: tuple[int, ...]
 
 
+def document_body(article: Article) -> str:
+    """What the document level compares: the cleaned body (``cleaned_body`` when not cleaned yet)."""
+    return article.body if article.body_spans else cleaned_body(article)
+
+
 def _distinct(values: np.ndarray) -> np.ndarray:
+    # Sorting and masking: numpy's hash-based ``unique`` took 90 µs for a 300-word article, a third of sketching.
     ordered = np.sort(values)
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
 
 
 def _jaccard(first: np.ndarray, second: np.ndarray) -> float:
     """Jaccard similarity of two sets held as sorted distinct arrays. numpy, not ``minhash.jaccard``: the
-    indexing process then never loads a compiled function (numba's compiler is 60 MB resident)."""
+    indexing process then never loads a compiled function (numba's compiler is 57 MB resident)."""
     shared = len(np.intersect1d(first, second, assume_unique=True))
     union = len(first) + len(second) - shared
     return shared / union if union else 1.0
@@ -79,8 +85,8 @@ class Sketcher:
         return self.of_shingles(article_id, _distinct(shingle_hashes(tokenize(body).hashes, self.shingle_words)))
 
     def __call__(self, article: Article) -> Sketch:
-        """The sketch of the article's cleaned body (``cleaned_body`` when it is not cleaned yet)."""
-        return self.of_body(article.id, article.body if article.body_spans else cleaned_body(article))
+        """The sketch of the article's ``document_body``."""
+        return self.of_body(article.id, document_body(article))
 
 
 class NearDuplicateIndex:
