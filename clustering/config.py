@@ -210,13 +210,13 @@ class ClusterConfig:
     lexical_weight: float = 0.2
     name_weight: float = 0.5
     full_length_words: int = 50
-    time_window_days: float = 14.0
+    time_window_days: float = 120.0
     time_weight: float = 0.5
     time_bonus: float = 0.2
     time_bonus_days: float = 7.0
     noise_join_distance: float = 0.6
-    single_story_link_distance: float = 0.75
-    cluster_selection_epsilon: float = 0.0
+    member_link_distance: float = 0.75
+    cluster_selection_epsilon: float = 0.35
     cluster_selection_method: str = "eom"
     n_neighbors: int = 30
     pair_model: str = ""

@@ -13,7 +13,7 @@ from sklearn.base import clone
 
 from clustering.records import Article, DedupResult
 from clustering.stories.clusterer import StoryClusterer
-from clustering.stories.graph_clusters import coherent, nearest_within, singletons_for_noise
+from clustering.stories.graph_clusters import linked_parts, nearest_within, singletons_for_noise
 from clustering.stories.neighbours import nearest_neighbours
 from clustering.stories.same_story import FEATURES, PairFeatures
 from clustering.stories.term_counts import TermCounts
@@ -129,7 +129,7 @@ def _label_left_over(
     left_graph = graph[left][:, left]
     sub = clone(clusterer).set_params(min_cluster_size=size)
     labels = singletons_for_noise(
-        coherent(sub.fit_graph(left_graph).labels_, left_graph, clusterer.noise_join_distance, size)
+        linked_parts(sub.fit_graph(left_graph).labels_, left_graph, clusterer.noise_join_distance, size)
     )
     next_label = max(label_of.values(), default=-1) + 1
     for label in np.unique(labels):

@@ -26,11 +26,11 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from clustering.config import ClusterConfig, settings_init
 from clustering.stories.graph_clusters import (
     TINY_DISTANCE,
-    coherent,
     hdbscan_labels,
     join_near_noise,
-    pair_up_lone,
+    linked_parts,
     singletons_for_noise,
+    small_stories,
 )
 from clustering.stories.names import name_vectors
 from clustering.stories.neighbours import neighbour_pairs
@@ -122,7 +122,8 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
 
     Parameters:
         min_cluster_size: HDBSCAN's smallest story of more than one article; ``None`` scales it with the
-            corpus, ``max(3, round(sqrt(n) / 5))``. Smaller groups are noise (reprints are collapsed first).
+            corpus, ``max(3, round(sqrt(n) / 5))``. Smaller groups are noise (reprints are collapsed first),
+            among which ``pair_story_distance`` forms the small stories.
         min_samples: HDBSCAN's density smoothing.
         lexical_weight: share of TF-IDF cosine in the similarity of two full-length articles.
         name_weight: share of proper-name cosine in the similarity of two full-length articles (the rest
@@ -132,12 +133,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         full_length_words: the length from which lexical and name evidence counts in full.
         time_window_days: articles further apart than this start to be pushed apart.
         time_weight: distance added at twice the window.
-        time_bonus: similarity added for articles of the same day, decaying over ``time_bonus_days``.
+        time_bonus: for articles of the same day, the share of their similarity added to it, decaying over
+            ``time_bonus_days``.
         noise_join_distance: an article HDBSCAN calls noise joins the story of its nearest clustered
             article when closer than this; otherwise it is a story of its own.
-        single_story_link_distance: when a corpus holds a single story, each of its articles must be
-            closer than this to another of them.
-        cluster_selection_epsilon: HDBSCAN's merge distance for clusters closer than it.
+        member_link_distance: a story HDBSCAN forms is cut into the parts its members link closer than
+            this (``linked_parts``): its density is relative, so among articles all far apart the least
+            far still form a story, and a group may join a story only far above any distance inside one.
+        cluster_selection_epsilon: HDBSCAN keeps a cluster whole that would split only below this
+            distance: a big story is not cut into its sub-topics, whatever the corpus size.
         cluster_selection_method: HDBSCAN's "eom" (excess of mass) or "leaf".
         n_neighbors: distances are computed between each article and this many nearest by embedding;
             pairs outside that are treated as far apart. A corpus this small or smaller is compared in full.
@@ -145,8 +149,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             1 - P(same story): ``"builtin"`` (fitted on the dev sets), the path of a model file
             (``storyline train``), or ``""`` (the default) for the hand-set blend above. Headline pairs
             keep the blend; lengths between mix the two by the pair's evidence.
-        pair_story_distance: two lone articles, each the other's nearest and closer than this, form a
-            story of two; ``None`` leaves them alone.
+        pair_story_distance: an article HDBSCAN calls noise whose nearest neighbour is noise too and closer
+            than this is linked to it, and each group so linked is a story (``small_stories``), before near
+            noise joins bigger stories; ``None`` forms none.
     Deterministic: the same input gives the same labels.
     """
 
@@ -186,7 +191,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if corpus.dated:
             gaps = day_gaps(corpus.dates, rows, cols)
             distance += self.time_weight * time_gap_penalty(gaps, self.time_window_days)
-            distance -= evidence * self.time_bonus * time_proximity(gaps, self.time_bonus_days)
+            # In proportion to the similarity there is: closeness in time strengthens evidence that two
+            # articles tell one story, and never makes it (an additive bonus glued a week's news together).
+            bonus = evidence * self.time_bonus * time_proximity(gaps, self.time_bonus_days)
+            distance -= bonus * np.clip(1.0 - distance, 0.0, 1.0)
         if features is not None and self.pair_model:
             # Full texts by the learned model; headlines by the blend, which held better on headline sets
             # left out of the model's training (README, "Story clustering").
@@ -215,12 +223,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         return max(3, round(math.sqrt(count) / 5))
 
     def _labels(self, graph: sparse.csr_matrix, allow_single_cluster: bool) -> np.ndarray:
+        """HDBSCAN's clusters; when a single cluster is allowed (is there one story here at all?), without
+        ``cluster_selection_epsilon``, which is about which of several clusters to keep (with it HDBSCAN
+        returns no cluster at all for one loose story among strays)."""
         return hdbscan_labels(
             graph,
             self.min_cluster_size_,
             self.min_samples,
             self.cluster_selection_method,
-            self.cluster_selection_epsilon,
+            0.0 if allow_single_cluster else self.cluster_selection_epsilon,
             allow_single_cluster,
         )
 
@@ -233,33 +244,40 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         outlets: Sequence[str | None] | None = None,
     ) -> StoryClusterer:
         count = len(embeddings)
-        if count < max(2, self.min_cluster_size_for(count)):
+        if count < 2:
             return self.fit_graph(sparse.csr_matrix((count, count)))
         corpus = _PairEvidence.of(embeddings, texts, dates, term_counts, outlets)
         graph = self._graph(corpus)
-        self.fit_graph(graph)
-        if self.pair_story_distance is not None:
-            self.labels_ = singletons_for_noise(pair_up_lone(self.labels_, graph, self.pair_story_distance))
-        self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
-        return self
+        return self.fit_graph(graph)
 
     def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
         """Fit on a sparse distance graph as ``distance_graph`` gives it."""
         count = graph.shape[0]
         self.min_cluster_size_ = self.min_cluster_size_for(count)
-        if count < max(2, self.min_cluster_size_):
-            self.labels_ = np.arange(count)
-        else:
+        raw = np.full(count, -1)
+        lone_story = False
+        if count >= max(2, self.min_cluster_size_):
             raw = self._labels(graph, allow_single_cluster=False)
             if (raw < 0).all():
                 # HDBSCAN never selects its root, so one story among a few stray articles reads as all
-                # noise; only then is a single cluster allowed (it would swallow a corpus of many stories),
-                # and only if it holds together.
+                # noise; only then is a single cluster allowed (it would swallow a corpus of many stories).
                 raw = self._labels(graph, allow_single_cluster=True)
-                raw = coherent(raw, graph, self.single_story_link_distance, self.min_cluster_size_)
-            self.labels_ = singletons_for_noise(join_near_noise(raw, graph, self.noise_join_distance))
+                lone_story = True
+            raw = linked_parts(raw, graph, self.member_link_distance, self.min_cluster_size_)
+        if lone_story:
+            # The noise of a lone story is its own edge (HDBSCAN splits a lone tight group oddly there):
+            # near noise joins it before small stories form among the rest.
+            raw = self._small_stories(join_near_noise(raw, graph, self.noise_join_distance), graph)
+        else:
+            raw = join_near_noise(self._small_stories(raw, graph), graph, self.noise_join_distance)
+        self.labels_ = singletons_for_noise(raw)
         self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
         return self
+
+    def _small_stories(self, labels: np.ndarray, graph: sparse.csr_matrix) -> np.ndarray:
+        if self.pair_story_distance is None:
+            return labels
+        return small_stories(labels, graph, self.pair_story_distance)
 
     def fit_predict(
         self,

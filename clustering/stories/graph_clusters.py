@@ -1,5 +1,6 @@
-"""Stories from a sparse distance graph: HDBSCAN through its public API, and the repairs after it (members
-too far from their story dropped, near noise joined, two lone articles paired, noise made stories of one).
+"""Stories from a sparse distance graph: HDBSCAN through its public API, and the repairs after it (clusters
+cut where their members are far apart, small stories formed among the noise, near noise joined, noise made
+stories of one).
 
 The graph is made mutual reachability here (where a row with fewer neighbours than ``min_samples`` and a
 corpus in disconnected parts are handled) and handed to ``hdbscan.hdbscan``'s sparse precomputed entry point.
@@ -66,18 +67,18 @@ def hdbscan_labels(
     return np.asarray(labels)
 
 
-def coherent(labels: np.ndarray, graph: sparse.csr_matrix, link: float, min_size: int) -> np.ndarray:
-    """Drop from each cluster the members farther than ``link`` from every other member; dissolve what
-    is left if it falls below ``min_size``."""
+def linked_parts(labels: np.ndarray, graph: sparse.csr_matrix, link: float, min_size: int) -> np.ndarray:
+    """Each cluster cut into the parts its members link with distances under ``link``; a part smaller than
+    ``min_size`` becomes noise. HDBSCAN's density is relative: a group it counts in a story may join it
+    only far above any distance between articles of one story (two outlets on another event, or a few
+    unrelated articles that are merely the least far apart)."""
     source, target, distance = edges(graph)
-    same = (labels[source] >= 0) & (labels[source] == labels[target])
-    nearest_member = np.full(len(labels), np.inf)
-    np.minimum.at(nearest_member, source[same], distance[same])
-    result = labels.copy()
-    result[(labels >= 0) & (nearest_member > link)] = -1
-    for label in set(result[result >= 0].tolist()):
-        if np.count_nonzero(result == label) < min_size:
-            result[result == label] = -1
+    inside = (labels[source] >= 0) & (labels[source] == labels[target]) & (distance < link)
+    links = sparse.csr_matrix((np.ones(int(inside.sum())), (source[inside], target[inside])), shape=graph.shape)
+    _, part_of = csgraph.connected_components(links, directed=False)
+    sizes = np.bincount(part_of)
+    result = np.where(labels >= 0, part_of, -1)
+    result[(labels >= 0) & (sizes[part_of] < min_size)] = -1
     return result
 
 
@@ -101,23 +102,22 @@ def join_near_noise(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) 
     return joined
 
 
-def pair_up_lone(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) -> np.ndarray:
-    """Two lone articles (stories of one) that are each other's nearest and closer than ``limit`` become a
-    story of two: HDBSCAN forms no story smaller than its minimum size."""
-    sizes = np.bincount(labels)
-    lone = sizes[labels] == 1
-    source, target, distance = edges(graph)
-    order = np.lexsort((target, distance, source))
-    first = order[np.unique(source[order], return_index=True)[1]]
-    nearest = np.full(len(labels), -1)
-    nearest[source[first]] = target[first]
-    gap = np.full(len(labels), np.inf)
-    gap[source[first]] = distance[first]
+def small_stories(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) -> np.ndarray:
+    """Each noise article whose nearest neighbour is noise too, and closer than ``limit``, is linked to it;
+    every group so linked becomes a story. HDBSCAN forms no story smaller than its minimum size, which
+    grows with the corpus: two or three outlets on one event would otherwise be a story among 20 articles
+    and noise among 2,000 (then joined to whatever story is near)."""
+    noise = labels < 0
+    source, target = nearest_within(graph, noise, np.ones_like(noise), limit)
+    linked = noise[target]
+    links = sparse.csr_matrix(
+        (np.ones(int(linked.sum())), (source[linked], target[linked])), shape=(len(labels), len(labels))
+    )
+    _, group_of = csgraph.connected_components(links, directed=False)
+    sizes = np.bincount(group_of)
     result = labels.copy()
-    for article in np.flatnonzero(lone & (gap < limit)):
-        other = nearest[article]
-        if other > article and lone[other] and nearest[other] == article:
-            result[other] = result[article]
+    grouped = noise & (sizes[group_of] > 1)
+    result[grouped] = int(labels.max(initial=-1)) + 1 + group_of[grouped]
     return result
 
 
