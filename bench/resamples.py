@@ -13,7 +13,8 @@ import json
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,26 +22,32 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 from clustering.config import Config, ReadConfig
 from clustering.embed.embedding import embed_articles
-from clustering.evaluate import score
+from clustering.evaluate import evaluate_files, score
 from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.read import iter_inputs
+from clustering.pipeline import Pipeline
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
+from clustering.storage.workspace import Workspace
 
 GOLD = "gold"
 HALVES = 20
 FRACTIONS = (0.25, 0.5, 1.0)
+# The share of a draw's newest articles assigned to the stories of a run over the rest.
+NEW_SHARE = 0.05
 BASELINE_THRESHOLDS = tuple(np.round(np.arange(0.05, 1.0, 0.025), 3))
 
 
 @dataclass(frozen=True, slots=True)
 class LabelledSet:
     """One dev set in the default field names: each record with its gold label in ``GOLD`` (prefixed with
-    the set's name, so that sets can be mixed), and the embedding a run gives each article, by id."""
+    the set's name, so that sets can be mixed), and the embedding a run gives each article and its date
+    (``Article.date``), by id."""
 
     name: str
     records: list[dict]
     embedding_of: dict[str, np.ndarray]
+    date_of: dict[str, datetime | None]
 
     def stories(self) -> list[str]:
         return sorted({record[GOLD] for record in self.records})
@@ -76,7 +83,7 @@ def load_set(
     cleaned, _ = clean_or_reject(articles)
     embeddings = embed_articles(cleaned, Config().embed, cache)
     embedding_of = {f"{name}:{article.id}": row for article, row in zip(cleaned, embeddings, strict=True)}
-    return LabelledSet(name, records, embedding_of)
+    return LabelledSet(name, records, embedding_of, {f"{name}:{article.id}": article.date for article in cleaned})
 
 
 def mixed(sets: Sequence[LabelledSet]) -> LabelledSet:
@@ -84,6 +91,7 @@ def mixed(sets: Sequence[LabelledSet]) -> LabelledSet:
         "mixed",
         [record for labelled in sets for record in labelled.records],
         {key: row for labelled in sets for key, row in labelled.embedding_of.items()},
+        {key: date for labelled in sets for key, date in labelled.date_of.items()},
     )
 
 
@@ -118,6 +126,9 @@ class DrawScore:
     mixed_stories: int
     # Over gold stories of 5 articles or more: the mean share held by the largest predicted story.
     kept_whole: float
+    # Pairwise F1 of one run over the draw less that of the newest ``NEW_SHARE`` assigned to the stories
+    # of a run over the rest (0 where not measured, as for the baseline).
+    incremental_loss: float = 0.0
 
 
 def draw_score(gold: Sequence[str], predicted: Sequence[str]) -> DrawScore:
@@ -135,17 +146,36 @@ def draw_score(gold: Sequence[str], predicted: Sequence[str]) -> DrawScore:
     return DrawScore(scores.pairwise_f1, scores.pairwise_precision, scores.pairwise_recall, mixed_stories, kept_whole)
 
 
-def run_scores(draw: Draw, config: Config, cache: Path) -> DrawScore:
-    """The draw written as one JSONL file and scored as a run in a fresh folder clusters it."""
-    from clustering.evaluate import evaluate_files
+def _write(records: Sequence[dict], path: Path) -> Path:
+    path.write_text("".join(json.dumps(record, default=str) + "\n" for record in records))
+    return path
 
-    with tempfile.TemporaryDirectory(prefix="storyline-resample-") as folder:
-        path = Path(folder) / "draw.jsonl"
-        path.write_text("".join(json.dumps(record, default=str) + "\n" for record in draw.records))
-        evaluation = evaluate_files([path], GOLD, config, cache)
+
+def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path) -> DrawScore:
+    """The draw written as one JSONL file and scored as a run in a fresh folder clusters it; then the
+    newest ``NEW_SHARE`` of it (undated articles last, in a seeded shuffle) left out of a first run and
+    assigned by a second (``run.incremental_share`` 1, so that it is assigned), as ``storyline run`` adds
+    new articles to a store."""
     gold_of = {record["id"]: record[GOLD] for record in draw.records}
-    ids = list(evaluation.story_of)
-    return draw_score([gold_of[i] for i in ids], [evaluation.story_of[i] for i in ids])
+    with tempfile.TemporaryDirectory(prefix="storyline-resample-") as folder:
+        whole = _write(draw.records, Path(folder) / "draw.jsonl")
+        story_of = evaluate_files([whole], GOLD, config, cache).story_of
+        shuffled = np.random.default_rng(0).permutation(len(draw.records))
+        dates = [labelled.date_of.get(record["id"]) for record in draw.records]
+        order = sorted(
+            range(len(dates)),
+            key=lambda row: (dates[row] is None, dates[row] and dates[row].timestamp(), shuffled[row]),
+        )
+        known = sorted(order[: round(len(order) * (1 - NEW_SHARE))])
+        store = Workspace(Path(folder) / "store", cache)
+        Pipeline(store, config).run([str(_write([draw.records[row] for row in known], Path(folder) / "known.jsonl"))])
+        assign_all = replace(config, run=replace(config.run, incremental_share=1.0))
+        result = Pipeline(store, assign_all).run([str(whole)])
+    assigned = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
+    ids = list(story_of)
+    scores = draw_score([gold_of[i] for i in ids], [story_of[i] for i in ids])
+    incremental = score([gold_of[i] for i in ids], [assigned[i] for i in ids]).pairwise_f1
+    return replace(scores, incremental_loss=scores.f1 - incremental)
 
 
 def average_linkage_labels(draw: Draw, labelled: LabelledSet) -> tuple[list[str], np.ndarray]:
@@ -170,6 +200,7 @@ class Summary:
     recall: float
     mixed_stories: float
     kept_whole: float
+    worst_incremental_loss: float
 
 
 def summary(scores: Sequence[DrawScore]) -> Summary:
@@ -182,4 +213,5 @@ def summary(scores: Sequence[DrawScore]) -> Summary:
         float(np.mean([s.recall for s in scores])),
         float(np.mean([s.mixed_stories for s in scores])),
         float(np.mean([s.kept_whole for s in scores])),
+        float(max(s.incremental_loss for s in scores)),
     )
