@@ -392,8 +392,10 @@ def dedup(
     _checked_inputs([str(path) for path in inputs])
     if level not in DEDUP_LEVELS:
         raise typer.BadParameter(f"{level!r}: expected one of {', '.join(DEDUP_LEVELS)}", param_hint="--level")
-    if stdin not in ("jsonl", "csv"):
-        raise typer.BadParameter(f"{stdin!r}: expected jsonl or csv", param_hint="--stdin")
+    from clustering.ingest.read import RECORD_FORMATS
+
+    if stdin not in RECORD_FORMATS:
+        raise typer.BadParameter(f"{stdin!r}: expected {' or '.join(RECORD_FORMATS)}", param_hint="--stdin")
     if redis is not None and (level != "passage" or index is not None):
         raise typer.BadParameter("Redis holds the passage level's index, instead of --index", param_hint="--redis")
     settings = _config(config, _settings(fields=field))

@@ -10,15 +10,13 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO
 
 from clustering.config import DEFAULT_DEDUP_LEVEL, Config, DedupLevel
-from clustering.ingest.read import STANDARD_INPUT, iter_inputs
+from clustering.ingest.read import STANDARD_INPUT, RecordFormat, iter_inputs
 from clustering.records import Reject, json_line
 from clustering.reuse.filter import filter_batches, opened_index
 from clustering.storage.outputs import STANDARD_ERROR, OutputError, check_output, in_place, output_writer
-
-RecordFormat = Literal["jsonl", "csv"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -301,3 +301,8 @@ def test_the_cleaning_workers_leave_when_the_filter_is_killed(tmp_path):
                 children.remove(pid)
         time.sleep(0.2)
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_standard_input_format_that_is_none_is_refused_naming_the_known_ones(tmp_path):
+    result = CliRunner().invoke(app, ["dedup", "-", "--stdin", "xml", "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 2 and "expected jsonl or csv" in result.output

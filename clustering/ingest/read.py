@@ -17,7 +17,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, get_args
 
 from clustering.config import ReadConfig
 from clustering.ingest.fields import OnWarning, RawRecord, to_article
@@ -232,10 +232,12 @@ def check_inputs(paths: Iterable[Path | str]) -> None:
 # ``-`` as an input: the JSONL records of standard input, their origin "stdin" (ids "stdin:<line>").
 STANDARD_INPUT = "-"
 _STDIN_ORIGIN = Path("stdin")
-StandardInputFormat = Literal["jsonl", "csv"]
+# The two formats of records, in files and on standard input.
+RecordFormat = Literal["jsonl", "csv"]
+RECORD_FORMATS: tuple[str, ...] = get_args(RecordFormat)
 
 
-def _standard_input_records(form: StandardInputFormat, config: ReadConfig) -> Iterator[RawRecord | Reject]:
+def _standard_input_records(form: RecordFormat, config: ReadConfig) -> Iterator[RawRecord | Reject]:
     if form == "csv":
         text = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape", newline="")
         return _csv_records(text, _STDIN_ORIGIN, config)
@@ -326,7 +328,7 @@ def iter_inputs(
     on_skip: OnSkip | None = None,
     outputs: Sequence[Path] = (),
     on_warning: OnWarning | None = None,
-    standard_input: StandardInputFormat = "jsonl",
+    standard_input: RecordFormat = "jsonl",
 ) -> Iterator[tuple[dict[str, object], Article | Reject]]:
     """Each record under ``paths`` with its raw fields, as an ``Article`` or a ``Reject``, one at a time.
     ``-`` is standard input, read as it comes in the ``standard_input`` format.
