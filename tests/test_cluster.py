@@ -220,6 +220,30 @@ def test_new_articles_join_their_stories_and_the_rest_form_new_ones():
     assert len({labels[17], labels[18], labels[19]}) == 1 and labels[17] not in set(labels[:17].tolist())
 
 
+def test_a_new_article_joins_from_as_far_as_a_storys_members_link_when_that_story_is_its_nearest():
+    # A stored story of six along axis 0; a new article at cosine distance about 0.68 from it (farther than
+    # noise joins, closer than members link). Alone, it joins; beside a closer lone stored article, it
+    # does not (its nearest of all is not in the story).
+    articles, embeddings, story_of = _incremental_corpus()
+    basis = np.eye(32)
+    far = basis[0] + 3.0 * basis[5]
+    far /= np.linalg.norm(far)
+    distance = 1 - float(embeddings[:6].mean(axis=0) @ far / np.linalg.norm(embeddings[:6].mean(axis=0)))
+    assert 0.6 < distance < 0.75
+    no_dedup = DedupResult(pairs=[], duplicate_of={})
+    alone = np.vstack([embeddings[:14], far])
+    labels = assign_articles(
+        [*articles[:14], Article(id="new", text="x", body="b")], alone, no_dedup, StoryClusterer(), story_of
+    )
+    assert labels[14] == labels[0]
+    lone = basis[5] + 0.05 * basis[0]
+    beside = np.vstack([embeddings[:14], lone / np.linalg.norm(lone), far])
+    stored = {**story_of, "lone": 4}
+    extended = [*articles[:14], Article(id="lone", text="x", body="c"), Article(id="new", text="x", body="b")]
+    labels = assign_articles(extended, beside, no_dedup, StoryClusterer(), stored)
+    assert labels[15] != labels[0]
+
+
 def test_new_reprints_follow_their_original_and_a_new_original_takes_its_reprints_story():
     articles, embeddings, story_of = _incremental_corpus()
     embeddings[14] = -embeddings[14]  # far from everything by meaning, but a reprint of article 6

@@ -66,7 +66,8 @@ def assign_articles(
     """Story label of every article when most are already in stories (``story_of``, from the last run).
 
     Stories keep their articles. Each new article joins the story of its nearest article in a story of
-    two or more, when closer than the clusterer's ``noise_join_distance``; the new articles left over are
+    two or more, when closer than the clusterer's ``noise_join_distance``, or when that article is its
+    nearest of all and closer than ``member_link_distance``; the new articles left over are
     clustered with the lone articles near them, and a group holding a new article becomes a story (a lone
     article it takes in leaves its old one-article story). Distances are the clusterer's blend, computed
     over the new articles and their ``n_neighbors`` nearest only (``term_counts`` as in ``cluster_articles``).
@@ -96,7 +97,14 @@ def assign_articles(
 
     local_label = np.array([label_of.get(canonical[index].id, -1) for index in around])
     in_story = np.array([label >= 0 and sizes[label] >= 2 for label in local_label])
-    joining, nearest = nearest_within(graph, local_label < 0, in_story, clusterer.noise_join_distance)
+    unplaced = local_label < 0
+    joining, nearest = nearest_within(graph, unplaced, in_story, clusterer.noise_join_distance)
+    # As a story's members link: an article whose nearest of all is in a story joins it from farther.
+    linked, neighbour = nearest_within(graph, unplaced, np.ones_like(unplaced), clusterer.member_link_distance)
+    joining, nearest = (
+        np.append(joining, linked[in_story[neighbour]]),
+        np.append(nearest, neighbour[in_story[neighbour]]),
+    )
     for local, other in zip(joining, nearest, strict=True):
         label_of[canonical[around[local]].id] = int(local_label[other])
 
