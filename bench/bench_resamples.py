@@ -85,12 +85,12 @@ def main() -> None:
         for method, config in configs.items():
             start = time.perf_counter()
             scores: list[DrawScore] = [run_scores(draw, loaded[name], config, CACHE) for draw in drawn[name]]
-            rows.append(_row(method, summary(scores), f"{time.perf_counter() - start:.0f} s"))
+            rows.append(_row(method, summary(scores, drawn[name]), f"{time.perf_counter() - start:.0f} s"))
         own = _best(mean_f1, [name])
         others = _best(mean_f1, [other for other in singles if other != name])
         for label, chosen in (("own draws", own), ("other sets", others)):
             threshold = BASELINE_THRESHOLDS[chosen]
-            result = summary([row[chosen] for row in baseline[name]])
+            result = summary([row[chosen] for row in baseline[name]], drawn[name])
             row = _row(f"average linkage, cut chosen on {label}", result, f"cut {threshold:.3f}")
             row[-2] = "-"  # one clustering of everything: nothing is assigned
             rows.append(row)
@@ -102,6 +102,7 @@ def main() -> None:
                 "mean F1",
                 "worst decile",
                 "worst",
+                "worst draw",
                 "precision",
                 "recall",
                 "mixed stories",

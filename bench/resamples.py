@@ -55,9 +55,8 @@ class LabelledSet:
 
 @dataclass(frozen=True, slots=True)
 class Draw:
-    """Some stories of a set: its name says which draw it is."""
+    """Some stories of a set: its name says which draw it is ("half 3", "25% of stories")."""
 
-    set_name: str
     name: str
     records: list[dict]
 
@@ -98,9 +97,6 @@ def mixed(sets: Sequence[LabelledSet]) -> LabelledSet:
 def draws(labelled: LabelledSet, halves: int = HALVES) -> list[Draw]:
     """``halves`` random halves by story, then a quarter, a half and all of the stories."""
     stories = labelled.stories()
-    by_story: dict[str, list[dict]] = defaultdict(list)
-    for record in labelled.records:
-        by_story[record[GOLD]].append(record)
 
     def of(chosen: Sequence[str]) -> list[dict]:
         kept = set(chosen)
@@ -109,11 +105,11 @@ def draws(labelled: LabelledSet, halves: int = HALVES) -> list[Draw]:
     result = []
     for seed in range(halves):
         order = np.random.default_rng(seed).permutation(len(stories))
-        result.append(Draw(labelled.name, f"half {seed}", of([stories[i] for i in order[: len(stories) // 2]])))
+        result.append(Draw(f"half {seed}", of([stories[i] for i in order[: len(stories) // 2]])))
     for fraction in FRACTIONS:
         order = np.random.default_rng(1000).permutation(len(stories))
         count = max(2, round(fraction * len(stories)))
-        result.append(Draw(labelled.name, f"{fraction:.0%} of stories", of([stories[i] for i in order[:count]])))
+        result.append(Draw(f"{fraction:.0%} of stories", of([stories[i] for i in order[:count]])))
     return result
 
 
@@ -196,6 +192,7 @@ class Summary:
     mean: float
     worst_decile: float
     worst: float
+    worst_draw: str
     precision: float
     recall: float
     mixed_stories: float
@@ -203,12 +200,14 @@ class Summary:
     worst_incremental_loss: float
 
 
-def summary(scores: Sequence[DrawScore]) -> Summary:
+def summary(scores: Sequence[DrawScore], draws: Sequence[Draw]) -> Summary:
+    """Over the draws, each scored in ``scores``."""
     f1 = np.array([s.f1 for s in scores])
     return Summary(
         float(f1.mean()),
         float(np.percentile(f1, 10)),
         float(f1.min()),
+        draws[int(f1.argmin())].name,
         float(np.mean([s.precision for s in scores])),
         float(np.mean([s.recall for s in scores])),
         float(np.mean([s.mixed_stories for s in scores])),
