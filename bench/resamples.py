@@ -62,9 +62,10 @@ class Draw:
 
 
 def _renamed(fields: dict, field_names: dict[str, str]) -> dict:
-    """A record's fields under the default names: the input's own names mapped back."""
-    default_of = {own: default for default, own in field_names.items()}
-    return {default_of.get(key, key): value for key, value in fields.items() if key not in field_names}
+    """A record's fields as the default names read them: each mapped field copied under its default name.
+    The input's own names stay, so a record reads as it did (a headline file mapping ``text`` to its
+    ``title`` column has that column as the title too)."""
+    return {**fields, **{default: fields[own] for default, own in field_names.items() if own in fields}}
 
 
 def load_set(
