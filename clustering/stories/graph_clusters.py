@@ -67,6 +67,14 @@ def hdbscan_labels(
     return np.asarray(labels)
 
 
+def _linked_groups(source: np.ndarray, target: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each of ``count`` articles when ``source[k]`` and ``target[k]`` are linked, and each
+    group's size."""
+    links = sparse.csr_matrix((np.ones(len(source)), (source, target)), shape=(count, count))
+    _, group_of = csgraph.connected_components(links, directed=False)
+    return group_of, np.bincount(group_of)
+
+
 def linked_parts(labels: np.ndarray, graph: sparse.csr_matrix, link: float, min_size: int) -> np.ndarray:
     """Each cluster cut into the parts its members link with distances under ``link``; a part smaller than
     ``min_size`` becomes noise. HDBSCAN's density is relative: a group it counts in a story may join it
@@ -74,9 +82,7 @@ def linked_parts(labels: np.ndarray, graph: sparse.csr_matrix, link: float, min_
     unrelated articles that are merely the least far apart)."""
     source, target, distance = edges(graph)
     inside = (labels[source] >= 0) & (labels[source] == labels[target]) & (distance < link)
-    links = sparse.csr_matrix((np.ones(int(inside.sum())), (source[inside], target[inside])), shape=graph.shape)
-    _, part_of = csgraph.connected_components(links, directed=False)
-    sizes = np.bincount(part_of)
+    part_of, sizes = _linked_groups(source[inside], target[inside], len(labels))
     result = np.where(labels >= 0, part_of, -1)
     result[(labels >= 0) & (sizes[part_of] < min_size)] = -1
     return result
@@ -110,11 +116,7 @@ def small_stories(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) ->
     noise = labels < 0
     source, target = nearest_within(graph, noise, np.ones_like(noise), limit)
     linked = noise[target]
-    links = sparse.csr_matrix(
-        (np.ones(int(linked.sum())), (source[linked], target[linked])), shape=(len(labels), len(labels))
-    )
-    _, group_of = csgraph.connected_components(links, directed=False)
-    sizes = np.bincount(group_of)
+    group_of, sizes = _linked_groups(source[linked], target[linked], len(labels))
     result = labels.copy()
     grouped = noise & (sizes[group_of] > 1)
     result[grouped] = int(labels.max(initial=-1)) + 1 + group_of[grouped]
