@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import peak_gb, print_table, save
+from common import EMBEDDING_CACHE, peak_gb, print_table, save
 from corpus import build
 
 from clustering.config import EmbedConfig
@@ -51,7 +50,7 @@ def _articles(count: int) -> list[Article]:
 
 def _headline_embeddings(titles: list[str]) -> np.ndarray:
     """The embeddings of ``titles``, cached between benchmark runs."""
-    cache = EmbeddingCache(Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite")
+    cache = EmbeddingCache(EMBEDDING_CACHE)
     return embed_articles([Article(id=title, text=title, title=title) for title in titles], EmbedConfig(), cache)
 
 

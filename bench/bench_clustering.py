@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ECBPLUS_DEV, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save, timed
+from common import ECBPLUS_DEV, EMBEDDING_CACHE, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save, timed
 
 from clustering.config import Config, EmbedConfig, ReadConfig, RunConfig
 from clustering.embed.embedding import embed_articles, load_model
@@ -53,11 +53,8 @@ def _bertopic(texts: list[str], embeddings: np.ndarray) -> np.ndarray | None:
     return singletons_for_noise(np.array(topics))
 
 
-CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
-
-
 def main() -> None:
-    cache = EmbeddingCache(CACHE)
+    cache = EmbeddingCache(EMBEDDING_CACHE)
     results = {}
     for name, (path, label_field, field_names) in DATASETS.items():
         articles, gold = labelled_articles(path, label_field, field_names)
@@ -66,7 +63,7 @@ def main() -> None:
         config = Config(read=ReadConfig(field_names=field_names))
 
         def storyline(articles=articles, path=path, label_field=label_field, config=config):
-            story_of = evaluate_files([path], label_field, config, CACHE).story_of
+            story_of = evaluate_files([path], label_field, config, EMBEDDING_CACHE).story_of
             return np.array([story_of[article.id] for article in articles])
 
         def plain(embeddings=embeddings):
@@ -109,7 +106,7 @@ def main() -> None:
 
 def _run(inputs: list[Path], folder: Path, config: Config) -> dict[str, str]:
     """The story of each article after a run of ``inputs`` into ``folder`` (a store kept between calls)."""
-    result = Pipeline(Workspace(folder, CACHE), config).run([str(path) for path in inputs])
+    result = Pipeline(Workspace(folder, EMBEDDING_CACHE), config).run([str(path) for path in inputs])
     return {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
 
 

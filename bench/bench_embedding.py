@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ECBPLUS_DEV, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save, timed
+from common import ECBPLUS_DEV, EMBEDDING_CACHE, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save, timed
 
 from clustering.config import Config, EmbedConfig, ReadConfig
 from clustering.embed.embedding import embed_texts, embedding_text, load_model, resolve_model
@@ -37,7 +36,6 @@ from clustering.embed.onnx_encoder import load_encoder
 from clustering.evaluate import evaluate_files
 
 DATASETS = {"ECB+ dev": ECBPLUS_DEV, "UCI dev": UCI_DEV, "giveme dev": GIVEME_DEV}
-CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
 # all-MiniLM-L6-v2: 6 layers, 384 wide, feed-forward 4x; per token and layer 12 h^2 multiply-adds in the
 # linear layers and 2 n h in attention over n tokens.
 LAYERS, WIDTH = 6, 384
@@ -99,7 +97,7 @@ def main() -> None:
         f1[name] = {}
         for set_name, (path, label_field, field_names) in DATASETS.items():
             run_config = Config(read=ReadConfig(field_names=field_names), embed=config)
-            f1[name][set_name] = evaluate_files([path], label_field, run_config, CACHE).scores.pairwise_f1
+            f1[name][set_name] = evaluate_files([path], label_field, run_config, EMBEDDING_CACHE).scores.pairwise_f1
 
     baseline_rate = len(texts) / seconds["stock encode, 256 tokens"]
     rows: list[list[object]] = []

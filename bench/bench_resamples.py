@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -30,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ECBPLUS_DEV, GIVEME_DEV, UCI_DEV, print_table, save
+from common import ECBPLUS_DEV, EMBEDDING_CACHE, GIVEME_DEV, UCI_DEV, print_table, save
 from resamples import (
     BASELINE_THRESHOLDS,
     DrawScore,
@@ -47,7 +46,6 @@ from clustering.config import Config
 from clustering.config_files import load_config
 from clustering.storage.embedding_cache import EmbeddingCache
 
-CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
 SETS = {"ECB+": ECBPLUS_DEV, "UCI": UCI_DEV, "giveme": GIVEME_DEV}
 
 
@@ -67,7 +65,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="*", default=[*SETS, "mixed"])
     parser.add_argument("--no-defaults", action="store_true", help="run the candidate only")
     arguments = parser.parse_args()
-    cache = EmbeddingCache(CACHE)
+    cache = EmbeddingCache(EMBEDDING_CACHE)
     loaded = {name: load_set(name, *SETS[name], cache) for name in SETS}
     loaded["mixed"] = mixed(list(loaded.values()))
     configs = {} if arguments.no_defaults else {"storyline (defaults)": Config()}
@@ -84,7 +82,7 @@ def main() -> None:
         rows = []
         for method, config in configs.items():
             start = time.perf_counter()
-            scores: list[DrawScore] = [run_scores(draw, loaded[name], config, CACHE) for draw in drawn[name]]
+            scores: list[DrawScore] = [run_scores(draw, loaded[name], config, EMBEDDING_CACHE) for draw in drawn[name]]
             rows.append(_row(method, summary(scores, drawn[name]), f"{time.perf_counter() - start:.0f} s"))
         own = _best(mean_f1, [name])
         others = _best(mean_f1, [other for other in singles if other != name])

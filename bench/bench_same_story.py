@@ -31,7 +31,7 @@ from scipy.spatial.distance import pdist
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_clustering import _bertopic
-from common import ECBPLUS_DEV, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save
+from common import ECBPLUS_DEV, EMBEDDING_CACHE, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save
 
 from clustering.config import ClusterConfig, Config, EmbedConfig, ReadConfig
 from clustering.embed.embedding import embed_articles
@@ -42,7 +42,6 @@ from clustering.stories.same_story import BUILTIN_MODEL, fit_same_story_model
 from clustering.train import labelled_sets
 
 DATASETS = {"ECB+ dev": ECBPLUS_DEV, "UCI dev": UCI_DEV, "giveme dev": GIVEME_DEV}
-CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_STORY = {"000": "soleimani-albu-kamal", "003": "soleimani-albu-kamal", "004": "soleimani-albu-kamal"}
 SEED_STORY |= {"001": "soleimani-hezbollah", "002": "soleimani-mosul"}
@@ -68,9 +67,9 @@ def main() -> None:
     sets = {}
     for name, (path, label_field, field_names) in DATASETS.items():
         config = Config(read=ReadConfig(field_names=field_names))
-        sets[name] = labelled_sets([path], label_field, config, CACHE)
+        sets[name] = labelled_sets([path], label_field, config, EMBEDDING_CACHE)
     embedded = {}
-    cache = EmbeddingCache(CACHE)
+    cache = EmbeddingCache(EMBEDDING_CACHE)
     for name, (path, label_field, field_names) in DATASETS.items():
         articles, gold = labelled_articles(path, label_field, field_names)
         embedded[name] = (embed_articles(articles, EmbedConfig(), cache), gold, [a.titled_body for a in articles])
@@ -95,7 +94,7 @@ def main() -> None:
                 ("Storyline, same-story model (left out)", str(model_path)),
                 ("Storyline, hand-set blend", ""),
             ):
-                evaluation = evaluate_files([path], label_field, _config(field_names, pair_model), CACHE)
+                evaluation = evaluate_files([path], label_field, _config(field_names, pair_model), EMBEDDING_CACHE)
                 methods[method] = (evaluation.scores, _glued_of(path, label_field, field_names, evaluation.story_of))
             for method, labels in (
                 (f"average linkage, threshold {THRESHOLDS[threshold]} (from the others)", None),
@@ -152,7 +151,7 @@ def _seeds(model_path: Path) -> dict[str, str]:
         labelled.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
         for method, pair_model in (("hand-set blend", ""), ("same-story model (all dev sets)", str(model_path))):
             config = Config(cluster=ClusterConfig(pair_model=pair_model))
-            story_of = evaluate_files([labelled], "story", config, CACHE).story_of
+            story_of = evaluate_files([labelled], "story", config, EMBEDDING_CACHE).story_of
             groups: dict[str, list[str]] = {}
             for article_id, story in story_of.items():
                 groups.setdefault(story, []).append(article_id[:3])

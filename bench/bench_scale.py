@@ -44,7 +44,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_cluster_scale import _JITTER, _articles, _headline_embeddings
-from common import GIVEME_DEV, RESULTS, UCI_DEV, peak_gb, print_table, save
+from common import EMBEDDING_CACHE, GIVEME_DEV, RESULTS, UCI_DEV, peak_gb, print_table, save
 
 from clustering.config import Config, EmbedConfig, ReadConfig, ReuseConfig, RunConfig
 from clustering.evaluate import score
@@ -58,7 +58,6 @@ from clustering.stories.windows import archived_stories
 
 DATED_SETS = {"UCI dev": UCI_DEV, "giveme dev": GIVEME_DEV}
 WINDOWS = (None, 7.0, 30.0, 90.0, 365.0)
-CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
 PER_DAY = 1_000_000 // 730
 NEW = PER_DAY // 100  # 1 % of a day's volume
 POOL = 20_000
@@ -90,7 +89,7 @@ def _time_ordered_f1(path: Path, label_field: str, field_names: dict, batches: i
                 run=RunConfig(story_window_days=window),
                 reuse=ReuseConfig(lookback_days=lookback),
             )
-            workspace = Workspace(Path(work) / name, CACHE)
+            workspace = Workspace(Path(work) / name, EMBEDDING_CACHE)
             for inputs in runs:
                 Pipeline(workspace, config, log=lambda _: None).run([str(path) for path in inputs])
             store = StoryStore(workspace.store)

@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ECBPLUS_DEV, GIVEME_DEV, UCI_DEV, print_table, save
+from common import ECBPLUS_DEV, EMBEDDING_CACHE, GIVEME_DEV, UCI_DEV, print_table, save
 
 from clustering.config import Config, ReadConfig, ThreadConfig
 from clustering.evaluate import score
@@ -44,7 +44,6 @@ from clustering.records import Article, Story
 from clustering.storage.workspace import Workspace
 from clustering.stories.threads import thread_stories
 
-CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
 DATASETS = {"ECB+ dev": ECBPLUS_DEV, "UCI dev": UCI_DEV, "giveme dev": GIVEME_DEV}
 UNDATED_AS_ONE_DAY = "ECB+ threads, dates ignored"
 ECBPLUS_THREADS = Path(__file__).resolve().parent / "data" / "ecbplus-threads.json"
@@ -85,7 +84,7 @@ def _gold(path: Path, label_field: str, field_names: dict[str, str]) -> dict[str
 def _run(path: Path, label_field: str, field_names: dict[str, str]) -> Threaded:
     config = Config(read=ReadConfig(field_names=field_names))
     with tempfile.TemporaryDirectory() as folder:
-        pipeline = Pipeline(Workspace(Path(folder), CACHE), config)
+        pipeline = Pipeline(Workspace(Path(folder), EMBEDDING_CACHE), config)
         stories = pipeline.run([str(path)]).stories
         prepared = pipeline.prepare([])
     return Threaded(stories, prepared.articles, prepared.embeddings, _gold(path, label_field, field_names))

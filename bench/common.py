@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,8 @@ from clustering.ingest.read import iter_inputs
 from clustering.records import Article
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+# The embeddings of the dev sets, kept between benchmark runs.
+EMBEDDING_CACHE = Path(tempfile.gettempdir()) / "storyline-bench-embeddings.sqlite"
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 ECBPLUS_DEV = (DATA / "ecbplus-dev.jsonl", "event", {"id": "doc_id"})
 UCI_DEV = (
