@@ -25,7 +25,8 @@ from common import DATA, ECBPLUS_DEV, UCI_DEV, print_table
 
 from clustering.config import Config, ReadConfig
 from clustering.pipeline import Pipeline
-from clustering.records import Story, story_from_json
+from clustering.records import Story
+from clustering.storage.record_json import story_from_json
 from clustering.stories.headline import _LABEL, clean_title, is_site_name
 from clustering.stories.sentences import is_furniture, sentences_of, stands_alone
 

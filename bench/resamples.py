@@ -126,6 +126,8 @@ class DrawScore:
     # Pairwise F1 of one run over the draw less that of the newest ``NEW_SHARE`` assigned to the stories
     # of a run over the rest (0 where not measured, as for the baseline).
     incremental_loss: float = 0.0
+    # Pairwise F1 of the events inside the stories against the same labels (the baseline's one level: its F1).
+    event_f1: float | None = None
 
 
 def draw_score(gold: Sequence[str], predicted: Sequence[str]) -> DrawScore:
@@ -148,15 +150,23 @@ def _write(records: Sequence[dict], path: Path) -> Path:
     return path
 
 
-def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path) -> DrawScore:
-    """The draw written as one JSONL file and scored as a run in a fresh folder clusters it; then the
-    newest ``NEW_SHARE`` of it (undated articles last, in a seeded shuffle) left out of a first run and
-    assigned by a second (``run.incremental_share`` 1, so that it is assigned), as ``storyline run`` adds
-    new articles to a store."""
+def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path, incremental: bool = True) -> DrawScore:
+    """The draw written as one JSONL file and scored as a run in a fresh folder clusters it, its stories
+    and their events; then (``incremental``) the newest ``NEW_SHARE`` of it (undated articles last, in a
+    seeded shuffle) left out of a first run and assigned by a second (``run.incremental_share`` 1, so that
+    it is assigned), as ``storyline run`` adds new articles to a store."""
     gold_of = {record["id"]: record[GOLD] for record in draw.records}
     with tempfile.TemporaryDirectory(prefix="storyline-resample-") as folder:
         whole = _write(draw.records, Path(folder) / "draw.jsonl")
-        story_of = evaluate_files([whole], GOLD, config, cache).story_of
+        evaluation = evaluate_files([whole], GOLD, config, cache)
+        story_of = evaluation.story_of
+        ids = list(story_of)
+        scores = replace(
+            draw_score([gold_of[i] for i in ids], [story_of[i] for i in ids]),
+            event_f1=evaluation.event_scores.pairwise_f1,
+        )
+        if not incremental:
+            return scores
         shuffled = np.random.default_rng(0).permutation(len(draw.records))
         dates = [labelled.date_of.get(record["id"]) for record in draw.records]
         order = sorted(
@@ -169,8 +179,6 @@ def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path) -
         assign_all = replace(config, run=replace(config.run, incremental_share=1.0))
         result = Pipeline(store, assign_all).run([str(whole)])
     assigned = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
-    ids = list(story_of)
-    scores = draw_score([gold_of[i] for i in ids], [story_of[i] for i in ids])
     incremental = score([gold_of[i] for i in ids], [assigned[i] for i in ids]).pairwise_f1
     return replace(scores, incremental_loss=scores.f1 - incremental)
 
@@ -199,11 +207,14 @@ class Summary:
     mixed_stories: float
     kept_whole: float
     worst_incremental_loss: float
+    event_mean: float
+    event_worst_decile: float
 
 
 def summary(scores: Sequence[DrawScore], draws: Sequence[Draw]) -> Summary:
     """Over the draws, each scored in ``scores``."""
     f1 = np.array([s.f1 for s in scores])
+    event_f1 = np.array([s.f1 if s.event_f1 is None else s.event_f1 for s in scores])
     return Summary(
         float(f1.mean()),
         float(np.percentile(f1, 10)),
@@ -214,4 +225,6 @@ def summary(scores: Sequence[DrawScore], draws: Sequence[Draw]) -> Summary:
         float(np.mean([s.mixed_stories for s in scores])),
         float(np.mean([s.kept_whole for s in scores])),
         float(max(s.incremental_loss for s in scores)),
+        float(event_f1.mean()),
+        float(np.percentile(event_f1, 10)),
     )

@@ -80,6 +80,9 @@ class Evaluation:
     duplicates: int
     # Each scored article's story, in input order.
     story_of: dict[str, str]
+    # Each scored article's event (``Story.events``), the finer level, and its scores against the same labels.
+    event_of: dict[str, str]
+    event_scores: Scores
 
 
 def evaluate_files(
@@ -107,5 +110,16 @@ def evaluate_files(
         result = Pipeline(workspace, config).run([str(path) for path in inputs])
     predicted = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
     story_of = {article_id: predicted[article_id] for article_id in gold if article_id in predicted}
-    scores = score([gold[article_id] for article_id in story_of], list(story_of.values()))
-    return Evaluation(scores, records - len(story_of), result.report.counts["duplicates"], story_of)
+    events = {
+        member: event.event_id for story in result.stories for event in story.events for member in event.article_ids
+    }
+    event_of = {article_id: events[article_id] for article_id in story_of}
+    labels = [gold[article_id] for article_id in story_of]
+    return Evaluation(
+        score(labels, list(story_of.values())),
+        records - len(story_of),
+        result.report.counts["duplicates"],
+        story_of,
+        event_of,
+        score(labels, list(event_of.values())),
+    )

@@ -34,6 +34,7 @@ from clustering.stages.cluster import Cluster
 from clustering.stages.context import Progress, RunContext, ShardEmbedder, Stage, embed_inline, no_progress
 from clustering.stages.corpus import Corpus, open_corpus, run_rejects
 from clustering.stages.embed import Embed
+from clustering.stages.events import Events
 from clustering.stages.furniture import Furniture
 from clustering.stages.minhash import MinHash
 from clustering.stages.publish import Publish
@@ -60,6 +61,7 @@ STAGES: tuple[Stage, ...] = (
     Embed(),
     Cluster(),
     Summarize(),
+    Events(),
     Thread(),
     Save(),
     Publish(),

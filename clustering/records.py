@@ -264,6 +264,19 @@ class DedupResult:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryEvent:
+    """One event of a story: its articles close in content and in time (``clustering.stories.events``), the
+    days-long happening inside a story that may run for months. Its id is stable across runs like a story's;
+    ``headline`` is that of its article nearest the event's centre."""
+
+    event_id: str
+    headline: str
+    article_ids: tuple[str, ...]
+    first_published: datetime | None
+    last_published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
     story_id: str
     headline: str
@@ -279,6 +292,8 @@ class Story:
     # The thread the story belongs to: stories linked over weeks (``clustering.stories.threads``); stable
     # across runs like story ids. Empty for a story not threaded yet.
     thread_id: str = ""
+    # The story's events, earliest first; every article of the story is in one. Empty until events are found.
+    events: tuple[StoryEvent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,33 +325,6 @@ def record_fields(record: object) -> dict[str, object]:
     """A record's fields by name, values as they are: ``asdict`` without its deep copy of every tuple
     (which costs a second per 10,000 reuse pairs), for records whose values JSON writes directly."""
     return {item.name: getattr(record, item.name) for item in fields(record)}
-
-
-def story_to_json(story: Story) -> str:
-    return json.dumps(record_fields(story), default=lambda value: value.isoformat(), ensure_ascii=False, sort_keys=True)
-
-
-def story_from_json(text: str) -> Story:
-    raw = json.loads(text)
-    for name in ("first_published", "last_published"):
-        raw[name] = datetime.fromisoformat(raw[name]) if raw[name] else None
-    raw["developments"] = tuple(tuple(entry) for entry in raw.get("developments", ()))
-    for item in fields(Story):
-        if isinstance(raw.get(item.name), list):
-            raw[item.name] = tuple(raw[item.name])
-    return Story(**raw)
-
-
-def reuse_pair_to_json(pair: ReusePair) -> str:
-    return json.dumps(record_fields(pair), ensure_ascii=False)
-
-
-def reuse_pair_from_json(text: str) -> ReusePair:
-    raw = json.loads(text)
-    for name in ("a_spans", "b_spans", "a_edits", "b_edits"):
-        if raw.get(name) is not None:
-            raw[name] = tuple(tuple(span) for span in raw[name])
-    return ReusePair(**raw)
 
 
 @dataclass(slots=True)
@@ -384,7 +372,7 @@ class FinishedRun:
     """
 
     stories: Sequence[Story]
-    events: Sequence[LineageEvent] = ()
+    lineage: Sequence[LineageEvent] = ()
     report: Mapping[str, object] = field(default_factory=dict)
     pairs: Sequence[ReusePair] = ()
     positions: Mapping[str, tuple[float, float]] = field(default_factory=dict)

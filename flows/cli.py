@@ -476,26 +476,29 @@ def evaluate(
     ] = None,
 ) -> None:
     """Run the pipeline over labelled records, as `storyline run` would into a new folder, and print
-    pairwise and B-cubed F1 and the adjusted Rand index of its stories."""
+    pairwise and B-cubed F1 and the adjusted Rand index of its stories and of their events against the
+    labels (score each level against the labels that match it: events for event labels such as ECB+'s,
+    stories for running stories)."""
     _checked_inputs([str(path) for path in inputs])
     settings = _settings(model, fields=field)
     with console.status(f"Running the pipeline over {', '.join(map(str, inputs))}"):
         from clustering.evaluate import evaluate_files
 
         result = evaluate_files(inputs, label, _config(config, settings), cache)
-    scores = result.scores
-    table = Table("score", "value", title=f"{scores.n_articles} articles, {scores.n_gold_stories} gold stories")
+    scores, events = result.scores, result.event_scores
+    title = f"{scores.n_articles} articles, {scores.n_gold_stories} gold labels"
+    table = Table("score", "stories", "events (inside stories)", title=title)
     rows = [
-        ("pairwise precision", scores.pairwise_precision),
-        ("pairwise recall", scores.pairwise_recall),
-        ("pairwise F1", scores.pairwise_f1),
-        ("B-cubed F1", scores.bcubed_f1),
-        ("adjusted Rand index", scores.adjusted_rand),
+        ("pairwise precision", "pairwise_precision"),
+        ("pairwise recall", "pairwise_recall"),
+        ("pairwise F1", "pairwise_f1"),
+        ("B-cubed F1", "bcubed_f1"),
+        ("adjusted Rand index", "adjusted_rand"),
     ]
     for name, value in rows:
-        table.add_row(name, f"{value:.3f}")
-    table.add_row("predicted stories", str(scores.n_predicted_stories))
-    table.add_row("left out (no label or rejected)", str(result.rejected))
+        table.add_row(name, f"{getattr(scores, value):.3f}", f"{getattr(events, value):.3f}")
+    table.add_row("predicted", str(scores.n_predicted_stories), str(events.n_predicted_stories))
+    table.add_row("left out (no label or rejected)", str(result.rejected), "")
     Console().print(table)
 
 

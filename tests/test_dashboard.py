@@ -482,7 +482,7 @@ def test_chart_labels_and_hover_text_make_no_links_in_a_browser(tmp_path):
 def test_every_get_route_answers_head_with_its_headers_and_no_body(client, demo_store):
     story = _stories(demo_store)[0]
     article_id = client.get(f"/api/stories/{story['story_id']}").json()["article_list"][0]["id"]
-    values = {"story_id": story["story_id"], "article_id": article_id}
+    values = {"story_id": story["story_id"], "article_id": article_id, "event_id": story["events"][0]["event_id"]}
     from clustering.publish import api, dashboard
 
     routes = [*dashboard.pages.routes, *api.router.routes]
@@ -495,6 +495,27 @@ def test_every_get_route_answers_head_with_its_headers_and_no_body(client, demo_
         assert head.headers["content-type"] == got.headers["content-type"]
         assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
     assert client.head("/story/no-such-story").status_code == 404
+
+
+def test_a_story_and_its_events_are_served_at_both_levels(client, demo_store):
+    """Every article of a story is in one of its events: the story's API lists them, each event has its own
+    route naming its story, each article names both, and the story's page lists a story's events."""
+    for story in _stories(demo_store):
+        detail = client.get(f"/api/stories/{story['story_id']}").json()
+        assert detail["event_count"] == len(detail["events"]) == len(story["events"]) >= 1
+        members = sorted(member for event in detail["events"] for member in event["article_ids"])
+        assert members == sorted(story["article_ids"])
+        event_of = {member: event["event_id"] for event in detail["events"] for member in event["article_ids"]}
+        assert all(article["event_id"] == event_of[article["id"]] for article in detail["article_list"])
+        for event in detail["events"]:
+            assert client.get(f"/api/events/{event['event_id']}").json() == event | {"story_id": story["story_id"]}
+            member = client.get(f"/api/articles/{event['article_ids'][0]}").json()
+            assert (member["story_id"], member["event_id"]) == (story["story_id"], event["event_id"])
+        page = client.get(f"/story/{story['story_id']}").text
+        assert ('id="events"' in page) == (len(story["events"]) > 1)
+        assert all(event["event_id"] in page for event in story["events"] if len(story["events"]) > 1)
+    assert any(len(story["events"]) > 1 for story in _stories(demo_store))  # Albu Kamal: its capture, Soleimani there
+    assert client.get("/api/events/ev-none").status_code == 404
 
 
 def test_the_api_is_described_on_a_page_of_its_own(client):

@@ -208,7 +208,11 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     # Stories that did not change keep their id and everything else: same headline, summary, keywords.
     unchanged = [s for s in after if "001_784272937f8abc39" not in s["article_ids"]]
     assert len(unchanged) == len(before) == 2
-    assert all(before[tuple(s["article_ids"])] == s for s in unchanged)  # thread ids too
+    assert all(before[tuple(s["article_ids"])] == s for s in unchanged)  # thread ids and events too
+    # Both levels: every article in one event of its story, under the ids the first run gave them.
+    assert all(sorted(m for e in s["events"] for m in e["article_ids"]) == sorted(s["article_ids"]) for s in after)
+    first_events = {e["event_id"] for s in before.values() for e in s["events"]}
+    assert first_events <= {e["event_id"] for s in after for e in s["events"]}
     assert all(s["thread_id"].startswith("th-") for s in after)
     latakia = next(s for s in after if "001_784272937f8abc39" in s["article_ids"])
     lineage = [json.loads(line) for line in (out / "lineage.jsonl").read_text().splitlines()]

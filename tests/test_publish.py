@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from clustering.publish.artifacts import ARTIFACT_NAMES, publish, write_run_report
-from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story
+from clustering.records import Article, DedupResult, Reject, ReusePair, RunReport, Story, StoryEvent
 from clustering.storage.atomic import write_atomic
 
 PAYLOAD = '<script>window.pwned=1</script><img src=x onerror="alert(1)">'
@@ -34,6 +34,7 @@ def _run(tmp_path):
         sources=("Wire",),
         first_published=datetime(2020, 1, 1, tzinfo=UTC),
         last_published=datetime(2020, 1, 1, tzinfo=UTC),
+        events=(StoryEvent("ev-1", f"Event {PAYLOAD}", ("a1", "a2"), datetime(2020, 1, 1, tzinfo=UTC), None),),
     )
     pair = ReusePair("a1", "a2", 0.9, 0.95, 0.97, ((0, 4),), ((0, 4),), 42, "a1", "published earlier")
     dedup = DedupResult(pairs=[pair], duplicate_of={"a2": "a1"})
@@ -53,6 +54,7 @@ def test_all_artifacts_written(tmp_path):
         "url": None,
         "published": None,
         "story_id": "st-1",
+        "event_id": "ev-1",
         "duplicate_of": "a1",
         "agencies": [],
         "furniture_spans": [],
@@ -60,6 +62,15 @@ def test_all_artifacts_written(tmp_path):
     assert rows[0]["published"] == "2020-01-01T00:00:00+00:00"
     stories = json.loads((tmp_path / "stories.json").read_text())
     assert stories[0]["article_ids"] == ["a1", "a2"]
+    assert stories[0]["events"] == [
+        {
+            "event_id": "ev-1",
+            "headline": f"Event {PAYLOAD}",
+            "article_ids": ["a1", "a2"],
+            "first_published": "2020-01-01T00:00:00+00:00",
+            "last_published": None,
+        }
+    ]
     assert json.loads((tmp_path / "reuse.jsonl").read_text()) == {
         "a": "a1",
         "b": "a2",

@@ -3,7 +3,7 @@ pages share: the snapshot of the store a request reads, and the story list's que
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Annotated
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from clustering.publish.pages import safe_url
 from clustering.publish.snapshot import MAX_PER_PAGE, PER_PAGE, Snapshot, StoryQuery, first_reports
-from clustering.records import Article, Story
+from clustering.records import Article, Story, StoryEvent
 
 
 def current_snapshot(request: Request) -> Snapshot:
@@ -61,6 +61,8 @@ class ArticleOut(BaseModel):
     published_has_time: bool
     url: str | None
     story_id: str | None
+    # The event inside the story (``StoryOut.events``) the article belongs to.
+    event_id: str | None
     duplicate_of: str | None
     agencies: list[str]
     # [start, end) offsets into the article's text as read: page furniture (by shape, or learned per outlet).
@@ -81,6 +83,18 @@ class StoryOut(BaseModel):
     developments: list[tuple[str, str]]
     # The thread of stories this one belongs to (stories linked over weeks).
     thread_id: str
+    # How many events the story holds (the days-long happenings inside it; listed on the story's own page).
+    event_count: int
+
+
+class EventOut(BaseModel):
+    event_id: str
+    story_id: str
+    headline: str
+    first_published: datetime | None
+    last_published: datetime | None
+    # The event's articles, in time order.
+    article_ids: list[str]
 
 
 class PairOut(BaseModel):
@@ -92,6 +106,8 @@ class PairOut(BaseModel):
 
 
 class StoryDetailOut(StoryOut):
+    # The story's events, earliest first: each article of the story is in one.
+    events: list[EventOut]
     article_list: list[ArticleOut]
     reuse: list[PairOut]
     # The stories the last run related to this one (close in meaning, naming what it names), nearest first.
@@ -120,10 +136,30 @@ def _story_out(story: Story) -> StoryOut:
         representative_id=story.representative_id,
         developments=[tuple(entry) for entry in story.developments],
         thread_id=story.thread_id,
+        event_count=len(story.events),
     )
 
 
-def _article_out(article: Article, story_of: dict[str, str], duplicate_of: dict[str, str]) -> ArticleOut:
+def _event_out(story: Story, event: StoryEvent) -> EventOut:
+    return EventOut(
+        event_id=event.event_id,
+        story_id=story.story_id,
+        headline=event.headline,
+        first_published=event.first_published,
+        last_published=event.last_published,
+        article_ids=list(event.article_ids),
+    )
+
+
+def _levels(stories: Sequence[Story]) -> dict[str, tuple[str, str | None]]:
+    """Each article's story and event."""
+    events = {member: event.event_id for story in stories for event in story.events for member in event.article_ids}
+    return {member: (story.story_id, events.get(member)) for story in stories for member in story.article_ids}
+
+
+def _article_out(
+    article: Article, levels: dict[str, tuple[str, str | None]], duplicate_of: dict[str, str]
+) -> ArticleOut:
     return ArticleOut(
         id=article.id,
         title=article.headline,
@@ -131,7 +167,8 @@ def _article_out(article: Article, story_of: dict[str, str], duplicate_of: dict[
         published=article.date,
         published_has_time=article.has_time,
         url=safe_url(article.url),
-        story_id=story_of.get(article.id),
+        story_id=levels.get(article.id, (None, None))[0],
+        event_id=levels.get(article.id, (None, None))[1],
         duplicate_of=duplicate_of.get(article.id),
         agencies=list(article.agencies),
         furniture_spans=[tuple(span) for span in article.furniture_spans],
@@ -161,14 +198,15 @@ def api_stories(snapshot: CurrentSnapshot, query: CurrentQuery) -> StoryPageOut:
 def api_story(snapshot: CurrentSnapshot, story_id: StoryId) -> StoryDetailOut:
     """A story with its articles (in time order) and the text they share."""
     story = found_story(snapshot, story_id)
-    story_of = {article_id: story.story_id for article_id in story.article_ids}
+    levels = _levels([story])
     reuse = [
         PairOut(a=p.a, b=p.b, shared_words=p.shared_words, original=p.original, original_reason=p.original_reason)
         for p in snapshot.story_pairs(story)
     ]
     return StoryDetailOut(
         **_story_out(story).model_dump(),
-        article_list=[_article_out(a, story_of, snapshot.duplicate_of) for a in snapshot.in_time_order(story)],
+        events=[_event_out(story, event) for event in story.events],
+        article_list=[_article_out(a, levels, snapshot.duplicate_of) for a in snapshot.in_time_order(story)],
         reuse=reuse,
         related=[other.story_id for other in snapshot.related_stories(story)],
         first_reported=[article.id for article in first_reports(snapshot.in_time_order(story))],
@@ -181,5 +219,18 @@ def api_article(snapshot: CurrentSnapshot, article_id: ArticleId) -> ArticleOut:
     article = snapshot.articles.get(article_id)
     if article is None:
         raise HTTPException(status_code=404, detail=f"no article {article_id!r} in this store")
-    story_of = {member: story.story_id for story in snapshot.stories for member in story.article_ids}
-    return _article_out(article, story_of, snapshot.duplicate_of)
+    return _article_out(article, _levels(snapshot.stories), snapshot.duplicate_of)
+
+
+EventId = Annotated[str, Path(description="an event's id (event_id), as a story's events give it")]
+
+
+@router.get("/events/{event_id}", response_model=EventOut, tags=["stories"])
+def api_event(snapshot: CurrentSnapshot, event_id: EventId) -> EventOut:
+    """One event inside a story: its headline, dates and articles, and the story holding it."""
+    found = next(
+        ((story, event) for story in snapshot.stories for event in story.events if event.event_id == event_id), None
+    )
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no event {event_id!r} in this store")
+    return _event_out(*found)

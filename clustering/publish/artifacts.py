@@ -21,6 +21,7 @@ import networkx as nx
 from clustering.publish.pages import environment, story_threads
 from clustering.records import Article, DedupResult, Reject, RunReport, Story, json_line, record_fields
 from clustering.storage.atomic import write_atomic
+from clustering.storage.record_json import story_fields
 
 ARTIFACT_NAMES = (
     "articles.jsonl",
@@ -56,6 +57,9 @@ def _jsonl(rows: Iterable[dict[str, object]]) -> str:
 
 def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: DedupResult) -> list[dict[str, object]]:
     story_of = {article_id: story.story_id for story in stories for article_id in story.article_ids}
+    event_of = {
+        article_id: event.event_id for story in stories for event in story.events for article_id in event.article_ids
+    }
     return [
         {
             "id": article.id,
@@ -64,6 +68,7 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
             "url": article.url,
             "published": article.date,
             "story_id": story_of[article.id],
+            "event_id": event_of.get(article.id),
             "duplicate_of": dedup.duplicate_of.get(article.id),
             "agencies": list(article.agencies),
             "furniture_spans": [list(span) for span in article.furniture_spans],
@@ -173,7 +178,7 @@ def publish(
     out = Path(out_dir)
     contents = {
         "articles.jsonl": _jsonl(article_rows(articles, stories, dedup)),
-        "stories.json": _dumps([record_fields(story) for story in stories], indent=2) + "\n",
+        "stories.json": _dumps([story_fields(story) for story in stories], indent=2) + "\n",
         "reuse.jsonl": _jsonl(record_fields(pair) for pair in dedup.pairs),
         "rejects.jsonl": _jsonl(reject.as_row() for reject in rejects),
         "lineage.jsonl": _jsonl(lineage),
@@ -181,7 +186,7 @@ def publish(
         "reuse_graph.graphml": reuse_graph_graphml(graph),
         "dashboard.html": render_dashboard(articles, stories, dedup, report, lineage),
         **{
-            archive_name(run): _dumps([record_fields(story) for story in archived], indent=2) + "\n"
+            archive_name(run): _dumps([story_fields(story) for story in archived], indent=2) + "\n"
             for run, archived in (archives or {}).items()
         },
     }

@@ -107,6 +107,12 @@ def story_page(snapshot: CurrentSnapshot, story_id: str) -> HTMLResponse:
         story=story,
         articles=[(article, time_after(first[0] if first else None, article)) for article in articles],
         first={article.id for article in first},
+        # Each article's event: its number on the page and its id.
+        event_number={
+            member: (number, event.event_id)
+            for number, event in enumerate(story.events, start=1)
+            for member in event.article_ids
+        },
         broke=broke,
         trees=reprint_trees(articles, pairs),
         shared=shared_passages(snapshot, pairs),

@@ -38,7 +38,8 @@ class Corpus:
     - reuse: ``dedup``, ``words`` (each body's length in words);
     - embed: ``embeddings`` (one row per article);
     - cluster: ``closed`` (article → closed story), ``reclustered``, ``labels``, ``term_counts``;
-    - summarize: ``stories``, ``events``; thread: ``stories`` linked into threads;
+    - summarize: ``stories``, ``lineage``; events: ``stories`` split into events; thread: ``stories`` linked
+      into threads;
     - save: ``report``, ``run`` (its number in the store).
     """
 
@@ -66,7 +67,7 @@ class Corpus:
     labels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
     term_counts: TermCounts | None = None
     stories: list[Story] = field(default_factory=list)
-    events: list[LineageEvent] = field(default_factory=list)
+    lineage: list[LineageEvent] = field(default_factory=list)
     report: RunReport | None = None
     run: int | None = None
 

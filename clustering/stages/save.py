@@ -52,7 +52,7 @@ def run_report(corpus: Corpus, context: RunContext) -> RunReport:
         # "merged" stories folded into another, "split" stories that lost articles to a new one.
         **{f"{kind}_stories": 0 for kind in ("new", "grown", "merged", "split")},
     }
-    for event in corpus.events:
+    for event in corpus.lineage:
         counts[f"{_EVENT_COUNTS[event.kind]}_stories"] += 1
     shares = attribution(corpus.articles, corpus.dedup.pairs, corpus.words, config.reuse.agencies)
     return RunReport(
@@ -74,7 +74,7 @@ class Save:
         report = run_report(corpus, context)
         finished = FinishedRun(
             stories=corpus.stories,
-            events=corpus.events,
+            lineage=corpus.lineage,
             report=asdict(report),
             pairs=corpus.dedup.pairs,
             positions=story_positions(corpus.stories, corpus.articles, corpus.embeddings),

@@ -16,7 +16,7 @@ class Summarize:
 
     def run(self, corpus: Corpus, context: RunContext) -> Corpus:
         articles, labels, previous = corpus.articles, corpus.labels, corpus.previous
-        ids, events = carry_story_ids(articles, labels, previous, context.store.used_story_ids())
+        ids, lineage = carry_story_ids(articles, labels, previous, context.store.used_story_ids())
         stories, counts = summarize_stories(
             articles,
             labels,
@@ -28,4 +28,4 @@ class Summarize:
             corpus.term_counts,
         )
         counts.save(context.workspace.terms)  # a cache: each row is checked against the text it counted
-        return replace(corpus, stories=stories, events=events, term_counts=counts)
+        return replace(corpus, stories=stories, lineage=lineage, term_counts=counts)

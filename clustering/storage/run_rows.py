@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from clustering.records import FinishedRun, LineageEvent, Story, reuse_pair_to_json, story_to_json
+from clustering.records import FinishedRun, LineageEvent, Story
+from clustering.storage.record_json import reuse_pair_to_json, story_to_json
 
 
 def replace_furniture(

@@ -27,8 +27,6 @@ from clustering.records import (
     Reject,
     ReusePair,
     Story,
-    reuse_pair_from_json,
-    story_from_json,
 )
 from clustering.storage.database import (
     is_deadlock,
@@ -39,6 +37,7 @@ from clustering.storage.database import (
     shown,
     writing,
 )
+from clustering.storage.record_json import reuse_pair_from_json, story_from_json
 from clustering.storage.run_rows import (
     archive_stories,
     consecutive_spans,
@@ -239,7 +238,7 @@ class StoryStore:
                     for first, last in consecutive_spans(read.values())
                 ],
             )
-            archive_stories(connection, run, finished.archive, finished.events)
+            archive_stories(connection, run, finished.archive, finished.lineage)
             replace_working_set(connection, finished)
         return run
 

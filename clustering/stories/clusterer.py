@@ -204,6 +204,18 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             distance = evidence * (1.0 - same_story) + (1.0 - evidence) * distance
         return np.maximum(np.asarray(distance, dtype=np.float64), TINY_DISTANCE)
 
+    def condensed_distances(
+        self,
+        embeddings: np.ndarray,
+        texts: Sequence[str] | None = None,
+        dates: Sequence[datetime | None] | None = None,
+        outlets: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        """The distance of every pair of the articles, in scipy's condensed order (pairs ``i < j``, row by
+        row), their TF-IDF weighed among these articles alone: what splits a story into its events."""
+        rows, cols = np.triu_indices(len(embeddings), k=1)
+        return self.pair_distances(_PairEvidence.of(embeddings, texts, dates, None, outlets), rows, cols)
+
     def candidate_pairs(
         self,
         embeddings: np.ndarray,
