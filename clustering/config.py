@@ -238,6 +238,10 @@ class SummaryConfig:
     max_sentences_per_article: int = 40
     # Two sentences whose TF-IDF cosine reaches this say the same thing: the second is left out.
     max_overlap: float = 0.5
+    # Two sentences whose embeddings (the run's model) reach this cosine say the same thing in other words:
+    # the second is left out of a summary (README, "Headlines, summaries"). A cosine is at most 1: above 1
+    # turns the check off, and no sentence is embedded.
+    max_paraphrase: float = 0.75
     # At most this many dated developments for a story of more than one day.
     developments: int = 5
 

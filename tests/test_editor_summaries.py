@@ -217,3 +217,86 @@ def test_captions_and_datelines_wherever_they_stand_never_reach_a_summary():
     )
     story = _story([_article("c", "North Korea fires missile", run_in), _article("d", "Missile over Japan", run_in)])
     assert "(Reuters)" not in story.summary and "SEOUL" not in story.summary
+
+
+def _embedder(meanings: dict[str, int]):
+    """A sentence model in which sentences of one meaning (by a word they hold) are one vector."""
+
+    def embed(sentences: list[str]) -> np.ndarray:
+        rows = np.zeros((len(sentences), 8), dtype=np.float32)
+        for row, sentence in enumerate(sentences):
+            rows[row, next((m for word, m in meanings.items() if word in sentence), 7)] = 1.0
+        return rows
+
+    return embed
+
+
+def test_a_fact_told_again_in_other_words_is_left_out_and_the_next_sentence_stands_in():
+    articles = [
+        _article(
+            "a",
+            "Planets found beyond the Milky Way",
+            "Astrophysicists have discovered planets outside our galaxy for the first time ever. "
+            "The team used gravitational microlensing of a distant quasar to find them.",
+        ),
+        _article(
+            "b",
+            "Scientists see planets in another galaxy",
+            "For the first time ever, scientists have detected planets in a galaxy far, far away. "
+            "About two thousand of them drift between the stars of a galaxy 3.8 billion light years off.",
+        ),
+    ]
+    meanings = {"Astrophysicists": 0, "For the first time ever, scientists": 0, "microlensing": 1, "thousand": 2}
+    embeddings = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(articles), 1))
+    embeddings[0] += np.float32(0.01)
+    config = SummaryConfig(sentences=3)
+    words_only = summarize_stories(articles, [0, 0], embeddings, DedupResult([], {}), config)[0][0].summary
+    checked = summarize_stories(
+        articles, [0, 0], embeddings, DedupResult([], {}), config, embed_sentences=_embedder(meanings)
+    )[0][0].summary
+    # By their words the two openings are different sentences: both were taken.
+    assert "Astrophysicists" in words_only and "For the first time ever, scientists" in words_only
+    assert checked.startswith("Astrophysicists have discovered planets")
+    assert "For the first time ever, scientists" not in checked
+    assert len(list(sentences_of(checked))) == 3  # both other sentences stand in for it
+    # Off, the summary is the words-only one.
+    off = SummaryConfig(sentences=3, max_paraphrase=1.01)
+    assert (
+        summarize_stories(articles, [0, 0], embeddings, DedupResult([], {}), off, embed_sentences=_embedder(meanings))[
+            0
+        ][0].summary
+        == words_only
+    )
+
+
+def test_the_run_model_sees_the_issues_pair_as_one_fact_told_twice():
+    """The run's own model (int8 MiniLM), on the pair a held-out summary held, as two outlets print it."""
+    from clustering.config import EmbedConfig
+    from clustering.embed.embedding import embed_texts
+
+    articles = [
+        _article(
+            "a",
+            "Planets found beyond the Milky Way",
+            "Astrophysicists have discovered planets outside our galaxy for the first time ever. "
+            "The team used gravitational microlensing of a distant quasar to find them.",
+        ),
+        _article(
+            "b",
+            "Scientists detect planets in another galaxy",
+            "For the first time ever, scientists have detected planets in a galaxy far, far away. "
+            "About two thousand of them drift between the stars of a galaxy 3.8 billion light years off.",
+        ),
+    ]
+    embeddings = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (2, 1))
+    embeddings[0] += np.float32(0.01)
+    (story,), _ = summarize_stories(
+        articles,
+        [0, 0],
+        embeddings,
+        DedupResult([], {}),
+        embed_sentences=lambda texts: embed_texts(texts, EmbedConfig()),
+    )
+    assert story.summary.startswith("Astrophysicists have discovered planets")
+    assert "For the first time ever, scientists" not in story.summary
+    assert "microlensing" in story.summary and "two thousand" in story.summary

@@ -394,7 +394,12 @@ def test_vectors_an_orchestrator_took_from_its_own_results_still_reach_the_embed
     def from_elsewhere(shards, config, cache_path):
         return (embed_texts(shard, config) for shard in shards)  # never touches the cache
 
-    pipeline = Pipeline(tmp_path, embed_shards=from_elsewhere)
+    from clustering.config import Config, SummaryConfig
+
+    # Summaries embed their sentences too (in the stage's process, into the same cache): off here, so that
+    # the cache holds the articles' vectors alone.
+    config = Config(summary=SummaryConfig(max_paraphrase=1.01))
+    pipeline = Pipeline(tmp_path, config, embed_shards=from_elsewhere)
     pipeline.run([str(seeds_dir)])
     cache = EmbeddingCache(pipeline.workspace.embeddings)
     assert len(cache) == 5
@@ -404,7 +409,7 @@ def test_vectors_an_orchestrator_took_from_its_own_results_still_reach_the_embed
         assert not shards, "embedded again what the cache holds"
         return iter(())
 
-    Pipeline(tmp_path, embed_shards=refuse).run([str(seeds_dir)], recluster=True)
+    Pipeline(tmp_path, config, embed_shards=refuse).run([str(seeds_dir)], recluster=True)
 
 
 def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_articles():

@@ -10,7 +10,7 @@ import numpy as np
 
 from clustering.embed.embedding import cache_key, cached_embeddings, embedding_text, settled
 from clustering.records import Article
-from clustering.stages.context import RunContext
+from clustering.stages.context import RunContext, ShardEmbedder
 from clustering.stages.corpus import Corpus
 from clustering.storage.embedding_cache import EmbeddingCache
 
@@ -21,8 +21,13 @@ def shards_of(texts: Sequence[str], size: int) -> list[list[str]]:
 
 def embed_articles(articles: Sequence[Article], context: RunContext) -> np.ndarray:
     """The articles' embeddings, in order; every vector goes into the workspace's embedding cache."""
+    return embed_run_texts([embedding_text(article) for article in articles], context)
+
+
+def embed_run_texts(texts: Sequence[str], context: RunContext, embed_shards: ShardEmbedder | None = None) -> np.ndarray:
+    """Embeddings of ``texts`` as the run embeds its articles (its model and cache), in order, by
+    ``embed_shards`` (the run's shard embedder when None)."""
     config = context.config.embed
-    texts = [embedding_text(article) for article in articles]
     cache_path = str(context.workspace.embeddings)
     cache = EmbeddingCache(cache_path)
     try:
@@ -33,7 +38,8 @@ def embed_articles(articles: Sequence[Article], context: RunContext) -> np.ndarr
         # One backend for the whole run, chosen by everything it embeds, not shard by shard.
         config = settled(config, sum(map(len, shards)))
         with context.progress("Embedding", sum(map(len, shards))) as on_progress:
-            for shard, shard_vectors in zip(shards, context.embed_shards(shards, config, cache_path), strict=True):
+            embedded = (embed_shards or context.embed_shards)(shards, config, cache_path)
+            for shard, shard_vectors in zip(shards, embedded, strict=True):
                 vectors.update(zip(shard, shard_vectors, strict=True))
                 # A shard an orchestrator took from its own result store wrote nothing to the cache:
                 # every vector goes where the next run, on any machine that sees the store, looks.

@@ -5,18 +5,19 @@ The representative article is the one closest to the story's centre in embedding
 the title most like the story's other titles, cleaned of labels and site names (``headline``). The summary
 opens with the representative's first sentence, its dateline and agency tag moved out, then adds what the
 other articles say that it does not (TF-IDF centrality with maximal marginal relevance, and no sentence
-close to one already taken); every sentence is whole, stands on its own and is not page furniture
-(``sentences``). A story of more than one day lists its developments: the first report, then each later
-day's lead that adds something new. Keywords are class-based TF-IDF terms (frequent in this story, rare in
-the others, ``lexicon``), names and phrases first, in the form the articles write them, common words left
-out (``keywords``). Reprints count once.
+close to one already taken, in its words or, by the run's sentence embeddings, in other words); every
+sentence is whole, stands on its own and is not page furniture (``sentences``). A story of more than one
+day lists its developments: the first report, then each later day's lead that adds something new.
+Keywords are class-based TF-IDF terms (frequent in this story, rare in the others, ``lexicon``), names and
+phrases first, in the form the articles write them, common words left out (``keywords``). Reprints count
+once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +32,12 @@ from clustering.stories.keywords import describe_keywords
 from clustering.stories.lexicon import Lexicon
 from clustering.stories.sentences import first_sentences, is_whole, stands_alone, without_dateline
 from clustering.stories.term_counts import TermCounts, count_terms
+
+# Texts to their L2-normalised embeddings, one row each: the run's model.
+SentenceEmbedder = Callable[[list[str]], np.ndarray]
+# A summary's order is drawn this many times its length, so that sentences a paraphrase check leaves out
+# have stand-ins.
+_RESERVE = 3
 
 
 def story_id(founder_id: str) -> str:
@@ -68,16 +75,18 @@ def _candidates(split: Sequence[Sequence[tuple[str, bool]]], config: SummaryConf
     return candidates
 
 
-def _summary(
+def _summary_order(
     candidates: Sequence[_Candidate],
     vectors: sparse.csr_matrix,
     centre: np.ndarray,
     lead_article: int,
     config: SummaryConfig,
-) -> str:
-    """The lead (the first fit sentence of article ``lead_article``, else the most central one), then
-    central sentences that say something the ones taken do not (``vectors``: the candidates' TF-IDF rows;
-    ``centre``: the story's normalised centroid)."""
+) -> list[int]:
+    """The candidates in the order a summary takes them, up to ``_RESERVE`` times its length: the lead (the
+    first fit sentence of article ``lead_article``, else the most central one), then central sentences that
+    say something the ones taken do not in their words (``vectors``: the candidates' TF-IDF rows;
+    ``centre``: the story's normalised centroid). The ones after the summary's length stand in for those a
+    paraphrase check leaves out (``_without_paraphrases``)."""
     relevance = np.asarray(vectors @ centre.T).ravel()
     relevance += config.lead_bonus * np.array([candidate.position == 0 for candidate in candidates])
     similarity = (vectors @ vectors.T).toarray()
@@ -87,7 +96,7 @@ def _summary(
     # A later sentence stands on its own: an opening that leans on another was taken out in _candidates,
     # and a first sentence of another article is fit for the lead only.
     fit = np.array([candidate.position > 0 or stands_alone(candidate.text) for candidate in candidates])
-    while len(chosen) < min(config.sentences, len(candidates)):
+    while len(chosen) < min(_RESERVE * config.sentences, len(candidates)):
         redundancy = similarity[:, chosen].max(axis=1)
         score = config.relevance_weight * relevance - (1 - config.relevance_weight) * redundancy
         score[chosen] = -np.inf
@@ -96,7 +105,21 @@ def _summary(
         if not np.isfinite(score[best]):
             break
         chosen.append(best)
-    return " ".join(candidates[index].text for index in chosen)
+    return chosen
+
+
+def _without_paraphrases(order: Sequence[int], vectors: np.ndarray, config: SummaryConfig) -> list[int]:
+    """The first ``config.sentences`` of ``order`` whose sentence embedding (``vectors``, rows of ``order``)
+    is below ``config.max_paraphrase`` cosine from every one taken before: what a sentence says in other
+    words than one taken ("Astrophysicists have discovered planets outside our galaxy for the first time",
+    "For the first time ever, scientists have detected planets in a galaxy far away") is left out."""
+    taken: list[int] = []
+    for row in range(len(order)):
+        if all(float(vectors[row] @ vectors[other]) < config.max_paraphrase for other in taken):
+            taken.append(row)
+            if len(taken) == config.sentences:
+                break
+    return [order[row] for row in taken]
 
 
 def _developments(
@@ -143,31 +166,59 @@ def _summaries(
     rows_of: Sequence[Sequence[int]],
     lexicon: Lexicon | None,
     config: SummaryConfig,
+    embed_sentences: SentenceEmbedder | None,
 ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
     """The summary and the developments of each story (its originals, the index among them of its lead
     article, lexicon rows ``rows_of[story]``); every story's sentences are vectorised at once, in half the
-    time of vectorising them story by story."""
+    time of vectorising them story by story, and the sentences a summary may take are embedded at once
+    (``embed_sentences``; none: no paraphrase check)."""
     candidates_of = [_candidates(split, config) for split in split_of]
     sentences = [candidate.text for candidates in candidates_of for candidate in candidates]
     vectors = lexicon.sentence_vectors(sentences) if lexicon is not None and sentences else None
-    described: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    orders: list[list[int] | None] = []
+    developments: list[tuple[tuple[str, str], ...]] = []
     start = 0
-    for originals, lead, headline, rows, candidates in zip(
-        originals_of, leads, headlines, rows_of, candidates_of, strict=True
-    ):
+    for originals, lead, rows, candidates in zip(originals_of, leads, rows_of, candidates_of, strict=True):
         if vectors is None or not candidates:  # headlines only: the headline says it
-            described.append((headline, ()))
+            orders.append(None)
+            developments.append(())
             continue
         story_vectors = normalize(vectors[start : start + len(candidates)])
         centre = normalize(np.asarray(lexicon.article_vectors[rows].mean(axis=0)))
-        described.append(
-            (
-                _summary(candidates, story_vectors, centre, lead, config),
-                _developments(originals, candidates, story_vectors, centre, config),
-            )
-        )
+        orders.append(_summary_order(candidates, story_vectors, centre, lead, config))
+        developments.append(_developments(originals, candidates, story_vectors, centre, config))
         start += len(candidates)
-    return described
+    chosen = _paraphrase_checked(orders, candidates_of, config, embed_sentences)
+    return [
+        (headline if order is None else " ".join(candidates[index].text for index in order), listed)
+        for headline, order, candidates, listed in zip(headlines, chosen, candidates_of, developments, strict=True)
+    ]
+
+
+def _paraphrase_checked(
+    orders: Sequence[list[int] | None],
+    candidates_of: Sequence[Sequence[_Candidate]],
+    config: SummaryConfig,
+    embed_sentences: SentenceEmbedder | None,
+) -> list[list[int] | None]:
+    """Each story's summary sentences (rows of its candidates): the first ``config.sentences`` of its
+    order, less paraphrases (``_without_paraphrases``) where ``embed_sentences`` is given. Only stories with
+    two sentences or more to choose from are embedded, all in one call (none when ``max_paraphrase`` is
+    above 1)."""
+    checked = [
+        index
+        for index, order in enumerate(orders)
+        if embed_sentences is not None and config.max_paraphrase <= 1 and order is not None and len(order) > 1
+    ]
+    texts = [candidates_of[index][row].text for index in checked for row in orders[index]]
+    vectors = embed_sentences(texts) if texts else None
+    chosen = [order[: config.sentences] if order is not None else None for order in orders]
+    start = 0
+    for index in checked:
+        order = orders[index]
+        chosen[index] = _without_paraphrases(order, vectors[start : start + len(order)], config)
+        start += len(order)
+    return chosen
 
 
 def group_stories(articles: Sequence[Article], labels: Sequence[int]) -> list[list[Article]]:
@@ -187,6 +238,7 @@ def summarize_stories(
     story_ids: Sequence[str] | None = None,
     previous: Mapping[str, Story] | None = None,
     term_counts: TermCounts | None = None,
+    embed_sentences: SentenceEmbedder | None = None,
 ) -> tuple[list[Story], TermCounts]:
     """One ``Story`` per label, and the term counts of every story's originals; ``articles``, ``labels``
     and ``embeddings`` are aligned.
@@ -194,8 +246,10 @@ def summarize_stories(
     ``story_ids`` names the stories of ``group_stories`` (by default, after their first article). A story
     in ``previous`` with the same id and the same articles is kept as it was: same headline, summary and
     keywords on every run. ``term_counts`` are the last run's: given, only the originals whose text they
-    did not count are tokenised; the stories are the same as without them. Stories come largest first,
-    then by their earliest article.
+    did not count are tokenised; the stories are the same as without them. ``embed_sentences`` (texts to
+    L2-normalised rows: the run's embedding model) lets a summary leave out a sentence that says again in
+    other words what one taken says; without it, sentences are compared by their words only. Stories come
+    largest first, then by their earliest article.
     """
     row_of = {article.id: row for row, article in enumerate(articles)}
     members_of = group_stories(articles, labels)
@@ -212,10 +266,6 @@ def summarize_stories(
     bounds = np.cumsum([0, *(len(originals_of[index]) for index in summarised)]).tolist()
     rows_of = [list(range(start, end)) for start, end in itertools.pairwise(bounds)]
     representatives = [_representative(originals_of[index], embeddings, row_of) for index in summarised]
-    leads = [
-        originals_of[index].index(representative)
-        for index, representative in zip(summarised, representatives, strict=True)
-    ]
     candidate_terms = lexicon.story_terms(rows_of, 3 * config.keywords) if lexicon else [[] for _ in rows_of]
     # Each summarised original's top sentences, split once for the summary and the keywords.
     split_of = [
@@ -225,9 +275,9 @@ def summarize_stories(
         choose_headline(originals_of[index], representative)
         for index, representative in zip(summarised, representatives, strict=True)
     ]
-    described = _summaries(
-        [originals_of[index] for index in summarised], split_of, leads, headlines, rows_of, lexicon, config
-    )
+    summarised_originals = [originals_of[index] for index in summarised]
+    leads = [originals.index(lead) for originals, lead in zip(summarised_originals, representatives, strict=True)]
+    described = _summaries(summarised_originals, split_of, leads, headlines, rows_of, lexicon, config, embed_sentences)
     stories = [previous[ids[index]] for index in sorted(kept)]
     for index, representative, headline, terms, split, (summary, developments) in zip(
         summarised, representatives, headlines, candidate_terms, split_of, described, strict=True
