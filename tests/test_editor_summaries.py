@@ -231,8 +231,10 @@ def _embedder(meanings: dict[str, int]):
     return embed
 
 
-def test_a_fact_told_again_in_other_words_is_left_out_and_the_next_sentence_stands_in():
-    articles = [
+def _planets() -> list[Article]:
+    """Two outlets' reports of one finding, their openings one fact in other words (a held-out summary held
+    both)."""
+    return [
         _article(
             "a",
             "Planets found beyond the Milky Way",
@@ -246,6 +248,10 @@ def test_a_fact_told_again_in_other_words_is_left_out_and_the_next_sentence_stan
             "About two thousand of them drift between the stars of a galaxy 3.8 billion light years off.",
         ),
     ]
+
+
+def test_a_fact_told_again_in_other_words_is_left_out_and_the_next_sentence_stands_in():
+    articles = _planets()
     meanings = {"Astrophysicists": 0, "For the first time ever, scientists": 0, "microlensing": 1, "thousand": 2}
     embeddings = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(articles), 1))
     embeddings[0] += np.float32(0.01)
@@ -274,21 +280,8 @@ def test_the_run_model_sees_the_issues_pair_as_one_fact_told_twice():
     from clustering.config import EmbedConfig
     from clustering.embed.embedding import embed_texts
 
-    articles = [
-        _article(
-            "a",
-            "Planets found beyond the Milky Way",
-            "Astrophysicists have discovered planets outside our galaxy for the first time ever. "
-            "The team used gravitational microlensing of a distant quasar to find them.",
-        ),
-        _article(
-            "b",
-            "Scientists detect planets in another galaxy",
-            "For the first time ever, scientists have detected planets in a galaxy far, far away. "
-            "About two thousand of them drift between the stars of a galaxy 3.8 billion light years off.",
-        ),
-    ]
-    embeddings = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (2, 1))
+    articles = _planets()
+    embeddings = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(articles), 1))
     embeddings[0] += np.float32(0.01)
     (story,), _ = summarize_stories(
         articles,
