@@ -244,6 +244,66 @@ def test_a_new_article_joins_from_as_far_as_a_storys_members_link_when_that_stor
     assert labels[15] != labels[0]
 
 
+def _with_new(vectors: list[np.ndarray], stored: dict[str, int] | None = None):
+    """The stored corpus of ``_incremental_corpus`` (less its new articles) and new articles at ``vectors``."""
+    articles, embeddings, story_of = _incremental_corpus()
+    rows = [vector / np.linalg.norm(vector) for vector in vectors]
+    new = [Article(id=f"new{index}", text="x", body=f"new {index}") for index in range(len(rows))]
+    labels = assign_articles(
+        [*articles[:14], *new],
+        np.vstack([embeddings[:14], *rows]),
+        DedupResult(pairs=[], duplicate_of={}),
+        StoryClusterer(),
+        stored or story_of,
+    )
+    return labels[:14], labels[14:]
+
+
+def test_a_new_article_follows_a_new_one_that_joined_a_story_as_a_story_grows_by_its_chains():
+    basis = np.eye(32)
+    # The first joins story 0 (cosine distance 0.29); the second is 0.81 from the story, out of reach, but
+    # 0.73 from the first: it joins once the first has.
+    stored, new = _with_new([basis[0] + basis[8], basis[0] + basis[8] + 5 * basis[9]])
+    assert new.tolist() == [stored[0], stored[0]]
+    alone, (second,) = _with_new([basis[0] + basis[8] + 5 * basis[9]])
+    assert second != alone[0]  # without the first, nothing links it to the story
+
+
+def test_two_new_reports_nearest_each_other_join_the_story_nearest_them_both():
+    basis = np.eye(32)
+    rng = np.random.default_rng(3)
+    pair = [basis[0] + 3 * basis[7] + 0.05 * rng.normal(size=32) for _ in range(2)]  # 0.68 from story 0
+    stored, new = _with_new(pair)
+    assert new.tolist() == [stored[0], stored[0]]
+    # Beside a stored lone article nearer to them than the story, they do not join the story.
+    articles, embeddings, story_of = _incremental_corpus()
+    lone = basis[7] + 0.05 * basis[0]
+    extended = [*articles[:14], Article(id="lone", text="x", body="c")]
+    extra = [Article(id=f"new{index}", text="x", body=f"new {index}") for index in range(2)]
+    labels = assign_articles(
+        [*extended, *extra],
+        np.vstack([embeddings[:14], lone / np.linalg.norm(lone), *(p / np.linalg.norm(p) for p in pair)]),
+        DedupResult(pairs=[], duplicate_of={}),
+        StoryClusterer(),
+        {**story_of, "lone": 4},
+    )
+    assert labels[15] == labels[16] != labels[0]
+
+
+def test_a_burst_of_new_reports_on_a_new_event_is_a_story_of_its_own_not_the_older_one_near_it():
+    basis = np.eye(32)
+    rng = np.random.default_rng(4)
+    # Eight reports, each 0.36 from stored story 0 (close enough to join it one by one), 0.01 from each other.
+    burst = [basis[0] + 1.2 * basis[10] + 0.05 * rng.normal(size=32) for _ in range(8)]
+    stored, new = _with_new(burst)
+    assert len(set(new.tolist())) == 1 and new[0] not in set(stored.tolist())
+    assert stored[:6].tolist() == [stored[0]] * 6  # the story keeps its articles
+    # Eight new reports like the story's own (as near its articles as they are to each other) go on it.
+    going_on = [basis[0] + 0.03 * rng.normal(size=32) for _ in range(8)]
+    stored, new = _with_new(going_on)
+    assert new.tolist() == [stored[0]] * 8
+
+
 def test_new_reprints_follow_their_original_and_a_new_original_takes_its_reprints_story():
     articles, embeddings, story_of = _incremental_corpus()
     embeddings[14] = -embeddings[14]  # far from everything by meaning, but a reprint of article 6

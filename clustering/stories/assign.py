@@ -9,11 +9,12 @@ from datetime import datetime
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from sklearn.base import clone
 
 from clustering.records import Article, DedupResult
 from clustering.stories.clusterer import StoryClusterer
-from clustering.stories.graph_clusters import linked_parts, nearest_within, singletons_for_noise
+from clustering.stories.graph_clusters import hdbscan_labels, linked_parts, nearest_within, singletons_for_noise
 from clustering.stories.neighbours import nearest_neighbours
 from clustering.stories.same_story import FEATURES, PairFeatures
 from clustering.stories.term_counts import TermCounts
@@ -67,7 +68,11 @@ def assign_articles(
 
     Stories keep their articles. Each new article joins the story of its nearest article in a story of
     two or more, when closer than the clusterer's ``noise_join_distance``, or when that article is its
-    nearest of all and closer than ``member_link_distance``; the new articles left over are
+    nearest of all and closer than ``member_link_distance``; round after round, so that a new article
+    follows a new one that joined, and new articles that are each other's nearest join as one where the
+    nearest article outside them is in a story (``_join_stories``); new articles that joined a story one by
+    one but stand apart from it together, a burst on a new event, are taken out as a story of their own
+    (``_part_bursts``); the new articles left over are
     clustered with the lone articles near them, and a group holding a new article becomes a story (a lone
     article it takes in leaves its old one-article story). Distances are the clusterer's blend, computed
     over the new articles and their ``n_neighbors`` nearest only (``term_counts`` as in ``cluster_articles``).
@@ -96,21 +101,122 @@ def assign_articles(
     )
 
     local_label = np.array([label_of.get(canonical[index].id, -1) for index in around])
-    in_story = np.array([label >= 0 and sizes[label] >= 2 for label in local_label])
-    unplaced = local_label < 0
-    joining, nearest = nearest_within(graph, unplaced, in_story, clusterer.noise_join_distance)
-    # As a story's members link: an article whose nearest of all is in a story joins it from farther.
-    linked, neighbour = nearest_within(graph, unplaced, np.ones_like(unplaced), clusterer.member_link_distance)
-    joining, nearest = (
-        np.append(joining, linked[in_story[neighbour]]),
-        np.append(nearest, neighbour[in_story[neighbour]]),
-    )
-    for local, other in zip(joining, nearest, strict=True):
-        label_of[canonical[around[local]].id] = int(local_label[other])
-
+    stored = local_label >= 0
+    _join_stories(clusterer, graph, local_label, sizes)
+    size = clusterer.min_cluster_size_for(len(canonical))
+    _part_bursts(clusterer, graph, local_label, stored, size, max(sizes, default=-1) + 1)
     ids = [canonical[index].id for index in around]
+    label_of.update({ids[local]: int(local_label[local]) for local in np.flatnonzero(local_label >= 0)})
     _label_left_over(clusterer, graph, ids, local_label, sizes, label_of, len(canonical))
     return _follow_originals(articles, dedup, label_of)
+
+
+def _join_stories(
+    clusterer: StoryClusterer, graph: sparse.csr_matrix, local_label: np.ndarray, sizes: Mapping[int, int]
+) -> None:
+    """Label in ``local_label`` (-1: not placed) each new article that joins a story of two or more: its
+    nearest article in one is closer than ``noise_join_distance``, or its nearest of all is in one and closer
+    than ``member_link_distance``. Round after round, as a cluster grows: a new article whose nearest is a
+    new one that joined a story follows it there, as it would in the story if all were clustered at once."""
+    while True:
+        in_story = np.array([label >= 0 and sizes[label] >= 2 for label in local_label])
+        unplaced = local_label < 0
+        joining, nearest = nearest_within(graph, unplaced, in_story, clusterer.noise_join_distance)
+        # As a story's members link: an article whose nearest of all is in a story joins it from farther.
+        linked, neighbour = nearest_within(graph, unplaced, np.ones_like(unplaced), clusterer.member_link_distance)
+        joining = np.append(joining, linked[in_story[neighbour]])
+        nearest = np.append(nearest, neighbour[in_story[neighbour]])
+        if not len(joining):
+            joining, nearest = _group_joins(
+                graph, in_story, linked, neighbour, unplaced, clusterer.member_link_distance
+            )
+        if not len(joining):
+            return
+        local_label[joining] = local_label[nearest]
+
+
+def _part_bursts(
+    clusterer: StoryClusterer,
+    graph: sparse.csr_matrix,
+    local_label: np.ndarray,
+    stored: np.ndarray,
+    size: int,
+    next_label: int,
+) -> None:
+    """Take out of a story the new articles that joined it one by one but are a story of their own: a burst
+    on a new event, each report near an older story of its field, all nearer each other. Where a story took
+    ``size`` new articles or more (HDBSCAN's story size for the corpus), it is clustered again with them; a
+    cluster there that holds ``size`` of them, more new articles than stored ones and under half the story's
+    stored ones (near them) is a burst, and its new articles become a story (numbered from ``next_label``)."""
+    joined = ~stored & (local_label >= 0)
+    for label in np.unique(local_label[joined]):
+        members = np.flatnonzero(local_label == label)
+        if joined[members].sum() < size:
+            continue
+        parts = hdbscan_labels(
+            graph[members][:, members], size, clusterer.min_samples, clusterer.cluster_selection_method, 0.0, False
+        )
+        stored_count = int((~joined[members]).sum())
+        for part in np.unique(parts[parts >= 0]):
+            inside = members[parts == part]
+            new_count = int(joined[inside].sum())
+            stored_inside = len(inside) - new_count
+            # A part that holds most of the story's stored articles is the story going on, however many joined.
+            burst = inside[joined[inside]]
+            mostly_new = new_count >= size and new_count > stored_inside and 2 * stored_inside < stored_count
+            if mostly_new and _stands_apart(graph, burst, members[~joined[members]]):
+                local_label[burst] = next_label
+                next_label += 1
+
+
+# A burst's reports are this many times nearer each other than the story's (the median of each one's
+# nearest): HDBSCAN cuts a story going on with many new reports too, where both are about as near.
+# Measured: bursts on UCI draws 1.9-2.1 (0.24 against 0.47-0.51), hand-made ones 9; a story going on, 1.2.
+_BURST_SEPARATION = 1.5
+
+
+def _stands_apart(graph: sparse.csr_matrix, burst: np.ndarray, story: np.ndarray) -> bool:
+    """Whether the articles at rows ``burst`` are nearer each other than the ``story``'s articles are to
+    them (``_BURST_SEPARATION``); distances missing from ``graph`` are far."""
+    if not len(story):
+        return True
+    block = graph[burst][:, np.concatenate([burst, story])].toarray()
+    block[block == 0] = np.inf  # no edge (and the diagonal): far
+    to_burst = block[:, : len(burst)].min(axis=1)
+    to_story = block[:, len(burst) :].min(axis=1)
+    return bool(np.median(to_story) >= _BURST_SEPARATION * np.median(to_burst))
+
+
+def _group_joins(
+    graph: sparse.csr_matrix,
+    in_story: np.ndarray,
+    linked: np.ndarray,
+    neighbour: np.ndarray,
+    unplaced: np.ndarray,
+    limit: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """New articles linked to their nearest of all (``linked`` to ``neighbour``, within ``limit``) when that
+    is new too join as one: a group whose nearest article outside it is in a story and within ``limit``
+    joins that story, as one new article does whose nearest is (two reports of a late turn of a story read
+    most like each other)."""
+    pairs = unplaced[neighbour]
+    count = graph.shape[0]
+    links = sparse.coo_matrix((np.ones(int(pairs.sum())), (linked[pairs], neighbour[pairs])), shape=(count, count))
+    _, group = connected_components(links, directed=False)
+    grouped = np.zeros(count, dtype=bool)
+    grouped[linked[pairs]] = grouped[neighbour[pairs]] = True
+    joining, nearest = [], []
+    for label in np.unique(group[grouped]):
+        members = grouped & (group == label)
+        source, target = nearest_within(graph, members, ~members, np.inf)
+        if not len(source):
+            continue
+        distances = np.asarray(graph[source, target]).ravel()
+        closest = int(np.argmin(distances))
+        if in_story[target[closest]] and distances[closest] < limit:
+            joining += np.flatnonzero(members).tolist()
+            nearest += [target[closest]] * int(members.sum())
+    return np.array(joining, dtype=int), np.array(nearest, dtype=int)
 
 
 def _label_left_over(
@@ -127,7 +233,7 @@ def _label_left_over(
     left = [
         local
         for local, article_id in enumerate(ids)
-        if article_id not in label_of or (local_label[local] >= 0 and sizes[int(local_label[local])] == 1)
+        if article_id not in label_of or (local_label[local] >= 0 and sizes.get(int(local_label[local]), 0) == 1)
     ]
     if not left:
         return
