@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_summaries.py [INPUT ...]   (default: every dev set: ECB+, UCI, giveme-dev, seeds)
 
 Runs the pipeline (the library's ``Pipeline``) over each input and counts, over its stories: summaries
-with two sentences saying the same thing (word-set Jaccard ≥ 0.6), or the same thing in other words (a
+with two sentences saying the same thing (word-set Jaccard ≥ 0.6), a lead that opens on a pronoun pointing at
+what was not shown ("It is being called the Olympic Truce."), or the same thing in other words (a
 cosine of ``PARAPHRASE`` or more by a second sentence model, Google's multilingual USE v3 from the ``bench``
 extra: not the run's model, whose cosines the summaries themselves check), a sentence after the first that opens by
 pointing at another ("This", "He", "But", …), a sentence cut off (no closing stop, an ellipsis, or ending on
@@ -42,6 +43,8 @@ _CUT = re.compile(
 # Read off sentence pairs written to say one thing twice and pairs of one story saying two things (README,
 # "Headlines, summaries"): paraphrases score 0.79-0.80 with USE, the others 0.18-0.69.
 PARAPHRASE = 0.75
+# A lead that points at what the reader was not shown (the page's headline, a photo): "It is being called…".
+_LEANING = re.compile(r"[\"“‘]?(?:It|This|That|These|Those|He|She|They|His|Her|Their|Its|Them)\b")
 _GENERIC = {"said", "says", "people", "new", "year", "time", "state", "government", "sunday", "monday", "tuesday"}
 _GENERIC |= {"wednesday", "thursday", "friday", "saturday", "told", "also", "one", "two"}
 
@@ -55,7 +58,8 @@ def _overlap(first: str, second: str) -> float:
 
 
 def check(stories: list[Story]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {name: [] for name in ("repeat", "dangling", "cut", "dateline or tag", "furniture")}
+    kinds = ("repeat", "dangling", "leaning lead", "cut", "dateline or tag", "furniture")
+    found: dict[str, list[str]] = {name: [] for name in kinds}
     found["repeat in other words"] = _paraphrases(stories)
     found |= {"site name or label in headline": [], "generic keyword": []}
     for story in stories:
@@ -68,6 +72,8 @@ def check(stories: list[Story]) -> dict[str, list[str]]:
                 found["repeat"].append(sentence)
             if index > 0 and not stands_alone(sentence):
                 found["dangling"].append(sentence)
+            if index == 0 and story.summary != story.headline and _LEANING.match(sentence):
+                found["leaning lead"].append(sentence)
             # A story of headlines only is summed up by its headline, which has no closing stop.
             if _CUT.search(sentence.strip()) and story.summary != story.headline:
                 found["cut"].append(sentence)

@@ -90,12 +90,15 @@ def _summary_order(
     relevance = np.asarray(vectors @ centre.T).ravel()
     relevance += config.lead_bonus * np.array([candidate.position == 0 for candidate in candidates])
     similarity = (vectors @ vectors.T).toarray()
-    own = [index for index, candidate in enumerate(candidates) if candidate.article == lead_article]
-    lead = min(own, key=lambda index: candidates[index].position) if own else int(np.argmax(relevance))
-    chosen = [lead]
     # A later sentence stands on its own: an opening that leans on another was taken out in _candidates,
     # and a first sentence of another article is fit for the lead only.
     fit = np.array([candidate.position > 0 or stands_alone(candidate.text) for candidate in candidates])
+    # The lead too, where one does: an article's first sentence may lean on its headline, which the summary
+    # does not show ("He's the former Kutztown University football player who…").
+    own = [index for index, candidate in enumerate(candidates) if candidate.article == lead_article]
+    own = [index for index in own if stands_alone(candidates[index].text)] or own
+    lead = min(own, key=lambda index: candidates[index].position) if own else int(np.argmax(relevance))
+    chosen = [lead]
     while len(chosen) < min(_RESERVE * config.sentences, len(candidates)):
         redundancy = similarity[:, chosen].max(axis=1)
         score = config.relevance_weight * relevance - (1 - config.relevance_weight) * redundancy
