@@ -293,3 +293,24 @@ def test_the_run_model_sees_the_issues_pair_as_one_fact_told_twice():
     assert story.summary.startswith("Astrophysicists have discovered planets")
     assert "For the first time ever, scientists" not in story.summary
     assert "microlensing" in story.summary and "two thousand" in story.summary
+
+
+def test_a_lead_leaning_on_the_headline_gives_way_to_the_next_sentence_that_stands():
+    articles = [
+        _article(
+            "a",
+            "Brian Nichols sentenced to life",
+            "He's the former college football player who went on a shooting rampage at an Atlanta courthouse. "
+            "Brian Nichols was sentenced to life in prison without parole on Saturday for the 2005 killings. "
+            "The jury could not agree on the death penalty after days of deliberation.",
+        ),
+        _article(
+            "b",
+            "Courthouse gunman gets life",
+            "A jury deadlocked on the death penalty for courthouse gunman Brian Nichols on Friday. "
+            "Prosecutors had sought his execution for the four killings in Atlanta.",
+        ),
+    ]
+    summary = _story(articles).summary
+    assert summary.startswith("Brian Nichols was sentenced to life in prison")
+    assert not summary.startswith("He's")
