@@ -52,6 +52,9 @@ def test_a_story_of_three_months_is_one_story_of_its_events():
     events = EventSplitter().fit(embeddings, stories, dates=dates).labels_
     pairs = {(gold[row], int(events[row])) for row in running}
     assert len(pairs) == 7 and len({event for _, event in pairs}) == 7  # each burst is one event of its own
+    # It is time that makes them: with a window of years, the story is one event.
+    timeless = EventSplitter(window_days=1000.0).fit(embeddings, stories, dates=dates).labels_
+    assert len({int(timeless[row]) for row in running}) == 1
 
 
 def test_articles_of_one_event_a_month_apart_in_content_alone_stay_one_event_when_undated():
