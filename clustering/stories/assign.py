@@ -9,12 +9,17 @@ from datetime import datetime
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 from sklearn.base import clone
 
 from clustering.records import Article, DedupResult
 from clustering.stories.clusterer import StoryClusterer
-from clustering.stories.graph_clusters import hdbscan_labels, linked_parts, nearest_within, singletons_for_noise
+from clustering.stories.graph_clusters import (
+    hdbscan_labels,
+    linked_groups,
+    linked_parts,
+    nearest_within,
+    singletons_for_noise,
+)
 from clustering.stories.neighbours import nearest_neighbours
 from clustering.stories.same_story import FEATURES, PairFeatures
 from clustering.stories.term_counts import TermCounts
@@ -161,8 +166,8 @@ def _part_bursts(
             inside = members[parts == part]
             new_count = int(joined[inside].sum())
             stored_inside = len(inside) - new_count
-            # A part that holds most of the story's stored articles is the story going on, however many joined.
             burst = inside[joined[inside]]
+            # A part that holds most of the story's stored articles is the story going on, however many joined.
             mostly_new = new_count >= size and new_count > stored_inside and 2 * stored_inside < stored_count
             if mostly_new and _stands_apart(graph, burst, members[~joined[members]]):
                 local_label[burst] = next_label
@@ -200,11 +205,8 @@ def _group_joins(
     joins that story, as one new article does whose nearest is (two reports of a late turn of a story read
     most like each other)."""
     pairs = unplaced[neighbour]
-    count = graph.shape[0]
-    links = sparse.coo_matrix((np.ones(int(pairs.sum())), (linked[pairs], neighbour[pairs])), shape=(count, count))
-    _, group = connected_components(links, directed=False)
-    grouped = np.zeros(count, dtype=bool)
-    grouped[linked[pairs]] = grouped[neighbour[pairs]] = True
+    group, sizes = linked_groups(linked[pairs], neighbour[pairs], graph.shape[0])
+    grouped = sizes[group] > 1
     joining, nearest = [], []
     for label in np.unique(group[grouped]):
         members = grouped & (group == label)

@@ -67,7 +67,7 @@ def hdbscan_labels(
     return np.asarray(labels)
 
 
-def _linked_groups(source: np.ndarray, target: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+def linked_groups(source: np.ndarray, target: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     """The group of each of ``count`` articles when ``source[k]`` and ``target[k]`` are linked, and each
     group's size."""
     links = sparse.csr_matrix((np.ones(len(source)), (source, target)), shape=(count, count))
@@ -82,7 +82,7 @@ def linked_parts(labels: np.ndarray, graph: sparse.csr_matrix, link: float, min_
     unrelated articles that are merely the least far apart)."""
     source, target, distance = edges(graph)
     inside = (labels[source] >= 0) & (labels[source] == labels[target]) & (distance < link)
-    part_of, sizes = _linked_groups(source[inside], target[inside], len(labels))
+    part_of, sizes = linked_groups(source[inside], target[inside], len(labels))
     result = np.where(labels >= 0, part_of, -1)
     result[(labels >= 0) & (sizes[part_of] < min_size)] = -1
     return result
@@ -116,7 +116,7 @@ def small_stories(labels: np.ndarray, graph: sparse.csr_matrix, limit: float) ->
     noise = labels < 0
     source, target = nearest_within(graph, noise, np.ones_like(noise), limit)
     linked = noise[target]
-    group_of, sizes = _linked_groups(source[linked], target[linked], len(labels))
+    group_of, sizes = linked_groups(source[linked], target[linked], len(labels))
     result = labels.copy()
     grouped = noise & (sizes[group_of] > 1)
     result[grouped] = int(labels.max(initial=-1)) + 1 + group_of[grouped]
