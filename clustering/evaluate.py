@@ -14,7 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from clustering.config import Config
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
-from clustering.records import Article
+from clustering.records import Article, article_events
 from clustering.storage.workspace import Workspace
 
 
@@ -110,9 +110,7 @@ def evaluate_files(
         result = Pipeline(workspace, config).run([str(path) for path in inputs])
     predicted = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
     story_of = {article_id: predicted[article_id] for article_id in gold if article_id in predicted}
-    events = {
-        member: event.event_id for story in result.stories for event in story.events for member in event.article_ids
-    }
+    events = article_events(result.stories)
     event_of = {article_id: events[article_id] for article_id in story_of}
     labels = [gold[article_id] for article_id in story_of]
     return Evaluation(

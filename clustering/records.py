@@ -296,6 +296,11 @@ class Story:
     events: tuple[StoryEvent, ...] = ()
 
 
+def article_events(stories: Iterable[Story]) -> dict[str, str]:
+    """The event id of each article of ``stories``."""
+    return {member: event.event_id for story in stories for event in story.events for member in event.article_ids}
+
+
 @dataclass(frozen=True, slots=True)
 class LineageEvent:
     """What happened to a story in a run. ``kind``: "new", "grew", "merged" (``other`` was merged into

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from clustering.publish.pages import safe_url
 from clustering.publish.snapshot import MAX_PER_PAGE, PER_PAGE, Snapshot, StoryQuery, first_reports
-from clustering.records import Article, Story, StoryEvent
+from clustering.records import Article, Story, StoryEvent, article_events
 
 
 def current_snapshot(request: Request) -> Snapshot:
@@ -153,13 +153,14 @@ def _event_out(story: Story, event: StoryEvent) -> EventOut:
 
 def _levels(stories: Sequence[Story]) -> dict[str, tuple[str, str | None]]:
     """Each article's story and event."""
-    events = {member: event.event_id for story in stories for event in story.events for member in event.article_ids}
+    events = article_events(stories)
     return {member: (story.story_id, events.get(member)) for story in stories for member in story.article_ids}
 
 
 def _article_out(
     article: Article, levels: dict[str, tuple[str, str | None]], duplicate_of: dict[str, str]
 ) -> ArticleOut:
+    story_id, event_id = levels.get(article.id, (None, None))
     return ArticleOut(
         id=article.id,
         title=article.headline,
@@ -167,8 +168,8 @@ def _article_out(
         published=article.date,
         published_has_time=article.has_time,
         url=safe_url(article.url),
-        story_id=levels.get(article.id, (None, None))[0],
-        event_id=levels.get(article.id, (None, None))[1],
+        story_id=story_id,
+        event_id=event_id,
         duplicate_of=duplicate_of.get(article.id),
         agencies=list(article.agencies),
         furniture_spans=[tuple(span) for span in article.furniture_spans],

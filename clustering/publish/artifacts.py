@@ -19,7 +19,16 @@ from pathlib import Path
 import networkx as nx
 
 from clustering.publish.pages import environment, story_threads
-from clustering.records import Article, DedupResult, Reject, RunReport, Story, json_line, record_fields
+from clustering.records import (
+    Article,
+    DedupResult,
+    Reject,
+    RunReport,
+    Story,
+    article_events,
+    json_line,
+    record_fields,
+)
 from clustering.storage.atomic import write_atomic
 from clustering.storage.record_json import story_fields
 
@@ -57,9 +66,7 @@ def _jsonl(rows: Iterable[dict[str, object]]) -> str:
 
 def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: DedupResult) -> list[dict[str, object]]:
     story_of = {article_id: story.story_id for story in stories for article_id in story.article_ids}
-    event_of = {
-        article_id: event.event_id for story in stories for event in story.events for article_id in event.article_ids
-    }
+    event_of = article_events(stories)
     return [
         {
             "id": article.id,
