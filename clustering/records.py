@@ -267,7 +267,7 @@ class DedupResult:
 class StoryEvent:
     """One event of a story: its articles close in content and in time (``clustering.stories.events``), the
     days-long happening inside a story that may run for months. Its id is stable across runs like a story's;
-    ``headline`` is that of its article nearest the event's centre."""
+    ``headline`` is chosen and cleaned as a story's is (the title most like the event's others)."""
 
     event_id: str
     headline: str

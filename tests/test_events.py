@@ -123,3 +123,15 @@ def test_a_reprint_is_in_its_originals_event():
     event_of = {member: event.event_id for event in story.events for member in event.article_ids}
     assert event_of[articles[-1].id] == event_of[articles[0].id]
     assert sorted(member for event in story.events for member in event.article_ids) == sorted(a.id for a in articles)
+
+
+def test_an_events_headline_is_cleaned_as_a_storys():
+    rng = np.random.default_rng(5)
+    embeddings, dates, _ = _running_story(rng, bursts=1, size=2)
+    titles = ["BREAKING NEWS: Cubs win the World Series", "Cubs win the World Series | Daily Mail Online"]
+    articles = [
+        Article(f"a{row}", "text", title=title, published=date, source="www.dailymail.co.uk")
+        for row, (title, date) in enumerate(zip(titles, dates, strict=True))
+    ]
+    (story,) = story_events(_stories_of(articles, dates), articles, embeddings, DedupResult([], {}), {}, Config())
+    assert [event.headline for event in story.events] == ["Cubs win the World Series"]

@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator, clone
 from clustering.config import Config, EventConfig, settings_init
 from clustering.records import Article, DedupResult, Story, StoryEvent
 from clustering.stories.clusterer import StoryClusterer
+from clustering.stories.headline import choose_headline
 from clustering.stories.lineage import assign_story_ids
 
 # Originals linked at once: average linkage holds all their n²/2 distances (4,000: 8 M pairs, 64 MB). A
@@ -161,8 +162,10 @@ def _event(
     vectors = embeddings[[row_of[article.id] for article in members]]
     central = members[int(np.argmax(vectors @ vectors.mean(axis=0)))]
     dates = [article.date for article in members if article.date is not None]
+    # Cleaned as a story's is: a title carries labels and site names ("BREAKING NEWS: …", "… - Market News").
+    headline = choose_headline(members, central)
     return StoryEvent(
-        identifier, central.headline, tuple(a.id for a in members), min(dates, default=None), max(dates, default=None)
+        identifier, headline, tuple(a.id for a in members), min(dates, default=None), max(dates, default=None)
     )
 
 
