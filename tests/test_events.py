@@ -135,3 +135,16 @@ def test_an_events_headline_is_cleaned_as_a_storys():
     ]
     (story,) = story_events(_stories_of(articles, dates), articles, embeddings, DedupResult([], {}), {}, Config())
     assert [event.headline for event in story.events] == ["Cubs win the World Series"]
+
+
+def test_a_story_too_big_to_link_at_once_is_linked_in_time_ordered_slices(monkeypatch):
+    import clustering.stories.events as events
+
+    monkeypatch.setattr(events, "MAX_LINKED", 5)
+    rng = np.random.default_rng(6)
+    embeddings, dates, _ = _running_story(rng, bursts=1, size=12)  # one event: all within two days
+    order = np.argsort([date.timestamp() for date in dates])
+    labels = EventSplitter().fit(embeddings, [0] * 12, dates=dates).labels_
+    # Slices of 5, 5 and 2 in time order; each slice's articles stay one event, none shared across slices.
+    assert [len(set(labels[order[start : start + 5]].tolist())) for start in (0, 5, 10)] == [1, 1, 1]
+    assert len(set(labels.tolist())) == 3
