@@ -1,14 +1,19 @@
 """Scores of a story labelling against gold labels (pairwise and B-cubed F1, adjusted Rand index), and the
-harness that runs the pipeline over a labelled corpus, exactly as ``storyline run`` does, and scores it."""
+harness that runs the pipeline over a labelled corpus, exactly as ``storyline run`` does, and scores it;
+and the correlation of the run's same-story similarity with pairs scored by annotators (SemEval-2022 Task 8).
+"""
 
 from __future__ import annotations
 
+import csv
+import math
 import tempfile
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from clustering.config import Config
@@ -16,6 +21,7 @@ from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
 from clustering.records import Article, article_events
 from clustering.storage.workspace import Workspace
+from clustering.stories.clusterer import StoryClusterer
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,4 +126,100 @@ def evaluate_files(
         story_of,
         event_of,
         score(labels, list(event_of.values())),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    """Two articles and how alike annotators found them: ``overall`` from 1 (the same story) to 4
+    (unrelated), as in SemEval-2022 Task 8; the two languages when the file gives them."""
+
+    a: str
+    b: str
+    overall: float
+    languages: tuple[str, str] | None = None
+
+
+def read_scored_pairs(path: Path | str) -> list[ScoredPair]:
+    """The pairs of a CSV file with columns ``a``, ``b`` and ``overall`` (and optionally ``lang_a`` and
+    ``lang_b``); a ``ValueError`` names the first row or column that is not so."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"a", "b", "overall"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path}: no column {', '.join(sorted(missing))} (expected a,b,overall)")
+        pairs = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                overall = float(row["overall"])
+            except (TypeError, ValueError):
+                raise ValueError(f"{path}, line {line}: overall {row['overall']!r} is not a number") from None
+            if not math.isfinite(overall) or not row["a"] or not row["b"]:
+                raise ValueError(f"{path}, line {line}: expected two article ids and a finite overall score")
+            languages = (row["lang_a"], row["lang_b"]) if row.get("lang_a") and row.get("lang_b") else None
+            pairs.append(ScoredPair(row["a"], row["b"], overall, languages))
+    return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class PairCorrelations:
+    """Pearson correlations of the run's same-story similarity (1 - the distance clustering gives the
+    pair) with ``-overall``, so that higher is better, as SemEval scores it: over every pair, over the
+    pairs in one language and over those across two; None where fewer than two pairs (or no spread)."""
+
+    pearson: float | None
+    pearson_same_language: float | None
+    pearson_cross_language: float | None
+    pairs: int
+    same_language_pairs: int
+    cross_language_pairs: int
+    # Pairs naming an article the run did not read or rejected.
+    left_out: int
+
+
+def _pearson(similarity: np.ndarray, overall: np.ndarray) -> float | None:
+    if len(similarity) < 2 or np.ptp(similarity) == 0 or np.ptp(overall) == 0:
+        return None
+    return float(np.corrcoef(similarity, -overall)[0, 1])
+
+
+def evaluate_pairs(
+    inputs: Sequence[Path | str],
+    pairs_path: Path | str,
+    config: Config | None = None,
+    embedding_cache: Path | str | None = None,
+) -> PairCorrelations:
+    """Take the articles of ``inputs`` through the stages a run takes them before clustering
+    (``Pipeline.prepare``), score each pair of ``pairs_path`` as clustering would, and correlate the
+    scores with the annotators'. A pair's languages are the file's, else the ones cleaning detected."""
+    config = config or Config()
+    pairs = read_scored_pairs(pairs_path)
+    with tempfile.TemporaryDirectory(prefix="storyline-evaluate-") as folder:
+        workspace = Workspace(Path(folder), Path(embedding_cache) if embedding_cache is not None else None)
+        prepared = Pipeline(workspace, config).prepare([str(path) for path in inputs])
+    index = {article.id: number for number, article in enumerate(prepared.articles)}
+    kept = [pair for pair in pairs if pair.a in index and pair.b in index]
+    rows = np.array([index[pair.a] for pair in kept], dtype=np.int64)
+    cols = np.array([index[pair.b] for pair in kept], dtype=np.int64)
+    articles = prepared.articles
+    distance = StoryClusterer(**asdict(config.cluster)).distances_of_pairs(
+        prepared.embeddings,
+        rows,
+        cols,
+        [article.titled_body for article in articles],
+        [article.date for article in articles],
+        [article.outlet for article in articles],
+    )
+    similarity, overall = 1.0 - distance, np.array([pair.overall for pair in kept])
+    detected = [(articles[row].language, articles[col].language) for row, col in zip(rows, cols, strict=True)]
+    languages = [pair.languages or found for pair, found in zip(kept, detected, strict=True)]
+    same = np.array([first == second for first, second in languages], dtype=bool)
+    return PairCorrelations(
+        _pearson(similarity, overall),
+        _pearson(similarity[same], overall[same]),
+        _pearson(similarity[~same], overall[~same]),
+        len(kept),
+        int(same.sum()),
+        int((~same).sum()),
+        len(pairs) - len(kept),
     )

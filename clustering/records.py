@@ -56,6 +56,8 @@ class Article:
     furniture_spans: tuple[tuple[int, int], ...] = ()
     dateline: datetime | None = None
     agencies: tuple[str, ...] = ()
+    # The language of the title and body, as an ISO 639 code ("und": none could be told); found by cleaning.
+    language: str = ""
     # The input gave a day and no time ("2018-02-06"): ``published`` is that day's midnight UTC, which is
     # not a moment the article came out at.
     published_day_only: bool = False
@@ -111,7 +113,7 @@ class Article:
 
     def cleaning_json(self) -> str:
         """What cleaning found (body and its spans and segments, comments, furniture and its spans, dateline,
-        agencies), as JSON."""
+        agencies, language), as JSON."""
         found = {name: getattr(self, name) for name in _CLEANING_FIELDS}
         found["dateline"] = self.dateline.isoformat() if self.dateline else None
         return json.dumps(found, ensure_ascii=False)
@@ -146,6 +148,7 @@ _CLEANING_FIELDS = (
     "furniture_spans",
     "dateline",
     "agencies",
+    "language",
 )
 
 
@@ -160,6 +163,7 @@ def _cleaning_fields(text: str) -> dict[str, object]:
         "furniture_spans": tuple(tuple(span) for span in found["furniture_spans"]),
         "dateline": datetime.fromisoformat(found["dateline"]) if found["dateline"] else None,
         "agencies": tuple(found["agencies"]),
+        "language": found.get("language", ""),
     }
 
 

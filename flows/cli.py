@@ -3,8 +3,10 @@ Prefect; ``dedup``, ``evaluate``, ``serve`` and ``config`` use the library alone
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,6 +25,8 @@ from clustering.storage.workspace import STORE_FILE, STORE_VARIABLE
 
 if TYPE_CHECKING:
     from sqlalchemy.exc import DBAPIError
+
+    from clustering.evaluate import Evaluation, PairCorrelations
 
 # The library's heavier parts (the pipeline and its models, SQLAlchemy, HTTP, Prefect) are imported by the
 # commands that use them: `storyline --version` and `--help` start in a fraction of a second.
@@ -466,8 +470,13 @@ def _field_names(mappings: list[str]) -> dict[str, str]:
 
 @app.command()
 def evaluate(
-    inputs: Annotated[list[Path], typer.Argument(help="Labelled .jsonl/.csv files.")],
-    label: Annotated[str, typer.Option(help="The field holding the gold story label.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Labelled .jsonl/.csv files, or the articles --pairs names.")],
+    label: Annotated[str | None, typer.Option(help="The field holding the gold story label.")] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(help="A CSV of scored pairs (columns a,b,overall; lang_a,lang_b optional), as SemEval's."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as one JSON object.")] = False,
     field: FieldOption = None,
     config: ConfigOption = None,
     model: ModelOption = None,
@@ -478,24 +487,62 @@ def evaluate(
     """Run the pipeline over labelled records, as `storyline run` would into a new folder, and print
     pairwise and B-cubed F1 and the adjusted Rand index of its stories and of their events against the
     labels (score each level against the labels that match it: events for event labels such as ECB+'s,
-    stories for running stories)."""
-    _checked_inputs([str(path) for path in inputs])
+    stories for running stories). With --pairs, print the Pearson correlation of the run's same-story
+    similarity with the pairs' -overall (1: the same story, 4: unrelated), overall, within one language
+    and across two."""
+    if (label is None) == (pairs is None):
+        raise typer.BadParameter("give --label (stories against labels) or --pairs (scored pairs), one of them")
+    _checked_inputs([str(path) for path in inputs] + ([str(pairs)] if pairs else []))
     settings = _settings(model, fields=field)
+    run_config = _config(config, settings)
     with console.status(f"Running the pipeline over {', '.join(map(str, inputs))}"):
-        from clustering.evaluate import evaluate_files
+        from clustering.evaluate import evaluate_files, evaluate_pairs
 
-        result = evaluate_files(inputs, label, _config(config, settings), cache)
+        try:
+            if pairs is not None:
+                correlations = evaluate_pairs(inputs, pairs, run_config, cache)
+            else:
+                result = evaluate_files(inputs, str(label), run_config, cache)
+        except ValueError as error:
+            raise _fail(error) from error
+    if pairs is not None:
+        _print_correlations(correlations, as_json)
+    else:
+        _print_scores(result, as_json)
+
+
+def _print_correlations(correlations: PairCorrelations, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(asdict(correlations)))
+        return
+    table = Table("pairs", "count", "Pearson with -overall", title="the run's same-story similarity")
+    for name, count, value in (
+        ("all", correlations.pairs, correlations.pearson),
+        ("one language", correlations.same_language_pairs, correlations.pearson_same_language),
+        ("across languages", correlations.cross_language_pairs, correlations.pearson_cross_language),
+    ):
+        table.add_row(name, str(count), "-" if value is None else f"{value:.3f}")
+    table.add_row("left out (an article not read or rejected)", str(correlations.left_out), "")
+    Console().print(table)
+
+
+_SCORE_ROWS = (
+    ("pairwise precision", "pairwise_precision"),
+    ("pairwise recall", "pairwise_recall"),
+    ("pairwise F1", "pairwise_f1"),
+    ("B-cubed F1", "bcubed_f1"),
+    ("adjusted Rand index", "adjusted_rand"),
+)
+
+
+def _print_scores(result: Evaluation, as_json: bool) -> None:
     scores, events = result.scores, result.event_scores
+    if as_json:
+        typer.echo(json.dumps({"stories": asdict(scores), "events": asdict(events), "left_out": result.rejected}))
+        return
     title = f"{scores.n_articles} articles, {scores.n_gold_stories} gold labels"
     table = Table("score", "stories", "events (inside stories)", title=title)
-    rows = [
-        ("pairwise precision", "pairwise_precision"),
-        ("pairwise recall", "pairwise_recall"),
-        ("pairwise F1", "pairwise_f1"),
-        ("B-cubed F1", "bcubed_f1"),
-        ("adjusted Rand index", "adjusted_rand"),
-    ]
-    for name, value in rows:
+    for name, value in _SCORE_ROWS:
         table.add_row(name, f"{getattr(scores, value):.3f}", f"{getattr(events, value):.3f}")
     table.add_row("predicted", str(scores.n_predicted_stories), str(events.n_predicted_stories))
     table.add_row("left out (no label or rejected)", str(result.rejected), "")

@@ -26,7 +26,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.fixture(scope="module")
 def demo_store(prefect_harness, seeds_dir, tmp_path_factory) -> Path:
-    """The seeds, an outlet's partial reprint of the Reuters story, and an article with script in it."""
+    """The seeds, an outlet's partial reprint of the Reuters story, an article with script in it, and one in
+    German."""
     from flows.pipeline import pipeline_flow
 
     folder = tmp_path_factory.mktemp("in")
@@ -50,6 +51,16 @@ def demo_store(prefect_harness, seeds_dir, tmp_path_factory) -> Path:
             "url": "javascript:alert(1)",
             "published": "2017-11-09",
             "text": f"Dockers in Gdansk went on strike on Thursday. <img src=x onerror=alert(1)> {PAYLOAD}",
+        },
+        {
+            "id": "bundestag",
+            "title": "Bundestag beschließt die Reform der Pflegeversicherung",
+            "source": "Berliner Tageblatt",
+            "published": "2017-11-10",
+            "text": "Der Bundestag hat am Freitag mit großer Mehrheit die Reform der Pflegeversicherung "
+            "beschlossen. Die Beiträge steigen im kommenden Jahr um einen halben Prozentpunkt, dafür erhalten "
+            "pflegende Angehörige mehr Unterstützung. Die Opposition kritisierte, die Finanzierung sei nicht "
+            "auf Dauer gesichert, und kündigte an, im Bundesrat Einspruch zu erheben.",
         },
     ]
     (folder / "feed.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records))
@@ -295,6 +306,21 @@ def test_api_pages_filters_and_records(client, demo_store):
     assert client.get("/api/stories", params={"since": "soon"}).status_code == 422
     schema = client.get("/openapi.json").json()
     assert {"/api/stories", "/api/stories/{story_id}", "/api/articles/{article_id}"} <= set(schema["paths"])
+
+
+def test_each_article_has_its_language_and_stories_are_filtered_by_language(client, demo_store):
+    assert client.get("/api/articles/bundestag").json()["language"] == "de"
+    assert client.get("/api/articles/courier").json()["language"] == "en"
+    rows = {row["id"]: row["language"] for row in map(json.loads, (demo_store / "articles.jsonl").open())}
+    assert rows["bundestag"] == "de" and rows["004_5a81d56bc7aaeb59"] == "en"
+    german = client.get("/api/stories", params={"language": "de"}).json()
+    assert german["total"] == 1 and german["stories"][0]["languages"] == ["de"]
+    english = client.get("/api/stories", params={"language": "en", "per_page": 100}).json()
+    assert english["total"] == len(_stories(demo_store)) - 1
+    assert all(story["languages"] == ["en"] for story in english["stories"])
+    page = client.get("/", params={"language": "de"}).text
+    assert page.count('class="story"') == 1 and "Pflegeversicherung" in page
+    assert '<option value="de" selected>de</option>' in page and '<option value="en">en</option>' in page
 
 
 def test_errors_on_pages_are_pages(client):

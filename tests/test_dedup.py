@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_reuse import BANK, SAME_EVENT, WIRE
+from test_reuse import BANK, CHINESE_REPORT, SAME_EVENT, WIRE
 from typer.testing import CliRunner
 
 from clustering.config import ReuseConfig
@@ -107,6 +107,21 @@ def test_cli_filter_marks_duplicates_and_drop_keeps_one_per_group(tmp_path, leve
     dropped = tmp_path / "dropped.jsonl"
     CliRunner().invoke(app, ["dedup", str(feed), "-o", str(dropped), "--drop", "--level", level])
     assert [json.loads(line)["id"] for line in dropped.read_text().splitlines()] == ["wire", "bank"]
+
+
+@pytest.mark.parametrize("level", ["document", "passage"])
+def test_a_chinese_reprint_is_found_on_characters(tmp_path, level):
+    """Chinese has no spaces between words: shingles are runs of characters, so an edited copy is found."""
+    feed = tmp_path / "feed.jsonl"
+    edited = CHINESE_REPORT.replace("周三", "周四").replace("最后一个据点", "最后据点") + "\n\n（新华社）"
+    other = "美国总统周二在白宫会见了来访的法国总统，双方讨论了贸易和气候变化问题，并签署了多项合作协议。" * 3
+    records = [{"id": "wire", "text": CHINESE_REPORT}, {"id": "copy", "text": edited}, {"id": "other", "text": other}]
+    _feed(feed, records)
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["dedup", str(feed), "-o", str(out), "--level", level])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row["duplicate_of"] for row in map(json.loads, out.read_text().splitlines())}
+    assert rows == {"wire": None, "copy": "wire", "other": None}
 
 
 @pytest.mark.parametrize("level", ["document", "passage"])

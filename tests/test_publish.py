@@ -57,6 +57,7 @@ def test_all_artifacts_written(tmp_path):
         "event_id": "ev-1",
         "duplicate_of": "a1",
         "agencies": [],
+        "language": "",  # found by cleaning, which these articles did not go through
         "furniture_spans": [],
     }
     assert rows[0]["published"] == "2020-01-01T00:00:00+00:00"

@@ -11,7 +11,15 @@ from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import clean_article
 from clustering.records import Article
 from clustering.reuse.batch import find_reuse, update_reuse
-from clustering.reuse.minhash import MinHasher, fold, jaccard, normalised_words, shingle_hashes, tokenize
+from clustering.reuse.minhash import (
+    MinHasher,
+    fold,
+    is_unspaced,
+    jaccard,
+    normalised_words,
+    shingle_hashes,
+    tokenize,
+)
 from clustering.reuse.pairs import attribution
 
 WIRE = """BEIRUT (Reuters) - Syria's army and its allies captured Islamic State's last stronghold in Syria on
@@ -183,19 +191,54 @@ def test_tokens_keep_offsets_and_fold_case_and_accents():
     assert len(shingle_hashes(tokenize("a b c d e f").hashes, 5)) == 2
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]) | st.sampled_from("½ﬁ가İΣ_ -\u0301\U0001d49c")))
+def _reference_words(text: str) -> list[tuple[int, int]]:
+    """The spans of the regex's ``\\w+`` runs, each cut before and after every character of an unspaced script."""
+    spans = []
+    for run in re.finditer(r"\w+", text):
+        start = run.start()
+        for position in range(run.start(), run.end()):
+            if is_unspaced(text[position]):
+                spans += [(start, position)] if start < position else []
+                spans.append((position, position + 1))
+                start = position + 1
+        spans += [(start, run.end())] if start < run.end() else []
+    return spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.characters(exclude_categories=["Cs"]) | st.sampled_from("½ﬁ가İΣ_ -\u0301\U0001d49c中文ไทยカナ"))
+)
 def test_tokens_are_the_regex_words_hashed_by_their_folded_form(text: str) -> None:
-    words = list(re.finditer(r"\w+", text))
+    words = _reference_words(text)
     tokens = tokenize(text)
-    assert [(word.start(), word.end()) for word in words] == list(zip(tokens.starts, tokens.ends, strict=True))
-    hash_of = {fold(word.group()): token_hash for word, token_hash in zip(words, tokens.hashes, strict=True)}
-    assert [hash_of[fold(word.group())] for word in words] == tokens.hashes.tolist()
+    assert words == list(zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True))
+    assert normalised_words(text) == [fold(text[a:b]) for a, b in words]
+    hash_of = {fold(text[a:b]): token_hash for (a, b), token_hash in zip(words, tokens.hashes, strict=True)}
+    assert [hash_of[fold(text[a:b])] for a, b in words] == tokens.hashes.tolist()
     assert len(set(hash_of.values())) == len(hash_of)
     # A word hashes alike on its own and inside any text, whichever character table the text needed.
     assert all(
-        tokenize(word.group()).hashes.tolist() == [value] for word, value in zip(words, tokens.hashes, strict=True)
+        tokenize(text[a:b]).hashes.tolist() == [value] for (a, b), value in zip(words, tokens.hashes, strict=True)
     )
+
+
+CHINESE_REPORT = (
+    "叙利亚政府军及其盟友周三攻占了伊斯兰国在叙利亚的最后一个据点阿布卡迈勒，联盟的一名指挥官表示，这使得该组织自封的哈里发政权接近彻底垮台。"
+    "这名指挥官说，该组织的最后据点阿布卡迈勒已经摆脱了该组织的控制。过去两年来，伊斯兰国几乎已被摧毁。"
+    "在二零一五年势力最盛时，它统治着伊拉克和叙利亚的大片土地，抹去了边界，印制货币，实行严苛的法律，并策划在世界各地发动袭击。"
+)
+
+
+def test_a_chinese_text_is_shingled_by_characters_and_its_near_copy_found():
+    tokens = tokenize("伊斯兰国 IS")
+    assert len(tokens) == 5 and tokens.ends.tolist() == [1, 2, 3, 4, 7]
+    copy = CHINESE_REPORT.replace("周三", "周四") + "本报记者报道。"
+    other = "美国总统周二在白宫会见了来访的法国总统，双方讨论了贸易和气候变化问题，并签署了多项合作协议。" * 3
+    hasher = MinHasher(MinHashConfig())
+    original, near, unrelated = (shingle_hashes(tokenize(text).hashes, 5) for text in (CHINESE_REPORT, copy, other))
+    assert jaccard(original, near) > 0.8 and jaccard(original, unrelated) < 0.05
+    assert np.mean(hasher.signature(original) == hasher.signature(near)) > 0.6
 
 
 def test_tokens_stay_inside_spans():

@@ -2,7 +2,8 @@
 
 Scraped pages carry more than the article: share bars, reading times, photo captions, bylines, credit
 lines, and after the article the reader comments. Cleaning works line by line on the original text,
-which it never changes: it fills ``body``, ``comments``, ``furniture``, ``dateline`` and ``agencies``.
+which it never changes: it fills ``body``, ``comments``, ``furniture``, ``dateline`` and ``agencies``, and
+the ``language`` of the title and body.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from itertools import pairwise
 
 from clustering.agencies import NEWS_AGENCIES, credit_literals, credit_pattern
 from clustering.ingest.dates import first_date_in, parse_date_line
+from clustering.ingest.language import detect_language
 from clustering.ingest.line_kinds import (
     closes_article,
     is_caption,
@@ -32,7 +34,7 @@ _AGENCY_CREDITS = {
     for agency, aliases in NEWS_AGENCIES.items()
 }
 # Stored cleanings made by another version of these rules are redone: raise it when the rules change.
-CLEANING_VERSION = 4
+CLEANING_VERSION = 5
 EMPTY_AFTER_CLEANING = "no article text left after removing page furniture and comments"
 _DATELINE_SEARCH_LINES = 12
 # Photo captions and their alt-text copies sit near the top of a page.
@@ -206,7 +208,7 @@ def cleaned_body(article: Article) -> str:
 
 
 def clean_article(article: Article) -> Article:
-    """Split ``article.text`` into body, furniture and comments; find its dateline date and agencies."""
+    """Split ``article.text`` into body, furniture and comments; find its dateline date, agencies and language."""
     separated = _separated(article)
     found = separated.found
     # No dateline: the first full date near the top (often a caption's) bounds the publication date.
@@ -214,9 +216,10 @@ def clean_article(article: Article) -> Article:
     dateline = found.dateline or first_date_in(top)
     # Captions credit the photographer's agency, not the text's: only body and credit lines count.
     agencies = find_agencies("\n".join([*separated.body, *found.furniture]))
+    body = "\n\n".join(separated.body)
     return dataclasses.replace(
         article,
-        body="\n\n".join(separated.body),
+        body=body,
         body_spans=tuple(separated.body_spans),
         comments="\n".join(found.comments),
         furniture=tuple(found.furniture + separated.captions),
@@ -224,6 +227,7 @@ def clean_article(article: Article) -> Article:
         furniture_spans=tuple(sorted(separated.furniture_spans)),
         dateline=dateline,
         agencies=agencies,
+        language=detect_language(f"{article.title or ''}\n{body}"),
     )
 
 

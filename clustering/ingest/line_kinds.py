@@ -85,7 +85,10 @@ _CAPTION: list[tuple[str, re.Pattern[str]]] = [
     ("", re.compile(r"^\w*(?:this )?(?:frame grab|file photo)", re.IGNORECASE)),
 ]
 _MAX_SHORT_LABEL_WORDS = 3
-_SENTENCE_CLOSERS = tuple('.!?"”:')
+# Sentence ends: Latin and Cyrillic, CJK's full-width stops and corner quotes (a Chinese paragraph is one
+# "word" to split()), Arabic's question mark, Urdu's full stop and the Devanagari danda. Not "»" or "…",
+# which end widget labels ("Next »", "Loading…").
+_SENTENCE_CLOSERS = tuple('.!?"”:。！？」』؟۔।')
 
 
 def _holds_cue(line: str, cues: list[tuple[str, re.Pattern[str]]]) -> bool:

@@ -35,6 +35,7 @@ def _day(text: str, name: str) -> date | None:
 def story_query(
     q: str = Query("", description="words that must all appear in the story's texts"),
     outlet: str = Query("", description="only stories this outlet took part in"),
+    language: str = Query("", description="only stories with an article in this language (ISO 639 code)"),
     thread: str = Query("", description="only the stories of this thread (a story's thread_id)"),
     since: str = Query("", description="stories still running on or after this date (YYYY-MM-DD)"),
     until: str = Query("", description="stories begun on or before this date (YYYY-MM-DD)"),
@@ -43,7 +44,7 @@ def story_query(
     per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE, description="stories on a page"),
 ) -> StoryQuery:
     """The story list's filters, sort and page, from the request's query string."""
-    return StoryQuery(q, outlet, thread, _day(since, "since"), _day(until, "until"), sort, page, per_page)
+    return StoryQuery(q, outlet, language, thread, _day(since, "since"), _day(until, "until"), sort, page, per_page)
 
 
 CurrentSnapshot = Annotated[Snapshot, Depends(current_snapshot)]
@@ -65,6 +66,8 @@ class ArticleOut(BaseModel):
     event_id: str | None
     duplicate_of: str | None
     agencies: list[str]
+    # The language of its title and body, an ISO 639 code ("und": none could be told).
+    language: str
     # [start, end) offsets into the article's text as read: page furniture (by shape, or learned per outlet).
     furniture_spans: list[tuple[int, int]]
 
@@ -85,6 +88,8 @@ class StoryOut(BaseModel):
     thread_id: str
     # How many events the story holds (the days-long happenings inside it; listed on the story's own page).
     event_count: int
+    # The languages of its articles (ISO 639 codes), the most articles first.
+    languages: list[str]
 
 
 class EventOut(BaseModel):
@@ -123,7 +128,7 @@ class StoryPageOut(BaseModel):
     stories: list[StoryOut]
 
 
-def _story_out(story: Story) -> StoryOut:
+def _story_out(story: Story, snapshot: Snapshot) -> StoryOut:
     return StoryOut(
         story_id=story.story_id,
         headline=story.headline,
@@ -137,6 +142,7 @@ def _story_out(story: Story) -> StoryOut:
         developments=[tuple(entry) for entry in story.developments],
         thread_id=story.thread_id,
         event_count=len(story.events),
+        languages=snapshot.story_languages(story),
     )
 
 
@@ -172,6 +178,7 @@ def _article_out(
         event_id=event_id,
         duplicate_of=duplicate_of.get(article.id),
         agencies=list(article.agencies),
+        language=article.language,
         furniture_spans=[tuple(span) for span in article.furniture_spans],
     )
 
@@ -191,7 +198,7 @@ router = APIRouter(prefix="/api")
 def api_stories(snapshot: CurrentSnapshot, query: CurrentQuery) -> StoryPageOut:
     """Stories matching the filters, a page at a time (most recent first, or largest first)."""
     shown, matching = query.select(snapshot)
-    stories = list(map(_story_out, shown))
+    stories = [_story_out(story, snapshot) for story in shown]
     return StoryPageOut(total=matching, page=query.page, per_page=query.per_page, stories=stories)
 
 
@@ -205,7 +212,7 @@ def api_story(snapshot: CurrentSnapshot, story_id: StoryId) -> StoryDetailOut:
         for p in snapshot.story_pairs(story)
     ]
     return StoryDetailOut(
-        **_story_out(story).model_dump(),
+        **_story_out(story, snapshot).model_dump(),
         events=[_event_out(story, event) for event in story.events],
         article_list=[_article_out(a, levels, snapshot.duplicate_of) for a in snapshot.in_time_order(story)],
         reuse=reuse,

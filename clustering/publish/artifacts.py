@@ -78,6 +78,7 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
             "event_id": event_of.get(article.id),
             "duplicate_of": dedup.duplicate_of.get(article.id),
             "agencies": list(article.agencies),
+            "language": article.language,
             "furniture_spans": [list(span) for span in article.furniture_spans],
         }
         for article in articles

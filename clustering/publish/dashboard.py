@@ -90,6 +90,8 @@ def story_list(snapshot: CurrentSnapshot, query: CurrentQuery) -> HTMLResponse:
         query=query,
         pages=max(1, math.ceil(matching / query.per_page)),
         outlets=sorted({name for story in snapshot.stories for name in story.sources}),
+        languages=sorted({article.language for article in snapshot.articles.values() if article.language}),
+        story_languages=snapshot.story_languages,
         threads=snapshot.threads,
     )
 

@@ -5,6 +5,7 @@ framework: the routes in ``dashboard`` and ``api`` only call them."""
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
@@ -53,6 +54,11 @@ class Snapshot:
         members = set(story.article_ids)
         return [pair for pair in self.pairs if pair.a in members or pair.b in members]
 
+    def story_languages(self, story: Story) -> list[str]:
+        """The languages of the story's articles, the most articles first (then by code)."""
+        counts = Counter(self.articles[i].language for i in story.article_ids if self.articles[i].language)
+        return sorted(counts, key=lambda language: (-counts[language], language))
+
     def in_time_order(self, story: Story) -> list[Article]:
         """The story's articles, oldest first (undated ones last)."""
         return sorted((self.articles[i] for i in story.article_ids), key=time_order)
@@ -99,6 +105,7 @@ class StoryQuery:
 
     q: str = ""
     outlet: str = ""
+    language: str = ""
     thread: str = ""
     since: date | None = None
     until: date | None = None
@@ -108,6 +115,8 @@ class StoryQuery:
 
     def matches(self, story: Story, snapshot: Snapshot) -> bool:
         if self.outlet and self.outlet not in story.sources:
+            return False
+        if self.language and self.language not in snapshot.story_languages(story):
             return False
         if self.thread and story.thread_id != self.thread:
             return False

@@ -25,9 +25,29 @@ from clustering.config import MinHashConfig
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
-_WORD = re.compile(r"\w+")
 _SCHEME = "affine32"
 _ROLLING_MULTIPLIER = np.uint64(0x100000001B3)
+# Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): each character is a
+# word of its own, so that their shingles are runs of characters, not of whole clauses. Hangul is spaced.
+_UNSPACED_SCRIPTS = (
+    (0x0E00, 0x0EFF),
+    (0x1000, 0x109F),
+    (0x1780, 0x17FF),
+    (0x3040, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3FFFF),
+)
+_UNSPACED_CLASS = "[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in _UNSPACED_SCRIPTS) + "]"
+# A word: a run of word characters outside those scripts, or one word character of theirs.
+_WORD = re.compile(rf"(?:(?!{_UNSPACED_CLASS})\w)+|(?=\w){_UNSPACED_CLASS}")
+
+
+def is_unspaced(char: str) -> bool:
+    """Whether ``char`` belongs to a script written without spaces between words."""
+    code = ord(char)
+    return any(first <= code <= last for first, last in _UNSPACED_SCRIPTS)
 
 
 class Tokens:
@@ -60,25 +80,29 @@ def normalised_words(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _CharTable:
-    """Per code point: how many code points it folds to (0: not a word character) and where they lie in ``units``."""
+    """Per code point: how many code points it folds to (0: not a word character), where they lie in
+    ``units``, and whether it is a word alone (``is_unspaced``)."""
 
     fold_start: np.ndarray
     fold_length: np.ndarray
     units: np.ndarray
+    alone: np.ndarray
 
 
 @cache
 def _char_table(size: int) -> _CharTable:
     fold_start = np.zeros(size, dtype=np.int32)
     fold_length = np.zeros(size, dtype=np.int32)
+    alone = np.zeros(size, dtype=np.bool_)
     units: list[int] = []
     for code in range(size):
         char = chr(code)
         if _WORD.match(char):
             folded = [ord(part) for part in _fold_char(char)]
             fold_start[code], fold_length[code] = len(units), len(folded)
+            alone[code] = is_unspaced(char)
             units += folded
-    return _CharTable(fold_start, fold_length, np.array(units, dtype=np.uint64) + np.uint64(1))
+    return _CharTable(fold_start, fold_length, np.array(units, dtype=np.uint64) + np.uint64(1), alone)
 
 
 _PLANE = 0x10000  # the basic multilingual plane: tabled at first use (about 0.2 s); texts beyond it pay for the rest
@@ -95,9 +119,10 @@ def _mix64(value: np.uint64) -> np.uint64:
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan_words(codes, bounds, fold_start, fold_length, units):
-    """Hash, start and end of every word in the spans; ``complete`` is False at a code point past the table."""
-    hashes = np.empty(len(codes) // 2 + len(bounds), dtype=np.uint64)
+def _scan_words(codes, bounds, fold_start, fold_length, units, alone):
+    """Hash, start and end of every word in the spans; ``complete`` is False at a code point past the table.
+    A character ``alone`` is a word by itself."""
+    hashes = np.empty(len(codes) + len(bounds), dtype=np.uint64)
     starts = np.empty(len(hashes), dtype=np.int64)
     ends = np.empty(len(hashes), dtype=np.int64)
     count = 0
@@ -106,24 +131,28 @@ def _scan_words(codes, bounds, fold_start, fold_length, units):
         last = max(first, min(bounds[span, 1], len(codes)))
         in_word, value = False, np.uint64(0)
         for position in range(first, last + 1):
-            length = 0
+            length, single = 0, False
             if position < last:
                 if codes[position] >= len(fold_length):
                     return hashes[:0], starts[:0], ends[:0], False
-                length = fold_length[codes[position]]
+                length, single = fold_length[codes[position]], alone[codes[position]]
+            if in_word and (length == 0 or single):
+                in_word, hashes[count], ends[count] = False, _mix64(value), position
+                count += 1
             if length > 0:
                 if not in_word:
                     in_word, value, starts[count] = True, np.uint64(0), position
                 for unit in range(fold_start[codes[position]], fold_start[codes[position]] + length):
                     value = value * _ROLLING_MULTIPLIER + units[unit]
-            elif in_word:
-                in_word, hashes[count], ends[count] = False, _mix64(value), position
-                count += 1
+                if single:
+                    in_word, hashes[count], ends[count] = False, _mix64(value), position + 1
+                    count += 1
     return hashes[:count], starts[:count], ends[:count], True
 
 
 def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Tokens:
-    """Words of ``text`` (``\\w+`` runs inside the given character spans of it), folded and hashed, with offsets.
+    """Words of ``text`` (``\\w+`` runs inside the given character spans of it, each character of a script
+    written without spaces a word of its own), folded and hashed, with offsets.
 
     One compiled pass over the text's code points instead of a regex match, a fold and a hash per word in
     Python. A word's hash depends only on its folded form: the same in every text and process.
@@ -132,7 +161,9 @@ def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Token
     bounds = np.array(spans if spans is not None else ((0, len(codes)),), dtype=np.int64).reshape(-1, 2)
     for size in (_PLANE, 0x110000):
         table = _char_table(size)
-        hashes, starts, ends, complete = _scan_words(codes, bounds, table.fold_start, table.fold_length, table.units)
+        hashes, starts, ends, complete = _scan_words(
+            codes, bounds, table.fold_start, table.fold_length, table.units, table.alone
+        )
         if complete:
             break
     return Tokens(hashes, starts, ends)

@@ -214,6 +214,19 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         """The distance of every pair of the articles, in scipy's condensed order (pairs ``i < j``, row by
         row), their TF-IDF weighed among these articles alone: what splits a story into its events."""
         rows, cols = np.triu_indices(len(embeddings), k=1)
+        return self.distances_of_pairs(embeddings, rows, cols, texts, dates, outlets)
+
+    def distances_of_pairs(
+        self,
+        embeddings: np.ndarray,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        texts: Sequence[str] | None = None,
+        dates: Sequence[datetime | None] | None = None,
+        outlets: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        """The distance of each pair ``(rows[k], cols[k])`` of the articles, their TF-IDF weighed among
+        these articles: what ``storyline evaluate --pairs`` correlates with annotators' scores."""
         return self.pair_distances(_PairEvidence.of(embeddings, texts, dates, None, outlets), rows, cols)
 
     def candidate_pairs(
