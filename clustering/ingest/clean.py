@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from clustering.agencies import NEWS_AGENCIES, credit_literals, credit_pattern
 from clustering.ingest.dates import first_date_in, parse_date_line
-from clustering.ingest.language import detect_language
+from clustering.ingest.language import article_language
 from clustering.ingest.line_kinds import (
     closes_article,
     is_caption,
@@ -227,7 +227,7 @@ def clean_article(article: Article) -> Article:
         furniture_spans=tuple(sorted(separated.furniture_spans)),
         dateline=dateline,
         agencies=agencies,
-        language=detect_language(f"{article.title or ''}\n{body}"),
+        language=article_language(article.title, body),
     )
 
 

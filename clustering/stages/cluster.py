@@ -35,6 +35,6 @@ class Cluster:
         term_counts = count_terms(originals, TermCounts.load(context.workspace.terms, TERM_SCHEME))
         clusterer = StoryClusterer(**asdict(context.config.cluster))
         labels = story_labels(
-            articles, corpus.embeddings, corpus.dedup, clusterer, previous, closed, recluster, term_counts
+            articles, corpus.vectors, corpus.dedup, clusterer, previous, closed, recluster, term_counts
         )
         return replace(corpus, closed=closed, reclustered=recluster, labels=labels, term_counts=term_counts)

@@ -18,6 +18,7 @@ from clustering.reuse.signing import ReuseArticle
 from clustering.storage.band_index import BandIndex
 from clustering.storage.store import StoryStore
 from clustering.stories.term_counts import TermCounts
+from clustering.stories.vectors import ArticleVectors
 from clustering.stories.windows import archived_stories, newest_date
 
 
@@ -36,7 +37,8 @@ class Corpus:
     - minhash: ``signed`` (the articles not in ``band_index``, signed), ``band_index`` (the stored one,
       when it holds exactly the ``indexed`` articles);
     - reuse: ``dedup``, ``words`` (each body's length in words);
-    - embed: ``embeddings`` (one row per article);
+    - embed: ``vectors`` (one row per article: the main model's ``embeddings``, and where some article is in
+      a language that model does not read, a multilingual model's);
     - cluster: ``closed`` (article → closed story), ``reclustered``, ``labels``, ``term_counts``;
     - summarize: ``stories``, ``lineage``; events: ``stories`` split into events; thread: ``stories`` linked
       into threads;
@@ -61,7 +63,7 @@ class Corpus:
     band_index: BandIndex | None = None
     dedup: DedupResult = field(default_factory=lambda: DedupResult([], {}))
     words: dict[str, int] = field(default_factory=dict)
-    embeddings: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.float32))
+    vectors: ArticleVectors = field(default_factory=lambda: ArticleVectors(np.empty((0, 0), dtype=np.float32)))
     closed: dict[str, str] = field(default_factory=dict)
     reclustered: bool = False
     labels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
@@ -70,6 +72,11 @@ class Corpus:
     lineage: list[LineageEvent] = field(default_factory=list)
     report: RunReport | None = None
     run: int | None = None
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """The main model's embedding of each article (``vectors.primary``)."""
+        return self.vectors.primary
 
 
 def open_corpus(store: StoryStore, config: Config) -> Corpus:

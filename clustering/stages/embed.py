@@ -8,11 +8,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from clustering.config import EmbedConfig
 from clustering.embed.embedding import cache_key, cached_embeddings, embedding_text, settled
 from clustering.records import Article
 from clustering.stages.context import RunContext, ShardEmbedder
 from clustering.stages.corpus import Corpus
 from clustering.storage.embedding_cache import EmbeddingCache
+from clustering.stories.vectors import article_vectors, foreign_rows
 
 
 def shards_of(texts: Sequence[str], size: int) -> list[list[str]]:
@@ -24,10 +26,15 @@ def embed_articles(articles: Sequence[Article], context: RunContext) -> np.ndarr
     return embed_run_texts([embedding_text(article) for article in articles], context)
 
 
-def embed_run_texts(texts: Sequence[str], context: RunContext, embed_shards: ShardEmbedder | None = None) -> np.ndarray:
+def embed_run_texts(
+    texts: Sequence[str],
+    context: RunContext,
+    embed_shards: ShardEmbedder | None = None,
+    config: EmbedConfig | None = None,
+) -> np.ndarray:
     """Embeddings of ``texts`` as the run embeds its articles (its model and cache), in order, by
-    ``embed_shards`` (the run's shard embedder when None)."""
-    config = context.config.embed
+    ``embed_shards`` (the run's shard embedder when None); by another model's ``config`` when given."""
+    config = config or context.config.embed
     cache_path = str(context.workspace.embeddings)
     cache = EmbeddingCache(cache_path)
     try:
@@ -57,4 +64,14 @@ class Embed:
     name = "embed"
 
     def run(self, corpus: Corpus, context: RunContext) -> Corpus:
-        return replace(corpus, embeddings=embed_articles(corpus.articles, context))
+        """The main model's embeddings; and the multilingual model's too when an article is in a language
+        the main model does not read."""
+        config = context.config.embed
+        languages = [article.language for article in corpus.articles]
+        primary = embed_articles(corpus.articles, context)
+        multilingual = None
+        if config.multilingual_model and foreign_rows(languages, config.primary_languages).any():
+            texts = [embedding_text(article) for article in corpus.articles]
+            settings = replace(config, model=config.multilingual_model, backend="auto")
+            multilingual = embed_run_texts(texts, context, config=settings)
+        return replace(corpus, vectors=article_vectors(primary, multilingual, languages, config.primary_languages))

@@ -14,6 +14,6 @@ class Events:
 
     def run(self, corpus: Corpus, context: RunContext) -> Corpus:
         stories = story_events(
-            corpus.stories, corpus.articles, corpus.embeddings, corpus.dedup, corpus.previous, context.config
+            corpus.stories, corpus.articles, corpus.vectors, corpus.dedup, corpus.previous, context.config
         )
         return replace(corpus, stories=stories)

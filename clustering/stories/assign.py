@@ -20,9 +20,9 @@ from clustering.stories.graph_clusters import (
     nearest_within,
     singletons_for_noise,
 )
-from clustering.stories.neighbours import nearest_neighbours
 from clustering.stories.same_story import FEATURES, PairFeatures
 from clustering.stories.term_counts import TermCounts
+from clustering.stories.vectors import ArticleVectors, Embeddings
 
 
 def clustering_inputs(articles: Sequence[Article]) -> tuple[list[str], list[datetime | None], list[str | None]]:
@@ -44,7 +44,7 @@ def _follow_originals(articles: Sequence[Article], dedup: DedupResult, label_of:
 
 def cluster_articles(
     articles: Sequence[Article],
-    embeddings: np.ndarray,
+    embeddings: Embeddings,
     dedup: DedupResult,
     clusterer: StoryClusterer,
     term_counts: TermCounts | None = None,
@@ -63,7 +63,7 @@ def cluster_articles(
 
 def assign_articles(
     articles: Sequence[Article],
-    embeddings: np.ndarray,
+    embeddings: Embeddings,
     dedup: DedupResult,
     clusterer: StoryClusterer,
     story_of: dict[str, int],
@@ -97,7 +97,7 @@ def assign_articles(
     for label in label_of.values():
         sizes[label] = sizes.get(label, 0) + 1
 
-    nearest = nearest_neighbours(embeddings[canonical_rows], new, min(clusterer.n_neighbors, len(canonical) - 1))
+    nearest = ArticleVectors.of(embeddings)[canonical_rows].nearest(new, min(clusterer.n_neighbors, len(canonical) - 1))
     around = sorted({*new, *nearest.ravel().tolist()})
     near = [canonical[index] for index in around]
     texts, dates, outlets = clustering_inputs(near)
@@ -259,7 +259,7 @@ def _label_left_over(
 
 def labelled_pairs(
     articles: Sequence[Article],
-    embeddings: np.ndarray,
+    embeddings: Embeddings,
     dedup: DedupResult,
     story_labels: Sequence[str],
     clusterer: StoryClusterer,

@@ -27,6 +27,7 @@ from clustering.records import Article, DedupResult, Story, StoryEvent
 from clustering.stories.clusterer import StoryClusterer
 from clustering.stories.headline import choose_headline
 from clustering.stories.lineage import assign_story_ids
+from clustering.stories.vectors import ArticleVectors, Embeddings
 
 # Originals linked at once: all their n²/2 pairs are scored (the story distance's features) and linked.
 # Measured as whole processes on one story of 120-word texts: 1,000 originals 3.3 s and 0.38 GB peak,
@@ -56,7 +57,7 @@ class EventSplitter(BaseEstimator):
 
     def fit(
         self,
-        embeddings: np.ndarray,
+        embeddings: Embeddings,
         story_labels: Sequence[int],
         texts: Sequence[str] | None = None,
         dates: Sequence[datetime | None] | None = None,
@@ -82,7 +83,7 @@ class EventSplitter(BaseEstimator):
         self,
         measure: StoryClusterer,
         part: np.ndarray,
-        embeddings: np.ndarray,
+        embeddings: Embeddings,
         texts: Sequence[str] | None,
         dates: Sequence[datetime | None],
         outlets: Sequence[str | None] | None,
@@ -104,7 +105,7 @@ class EventSplitter(BaseEstimator):
 def story_events(
     stories: Sequence[Story],
     articles: Sequence[Article],
-    embeddings: np.ndarray,
+    embeddings: Embeddings,
     dedup: DedupResult,
     previous: Mapping[str, Story],
     config: Config,
@@ -122,9 +123,10 @@ def story_events(
                 originals.append(row_of[article_id])
                 story_labels.append(index)
     splitter = EventSplitter(story_distance=StoryClusterer(**asdict(config.cluster)), **asdict(config.event))
+    vectors = ArticleVectors.of(embeddings)
     labels = (
         splitter.fit(
-            embeddings[originals],
+            vectors[originals],
             story_labels,
             [articles[row].titled_body for row in originals],
             [articles[row].date for row in originals],
@@ -145,7 +147,7 @@ def story_events(
     ids, _ = assign_story_ids(earlier, list(members_of.values()), event_id)
     found: dict[int, list[StoryEvent]] = {}
     for identifier, (label, members) in zip(ids, members_of.items(), strict=True):
-        event = _event(identifier, [articles[row_of[article_id]] for article_id in members], embeddings, row_of)
+        event = _event(identifier, [articles[row_of[article_id]] for article_id in members], vectors.primary, row_of)
         found.setdefault(story_of[label], []).append(event)
     return [
         replace(story, events=tuple(sorted(found[index], key=_event_order))) if index in found else story

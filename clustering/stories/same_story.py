@@ -48,7 +48,7 @@ class PairFeatures:
 
 
 def pair_features(
-    embeddings: np.ndarray,
+    embedding_cosines: np.ndarray,
     tfidf: sparse.csr_matrix,
     names: sparse.csr_matrix,
     word_counts: np.ndarray,
@@ -58,8 +58,8 @@ def pair_features(
     cols: np.ndarray,
     full_length_words: int = 50,
 ) -> PairFeatures:
-    """The features of pairs ``(rows[k], cols[k])`` of articles, from their L2-normalised embeddings, TF-IDF
-    and name vectors, their word counts, dates and outlets."""
+    """The features of pairs ``(rows[k], cols[k])`` of articles, from the pairs' embedding cosines, the
+    articles' L2-normalised TF-IDF and name vectors, their word counts, dates and outlets."""
     gaps = day_gaps(dates, rows, cols)
     undated = np.isnan(gaps)
     gaps = np.nan_to_num(gaps, nan=0.0)
@@ -67,7 +67,7 @@ def pair_features(
     has_outlet = np.array([bool(outlet) for outlet in outlets])
     values = np.column_stack(
         [
-            np.clip(pair_cosines(embeddings, rows, cols), -1.0, 1.0),
+            np.clip(embedding_cosines, -1.0, 1.0),
             pair_cosines(tfidf, rows, cols),
             pair_cosines(names, rows, cols),
             np.where(undated, 0.0, np.exp(-gaps / _NEAR_DAYS)),

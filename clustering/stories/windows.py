@@ -22,6 +22,7 @@ from clustering.records import Article, DedupResult, Story
 from clustering.stories.assign import assign_articles, cluster_articles
 from clustering.stories.clusterer import StoryClusterer
 from clustering.stories.term_counts import TermCounts
+from clustering.stories.vectors import Embeddings
 
 
 def newest_date(articles: Sequence[Article], clock: datetime | None = None) -> datetime | None:
@@ -99,7 +100,7 @@ def with_closed(
 
 def story_labels(
     articles: Sequence[Article],
-    embeddings: np.ndarray,
+    embeddings: Embeddings,
     dedup: DedupResult,
     clusterer: StoryClusterer,
     previous: Mapping[str, Story],
