@@ -2,6 +2,7 @@
 different events of one day stay apart, in any language."""
 
 import json
+import re
 
 import pytest
 
@@ -137,6 +138,28 @@ def test_the_same_event_in_four_languages_is_one_story_and_events_of_one_day_sta
     assert sorted(map(sorted, stories.values())) == sorted(
         sorted(f"{event}-{language}" for language in OUTLETS) for event in EVENTS
     )
+    # Described in one language, English where the story has it: headline, summary and keywords.
+    english = {reports["en"][0]: reports["en"][1] for reports in EVENTS.values()}
+    for story in json.loads((out / "stories.json").read_text()):
+        assert story["headline"] in english
+        sentences = re.split(r"(?<=\.) ", story["summary"])
+        assert sentences and all(sentence in english[story["headline"]] for sentence in sentences)
+        assert all(keyword.lower() in english[story["headline"]].lower() for keyword in story["keywords"])
+
+
+def test_a_story_without_english_is_described_in_the_language_most_of_it_is_in():
+    from clustering.records import Article
+    from clustering.stories.summarize import summary_language
+
+    def article(identifier: str, language: str) -> Article:
+        return Article(identifier, "text", language=language)
+
+    story = [article("a", "fr"), article("b", "de"), article("c", "de"), article("d", "")]
+    assert [a.id for a in summary_language(story, ("en",))] == ["b", "c"]
+    assert [a.id for a in summary_language(story, ("fr", "en"))] == ["a"]
+    tie = [article("a", "fr"), article("b", "de")]
+    assert [a.id for a in summary_language(tie, ("en",))] == ["a"]  # the earliest article's language
+    assert summary_language(story[1:], ("en",)) == story[1:]  # one language known: all of them
 
 
 def test_without_the_multilingual_model_language_decides(four_languages):

@@ -30,6 +30,7 @@ class Summarize:
             # In the stage's own process: a few sentences a story, and a stage run as a task on a Dask
             # worker cannot submit tasks of its own.
             lambda sentences: embed_run_texts(sentences, context, embed_inline),
+            context.config.embed.primary_languages,
         )
         counts.save(context.workspace.terms)  # a cache: each row is checked against the text it counted
         return replace(corpus, stories=stories, lineage=lineage, term_counts=counts)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -242,6 +243,7 @@ def summarize_stories(
     previous: Mapping[str, Story] | None = None,
     term_counts: TermCounts | None = None,
     embed_sentences: SentenceEmbedder | None = None,
+    preferred_languages: Sequence[str] = ("en",),
 ) -> tuple[list[Story], TermCounts]:
     """One ``Story`` per label, and the term counts of every story's originals; ``articles``, ``labels``
     and ``embeddings`` are aligned.
@@ -251,14 +253,19 @@ def summarize_stories(
     keywords on every run. ``term_counts`` are the last run's: given, only the originals whose text they
     did not count are tokenised; the stories are the same as without them. ``embed_sentences`` (texts to
     L2-normalised rows: the run's embedding model) lets a summary leave out a sentence that says again in
-    other words what one taken says; without it, sentences are compared by their words only. Stories come
-    largest first, then by their earliest article.
+    other words what one taken says; without it, sentences are compared by their words only. A story told
+    in several languages is described in one (``summary_language``: the first of ``preferred_languages`` it
+    has, else the language most of its originals are in). Stories come largest first, then by their
+    earliest article.
     """
     row_of = {article.id: row for row, article in enumerate(articles)}
     members_of = group_stories(articles, labels)
     ids = list(story_ids) if story_ids is not None else [story_id(members[0].id) for members in members_of]
     previous = previous or {}
-    originals_of = [[a for a in members if a.id not in dedup.duplicate_of] or members for members in members_of]
+    originals_of = [
+        summary_language([a for a in members if a.id not in dedup.duplicate_of] or members, preferred_languages)
+        for members in members_of
+    ]
     kept = _unchanged(ids, members_of, previous)
     texts = {a.id: a.titled_body for originals in originals_of for a in originals}
     term_counts = count_terms(texts, term_counts)
@@ -289,6 +296,21 @@ def summarize_stories(
         stories.append(_story(ids[index], members_of[index], representative, headline, keywords, summary, developments))
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
     return stories, term_counts
+
+
+def summary_language(originals: Sequence[Article], preferred_languages: Sequence[str]) -> list[Article]:
+    """The originals a story is described from: those in the first of ``preferred_languages`` the story
+    has, else in the language most of them are in (the earliest article's on a tie); all of them when
+    their languages are not known. A headline and summary read in one language, not sentence by sentence
+    in four."""
+    languages = Counter(a.language for a in originals if a.language not in ("", "und"))
+    if len(languages) < 2:
+        return list(originals)
+    chosen = next((code for code in preferred_languages if code in languages), None)
+    if chosen is None:
+        first_seen = {code: index for index, code in reversed(list(enumerate(a.language for a in originals)))}
+        chosen = min(languages, key=lambda code: (-languages[code], first_seen[code]))
+    return [a for a in originals if a.language == chosen]
 
 
 def _unchanged(ids: Sequence[str], members_of: Sequence[Sequence[Article]], previous: Mapping[str, Story]) -> set[int]:
