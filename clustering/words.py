@@ -1,4 +1,5 @@
-"""How common an English word is (wordfreq's Zipf scale): what cleaning, story names and keywords weigh words by.
+"""How common a word is (wordfreq's Zipf scale, English by default): what cleaning, story names and keywords
+weigh words by.
 
 Like ``records`` and ``config``, this module imports nothing of Storyline's.
 """
@@ -15,12 +16,20 @@ _UNSEEN_FREQUENCY = 1e-9
 
 
 @lru_cache(maxsize=200_000)
-def zipf(word: str) -> float:
-    """``wordfreq.zipf_frequency(word, "en")``; a plain ASCII word is looked up in wordfreq's table with
-    its rounding, without its tokenizer (a quarter of the time over a corpus's names)."""
+def zipf(word: str, language: str = "en") -> float:
+    """``wordfreq.zipf_frequency(word, language)`` (English's for a language wordfreq has no list of); a
+    plain ASCII English word is looked up in wordfreq's table with its rounding, without its tokenizer (a
+    quarter of the time over a corpus's names)."""
+    if language != "en" and language in _wordfreq_languages():
+        return wordfreq.zipf_frequency(word, language)
     if not (word.isascii() and word.isalpha()):
         return wordfreq.zipf_frequency(word, "en")
     return _zipf_of(wordfreq.get_frequency_dict("en").get(word.lower(), 0.0))
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    return frozenset(wordfreq.available_languages())
 
 
 def _zipf_of(frequency: float) -> float:

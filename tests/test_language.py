@@ -49,3 +49,19 @@ def test_cleaning_finds_the_language_of_title_and_body_and_the_store_keeps_it():
     assert cleaned.language == "de"
     stored = Article.from_json(cleaned.to_json(), cleaned.cleaning_json())
     assert stored.language == "de" and stored == cleaned
+
+
+def test_keywords_leave_out_the_common_words_of_the_storys_language():
+    from clustering.stories.keywords import describe_keywords
+    from clustering.stories.sentences import first_sentences
+
+    bodies = [
+        "Der Kurs des Bitcoin ist am Montag um ein Fünftel gefallen. Die Aufsicht in Peking untersagte den Handel.",
+        "Der Bitcoin verlor am Montag ein Fünftel. Die Börsen in Peking müssen den Handel einstellen.",
+    ]
+    candidates = ["der", "die", "bitcoin", "peking", "handel"]
+    sentences = [first_sentences(body, 40) for body in bodies]
+    in_german = describe_keywords(candidates, sentences, 5, "de")
+    assert "Bitcoin" in in_german and not {"Der", "der", "Die", "die"} & set(in_german)
+    # Read as English, "der" and "die" are rare words, and would be keywords.
+    assert {"der", "die"} & {keyword.lower() for keyword in describe_keywords(candidates, sentences, 5)}

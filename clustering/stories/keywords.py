@@ -109,13 +109,17 @@ class _Prose:
 
 
 def describe_keywords(
-    candidates: Sequence[str], sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], count: int
+    candidates: Sequence[str],
+    sentences_of_articles: Sequence[Sequence[tuple[str, bool]]],
+    count: int,
+    language: str = "en",
 ) -> list[str]:
     """The keywords an analyst can use, from ``candidates`` (c-TF-IDF terms, heaviest first) and the
     ``first_sentences`` of each of the story's originals: names first (several words before one), then rare
     words, then phrases; common words, days, months, reporting verbs and agencies left out, pieces of names
     and fragments dropped, one spelling per name ("Al-Bukamal" and "Albukamal"), each written as the
-    articles' prose writes it (widgets and captions, "Hide Caption", "Share", are not prose)."""
+    articles' prose writes it (widgets and captions, "Hide Caption", "Share", are not prose). How common a
+    word is, is read in the story's ``language`` ("der" is as common in German as "the" in English)."""
     prose = _Prose.of(sentences_of_articles, candidates)
     ranked: list[tuple[int, int, str, str]] = []
     seen_skeletons: set[str] = set()
@@ -127,7 +131,7 @@ def describe_keywords(
         capitalised = sum(n for form, n in inside.items() if all(w[:1].isupper() for w in form.split()))
         is_name = capitalised * 2 > sum(inside.values())
         words = term.split()
-        commonness = max(zipf(word) for word in words)
+        commonness = max(zipf(word, language) for word in words)
         generic = len(words) == 1 and commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
         if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
             continue

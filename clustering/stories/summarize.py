@@ -289,7 +289,7 @@ def summarize_stories(
     for index, representative, headline, terms, split, (summary, developments) in zip(
         summarised, representatives, headlines, candidate_terms, split_of, described, strict=True
     ):
-        keywords = describe_keywords(terms, split, config.keywords)
+        keywords = describe_keywords(terms, split, config.keywords, _language_of(originals_of[index]))
         stories.append(_story(ids[index], members_of[index], representative, headline, keywords, summary, developments))
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
     return stories, term_counts
@@ -300,6 +300,12 @@ def _described_originals(
 ) -> list[Article]:
     """The story's originals (all its articles when each is a reprint) in its ``summary_language``."""
     return summary_language([a for a in members if a.id not in dedup.duplicate_of] or members, preferred_languages)
+
+
+def _language_of(originals: Sequence[Article]) -> str:
+    """The language most of ``originals`` are known to be in; English when none is known."""
+    known = Counter(a.language for a in originals if a.language not in ("", "und"))
+    return known.most_common(1)[0][0] if known else "en"
 
 
 def summary_language(originals: Sequence[Article], preferred_languages: Sequence[str]) -> list[Article]:
