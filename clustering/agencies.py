@@ -10,22 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-# Agency → how a source field or a domain names it (lower case). The agency's own articles are the
-# originals of their copies; ``reuse.agencies`` starts from this list.
+# Agency → how a source field, a domain or a text names it (lower case), in Latin script and in the others
+# its copy is filed in (Arabic, Chinese, Cyrillic). The agency's own articles are the originals of their
+# copies; ``reuse.agencies`` starts from this list.
 NEWS_AGENCIES: dict[str, list[str]] = {
-    "AFP": ["afp", "agence france-presse", "agence france presse", "afp.com"],
-    "Reuters": ["reuters", "thomson reuters", "reuters.com"],
-    "AP": ["ap", "associated press", "the associated press", "apnews.com", "ap.org"],
-    "dpa": ["dpa", "deutsche presse-agentur", "dpa.com"],
-    "Xinhua": ["xinhua", "xinhua news agency", "xinhuanet.com", "news.cn"],
-    "Anadolu": ["anadolu", "anadolu agency", "aa.com.tr"],
+    "AFP": ["afp", "agence france-presse", "agence france presse", "afp.com", "أ ف ب", "فرانس برس", "法新社"],
+    "Reuters": ["reuters", "thomson reuters", "reuters.com", "رويترز", "路透社", "рейтер"],
+    "AP": ["ap", "associated press", "the associated press", "apnews.com", "ap.org", "أسوشيتد برس", "美联社"],
+    "dpa": ["dpa", "deutsche presse-agentur", "dpa.com", "د ب أ"],
+    "Xinhua": ["xinhua", "xinhua news agency", "xinhuanet.com", "news.cn", "新华社", "شينخوا", "синьхуа"],
+    "Anadolu": ["anadolu", "anadolu agency", "aa.com.tr", "الأناضول"],
     "EFE": ["efe", "agencia efe", "efe.com"],
     "ANSA": ["ansa", "ansa.it"],
-    "Kyodo": ["kyodo", "kyodo news", "kyodonews.net"],
+    "Kyodo": ["kyodo", "kyodo news", "kyodonews.net", "共同社"],
     "PA Media": ["pa", "pa media", "press association", "pamediagroup.com"],
     "UPI": ["upi", "united press international", "upi.com"],
-    "TASS": ["tass", "tass.com", "tass.ru"],
-    "SANA": ["sana", "syrian arab news agency", "sana.sy"],
+    "TASS": ["tass", "tass.com", "tass.ru", "тасс"],
+    "SANA": ["sana", "syrian arab news agency", "sana.sy", "سانا"],
     "PTI": ["pti", "press trust of india", "ptinews.com"],
     "IANS": ["ians", "indo-asian news service", "ians.in"],
     "Sputnik": ["sputnik", "sputnik news", "sputniknews.com"],
@@ -40,6 +41,22 @@ BROADCASTERS: dict[str, list[str]] = {
 }
 # Who credits news photos in captions: "(AP Photo/…)", "REUTERS/Stringer", "AFP/Getty", "(EPA)".
 PHOTO_CREDITS = ("AP", "AFP", "Reuters", "Getty Images", "EPA")
+
+
+def script_tags(registries: Sequence[Mapping[str, list[str]]] = (NEWS_AGENCIES, BROADCASTERS)) -> list[str]:
+    """The names that sign a wire dateline in other scripts: "بيروت (أ ف ب) -", "(رويترز)"."""
+    return [name for registry in registries for aliases in registry.values() for name in aliases if not name.isascii()]
+
+
+def _long_names(agency: str, aliases: Sequence[str]) -> list[str]:
+    """The names of ``agency`` a text credits it by in any case: not domains; in Latin script, longer than a
+    tag ("AP" and "PA" are words too); in any other script, all of them."""
+    return [n for n in (agency.lower(), *aliases) if "." not in n and (len(n) > 4 or not n.isascii())]
+
+
+def _unspaced(name: str) -> bool:
+    """A name in Chinese or Japanese characters: no word boundary sets it off from the words around it."""
+    return any("\u3040" <= character <= "\u9fff" for character in name)
 
 
 def dateline_tags(registries: Sequence[Mapping[str, list[str]]] = (NEWS_AGENCIES, BROADCASTERS)) -> list[str]:
@@ -64,12 +81,15 @@ def alternation(values: Iterable[str]) -> str:
 
 
 def credit_pattern(agency: str, aliases: Sequence[str]) -> re.Pattern[str]:
-    """Where a text credits ``agency``: a long name in any case ("Agence France-Presse", "REUTERS"); its
-    tag of three or more letters as written ("AFP", "dpa"); a two-letter tag only as a credit is shaped,
-    "(AP)", "/AP", "AP/" ("AP" and "PA" are words and initials too)."""
+    """Where a text credits ``agency``: a long name in any case ("Agence France-Presse", "REUTERS", "رويترز",
+    "新华社" inside a Chinese sentence); its tag of three or more letters as written ("AFP", "dpa"); a
+    two-letter tag only as a credit is shaped, "(AP)", "/AP", "AP/" ("AP" and "PA" are words and initials
+    too)."""
     tag = _DATELINE_TAGS.get(agency, agency)
-    long_names = [name for name in (agency.lower(), *aliases) if "." not in name and len(name) > 4]
-    forms = [rf"(?i:\b(?:{alternation(long_names)})\b)"] if long_names else []
+    spaced = [name for name in _long_names(agency, aliases) if not _unspaced(name)]
+    forms = [rf"(?i:\b(?:{alternation(spaced)})\b)"] if spaced else []
+    if unspaced := [name for name in _long_names(agency, aliases) if _unspaced(name)]:
+        forms.append(alternation(unspaced))
     if len(tag) > 2:
         forms.append(rf"\b{re.escape(tag)}\b")
     else:
@@ -81,5 +101,5 @@ def credit_literals(agency: str, aliases: Sequence[str]) -> tuple[str, ...]:
     """Substrings a text holds wherever ``credit_pattern`` matches (the long names lower case, to be looked
     for in the case-folded text): a substring test is far cheaper than the pattern, and most texts hold none."""
     tag = _DATELINE_TAGS.get(agency, agency)
-    long_names = {name for name in (agency.lower(), *aliases) if "." not in name and len(name) > 4}
+    long_names = set(_long_names(agency, aliases))
     return (tag, *sorted(long_names)) if tag.lower() not in long_names else tuple(sorted(long_names))

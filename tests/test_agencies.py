@@ -28,3 +28,16 @@ def test_credits_by_long_name_in_any_case_and_short_tags_only_as_credits():
     # "AP" and "PA" are words and initials too: only a credit's shape counts.
     assert find_agencies("The PA system failed; see the map/route in AP style") == ()
     assert find_agencies("Photo: Jane Doe/AP") == ("AP",)
+
+
+def test_agencies_are_credited_and_sign_datelines_in_other_scripts():
+    """AFP, Reuters and Xinhua file in Arabic, Chinese and Russian: their names there credit them too."""
+    arabic = "بيروت (أ ف ب) - أعلنت القوات السورية سيطرتها على البوكمال."
+    assert find_agencies(arabic) == ("AFP",)
+    assert without_dateline(arabic) == ("أعلنت القوات السورية سيطرتها على البوكمال.", "بيروت (أ ف ب) -")
+    assert without_dateline("(رويترز) - قالت الحكومة إن الهجوم انتهى.")[0] == "قالت الحكومة إن الهجوم انتهى."
+    # Chinese has no spaces: the name is found inside the sentence.
+    assert find_agencies("新华社北京11月9日电 叙利亚军队宣布收复阿布卡迈勒。") == ("Xinhua",)
+    assert find_agencies("МОСКВА, 9 ноября. /ТАСС/. Сирийская армия освободила Абу-Кемаль.") == ("TASS",)
+    # An English dateline is read as before.
+    assert without_dateline("BEIRUT (Reuters) - Syria said.") == ("Syria said.", "BEIRUT (Reuters) -")

@@ -18,17 +18,21 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from clustering.agencies import alternation, dateline_tags
+from clustering.agencies import alternation, dateline_tags, script_tags
 
 # "SAN JOSE, Dec 31 (Reuters) -", "BEIRUT (Reuters) –", "LONDON, Jan. 3 (AFP) —", "(CNN)", "WASHINGTON —",
 # "Jerusalem, Dec 12 (AP) --", "By Jane Smith, Reuters |": a place in capitals or a tag, then a dash.
-_AGENCY_TAG = rf"\((?:{alternation(dateline_tags())})\)"
+_AGENCY_TAG = rf"\((?:{alternation(dateline_tags() + script_tags())})\)"
 _PLACE = r"[A-Z][A-Z.'’/-]+(?:,?\s?[A-Z][A-Za-z.'’/-]+){0,4}"
 # A place written as a name ("West Palm Beach, Florida"): a dateline only with an agency's tag after it.
 _NAMED_PLACE = r"[A-Z][\w.'’-]+(?:,?\s[A-Z][\w.'’-]+){0,5}"
 _DATE = r"(?:,?\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8})(?:,\s*\d{4})?)?"
+# In other scripts: a place in that script's letters, then the agency's name there, then a dash:
+# "بيروت (أ ف ب) -".
+_SCRIPT_DATELINE = rf"(?:[^\W\d_A-Za-z][\w'’-]*\s?){{1,4}}\((?:{alternation(script_tags())})\)\s*[-–—]+\s*"
 _DATELINE_BODY = (
-    rf"(?:{_PLACE}{_DATE}\s*(?:{_AGENCY_TAG}|\([A-Z][\w .&]{{1,40}}\))?\s*[-–—]+\s*|{_AGENCY_TAG}\s*(?:[-–—]+\s*)?|"
+    rf"(?:{_SCRIPT_DATELINE}|"
+    rf"{_PLACE}{_DATE}\s*(?:{_AGENCY_TAG}|\([A-Z][\w .&]{{1,40}}\))?\s*[-–—]+\s*|{_AGENCY_TAG}\s*(?:[-–—]+\s*)?|"
     rf"{_NAMED_PLACE}{_DATE}\s*{_AGENCY_TAG}\s*(?:[-–—]+\s*)?|"
     rf"\(CNN\)\s*|By [A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){{0,3}}(?:,| \|)?\s+(?:{_AGENCY_TAG}\s*)?)"
 )
@@ -93,8 +97,11 @@ def without_dateline(sentence: str) -> tuple[str, str]:
     if found is None or found.end() >= len(sentence) - 1:
         return sentence, ""
     rest = sentence[found.end() :].lstrip()
-    # The text after it must read as a sentence: a capital letter or a quote.
-    if not rest or not (rest[0].isupper() or rest[0] in "\"“‘'0123456789"):
+    # The text after it must read as a sentence: a capital letter (or a letter of a script without case,
+    # as Arabic and Chinese are), or a quote.
+    first = rest[:1]
+    caseless = first.isalpha() and first.lower() == first.upper()
+    if not rest or not (first.isupper() or caseless or first in "\"“‘'0123456789"):
         return sentence, ""
     return rest, sentence[: found.end()].strip()
 
