@@ -212,3 +212,27 @@ def test_an_english_run_does_not_load_the_multilingual_model(labelled_seeds, mon
 
     monkeypatch.setattr(embedding, "_multilingual_encoder", refuse)
     assert evaluate_files([labelled_seeds], "label").scores.pairwise_f1 == 1.0
+
+
+def test_a_chinese_story_is_summarised_from_its_sentences(tmp_path):
+    """Chinese sentences end in "。" and hold no spaces: they are whole sentences of a countable length."""
+    from test_reuse import CHINESE_REPORT
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    other = (
+        "叙利亚军队周三宣布收复阿布卡迈勒，这是伊斯兰国在叙利亚的最后一个重要据点。"
+        "军方发言人说，部队正在清除城内残余的武装分子。分析人士认为，这标志着该组织在叙利亚的领土控制基本结束。"
+    )
+    records = [
+        {"id": "zh1", "title": "叙利亚军队攻占伊斯兰国最后据点", "text": CHINESE_REPORT, "published": "2017-11-09"},
+        {"id": "zh2", "title": "叙军收复阿布卡迈勒", "text": other, "published": "2017-11-09"},
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+    result = CliRunner().invoke(app, ["run", str(feed), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    [story] = json.loads((tmp_path / "out" / "stories.json").read_text())
+    sentences = story["summary"].split()
+    assert len(sentences) >= 2 and all(s.endswith("。") and s in CHINESE_REPORT + other for s in sentences)

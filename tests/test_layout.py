@@ -18,7 +18,14 @@ from clustering.config_files import ConfigError, load_config
 LIBRARY = Path(__file__).resolve().parent.parent / "clustering"
 # Each layer may import its own modules and those of the layers before it, never those after.
 LAYERS = [
-    ["clustering.records", "clustering.agencies", "clustering.config", "clustering.config_files", "clustering.words"],
+    [
+        "clustering.records",
+        "clustering.agencies",
+        "clustering.config",
+        "clustering.config_files",
+        "clustering.words",
+        "clustering.scripts",
+    ],
     ["clustering.storage"],
     ["clustering.ingest"],
     ["clustering.reuse"],

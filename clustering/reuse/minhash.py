@@ -21,33 +21,22 @@ import numba
 import numpy as np
 
 from clustering.config import MinHashConfig
+from clustering.scripts import UNSPACED_CLASS, UNSPACED_SCRIPTS
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
 
 _SCHEME = "affine32"
 _ROLLING_MULTIPLIER = np.uint64(0x100000001B3)
-# Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): each character is a
-# word of its own, so that their shingles are runs of characters, not of whole clauses. Hangul is spaced.
-_UNSPACED_SCRIPTS = (
-    (0x0E00, 0x0EFF),
-    (0x1000, 0x109F),
-    (0x1780, 0x17FF),
-    (0x3040, 0x30FF),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xF900, 0xFAFF),
-    (0x20000, 0x3FFFF),
-)
-_UNSPACED_CLASS = "[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in _UNSPACED_SCRIPTS) + "]"
-# A word: a run of word characters outside those scripts, or one word character of theirs.
-_WORD = re.compile(rf"(?:(?!{_UNSPACED_CLASS})\w)+|(?=\w){_UNSPACED_CLASS}")
+# A word: a run of word characters outside the scripts written without spaces, or one word character of
+# theirs, so that their shingles are runs of characters, not of whole clauses.
+_WORD = re.compile(rf"(?:(?!{UNSPACED_CLASS})\w)+|(?=\w){UNSPACED_CLASS}")
 
 
 def is_unspaced(char: str) -> bool:
     """Whether ``char`` belongs to a script written without spaces between words."""
     code = ord(char)
-    return any(first <= code <= last for first, last in _UNSPACED_SCRIPTS)
+    return any(first <= code <= last for first, last in UNSPACED_SCRIPTS)
 
 
 class Tokens:

@@ -66,7 +66,7 @@ _FURNITURE = re.compile(
     r"\bshare (?:this|on)\b|\bcomments?\b \(\d+\)|\bemail\b.{0,20}\baddress\b)",
     re.IGNORECASE,
 )
-_CLOSED = re.compile(r"[.!?][\"”’)\]]*$")
+_CLOSED = re.compile(r"[.!?。！？؟۔।][\"”’)\]」』]*$")
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)[\"”’)\]]*$")
 
 

@@ -28,6 +28,7 @@ from sklearn.preprocessing import normalize
 
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult, Story
+from clustering.scripts import word_count
 from clustering.stories.headline import choose_headline
 from clustering.stories.keywords import describe_keywords
 from clustering.stories.lexicon import Lexicon
@@ -60,6 +61,10 @@ class _Candidate:
     position: int
 
 
+# A question is no summary's sentence, in any script's question mark.
+_QUESTION = ("?", "？", "؟")
+
+
 def _candidates(split: Sequence[Sequence[tuple[str, bool]]], config: SummaryConfig) -> list[_Candidate]:
     """Summary candidates of a story's originals (``split``: their ``first_sentences``): each sentence of
     fitting length from the top of each article that is whole, not furniture, and (but for an article's
@@ -69,8 +74,8 @@ def _candidates(split: Sequence[Sequence[tuple[str, bool]]], config: SummaryConf
     for index, sentences in enumerate(split):
         for position, (sentence, furniture) in enumerate(sentences[:per_article]):
             text, _ = without_dateline(sentence)
-            words = len(text.split())
-            fits = config.min_sentence_words <= words <= config.max_sentence_words and not text.endswith("?")
+            words = word_count(text)
+            fits = config.min_sentence_words <= words <= config.max_sentence_words and not text.endswith(_QUESTION)
             if fits and not furniture and is_whole(text) and (position == 0 or stands_alone(text)):
                 candidates.append(_Candidate(text, index, position))
     return candidates
