@@ -298,6 +298,10 @@ class Story:
     thread_id: str = ""
     # The story's events, earliest first; every article of the story is in one. Empty until events are found.
     events: tuple[StoryEvent, ...] = ()
+    # The language its headline and summary are in ("und": not known), and the headline in each other
+    # language it was reported in: (ISO 639 code, headline) pairs, the most articles first.
+    language: str = ""
+    headlines: tuple[tuple[str, str], ...] = ()
 
 
 def article_events(stories: Iterable[Story]) -> dict[str, str]:

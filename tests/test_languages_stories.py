@@ -138,13 +138,28 @@ def test_the_same_event_in_four_languages_is_one_story_and_events_of_one_day_sta
     assert sorted(map(sorted, stories.values())) == sorted(
         sorted(f"{event}-{language}" for language in OUTLETS) for event in EVENTS
     )
-    # Described in one language, English where the story has it: headline, summary and keywords.
+    # Described in one language, English where the story has it: headline, summary and keywords; and the
+    # headline of each other language beside it.
     english = {reports["en"][0]: reports["en"][1] for reports in EVENTS.values()}
     for story in json.loads((out / "stories.json").read_text()):
-        assert story["headline"] in english
+        assert story["headline"] in english and story["language"] == "en"
+        event = next(name for name, reports in EVENTS.items() if reports["en"][0] == story["headline"])
+        assert dict(story["headlines"]) == {language: EVENTS[event][language][0] for language in ("fr", "de", "ar")}
         sentences = re.split(r"(?<=\.) ", story["summary"])
         assert sentences and all(sentence in english[story["headline"]] for sentence in sentences)
         assert all(keyword.lower() in english[story["headline"]].lower() for keyword in story["keywords"])
+    # The API and the story's page carry them too.
+    from fastapi.testclient import TestClient
+
+    from clustering.publish.dashboard import create_app
+
+    client = TestClient(create_app(out), base_url="http://localhost")
+    listed = client.get("/api/stories", params={"language": "ar"}).json()["stories"]
+    assert len(listed) == 3 and all(story["languages"] == ["ar", "de", "en", "fr"] for story in listed)
+    shooting = next(story for story in listed if story["headline"] == EVENTS["shooting"]["en"][0])
+    assert shooting["language"] == "en" and dict(shooting["headlines"])["de"] == EVENTS["shooting"]["de"][0]
+    page = client.get(f"/story/{shooting['story_id']}").text
+    assert '<h1 lang="en">' in page and f'<li lang="ar"><code>ar</code> {EVENTS["shooting"]["ar"][0]}</li>' in page
 
 
 def test_a_story_without_english_is_described_in_the_language_most_of_it_is_in():

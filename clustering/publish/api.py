@@ -88,8 +88,11 @@ class StoryOut(BaseModel):
     thread_id: str
     # How many events the story holds (the days-long happenings inside it; listed on the story's own page).
     event_count: int
-    # The languages of its articles (ISO 639 codes), the most articles first.
+    # The languages of its articles (ISO 639 codes), the most articles first; the one its headline and
+    # summary are in; and its headline in each other language, as [code, headline] pairs.
     languages: list[str]
+    language: str
+    headlines: list[tuple[str, str]]
 
 
 class EventOut(BaseModel):
@@ -143,6 +146,8 @@ def _story_out(story: Story, snapshot: Snapshot) -> StoryOut:
         thread_id=story.thread_id,
         event_count=len(story.events),
         languages=snapshot.story_languages(story),
+        language=story.language,
+        headlines=[tuple(entry) for entry in story.headlines],
     )
 
 

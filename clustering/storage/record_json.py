@@ -31,6 +31,7 @@ def _dated(raw: dict) -> dict:
 def story_from_json(text: str) -> Story:
     raw = _dated(json.loads(text))
     raw["developments"] = tuple(tuple(entry) for entry in raw.get("developments", ()))
+    raw["headlines"] = tuple(tuple(entry) for entry in raw.get("headlines", ()))
     raw["events"] = tuple(
         StoryEvent(**(_dated(event) | {"article_ids": tuple(event["article_ids"])})) for event in raw.get("events", ())
     )

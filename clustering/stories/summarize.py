@@ -19,7 +19,7 @@ import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -27,6 +27,7 @@ from scipy import sparse
 from sklearn.preprocessing import normalize
 
 from clustering.config import SummaryConfig
+from clustering.ingest.language import UNDETERMINED
 from clustering.records import Article, DedupResult, Story
 from clustering.scripts import word_count
 from clustering.stories.headline import choose_headline
@@ -259,9 +260,8 @@ def summarize_stories(
     did not count are tokenised; the stories are the same as without them. ``embed_sentences`` (texts to
     L2-normalised rows: the run's embedding model) lets a summary leave out a sentence that says again in
     other words what one taken says; without it, sentences are compared by their words only. A story told
-    in several languages is described in one (``summary_language``: the first of ``preferred_languages`` it
-    has, else the language most of its originals are in). Stories come largest first, then by their
-    earliest article.
+    in several languages is described in one (``summary_language``), with each other language's headline.
+    Stories come largest first, then by their earliest article.
     """
     row_of = {article.id: row for row, article in enumerate(articles)}
     members_of = group_stories(articles, labels)
@@ -295,7 +295,8 @@ def summarize_stories(
         summarised, representatives, headlines, candidate_terms, split_of, described, strict=True
     ):
         keywords = describe_keywords(terms, split, config.keywords, _language_of(originals_of[index]))
-        stories.append(_story(ids[index], members_of[index], representative, headline, keywords, summary, developments))
+        story = _story(ids[index], members_of[index], representative, headline, keywords, summary, developments)
+        stories.append(_in_languages(story, originals_of[index], members_of[index], dedup, embeddings, row_of))
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
     return stories, term_counts
 
@@ -305,6 +306,26 @@ def _described_originals(
 ) -> list[Article]:
     """The story's originals (all its articles when each is a reprint) in its ``summary_language``."""
     return summary_language([a for a in members if a.id not in dedup.duplicate_of] or members, preferred_languages)
+
+
+def _in_languages(
+    story: Story,
+    described: Sequence[Article],
+    members: Sequence[Article],
+    dedup: DedupResult,
+    embeddings: np.ndarray,
+    row_of: Mapping[str, int],
+) -> Story:
+    """``story`` with the language it is described in (that of its ``described`` originals) and the
+    headline its originals in each other language would give it."""
+    originals = [a for a in members if a.id not in dedup.duplicate_of] or list(members)
+    counts = Counter(a.language for a in originals if a.language not in ("", "und"))
+    language = _language_of(described) if counts else UNDETERMINED
+    headlines = []
+    for other in sorted(set(counts) - {language}, key=lambda code: (-counts[code], code)):
+        in_other = [a for a in originals if a.language == other]
+        headlines.append((other, choose_headline(in_other, _representative(in_other, embeddings, row_of))))
+    return replace(story, language=language, headlines=tuple(headlines))
 
 
 def _language_of(originals: Sequence[Article]) -> str:
