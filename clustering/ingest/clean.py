@@ -120,6 +120,8 @@ class _SortedLines:
     caption_spans: list[Span] = field(default_factory=list)
     dateline: datetime | None = None
     title_line: tuple[str, Span] | None = None
+    # The first line read as a header that restates the title (``restates_title``), kept in the furniture.
+    header: tuple[str, str, Span] | None = None
 
     def add_body(self, line: str, key: str, span: Span) -> None:
         self.body.append(line)
@@ -156,6 +158,8 @@ def _sort_lines(lines: list[tuple[str, Span]], title_key: str) -> _SortedLines:
             sorted_lines.captions.append(line)
             sorted_lines.caption_spans.append(span)
         elif date is not None or is_furniture(line) or restates_title(line, key, title_key):
+            if date is None and sorted_lines.header is None and not is_furniture(line):
+                sorted_lines.header = (line, key, span)
             sorted_lines.furniture.append(line)
             sorted_lines.furniture_spans.append(span)
         else:
@@ -165,11 +169,17 @@ def _sort_lines(lines: list[tuple[str, Span]], title_key: str) -> _SortedLines:
 
 
 def _with_fallback_body(found: _SortedLines, title_key: str) -> None:
-    """A page with no body line: a headline-only record's title is all its text; a photo gallery's
-    captions are its text."""
+    """A page with no body line: a page whose one paragraph opens with the title and runs on (read as a
+    header) is that paragraph; a headline-only record's title is all its text; a photo gallery's captions
+    are its text."""
     if found.body:
         return
-    if found.title_line is not None:
+    if found.header is not None:
+        line, key, span = found.header
+        index = found.furniture_spans.index(span)
+        del found.furniture[index], found.furniture_spans[index]
+        found.add_body(line, key, span)
+    elif found.title_line is not None:
         found.add_body(found.title_line[0], title_key, found.title_line[1])
     elif found.captions:
         for caption, span in zip(found.captions, found.caption_spans, strict=True):
