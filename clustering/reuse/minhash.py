@@ -69,29 +69,27 @@ def normalised_words(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class _CharTable:
-    """Per code point: how many code points it folds to (0: not a word character), where they lie in
-    ``units``, and whether it is a word alone (``is_unspaced``)."""
+    """Per code point: how many code points it folds to (0: not a word character; negative: a word alone,
+    ``is_unspaced``) and where they lie in ``units``."""
 
     fold_start: np.ndarray
     fold_length: np.ndarray
     units: np.ndarray
-    alone: np.ndarray
 
 
 @cache
 def _char_table(size: int) -> _CharTable:
     fold_start = np.zeros(size, dtype=np.int32)
     fold_length = np.zeros(size, dtype=np.int32)
-    alone = np.zeros(size, dtype=np.bool_)
     units: list[int] = []
     for code in range(size):
         char = chr(code)
         if _WORD.match(char):
             folded = [ord(part) for part in _fold_char(char)]
-            fold_start[code], fold_length[code] = len(units), len(folded)
-            alone[code] = is_unspaced(char)
+            fold_start[code] = len(units)
+            fold_length[code] = -len(folded) if is_unspaced(char) else len(folded)
             units += folded
-    return _CharTable(fold_start, fold_length, np.array(units, dtype=np.uint64) + np.uint64(1), alone)
+    return _CharTable(fold_start, fold_length, np.array(units, dtype=np.uint64) + np.uint64(1))
 
 
 _PLANE = 0x10000  # the basic multilingual plane: tabled at first use (about 0.2 s); texts beyond it pay for the rest
@@ -108,9 +106,9 @@ def _mix64(value: np.uint64) -> np.uint64:
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan_words(codes, bounds, fold_start, fold_length, units, alone):
+def _scan_words(codes, bounds, fold_start, fold_length, units):
     """Hash, start and end of every word in the spans; ``complete`` is False at a code point past the table.
-    A character ``alone`` is a word by itself."""
+    A character of negative fold length is a word by itself."""
     hashes = np.empty(len(codes) + len(bounds), dtype=np.uint64)
     starts = np.empty(len(hashes), dtype=np.int64)
     ends = np.empty(len(hashes), dtype=np.int64)
@@ -120,22 +118,26 @@ def _scan_words(codes, bounds, fold_start, fold_length, units, alone):
         last = max(first, min(bounds[span, 1], len(codes)))
         in_word, value = False, np.uint64(0)
         for position in range(first, last + 1):
-            length, single = 0, False
+            length = 0
             if position < last:
                 if codes[position] >= len(fold_length):
                     return hashes[:0], starts[:0], ends[:0], False
-                length, single = fold_length[codes[position]], alone[codes[position]]
-            if in_word and (length == 0 or single):
-                in_word, hashes[count], ends[count] = False, _mix64(value), position
-                count += 1
+                length = fold_length[codes[position]]
             if length > 0:
                 if not in_word:
                     in_word, value, starts[count] = True, np.uint64(0), position
                 for unit in range(fold_start[codes[position]], fold_start[codes[position]] + length):
                     value = value * _ROLLING_MULTIPLIER + units[unit]
-                if single:
-                    in_word, hashes[count], ends[count] = False, _mix64(value), position + 1
-                    count += 1
+                continue
+            if in_word:
+                in_word, hashes[count], ends[count] = False, _mix64(value), position
+                count += 1
+            if length < 0:  # a word alone: its own hash, start and end
+                value, starts[count] = np.uint64(0), position
+                for unit in range(fold_start[codes[position]], fold_start[codes[position]] - length):
+                    value = value * _ROLLING_MULTIPLIER + units[unit]
+                hashes[count], ends[count] = _mix64(value), position + 1
+                count += 1
     return hashes[:count], starts[:count], ends[:count], True
 
 
@@ -150,9 +152,7 @@ def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Token
     bounds = np.array(spans if spans is not None else ((0, len(codes)),), dtype=np.int64).reshape(-1, 2)
     for size in (_PLANE, 0x110000):
         table = _char_table(size)
-        hashes, starts, ends, complete = _scan_words(
-            codes, bounds, table.fold_start, table.fold_length, table.units, table.alone
-        )
+        hashes, starts, ends, complete = _scan_words(codes, bounds, table.fold_start, table.fold_length, table.units)
         if complete:
             break
     return Tokens(hashes, starts, ends)
