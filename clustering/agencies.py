@@ -2,13 +2,16 @@
 recognises an agency (attribution, credits in text, datelines, captions, headline tails, keywords) reads
 it from here.
 
-Like ``records`` and ``config``, this module imports nothing of Storyline's.
+Like ``records`` and ``config``, this module imports nothing of Storyline's but ``scripts`` (which writing
+systems space their words).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+
+from clustering.scripts import is_unspaced
 
 # Agency → how a source field, a domain or a text names it (lower case), in Latin script and in the others
 # its copy is filed in (Arabic, Chinese, Cyrillic). The agency's own articles are the originals of their
@@ -54,11 +57,6 @@ def _long_names(agency: str, aliases: Sequence[str]) -> list[str]:
     return [n for n in (agency.lower(), *aliases) if "." not in n and (len(n) > 4 or not n.isascii())]
 
 
-def _unspaced(name: str) -> bool:
-    """A name in Chinese or Japanese characters: no word boundary sets it off from the words around it."""
-    return any("\u3040" <= character <= "\u9fff" for character in name)
-
-
 def dateline_tags(registries: Sequence[Mapping[str, list[str]]] = (NEWS_AGENCIES, BROADCASTERS)) -> list[str]:
     """The tags that sign a wire dateline: "Reuters", "AFP", "PA", "CNN"."""
     return [_DATELINE_TAGS.get(name, name) for registry in registries for name in registry]
@@ -86,9 +84,11 @@ def credit_pattern(agency: str, aliases: Sequence[str]) -> re.Pattern[str]:
     two-letter tag only as a credit is shaped, "(AP)", "/AP", "AP/" ("AP" and "PA" are words and initials
     too)."""
     tag = _DATELINE_TAGS.get(agency, agency)
-    spaced = [name for name in _long_names(agency, aliases) if not _unspaced(name)]
+    # A name in a script written without spaces has no word boundary to set it off from the words around it.
+    long_names = _long_names(agency, aliases)
+    spaced = [name for name in long_names if not any(map(is_unspaced, name))]
     forms = [rf"(?i:\b(?:{alternation(spaced)})\b)"] if spaced else []
-    if unspaced := [name for name in _long_names(agency, aliases) if _unspaced(name)]:
+    if unspaced := [name for name in long_names if any(map(is_unspaced, name))]:
         forms.append(alternation(unspaced))
     if len(tag) > 2:
         forms.append(rf"\b{re.escape(tag)}\b")

@@ -1,4 +1,5 @@
-"""Writing systems: which scripts separate words with spaces, and how many words a text holds.
+"""Writing systems: which scripts separate words with spaces, how many words a text holds, and the marks
+that end a sentence in the scripts news is written in.
 
 Like ``records`` and ``config``, this module imports nothing of Storyline's.
 """
@@ -19,9 +20,19 @@ UNSPACED_SCRIPTS = (
     (0x20000, 0x3FFFF),
 )
 UNSPACED_CLASS = "[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in UNSPACED_SCRIPTS) + "]"
+# What ends a sentence: Latin and Cyrillic stops, CJK's full-width ones, Arabic's question mark, Urdu's full
+# stop, the Devanagari danda; and the question marks among them.
+SENTENCE_STOPS = ".!?。！？؟۔।"
+QUESTION_MARKS = "?？؟"
 _UNSPACED = re.compile(UNSPACED_CLASS)
 # A word of those scripts is about two characters long (Chinese news: 1.5 to 2).
 _CHARACTERS_PER_UNSPACED_WORD = 2
+
+
+def is_unspaced(char: str) -> bool:
+    """Whether ``char`` belongs to a script written without spaces between words."""
+    code = ord(char)
+    return any(first <= code <= last for first, last in UNSPACED_SCRIPTS)
 
 
 def word_count(text: str) -> int:

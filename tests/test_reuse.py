@@ -14,13 +14,13 @@ from clustering.reuse.batch import find_reuse, update_reuse
 from clustering.reuse.minhash import (
     MinHasher,
     fold,
-    is_unspaced,
     jaccard,
     normalised_words,
     shingle_hashes,
     tokenize,
 )
 from clustering.reuse.pairs import attribution
+from clustering.scripts import is_unspaced
 
 WIRE = """BEIRUT (Reuters) - Syria's army and its allies captured Islamic State's last stronghold in Syria on
 Wednesday, a commander in the alliance said, bringing the self-declared caliphate close to complete downfall.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from clustering.agencies import PHOTO_CREDITS, alternation
+from clustering.scripts import SENTENCE_STOPS
 
 # Where the article ends and the comments begin.
 _COMMENTS_START = re.compile(
@@ -85,10 +86,9 @@ _CAPTION: list[tuple[str, re.Pattern[str]]] = [
     ("", re.compile(r"^\w*(?:this )?(?:frame grab|file photo)", re.IGNORECASE)),
 ]
 _MAX_SHORT_LABEL_WORDS = 3
-# Sentence ends: Latin and Cyrillic, CJK's full-width stops and corner quotes (a Chinese paragraph is one
-# "word" to split()), Arabic's question mark, Urdu's full stop and the Devanagari danda. Not "»" or "…",
-# which end widget labels ("Next »", "Loading…").
-_SENTENCE_CLOSERS = tuple('.!?"”:。！？」』؟۔।')
+# A sentence's stop in any script (a Chinese paragraph is one "word" to split()), a closing quote or a
+# colon. Not "»" or "…", which end widget labels ("Next »", "Loading…").
+_SENTENCE_CLOSERS = tuple(f'{SENTENCE_STOPS}"”:」』')
 
 
 def _holds_cue(line: str, cues: list[tuple[str, re.Pattern[str]]]) -> bool:

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from clustering.config import MinHashConfig
-from clustering.scripts import UNSPACED_CLASS, UNSPACED_SCRIPTS
+from clustering.scripts import UNSPACED_CLASS, is_unspaced
 
 if TYPE_CHECKING:
     from datasketch import LeanMinHash
@@ -31,12 +31,6 @@ _ROLLING_MULTIPLIER = np.uint64(0x100000001B3)
 # A word: a run of word characters outside the scripts written without spaces, or one word character of
 # theirs, so that their shingles are runs of characters, not of whole clauses.
 _WORD = re.compile(rf"(?:(?!{UNSPACED_CLASS})\w)+|(?=\w){UNSPACED_CLASS}")
-
-
-def is_unspaced(char: str) -> bool:
-    """Whether ``char`` belongs to a script written without spaces between words."""
-    code = ord(char)
-    return any(first <= code <= last for first, last in UNSPACED_SCRIPTS)
 
 
 class Tokens:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from clustering.agencies import alternation, dateline_tags, script_tags
+from clustering.scripts import SENTENCE_STOPS
 
 # "SAN JOSE, Dec 31 (Reuters) -", "BEIRUT (Reuters) –", "LONDON, Jan. 3 (AFP) —", "(CNN)", "WASHINGTON —",
 # "Jerusalem, Dec 12 (AP) --", "By Jane Smith, Reuters |": a place in capitals or a tag, then a dash.
@@ -66,7 +67,7 @@ _FURNITURE = re.compile(
     r"\bshare (?:this|on)\b|\bcomments?\b \(\d+\)|\bemail\b.{0,20}\baddress\b)",
     re.IGNORECASE,
 )
-_CLOSED = re.compile(r"[.!?。！？؟۔।][\"”’)\]」』]*$")
+_CLOSED = re.compile(rf"[{re.escape(SENTENCE_STOPS)}][\"”’)\]」』]*$")
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.)[\"”’)\]]*$")
 
 

@@ -29,7 +29,7 @@ from sklearn.preprocessing import normalize
 from clustering.config import SummaryConfig
 from clustering.ingest.language import UNDETERMINED
 from clustering.records import Article, DedupResult, Story
-from clustering.scripts import word_count
+from clustering.scripts import QUESTION_MARKS, word_count
 from clustering.stories.headline import choose_headline
 from clustering.stories.keywords import describe_keywords
 from clustering.stories.lexicon import Lexicon
@@ -62,10 +62,6 @@ class _Candidate:
     position: int
 
 
-# A question is no summary's sentence, in any script's question mark.
-_QUESTION = ("?", "？", "؟")
-
-
 def _candidates(split: Sequence[Sequence[tuple[str, bool]]], config: SummaryConfig) -> list[_Candidate]:
     """Summary candidates of a story's originals (``split``: their ``first_sentences``): each sentence of
     fitting length from the top of each article that is whole, not furniture, and (but for an article's
@@ -76,7 +72,8 @@ def _candidates(split: Sequence[Sequence[tuple[str, bool]]], config: SummaryConf
         for position, (sentence, furniture) in enumerate(sentences[:per_article]):
             text, _ = without_dateline(sentence)
             words = word_count(text)
-            fits = config.min_sentence_words <= words <= config.max_sentence_words and not text.endswith(_QUESTION)
+            question = text.endswith(tuple(QUESTION_MARKS))
+            fits = config.min_sentence_words <= words <= config.max_sentence_words and not question
             if fits and not furniture and is_whole(text) and (position == 0 or stands_alone(text)):
                 candidates.append(_Candidate(text, index, position))
     return candidates
