@@ -25,6 +25,7 @@ from clustering.config import MULTILINGUAL_MODEL, Config, EmbedConfig, ReadConfi
 from clustering.evaluate import evaluate_files, evaluate_pairs
 from clustering.pipeline import Pipeline
 from clustering.storage.workspace import Workspace
+from clustering.stories.vectors import foreign_rows
 
 SEMEVAL = DATA / "semeval-dev.jsonl"
 SEMEVAL_PAIRS = DATA / "semeval-dev-pairs.csv"
@@ -102,7 +103,7 @@ def main(include_e5: bool) -> None:
             vectors = np.load(out)
             cosines[name] = np.einsum("ij,ij->i", vectors[rows], vectors[cols])
             measured[name] = (seconds, json.loads(finished.stdout.strip().splitlines()[-1])["peak_gb"])
-    foreign = np.array([language not in ("en", "", "und") for language in languages])
+    foreign = foreign_rows(languages, ("en",))
     either = foreign[rows] | foreign[cols]
     main_name, second_name = list(CANDIDATES)[:2]
     cosines[ROUTED] = np.where(either, cosines[second_name], cosines[main_name])

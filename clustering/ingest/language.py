@@ -38,6 +38,11 @@ def _detector() -> LangDetector:
     return LangDetector(LangDetectConfig(model="lite"))
 
 
+def is_known(language: str) -> bool:
+    """Whether ``language`` names a language: not "" (not detected yet) or ``UNDETERMINED``."""
+    return language not in ("", UNDETERMINED)
+
+
 def article_language(title: str | None, body: str) -> str:
     """The language of an article: of its body when that is a sentence or two long, else of title and body."""
     return detect_language(body if len(body) >= _BODY_ALONE_CHARACTERS else f"{title or ''}\n{body}")

@@ -27,7 +27,7 @@ from scipy import sparse
 from sklearn.preprocessing import normalize
 
 from clustering.config import SummaryConfig
-from clustering.ingest.language import UNDETERMINED
+from clustering.ingest.language import UNDETERMINED, is_known
 from clustering.records import Article, DedupResult, Story
 from clustering.scripts import QUESTION_MARKS, word_count
 from clustering.stories.headline import choose_headline
@@ -298,11 +298,16 @@ def summarize_stories(
     return stories, term_counts
 
 
+def _originals(members: Sequence[Article], dedup: DedupResult) -> list[Article]:
+    """A story's originals: its articles that reprint none of the others (all of them when each does)."""
+    return [a for a in members if a.id not in dedup.duplicate_of] or list(members)
+
+
 def _described_originals(
     members: Sequence[Article], dedup: DedupResult, preferred_languages: Sequence[str]
 ) -> list[Article]:
-    """The story's originals (all its articles when each is a reprint) in its ``summary_language``."""
-    return summary_language([a for a in members if a.id not in dedup.duplicate_of] or members, preferred_languages)
+    """The story's originals in its ``summary_language``."""
+    return summary_language(_originals(members, dedup), preferred_languages)
 
 
 def _in_languages(
@@ -315,8 +320,8 @@ def _in_languages(
 ) -> Story:
     """``story`` with the language it is described in (that of its ``described`` originals) and the
     headline its originals in each other language would give it."""
-    originals = [a for a in members if a.id not in dedup.duplicate_of] or list(members)
-    counts = Counter(a.language for a in originals if a.language not in ("", "und"))
+    originals = _originals(members, dedup)
+    counts = Counter(a.language for a in originals if is_known(a.language))
     language = _language_of(described) if counts else UNDETERMINED
     headlines = []
     for other in sorted(set(counts) - {language}, key=lambda code: (-counts[code], code)):
@@ -327,7 +332,7 @@ def _in_languages(
 
 def _language_of(originals: Sequence[Article]) -> str:
     """The language most of ``originals`` are known to be in; English when none is known."""
-    known = Counter(a.language for a in originals if a.language not in ("", "und"))
+    known = Counter(a.language for a in originals if is_known(a.language))
     return known.most_common(1)[0][0] if known else "en"
 
 
@@ -336,7 +341,7 @@ def summary_language(originals: Sequence[Article], preferred_languages: Sequence
     has, else in the language most of them are in (the earliest article's on a tie); all of them when
     their languages are not known. A headline and summary read in one language, not sentence by sentence
     in four."""
-    languages = Counter(a.language for a in originals if a.language not in ("", "und"))
+    languages = Counter(a.language for a in originals if is_known(a.language))
     if len(languages) < 2:
         return list(originals)
     chosen = next((code for code in preferred_languages if code in languages), None)

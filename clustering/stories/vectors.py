@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clustering.ingest.language import is_known
 from clustering.stories.neighbours import nearest_neighbours, neighbour_pairs
 from clustering.stories.similarity import pair_cosines
 
@@ -93,7 +94,7 @@ Embeddings = np.ndarray | ArticleVectors
 
 
 def _codes(languages: Sequence[str]) -> np.ndarray:
-    return np.array([language if language != "und" else "" for language in languages], dtype=object)
+    return np.array([language if is_known(language) else "" for language in languages], dtype=object)
 
 
 def foreign_rows(languages: Sequence[str], primary_languages: Sequence[str]) -> np.ndarray:
