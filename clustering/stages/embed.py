@@ -10,7 +10,6 @@ import numpy as np
 
 from clustering.config import EmbedConfig
 from clustering.embed.embedding import cache_key, cached_embeddings, embedding_text, settled
-from clustering.records import Article
 from clustering.stages.context import RunContext, ShardEmbedder
 from clustering.stages.corpus import Corpus
 from clustering.storage.embedding_cache import EmbeddingCache
@@ -19,11 +18,6 @@ from clustering.stories.vectors import article_vectors, foreign_rows
 
 def shards_of(texts: Sequence[str], size: int) -> list[list[str]]:
     return [list(texts[start : start + size]) for start in range(0, len(texts), size)]
-
-
-def embed_articles(articles: Sequence[Article], context: RunContext) -> np.ndarray:
-    """The articles' embeddings, in order; every vector goes into the workspace's embedding cache."""
-    return embed_run_texts([embedding_text(article) for article in articles], context)
 
 
 def embed_run_texts(
@@ -68,10 +62,10 @@ class Embed:
         the main model does not read."""
         config = context.config.embed
         languages = [article.language for article in corpus.articles]
-        primary = embed_articles(corpus.articles, context)
+        texts = [embedding_text(article) for article in corpus.articles]
+        primary = embed_run_texts(texts, context)
         multilingual = None
         if config.multilingual_model and foreign_rows(languages, config.primary_languages).any():
-            texts = [embedding_text(article) for article in corpus.articles]
             settings = replace(config, model=config.multilingual_model, backend="auto")
             multilingual = embed_run_texts(texts, context, config=settings)
         return replace(corpus, vectors=article_vectors(primary, multilingual, languages, config.primary_languages))

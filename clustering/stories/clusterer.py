@@ -99,11 +99,14 @@ class _PairEvidence:
             dates is not None,
         )
 
-    def pair_features(self, rows: np.ndarray, cols: np.ndarray, full_length_words: int) -> PairFeatures:
+    def pair_features(
+        self, rows: np.ndarray, cols: np.ndarray, full_length_words: int, cosines: np.ndarray | None = None
+    ) -> PairFeatures:
+        """The pairs' features; ``cosines``, their embedding cosines when already computed."""
         if self.tfidf is None or self.names is None:
             raise ValueError("same-story features need the articles' texts")
         return pair_features(
-            self.embeddings.cosines(rows, cols),
+            self.embeddings.cosines(rows, cols) if cosines is None else cosines,
             self.tfidf,
             self.names,
             self.word_counts,
@@ -184,7 +187,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         evidence = np.ones_like(similarity)
         features = None
         if corpus.tfidf is not None:
-            features = corpus.pair_features(rows, cols, self.full_length_words)
+            features = corpus.pair_features(rows, cols, self.full_length_words, similarity)
             evidence = features.evidence.astype(np.float32)
             lexical, names = features.values[:, FEATURES.index("lexical")], features.values[:, FEATURES.index("names")]
             # Words are compared within a language: across two, TF-IDF finds only names and numbers, which
