@@ -1,5 +1,6 @@
 import dataclasses
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import numpy as np
@@ -217,10 +218,21 @@ def test_tokens_are_the_regex_words_hashed_by_their_folded_form(text: str) -> No
     hash_of = {fold(text[a:b]): token_hash for (a, b), token_hash in zip(words, tokens.hashes, strict=True)}
     assert [hash_of[fold(text[a:b])] for a, b in words] == tokens.hashes.tolist()
     assert len(set(hash_of.values())) == len(hash_of)
-    # A word hashes alike on its own and inside any text, whichever character table the text needed.
+    # A word hashes alike on its own and inside any text, whichever of its characters were met first.
     assert all(
         tokenize(text[a:b]).hashes.tolist() == [value] for (a, b), value in zip(words, tokens.hashes, strict=True)
     )
+
+
+def test_threads_meeting_new_characters_at_once_tokenize_as_one_thread_would():
+    # Characters no other test uses, so that each thread folds some for the first time while others read.
+    texts = [
+        " ".join(chr(0x20000 + 97 * thread + at) + chr(0x1D400 + (7 * thread + at) % 52) for at in range(60))
+        for thread in range(8)
+    ]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda text: tokenize(text).hashes.tolist(), texts * 4))
+    assert together == [tokenize(text).hashes.tolist() for text in texts * 4]
 
 
 CHINESE_REPORT = (
