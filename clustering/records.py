@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlparse
 
 # How an article with no source and no URL host is shown and counted.
@@ -61,10 +61,11 @@ class Article:
     # The input gave a day and no time ("2018-02-06"): ``published`` is that day's midnight UTC, which is
     # not a moment the article came out at.
     published_day_only: bool = False
+    # The offset from UTC (minutes) the input wrote ``published`` in ("14:05+01:00": 60); None: UTC or no zone.
+    published_offset: int | None = None
 
     def __post_init__(self) -> None:
-        # Built in Python, an article may be given its date as an ISO 8601 string, or as a datetime without
-        # a zone: each is made a UTC datetime, as reading makes them (dates of both kinds would not compare).
+        # A date given as an ISO 8601 string or a datetime in any zone (or none) is made UTC, its offset kept.
         published = self.published
         if published is None or (isinstance(published, datetime) and published.tzinfo is UTC):
             return
@@ -72,16 +73,26 @@ class Article:
             kind = type(published).__name__
             raise TypeError(f"article {self.id!r}: published must be a datetime or an ISO 8601 string, not {kind}")
         try:
-            object.__setattr__(self, "published", utc_datetime(published))
-            if is_day_only(published):
-                object.__setattr__(self, "published_day_only", True)
+            given = datetime.fromisoformat(published.strip()) if isinstance(published, str) else published
         except ValueError as error:
             raise ValueError(f"article {self.id!r}: published {published!r} is not an ISO 8601 date") from error
+        offset = given.utcoffset()
+        object.__setattr__(self, "published", utc_datetime(given))
+        object.__setattr__(self, "published_offset", int(offset.total_seconds() // 60) if offset else None)
+        if is_day_only(published):
+            object.__setattr__(self, "published_day_only", True)
 
     @property
     def date(self) -> datetime | None:
         """The publication date: as given, else the one found in the dateline."""
         return self.published or self.dateline
+
+    @property
+    def published_local(self) -> datetime | None:
+        """``published`` in the offset the input wrote it in, where it wrote one (and a time)."""
+        if self.published is None or self.published_offset is None or self.published_day_only:
+            return None
+        return self.published.astimezone(timezone(timedelta(minutes=self.published_offset)))
 
     @property
     def has_time(self) -> bool:
@@ -96,7 +107,7 @@ class Article:
     def to_json(self) -> str:
         """The record as read (id, text, title, source, url, published, origin), as JSON."""
         raw = {name: getattr(self, name) for name in _RAW_FIELDS}
-        raw["published"] = self.published.isoformat() if self.published else None
+        raw["published"] = (self.published_local or self.published).isoformat() if self.published else None
         if self.published is not None and self.published_day_only:
             raw["published"] = self.published.date().isoformat()  # a day, as given
         return json.dumps(raw, ensure_ascii=False)
@@ -140,14 +151,7 @@ class Article:
 
 _RAW_FIELDS = ("id", "text", "title", "source", "url", "published", "origin")
 _CLEANING_FIELDS = (
-    "body",
-    "body_spans",
-    "comments",
-    "furniture",
-    "segments",
-    "furniture_spans",
-    "dateline",
-    "agencies",
+    *("body", "body_spans", "comments", "furniture", "segments", "furniture_spans", "dateline", "agencies"),
     "language",
 )
 

@@ -617,6 +617,7 @@ def test_who_reported_first_is_the_earliest_by_time_ties_shown_a_day_alone_never
     assert first_reports([late, article("g", "2018-02-05")])[0].id == "g"  # an earlier day is earlier
     assert (time_after(early, late), time_after(early, next_day), time_after(early, day)) == ("+8 h", "+1 d", "")
     assert (published_when(early), published_when(day)) == ("2018-02-06 14:05 UTC", "2018-02-06")
+    assert published_when(tie) == "2018-02-06 14:05 UTC (16:05 +02:00)"  # and as its input wrote it
 
 
 def test_a_day_without_a_time_stays_a_day_through_the_store(tmp_path):
@@ -631,6 +632,25 @@ def test_a_day_without_a_time_stays_a_day_through_the_store(tmp_path):
     (tmp_path / "in.csv").write_text("id,text,published\nd,Text.,2018-02-06\nt,Text.,2018-02-06T09:30:00+01:00\n")
     read = {a.id: a for a in read_inputs([tmp_path / "in.csv"]).articles}
     assert not read["d"].has_time and read["t"].has_time and read["t"].published.hour == 8
+
+
+def test_a_time_written_in_another_zone_is_served_in_utc_and_as_written(tmp_path):
+    from clustering.pipeline import Pipeline
+
+    wire = "The port of Antwerp reopened on Tuesday after a strike of two weeks, officials said on the quay. " * 3
+    records = [
+        {"id": "paris", "title": "Port reopens", "text": wire, "published": "2018-02-06T15:05:00+01:00"},
+        {"id": "utc", "title": "Port reopens", "text": wire, "published": "2018-02-06T16:00:00Z"},
+    ]
+    Pipeline(tmp_path / "out").run(records=records)
+    rows = {row["id"]: row for row in map(json.loads, (tmp_path / "out" / "articles.jsonl").open())}
+    assert rows["paris"]["published"] == "2018-02-06T14:05:00+00:00"
+    assert (rows["paris"]["published_local"], rows["utc"]["published_local"]) == ("2018-02-06T15:05:00+01:00", None)
+    client = TestClient(create_app(tmp_path / "out"), base_url="http://localhost")
+    served = client.get("/api/articles/paris").json()
+    assert (served["published"], served["published_local"]) == ("2018-02-06T14:05:00Z", "2018-02-06T15:05:00+01:00")
+    story_id = served["story_id"]
+    assert "2018-02-06 14:05 UTC (15:05 +01:00)" in client.get(f"/story/{story_id}").text
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")

@@ -53,6 +53,7 @@ def test_all_artifacts_written(tmp_path):
         "source": None,
         "url": None,
         "published": None,
+        "published_local": None,
         "story_id": "st-1",
         "event_id": "ev-1",
         "duplicate_of": "a1",

@@ -18,6 +18,7 @@ from clustering.ingest.read import (
     InputError,
     read_inputs,
 )
+from clustering.records import Article
 
 
 def test_seed_folder_reads_title_and_id(seeds_dir):
@@ -148,6 +149,21 @@ def test_rss_items_become_articles(tmp_path):
     assert article.published == datetime(2005, 11, 27, 10, 22, tzinfo=UTC)
     reasons = sorted(r.reason for r in result.rejects)
     assert reasons[0] == "empty text" and reasons[1].startswith("not a readable RSS/Atom feed")
+
+
+def test_a_time_keeps_the_zone_its_page_feed_or_file_wrote_it_in(tmp_path):
+    (tmp_path / "page.html").write_text(PAGE.replace("10:00:00+00:00", "12:00:00+02:00"))
+    (tmp_path / "wire.rss").write_text(FEED.replace("10:22:00 GMT", "05:22:00 -0500"))
+    rows = f'id,text,published\nc,"{STORY}",2005-11-27T15:52:00+05:30\nz,"{STORY}",2005-11-27T10:22:00Z\n'
+    (tmp_path / "sheet.csv").write_text(rows)
+    read = {article.id: article for article in read_inputs([tmp_path]).articles}
+    assert read["page"].published == datetime(2017, 11, 8, 10, 0, tzinfo=UTC)
+    assert [read[key].published for key in ("wire-1", "c", "z")] == [datetime(2005, 11, 27, 10, 22, tzinfo=UTC)] * 3
+    assert [read[key].published_offset for key in ("page", "wire-1", "c", "z")] == [120, -300, 330, None]
+    assert read["c"].published_local.isoformat() == "2005-11-27T15:52:00+05:30" and read["z"].published_local is None
+    # Stored and read back as written; the same moment whatever zone it came in.
+    assert all(Article.from_json(article.to_json()) == article for article in read.values())
+    assert '"published": "2005-11-27T05:22:00-05:00"' in read["wire-1"].to_json()
 
 
 SMALL = ReadConfig(max_record_bytes=2_000, max_json_items=50, max_json_depth=5, max_file_bytes=5_000)
@@ -288,8 +304,6 @@ def test_common_column_names_are_read_and_a_record_without_text_says_what_it_hol
 
 
 def test_an_article_built_in_python_takes_its_date_as_a_string_or_a_datetime():
-    from clustering.records import Article
-
     assert Article(id="a", text="t", published="2017-11-08T10:00:00+02:00").published == datetime(
         2017, 11, 8, 8, tzinfo=UTC
     )

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from clustering.config import ReadConfig
-from clustering.records import Article, RecordWarning, Reject, is_day_only, printable, utc_datetime
+from clustering.records import Article, RecordWarning, Reject, is_day_only, printable
 
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 # The names inputs commonly give an article's fields, matched without regard to case, tried in order when
@@ -48,7 +48,8 @@ class RawRecord:
 
 
 def parse_date(value: object) -> datetime | None:
-    """Parse an ISO 8601 string or an epoch number (seconds, or milliseconds when large) to UTC.
+    """Parse an ISO 8601 string (in the zone it is written in; UTC when it names none) or an epoch number
+    (seconds, or milliseconds when large; UTC).
 
     Empty values give ``None``; anything else that does not parse raises ``ValueError``.
     """
@@ -61,7 +62,8 @@ def parse_date(value: object) -> datetime | None:
             number = float(value)
             parsed = datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, tz=UTC)
         elif isinstance(value, str):
-            parsed = utc_datetime(value)
+            parsed = datetime.fromisoformat(value.strip())
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         else:
             raise ValueError(f"not a date: {value!r}")
     except (OverflowError, OSError) as error:  # beyond what datetime or the platform's clock can hold

@@ -3,6 +3,8 @@ and time limits), and the fields of each item of an RSS or Atom feed."""
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 from datetime import UTC, datetime
 
 from clustering.config import ReadConfig
@@ -63,6 +65,19 @@ class FeedError(ValueError):
     """Content that is not a readable RSS or Atom feed."""
 
 
+def _entry_date(entry: dict) -> str | None:
+    """An item's date as the feed wrote it, its zone kept (RSS's RFC 822 "Tue, 06 Feb 2018 14:05:00 +0100",
+    Atom's ISO 8601); else feedparser's reading of it, in UTC."""
+    written = entry.get("published") or entry.get("updated")
+    if written:
+        with contextlib.suppress(TypeError, ValueError):
+            return email.utils.parsedate_to_datetime(written).isoformat()
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(written.strip()).isoformat()
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return datetime(*parsed[:6], tzinfo=UTC).isoformat() if parsed else None
+
+
 def feed_items(content: bytes) -> list[dict[str, object]]:
     """The article fields of each item of an RSS or Atom feed, its text from the item's content or summary."""
     import feedparser
@@ -74,7 +89,6 @@ def feed_items(content: bytes) -> list[dict[str, object]]:
     items = []
     for entry in feed.entries:
         content_parts = entry.get("content") or [{}]
-        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
         items.append(
             {
                 "id": entry.get("id") or entry.get("link"),
@@ -82,7 +96,7 @@ def feed_items(content: bytes) -> list[dict[str, object]]:
                 "text": _plain_text(content_parts[0].get("value") or entry.get("summary", "")),
                 "source": outlet,
                 "url": entry.get("link"),
-                "published": datetime(*parsed[:6], tzinfo=UTC).isoformat() if parsed else None,
+                "published": _entry_date(entry),
             }
         )
     return items

@@ -60,6 +60,8 @@ class ArticleOut(BaseModel):
     published: datetime | None
     # Whether ``published`` is a moment (the input gave a time) or a day alone (midnight UTC of that day).
     published_has_time: bool
+    # ``published`` in the zone the input wrote it in ("2018-02-06T14:05:00+01:00"), where that was not UTC.
+    published_local: datetime | None
     url: str | None
     story_id: str | None
     # The event inside the story (``StoryOut.events``) the article belongs to.
@@ -178,6 +180,7 @@ def _article_out(
         outlet=article.outlet,
         published=article.date,
         published_has_time=article.has_time,
+        published_local=article.published_local,
         url=safe_url(article.url),
         story_id=story_id,
         event_id=event_id,

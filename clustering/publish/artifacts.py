@@ -74,6 +74,7 @@ def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: D
             "source": article.source,
             "url": article.url,
             "published": article.date,
+            "published_local": article.published_local,
             "story_id": story_of[article.id],
             "event_id": event_of.get(article.id),
             "duplicate_of": dedup.duplicate_of.get(article.id),

@@ -31,11 +31,16 @@ def safe_url(url: str | None) -> str | None:
 
 
 def published_when(article: Article) -> str:
-    """When ``article`` came out, as precisely as its input said: "2018-02-06 14:05 UTC", or "2018-02-06"
-    for a day alone (a date without a time, a dateline); "" when undated."""
+    """When ``article`` came out, as precisely as its input said: "2018-02-06 13:05 UTC", with the time as
+    the input wrote it where that was in another zone ("2018-02-06 13:05 UTC (14:05 +01:00)"), or
+    "2018-02-06" for a day alone (a date without a time, a dateline); "" when undated."""
     if article.date is None:
         return ""
-    return f"{article.date:%Y-%m-%d %H:%M} UTC" if article.has_time else article.date.date().isoformat()
+    if not article.has_time:
+        return article.date.date().isoformat()
+    local = article.published_local
+    written = f" ({local:%H:%M} {local.isoformat()[-6:]})" if local else ""
+    return f"{article.date:%Y-%m-%d %H:%M} UTC{written}"
 
 
 @cache
