@@ -1,9 +1,12 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from clustering.ingest.clean import clean_article, clean_or_reject, find_agencies
+from clustering.ingest.clean import _lines_with_spans, clean_article, clean_or_reject, find_agencies
 from clustering.ingest.dates import parse_date_line
+from clustering.ingest.line_kinds import _words
 from clustering.ingest.read import read_inputs
 from clustering.records import Article
 
@@ -186,3 +189,8 @@ def test_a_photo_gallery_keeps_its_captions_as_its_text():
     ]
     article = clean_article(Article(id="a", title="Comic and actor split", text="\n".join(captions)))
     assert article.body == "\n\n".join(captions) and article.furniture_spans == ()
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\x0c\xa0\u2009\u3000\u2028\x85é")))
+def test_the_lines_cleaning_reads_have_their_words_counted_by_their_spaces(text):
+    assert all(_words(line) == len(line.split()) for line, _ in _lines_with_spans(text))

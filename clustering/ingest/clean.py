@@ -74,12 +74,12 @@ def _split_captions(paragraphs: list[str], keys: list[str], captions: list[str])
     top = range(min(len(paragraphs), _CAPTION_SEARCH_PARAGRAPHS))
     pairs = {index: found for index in top if (found := _word_pairs(keys[index])) is not None}
     caption_pairs = [found for caption in captions if (found := _word_pairs(normalised(caption))) is not None]
-    repeated = {
-        index
-        for index, own in pairs.items()
-        if any(_near_copies(own, other) for other in caption_pairs)
-        or any(other != index and _near_copies(own, pairs[other]) for other in pairs)
-    }
+    repeated = {index for index, own in pairs.items() if any(_near_copies(own, other) for other in caption_pairs)}
+    indices = list(pairs)
+    for position, first in enumerate(indices):  # each two once: being near copies goes both ways
+        for second in indices[position + 1 :]:
+            if _near_copies(pairs[first], pairs[second]):
+                repeated.update((first, second))
     return repeated, captions + [paragraphs[index] for index in sorted(repeated)]
 
 
