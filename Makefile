@@ -50,6 +50,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_threads.py
 	$(BIN)/python bench/bench_cluster_scale.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_dedup.py
 	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_embedding.py

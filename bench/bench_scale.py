@@ -121,10 +121,11 @@ def _simulated_embedder(headline_vectors: dict[str, np.ndarray]) -> ShardEmbedde
     return embed
 
 
-def _build_store(workspace: Workspace, size: int, pool: list[Article], config: Config) -> datetime:
+def build_store(workspace: Workspace, size: int, pool: list[Article], config: Config) -> datetime:
     """A store of ``size`` articles at ``PER_DAY`` a day from ``START``, as the runs of two years left it:
-    each story one pool headline within one pass over the pool (about 15 days), those closed past the
-    window, the lookback and the thread gap archived. Returns the day after the last."""
+    each story one pool headline within one pass over the pool (about 15 days), every story stored (by
+    one run), and those closed past the window, the lookback and the thread gap archived (by the next).
+    Returns the day after the last."""
     store = StoryStore(workspace.store, CLEANING_VERSION)
     members: dict[tuple[str, int], list[Article]] = defaultdict(list)
     for start in range(0, size, 50_000):
@@ -139,15 +140,18 @@ def _build_store(workspace: Workspace, size: int, pool: list[Article], config: C
     for index, group in enumerate(members.values()):
         dates = [article.published for article in group]
         ids = tuple(article.id for article in group)
-        stories[f"story-{index}"] = Story(f"story-{index}", "", "", (), ids, ids[0], (), min(dates), max(dates))
+        outlets = tuple(dict.fromkeys(article.outlet for article in group if article.outlet))
+        key = f"story-{index}"
+        stories[key] = Story(key, group[0].title or "", "", (), ids, ids[0], outlets, min(dates), max(dates))
+    events = [LineageEvent(story_id, "new") for story_id in stories]  # the history runs would have written
+    store.save_run(FinishedRun(list(stories.values()), events, read=store.pending()))
     newest = START + timedelta(days=(size - 1) // PER_DAY)
     archive = archived_stories(
         stories, newest, config.run.story_window_days, config.reuse.lookback_days, config.thread.max_gap_days
     )
     archived = {story.story_id for story in archive}
     working = [story for story in stories.values() if story.story_id not in archived]
-    events = [LineageEvent(story_id, "new") for story_id in stories]  # the history runs would have written
-    store.save_run(FinishedRun(working, events, read=store.pending(), archive=archive))
+    store.save_run(FinishedRun(working, archive=archive))
     store.close()
     return newest + timedelta(days=1)
 
@@ -184,7 +188,7 @@ def _runs_at(size: int, window: float | None, lookback: float | None) -> list[li
         folder = Path(work)
         workspace = Workspace(folder / "store")
         start = time.perf_counter()
-        day = _build_store(workspace, size, pool, config)
+        day = build_store(workspace, size, pool, config)
         print(f"{size} stored in {time.perf_counter() - start:.0f} s", flush=True)
         pipeline = Pipeline(workspace, config, embed_shards=_simulated_embedder(headline_vectors), log=lambda _: None)
         label = f"{window:g} / {lookback:g} days" if window and lookback else "none"

@@ -158,17 +158,10 @@ _CLEANING_FIELDS = (
 
 def _cleaning_fields(text: str) -> dict[str, object]:
     found = json.loads(text)
-    return {
-        "body": found["body"],
-        "body_spans": tuple(tuple(span) for span in found["body_spans"]),
-        "comments": found["comments"],
-        "furniture": tuple(found["furniture"]),
-        "segments": tuple(tuple(segment) for segment in found["segments"]),
-        "furniture_spans": tuple(tuple(span) for span in found["furniture_spans"]),
-        "dateline": datetime.fromisoformat(found["dateline"]) if found["dateline"] else None,
-        "agencies": tuple(found["agencies"]),
-        "language": found.get("language", ""),
-    }
+    spans = {name: tuple(map(tuple, found[name])) for name in ("body_spans", "segments", "furniture_spans")}
+    dateline = datetime.fromisoformat(found["dateline"]) if found["dateline"] else None
+    words = {"furniture": tuple(found["furniture"]), "agencies": tuple(found["agencies"])}
+    return {**found, **spans, **words, "dateline": dateline, "language": found.get("language", "")}
 
 
 def joined_paragraphs(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -398,3 +391,5 @@ class FinishedRun:
     cleanings: Sequence[Article] = ()
     furniture: Mapping[str, set[int]] | None = None
     archive: Sequence[Story] = ()
+    # The article each reprint copies (``DedupResult.duplicate_of``), kept with the stories' articles.
+    duplicate_of: Mapping[str, str] = field(default_factory=dict)

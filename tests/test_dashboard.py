@@ -16,7 +16,7 @@ from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 
 from clustering.publish.dashboard import create_app, server_config
-from clustering.publish.snapshot import highlighted
+from clustering.publish.store_view import highlighted
 from clustering.records import FinishedRun
 from clustering.reuse.edits import copy_edits
 
@@ -372,7 +372,7 @@ def test_timeline_bins_fit_the_span():
 def test_reprint_trees_hang_each_copy_under_its_nearest_original():
     from datetime import UTC, datetime
 
-    from clustering.publish.snapshot import reprint_trees
+    from clustering.publish.store_view import reprint_trees
     from clustering.records import Article, ReusePair
 
     def article(name: str, day: int) -> Article:
@@ -603,7 +603,7 @@ def test_a_storys_related_stories_are_the_ones_the_run_related_nearest_first(dem
 
 def test_who_reported_first_is_the_earliest_by_time_ties_shown_a_day_alone_never_first_over_a_time():
     from clustering.publish.pages import published_when
-    from clustering.publish.snapshot import first_reports, time_after
+    from clustering.publish.store_view import first_reports, time_after
     from clustering.records import Article
 
     def article(article_id: str, published: str) -> Article:

@@ -1,5 +1,5 @@
 """The dashboard's JSON API (``/api/…``, described at ``/openapi.json``), and what its routes and the
-pages share: the snapshot of the store a request reads, and the story list's query, parsed once."""
+pages share: the view of the store a request reads, and the story list's query, parsed once."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
+from clustering.ingest.clean import ensure_cleaned
 from clustering.publish.pages import safe_url
-from clustering.publish.snapshot import MAX_PER_PAGE, PER_PAGE, Snapshot, StoryQuery, first_reports
+from clustering.publish.store_view import MAX_PER_PAGE, PER_PAGE, StoreView, StoryQuery, first_reports
 from clustering.records import Article, Story, StoryEvent, article_events
 
 
-def current_snapshot(request: Request) -> Snapshot:
-    """The store as it is now: ``create_app`` keeps the reader on the app, and it reads again only when a
-    run or an ingest has changed the store."""
-    snapshots: Callable[[], Snapshot] = request.app.state.snapshots
-    return snapshots()
+def current_view(request: Request) -> StoreView:
+    """The store as it is now: ``create_app`` keeps the reader on the app, which reads what every page
+    shows again only when a run or an ingest has changed the store."""
+    views: Callable[[], StoreView] = request.app.state.views
+    return views()
 
 
 def _day(text: str, name: str) -> date | None:
@@ -47,7 +48,7 @@ def story_query(
     return StoryQuery(q, outlet, language, thread, _day(since, "since"), _day(until, "until"), sort, page, per_page)
 
 
-CurrentSnapshot = Annotated[Snapshot, Depends(current_snapshot)]
+CurrentView = Annotated[StoreView, Depends(current_view)]
 CurrentQuery = Annotated[StoryQuery, Depends(story_query)]
 StoryId = Annotated[str, Path(description="a story's id (story_id), as the list gives it")]
 ArticleId = Annotated[str, Path(description="an article's id, as its input gave it (it may hold slashes)")]
@@ -122,7 +123,7 @@ class StoryDetailOut(StoryOut):
     reuse: list[PairOut]
     # The stories the last run related to this one (close in meaning, naming what it names), nearest first.
     related: list[str]
-    # The articles that reported it first (several when they tie; ``snapshot.first_reports``).
+    # The articles that reported it first (several when they tie; ``store_view.first_reports``).
     first_reported: list[str]
 
 
@@ -133,7 +134,7 @@ class StoryPageOut(BaseModel):
     stories: list[StoryOut]
 
 
-def _story_out(story: Story, snapshot: Snapshot) -> StoryOut:
+def _story_out(story: Story, languages: list[str]) -> StoryOut:
     return StoryOut(
         story_id=story.story_id,
         headline=story.headline,
@@ -147,7 +148,7 @@ def _story_out(story: Story, snapshot: Snapshot) -> StoryOut:
         developments=[tuple(entry) for entry in story.developments],
         thread_id=story.thread_id,
         event_count=len(story.events),
-        languages=snapshot.story_languages(story),
+        languages=languages,
         language=story.language,
         headlines=[tuple(entry) for entry in story.headlines],
     )
@@ -191,9 +192,9 @@ def _article_out(
     )
 
 
-def found_story(snapshot: Snapshot, story_id: str) -> Story:
+def found_story(view: StoreView, story_id: str) -> Story:
     """The story ``story_id``, or a 404."""
-    story = snapshot.story(story_id)
+    story = view.story(story_id)
     if story is None:
         raise HTTPException(status_code=404, detail=f"no story {story_id!r} in this store")
     return story
@@ -203,50 +204,54 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/stories", response_model=StoryPageOut, tags=["stories"])
-def api_stories(snapshot: CurrentSnapshot, query: CurrentQuery) -> StoryPageOut:
+def api_stories(view: CurrentView, query: CurrentQuery) -> StoryPageOut:
     """Stories matching the filters, a page at a time (most recent first, or largest first)."""
-    shown, matching = query.select(snapshot)
-    stories = [_story_out(story, snapshot) for story in shown]
+    shown, matching = query.select(view)
+    languages = view.pages.story_languages([story.story_id for story in shown])
+    stories = [_story_out(story, languages.get(story.story_id, [])) for story in shown]
     return StoryPageOut(total=matching, page=query.page, per_page=query.per_page, stories=stories)
 
 
 @router.get("/stories/{story_id}", response_model=StoryDetailOut, tags=["stories"])
-def api_story(snapshot: CurrentSnapshot, story_id: StoryId) -> StoryDetailOut:
+def api_story(view: CurrentView, story_id: StoryId) -> StoryDetailOut:
     """A story with its articles (in time order) and the text they share."""
-    story = found_story(snapshot, story_id)
+    story = found_story(view, story_id)
+    found = view.story_articles(story)
     levels = _levels([story])
     reuse = [
         PairOut(a=p.a, b=p.b, shared_words=p.shared_words, original=p.original, original_reason=p.original_reason)
-        for p in snapshot.story_pairs(story)
+        for p in found.pairs
     ]
+    articles = found.in_time_order()
     return StoryDetailOut(
-        **_story_out(story, snapshot).model_dump(),
+        **_story_out(story, view.pages.story_languages([story_id]).get(story_id, [])).model_dump(),
         events=[_event_out(story, event) for event in story.events],
-        article_list=[_article_out(a, levels, snapshot.duplicate_of) for a in snapshot.in_time_order(story)],
+        article_list=[_article_out(a, levels, found.duplicate_of) for a in articles],
         reuse=reuse,
-        related=[other.story_id for other in snapshot.related_stories(story)],
-        first_reported=[article.id for article in first_reports(snapshot.in_time_order(story))],
+        related=[other.story_id for other in view.related_stories(story)],
+        first_reported=[article.id for article in first_reports(articles)],
     )
 
 
 @router.get("/articles/{article_id:path}", response_model=ArticleOut, tags=["articles"])
-def api_article(snapshot: CurrentSnapshot, article_id: ArticleId) -> ArticleOut:
+def api_article(view: CurrentView, article_id: ArticleId) -> ArticleOut:
     """One article: its outlet, date, link, story and the article it reprints."""
-    article = snapshot.articles.get(article_id)
+    article = view.pages.articles([article_id]).get(article_id)
     if article is None:
         raise HTTPException(status_code=404, detail=f"no article {article_id!r} in this store")
-    return _article_out(article, _levels(snapshot.stories), snapshot.duplicate_of)
+    story = view.pages.story_of_article(article_id)
+    levels = _levels([story] if story else [])
+    return _article_out(ensure_cleaned(article), levels, view.pages.duplicate_of([article_id]))
 
 
 EventId = Annotated[str, Path(description="an event's id (event_id), as a story's events give it")]
 
 
 @router.get("/events/{event_id}", response_model=EventOut, tags=["stories"])
-def api_event(snapshot: CurrentSnapshot, event_id: EventId) -> EventOut:
+def api_event(view: CurrentView, event_id: EventId) -> EventOut:
     """One event inside a story: its headline, dates and articles, and the story holding it."""
-    found = next(
-        ((story, event) for story in snapshot.stories for event in story.events if event.event_id == event_id), None
-    )
-    if found is None:
+    story = view.pages.story_of_event(event_id)
+    event = next((event for event in story.events if event.event_id == event_id), None) if story else None
+    if story is None or event is None:
         raise HTTPException(status_code=404, detail=f"no event {event_id!r} in this store")
-    return _event_out(*found)
+    return _event_out(story, event)

@@ -29,21 +29,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clustering.ingest.clean import CLEANING_VERSION
 from clustering.publish import api
-from clustering.publish.api import CurrentQuery, CurrentSnapshot, found_story
+from clustering.publish.api import CurrentQuery, CurrentView, found_story
 from clustering.publish.figures import (
     LISTED_STORIES,
     largest_first,
     local_day_times,
     map_figures,
-    mapped_stories,
     reuse_flows,
     story_timeline,
 )
 from clustering.publish.pages import environment
-from clustering.publish.snapshot import (
-    Snapshot,
+from clustering.publish.store_view import (
+    StoreView,
     first_reports,
-    load_snapshot,
     reprint_trees,
     shared_passages,
     time_after,
@@ -80,30 +78,31 @@ pages = APIRouter(include_in_schema=False)
 
 
 @pages.get("/", response_class=HTMLResponse)
-def story_list(snapshot: CurrentSnapshot, query: CurrentQuery) -> HTMLResponse:
-    shown, matching = query.select(snapshot)
+def story_list(view: CurrentView, query: CurrentQuery) -> HTMLResponse:
+    shown, matching = query.select(view)
     return _page(
         "list.html.j2",
         stories=shown,
         matching=matching,
-        total=len(snapshot.stories),
+        total=view.total,
         query=query,
         pages=max(1, math.ceil(matching / query.per_page)),
-        outlets=sorted({name for story in snapshot.stories for name in story.sources}),
-        languages=sorted({article.language for article in snapshot.articles.values() if article.language}),
-        story_languages=snapshot.story_languages,
-        threads=snapshot.threads,
+        outlets=view.outlets,
+        languages=view.languages,
+        story_languages=view.pages.story_languages([story.story_id for story in shown]),
+        thread_sizes=view.pages.thread_sizes([story.thread_id for story in shown]),
     )
 
 
 @pages.get("/story/{story_id}", response_class=HTMLResponse)
-def story_page(snapshot: CurrentSnapshot, story_id: str) -> HTMLResponse:
-    story = found_story(snapshot, story_id)
-    articles = snapshot.in_time_order(story)
+def story_page(view: CurrentView, story_id: str) -> HTMLResponse:
+    story = found_story(view, story_id)
+    found = view.story_articles(story)
+    articles = found.in_time_order()
     first = first_reports(articles)
     broke = sorted({article.outlet or UNKNOWN_OUTLET for article in first})
-    pairs = snapshot.story_pairs(story)
-    timeline = story_timeline(snapshot, story)
+    pairs = found.pairs
+    timeline = story_timeline(articles)
     return _page(
         "story.html.j2",
         story=story,
@@ -117,29 +116,32 @@ def story_page(snapshot: CurrentSnapshot, story_id: str) -> HTMLResponse:
         },
         broke=broke,
         trees=reprint_trees(articles, pairs),
-        shared=shared_passages(snapshot, pairs),
-        related=snapshot.related_stories(story),
-        thread=snapshot.threads.get(story.thread_id, []),
-        history=[event for event in snapshot.lineage if story_id in (event["story_id"], event["other"])],
+        shared=shared_passages(found.articles, pairs),
+        related=view.related_stories(story),
+        thread=view.thread(story),
+        history=view.pages.lineage_of(story_id),
         timeline=timeline.to_json() if timeline is not None else None,
-        local_days=local_day_times(snapshot, story),
+        local_days=local_day_times(articles),
     )
 
 
 @pages.get("/outlets", response_class=HTMLResponse)
-def outlets_page(snapshot: CurrentSnapshot) -> HTMLResponse:
-    attribution = snapshot.report.get("attribution", [])
+def outlets_page(view: CurrentView) -> HTMLResponse:
+    attribution = view.report.get("attribution", [])
     flows = reuse_flows(attribution).to_json() if attribution else None
-    reprints = reprint_counts(snapshot.articles, snapshot.pairs)
+    # The working set's reprints (what the last run found), read with the articles they name.
+    pairs = view.pages.working_pairs()
+    reprints = reprint_counts(view.pages.articles([key for pair in pairs for key in (pair.a, pair.b)]), pairs)
     return _page("outlets.html.j2", attribution=attribution, reprints=reprints, flows=flows)
 
 
 @pages.get("/map", response_class=HTMLResponse)
-def map_page(snapshot: CurrentSnapshot, story: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+def map_page(view: CurrentView, story: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
     chosen = story or []
-    figures = map_figures(snapshot, chosen)
-    largest = largest_first(mapped_stories(snapshot))[:LISTED_STORIES]
-    choices = largest_first(snapshot.stories)
+    stories, positions = view.pages.mapped_stories()
+    figures = map_figures(view, stories, positions, chosen)
+    largest = largest_first(stories)[:LISTED_STORIES]
+    choices = largest_first(stories)
     return _page("map.html.j2", figures=figures, choices=choices, chosen=set(chosen), largest=largest)
 
 
@@ -194,8 +196,8 @@ def map_js() -> FileResponse:
 
 
 @pages.get("/healthz")
-def health(snapshot: CurrentSnapshot) -> Response:
-    return Response(json.dumps({"stories": len(snapshot.stories)}), media_type="application/json")
+def health(view: CurrentView) -> Response:
+    return Response(json.dumps({"stories": view.total}), media_type="application/json")
 
 
 class _HeadAsGet:
@@ -242,19 +244,20 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
     return _error(request, 422, problems)
 
 
-class _SnapshotReader:
-    """The store's snapshot, read again only when its stamp says a run or an ingest has changed it."""
+class _ViewReader:
+    """The store's view, what every page shows read again only when the store's stamp says a run or an
+    ingest has changed it."""
 
     def __init__(self, store: StoryStore) -> None:
         self._store = store
         self._stamp: object = None
-        self._snapshot: Snapshot | None = None
+        self._view: StoreView | None = None
 
-    def __call__(self) -> Snapshot:
+    def __call__(self) -> StoreView:
         stamp = self._store.stamp()
-        if self._snapshot is None or stamp != self._stamp:
-            self._snapshot, self._stamp = load_snapshot(self._store), stamp
-        return self._snapshot
+        if self._view is None or stamp != self._stamp:
+            self._view, self._stamp = StoreView(self._store), stamp
+        return self._view
 
 
 def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
@@ -275,7 +278,7 @@ def create_app(location: Path | str, allowed_hosts: Sequence[str] = LOOPBACK_HOS
         if not location.exists():
             raise FileNotFoundError(f"{location}: no story store here (run `storyline run` first)")
     app = FastAPI(title="Storyline", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
-    app.state.snapshots = _SnapshotReader(StoryStore(location, CLEANING_VERSION, read_only=True))
+    app.state.views = _ViewReader(StoryStore(location, CLEANING_VERSION, read_only=True))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_middleware(_HeadAsGet)
     app.middleware("http")(_security_headers)

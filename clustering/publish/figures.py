@@ -8,12 +8,12 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import plotly.graph_objects as go
 
-from clustering.publish.snapshot import Snapshot
+from clustering.publish.store_view import StoreView
 from clustering.records import Article, Story
 
 # Stories listed beside the map, largest first (the map itself names none: labels of near stories overlap).
@@ -50,17 +50,17 @@ def _per_bin(days: Sequence[date], width: str) -> go.Bar:
     return go.Bar(x=bins, y=[counts[key] for key in bins])
 
 
-def _dated(snapshot: Snapshot, story: Story) -> list[Article]:
-    return [snapshot.articles[i] for i in story.article_ids if snapshot.articles[i].date]
+def _dated(articles: Sequence[Article]) -> list[Article]:
+    return [article for article in articles if article.date]
 
 
-def _days(snapshot: Snapshot, story: Story) -> list[date]:
-    return [article.date.date() for article in _dated(snapshot, story)]  # type: ignore[union-attr]
+def _days(articles: Sequence[Article]) -> list[date]:
+    return [article.date.date() for article in _dated(articles)]  # type: ignore[union-attr]
 
 
-def story_timeline(snapshot: Snapshot, story: Story) -> go.Figure | None:
-    """A story's articles per day (week, month), or None when none is dated."""
-    days = _days(snapshot, story)
+def story_timeline(articles: Sequence[Article]) -> go.Figure | None:
+    """A story's ``articles`` per day (week, month), or None when none is dated."""
+    days = _days(articles)
     if not days:
         return None
     width = bin_width(min(days), max(days))
@@ -68,24 +68,24 @@ def story_timeline(snapshot: Snapshot, story: Story) -> go.Figure | None:
     return timeline.update_layout(title=f"Articles per {width}", height=260, xaxis={"type": "date"})
 
 
-def local_day_times(snapshot: Snapshot, story: Story) -> str | None:
+def local_day_times(articles: Sequence[Article]) -> str | None:
     """For a story timeline binned by day, each dated article's time (ISO, UTC) and whether it has one, as
     JSON: the page bins them again by the viewer's own days (a day alone stays its day). None when the bins
     are weeks or months, or nothing is dated."""
-    days = _days(snapshot, story)
+    days = _days(articles)
     if not days or bin_width(min(days), max(days)) != "day":
         return None
-    dated = _dated(snapshot, story)
+    dated = _dated(articles)
     return json.dumps([[article.date.isoformat(), article.has_time] for article in dated])  # type: ignore[union-attr]
 
 
-def stories_timeline(snapshot: Snapshot, shown: Sequence[Story], chosen: bool) -> go.Figure:
-    """Articles per day (week, month) of each story shown, stacked."""
-    days = [day for story in shown for day in _days(snapshot, story)]
+def stories_timeline(shown: Sequence[tuple[Story, Sequence[Article]]], chosen: bool) -> go.Figure:
+    """Articles per day (week, month) of each story shown (with its articles), stacked."""
+    days = [day for _, articles in shown for day in _days(articles)]
     width = bin_width(min(days), max(days)) if days else "day"
     timeline = go.Figure()
-    for story in shown:
-        timeline.add_trace(_per_bin(_days(snapshot, story), width).update(name=chart_text(story.headline[:50])))
+    for story, articles in shown:
+        timeline.add_trace(_per_bin(_days(articles), width).update(name=chart_text(story.headline[:50])))
     return timeline.update_layout(
         barmode="stack",
         title=f"Articles per {width}" + ("" if chosen else ", the ten largest stories (choose others below)"),
@@ -102,10 +102,10 @@ def _hover(story: Story) -> str:
     )
 
 
-def story_map(snapshot: Snapshot, stories: Sequence[Story]) -> go.Figure:
-    """``stories`` where the last run placed them: near stories tell of near things; size for articles,
-    colour for how recent, the headline on hover."""
-    points = [snapshot.positions[story.story_id] for story in stories]
+def story_map(stories: Sequence[Story], positions: Mapping[str, tuple[float, float]]) -> go.Figure:
+    """``stories`` where the last run placed them (``positions``): near stories tell of near things; size
+    for articles, colour for how recent, the headline on hover."""
+    points = [positions[story.story_id] for story in stories]
     dated = [story.last_published for story in stories if story.last_published]
     newest = max(dated) if dated else None
     age = [(newest - story.last_published).days if newest and story.last_published else 0 for story in stories]
@@ -138,19 +138,16 @@ def largest_first(stories: Sequence[Story]) -> list[Story]:
     return sorted(stories, key=lambda story: (-len(story.article_ids), story.story_id))
 
 
-def mapped_stories(snapshot: Snapshot) -> list[Story]:
-    """The stories on the map: the working ones, placed by the last run (archived ones keep no place)."""
-    return [story for story in snapshot.stories if story.story_id in snapshot.positions]
-
-
-def map_figures(snapshot: Snapshot, chosen: Sequence[str]) -> dict[str, str]:
-    """The map page's two figures as JSON: the map of the working stories and the timeline of the ``chosen``
-    stories, or of the largest when none is chosen."""
-    stories = mapped_stories(snapshot)
-    shown = [snapshot.story(story_id) for story_id in chosen] if chosen else largest_first(stories)[:TIMELINE_STORIES]
-    shown = [story for story in shown if story is not None]
-    timeline = stories_timeline(snapshot, shown, bool(chosen))
-    return {"map": story_map(snapshot, stories).to_json(), "timeline": timeline.to_json()}
+def map_figures(
+    view: StoreView, stories: Sequence[Story], positions: Mapping[str, tuple[float, float]], chosen: Sequence[str]
+) -> dict[str, str]:
+    """The map page's two figures as JSON: the map of the working ``stories`` (placed at ``positions``) and
+    the timeline of the ``chosen`` stories, or of the largest when none is chosen; only those stories'
+    articles are read."""
+    found = view.pages.stories(chosen)
+    shown = [found[story_id] for story_id in chosen if story_id in found] if chosen else largest_first(stories)
+    timeline = stories_timeline([(story, view.articles_of(story)) for story in shown[:TIMELINE_STORIES]], bool(chosen))
+    return {"map": story_map(stories, positions).to_json(), "timeline": timeline.to_json()}
 
 
 def reuse_flows(attribution: Sequence[dict[str, object]]) -> go.Figure:

@@ -83,5 +83,6 @@ class Save:
             cleanings=corpus.cleanings,
             furniture=corpus.furniture,
             archive=corpus.archive,
+            duplicate_of=corpus.dedup.duplicate_of,
         )
         return replace(corpus, report=report, run=context.store.save_run(finished))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -152,3 +153,18 @@ def schema_revision(engine: Engine) -> str | None:
     migrations)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+# Ids per query that names them: under SQLite's and PostgreSQL's limits on parameters.
+IDS_PER_QUERY = 900
+
+
+def chunked(ids: Sequence[str]) -> Iterator[list[str]]:
+    """``ids`` in lists of at most ``IDS_PER_QUERY``, for queries that name them."""
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        yield list(ids[start : start + IDS_PER_QUERY])
+
+
+def execute_many(connection: Connection, statement: str, rows: list[dict[str, Any]]) -> None:
+    if rows:  # an empty parameter list would run the statement once, with no parameters
+        connection.execute(text(statement), rows)

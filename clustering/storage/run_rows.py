@@ -5,12 +5,13 @@ place of the previous run's."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from sqlalchemy import Connection, text
 
 from clustering.records import FinishedRun, LineageEvent, Story
+from clustering.storage.database import execute_many
 from clustering.storage.record_json import reuse_pair_to_json, story_to_json
+from clustering.storage.story_index import forget_working_stories, index_stories
 
 
 def replace_furniture(
@@ -81,14 +82,16 @@ def archive_stories(connection: Connection, run: int, archive: Sequence[Story], 
 
 
 def replace_working_set(connection: Connection, finished: FinishedRun) -> None:
-    """The working set's stories, reuse pairs, map positions and related stories in place of the previous
-    run's."""
+    """The working set's stories (with what they are listed and looked up by), reuse pairs, map positions
+    and related stories in place of the previous run's."""
+    forget_working_stories(connection)
     connection.execute(text("DELETE FROM stories WHERE archived = 0"))
     execute_many(
         connection,
         "INSERT INTO stories (story_id, story) VALUES (:story_id, :story)",
         [{"story_id": story.story_id, "story": story_to_json(story)} for story in finished.stories],
     )
+    index_stories(connection, finished.stories, finished.duplicate_of)
     connection.execute(text("DELETE FROM pairs WHERE archived = 0"))
     execute_many(
         connection,
@@ -123,8 +126,3 @@ def consecutive_spans(numbers: Iterable[int]) -> list[tuple[int, int]]:
         else:
             spans.append((number, number))
     return spans
-
-
-def execute_many(connection: Connection, statement: str, rows: list[dict[str, Any]]) -> None:
-    if rows:  # an empty parameter list would run the statement once, with no parameters
-        connection.execute(text(statement), rows)

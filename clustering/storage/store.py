@@ -12,7 +12,7 @@ Records are JSON, never pickles: safe to load. Several writers may add articles 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from clustering.records import (
     Story,
 )
 from clustering.storage.database import (
+    chunked,
     is_deadlock,
     migrate,
     newest_revision,
@@ -48,8 +49,6 @@ from clustering.storage.run_rows import (
 
 # The run number of an article stored by ingestion whose run has not finished yet.
 _PENDING = 0
-# Ids per query that names them: under SQLite's and PostgreSQL's limits on parameters.
-_IDS_PER_QUERY = 900
 _ARTICLES = table("articles", column("id"), column("record"), column("run"), column("cleaning"), column("cleaner"))
 # Tries of an insert that PostgreSQL failed to break a deadlock with another writer.
 _DEADLOCK_ATTEMPTS = 5
@@ -58,11 +57,6 @@ _INSERT_BY_DIALECT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 class StaleStoreError(RuntimeError):
     """A reader met a store whose schema an older Storyline wrote: a run brings it up to date."""
-
-
-def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(ids), _IDS_PER_QUERY):
-        yield list(ids[start : start + _IDS_PER_QUERY])
 
 
 class StoryStore:
@@ -89,15 +83,17 @@ class StoryStore:
                 "a run over it (storyline run) brings it up to date"
             )
 
-    def _rows(self, query: str, **parameters: Any) -> list[Any]:
+    def rows(self, query: str, **parameters: Any) -> list[Any]:
+        """The rows of a read query, a list parameter bound as a list of values (``IN :ids``)."""
+        lists = [bindparam(name, expanding=True) for name, value in parameters.items() if isinstance(value, list)]
         with self._engine.connect() as connection:
-            return list(connection.execute(text(query), parameters))
+            return list(connection.execute(text(query).bindparams(*lists), parameters))
 
     def articles(self, include_archived: bool = False) -> list[Article]:
         """Every stored article of the working set (and the archived ones if asked) in the order it was
         first stored: as it was read, with its cleaning when that was made by the current cleaning rules
         (else the article is to be cleaned again)."""
-        rows = self._rows(f"SELECT record, cleaning, cleaner FROM articles {_working(include_archived)} ORDER BY seq")
+        rows = self.rows(f"SELECT record, cleaning, cleaner FROM articles {_working(include_archived)} ORDER BY seq")
         return [
             Article.from_json(record, cleaning if self._is_current(cleaner) else None)
             for record, cleaning, cleaner in rows
@@ -108,7 +104,7 @@ class StoryStore:
         query = text("SELECT id, record FROM articles WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
         found: dict[str, str] = {}
         with self._engine.connect() as connection:
-            for chunk in _chunks(list(dict.fromkeys(ids))):
+            for chunk in chunked(list(dict.fromkeys(ids))):
                 found.update(
                     (key, json.loads(record)["text"]) for key, record in connection.execute(query, {"ids": chunk})
                 )
@@ -116,7 +112,7 @@ class StoryStore:
 
     def stories(self, include_archived: bool = False) -> dict[str, Story]:
         """The last run's stories (and the archived ones if asked), by id."""
-        rows = self._rows(f"SELECT story_id, story FROM stories {_working(include_archived)} ORDER BY story_id")
+        rows = self.rows(f"SELECT story_id, story FROM stories {_working(include_archived)} ORDER BY story_id")
         return {story_id: story_from_json(story) for story_id, story in rows}
 
     def used_story_ids(self) -> UsedStoryIds:
@@ -126,47 +122,47 @@ class StoryStore:
     def furniture(self) -> dict[str, set[int]]:
         """The page furniture learned so far: segment keys by outlet (``ingest.furniture``)."""
         learned: dict[str, set[int]] = {}
-        for outlet, segment in self._rows("SELECT outlet, segment FROM furniture"):
+        for outlet, segment in self.rows("SELECT outlet, segment FROM furniture"):
             learned.setdefault(outlet, set()).add(segment)
         return learned
 
     def pairs(self, include_archived: bool = False) -> list[ReusePair]:
-        rows = self._rows(f"SELECT pair FROM pairs {_working(include_archived)} ORDER BY id")
+        rows = self.rows(f"SELECT pair FROM pairs {_working(include_archived)} ORDER BY id")
         return [reuse_pair_from_json(pair) for (pair,) in rows]
 
     def archived_stories(self, run: int) -> list[Story]:
         """The stories that run ``run`` archived."""
-        rows = self._rows("SELECT story FROM stories WHERE archived = :run ORDER BY story_id", run=run)
+        rows = self.rows("SELECT story FROM stories WHERE archived = :run ORDER BY story_id", run=run)
         return [story_from_json(story) for (story,) in rows]
 
     def archiving_runs(self) -> list[int]:
         """The runs that archived stories."""
-        return [run for (run,) in self._rows("SELECT DISTINCT archived FROM stories WHERE archived > 0 ORDER BY 1")]
+        return [run for (run,) in self.rows("SELECT DISTINCT archived FROM stories WHERE archived > 0 ORDER BY 1")]
 
     def positions(self) -> dict[str, tuple[float, float]]:
         """Each story's place on the 2-D map of stories."""
-        return {story_id: (x, y) for story_id, x, y in self._rows("SELECT story_id, x, y FROM positions")}
+        return {story_id: (x, y) for story_id, x, y in self.rows("SELECT story_id, x, y FROM positions")}
 
     def related(self) -> dict[str, list[str]]:
         """Each working story's related stories (``stories.related``), in rank order."""
         found: dict[str, list[str]] = {}
-        for story_id, other in self._rows("SELECT story_id, other FROM related ORDER BY story_id, rank"):
+        for story_id, other in self.rows("SELECT story_id, other FROM related ORDER BY story_id, rank"):
             found.setdefault(story_id, []).append(other)
         return found
 
     def last_report(self) -> dict[str, object]:
-        rows = self._rows("SELECT report FROM runs ORDER BY run DESC LIMIT 1")
+        rows = self.rows("SELECT report FROM runs ORDER BY run DESC LIMIT 1")
         return json.loads(rows[0][0]) if rows else {}
 
     def lineage(self, include_archived: bool = False) -> list[dict[str, object]]:
         """What happened to the working stories (and the archived ones if asked), run by run."""
-        rows = self._rows(f"SELECT run, story_id, kind, other FROM lineage {_working(include_archived)} ORDER BY id")
+        rows = self.rows(f"SELECT run, story_id, kind, other FROM lineage {_working(include_archived)} ORDER BY id")
         return [{"run": run, "story_id": story_id, "kind": kind, "other": other} for run, story_id, kind, other in rows]
 
     def stamp(self) -> tuple[int, int]:
         """What changes whenever a run or an ingest changes the store: the last run, and how many articles
         wait for the next (which only grows until that run; counted by an index)."""
-        rows = self._rows(
+        rows = self.rows(
             "SELECT (SELECT COALESCE(MAX(run), 0) FROM runs), (SELECT COUNT(*) FROM articles WHERE run = :pending)",
             pending=_PENDING,
         )
@@ -203,14 +199,14 @@ class StoryStore:
 
     def finished_ids(self) -> set[str]:
         """Ids of the working articles that a finished run has processed."""
-        rows = self._rows("SELECT id FROM articles WHERE archived = 0 AND run != :pending", pending=_PENDING)
+        rows = self.rows("SELECT id FROM articles WHERE archived = 0 AND run != :pending", pending=_PENDING)
         return {key for (key,) in rows}
 
     def pending(self) -> dict[str, int]:
         """The articles stored since the last finished run: each one's storage number, by id. Read before
         the articles themselves, they are what a run makes its own (``save_run``), never an article
         stored while it ran."""
-        return dict(self._rows("SELECT id, seq FROM articles WHERE run = :pending", pending=_PENDING))
+        return dict(self.rows("SELECT id, seq FROM articles WHERE run = :pending", pending=_PENDING))
 
     def save_run(self, finished: FinishedRun) -> int:
         """Store a finished run in one transaction; returns its run number. The pending articles it read

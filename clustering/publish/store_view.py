@@ -1,81 +1,79 @@
-"""What the dashboard's pages and API read: a snapshot of the store, the list's query, and what a story
-page shows (its reprint trees, shared passages, nearest stories). Plain functions of the snapshot, no web
-framework: the routes in ``dashboard`` and ``api`` only call them."""
+"""What the dashboard's pages and API read: the store a page at a time, the list's query, and what a story
+page shows (its reprint trees, shared passages, nearest stories). Plain functions of the store's view, no
+web framework: the routes in ``dashboard`` and ``api`` only call them."""
 
 from __future__ import annotations
 
 import itertools
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from clustering.config import ReuseConfig
 from clustering.ingest.clean import ensure_cleaned
-from clustering.publish.pages import story_threads
 from clustering.records import Article, ReusePair, Story
 from clustering.reuse.edits import with_copy_edits
-from clustering.reuse.pairs import copier_and_original, duplicate_groups
+from clustering.reuse.pairs import copier_and_original
 from clustering.storage.store import StoryStore
+from clustering.storage.story_pages import ListFilter, StoryPages
 
 PER_PAGE = 25
 MAX_PER_PAGE = 200
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What the store held when it was last read."""
+class StoreView:
+    """The store as the dashboard reads it: a page of stories, or one story with what it shows, by a query
+    each (``storage.story_pages``), never the whole store; what every page shows (how many stories, the
+    outlets and languages to filter by, the last run's report) read once per change of the store."""
 
-    stories: list[Story]
-    articles: dict[str, Article]
-    pairs: list[ReusePair]
-    lineage: list[dict[str, object]]
-    positions: dict[str, tuple[float, float]]
-    # Each working story's related stories, nearest in meaning first.
-    related: dict[str, list[str]]
-    report: dict[str, object]
-    # Each reprint's canonical article, as the run grouped them.
-    duplicate_of: dict[str, str]
-    # The stories of each thread, oldest first.
-    threads: dict[str, list[Story]]
+    def __init__(self, store: StoryStore) -> None:
+        self.pages = StoryPages(store)
+        self.total = self.pages.count()
+        self.outlets = self.pages.outlets()
+        self.languages = self.pages.languages()
+        self.report = store.last_report()
 
     def story(self, story_id: str) -> Story | None:
-        return next((story for story in self.stories if story.story_id == story_id), None)
+        return self.pages.story(story_id)
 
     def related_stories(self, story: Story) -> list[Story]:
         """The stories related to ``story`` (``stories.related``: close in meaning, naming what it names),
         nearest first, as the last run found them."""
-        by_id = {other.story_id: other for other in self.stories}
-        return [by_id[other] for other in self.related.get(story.story_id, ()) if other in by_id]
+        related = self.pages.related(story.story_id)
+        found = self.pages.stories(related)
+        return [found[other] for other in related if other in found]
 
-    def story_pairs(self, story: Story) -> list[ReusePair]:
-        """The reuse pairs with an article of ``story`` on either side."""
-        members = set(story.article_ids)
-        return [pair for pair in self.pairs if pair.a in members or pair.b in members]
+    def thread(self, story: Story) -> list[Story]:
+        return self.pages.thread(story.thread_id) if story.thread_id else []
 
-    def story_languages(self, story: Story) -> list[str]:
-        """The languages of the story's articles, the most articles first (then by code)."""
-        counts = Counter(self.articles[i].language for i in story.article_ids if self.articles[i].language)
-        return sorted(counts, key=lambda language: (-counts[language], language))
+    def story_articles(self, story: Story) -> StoryArticles:
+        """``story``'s articles, the reuse pairs they take part in, and the articles on the other side."""
+        pairs = self.pages.pairs_touching(story.article_ids)
+        reached = [key for pair in pairs for key in (pair.a, pair.b, pair.original) if key]
+        articles = self.pages.articles([*story.article_ids, *reached])
+        cleaned = {key: ensure_cleaned(article) for key, article in articles.items()}
+        return StoryArticles(story, cleaned, pairs, self.pages.duplicate_of(story.article_ids))
 
-    def in_time_order(self, story: Story) -> list[Article]:
+    def articles_of(self, story: Story) -> list[Article]:
+        """``story``'s articles as stored (uncleaned where the current rules did not clean them)."""
+        found = self.pages.articles(story.article_ids)
+        return [found[key] for key in story.article_ids if key in found]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryArticles:
+    """One story's articles (cleaned), with the articles its reuse pairs reach, the pairs, and the article
+    each of its reprints copies."""
+
+    story: Story
+    articles: dict[str, Article]
+    pairs: list[ReusePair]
+    duplicate_of: dict[str, str]
+
+    def in_time_order(self) -> list[Article]:
         """The story's articles, oldest first (undated ones last)."""
-        return sorted((self.articles[i] for i in story.article_ids), key=time_order)
-
-
-def load_snapshot(store: StoryStore) -> Snapshot:
-    # Archived stories too: what runs no longer read is still there to browse.
-    articles = {article.id: ensure_cleaned(article) for article in store.articles(include_archived=True)}
-    stories = sorted(store.stories(include_archived=True).values(), key=lambda story: story.story_id)
-    pairs, report = store.pairs(include_archived=True), store.last_report()
-    reuse = report.get("config", {}).get("reuse", {})
-    containment = reuse.get("duplicate_containment", ReuseConfig().duplicate_containment)
-    duplicate_of = duplicate_groups(list(articles.values()), pairs, containment)
-    lineage = store.lineage(include_archived=True)
-    threads = story_threads(stories)
-    positions, related = store.positions(), store.related()
-    return Snapshot(stories, articles, pairs, lineage, positions, related, report, duplicate_of, threads)
+        members = (self.articles[key] for key in self.story.article_ids if key in self.articles)
+        return sorted(members, key=time_order)
 
 
 def highlighted(
@@ -113,33 +111,11 @@ class StoryQuery:
     page: int = 1
     per_page: int = PER_PAGE
 
-    def matches(self, story: Story, snapshot: Snapshot) -> bool:
-        if self.outlet and self.outlet not in story.sources:
-            return False
-        if self.language and self.language not in snapshot.story_languages(story):
-            return False
-        if self.thread and story.thread_id != self.thread:
-            return False
-        if self.since and (story.last_published is None or story.last_published.date() < self.since):
-            return False
-        if self.until and (story.first_published is None or story.first_published.date() > self.until):
-            return False
-        if not self.q:
-            return True
-        titles = " ".join(snapshot.articles[i].headline for i in story.article_ids)
-        haystack = " ".join([story.headline, story.summary, " ".join(story.keywords), titles]).lower()
-        return all(word in haystack for word in self.q.lower().split())
-
-    def select(self, snapshot: Snapshot) -> tuple[list[Story], int]:
+    def select(self, view: StoreView) -> tuple[list[Story], int]:
         """This page's stories, and how many match in all."""
-        shown = [story for story in snapshot.stories if self.matches(story, snapshot)]
-        if self.sort == "size":
-            shown.sort(key=lambda story: (-len(story.article_ids), story.story_id))
-        else:
-            shown.sort(key=lambda s: (s.last_published.timestamp() if s.last_published else -1e18, s.story_id))
-            shown.reverse()
-        start = (self.page - 1) * self.per_page
-        return shown[start : start + self.per_page], len(shown)
+        words = tuple(self.q.lower().split())
+        shown = ListFilter(words, self.outlet, self.language, self.thread, self.since, self.until)
+        return view.pages.page(shown, self.sort, (self.page - 1) * self.per_page, self.per_page)
 
     def url(self, **changes: object) -> str:
         """The list's address with these filters (and ``changes``): a view that can be shared. Settings
@@ -221,18 +197,18 @@ def reprint_trees(members: Sequence[Article], pairs: Sequence[ReusePair]) -> lis
     return [node(root, frozenset()) for root in roots]
 
 
-def shared_passages(snapshot: Snapshot, pairs: Sequence[ReusePair]) -> list[dict[str, object]]:
+def shared_passages(articles: Mapping[str, Article], pairs: Sequence[ReusePair]) -> list[dict[str, object]]:
     """Each pair's two texts side by side, cut into shared, edited, furniture and own pieces."""
-    texts = {i: snapshot.articles[i].text for pair in pairs for i in (pair.a, pair.b)}
+    texts = {i: articles[i].text for pair in pairs for i in (pair.a, pair.b)}
     passages = []
     for pair in with_copy_edits(pairs, texts):
-        a, b = snapshot.articles[pair.a], snapshot.articles[pair.b]
+        a, b = articles[pair.a], articles[pair.b]
         passages.append(
             {
                 "pair": pair,
                 "a": a,
                 "b": b,
-                "original": snapshot.articles.get(pair.original) if pair.original else None,
+                "original": articles.get(pair.original) if pair.original else None,
                 "a_pieces": highlighted(a.text, pair.a_spans, a.furniture_spans, pair.a_edits or ()),
                 "b_pieces": highlighted(b.text, pair.b_spans, b.furniture_spans, pair.b_edits or ()),
             }
