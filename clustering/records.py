@@ -391,5 +391,7 @@ class FinishedRun:
     cleanings: Sequence[Article] = ()
     furniture: Mapping[str, set[int]] | None = None
     archive: Sequence[Story] = ()
-    # The article each reprint copies (``DedupResult.duplicate_of``), kept with the stories' articles.
+    # The article each reprint copies (``DedupResult.duplicate_of``), kept with the stories' articles; and
+    # the run's articles, whose headlines and languages the stories are listed by (else read back).
     duplicate_of: Mapping[str, str] = field(default_factory=dict)
+    articles: Sequence[Article] = ()

@@ -84,5 +84,6 @@ class Save:
             furniture=corpus.furniture,
             archive=corpus.archive,
             duplicate_of=corpus.dedup.duplicate_of,
+            articles=corpus.articles,
         )
         return replace(corpus, report=report, run=context.store.save_run(finished))

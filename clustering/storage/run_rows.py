@@ -91,7 +91,7 @@ def replace_working_set(connection: Connection, finished: FinishedRun) -> None:
         "INSERT INTO stories (story_id, story) VALUES (:story_id, :story)",
         [{"story_id": story.story_id, "story": story_to_json(story)} for story in finished.stories],
     )
-    index_stories(connection, finished.stories, finished.duplicate_of)
+    index_stories(connection, finished.stories, finished.duplicate_of, {a.id: a for a in finished.articles})
     connection.execute(text("DELETE FROM pairs WHERE archived = 0"))
     execute_many(
         connection,

@@ -41,16 +41,27 @@ def _articles(connection: Connection, ids: Sequence[str]) -> dict[str, Article]:
     return found
 
 
-def index_stories(connection: Connection, stories: Sequence[Story], duplicate_of: Mapping[str, str]) -> None:
+def index_stories(
+    connection: Connection,
+    stories: Sequence[Story],
+    duplicate_of: Mapping[str, str],
+    known: Mapping[str, Article] | None = None,
+) -> None:
     """Write what ``stories`` (stored already, their old index rows gone) are listed and looked up by;
-    ``duplicate_of``: the article each reprint copies, as the run grouped them. A batch of stories at a
-    time, their articles read with them."""
+    ``duplicate_of``: the article each reprint copies, as the run grouped them; ``known``: articles at
+    hand (a run's), the others read back from the store. A batch of stories at a time."""
+    known = known or {}
     for start in range(0, len(stories), _STORIES_PER_BATCH):
-        _index_batch(connection, stories[start : start + _STORIES_PER_BATCH], duplicate_of)
+        batch = stories[start : start + _STORIES_PER_BATCH]
+        members = [member for story in batch for member in story.article_ids]
+        articles = _articles(connection, [key for key in members if key not in known])
+        articles.update((key, known[key]) for key in members if key in known)
+        _index_batch(connection, batch, duplicate_of, articles)
 
 
-def _index_batch(connection: Connection, stories: Sequence[Story], duplicate_of: Mapping[str, str]) -> None:
-    articles = _articles(connection, [member for story in stories for member in story.article_ids])
+def _index_batch(
+    connection: Connection, stories: Sequence[Story], duplicate_of: Mapping[str, str], articles: Mapping[str, Article]
+) -> None:
     execute_many(
         connection,
         "UPDATE stories SET first_published = :first, last_published = :last, size = :size, thread_id = :thread,"
