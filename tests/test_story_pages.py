@@ -2,6 +2,7 @@
 filters over every story, no page reads the whole store, and a store from before the index is indexed."""
 
 import sqlite3
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -153,6 +154,16 @@ def test_no_page_reads_the_whole_store(built, monkeypatch):
     assert client.get("/healthz").json() == {"stories": 48}
     for page in ("/map", "/outlets"):
         assert client.get(page).status_code == 200
+    # Timelines of many stories count each one's dated articles by day, in the store.
+    view = StoreView(StoryStore(folder / "store.sqlite", CLEANING_VERSION, read_only=True))
+    days = view.pages.article_days([story.story_id for story in stories])
+    for story in stories:
+        dated = [
+            START + timedelta(days=int(story.story_id[3:]), hours=7 * member)
+            for member in range(len(story.article_ids))
+        ]
+        expected = Counter(moment.date() for moment in dated) if story.first_published else Counter()
+        assert days.get(story.story_id, Counter()) == expected
 
 
 def test_a_store_from_before_the_index_is_indexed_when_a_run_opens_it(tmp_path):

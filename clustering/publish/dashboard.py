@@ -138,7 +138,7 @@ def outlets_page(view: CurrentView) -> HTMLResponse:
 @pages.get("/map", response_class=HTMLResponse)
 def map_page(view: CurrentView, story: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
     chosen = story or []
-    stories, positions = view.pages.mapped_stories()
+    stories, positions = view.mapped
     figures = map_figures(view, stories, positions, chosen)
     largest = largest_first(stories)[:LISTED_STORIES]
     choices = largest_first(stories)

@@ -44,8 +44,11 @@ def _bin(day: date, width: str) -> str:
     return day.replace(day=1).isoformat()
 
 
-def _per_bin(days: Sequence[date], width: str) -> go.Bar:
-    counts = Counter(_bin(day, width) for day in days)
+def _per_bin(days: Counter[date], width: str) -> go.Bar:
+    """Bars of the articles counted by day (``days``), summed per bin."""
+    counts: Counter[str] = Counter()
+    for day, count in days.items():
+        counts[_bin(day, width)] += count
     bins = sorted(counts)
     return go.Bar(x=bins, y=[counts[key] for key in bins])
 
@@ -64,7 +67,7 @@ def story_timeline(articles: Sequence[Article]) -> go.Figure | None:
     if not days:
         return None
     width = bin_width(min(days), max(days))
-    timeline = go.Figure(_per_bin(days, width).update(name="articles"))
+    timeline = go.Figure(_per_bin(Counter(days), width).update(name="articles"))
     return timeline.update_layout(title=f"Articles per {width}", height=260, xaxis={"type": "date"})
 
 
@@ -79,13 +82,13 @@ def local_day_times(articles: Sequence[Article]) -> str | None:
     return json.dumps([[article.date.isoformat(), article.has_time] for article in dated])  # type: ignore[union-attr]
 
 
-def stories_timeline(shown: Sequence[tuple[Story, Sequence[Article]]], chosen: bool) -> go.Figure:
-    """Articles per day (week, month) of each story shown (with its articles), stacked."""
-    days = [day for _, articles in shown for day in _days(articles)]
+def stories_timeline(shown: Sequence[tuple[Story, Counter[date]]], chosen: bool) -> go.Figure:
+    """Articles per day (week, month) of each story shown (with its articles counted by day), stacked."""
+    days = [day for _, counts in shown for day in counts]
     width = bin_width(min(days), max(days)) if days else "day"
     timeline = go.Figure()
-    for story, articles in shown:
-        timeline.add_trace(_per_bin(_days(articles), width).update(name=chart_text(story.headline[:50])))
+    for story, counts in shown:
+        timeline.add_trace(_per_bin(counts, width).update(name=chart_text(story.headline[:50])))
     return timeline.update_layout(
         barmode="stack",
         title=f"Articles per {width}" + ("" if chosen else ", the ten largest stories (choose others below)"),
@@ -142,11 +145,13 @@ def map_figures(
     view: StoreView, stories: Sequence[Story], positions: Mapping[str, tuple[float, float]], chosen: Sequence[str]
 ) -> dict[str, str]:
     """The map page's two figures as JSON: the map of the working ``stories`` (placed at ``positions``) and
-    the timeline of the ``chosen`` stories, or of the largest when none is chosen; only those stories'
-    articles are read."""
+    the timeline of the ``chosen`` stories, or of the largest when none is chosen, from their articles
+    counted by day in the store."""
     found = view.pages.stories(chosen)
     shown = [found[story_id] for story_id in chosen if story_id in found] if chosen else largest_first(stories)
-    timeline = stories_timeline([(story, view.articles_of(story)) for story in shown[:TIMELINE_STORIES]], bool(chosen))
+    shown = shown[:TIMELINE_STORIES]
+    days = view.pages.article_days([story.story_id for story in shown])
+    timeline = stories_timeline([(story, days.get(story.story_id, Counter())) for story in shown], bool(chosen))
     return {"map": story_map(stories, positions).to_json(), "timeline": timeline.to_json()}
 
 

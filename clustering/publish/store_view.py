@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import cached_property
 from urllib.parse import urlencode
 
 from clustering.ingest.clean import ensure_cleaned
@@ -36,6 +37,12 @@ class StoreView:
     def story(self, story_id: str) -> Story | None:
         return self.pages.story(story_id)
 
+    @cached_property
+    def mapped(self) -> tuple[list[Story], dict[str, tuple[float, float]]]:
+        """The working stories and their places on the map: they change only with a run, so they are read
+        once per change of the store."""
+        return self.pages.mapped_stories()
+
     def related_stories(self, story: Story) -> list[Story]:
         """The stories related to ``story`` (``stories.related``: close in meaning, naming what it names),
         nearest first, as the last run found them."""
@@ -53,11 +60,6 @@ class StoreView:
         articles = self.pages.articles([*story.article_ids, *reached])
         cleaned = {key: ensure_cleaned(article) for key, article in articles.items()}
         return StoryArticles(story, cleaned, pairs, self.pages.duplicate_of(story.article_ids))
-
-    def articles_of(self, story: Story) -> list[Article]:
-        """``story``'s articles as stored (uncleaned where the current rules did not clean them)."""
-        found = self.pages.articles(story.article_ids)
-        return [found[key] for key in story.article_ids if key in found]
 
 
 @dataclass(frozen=True, slots=True)

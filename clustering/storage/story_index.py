@@ -1,7 +1,8 @@
 """What a story is looked up and listed by, beside its JSON: its dates, size, thread and the words a search
-looks in (columns of ``stories``), and its articles (with the article each reprints), outlets, languages
-and events (tables of their own). Written with the stories by every run, for the working stories; archived
-ones keep theirs. The dashboard reads one page of stories by these, never the whole store."""
+looks in (columns of ``stories``), and its articles (with the article each reprints, and its date: the
+day counts of timelines), outlets, languages and events (tables of their own). Written with the stories
+by every run, for the working stories; archived ones keep theirs. The dashboard reads one page of stories
+by these, never the whole store."""
 
 from __future__ import annotations
 
@@ -80,9 +81,15 @@ def _index_batch(
     )
     execute_many(
         connection,
-        "INSERT INTO story_articles (article_id, story_id, duplicate_of) VALUES (:article_id, :story_id, :original)",
+        "INSERT INTO story_articles (article_id, story_id, duplicate_of, published)"
+        " VALUES (:article_id, :story_id, :original, :published)",
         [
-            {"article_id": member, "story_id": story.story_id, "original": duplicate_of.get(member)}
+            {
+                "article_id": member,
+                "story_id": story.story_id,
+                "original": duplicate_of.get(member),
+                "published": sortable_time(articles[member].date) if member in articles else None,
+            }
             for story in stories
             for member in story.article_ids
         ],

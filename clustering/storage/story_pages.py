@@ -5,7 +5,7 @@ is a query by the index ``story_index`` keeps, so a request costs what it shows,
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -191,6 +191,18 @@ class StoryPages:
         """The stories the last run related to ``story_id``, nearest first."""
         rows = self.store.rows("SELECT other FROM related WHERE story_id = :id ORDER BY rank", id=story_id)
         return [other for (other,) in rows]
+
+    def article_days(self, story_ids: Sequence[str]) -> dict[str, Counter[date]]:
+        """Each story's dated articles counted by day (UTC): what a timeline of many stories draws."""
+        found: dict[str, Counter[date]] = defaultdict(Counter)
+        for chunk in chunked(list(dict.fromkeys(story_ids))):
+            for story_id, day, count in self.store.rows(
+                "SELECT story_id, substr(published, 1, 10), COUNT(*) FROM story_articles"
+                " WHERE story_id IN :ids AND published IS NOT NULL GROUP BY story_id, substr(published, 1, 10)",
+                ids=chunk,
+            ):
+                found[story_id][date.fromisoformat(day)] += count
+        return found
 
     def mapped_stories(self) -> tuple[list[Story], dict[str, tuple[float, float]]]:
         """The working stories with their places on the map (archived ones keep none)."""

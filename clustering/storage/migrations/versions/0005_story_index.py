@@ -14,7 +14,7 @@ down_revision = "0004"
 
 _COLUMNS = (("first_published", sa.Text()), ("last_published", sa.Text()), ("size", sa.Integer()))
 _TABLES = (
-    "story_articles (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, duplicate_of TEXT)",
+    "story_articles (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, duplicate_of TEXT, published TEXT)",
     "story_outlets (story_id TEXT NOT NULL, outlet TEXT NOT NULL)",
     "story_languages (story_id TEXT NOT NULL, language TEXT NOT NULL, articles INTEGER NOT NULL)",
     "story_events (event_id TEXT PRIMARY KEY, story_id TEXT NOT NULL)",
