@@ -188,6 +188,14 @@ def test_the_dashboard_serves_a_postgresql_store_and_sees_what_changes_it(postgr
     assert client.get("/").status_code == 200
     assert sum(story["articles"] for story in before["stories"]) == 2
     assert after["total"] == 3 and sum(story["articles"] for story in after["stories"]) == 5
+    # Every page's queries on PostgreSQL: the list's filters (a search holding % and _), a story, an article.
+    largest = client.get("/api/stories", params={"sort": "size"}).json()["stories"][0]
+    filtered = "/?q=syria%25_&outlet=x&language=en&since=2017-01-01&until=2030-01-01&sort=size&thread=t"
+    for path in (f"/story/{largest['story_id']}", "/map", "/outlets", filtered, "/?q=syria"):
+        assert client.get(path).status_code == 200
+    detail = client.get(f"/api/stories/{largest['story_id']}").json()
+    member = client.get(f"/api/articles/{detail['article_list'][0]['id']}").json()
+    assert member["story_id"] == largest["story_id"] and len(detail["article_list"]) == largest["articles"]
 
 
 def test_an_ingest_that_postgresql_fails_to_break_a_deadlock_is_done_again(postgresql_server):

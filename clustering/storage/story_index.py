@@ -60,6 +60,18 @@ def index_stories(
         _index_batch(connection, batch, duplicate_of, articles)
 
 
+def _listed_by(story: Story, articles: Mapping[str, Article]) -> dict[str, object]:
+    """The columns of ``stories`` a story is listed by."""
+    return {
+        "story_id": story.story_id,
+        "first": sortable_time(story.first_published),
+        "last": sortable_time(story.last_published),
+        "size": len(story.article_ids),
+        "thread": story.thread_id or None,
+        "words": search_words(story, [articles[key].headline for key in story.article_ids if key in articles]),
+    }
+
+
 def _index_batch(
     connection: Connection, stories: Sequence[Story], duplicate_of: Mapping[str, str], articles: Mapping[str, Article]
 ) -> None:
@@ -67,17 +79,7 @@ def _index_batch(
         connection,
         "UPDATE stories SET first_published = :first, last_published = :last, size = :size, thread_id = :thread,"
         " words = :words WHERE story_id = :story_id",
-        [
-            {
-                "story_id": story.story_id,
-                "first": sortable_time(story.first_published),
-                "last": sortable_time(story.last_published),
-                "size": len(story.article_ids),
-                "thread": story.thread_id or None,
-                "words": search_words(story, [articles[i].headline for i in story.article_ids if i in articles]),
-            }
-            for story in stories
-        ],
+        [_listed_by(story, articles) for story in stories],
     )
     execute_many(
         connection,
