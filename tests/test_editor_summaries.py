@@ -187,6 +187,20 @@ def test_keywords_merge_inflections_and_drop_participles_and_first_names():
     assert "BoE" in keywords  # an acronym written in mixed case is not a first name
 
 
+def test_a_word_and_the_first_of_a_names_words_is_no_keyword_but_the_name_is():
+    """Seen on the scraped dev set: "spokesman Jonathan" (of "spokesman Jonathan Guerin") as a keyword."""
+    bodies = [
+        "United barred two girls in leggings, the spokesman Jonathan Guerin said on Sunday in Denver.",
+        "The airline's spokesman Jonathan Guerin said the girls were travelling on employee passes.",
+        "A spokesman, Jonathan Guerin, told reporters the dress code applies to pass riders, United said.",
+    ]
+    # As in that story, the name itself is not among the candidate terms.
+    candidates = ["spokesman jonathan", "leggings", "dress code", "united"]
+    keywords = describe_keywords(candidates, [first_sentences(body, 40) for body in bodies], 5)
+    assert "spokesman Jonathan" not in keywords  # a word and the first of a name's words
+    assert {"United", "leggings"} <= set(keywords)
+
+
 def test_captions_and_datelines_wherever_they_stand_never_reach_a_summary():
     """Seen on held-out scraped news: a caption as the lead, datelines run into the lead's sentence."""
     for sentence, dateline in [

@@ -88,6 +88,10 @@ class _Prose:
                         pair = f"{key} {following.lower()}"
                         if pair in wanted and not sentence[spans[index][1] : spans[index + 1][0]].strip(" \t"):
                             found.append((pair, f"{surface} {following}"))
+                            # A word and the first of a name's words: "spokesman Jonathan" of "… Jonathan Guerin".
+                            after_pair = tokens[index + 2][:1] if index + 2 < len(tokens) else ""
+                            if surface[:1].islower() and following[:1].isupper() and after_pair.isupper():
+                                in_name_runs[pair] += 1
                     for term, form in found:
                         forms[term][form] += 1
                         if index > 0:
@@ -101,11 +105,12 @@ class _Prose:
             articles.update(seen)
         return cls(forms, inside, articles, in_name_runs)
 
-    def inside_longer_names(self, word: str) -> bool:
-        """Whether ``word`` stands, in most of its occurrences, inside a longer run of capitalised words
-        ("San" of "San Jose", "Aviation" of "Civil Aviation"): a piece of a name, not a name."""
-        inside = self.in_name_runs[word]
-        return inside > 0 and inside >= 4 * max(0, sum(self.forms[word].values()) - inside)
+    def inside_longer_names(self, term: str) -> bool:
+        """Whether ``term`` stands, in most of its occurrences, inside a longer run of capitalised words (a
+        word: "San" of "San Jose", "Aviation" of "Civil Aviation"), or cuts one (a pair of a word and a
+        name's first word: "spokesman Jonathan" of "spokesman Jonathan Guerin"): a piece, not a name."""
+        inside = self.in_name_runs[term]
+        return inside > 0 and inside >= 4 * max(0, sum(self.forms[term].values()) - inside)
 
 
 def describe_keywords(
@@ -135,8 +140,8 @@ def describe_keywords(
         generic = len(words) == 1 and commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
         if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
             continue
-        if is_name and len(words) == 1 and prose.inside_longer_names(term):
-            continue
+        if (is_name or len(words) > 1) and prose.inside_longer_names(term):
+            continue  # a piece of a longer name: "San" of "San Jose", "spokesman Jonathan" of "… Jonathan Guerin"
         key = skeleton(term.replace(" ", ""))
         if key in seen_skeletons:
             continue
