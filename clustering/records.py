@@ -21,11 +21,11 @@ def is_day_only(value: object) -> bool:
     return isinstance(value, str) and _DAY.fullmatch(value.strip()) is not None
 
 
-def utc_datetime(value: str | datetime) -> datetime:
-    """``value`` (a datetime, or an ISO 8601 string) in UTC; a time without a zone is taken as UTC. An
-    unreadable string raises ``ValueError``."""
+def zoned_datetime(value: str | datetime) -> datetime:
+    """``value`` (a datetime, or an ISO 8601 string) in the zone it names; a time without a zone is taken
+    as UTC. An unreadable string raises ``ValueError``."""
     parsed = datetime.fromisoformat(value.strip()) if isinstance(value, str) else value
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +73,11 @@ class Article:
             kind = type(published).__name__
             raise TypeError(f"article {self.id!r}: published must be a datetime or an ISO 8601 string, not {kind}")
         try:
-            given = datetime.fromisoformat(published.strip()) if isinstance(published, str) else published
+            given = zoned_datetime(published)
         except ValueError as error:
             raise ValueError(f"article {self.id!r}: published {published!r} is not an ISO 8601 date") from error
         offset = given.utcoffset()
-        object.__setattr__(self, "published", utc_datetime(given))
+        object.__setattr__(self, "published", given.astimezone(UTC))
         object.__setattr__(self, "published_offset", int(offset.total_seconds() // 60) if offset else None)
         if is_day_only(published):
             object.__setattr__(self, "published_day_only", True)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from clustering.config import ReadConfig
-from clustering.records import Article, RecordWarning, Reject, is_day_only, printable
+from clustering.records import Article, RecordWarning, Reject, is_day_only, printable, zoned_datetime
 
 ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published")
 # The names inputs commonly give an article's fields, matched without regard to case, tried in order when
@@ -62,8 +62,7 @@ def parse_date(value: object) -> datetime | None:
             number = float(value)
             parsed = datetime.fromtimestamp(number / 1000 if abs(number) > 1e11 else number, tz=UTC)
         elif isinstance(value, str):
-            parsed = datetime.fromisoformat(value.strip())
-            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed = zoned_datetime(value)
         else:
             raise ValueError(f"not a date: {value!r}")
     except (OverflowError, OSError) as error:  # beyond what datetime or the platform's clock can hold

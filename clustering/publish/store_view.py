@@ -56,7 +56,7 @@ class StoreView:
     def story_articles(self, story: Story) -> StoryArticles:
         """``story``'s articles, the reuse pairs they take part in, and the articles on the other side."""
         pairs = self.pages.pairs_touching(story.article_ids)
-        reached = [key for pair in pairs for key in (pair.a, pair.b, pair.original) if key]
+        reached = [key for pair in pairs for key in (pair.a, pair.b)]  # a pair's original is one of the two
         articles = self.pages.articles([*story.article_ids, *reached])
         cleaned = {key: ensure_cleaned(article) for key, article in articles.items()}
         return StoryArticles(story, cleaned, pairs, self.pages.duplicate_of(story.article_ids))

@@ -12,7 +12,13 @@ from clustering.storage.story_index import index_stories
 revision = "0005"
 down_revision = "0004"
 
-_COLUMNS = (("first_published", sa.Text()), ("last_published", sa.Text()), ("size", sa.Integer()))
+_COLUMNS = (
+    ("first_published", sa.Text()),
+    ("last_published", sa.Text()),
+    ("size", sa.Integer()),
+    ("thread_id", sa.Text()),
+    ("words", sa.Text()),
+)
 _TABLES = (
     "story_articles (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, duplicate_of TEXT, published TEXT)",
     "story_outlets (story_id TEXT NOT NULL, outlet TEXT NOT NULL)",
@@ -29,13 +35,16 @@ _INDEXES = (
     "story_languages_by_story ON story_languages (story_id)",
     "story_languages_by_language ON story_languages (language, story_id)",
     "story_events_by_story ON story_events (story_id)",
+    # A story page reads the pairs its articles are in.
+    "pairs_by_a ON pairs (a)",
+    "pairs_by_b ON pairs (b)",
 )
 # Stories read per batch.
 _BATCH = 2_000
 
 
 def upgrade() -> None:
-    for name, kind in (*_COLUMNS, ("thread_id", sa.Text()), ("words", sa.Text())):
+    for name, kind in _COLUMNS:
         op.add_column("stories", sa.Column(name, kind))
     for table in _TABLES:
         op.execute(f"CREATE TABLE IF NOT EXISTS {table}")
