@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clustering.config import SummaryConfig
 from clustering.records import Article, DedupResult
 from clustering.stories.headline import choose_headline, clean_title, is_site_name
-from clustering.stories.keywords import describe_keywords
+from clustering.stories.keywords import Casing, describe_keywords
 from clustering.stories.sentences import (
     first_sentences,
     is_furniture,
@@ -199,6 +202,41 @@ def test_a_word_and_the_first_of_a_names_words_is_no_keyword_but_the_name_is():
     keywords = describe_keywords(candidates, [first_sentences(body, 40) for body in bodies], 5)
     assert "spokesman Jonathan" not in keywords  # a word and the first of a name's words
     assert {"United", "leggings"} <= set(keywords)
+
+
+def test_a_common_word_capitalised_inside_names_is_no_keyword_but_a_name_is():
+    """Seen on the dev sets: "News" (of "CBS News"), "Party", "Street", "Field" as keywords, each capitalised
+    only inside longer names and written in lowercase elsewhere in the corpus."""
+    story = [
+        "The Workers Party said on Sunday that Apple had paid its taxes, he told CBS News in Cupertino.",
+        "Apple staff at the Main Street store met the Labour Party, the Sky News report on Apple said.",
+        "Officials of the Party said Apple would reply, and News crews filmed on the Street near Apple.",
+    ]
+    rest_of_corpus = [
+        "The party began late and the news spread along the street to the field beyond the town.",
+        "Neighbours said the street party was the best news the village had heard all year long.",
+    ]
+    candidates = ["party", "news", "street", "apple", "cupertino"]
+
+    def keywords(casing: Casing | None) -> list[str]:
+        return describe_keywords(candidates, [first_sentences(body, 40) for body in story], 5, casing=casing)
+
+    corpus = Casing.of([[first_sentences(body, 40) for body in text] for text in (story, rest_of_corpus)])
+    assert keywords(corpus) == ["Apple", "Cupertino"]
+    # The story alone never writes them in lowercase, and writes each once on its own: names, for all it shows.
+    assert {"Party", "News", "Street"} <= set(keywords(None))
+
+
+@given(st.lists(st.sampled_from(["Apple", "apple", "Party", "party", "the", "Labour", "said"]), max_size=30))
+def test_casing_counts_only_words_inside_sentences(words: list[str]):
+    sentence = " ".join(["The", *words, "today."])
+    casing = Casing.of([[[(sentence, False)]]])
+    lowercase = Counter(word.lower() for word in words if word[:1].islower())
+    if len(sentence.split()) >= 5:
+        assert {word: casing.lower[word] for word in lowercase} == dict(lowercase)
+        assert casing.alone["the"] == 0  # the sentence's first word is capitalised as its first
+    else:
+        assert not casing.lower and not casing.alone  # not prose
 
 
 def test_captions_and_datelines_wherever_they_stand_never_reach_a_summary():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from clustering.agencies import NEWS_AGENCIES
@@ -68,9 +68,7 @@ class _Prose:
         in_name_runs: Counter[str] = Counter()
         for sentences in sentences_of_articles:
             seen: set[str] = set()
-            for sentence, furniture in sentences:
-                if furniture or len(sentence.split()) < 5:
-                    continue
+            for sentence in _prose(sentences):
                 matches = list(_TOKEN.finditer(sentence))
                 tokens = [match.group(0) for match in matches]
                 folded = [token.lower() for token in tokens]
@@ -113,19 +111,60 @@ class _Prose:
         return inside > 0 and inside >= 4 * max(0, sum(self.forms[term].values()) - inside)
 
 
+@dataclass(frozen=True, slots=True)
+class Casing:
+    """How a corpus's prose writes its words inside sentences: ``lower`` in lowercase, ``alone`` capitalised
+    with no capitalised word beside it. A common word the corpus writes in lowercase at least as often as it
+    writes it alone with a capital is a common noun that is capitalised inside names ("Street" of "High
+    Street", "Party", "President", "News" of "CBS News"), not a name of its own ("Apple", "Obama")."""
+
+    lower: Counter[str]
+    alone: Counter[str]
+
+    @classmethod
+    def of(cls, sentences_of_stories: Iterable[Sequence[Sequence[tuple[str, bool]]]]) -> Casing:
+        """The casing of every story's originals' ``first_sentences``."""
+        lower: Counter[str] = Counter()
+        alone: Counter[str] = Counter()
+        for sentences_of_articles in sentences_of_stories:
+            for sentences in sentences_of_articles:
+                for sentence in _prose(sentences):
+                    tokens = [_POSSESSIVE.sub("", token) for token in _TOKEN.findall(sentence)]
+                    capital = [token[:1].isupper() for token in tokens]
+                    for index in range(1, len(tokens)):  # a sentence's first word is capitalised as its first
+                        if not capital[index]:
+                            lower[tokens[index].lower()] += 1
+                        elif not capital[index - 1] and not (index + 1 < len(tokens) and capital[index + 1]):
+                            alone[tokens[index].lower()] += 1
+        return cls(lower, alone)
+
+    def common_noun(self, word: str) -> bool:
+        """Whether ``word`` (lowercase) is written in lowercase at least as often as alone with a capital."""
+        return self.lower[word] > 0 and self.lower[word] >= self.alone[word]
+
+
+def _prose(sentences: Sequence[tuple[str, bool]]) -> Iterator[str]:
+    """The sentences of ``first_sentences`` that read as prose: five words or more, not furniture by shape."""
+    return (sentence for sentence, furniture in sentences if not furniture and len(sentence.split()) >= 5)
+
+
 def describe_keywords(
     candidates: Sequence[str],
     sentences_of_articles: Sequence[Sequence[tuple[str, bool]]],
     count: int,
     language: str = "en",
+    casing: Casing | None = None,
 ) -> list[str]:
     """The keywords an analyst can use, from ``candidates`` (c-TF-IDF terms, heaviest first) and the
     ``first_sentences`` of each of the story's originals: names first (several words before one), then rare
     words, then phrases; common words, days, months, reporting verbs and agencies left out, pieces of names
     and fragments dropped, one spelling per name ("Al-Bukamal" and "Albukamal"), each written as the
     articles' prose writes it (widgets and captions, "Hide Caption", "Share", are not prose). How common a
-    word is, is read in the story's ``language`` ("der" is as common in German as "the" in English)."""
+    word is, is read in the story's ``language`` ("der" is as common in German as "the" in English); a common
+    word capitalised is a name only where the corpus's ``casing`` (the story's own without it) does not
+    write it as a common noun."""
     prose = _Prose.of(sentences_of_articles, candidates)
+    casing = casing or Casing.of([sentences_of_articles])
     ranked: list[tuple[int, int, str, str]] = []
     seen_skeletons: set[str] = set()
     for order, term in enumerate(candidates):
@@ -137,7 +176,10 @@ def describe_keywords(
         is_name = capitalised * 2 > sum(inside.values())
         words = term.split()
         commonness = max(zipf(word, language) for word in words)
-        generic = len(words) == 1 and commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
+        generic = len(words) == 1 and (
+            commonness >= (_GENERIC_NAME_ZIPF if is_name else _GENERIC_ZIPF)
+            or (commonness >= _GENERIC_ZIPF and casing.common_noun(term))
+        )
         if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
             continue
         if (is_name or len(words) > 1) and prose.inside_longer_names(term):
