@@ -227,6 +227,22 @@ def test_a_common_word_capitalised_inside_names_is_no_keyword_but_a_name_is():
     assert {"Party", "News", "Street"} <= set(keywords(None))
 
 
+def test_a_phrase_one_article_writes_once_is_its_wording_not_a_keyword():
+    """Seen on the scraped dev set: a one-article story keyed "immediately receive", "significant design"."""
+    body = (
+        "Apple said shoppers would immediately receive refunds after ice fell from the store roof. "
+        "The ice fell twice this week, and the roof heating failed in the storm, the city said. "
+        "Engineers will fix the roof heating before the next storm arrives in Chicago, Apple said."
+    )
+    candidates = ["immediately receive", "roof heating", "apple", "chicago"]
+    keywords = describe_keywords(candidates, [first_sentences(body, 40)], 5)
+    assert "immediately receive" not in keywords  # written once
+    assert "roof heating" in keywords  # written twice: the story's phrase
+    # A story of one headline says everything once: its phrases stay.
+    headline = "Hong Kong shoppers immediately receive refunds"
+    assert "immediately receive" in describe_keywords(["immediately receive"], [first_sentences(headline, 40)], 5)
+
+
 @given(st.lists(st.sampled_from(["Apple", "apple", "Party", "party", "the", "Labour", "said"]), max_size=30))
 def test_casing_counts_only_words_inside_sentences(words: list[str]):
     sentence = " ".join(["The", *words, "today."])

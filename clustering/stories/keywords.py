@@ -50,12 +50,14 @@ class _Prose:
     side by side with nothing but spaces between ("auckland new" across a sentence end is not one);
     possessives are folded ("Year's" is "Year"). ``forms`` counts every way a term is written, ``inside``
     those not opening a sentence (where a capital says nothing of a name), ``articles`` the originals it is
-    in; ``in_name_runs`` how often a word stands inside a longer run of capitalised words."""
+    in; ``in_name_runs`` how often a word stands inside a longer run of capitalised words; ``sentences`` how
+    many sentences of prose there are."""
 
     forms: dict[str, Counter[str]]
     inside: dict[str, Counter[str]]
     articles: Counter[str]
     in_name_runs: Counter[str]
+    sentences: int
 
     @classmethod
     def of(cls, sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], terms: Sequence[str]) -> _Prose:
@@ -66,9 +68,11 @@ class _Prose:
         inside: dict[str, Counter[str]] = defaultdict(Counter)
         articles: Counter[str] = Counter()
         in_name_runs: Counter[str] = Counter()
+        prose_sentences = 0
         for sentences in sentences_of_articles:
             seen: set[str] = set()
             for sentence in _prose(sentences):
+                prose_sentences += 1
                 matches = list(_TOKEN.finditer(sentence))
                 tokens = [match.group(0) for match in matches]
                 folded = [token.lower() for token in tokens]
@@ -101,14 +105,27 @@ class _Prose:
                     if capital and (before or after):
                         in_name_runs[key] += 1
             articles.update(seen)
-        return cls(forms, inside, articles, in_name_runs)
+        return cls(forms, inside, articles, in_name_runs, prose_sentences)
+
+    def occurrences(self, term: str) -> int:
+        """How often the prose writes ``term``."""
+        return sum(self.forms[term].values())
+
+    def wording(self, term: str, written: str, articles: int) -> bool:
+        """Whether the phrase ``term`` (``written`` so) is one article's wording rather than the story's: of a
+        story of several ``articles``, one writes it; of a story of one, it is written once among several
+        sentences, and not in capitals (a name opening its only sentence is not known to be one)."""
+        if articles > 1:
+            return self.articles[term] < 2
+        capitalised = all(word[:1].isupper() for word in written.split())
+        return self.sentences > 1 and self.occurrences(term) < 2 and not capitalised
 
     def inside_longer_names(self, term: str) -> bool:
         """Whether ``term`` stands, in most of its occurrences, inside a longer run of capitalised words (a
         word: "San" of "San Jose", "Aviation" of "Civil Aviation"), or cuts one (a pair of a word and a
         name's first word: "spokesman Jonathan" of "spokesman Jonathan Guerin"): a piece, not a name."""
         inside = self.in_name_runs[term]
-        return inside > 0 and inside >= 4 * max(0, sum(self.forms[term].values()) - inside)
+        return inside > 0 and inside >= 4 * max(0, self.occurrences(term) - inside)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +220,8 @@ def describe_keywords(
         shared = any(_same_word(mine, theirs) for other, _ in chosen for mine in words for theirs in other.split())
         if shared and (group >= 2 or len(words) > 1):
             continue  # "state group" beside "islamic state", "transport police" beside "british transport"
-        if group == 3 and len(sentences_of_articles) > 1 and prose.articles[term] < 2:
-            continue  # a phrase of one article's wording, not of the story
+        if group == 3 and prose.wording(term, written, len(sentences_of_articles)):
+            continue  # a phrase of one article's wording, not of the story: "immediately receive", "took place"
         if group == 3 and (words[0].endswith(("ing", "ed")) or _participle(words[-1])):
             continue  # "addressing iranian", "mannequin called": a verb and its object or subject
         if group == 2 and _participle(term):
