@@ -181,7 +181,50 @@ def describe_keywords(
     word capitalised is a name only where the corpus's ``casing`` (the story's own without it) does not
     write it as a common noun."""
     prose = _Prose.of(sentences_of_articles, candidates)
-    casing = casing or Casing.of([sentences_of_articles])
+    ranked = _ranked(candidates, prose, casing or Casing.of([sentences_of_articles]), language)
+    chosen: list[tuple[str, str]] = []
+    for group, _, term, written in ranked:
+        words = term.split()
+        if any(_within(words, other.split()) for other, _ in chosen):
+            continue  # "albu" once "albu kamal" is in; "syrian" once "syria" is
+        inside = [index for index, (other, _) in enumerate(chosen) if group == 0 and _within(other.split(), words)]
+        if inside:  # "Islamic State" in place of "Islamic"
+            chosen[inside[0]] = (term, written)
+            continue
+        shared = any(_same_word(mine, theirs) for other, _ in chosen for mine in words for theirs in other.split())
+        if shared and (group >= 2 or len(words) > 1):
+            continue  # "state group" beside "islamic state", "transport police" beside "british transport"
+        if group == 3 and prose.wording(term, written, len(sentences_of_articles)):
+            continue  # a phrase of one article's wording, not of the story: "immediately receive", "took place"
+        if group == 3 and (words[0].endswith(("ing", "ed")) or _participle(words[-1])):
+            continue  # "addressing iranian", "mannequin called": a verb and its object or subject
+        if group == 2 and _participle(term):
+            continue  # "filmed", "overturned": what happened, said by a word of the sentence
+        if group == 1 and len(written) <= _MAX_FIRST_NAME and written[1:].islower():
+            continue  # "Ed", "Fox": a first name or a fragment; "UN", "NHS", "BoE" stay
+        chosen.append((term, written))
+        if len(chosen) == count:
+            break
+    return [written for _, written in chosen]
+
+
+def describe_stories_keywords(
+    candidate_terms: Sequence[Sequence[str]],
+    sentences_of_stories: Sequence[Sequence[Sequence[tuple[str, bool]]]],
+    languages: Sequence[str],
+    count: int,
+) -> list[list[str]]:
+    """``describe_keywords`` of each story, how the prose writes a common word read over all of them."""
+    casing = Casing.of(sentences_of_stories)
+    return [
+        describe_keywords(terms, sentences, count, language, casing)
+        for terms, sentences, language in zip(candidate_terms, sentences_of_stories, languages, strict=True)
+    ]
+
+
+def _ranked(candidates: Sequence[str], prose: _Prose, casing: Casing, language: str) -> list[tuple[int, int, str, str]]:
+    """The ``candidates`` that may be keywords, as (group, order, term, written) sorted: names of several
+    words (group 0), of one (1), rare words (2), phrases (3), each group in the candidates' order."""
     ranked: list[tuple[int, int, str, str]] = []
     seen_skeletons: set[str] = set()
     for order, term in enumerate(candidates):
@@ -207,31 +250,7 @@ def describe_keywords(
         seen_skeletons.add(key)
         group = (0 if len(words) > 1 else 1) if is_name else (2 if len(words) == 1 else 3)
         ranked.append((group, order, term, written))
-    ranked.sort()
-    chosen: list[tuple[str, str]] = []
-    for group, _, term, written in ranked:
-        words = term.split()
-        if any(_within(words, other.split()) for other, _ in chosen):
-            continue  # "albu" once "albu kamal" is in; "syrian" once "syria" is
-        inside = [index for index, (other, _) in enumerate(chosen) if group == 0 and _within(other.split(), words)]
-        if inside:  # "Islamic State" in place of "Islamic"
-            chosen[inside[0]] = (term, written)
-            continue
-        shared = any(_same_word(mine, theirs) for other, _ in chosen for mine in words for theirs in other.split())
-        if shared and (group >= 2 or len(words) > 1):
-            continue  # "state group" beside "islamic state", "transport police" beside "british transport"
-        if group == 3 and prose.wording(term, written, len(sentences_of_articles)):
-            continue  # a phrase of one article's wording, not of the story: "immediately receive", "took place"
-        if group == 3 and (words[0].endswith(("ing", "ed")) or _participle(words[-1])):
-            continue  # "addressing iranian", "mannequin called": a verb and its object or subject
-        if group == 2 and _participle(term):
-            continue  # "filmed", "overturned": what happened, said by a word of the sentence
-        if group == 1 and len(written) <= _MAX_FIRST_NAME and written[1:].islower():
-            continue  # "Ed", "Fox": a first name or a fragment; "UN", "NHS", "BoE" stay
-        chosen.append((term, written))
-        if len(chosen) == count:
-            break
-    return [written for _, written in chosen]
+    return sorted(ranked)
 
 
 def _singular(word: str) -> str:

@@ -31,7 +31,7 @@ from clustering.ingest.language import UNDETERMINED, is_known
 from clustering.records import Article, DedupResult, Story
 from clustering.scripts import QUESTION_MARKS, word_count
 from clustering.stories.headline import choose_headline
-from clustering.stories.keywords import Casing, describe_keywords
+from clustering.stories.keywords import describe_stories_keywords
 from clustering.stories.lexicon import Lexicon
 from clustering.stories.sentences import first_sentences, is_whole, stands_alone, without_dateline
 from clustering.stories.term_counts import TermCounts, count_terms
@@ -253,8 +253,7 @@ def summarize_stories(
 
     ``story_ids`` names the stories of ``group_stories`` (by default, after their first article). A story
     in ``previous`` with the same id and the same articles is kept as it was: same headline, summary and
-    keywords on every run; keywords read how the described stories' prose capitalises its words
-    (``keywords.Casing``). ``term_counts`` are the last run's: given, only the originals whose text they
+    keywords on every run. ``term_counts`` are the last run's: given, only the originals whose text they
     did not count are tokenised; the stories are the same as without them. ``embed_sentences`` (texts to
     L2-normalised rows: the run's embedding model) lets a summary leave out a sentence that says again in
     other words what one taken says; without it, sentences are compared by their words only. A story told
@@ -281,19 +280,16 @@ def summarize_stories(
     split_of = [
         [first_sentences(a.body, config.max_sentences_per_article) for a in originals_of[index]] for index in summarised
     ]
-    headlines = [
-        choose_headline(originals_of[index], representative)
-        for index, representative in zip(summarised, representatives, strict=True)
-    ]
     summarised_originals = [originals_of[index] for index in summarised]
+    headlines = list(map(choose_headline, summarised_originals, representatives))
     leads = [originals.index(lead) for originals, lead in zip(summarised_originals, representatives, strict=True)]
     described = _summaries(summarised_originals, split_of, leads, headlines, rows_of, lexicon, config, embed_sentences)
+    languages = [_language_of(originals) for originals in summarised_originals]
+    keywords_of = describe_stories_keywords(candidate_terms, split_of, languages, config.keywords)
     stories = [previous[ids[index]] for index in sorted(kept)]
-    casing = Casing.of(split_of)
-    for index, representative, headline, terms, split, (summary, developments) in zip(
-        summarised, representatives, headlines, candidate_terms, split_of, described, strict=True
+    for index, representative, headline, keywords, (summary, developments) in zip(
+        summarised, representatives, headlines, keywords_of, described, strict=True
     ):
-        keywords = describe_keywords(terms, split, config.keywords, _language_of(originals_of[index]), casing)
         story = _story(ids[index], members_of[index], representative, headline, keywords, summary, developments)
         stories.append(_in_languages(story, originals_of[index], members_of[index], dedup, embeddings, row_of))
     stories.sort(key=lambda story: (-len(story.article_ids), _time_order(articles[row_of[story.article_ids[0]]])))
