@@ -285,6 +285,57 @@ def test_a_pasted_block_another_outlet_prints_is_copy_not_furniture():
     assert AGENCY not in FurnitureLearner().fit(alone).transform(alone)[1].body
 
 
+AGENCY_LEAD = (
+    "The ferry capsized off Zanzibar early on Saturday with more than six hundred people aboard, officials "
+    "said, in the worst maritime disaster in the island's history, as divers searched the hull for survivors "
+    "through the night and relatives gathered at the port in the rain."
+)
+# The Gazette's copy-edit of the agency's paragraph: every sentence of it changed, no segment as it was.
+EDITED = (
+    "Rescuers pulled twelve survivors from the water near Zanzibar, the Tanzanian police commissioner told "
+    "reporters, adding that the ferry had been licensed for fewer than two hundred passengers and that the "
+    "captain had been detained in Stone Town."
+)
+
+
+def test_a_pasted_block_copy_edited_throughout_is_copy_when_the_agency_prints_it_in_other_words():
+    """Seen on the generated wire set: the outlet reprints an agency story, its paragraph copy-edited, and
+    pastes that paragraph into its reports on other events; only the words say it is the agency's."""
+
+    def gazette_and_agency(agency_paragraph: str) -> list[Article]:
+        records = [_page("gazette.example", "ferry", 1, extra=f"{AGENCY_LEAD}\n{EDITED}")]
+        records += [_page("gazette.example", topic, 1, extra=EDITED) for topic in ("volcano", "chess")]
+        text = f"Ferry capsizes\n{AGENCY_LEAD}\n{agency_paragraph}"
+        records.append({"id": "ap-ferry", "title": "Ferry capsizes", "text": text, "source": "AP"})
+        return [_article(record) for record in records]
+
+    articles = gazette_and_agency(AGENCY)
+    assert not {key for _, _, key in articles[3].segments} & {key for _, _, key in _article_of(EDITED).segments}
+    cleaned = FurnitureLearner().fit(articles).transform(articles)
+    assert all(EDITED in article.body and BOX not in article.body for article in cleaned[:3])
+    # An agency article that shares the lead but not that paragraph: nothing says it is copy.
+    other = gazette_and_agency("Officials in Dar es Salaam declared three days of national mourning.")
+    assert EDITED not in FurnitureLearner().fit(other).transform(other)[1].body
+
+
+def test_boxes_two_sites_word_alike_stay_furniture_where_the_sites_reprint_one_story():
+    """Sites on one template word their boxes alike: another site's box is its furniture, not copy."""
+    records = []
+    for site, name in (("gazette.example", "Harbor Gazette"), ("courier.example", "Plains Courier")):
+        for topic in ("ferry", "volcano", "chess"):
+            record = _page(site, topic, 1, extra=f"{AGENCY_LEAD}\n{AGENCY}" if topic == "ferry" else "")
+            record["text"] = record["text"].replace("Harbor Gazette", name)
+            records.append(record)
+    articles = [_article(record) for record in records]
+    cleaned = FurnitureLearner().fit(articles).transform(articles)
+    assert all("morning briefing" not in article.body for article in cleaned)  # every box learned
+    assert all(AGENCY in article.body for article in cleaned if "ferry" in article.id)
+
+
+def _article_of(paragraph: str) -> Article:
+    return _article({"id": "x", "title": "T", "text": f"T\n{paragraph}", "source": "AP"})
+
+
 def test_furniture_another_outlet_turns_out_to_print_is_given_up_and_its_articles_cleaned_again(tmp_path):
     gazette = _pasting_outlet(with_agency=False)
     Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "a.jsonl", gazette))])

@@ -12,7 +12,9 @@ different things, yet it is copy. So a repeated piece is never furniture when it
 adjacent paragraphs each holding a piece that another outlet (or an agency) prints in one of its articles,
 as a story's copy (not again and again, as its own furniture), and those pieces come to as many words as
 make reuse (``min_copy_words``, the reuse pairs' ``min_shared_words``): the sentences of such a paragraph
-that a copy-edit changed stay with the ones it did not. Pieces learned earlier are given up once another
+that a copy-edit changed stay with the ones it did not, and a paragraph whose every sentence was edited
+counts when most of its words stand in an article that shares that much with its own (``shared_copy``;
+the batch rule only: the stream does not keep the texts it has seen). Pieces learned earlier are given up once another
 outlet's article prints that many words of them (``shrunk_``: that outlet's articles are cleaned again). A
 line that other sites print again and again ("Follow us on Twitter") or a generic sentence of several
 sites' newsletter boxes ("Enter your email address to sign up.") is no evidence, and stays furniture.
@@ -35,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from itertools import combinations
 
@@ -44,6 +46,7 @@ from sklearn.base import BaseEstimator
 from clustering.config import FurnitureConfig, ReuseConfig, settings_init
 from clustering.ingest.clean import title_line_span
 from clustering.ingest.segments import Segment
+from clustering.ingest.shared_copy import copy_and_given_up, copy_paragraphs, printed_once_elsewhere, words_of
 from clustering.records import Article, joined_paragraphs
 from clustering.words import frequent_words, zipf
 
@@ -82,99 +85,6 @@ def _without(text: str, spans: Sequence[tuple[int, int]], cut: Sequence[tuple[in
             left = start + len(part) - len(part.lstrip())
             trimmed.append((left, start + len(part.rstrip())))
     return trimmed
-
-
-def _paragraph_keys(article: Article) -> list[tuple[tuple[int, int], list[int]]]:
-    """Each body paragraph of ``article`` that holds a segment (its span), with its segment keys in order."""
-    spans, paragraphs = article.body_spans, []
-    paragraph, keys = 0, []
-    for start, _, key in article.segments:  # in the order of the paragraphs they are in
-        while paragraph < len(spans) - 1 and start >= spans[paragraph][1]:
-            if keys:
-                paragraphs.append((spans[paragraph], keys))
-            paragraph, keys = paragraph + 1, []
-        keys.append(key)
-    if keys:
-        paragraphs.append((spans[paragraph], keys))
-    return paragraphs
-
-
-def _words_of(article: Article) -> dict[int, int]:
-    """How many words each segment key of ``article`` holds (summed where a key recurs)."""
-    words: dict[int, int] = defaultdict(int)
-    for start, end, key in article.segments:
-        words[key] += len(_WORD.findall(article.text, start, end))
-    return words
-
-
-def _keys(article: Article) -> set[int]:
-    return {key for _, _, key in article.segments}
-
-
-def _copy(
-    articles: Sequence[Article], repeated: Mapping[str, set[int]], learned: Mapping[str, set[int]], min_words: int
-) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-    """Per outlet: the ``repeated`` keys that are copy, and the ``learned`` furniture keys to give up (see the
-    module: both take ``min_words`` words shared with other outlets). Only the articles holding a repeated
-    or a learned key are tokenised."""
-    holding = [a for a in articles if not repeated.get(a.outlet or "", set()).isdisjoint(_keys(a))]
-    looked_for = {key for article in holding for key in _keys(article)}
-    owners: dict[int, list[str]] = defaultdict(list)  # learned furniture: each key's outlets
-    for outlet, keys in learned.items():
-        for key in keys:
-            owners[key].append(outlet)
-    printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
-    given_up: dict[str, set[int]] = defaultdict(set)
-    for article in articles:
-        if not article.outlet:
-            continue
-        keys = _keys(article)
-        for key in keys & looked_for:
-            printers[key][article.outlet] += 1
-        if owners.keys().isdisjoint(keys):
-            continue
-        owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
-        for key, words in _words_of(article).items():
-            for owner in owners.get(key, ()):
-                if owner != article.outlet:
-                    owned[owner] += words
-        for owner, words in owned.items():
-            if words >= min_words:
-                given_up[owner].update(learned[owner] & keys)
-    copy: dict[str, set[int]] = defaultdict(set)
-    for article in holding:
-        shared = {key for key in _keys(article) if _printed_once_elsewhere(printers[key], article.outlet)}
-        if shared:
-            copy[article.outlet].update(_copy_paragraphs(article, _words_of(article), shared, min_words))
-    return copy, given_up
-
-
-def _printed_once_elsewhere(printers: Mapping[str, int], outlet: str) -> bool:
-    """Whether another outlet prints a piece in one article: as copy of a story. One that another outlet
-    prints again and again ("Follow us on Twitter") is that outlet's furniture too, and tells nothing."""
-    return any(count == 1 for other, count in printers.items() if other != outlet)
-
-
-def _copy_paragraphs(article: Article, words: Mapping[int, int], shared: Collection[int], min_words: int) -> set[int]:
-    """The keys of the paragraphs of ``article`` that are copy: runs of adjacent paragraphs (nothing
-    cleaned out between them) each holding a ``shared`` piece (one other outlets print as copy), with
-    ``min_words`` words of such pieces or more a run (``words``: the words of each key, ``_words_of``)."""
-    copied: set[int] = set()
-    run: list[int] = []
-    run_words, run_end = 0, None
-    for (start, end), keys in [*_paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
-        held = sum(words[key] for key in keys if key in shared)
-        holds_copy = held > 0
-        adjacent = run_end is not None and not article.text[run_end:start].strip()
-        if not (holds_copy and (adjacent or not run)):
-            if run_words >= min_words:
-                copied.update(run)
-            run, run_words = [], 0
-        if holds_copy:
-            run.extend(keys)
-            run_words += held
-        run_end = end
-    return copied
 
 
 class FurnitureLearner(BaseEstimator):
@@ -224,7 +134,7 @@ class FurnitureLearner(BaseEstimator):
         repeated_by_outlet = {
             outlet: {key for key, held in held_by.items() if len(held) > 1} for outlet, held_by in holders.items()
         }
-        copy, given_up = _copy(articles, repeated_by_outlet, self.furniture_, self.min_copy_words)
+        copy, given_up = copy_and_given_up(articles, repeated_by_outlet, self.furniture_, self.min_copy_words)
         self.shrunk_ = set()
         for outlet, keys in given_up.items():
             if keys:
@@ -350,10 +260,10 @@ class StreamingFurniture:
         shared = {
             key
             for key in keys
-            if isinstance(entry := self._printed[key], dict) and _printed_once_elsewhere(entry, outlet)
+            if isinstance(entry := self._printed[key], dict) and printed_once_elsewhere(entry, outlet)
         }
         owned_keys = [key for key in keys if any(other != outlet for other in self._owners.get(key, ()))]
-        words = _words_of(article) if shared or owned_keys else {}
+        words = words_of(article) if shared or owned_keys else {}
         owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
         for key in owned_keys:
             for other in self._owners[key] - {outlet}:
@@ -363,7 +273,7 @@ class StreamingFurniture:
                 for key in self.learner.furniture_[other].intersection(keys):
                     self.learner.furniture_[other].discard(key)
                     self._owners[key].discard(other)
-        copy = _copy_paragraphs(article, words, shared, self.learner.min_copy_words) if shared else set()
+        copy = copy_paragraphs(article, words, shared, self.learner.min_copy_words) if shared else set()
         repeated = {key for key in keys if held_by.get(key)}
         own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
         rare = _rare_words(f"{article.title or ''} {own}", self.learner.rare_zipf)

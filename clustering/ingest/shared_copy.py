@@ -1,0 +1,172 @@
+"""What of the text an outlet repeats is copy: pieces that other outlets print too.
+
+Furniture is what only its own outlet prints (``furniture``). Newsrooms paste background paragraphs of an
+agency story they printed into their reports on other events: such a block recurs in two of the outlet's
+articles about different things, yet it is copy. Two kinds of evidence say so:
+- **the same words**: a segment another outlet prints in one of its articles, word for word (by key);
+- **other words**: an outlet that copy-edits every sentence of an agency paragraph (a word cut, "said"
+  made "told reporters") and pastes it elsewhere holds no segment anyone else prints. Its words still
+  stand in the agency's article, which the outlet's reprint shares whole paragraphs with. So a paragraph
+  is near copy when an article of another outlet that shares ``min_words`` words of segments with its
+  article (a *partner*: the two are copy of one another) holds most of the paragraph's word trigrams in
+  text its own outlet does not repeat (sites built on one template word their newsletter boxes and
+  footers nearly alike, each its own furniture). Only partners are read, so the cost follows the copy
+  there is, not the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+
+from clustering.records import Article
+
+_WORD = re.compile(r"\w+")
+# Word trigrams: a one-word edit breaks three of them, so an edited sentence keeps most of its own.
+_GRAM = 3
+# "Most of": more than half a paragraph's trigrams stand in one partner.
+_MOST = 0.5
+
+Paragraph = tuple[tuple[int, int], list[int]]
+
+
+def _paragraph_keys(article: Article) -> list[Paragraph]:
+    """Each body paragraph of ``article`` that holds a segment (its span), with its segment keys in order."""
+    spans, paragraphs = article.body_spans, []
+    paragraph, keys = 0, []
+    for start, _, key in article.segments:  # in the order of the paragraphs they are in
+        while paragraph < len(spans) - 1 and start >= spans[paragraph][1]:
+            if keys:
+                paragraphs.append((spans[paragraph], keys))
+            paragraph, keys = paragraph + 1, []
+        keys.append(key)
+    if keys:
+        paragraphs.append((spans[paragraph], keys))
+    return paragraphs
+
+
+def words_of(article: Article) -> dict[int, int]:
+    """How many words each segment key of ``article`` holds (summed where a key recurs)."""
+    words: dict[int, int] = defaultdict(int)
+    for start, end, key in article.segments:
+        words[key] += len(_WORD.findall(article.text, start, end))
+    return words
+
+
+def _keys(article: Article) -> set[int]:
+    return {key for _, _, key in article.segments}
+
+
+def copy_and_given_up(
+    articles: Sequence[Article], repeated: Mapping[str, set[int]], learned: Mapping[str, set[int]], min_words: int
+) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """Per outlet: the ``repeated`` keys that are copy, and the ``learned`` furniture keys to give up (both
+    take ``min_words`` words shared with other outlets; the ``furniture`` module). Only the articles holding
+    a repeated or a learned key, and their partners, are tokenised."""
+    holding = [a for a in articles if not repeated.get(a.outlet or "", set()).isdisjoint(_keys(a))]
+    looked_for = {key for article in holding for key in _keys(article)}
+    owners: dict[int, list[str]] = defaultdict(list)  # learned furniture: each key's outlets
+    for outlet, keys in learned.items():
+        for key in keys:
+            owners[key].append(outlet)
+    printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
+    printed_in: dict[int, list[int]] = defaultdict(list)  # the articles that print it
+    given_up: dict[str, set[int]] = defaultdict(set)
+    for index, article in enumerate(articles):
+        if not article.outlet:
+            continue
+        keys = _keys(article)
+        for key in keys & looked_for:
+            printers[key][article.outlet] += 1
+            printed_in[key].append(index)
+        if owners.keys().isdisjoint(keys):
+            continue
+        owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
+        for key, words in words_of(article).items():
+            for owner in owners.get(key, ()):
+                if owner != article.outlet:
+                    owned[owner] += words
+        for owner, words in owned.items():
+            if words >= min_words:
+                given_up[owner].update(learned[owner] & keys)
+    copy: dict[str, set[int]] = defaultdict(set)
+    partner_trigrams: dict[int, set[tuple[str, ...]]] = {}
+
+    def trigrams_of(index: int) -> set[tuple[str, ...]]:
+        # A partner's words less what its own outlet repeats: sites built on one template print boxes
+        # and footers in nearly the same words, each its own furniture.
+        if index not in partner_trigrams:
+            partner, its_own = articles[index], repeated.get(articles[index].outlet or "", set())
+            text = " ".join(partner.text[start:end] for start, end, key in partner.segments if key not in its_own)
+            partner_trigrams[index] = trigrams(text)
+        return partner_trigrams[index]
+
+    for article in holding:
+        outlet = article.outlet or ""
+        shared = {key for key in _keys(article) if printed_once_elsewhere(printers[key], outlet)}
+        if not shared:
+            continue  # no partner either: a partner prints some of its segments
+        words = words_of(article)
+        partner_words: Counter[int] = Counter()
+        for key in shared:
+            for index in printed_in[key]:
+                if articles[index].outlet != outlet and printers[key][articles[index].outlet or ""] == 1:
+                    partner_words[index] += words[key]
+        partners = [index for index, count in partner_words.items() if count >= min_words]
+        unshared = [(span, keys) for span, keys in _paragraph_keys(article) if repeated[outlet] & set(keys) - shared]
+        shared |= near_copied(unshared, article.text, partners, trigrams_of)
+        copy[outlet].update(copy_paragraphs(article, words, shared, min_words))
+    return copy, given_up
+
+
+def trigrams(text: str, start: int = 0, end: int | None = None) -> set[tuple[str, ...]]:
+    """The word trigrams of ``text[start:end]``, lower-cased (a text of fewer words: its words as one)."""
+    words = [word.lower() for word in _WORD.findall(text, start, len(text) if end is None else end)]
+    if len(words) < _GRAM:
+        return {tuple(words)} if words else set()
+    return {tuple(words[index : index + _GRAM]) for index in range(len(words) - _GRAM + 1)}
+
+
+def near_copied(
+    paragraphs: Iterable[Paragraph],
+    text: str,
+    partners: Sequence[int],
+    partner_trigrams: Callable[[int], set[tuple[str, ...]]],
+) -> set[int]:
+    """The keys of the ``paragraphs`` (span in ``text``, segment keys) most of whose word trigrams one of
+    the ``partners`` holds (``partner_trigrams`` gives each one's)."""
+    found: set[int] = set()
+    for (start, end), keys in paragraphs:
+        own = trigrams(text, start, end) if partners else set()
+        if own and any(len(own & partner_trigrams(partner)) > _MOST * len(own) for partner in partners):
+            found.update(keys)
+    return found
+
+
+def printed_once_elsewhere(printers: Mapping[str, int], outlet: str) -> bool:
+    """Whether another outlet prints a piece in one article: as copy of a story. One that another outlet
+    prints again and again ("Follow us on Twitter") is that outlet's furniture too, and tells nothing."""
+    return any(count == 1 for other, count in printers.items() if other != outlet)
+
+
+def copy_paragraphs(article: Article, words: Mapping[int, int], shared: Collection[int], min_words: int) -> set[int]:
+    """The keys of the paragraphs of ``article`` that are copy: runs of adjacent paragraphs (nothing
+    cleaned out between them) each holding a ``shared`` piece (one other outlets print as copy), with
+    ``min_words`` words of such pieces or more a run (``words``: the words of each key, ``words_of``)."""
+    copied: set[int] = set()
+    run: list[int] = []
+    run_words, run_end = 0, None
+    for (start, end), keys in [*_paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
+        held = sum(words[key] for key in keys if key in shared)
+        holds_copy = held > 0
+        adjacent = run_end is not None and not article.text[run_end:start].strip()
+        if not (holds_copy and (adjacent or not run)):
+            if run_words >= min_words:
+                copied.update(run)
+            run, run_words = [], 0
+        if holds_copy:
+            run.extend(keys)
+            run_words += held
+        run_end = end
+    return copied
