@@ -332,6 +332,23 @@ def test_boxes_two_sites_word_alike_stay_furniture_where_the_sites_reprint_one_s
     assert all(AGENCY in article.body for article in cleaned if "ferry" in article.id)
 
 
+def test_the_stream_reads_a_paragraph_copy_edited_throughout_in_the_partners_it_holds():
+    from clustering.ingest.furniture import StreamingFurniture
+
+    agency = _article({"id": "ap-ferry", "title": "Ferry", "text": f"Ferry\n{AGENCY_LEAD}\n{AGENCY}", "source": "AP"})
+    gazette = [_article(_page("gazette.example", "ferry", 1, extra=f"{AGENCY_LEAD}\n{EDITED}"))]
+    gazette += [_article(_page("gazette.example", topic, 1, extra=EDITED)) for topic in ("volcano", "chess")]
+    for held_by_the_index, kept in ((True, True), (False, False)):
+        held: dict[str, Article] = {}
+        stream = StreamingFurniture(FurnitureLearner(), held=held.get if held_by_the_index else None)
+        seen = []
+        for article in [agency, *gazette]:
+            seen.append(stream.observe(article))
+            held[article.id] = seen[-1]
+        assert all((EDITED in article.body) == kept for article in seen[2:])  # the pastes
+        assert BOX not in seen[-1].body
+
+
 def _article_of(paragraph: str) -> Article:
     return _article({"id": "x", "title": "T", "text": f"T\n{paragraph}", "source": "AP"})
 

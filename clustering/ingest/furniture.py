@@ -37,16 +37,24 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import combinations
 
 from sklearn.base import BaseEstimator
 
 from clustering.config import FurnitureConfig, ReuseConfig, settings_init
 from clustering.ingest.clean import title_line_span
-from clustering.ingest.segments import Segment
-from clustering.ingest.shared_copy import copy_and_given_up, copy_paragraphs, printed_once_elsewhere, words_of
+from clustering.ingest.segments import Segment, segments_of
+from clustering.ingest.shared_copy import (
+    copy_and_given_up,
+    copy_paragraphs,
+    near_copied,
+    paragraph_keys,
+    printed_once_elsewhere,
+    trigrams,
+    words_of,
+)
 from clustering.records import Article, joined_paragraphs
 from clustering.words import frequent_words, zipf
 
@@ -232,20 +240,25 @@ class StreamingFurniture:
     an index rebuilt from its stored records learns exactly what it had learned. As in the batch rule, what
     other outlets print too is copy: not learned from an article sharing ``min_copy_words`` words of it,
     and given up by an outlet that had learned it once another outlet's article prints that much of its
-    furniture (later articles keep it)."""
+    furniture (later articles keep it). With ``held`` (an earlier article by id, as the index holds it:
+    its text and body spans; ``None`` when it is not held), a paragraph copy-edited throughout is copy as
+    in the batch rule, read in the article's partners when it comes, and stays copy for its outlet."""
 
-    def __init__(self, learner: FurnitureLearner) -> None:
+    def __init__(self, learner: FurnitureLearner, held: Callable[[str], Article | None] | None = None) -> None:
         self.learner = learner
+        self._held = held
         self.learner.furniture_ = {}
         self.learner.grown_ = set()
         self.learner.shrunk_ = set()
         # Per outlet: each piece's first holders (ids), and each holder's rare words.
         self._holders: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         self._rare: dict[str, tuple[str, ...]] = {}  # tuples: a fifth of a set's memory
-        # Each piece's outlet and how many of its articles print it (up to 2), as a tuple while one outlet
-        # does (most pieces), a dict once several do; the outlets whose furniture each learned piece is.
-        self._printed: dict[int, tuple[str, int] | dict[str, int]] = {}
+        # Each piece's outlet, how many of its articles print it (up to 2) and the first of them, as a
+        # tuple while one outlet does (most pieces), a dict by outlet once several do; the outlets whose
+        # furniture each learned piece is; per outlet, the pieces read as copy in other words.
+        self._printed: dict[int, tuple[str, int, str] | dict[str, tuple[int, str]]] = {}
         self._owners: dict[int, set[str]] = defaultdict(set)
+        self._copy: dict[str, set[int]] = defaultdict(set)
 
     def observe(self, article: Article) -> Article:
         """Learn from ``article`` (cleaned), remember it, and return it without its outlet's furniture."""
@@ -255,12 +268,13 @@ class StreamingFurniture:
         held_by = self._holders[outlet]
         keys = list(dict.fromkeys(key for _, _, key in article.segments))
         for key in keys:
-            self._count_print(key, outlet)
+            self._count_print(key, outlet, article.id)
         # A piece another outlet prints has a dict entry (the current outlet's own pieces stay tuples).
+        printers = {key: entry for key in keys if isinstance(entry := self._printed[key], dict)}
         shared = {
             key
-            for key in keys
-            if isinstance(entry := self._printed[key], dict) and printed_once_elsewhere(entry, outlet)
+            for key, entry in printers.items()
+            if printed_once_elsewhere({other: count for other, (count, _) in entry.items()}, outlet)
         }
         owned_keys = [key for key in keys if any(other != outlet for other in self._owners.get(key, ()))]
         words = words_of(article) if shared or owned_keys else {}
@@ -273,12 +287,12 @@ class StreamingFurniture:
                 for key in self.learner.furniture_[other].intersection(keys):
                     self.learner.furniture_[other].discard(key)
                     self._owners[key].discard(other)
-        copy = copy_paragraphs(article, words, shared, self.learner.min_copy_words) if shared else set()
+        copy = self._copy_of(article, words, shared, printers) if shared else set()
         repeated = {key for key in keys if held_by.get(key)}
         own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
         rare = _rare_words(f"{article.title or ''} {own}", self.learner.rare_zipf)
         learned = self.learner.furniture_.setdefault(outlet, set())
-        for key in sorted(repeated - learned - copy):
+        for key in sorted(repeated - learned - copy - self._copy[outlet]):
             if any(not self.learner.related(rare, self._rare[other]) for other in held_by[key]):
                 learned.add(key)
                 self._owners[key].add(outlet)
@@ -288,15 +302,54 @@ class StreamingFurniture:
         self._rare[article.id] = tuple(rare)
         return self.clean(article)
 
-    def _count_print(self, key: int, outlet: str) -> None:
+    def _count_print(self, key: int, outlet: str, article_id: str) -> None:
         entry = self._printed.get(key)
         if entry is None:
-            self._printed[key] = (outlet, 1)
+            self._printed[key] = (outlet, 1, article_id)
         elif isinstance(entry, tuple):
-            first, count = entry
-            self._printed[key] = (outlet, 2) if first == outlet else {first: count, outlet: 1}
+            first, count, first_id = entry
+            if first == outlet:
+                self._printed[key] = (outlet, 2, first_id)
+            else:
+                self._printed[key] = {first: (count, first_id), outlet: (1, article_id)}
         else:
-            entry[outlet] = min(entry.get(outlet, 0) + 1, 2)
+            count, first_id = entry.get(outlet, (0, article_id))
+            entry[outlet] = (min(count + 1, 2), first_id)
+
+    def _copy_of(
+        self,
+        article: Article,
+        words: Mapping[int, int],
+        shared: set[int],
+        printers: Mapping[int, Mapping[str, tuple[int, str]]],
+    ) -> set[int]:
+        """The keys of ``article``'s paragraphs that are copy: by key (``shared``), or in other words in one
+        of its partners (each the one article of another outlet printing a shared piece, held), which its
+        outlet then keeps as copy."""
+        outlet = article.outlet or ""
+        partner_words: Counter[str] = Counter()
+        for key in shared:
+            for other, (count, first_id) in printers[key].items():
+                if other != outlet and count == 1:
+                    partner_words[first_id] += words[key]
+        partners = [partner for partner, count in partner_words.items() if count >= self.learner.min_copy_words]
+        near: set[int] = set()
+        if partners and self._held is not None:
+            grams = {partner: trigrams(text) for partner in partners if (text := self._own_text(partner))}
+            unshared = [(span, keys) for span, keys in paragraph_keys(article) if not shared.intersection(keys)]
+            near = near_copied(unshared, article.text, list(grams), grams.__getitem__)
+        copy = copy_paragraphs(article, words, shared | near, self.learner.min_copy_words)
+        self._copy[outlet].update(copy & near)
+        return copy
+
+    def _own_text(self, article_id: str) -> str:
+        """The held article's body less what its outlet repeats (as the batch rule reads a partner)."""
+        held = self._held(article_id) if self._held is not None else None
+        if held is None:
+            return ""
+        repeated = self._holders[held.outlet or ""]
+        pieces = segments_of(held.text, held.body_spans)
+        return " ".join(held.text[start:end] for start, end, key in pieces if len(repeated.get(key, ())) < 2)
 
     def clean(self, article: Article) -> Article:
         """``article`` without the furniture learned so far (learning nothing from it)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from clustering.records import Article
 
@@ -29,9 +30,10 @@ _GRAM = 3
 _MOST = 0.5
 
 Paragraph = tuple[tuple[int, int], list[int]]
+Partner = TypeVar("Partner")  # an article's index in a batch, its id in a stream
 
 
-def _paragraph_keys(article: Article) -> list[Paragraph]:
+def paragraph_keys(article: Article) -> list[Paragraph]:
     """Each body paragraph of ``article`` that holds a segment (its span), with its segment keys in order."""
     spans, paragraphs = article.body_spans, []
     paragraph, keys = 0, []
@@ -114,7 +116,7 @@ def copy_and_given_up(
                 if articles[index].outlet != outlet and printers[key][articles[index].outlet or ""] == 1:
                     partner_words[index] += words[key]
         partners = [index for index, count in partner_words.items() if count >= min_words]
-        unshared = [(span, keys) for span, keys in _paragraph_keys(article) if repeated[outlet] & set(keys) - shared]
+        unshared = [(span, keys) for span, keys in paragraph_keys(article) if repeated[outlet] & set(keys) - shared]
         shared |= near_copied(unshared, article.text, partners, trigrams_of)
         copy[outlet].update(copy_paragraphs(article, words, shared, min_words))
     return copy, given_up
@@ -131,8 +133,8 @@ def trigrams(text: str, start: int = 0, end: int | None = None) -> set[tuple[str
 def near_copied(
     paragraphs: Iterable[Paragraph],
     text: str,
-    partners: Sequence[int],
-    partner_trigrams: Callable[[int], set[tuple[str, ...]]],
+    partners: Sequence[Partner],
+    partner_trigrams: Callable[[Partner], set[tuple[str, ...]]],
 ) -> set[int]:
     """The keys of the ``paragraphs`` (span in ``text``, segment keys) most of whose word trigrams one of
     the ``partners`` holds (``partner_trigrams`` gives each one's)."""
@@ -157,7 +159,7 @@ def copy_paragraphs(article: Article, words: Mapping[int, int], shared: Collecti
     copied: set[int] = set()
     run: list[int] = []
     run_words, run_end = 0, None
-    for (start, end), keys in [*_paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
+    for (start, end), keys in [*paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
         held = sum(words[key] for key in keys if key in shared)
         holds_copy = held > 0
         adjacent = run_end is not None and not article.text[run_end:start].strip()

@@ -88,7 +88,8 @@ class Deduplicator:
         self.minhash_config = minhash
         self.reuse_config = reuse
         # Page furniture learned from the stream itself (what one outlet repeats across unrelated articles).
-        self._furniture = StreamingFurniture(FurnitureLearner.of(furniture, reuse)) if furniture.learn else None
+        learner = FurnitureLearner.of(furniture, reuse)
+        self._furniture = StreamingFurniture(learner, held=self._held_article) if furniture.learn else None
         self._hasher = MinHasher(minhash)
         self._windows: WindowIndex = (
             LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(self._hasher, reuse, lsh_storage)
@@ -120,6 +121,11 @@ class Deduplicator:
     def _observed(self, article: Article) -> Article:
         """``article`` learned from and cleaned of the furniture known so far (when learning is on)."""
         return self._furniture.observe(article) if self._furniture is not None else article
+
+    def _held_article(self, article_id: str) -> Article | None:
+        """An indexed article's text and body spans, as held for alignment (``None`` when not held here)."""
+        held = self._articles.get(article_id)
+        return held.article if held is not None else None
 
     def _tokenized(self, article: Article) -> ReuseArticle:
         return ReuseArticle.of(article, self.minhash_config.shingle_words)
