@@ -24,9 +24,9 @@ from typing import Protocol, TypeVar
 
 from clustering.config import Config, ReadConfig
 from clustering.ingest.clean import CLEANING_VERSION, clean_or_reject
-from clustering.ingest.fetch import is_url, land
+from clustering.ingest.fetch import land
 from clustering.ingest.fields import articles_from_records
-from clustering.ingest.read import read_inputs
+from clustering.ingest.read import is_url, read_inputs
 from clustering.publish.artifacts import write_run_report
 from clustering.records import Article, Ingested, ReadResult, RecordWarning, Reject, RunReport, Story
 from clustering.stages.clean import Clean

@@ -118,8 +118,7 @@ def _quiet_prefect(verbose: bool) -> None:
 
 def _checked_inputs(values: list[str], resolve: bool = False) -> list[str]:
     """URLs as given; paths checked (a clear error and exit 1 for a missing or unsupported one)."""
-    from clustering.ingest.fetch import is_url
-    from clustering.ingest.read import InputError, check_inputs
+    from clustering.ingest.read import InputError, check_inputs, is_url
 
     try:
         check_inputs([value for value in values if not is_url(value)])

@@ -32,6 +32,7 @@ import httpx
 
 from clustering.config import FetchConfig, ReadConfig
 from clustering.ingest.markup import FeedError, PageError, feed_items, page_fields
+from clustering.ingest.read import is_url
 from clustering.records import Reject
 from clustering.storage.atomic import write_atomic
 
@@ -40,10 +41,6 @@ MAX_REDIRECTS = 10
 
 class FetchError(OSError):
     """A URL that gave no content: a network error, an HTTP error status, or a body over the size limit."""
-
-
-def is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
 
 
 def url_key(url: str) -> str:

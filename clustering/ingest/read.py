@@ -29,6 +29,12 @@ from clustering.storage.workspace import output_folder_holding
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".csv", ".html", ".htm", ".rss", ".atom", ".xml")
 
 
+def is_url(value: str) -> bool:
+    """Whether an input names a page or feed to fetch rather than a path (read here, not in ``fetch``: a
+    command over local files then never imports the HTTP client)."""
+    return value.startswith(("http://", "https://"))
+
+
 class InputError(ValueError):
     """An input path that cannot be read at all (missing, or of an unsupported kind)."""
 
