@@ -14,7 +14,7 @@ as a story's copy (not again and again, as its own furniture), and those pieces 
 make reuse (``min_copy_words``, the reuse pairs' ``min_shared_words``): the sentences of such a paragraph
 that a copy-edit changed stay with the ones it did not, and a paragraph whose every sentence was edited
 counts when most of its words stand in an article that shares that much with its own (``shared_copy``;
-the batch rule only: the stream does not keep the texts it has seen). Pieces learned earlier are given up once another
+the stream reads such partners in the texts its index holds). Pieces learned earlier are given up once another
 outlet's article prints that many words of them (``shrunk_``: that outlet's articles are cleaned again). A
 line that other sites print again and again ("Follow us on Twitter") or a generic sentence of several
 sites' newsletter boxes ("Enter your email address to sign up.") is no evidence, and stays furniture.
@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import combinations
 
@@ -50,9 +50,10 @@ from clustering.ingest.shared_copy import (
     copy_and_given_up,
     copy_paragraphs,
     near_copied,
+    own_trigrams,
     paragraph_keys,
+    partners_of,
     printed_once_elsewhere,
-    trigrams,
     words_of,
 )
 from clustering.records import Article, joined_paragraphs
@@ -327,29 +328,28 @@ class StreamingFurniture:
         of its partners (each the one article of another outlet printing a shared piece, held), which its
         outlet then keeps as copy."""
         outlet = article.outlet or ""
-        partner_words: Counter[str] = Counter()
-        for key in shared:
-            for other, (count, first_id) in printers[key].items():
-                if other != outlet and count == 1:
-                    partner_words[first_id] += words[key]
-        partners = [partner for partner, count in partner_words.items() if count >= self.learner.min_copy_words]
+
+        def printed_as_copy(key: int) -> list[str]:
+            return [first for other, (count, first) in printers[key].items() if other != outlet and count == 1]
+
+        partners = partners_of(shared, words, printed_as_copy, self.learner.min_copy_words)
         near: set[int] = set()
         if partners and self._held is not None:
-            grams = {partner: trigrams(text) for partner in partners if (text := self._own_text(partner))}
+            grams = {partner: own for partner in partners if (own := self._own_trigrams(partner))}
             unshared = [(span, keys) for span, keys in paragraph_keys(article) if not shared.intersection(keys)]
             near = near_copied(unshared, article.text, list(grams), grams.__getitem__)
         copy = copy_paragraphs(article, words, shared | near, self.learner.min_copy_words)
         self._copy[outlet].update(copy & near)
         return copy
 
-    def _own_text(self, article_id: str) -> str:
-        """The held article's body less what its outlet repeats (as the batch rule reads a partner)."""
+    def _own_trigrams(self, article_id: str) -> set[tuple[str, ...]]:
+        """The held article's word trigrams less what its outlet repeats (as the batch rule reads a partner)."""
         held = self._held(article_id) if self._held is not None else None
         if held is None:
-            return ""
-        repeated = self._holders[held.outlet or ""]
-        pieces = segments_of(held.text, held.body_spans)
-        return " ".join(held.text[start:end] for start, end, key in pieces if len(repeated.get(key, ())) < 2)
+            return set()
+        holders = self._holders[held.outlet or ""]
+        repeated = {key for key, ids in holders.items() if len(ids) > 1}
+        return own_trigrams(held.text, segments_of(held.text, held.body_spans), repeated)
 
     def clean(self, article: Article) -> Article:
         """``article`` without the furniture learned so far (learning nothing from it)."""

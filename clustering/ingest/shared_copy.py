@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from clustering.ingest.segments import Segment
 from clustering.records import Article
 
 _WORD = re.compile(r"\w+")
@@ -99,9 +100,8 @@ def copy_and_given_up(
         # A partner's words less what its own outlet repeats: sites built on one template print boxes
         # and footers in nearly the same words, each its own furniture.
         if index not in partner_trigrams:
-            partner, its_own = articles[index], repeated.get(articles[index].outlet or "", set())
-            text = " ".join(partner.text[start:end] for start, end, key in partner.segments if key not in its_own)
-            partner_trigrams[index] = trigrams(text)
+            partner = articles[index]
+            partner_trigrams[index] = own_trigrams(partner.text, partner.segments, repeated.get(partner.outlet, set()))
         return partner_trigrams[index]
 
     for article in holding:
@@ -110,16 +110,37 @@ def copy_and_given_up(
         if not shared:
             continue  # no partner either: a partner prints some of its segments
         words = words_of(article)
-        partner_words: Counter[int] = Counter()
-        for key in shared:
-            for index in printed_in[key]:
-                if articles[index].outlet != outlet and printers[key][articles[index].outlet or ""] == 1:
-                    partner_words[index] += words[key]
-        partners = [index for index, count in partner_words.items() if count >= min_words]
+
+        def printed_as_copy(key: int, outlet: str = outlet) -> list[int]:
+            printed = printers[key]
+            return [i for i in printed_in[key] if articles[i].outlet != outlet and printed[articles[i].outlet] == 1]
+
+        partners = partners_of(shared, words, printed_as_copy, min_words)
         unshared = [(span, keys) for span, keys in paragraph_keys(article) if repeated[outlet] & set(keys) - shared]
         shared |= near_copied(unshared, article.text, partners, trigrams_of)
         copy[outlet].update(copy_paragraphs(article, words, shared, min_words))
     return copy, given_up
+
+
+def partners_of(
+    shared: Iterable[int],
+    words: Mapping[int, int],
+    printed_as_copy: Callable[[int], Iterable[Partner]],
+    min_words: int,
+) -> list[Partner]:
+    """An article's partners: the articles of other outlets that print ``min_words`` words of its
+    ``shared`` pieces (``words``: each piece's), each piece's given by ``printed_as_copy`` (those whose
+    outlet prints it once)."""
+    printed: Counter[Partner] = Counter()
+    for key in shared:
+        for partner in printed_as_copy(key):
+            printed[partner] += words[key]
+    return [partner for partner, count in printed.items() if count >= min_words]
+
+
+def own_trigrams(text: str, segments: Iterable[Segment], repeated: Container[int]) -> set[tuple[str, ...]]:
+    """The word trigrams of a partner's ``segments`` of ``text`` less those its outlet ``repeated``."""
+    return trigrams(" ".join(text[start:end] for start, end, key in segments if key not in repeated))
 
 
 def trigrams(text: str, start: int = 0, end: int | None = None) -> set[tuple[str, ...]]:
