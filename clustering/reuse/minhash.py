@@ -137,7 +137,8 @@ def _scan_words(codes, bounds, fold_start, fold_length, units):
                     value = value * _ROLLING_MULTIPLIER + units[unit]
                 hashes[count], ends[count] = _mix64(value), position + 1
                 count += 1
-    return hashes[:count], starts[:count], ends[:count]
+    # Copies: a slice would keep the buffers, sized by characters, alive (24 bytes a character, not a word).
+    return hashes[:count].copy(), starts[:count].copy(), ends[:count].copy()
 
 
 def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Tokens:
