@@ -342,7 +342,7 @@ class StreamingFurniture:
         self._copy[outlet].update(copy & near)
         return copy
 
-    def _own_trigrams(self, article_id: str) -> set[tuple[str, ...]]:
+    def _own_trigrams(self, article_id: str) -> set[int]:
         """The held article's word trigrams less what its outlet repeats (as the batch rule reads a partner)."""
         held = self._held(article_id) if self._held is not None else None
         if held is None:

@@ -16,6 +16,7 @@ articles about different things, yet it is copy. Two kinds of evidence say so:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
@@ -29,6 +30,13 @@ _WORD = re.compile(r"\w+")
 _GRAM = 3
 # "Most of": more than half a paragraph's trigrams stand in one partner.
 _MOST = 0.5
+# The partners read for an article, those sharing most with it first: a paragraph of an agency's story
+# stands in the agency's article and every reprint, so a few tell; a story fifty outlets reprint would
+# otherwise have each of them read the other forty-nine.
+MAX_PARTNERS = 8
+# Partners' trigrams kept while a batch is weighed (the most recently read): a partner of several
+# articles is read once, and memory stays bounded (a 600-word text's trigrams take about 40 KB).
+_CACHED_PARTNERS = 1024
 
 Paragraph = tuple[tuple[int, int], list[int]]
 Partner = TypeVar("Partner")  # an article's index in a batch, its id in a stream
@@ -94,15 +102,14 @@ def copy_and_given_up(
             if words >= min_words:
                 given_up[owner].update(learned[owner] & keys)
     copy: dict[str, set[int]] = defaultdict(set)
-    partner_trigrams: dict[int, set[tuple[str, ...]]] = {}
+    outlet_of = [article.outlet for article in articles]
 
-    def trigrams_of(index: int) -> set[tuple[str, ...]]:
+    @functools.lru_cache(maxsize=_CACHED_PARTNERS)
+    def trigrams_of(index: int) -> set[int]:
         # A partner's words less what its own outlet repeats: sites built on one template print boxes
         # and footers in nearly the same words, each its own furniture.
-        if index not in partner_trigrams:
-            partner = articles[index]
-            partner_trigrams[index] = own_trigrams(partner.text, partner.segments, repeated.get(partner.outlet, set()))
-        return partner_trigrams[index]
+        partner = articles[index]
+        return own_trigrams(partner.text, partner.segments, repeated.get(partner.outlet or "", set()))
 
     for article in holding:
         outlet = article.outlet or ""
@@ -110,14 +117,15 @@ def copy_and_given_up(
         if not shared:
             continue  # no partner either: a partner prints some of its segments
         words = words_of(article)
-
-        def printed_as_copy(key: int, outlet: str = outlet) -> list[int]:
-            printed = printers[key]
-            return [i for i in printed_in[key] if articles[i].outlet != outlet and printed[articles[i].outlet] == 1]
-
-        partners = partners_of(shared, words, printed_as_copy, min_words)
         unshared = [(span, keys) for span, keys in paragraph_keys(article) if repeated[outlet] & set(keys) - shared]
-        shared |= near_copied(unshared, article.text, partners, trigrams_of)
+        if unshared:  # a repeated paragraph no other outlet prints by key: read the partners
+
+            def printed_as_copy(key: int, outlet: str = outlet) -> list[int]:
+                printed = printers[key]
+                return [i for i in printed_in[key] if outlet_of[i] != outlet and printed[outlet_of[i]] == 1]
+
+            partners = partners_of(shared, words, printed_as_copy, min_words)
+            shared |= near_copied(unshared, article.text, partners, trigrams_of)
         copy[outlet].update(copy_paragraphs(article, words, shared, min_words))
     return copy, given_up
 
@@ -130,32 +138,33 @@ def partners_of(
 ) -> list[Partner]:
     """An article's partners: the articles of other outlets that print ``min_words`` words of its
     ``shared`` pieces (``words``: each piece's), each piece's given by ``printed_as_copy`` (those whose
-    outlet prints it once)."""
+    outlet prints it once); the ``MAX_PARTNERS`` sharing most."""
     printed: Counter[Partner] = Counter()
     for key in shared:
         for partner in printed_as_copy(key):
             printed[partner] += words[key]
-    return [partner for partner, count in printed.items() if count >= min_words]
+    return [partner for partner, count in printed.most_common(MAX_PARTNERS) if count >= min_words]
 
 
-def own_trigrams(text: str, segments: Iterable[Segment], repeated: Container[int]) -> set[tuple[str, ...]]:
+def own_trigrams(text: str, segments: Iterable[Segment], repeated: Container[int]) -> set[int]:
     """The word trigrams of a partner's ``segments`` of ``text`` less those its outlet ``repeated``."""
     return trigrams(" ".join(text[start:end] for start, end, key in segments if key not in repeated))
 
 
-def trigrams(text: str, start: int = 0, end: int | None = None) -> set[tuple[str, ...]]:
-    """The word trigrams of ``text[start:end]``, lower-cased (a text of fewer words: its words as one)."""
+def trigrams(text: str, start: int = 0, end: int | None = None) -> set[int]:
+    """The word trigrams of ``text[start:end]``, lower-cased, each by its hash within this process (a text
+    of fewer words: its words as one): compared only with others made here, a fifth of the tuples' memory."""
     words = [word.lower() for word in _WORD.findall(text, start, len(text) if end is None else end)]
     if len(words) < _GRAM:
-        return {tuple(words)} if words else set()
-    return {tuple(words[index : index + _GRAM]) for index in range(len(words) - _GRAM + 1)}
+        return {hash(tuple(words))} if words else set()
+    return {hash(tuple(words[index : index + _GRAM])) for index in range(len(words) - _GRAM + 1)}
 
 
 def near_copied(
     paragraphs: Iterable[Paragraph],
     text: str,
     partners: Sequence[Partner],
-    partner_trigrams: Callable[[Partner], set[tuple[str, ...]]],
+    partner_trigrams: Callable[[Partner], set[int]],
 ) -> set[int]:
     """The keys of the ``paragraphs`` (span in ``text``, segment keys) most of whose word trigrams one of
     the ``partners`` holds (``partner_trigrams`` gives each one's)."""
