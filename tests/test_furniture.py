@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from clustering.config import Config, FurnitureConfig
 from clustering.ingest.clean import CLEANING_VERSION, clean_article
-from clustering.ingest.furniture import _LETTERS, FurnitureLearner, _rare_words
+from clustering.ingest.furniture import FurnitureLearner
+from clustering.ingest.shared_copy import _LETTERS, rare_words
 from clustering.pipeline import Pipeline
 from clustering.records import Article
 from clustering.storage.store import StoryStore
@@ -258,7 +259,7 @@ def test_rare_words_are_the_words_below_the_rare_zipf(words, rare_zipf):
     """The set difference with wordfreq's frequent words picks what a lookup of every word would pick."""
     text = " ".join(words)
     found = _LETTERS.findall(text.lower())
-    assert _rare_words(text, rare_zipf) == {word for word in found if zipf(word) < rare_zipf}
+    assert rare_words(text, rare_zipf) == {word for word in found if zipf(word) < rare_zipf}
 
 
 def _pasting_outlet(with_agency: bool) -> list[dict]:
@@ -347,6 +348,28 @@ def test_the_stream_reads_a_paragraph_copy_edited_throughout_in_the_partners_it_
             held[article.id] = seen[-1]
         assert all((EDITED in article.body) == kept for article in seen[2:])  # the pastes
         assert BOX not in seen[-1].body
+
+
+def test_the_stream_learns_boxes_sites_word_alike_though_they_reprint_one_story_first():
+    """Seen on a generated wire-heavy stream: two sites on one template reprint a story before either has
+    repeated its box; the boxes share their template's words and one rare word ("briefing")."""
+    from clustering.ingest.furniture import StreamingFurniture
+
+    def page(site: int, topic: str) -> Article:
+        record = _page(f"outlet{site}.example", topic, 1, box=False, extra=f"{AGENCY_LEAD}\n{AGENCY}")
+        box = f"Get the Outlet{site} briefing. Enter your email address to sign up for Outlet{site} news every morning."
+        record["text"] = record["text"].replace(AGENCY_LEAD, f"{AGENCY_LEAD}\n{box}")
+        return _article(record)
+
+    held: dict[str, Article] = {}
+    stream = StreamingFurniture(FurnitureLearner(), held=held.get)
+    seen = []
+    for topic in ("ferry", "volcano", "chess"):
+        for site in (1, 2):
+            article = page(site, topic)
+            seen.append(stream.observe(article))
+            held[article.id] = seen[-1]
+    assert all("briefing" not in article.body for article in seen[-2:])  # each site's box, learned
 
 
 def _article_of(paragraph: str) -> Article:

@@ -35,8 +35,8 @@ one outlet and checked against the topic, so that wire copy is never mistaken fo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import combinations
@@ -47,30 +47,20 @@ from clustering.config import FurnitureConfig, ReuseConfig, settings_init
 from clustering.ingest.clean import title_line_span
 from clustering.ingest.segments import Segment, segments_of
 from clustering.ingest.shared_copy import (
+    CACHED_PARTNERS,
     copy_and_given_up,
     copy_paragraphs,
     near_copied,
-    own_trigrams,
     paragraph_keys,
     partners_of,
     printed_once_elsewhere,
+    rare_words,
+    words_and_trigrams,
     words_of,
 )
 from clustering.records import Article, joined_paragraphs
-from clustering.words import frequent_words, zipf
 
 _WORD = re.compile(r"\w+")
-_LETTERS = re.compile(r"[^\W\d_]{3,}")
-
-
-def _rare_words(text: str, rare_zipf: float) -> set[str]:
-    """The words of ``text`` (lower-cased) with a ``zipf`` below ``rare_zipf``."""
-    if rare_zipf <= 0:
-        return set()  # no word is below 0
-    # Frequent plain words are taken out by one set difference, not looked up one by one (half the
-    # streaming rule's time went on it); interned: the rare words of thousands of held articles repeat.
-    candidates = set(_LETTERS.findall(text.lower())) - frequent_words(rare_zipf)
-    return {sys.intern(word) for word in candidates if word.isascii() or zipf(word) < rare_zipf}
 
 
 def _without(text: str, spans: Sequence[tuple[int, int]], cut: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -140,10 +130,10 @@ class FurnitureLearner(BaseEstimator):
                 for key in dict.fromkeys(key for _, _, key in article.segments):
                     if weighed is None or key in weighed:
                         holders[article.outlet][key].append(index)
-        repeated_by_outlet = {
+        repeated_of = {
             outlet: {key for key, held in held_by.items() if len(held) > 1} for outlet, held_by in holders.items()
         }
-        copy, given_up = copy_and_given_up(articles, repeated_by_outlet, self.furniture_, self.min_copy_words)
+        copy, given_up = copy_and_given_up(articles, repeated_of, self.furniture_, self.min_copy_words, self.rare_zipf)
         self.shrunk_ = set()
         for outlet, keys in given_up.items():
             if keys:
@@ -151,21 +141,21 @@ class FurnitureLearner(BaseEstimator):
                 self.shrunk_.add(outlet)
         before = {outlet: len(keys) for outlet, keys in self.furniture_.items()}
         for outlet, held_by in holders.items():
-            repeated = repeated_by_outlet[outlet]
+            repeated = repeated_of[outlet]
             learned = self.furniture_.setdefault(outlet, set())
             rare: dict[int, set[str]] = {}
 
-            def rare_words(index: int, repeated: set[int] = repeated, rare: dict[int, set[str]] = rare) -> set[str]:
+            def topic_of(index: int, repeated: set[int] = repeated, rare: dict[int, set[str]] = rare) -> set[str]:
                 # What the article is about: its title and what its outlet does not repeat.
                 if index not in rare:
                     article = articles[index]
                     own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
-                    rare[index] = _rare_words(f"{article.title or ''} {own}", self.rare_zipf)
+                    rare[index] = rare_words(f"{article.title or ''} {own}", self.rare_zipf)
                 return rare[index]
 
             for key in sorted(repeated - learned - copy.get(outlet, set())):
                 held = held_by[key][: self.max_compared]
-                if any(not self.related(rare_words(a), rare_words(b)) for a, b in combinations(held, 2)):
+                if any(not self.related(topic_of(a), topic_of(b)) for a, b in combinations(held, 2)):
                     learned.add(key)
         # An outlet that gave up all it had keeps its (empty) entry: what is stored of it is replaced.
         self.furniture_ = {outlet: keys for outlet, keys in self.furniture_.items() if keys or outlet in self.shrunk_}
@@ -248,6 +238,8 @@ class StreamingFurniture:
     def __init__(self, learner: FurnitureLearner, held: Callable[[str], Article | None] | None = None) -> None:
         self.learner = learner
         self._held = held
+        # Partners recur (the first printers of a story's pieces): their trigrams are read once while kept.
+        self._partner_words = functools.lru_cache(maxsize=CACHED_PARTNERS)(self._own_words)
         self.learner.furniture_ = {}
         self.learner.grown_ = set()
         self.learner.shrunk_ = set()
@@ -291,7 +283,7 @@ class StreamingFurniture:
         copy = self._copy_of(article, words, shared, printers) if shared else set()
         repeated = {key for key in keys if held_by.get(key)}
         own = " ".join(article.text[s:e] for s, e, key in article.segments if key not in repeated)
-        rare = _rare_words(f"{article.title or ''} {own}", self.learner.rare_zipf)
+        rare = rare_words(f"{article.title or ''} {own}", self.learner.rare_zipf)
         learned = self.learner.furniture_.setdefault(outlet, set())
         for key in sorted(repeated - learned - copy - self._copy[outlet]):
             if any(not self.learner.related(rare, self._rare[other]) for other in held_by[key]):
@@ -332,24 +324,25 @@ class StreamingFurniture:
         def printed_as_copy(key: int) -> list[str]:
             return [first for other, (count, first) in printers[key].items() if other != outlet and count == 1]
 
-        partners = partners_of(shared, words, printed_as_copy, self.learner.min_copy_words)
+        unshared = [(span, keys) for span, keys in paragraph_keys(article) if not shared.intersection(keys)]
         near: set[int] = set()
-        if partners and self._held is not None:
-            grams = {partner: own for partner in partners if (own := self._own_trigrams(partner))}
-            unshared = [(span, keys) for span, keys in paragraph_keys(article) if not shared.intersection(keys)]
-            near = near_copied(unshared, article.text, list(grams), grams.__getitem__)
+        partners = partners_of(shared, words, printed_as_copy, self.learner.min_copy_words) if unshared else []
+        if partners and self._held:
+            held = {partner: own for partner in partners if (own := self._partner_words(partner))}
+            near = near_copied(unshared, article.text, list(held), held.__getitem__, self.learner.rare_zipf)
         copy = copy_paragraphs(article, words, shared | near, self.learner.min_copy_words)
         self._copy[outlet].update(copy & near)
         return copy
 
-    def _own_trigrams(self, article_id: str) -> set[int]:
-        """The held article's word trigrams less what its outlet repeats (as the batch rule reads a partner)."""
+    def _own_words(self, article_id: str) -> set[int]:
+        """The held article's ``words_and_trigrams`` less what its outlet repeats (as the batch rule reads a
+        partner)."""
         held = self._held(article_id) if self._held is not None else None
         if held is None:
             return set()
         holders = self._holders[held.outlet or ""]
         repeated = {key for key, ids in holders.items() if len(ids) > 1}
-        return own_trigrams(held.text, segments_of(held.text, held.body_spans), repeated)
+        return words_and_trigrams(held.text, segments_of(held.text, held.body_spans), repeated)
 
     def clean(self, article: Article) -> Article:
         """``article`` without the furniture learned so far (learning nothing from it)."""

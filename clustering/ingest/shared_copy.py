@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from clustering.ingest.segments import Segment
 from clustering.records import Article
+from clustering.words import frequent_words, zipf
 
 _WORD = re.compile(r"\w+")
 # Word trigrams: a one-word edit breaks three of them, so an edited sentence keeps most of its own.
@@ -36,7 +38,20 @@ _MOST = 0.5
 MAX_PARTNERS = 8
 # Partners' trigrams kept while a batch is weighed (the most recently read): a partner of several
 # articles is read once, and memory stays bounded (a 600-word text's trigrams take about 40 KB).
-_CACHED_PARTNERS = 1024
+CACHED_PARTNERS = 1024
+
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+
+
+def rare_words(text: str, rare_zipf: float) -> set[str]:
+    """The words of ``text`` (lower-cased) with a ``zipf`` below ``rare_zipf``."""
+    if rare_zipf <= 0:
+        return set()  # no word is below 0
+    # Frequent plain words are taken out by one set difference, not looked up one by one (half the
+    # streaming rule's time went on it); interned: the rare words of thousands of held articles repeat.
+    candidates = set(_LETTERS.findall(text.lower())) - frequent_words(rare_zipf)
+    return {sys.intern(word) for word in candidates if word.isascii() or zipf(word) < rare_zipf}
+
 
 Paragraph = tuple[tuple[int, int], list[int]]
 Partner = TypeVar("Partner")  # an article's index in a batch, its id in a stream
@@ -70,28 +85,30 @@ def _keys(article: Article) -> set[int]:
 
 
 def copy_and_given_up(
-    articles: Sequence[Article], repeated: Mapping[str, set[int]], learned: Mapping[str, set[int]], min_words: int
+    articles: Sequence[Article],
+    repeated: Mapping[str, set[int]],
+    learned: Mapping[str, set[int]],
+    min_words: int,
+    rare_zipf: float,
 ) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
     """Per outlet: the ``repeated`` keys that are copy, and the ``learned`` furniture keys to give up (both
     take ``min_words`` words shared with other outlets; the ``furniture`` module). Only the articles holding
     a repeated or a learned key, and their partners, are tokenised."""
     holding = [a for a in articles if not repeated.get(a.outlet or "", set()).isdisjoint(_keys(a))]
-    looked_for = {key for article in holding for key in _keys(article)}
+    copy = _copy(articles, holding, repeated, min_words, rare_zipf)
+    return copy, _given_up(articles, learned, min_words)
+
+
+def _given_up(articles: Sequence[Article], learned: Mapping[str, set[int]], min_words: int) -> dict[str, set[int]]:
+    """Per outlet, the ``learned`` furniture keys another outlet's article prints ``min_words`` words of."""
     owners: dict[int, list[str]] = defaultdict(list)  # learned furniture: each key's outlets
     for outlet, keys in learned.items():
         for key in keys:
             owners[key].append(outlet)
-    printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
-    printed_in: dict[int, list[int]] = defaultdict(list)  # the articles that print it
     given_up: dict[str, set[int]] = defaultdict(set)
-    for index, article in enumerate(articles):
-        if not article.outlet:
-            continue
+    for article in articles:
         keys = _keys(article)
-        for key in keys & looked_for:
-            printers[key][article.outlet] += 1
-            printed_in[key].append(index)
-        if owners.keys().isdisjoint(keys):
+        if not article.outlet or owners.keys().isdisjoint(keys):
             continue
         owned: dict[str, int] = defaultdict(int)  # words of other outlets' furniture this article prints
         for key, words in words_of(article).items():
@@ -101,16 +118,35 @@ def copy_and_given_up(
         for owner, words in owned.items():
             if words >= min_words:
                 given_up[owner].update(learned[owner] & keys)
-    copy: dict[str, set[int]] = defaultdict(set)
-    outlet_of = [article.outlet for article in articles]
+    return given_up
 
-    @functools.lru_cache(maxsize=_CACHED_PARTNERS)
-    def trigrams_of(index: int) -> set[int]:
+
+def _copy(
+    articles: Sequence[Article],
+    holding: Sequence[Article],
+    repeated: Mapping[str, set[int]],
+    min_words: int,
+    rare_zipf: float,
+) -> dict[str, set[int]]:
+    """Per outlet, the ``repeated`` keys of the ``holding`` articles that are copy, by key or in other words."""
+    looked_for = {key for article in holding for key in _keys(article)}
+    printers: dict[int, Counter[str]] = defaultdict(Counter)  # how many articles of each outlet print a piece
+    printed_in: dict[int, list[int]] = defaultdict(list)  # the articles that print it
+    outlet_of = [article.outlet for article in articles]
+    for index, article in enumerate(articles):
+        if article.outlet:
+            for key in _keys(article) & looked_for:
+                printers[key][article.outlet] += 1
+                printed_in[key].append(index)
+
+    @functools.lru_cache(maxsize=CACHED_PARTNERS)
+    def words_of_partner(index: int) -> set[int]:
         # A partner's words less what its own outlet repeats: sites built on one template print boxes
         # and footers in nearly the same words, each its own furniture.
         partner = articles[index]
-        return own_trigrams(partner.text, partner.segments, repeated.get(partner.outlet or "", set()))
+        return words_and_trigrams(partner.text, partner.segments, repeated.get(partner.outlet or "", set()))
 
+    copy: dict[str, set[int]] = defaultdict(set)
     for article in holding:
         outlet = article.outlet or ""
         shared = {key for key in _keys(article) if printed_once_elsewhere(printers[key], outlet)}
@@ -125,9 +161,9 @@ def copy_and_given_up(
                 return [i for i in printed_in[key] if outlet_of[i] != outlet and printed[outlet_of[i]] == 1]
 
             partners = partners_of(shared, words, printed_as_copy, min_words)
-            shared |= near_copied(unshared, article.text, partners, trigrams_of)
+            shared |= near_copied(unshared, article.text, partners, words_of_partner, rare_zipf)
         copy[outlet].update(copy_paragraphs(article, words, shared, min_words))
-    return copy, given_up
+    return copy
 
 
 def partners_of(
@@ -146,9 +182,11 @@ def partners_of(
     return [partner for partner, count in printed.most_common(MAX_PARTNERS) if count >= min_words]
 
 
-def own_trigrams(text: str, segments: Iterable[Segment], repeated: Container[int]) -> set[int]:
-    """The word trigrams of a partner's ``segments`` of ``text`` less those its outlet ``repeated``."""
-    return trigrams(" ".join(text[start:end] for start, end, key in segments if key not in repeated))
+def words_and_trigrams(text: str, segments: Iterable[Segment], repeated: Container[int]) -> set[int]:
+    """The words and word trigrams of a partner's ``segments`` of ``text`` less those its outlet ``repeated``,
+    hashed as ``trigrams`` hashes them (a word as a one-word tuple)."""
+    own = " ".join(text[start:end] for start, end, key in segments if key not in repeated)
+    return trigrams(own) | {hash((word.lower(),)) for word in _WORD.findall(own)}
 
 
 def trigrams(text: str, start: int = 0, end: int | None = None) -> set[int]:
@@ -164,15 +202,24 @@ def near_copied(
     paragraphs: Iterable[Paragraph],
     text: str,
     partners: Sequence[Partner],
-    partner_trigrams: Callable[[Partner], set[int]],
+    partner_words: Callable[[Partner], set[int]],
+    rare_zipf: float,
 ) -> set[int]:
-    """The keys of the ``paragraphs`` (span in ``text``, segment keys) most of whose word trigrams one of
-    the ``partners`` holds (``partner_trigrams`` gives each one's)."""
+    """The keys of the ``paragraphs`` (span in ``text``, segment keys) of which one of the ``partners``
+    holds most of the word trigrams and most of the rare words, two at least (``partner_words`` gives each
+    one's ``words_and_trigrams``). Rare words as well: a box or a footer worded like another site's shares
+    its template's trigrams and maybe a word of it ("briefing"), but not its own name; a copy-edit keeps
+    the story's names."""
     found: set[int] = set()
     for (start, end), keys in paragraphs:
-        own = trigrams(text, start, end) if partners else set()
-        if own and any(len(own & partner_trigrams(partner)) > _MOST * len(own) for partner in partners):
-            found.update(keys)
+        rare = rare_words(text[start:end], rare_zipf) if partners else set()
+        own = trigrams(text, start, end) if rare else set()
+        for partner in partners if own else ():
+            held = partner_words(partner)
+            named = sum(hash((word,)) in held for word in rare)
+            if len(own & held) > _MOST * len(own) and named > max(1, _MOST * len(rare)):
+                found.update(keys)
+                break
     return found
 
 
