@@ -8,10 +8,11 @@ articles about different things, yet it is copy. Two kinds of evidence say so:
   made "told reporters") and pastes it elsewhere holds no segment anyone else prints. Its words still
   stand in the agency's article, which the outlet's reprint shares whole paragraphs with. So a paragraph
   is near copy when an article of another outlet that shares ``min_words`` words of segments with its
-  article (a *partner*: the two are copy of one another) holds most of the paragraph's word trigrams in
-  text its own outlet does not repeat (sites built on one template word their newsletter boxes and
-  footers nearly alike, each its own furniture). Only partners are read, so the cost follows the copy
-  there is, not the corpus.
+  article (a *partner*: the two are copy of one another) holds most of the paragraph's word trigrams and
+  most of its rare words, two at least, in text its own outlet does not repeat. Both guards are against
+  templates: sites built on one template word their newsletter boxes and footers nearly alike, each its
+  own furniture, but a box names its own site where a copy-edit keeps the story's names. Only partners
+  are read, so the cost follows the copy there is, not the corpus.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ _MOST = 0.5
 # stands in the agency's article and every reprint, so a few tell; a story fifty outlets reprint would
 # otherwise have each of them read the other forty-nine.
 MAX_PARTNERS = 8
-# Partners' trigrams kept while a batch is weighed (the most recently read): a partner of several
-# articles is read once, and memory stays bounded (a 600-word text's trigrams take about 40 KB).
+# Partners' words and trigrams kept, the most recently read (in a batch's fit, and in a stream): a partner
+# of several articles is read once, and memory stays bounded (a 600-word text's take about 50 KB).
 CACHED_PARTNERS = 1024
 
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
