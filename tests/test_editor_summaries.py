@@ -251,6 +251,9 @@ def test_casing_counts_only_words_inside_sentences(words: list[str]):
     if len(sentence.split()) >= 5:
         assert {word: casing.lower[word] for word in lowercase} == dict(lowercase)
         assert casing.alone["the"] == 0  # the sentence's first word is capitalised as its first
+        only_apple = Casing.of([[[(sentence, False)]]], {"apple"})
+        assert set(only_apple.lower) | set(only_apple.alone) <= {"apple"}
+        assert (only_apple.lower["apple"], only_apple.alone["apple"]) == (casing.lower["apple"], casing.alone["apple"])
     else:
         assert not casing.lower and not casing.alone  # not prose
 

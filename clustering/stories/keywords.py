@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from clustering.agencies import NEWS_AGENCIES
@@ -139,8 +139,11 @@ class Casing:
     alone: Counter[str]
 
     @classmethod
-    def of(cls, sentences_of_stories: Iterable[Sequence[Sequence[tuple[str, bool]]]]) -> Casing:
-        """The casing of every story's originals' ``first_sentences``."""
+    def of(
+        cls, sentences_of_stories: Iterable[Sequence[Sequence[tuple[str, bool]]]], words: Collection[str] = ()
+    ) -> Casing:
+        """The casing of every story's originals' ``first_sentences``: of ``words`` (lowercase) only when
+        given (the corpus's other words would take memory and time for nothing)."""
         lower: Counter[str] = Counter()
         alone: Counter[str] = Counter()
         for sentences_of_articles in sentences_of_stories:
@@ -149,10 +152,13 @@ class Casing:
                     tokens = [_POSSESSIVE.sub("", token) for token in _TOKEN.findall(sentence)]
                     capital = [token[:1].isupper() for token in tokens]
                     for index in range(1, len(tokens)):  # a sentence's first word is capitalised as its first
+                        word = tokens[index].lower()
+                        if words and word not in words:
+                            continue
                         if not capital[index]:
-                            lower[tokens[index].lower()] += 1
+                            lower[word] += 1
                         elif not capital[index - 1] and not (index + 1 < len(tokens) and capital[index + 1]):
-                            alone[tokens[index].lower()] += 1
+                            alone[word] += 1
         return cls(lower, alone)
 
     def common_noun(self, word: str) -> bool:
@@ -215,7 +221,8 @@ def describe_stories_keywords(
     count: int,
 ) -> list[list[str]]:
     """``describe_keywords`` of each story, how the prose writes a common word read over all of them."""
-    casing = Casing.of(sentences_of_stories)
+    names = {term for terms in candidate_terms for term in terms if " " not in term}
+    casing = Casing.of(sentences_of_stories, names)
     return [
         describe_keywords(terms, sentences, count, language, casing)
         for terms, sentences, language in zip(candidate_terms, sentences_of_stories, languages, strict=True)
