@@ -96,6 +96,9 @@ def test_list_search_filters_and_sorting(client, demo_store):
         min(stories, key=lambda s: len(s["article_ids"]))["story_id"]
     )
     assert client.get("/", params={"sort": "sideways"}).status_code == 422
+    # A page number past what the database's integers hold is a clear error, not a failed query.
+    for path in ("/", "/api/stories"):
+        assert client.get(path, params={"page": 10**20}).status_code == 422
 
 
 def test_story_page_highlights_the_shared_passage(client, demo_store):

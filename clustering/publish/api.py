@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from clustering.ingest.clean import ensure_cleaned
 from clustering.publish.pages import safe_url
-from clustering.publish.store_view import MAX_PER_PAGE, PER_PAGE, StoreView, StoryQuery, first_reports
+from clustering.publish.store_view import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, StoreView, StoryQuery, first_reports
 from clustering.records import Article, Story, StoryEvent, article_events
 
 
@@ -41,7 +41,7 @@ def story_query(
     since: str = Query("", description="stories still running on or after this date (YYYY-MM-DD)"),
     until: str = Query("", description="stories begun on or before this date (YYYY-MM-DD)"),
     sort: str = Query("recent", pattern="^(recent|size)$", description="most recent first, or largest first"),
-    page: int = Query(1, ge=1, description="which page of the matching stories, from 1"),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="which page of the matching stories, from 1"),
     per_page: int = Query(PER_PAGE, ge=1, le=MAX_PER_PAGE, description="stories on a page"),
 ) -> StoryQuery:
     """The story list's filters, sort and page, from the request's query string."""

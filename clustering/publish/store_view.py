@@ -20,6 +20,8 @@ from clustering.storage.story_pages import ListFilter, StoryPages
 
 PER_PAGE = 25
 MAX_PER_PAGE = 200
+# Far past any store's last page, and small enough that the row offset it makes fits the database's integers.
+MAX_PAGE = 10**9
 
 
 class StoreView:
