@@ -99,6 +99,15 @@ def test_list_search_filters_and_sorting(client, demo_store):
     # A page number past what the database's integers hold is a clear error, not a failed query.
     for path in ("/", "/api/stories"):
         assert client.get(path, params={"page": 10**20}).status_code == 422
+        # So is a search longer than the query can hold; the longest it takes, of one-letter words, answers.
+        assert client.get(path, params={"q": "w " * 3000}).status_code == 422
+        assert (
+            client.get(
+                path,
+                params={"q": " ".join("abcdefghijklmnopqrstuvwxyz"[i % 26] * (1 + i // 26) for i in range(160))[:500]},
+            ).status_code
+            == 200
+        )
 
 
 def test_story_page_highlights_the_shared_passage(client, demo_store):

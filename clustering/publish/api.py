@@ -12,7 +12,15 @@ from pydantic import BaseModel
 
 from clustering.ingest.clean import ensure_cleaned
 from clustering.publish.pages import safe_url
-from clustering.publish.store_view import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, StoreView, StoryQuery, first_reports
+from clustering.publish.store_view import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_SEARCH,
+    PER_PAGE,
+    StoreView,
+    StoryQuery,
+    first_reports,
+)
 from clustering.records import Article, Story, StoryEvent, article_events
 
 
@@ -34,7 +42,7 @@ def _day(text: str, name: str) -> date | None:
 
 
 def story_query(
-    q: str = Query("", description="words that must all appear in the story's texts"),
+    q: str = Query("", max_length=MAX_SEARCH, description="words that must all appear in the story's texts"),
     outlet: str = Query("", description="only stories this outlet took part in"),
     language: str = Query("", description="only stories with an article in this language (ISO 639 code)"),
     thread: str = Query("", description="only the stories of this thread (a story's thread_id)"),

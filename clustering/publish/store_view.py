@@ -22,6 +22,9 @@ PER_PAGE = 25
 MAX_PER_PAGE = 200
 # Far past any store's last page, and small enough that the row offset it makes fits the database's integers.
 MAX_PAGE = 10**9
+# A search's characters, at most: each word is a condition of the query, and SQLite's expressions nest 1,000
+# deep at most (6,000 words made a 500).
+MAX_SEARCH = 500
 
 
 class StoreView:
@@ -117,7 +120,7 @@ class StoryQuery:
 
     def select(self, view: StoreView) -> tuple[list[Story], int]:
         """This page's stories, and how many match in all."""
-        words = tuple(self.q.lower().split())
+        words = tuple(dict.fromkeys(self.q.lower().split()))
         shown = ListFilter(words, self.outlet, self.language, self.thread, self.since, self.until)
         return view.pages.page(shown, self.sort, (self.page - 1) * self.per_page, self.per_page)
 
