@@ -36,7 +36,7 @@ _MOST = 0.5
 # The partners read for an article, those sharing most with it first: a paragraph of an agency's story
 # stands in the agency's article and every reprint, so a few tell; a story fifty outlets reprint would
 # otherwise have each of them read the other forty-nine.
-MAX_PARTNERS = 8
+_MAX_PARTNERS = 8
 # Partners' words and trigrams kept, the most recently read (in a batch's fit, and in a stream): a partner
 # of several articles is read once, and memory stays bounded (a 640-word text's take 66 KB: 66 MB in all).
 CACHED_PARTNERS = 1024
@@ -175,12 +175,12 @@ def partners_of(
 ) -> list[Partner]:
     """An article's partners: the articles of other outlets that print ``min_words`` words of its
     ``shared`` pieces (``words``: each piece's), each piece's given by ``printed_as_copy`` (those whose
-    outlet prints it once); the ``MAX_PARTNERS`` sharing most."""
+    outlet prints it once); the ``_MAX_PARTNERS`` sharing most."""
     printed: Counter[Partner] = Counter()
     for key in shared:
         for partner in printed_as_copy(key):
             printed[partner] += words[key]
-    return [partner for partner, count in printed.most_common(MAX_PARTNERS) if count >= min_words]
+    return [partner for partner, count in printed.most_common(_MAX_PARTNERS) if count >= min_words]
 
 
 def words_and_trigrams(text: str, segments: Iterable[Segment], repeated: Container[int]) -> set[int]:
@@ -212,13 +212,15 @@ def near_copied(
     its template's trigrams and maybe a word of it ("briefing"), but not its own name; a copy-edit keeps
     the story's names."""
     found: set[int] = set()
-    for (start, end), keys in paragraphs:
-        rare = rare_words(text[start:end], rare_zipf) if partners else set()
-        own = trigrams(text, start, end) if rare else set()
-        for partner in partners if own else ():
+    for (start, end), keys in paragraphs if partners else ():
+        rare = rare_words(text[start:end], rare_zipf)
+        if len(rare) < 2:
+            continue  # two at least must stand in a partner
+        own = trigrams(text, start, end)
+        for partner in partners:
             held = partner_words(partner)
             named = sum(hash((word,)) in held for word in rare)
-            if len(own & held) > _MOST * len(own) and named > max(1, _MOST * len(rare)):
+            if len(own & held) > _MOST * len(own) and named > _MOST * len(rare):
                 found.update(keys)
                 break
     return found
