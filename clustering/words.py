@@ -17,11 +17,16 @@ _UNSEEN_FREQUENCY = 1e-9
 
 @lru_cache(maxsize=200_000)
 def zipf(word: str, language: str = "en") -> float:
-    """``wordfreq.zipf_frequency(word, language)`` (English's for a language wordfreq has no list of); a
-    plain ASCII English word is looked up in wordfreq's table with its rounding, without its tokenizer (a
-    quarter of the time over a corpus's names)."""
+    """``wordfreq.zipf_frequency(word, language)`` (English's for a language wordfreq has no list of; without
+    its tokenizer where that is an extra not installed); a plain ASCII English word is looked up in
+    wordfreq's table with its rounding, without its tokenizer (a quarter of the time over a corpus's names)."""
     if language != "en" and language in _wordfreq_languages():
-        return wordfreq.zipf_frequency(word, language)
+        try:
+            return wordfreq.zipf_frequency(word, language)
+        except ImportError:
+            # Chinese, Japanese and Korean are tokenized by jieba or MeCab, wordfreq's optional extras;
+            # a single word is looked up in the language's table as it stands.
+            return _zipf_of(wordfreq.get_frequency_dict(language).get(word.lower(), 0.0))
     if not (word.isascii() and word.isalpha()):
         return wordfreq.zipf_frequency(word, "en")
     return _zipf_of(wordfreq.get_frequency_dict("en").get(word.lower(), 0.0))

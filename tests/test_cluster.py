@@ -85,6 +85,16 @@ def test_spelling_variants_of_names_share_keys():
     assert "the" not in name_keys("The army moved.")
 
 
+def test_names_in_other_scripts_meet_their_latin_spelling_and_not_each_other():
+    """A Cyrillic name's skeleton is read in Latin letters: "Путин" meets "Putin"; two Russian reports
+    naming different people share no key (every Cyrillic name had the empty skeleton before)."""
+    assert skeleton("Путин") == skeleton("Putin") and skeleton("Меркель") == skeleton("Merkel")
+    first = name_keys("Премьер Шольц приехал в Париж.")
+    second = name_keys("Футболист Месси забил гол.")
+    assert not set(first) & set(second)
+    assert all(key != "~" for key in first + second)
+
+
 @pytest.mark.parametrize(
     "word",
     ["the", "syria", "albukamal", "Mosul", "hezbollah", "qwzxv", "o'brien", "al-bukamal", "zürich", "l'aquila", "a"],

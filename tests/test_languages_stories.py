@@ -251,3 +251,29 @@ def test_a_chinese_story_is_summarised_from_its_sentences(tmp_path):
     [story] = json.loads((tmp_path / "out" / "stories.json").read_text())
     sentences = story["summary"].split()
     assert len(sentences) >= 2 and all(s.endswith("。") and s in CHINESE_REPORT + other for s in sentences)
+    # Keywords are words of the text, cut as Chinese is written: no clause, no lone character.
+    assert len(story["keywords"]) >= 3
+    assert all(1 < len(keyword) < 8 and keyword in CHINESE_REPORT + other for keyword in story["keywords"])
+
+
+def test_a_chinese_story_with_latin_names_gets_keywords_without_a_chinese_tokenizer(tmp_path):
+    """wordfreq reads Chinese with jieba, an extra not installed: looking a word up through it stopped the
+    whole run (ModuleNotFoundError) once a Chinese sentence held five spaced words."""
+    from clustering.config import Config
+    from clustering.pipeline import Pipeline
+    from clustering.storage.workspace import Workspace
+
+    texts = [
+        "美国总统 Donald Trump 周三 在 White House 表示，叙利亚军队攻占了阿布卡迈勒。"
+        "伊斯兰国失去了在叙利亚的最后据点，指挥官说战斗已经结束。",
+        "美国总统 Donald Trump 在 White House 说，伊斯兰国在叙利亚的最后据点阿布卡迈勒已被攻占。"
+        "叙利亚军队的指挥官表示，残余的武装分子正在被清除。",
+    ]
+    records = [
+        {"id": f"zh{number}", "title": text[:20], "text": text, "published": "2017-11-09"}
+        for number, text in enumerate(texts)
+    ]
+    result = Pipeline(Workspace(tmp_path / "out"), Config()).run(records=records)
+    [story] = result.stories
+    assert story.language == "zh" and "Donald Trump" in story.keywords
+    assert any(keyword in ("叙利亚", "据点", "伊斯兰国", "指挥官") for keyword in story.keywords)

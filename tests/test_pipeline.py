@@ -190,7 +190,7 @@ def test_incremental_runs_keep_story_ids_and_record_lineage(
     )
     counted: list[str] = []  # the articles whose terms the second run counts (clustering and summaries)
     count = term_counts_module._count
-    monkeypatch.setattr(term_counts_module, "_count", lambda ids, texts: counted.extend(ids) or count(ids, texts))
+    monkeypatch.setattr(term_counts_module, "_count", lambda ids, *rest: counted.extend(ids) or count(ids, *rest))
     report = pipeline_flow(inputs=[str(second_batch), str(first_batch)], out=str(out))
     # The band index of the first run's articles spares signing them again; it now holds all five.
     assert signed == ["001_784272937f8abc39"]

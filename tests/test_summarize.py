@@ -143,7 +143,9 @@ def test_term_counts_from_the_last_run_give_the_same_stories(tmp_path, monkeypat
     tokenised: list[int] = []
     count = term_counts_module._count
     monkeypatch.setattr(
-        term_counts_module, "_count", lambda ids, texts: tokenised.append(len(texts)) or count(ids, texts)
+        term_counts_module,
+        "_count",
+        lambda ids, texts, languages: tokenised.append(len(texts)) or count(ids, texts, languages),
     )
     counted, recount = (
         summarize_stories(articles, labels, embeddings, dedup, SummaryConfig(), ids, previous, known)

@@ -32,7 +32,8 @@ class Cluster:
         in_window = sum(1 for article in articles if article.id not in closed)
         recluster = reclusters(context.config.run, len(corpus.pending), in_window, open_stories, context.recluster)
         originals = {a.id: a.titled_body for a in articles if a.id not in corpus.dedup.duplicate_of}
-        term_counts = count_terms(originals, TermCounts.load(context.workspace.terms, TERM_SCHEME))
+        languages = {a.id: a.language for a in articles}
+        term_counts = count_terms(originals, TermCounts.load(context.workspace.terms, TERM_SCHEME), languages)
         clusterer = StoryClusterer(**asdict(context.config.cluster))
         labels = story_labels(
             articles, corpus.vectors, corpus.dedup, clusterer, previous, closed, recluster, term_counts

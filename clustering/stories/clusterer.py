@@ -44,11 +44,12 @@ from clustering.stories.vectors import ArticleVectors, Embeddings
 _MIN_TEXTS_PER_TERM = 2
 
 
-def tfidf_vectors(texts: Sequence[str]) -> sparse.csr_matrix:
-    """L2-normalised sublinear TF-IDF vectors of the words and adjacent word pairs (``terms_of``) held by
-    two texts or more: what scikit-learn's ``TfidfVectorizer(sublinear_tf=True, stop_words="english",
-    ngram_range=(1, 2), min_df=2, dtype=np.float32)`` gives with that token pattern (tested equal)."""
-    return tfidf_of_counts(term_matrix(map(terms_of, texts))[0])
+def tfidf_vectors(texts: Sequence[str], languages: Sequence[str] | None = None) -> sparse.csr_matrix:
+    """L2-normalised sublinear TF-IDF vectors of the words and adjacent word pairs (``terms_of``, each text in
+    its language of ``languages``, English by default) held by two texts or more: for English, what
+    scikit-learn's ``TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=2,
+    dtype=np.float32)`` gives with that token pattern (tested equal)."""
+    return tfidf_of_counts(term_matrix(map(terms_of, texts, languages or ["en"] * len(texts)))[0])
 
 
 def tfidf_of_counts(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -82,15 +83,17 @@ class _PairEvidence:
         term_counts: sparse.csr_matrix | None,
         outlets: Sequence[str | None] | None,
     ) -> _PairEvidence:
-        count = len(embeddings)
+        vectors = ArticleVectors.of(embeddings)
+        count = len(vectors)
         tfidf = names = None
         word_counts = np.zeros(count)
         if texts is not None:
-            tfidf = tfidf_vectors(texts) if term_counts is None else tfidf_of_counts(term_counts)
+            languages = vectors.term_languages()
+            tfidf = tfidf_vectors(texts, languages) if term_counts is None else tfidf_of_counts(term_counts)
             names = name_vectors(list(texts))
             word_counts = np.array([len(text.split()) for text in texts])
         return cls(
-            ArticleVectors.of(embeddings),
+            vectors,
             tfidf,
             names,
             word_counts,

@@ -116,22 +116,21 @@ def split_articles(articles: Sequence[Article]) -> tuple[list[Article], list[Rej
 def choose_headline(originals: Sequence[Article], fallback: Article) -> str:
     """The cleaned title most like the other cleaned titles of ``originals``; ``fallback``'s headline when
     none is a title of the news (a site's name, or a widget's "Share this on:")."""
-    titles = [clean_title(article.title, article.outlet) for article in originals if article.title]
-    outlets = [article.outlet for article in originals if article.title]
+    titled = [(clean_title(article.title, article.outlet), article) for article in originals if article.title]
     candidates = [
-        title
-        for title, outlet in zip(titles, outlets, strict=True)
-        if not is_site_name(title, outlet) and not is_furniture(title)
+        (title, article.language)
+        for title, article in titled
+        if not is_site_name(title, article.outlet) and not is_furniture(title)
     ]
     if not candidates:
         return clean_title(fallback.headline, fallback.outlet)
     if len(candidates) <= 2:
-        return candidates[0]
-    counts, _ = term_matrix([words_of(title) for title in candidates])
+        return candidates[0][0]
+    counts, _ = term_matrix([words_of(title, language) for title, language in candidates])
     if counts.nnz == 0:
-        return candidates[0]
+        return candidates[0][0]
     vectors = normalize(sublinear_tfidf(counts, smooth_idf(counts)))
     similarity = (vectors @ vectors.T).toarray()
     np.fill_diagonal(similarity, 0.0)
     # The most typical title; among equals, the first (the earliest article's).
-    return candidates[int(np.argmax(similarity.sum(axis=1).round(9)))]
+    return candidates[int(np.argmax(similarity.sum(axis=1).round(9)))][0]

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from clustering.agencies import NEWS_AGENCIES
 from clustering.agencies import names as agency_names
+from clustering.scripts import is_unspaced, word_count
 from clustering.stories.names import skeleton
+from clustering.stories.term_matrix import has_unspaced, unspaced_spans
 from clustering.words import zipf
 
 _CALENDAR = frozenset(
@@ -60,8 +62,10 @@ class _Prose:
     sentences: int
 
     @classmethod
-    def of(cls, sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], terms: Sequence[str]) -> _Prose:
-        """The prose of each original's ``first_sentences``, counted for ``terms`` only."""
+    def of(
+        cls, sentences_of_articles: Sequence[Sequence[tuple[str, bool]]], terms: Sequence[str], language: str
+    ) -> _Prose:
+        """The prose of each original's ``first_sentences`` in ``language``, counted for ``terms`` only."""
         wanted = set(terms)
         words = {word for term in terms for word in term.split()}
         forms: dict[str, Counter[str]] = defaultdict(Counter)
@@ -73,12 +77,11 @@ class _Prose:
             seen: set[str] = set()
             for sentence in _prose(sentences):
                 prose_sentences += 1
-                matches = list(_TOKEN.finditer(sentence))
-                tokens = [match.group(0) for match in matches]
+                spans = _token_spans(sentence, language)
+                tokens = [sentence[start:end] for start, end in spans]
                 folded = [token.lower() for token in tokens]
                 if words.isdisjoint(folded):
                     continue
-                spans = [match.span() for match in matches]
                 for index, key in enumerate(folded):
                     key = _POSSESSIVE.sub("", key)
                     if key not in words:
@@ -88,8 +91,9 @@ class _Prose:
                     if index + 1 < len(tokens):
                         following = _POSSESSIVE.sub("", tokens[index + 1])
                         pair = f"{key} {following.lower()}"
-                        if pair in wanted and not sentence[spans[index][1] : spans[index + 1][0]].strip(" \t"):
-                            found.append((pair, f"{surface} {following}"))
+                        between = sentence[spans[index][1] : spans[index + 1][0]]
+                        if pair in wanted and not between.strip(" \t"):
+                            found.append((pair, _joined(surface, following, spans[index][1] - spans[index + 1][0])))
                             # A word and the first of a name's words: "spokesman Jonathan" of "… Jonathan Guerin".
                             after_pair = tokens[index + 2][:1] if index + 2 < len(tokens) else ""
                             if surface[:1].islower() and following[:1].isupper() and after_pair.isupper():
@@ -167,8 +171,30 @@ class Casing:
 
 
 def _prose(sentences: Sequence[tuple[str, bool]]) -> Iterator[str]:
-    """The sentences of ``first_sentences`` that read as prose: five words or more, not furniture by shape."""
-    return (sentence for sentence, furniture in sentences if not furniture and len(sentence.split()) >= 5)
+    """The sentences of ``first_sentences`` that read as prose: five words or more (``scripts.word_count``),
+    not furniture by shape."""
+    return (sentence for sentence, furniture in sentences if not furniture and word_count(sentence) >= 5)
+
+
+def _joined(first: str, second: str, overlap: int) -> str:
+    """Two words side by side as the text writes them: with a space, but in a script written without spaces
+    with none, and two pairs of characters that overlap by ``overlap`` characters ("北京", "京时") as one run."""
+    if overlap > 0:
+        return first + second[overlap:]
+    return first + second if is_unspaced(first[-1]) and is_unspaced(second[0]) else f"{first} {second}"
+
+
+def _token_spans(sentence: str, language: str) -> list[tuple[int, int]]:
+    """Where the words of ``sentence`` in ``language`` stand, as its terms cut them (in a script written
+    without spaces, ``term_matrix.unspaced_spans``)."""
+    spans = [match.span() for match in _TOKEN.finditer(sentence)]
+    if not has_unspaced(sentence):
+        return spans
+    return [
+        (start + first, start + last)
+        for start, end in spans
+        for first, last in unspaced_spans(sentence[start:end], language)
+    ]
 
 
 def describe_keywords(
@@ -186,7 +212,7 @@ def describe_keywords(
     word is, is read in the story's ``language`` ("der" is as common in German as "the" in English); a common
     word capitalised is a name only where the corpus's ``casing`` (the story's own without it) does not
     write it as a common noun."""
-    prose = _Prose.of(sentences_of_articles, candidates)
+    prose = _Prose.of(sentences_of_articles, candidates, language)
     ranked = _ranked(candidates, prose, casing or Casing.of([sentences_of_articles]), language)
     chosen: list[tuple[str, str]] = []
     for group, _, term, written in ranked:
@@ -248,6 +274,10 @@ def _ranked(candidates: Sequence[str], prose: _Prose, casing: Casing, language: 
             or (commonness >= _GENERIC_ZIPF and casing.common_noun(term))
         )
         if generic or words[-1] in _CALENDAR or _NOT_KEYWORDS.intersection(words):
+            continue
+        if any(has_unspaced(word) and (len(word) < 2 or zipf(word, language) == 0) for word in words):
+            # With no spaces to tell where words end, a run the language's word list lacks is a fragment, and
+            # so is most one-character word ("将", "因"; "埃" of "埃博拉", a name the list lacks).
             continue
         if (is_name or len(words) > 1) and prose.inside_longer_names(term):
             continue  # a piece of a longer name: "San" of "San Jose", "spokesman Jonathan" of "… Jonathan Guerin"

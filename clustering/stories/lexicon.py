@@ -75,9 +75,10 @@ class Lexicon:
             sublinear_tfidf(counts[:, words], idf),
         )
 
-    def sentence_vectors(self, sentences: Sequence[str]) -> sparse.csr_matrix:
-        """TF-IDF rows of the lexicon's words in each sentence (a word it does not hold is left out)."""
-        words = [words_of(sentence) for sentence in sentences]
+    def sentence_vectors(self, sentences: Sequence[str], languages: Sequence[str]) -> sparse.csr_matrix:
+        """TF-IDF rows of the lexicon's words in each sentence, read in its language of ``languages`` (a word
+        the lexicon does not hold is left out)."""
+        words = list(map(words_of, sentences, languages))
         columns = np.fromiter(
             map(self.word_column.get, itertools.chain.from_iterable(words), itertools.repeat(-1)), dtype=np.int64
         )

@@ -181,7 +181,12 @@ def _summaries(
     (``embed_sentences``; none: no paraphrase check)."""
     candidates_of = [_candidates(split, config) for split in split_of]
     sentences = [candidate.text for candidates in candidates_of for candidate in candidates]
-    vectors = lexicon.sentence_vectors(sentences) if lexicon is not None and sentences else None
+    languages = [
+        _language_of(originals)
+        for originals, candidates in zip(originals_of, candidates_of, strict=True)
+        for _ in candidates
+    ]
+    vectors = lexicon.sentence_vectors(sentences, languages) if lexicon is not None and sentences else None
     orders: list[list[int] | None] = []
     developments: list[tuple[tuple[str, str], ...]] = []
     start = 0
@@ -267,7 +272,7 @@ def summarize_stories(
     originals_of = [_described_originals(members, dedup, preferred_languages) for members in members_of]
     kept = _unchanged(ids, members_of, previous)
     texts = {a.id: a.titled_body for originals in originals_of for a in originals}
-    term_counts = count_terms(texts, term_counts)
+    term_counts = count_terms(texts, term_counts, {a.id: a.language for originals in originals_of for a in originals})
     summarised = [index for index in range(len(members_of)) if index not in kept]
     summarised_ids = [a.id for index in summarised for a in originals_of[index]]
     lexicon = Lexicon.of(term_counts, term_counts.positions(summarised_ids), len(members_of))

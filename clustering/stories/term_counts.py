@@ -115,26 +115,37 @@ def _with_columns(counts: sparse.csr_matrix, column: np.ndarray, width: int) -> 
     )
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+def _digest(text: str, language: str) -> str:
+    """The digest of ``text`` as counted in ``language`` (whose stop words it leaves out)."""
+    return hashlib.blake2b(f"{language}\n{text}".encode(), digest_size=12).hexdigest()
 
 
-def _count(article_ids: Sequence[str], texts: Sequence[str]) -> TermCounts:
-    """Term counts of ``texts``, those of ``article_ids``."""
-    counts, terms = term_matrix(map(terms_of, texts))
-    return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts)), terms, counts)
+def _count(article_ids: Sequence[str], texts: Sequence[str], languages: Sequence[str]) -> TermCounts:
+    """Term counts of ``texts``, those of ``article_ids``, each in its language."""
+    counts, terms = term_matrix(map(terms_of, texts, languages))
+    return TermCounts(TERM_SCHEME, tuple(article_ids), tuple(map(_digest, texts, languages)), terms, counts)
 
 
-def count_terms(texts: Mapping[str, str], previous: TermCounts | None = None) -> TermCounts:
-    """Term counts of ``texts`` (article id to text): an article whose text ``previous`` counted already
-    is taken from it, the others are counted."""
+def count_terms(
+    texts: Mapping[str, str], previous: TermCounts | None = None, languages: Mapping[str, str] | None = None
+) -> TermCounts:
+    """Term counts of ``texts`` (article id to text), each in its article's language (``languages``, article
+    id to ISO 639 code; English for an article it does not name): an article whose text ``previous``
+    counted already, in the same language, is taken from it, the others are counted."""
+    languages = languages or {}
     reused: list[str] = []
     if previous is not None and previous.scheme == TERM_SCHEME:
         previous_digests = dict(zip(previous.article_ids, previous.digests, strict=True))
-        reused = [article_id for article_id, text in texts.items() if previous_digests.get(article_id) == _digest(text)]
+        reused = [
+            article_id
+            for article_id, text in texts.items()
+            if previous_digests.get(article_id) == _digest(text, languages.get(article_id, "en"))
+        ]
     counted = set(reused)
     fresh = [article_id for article_id in texts if article_id not in counted]
     if reused and not fresh:  # the summaries of a run, after its clustering stage counted the same texts
         return previous.select(reused)
-    fresh_counts = _count(fresh, [texts[article_id] for article_id in fresh])
+    fresh_counts = _count(
+        fresh, [texts[article_id] for article_id in fresh], [languages.get(article_id, "en") for article_id in fresh]
+    )
     return previous.select(reused).joined(fresh_counts) if reused else fresh_counts

@@ -1,6 +1,11 @@
 """The terms of a text, a texts x terms count matrix from each text's terms, as scikit-learn's
 ``CountVectorizer`` builds it, and TF-IDF rows from it. Clustering and summaries cut terms the same way.
 
+A text's stop words are its language's: scikit-learn's English list for English (and for a language not
+known), the ``stop-words`` package's list for 32 others. With English stop words only, a German text kept
+"der", "und" and "nicht" as terms, and in a corpus of many languages such words are rare enough overall to
+weigh: two unrelated German articles shared them.
+
 ``CountVectorizer`` counts in a Python loop over every term of every text. Counting each text's terms with
 ``collections.Counter`` and numbering them through a ``defaultdict`` runs both loops in C: the same
 matrix (columns in term order, as the vectorizer sorts its vocabulary, and sorted within each row), in
@@ -10,34 +15,128 @@ a fifth less time for the word and word-pair counts of 8,000 articles.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from importlib.metadata import version
 
 import numpy as np
 import sklearn
+import stop_words
+import wordfreq
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
+from clustering.scripts import UNSPACED_CLASS, is_unspaced
+
 # Words start with a letter and end with a letter or digit: numbers alone are left out.
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
 _TOKEN = re.compile(_TOKEN_PATTERN)
-# How terms are cut: scikit-learn's English stop words dropped (they may change between its versions),
-# then words and pairs of adjacent words, as CountVectorizer(stop_words="english", ngram_range=(1, 2),
-# token_pattern=_TOKEN_PATTERN) counts them (tested equal). Counts kept under another scheme are redone.
-TERM_SCHEME = f"scikit-learn {sklearn.__version__} english stop words;1-2-grams;{_TOKEN_PATTERN}"
+_UNSPACED = re.compile(UNSPACED_CLASS)
+_UNSPACED_RUN = re.compile(f"({UNSPACED_CLASS}+)")
+# How terms are cut: the text's language's stop words dropped (the lists may change between the packages'
+# versions), then words and pairs of adjacent words; an English text as CountVectorizer(stop_words="english",
+# ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN) counts it (tested equal). Counts kept under another
+# scheme are redone.
+TERM_SCHEME = (
+    f"scikit-learn {sklearn.__version__} english stop words, stop-words {version('stop-words')} others;"
+    f"1-2-grams;{_TOKEN_PATTERN}"
+)
 
 
-def words_of(text: str) -> list[str]:
-    """The words of ``text``, lower case, stop words left out."""
-    return [word for word in _TOKEN.findall(text.lower()) if word not in ENGLISH_STOP_WORDS]
+@lru_cache(maxsize=64)
+def stop_words_of(language: str) -> frozenset[str]:
+    """The stop words of ``language`` (an ISO 639-1 code): scikit-learn's English ones for English and for a
+    language the ``stop-words`` package has no list of ("und", "" or another)."""
+    if language == "en" or language not in stop_words.LANGUAGE_MAPPING:
+        return ENGLISH_STOP_WORDS
+    return frozenset(word.lower() for word in stop_words.get_stop_words(language))
 
 
-def terms_of(text: str) -> Iterator[str]:
-    """The terms of ``text`` (``TERM_SCHEME``): its words and its pairs of adjacent words."""
-    words = words_of(text)
+# The longest word the segmenter looks up, in characters: most Chinese words are one to four characters
+# long, names written out in sounds longer ("阿姆斯特丹", Amsterdam).
+_MAX_UNSPACED_WORD = 6
+# The cost of a character the language's word list does not hold: wordfreq's floor, once per billion words.
+_UNSEEN_COST = -math.log(1e-9)
+
+
+@lru_cache(maxsize=16)
+def _word_costs(language: str) -> dict[str, float] | None:
+    """-log frequency of each word of ``language``'s wordfreq list written in an unspaced script; None when
+    the language is not written so (most of its 1,000 commonest words are not: English's list holds 130
+    Chinese words) or wordfreq has no list of it (Thai)."""
+    if language not in wordfreq.available_languages():
+        return None
+    table = wordfreq.get_frequency_dict(language)
+    commonest = list(itertools.islice(table, 1000))
+    if 2 * sum(all(map(is_unspaced, word)) for word in commonest) <= len(commonest):
+        return None
+    return {
+        word: -math.log(frequency)
+        for word, frequency in table.items()
+        if len(word) <= _MAX_UNSPACED_WORD and all(map(is_unspaced, word))
+    }
+
+
+def _segment(run: str, costs: dict[str, float]) -> list[int]:
+    """Where the words of ``run`` end: the most probable split into words of ``costs`` (the path of least
+    total cost, unknown characters as words of their own), as jieba cuts Chinese with its dictionary."""
+    best = [0.0] + [math.inf] * len(run)
+    start_of = [0] * (len(run) + 1)
+    for end in range(1, len(run) + 1):
+        for start in range(max(0, end - _MAX_UNSPACED_WORD), end):
+            cost = costs.get(run[start:end], _UNSEEN_COST if end - start == 1 else None)
+            if cost is not None and best[start] + cost < best[end]:
+                best[end], start_of[end] = best[start] + cost, start
+    ends = [len(run)]
+    while start_of[ends[-1]] > 0:
+        ends.append(start_of[ends[-1]])
+    return ends[::-1]
+
+
+def unspaced_spans(token: str, language: str) -> list[tuple[int, int]]:
+    """Where the words of ``token`` stand in it: a run of a script written without spaces cut into the words
+    of ``language``'s wordfreq list (``_segment``), or where the language has none, into its overlapping
+    pairs of characters (a lone character as itself), as search engines index such text; the rest of the
+    token as it stands."""
+    costs = _word_costs(language)
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for index, part in enumerate(_UNSPACED_RUN.split(token)):
+        if index % 2 and costs is not None:  # split puts the runs at odd positions
+            ends = _segment(part, costs)
+            spans += [(position + start, position + end) for start, end in itertools.pairwise([0, *ends])]
+        elif index % 2:
+            spans += [
+                (position + start, position + min(start + 2, len(part))) for start in range(max(1, len(part) - 1))
+            ]
+        elif part:
+            spans.append((position, position + len(part)))
+        position += len(part)
+    return spans
+
+
+def has_unspaced(text: str) -> bool:
+    """Whether ``text`` holds a character of a script written without spaces."""
+    return _UNSPACED.search(text) is not None
+
+
+def words_of(text: str, language: str = "en") -> list[str]:
+    """The words of ``text``, lower case, the stop words of its ``language`` left out."""
+    stops = stop_words_of(language)
+    tokens = _TOKEN.findall(text.lower())
+    if has_unspaced(text):
+        tokens = [token[start:end] for token in tokens for start, end in unspaced_spans(token, language)]
+    return [word for word in tokens if word not in stops]
+
+
+def terms_of(text: str, language: str = "en") -> Iterator[str]:
+    """The terms of ``text`` in ``language`` (``TERM_SCHEME``): its words and its pairs of adjacent words."""
+    words = words_of(text, language)
     return itertools.chain(words, map(" ".join, itertools.pairwise(words)))
 
 

@@ -23,9 +23,10 @@ from clustering.stories.similarity import pair_cosines
 
 @dataclass(frozen=True, slots=True)
 class ArticleVectors:
-    """One row per article: ``primary``, the main model's embedding; where some article is in a language
-    the main model does not read, ``multilingual`` (another model's embedding of every article),
-    ``foreign`` (whether each article is in such a language) and ``languages`` (each article's code)."""
+    """One row per article: ``primary``, the main model's embedding; ``languages``, each article's code ("" not
+    known) when known, which the articles' words are also read in (``term_languages``); where some article is
+    in a language the main model does not read, ``multilingual`` (another model's embedding of every
+    article) and ``foreign`` (whether each article is in such a language)."""
 
     primary: np.ndarray
     multilingual: np.ndarray | None = None
@@ -45,10 +46,15 @@ class ArticleVectors:
         return len(self.primary)
 
     def __getitem__(self, rows: Sequence[int] | np.ndarray | slice) -> ArticleVectors:
+        languages = None if self.languages is None else self.languages[rows]
         if not self.routed:
-            return ArticleVectors(self.primary[rows])
-        assert self.multilingual is not None and self.foreign is not None and self.languages is not None
-        return ArticleVectors(self.primary[rows], self.multilingual[rows], self.foreign[rows], self.languages[rows])
+            return ArticleVectors(self.primary[rows], languages=languages)
+        assert self.multilingual is not None and self.foreign is not None
+        return ArticleVectors(self.primary[rows], self.multilingual[rows], self.foreign[rows], languages)
+
+    def term_languages(self) -> list[str]:
+        """The language each article's words are read in (its stop words): its own, "" where not known."""
+        return [""] * len(self) if self.languages is None else self.languages.tolist()
 
     def cosines(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """The cosine of each pair ``(rows[k], cols[k])``: by the multilingual model where either article is
@@ -113,5 +119,5 @@ def article_vectors(
     main model reads."""
     foreign = foreign_rows(languages, primary_languages)
     if multilingual is None or not foreign.any():
-        return ArticleVectors(primary)
+        return ArticleVectors(primary, languages=_codes(languages))
     return ArticleVectors(primary, multilingual, foreign, _codes(languages))
