@@ -293,7 +293,7 @@ def test_captions_and_datelines_wherever_they_stand_never_reach_a_summary():
 def _embedder(meanings: dict[str, int]):
     """A sentence model in which sentences of one meaning (by a word they hold) are one vector."""
 
-    def embed(sentences: list[str]) -> np.ndarray:
+    def embed(sentences: list[str], languages: list[str]) -> np.ndarray:
         rows = np.zeros((len(sentences), 8), dtype=np.float32)
         for row, sentence in enumerate(sentences):
             rows[row, next((m for word, m in meanings.items() if word in sentence), 7)] = 1.0
@@ -359,7 +359,7 @@ def test_the_run_model_sees_the_issues_pair_as_one_fact_told_twice():
         [0, 0],
         embeddings,
         DedupResult([], {}),
-        embed_sentences=lambda texts: embed_texts(texts, EmbedConfig()),
+        embed_sentences=lambda texts, languages: embed_texts(texts, EmbedConfig()),
     )
     assert story.summary.startswith("Astrophysicists have discovered planets")
     assert "For the first time ever, scientists" not in story.summary

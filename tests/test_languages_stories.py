@@ -277,3 +277,32 @@ def test_a_chinese_story_with_latin_names_gets_keywords_without_a_chinese_tokeni
     [story] = result.stories
     assert story.language == "zh" and "Donald Trump" in story.keywords
     assert any(keyword in ("叙利亚", "据点", "伊斯兰国", "指挥官") for keyword in story.keywords)
+
+
+def test_summary_sentences_in_another_language_are_compared_by_the_multilingual_model(monkeypatch):
+    """The main model reads English: Arabic sentences looked alike to it, and the paraphrase check dropped
+    sentences of half of SemEval's Arabic summaries."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from clustering.config import Config
+    from clustering.stages import embed as embed_stage
+
+    calls: list[tuple[list[str], str]] = []
+
+    def record(texts, context, embed_shards=None, config=None):
+        calls.append((list(texts), config.model))
+        return np.ones((len(texts), 3 if config.model == Config().embed.model else 5), dtype=np.float32)
+
+    monkeypatch.setattr(embed_stage, "embed_run_texts", record)
+    config = Config()
+    vectors = embed_stage.embed_run_sentences(["a", "b", "c"], ["en", "ar", "und"], SimpleNamespace(config=config))
+    assert calls == [(["a", "c"], config.embed.model), (["b"], config.embed.multilingual_model)]
+    assert [len(vector) for vector in vectors] == [3, 5, 3]
+    # Without a multilingual model, the main model reads them all.
+    calls.clear()
+    english_only = replace(config, embed=replace(config.embed, multilingual_model=""))
+    embed_stage.embed_run_sentences(["a", "b"], ["en", "ar"], SimpleNamespace(config=english_only))
+    assert calls == [(["a", "b"], config.embed.model)]

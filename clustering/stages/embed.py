@@ -10,7 +10,7 @@ import numpy as np
 
 from clustering.config import EmbedConfig
 from clustering.embed.embedding import cache_key, cached_embeddings, embedding_text, settled
-from clustering.stages.context import RunContext, ShardEmbedder
+from clustering.stages.context import RunContext, ShardEmbedder, embed_inline
 from clustering.stages.corpus import Corpus
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.stories.vectors import article_vectors, foreign_rows
@@ -54,6 +54,29 @@ def embed_run_texts(
     return np.vstack([vectors[text] for text in texts]) if texts else np.empty((0, 0), dtype=np.float32)
 
 
+def multilingual_settings(config: EmbedConfig) -> EmbedConfig:
+    """The settings that embed with the run's multilingual model (``embed.multilingual_model``)."""
+    return replace(config, model=config.multilingual_model, backend="auto")
+
+
+def embed_run_sentences(sentences: Sequence[str], languages: Sequence[str], context: RunContext) -> list[np.ndarray]:
+    """Embeddings of ``sentences`` (short texts a stage compares among those of one language, in its
+    process): by the main model where their language is one it reads, else by the multilingual model (the
+    main one when there is none)."""
+    config = context.config.embed
+    foreign = foreign_rows(languages, config.primary_languages) & bool(config.multilingual_model)
+    vectors: list[np.ndarray] = [np.empty(0)] * len(sentences)
+    for rows, settings in (
+        (np.flatnonzero(~foreign), config),
+        (np.flatnonzero(foreign), multilingual_settings(config)),
+    ):
+        if len(rows):
+            embedded = embed_run_texts([sentences[row] for row in rows], context, embed_inline, settings)
+            for row, vector in zip(rows.tolist(), embedded, strict=True):
+                vectors[row] = vector
+    return vectors
+
+
 class Embed:
     name = "embed"
 
@@ -66,6 +89,5 @@ class Embed:
         primary = embed_run_texts(texts, context)
         multilingual = None
         if config.multilingual_model and foreign_rows(languages, config.primary_languages).any():
-            settings = replace(config, model=config.multilingual_model, backend="auto")
-            multilingual = embed_run_texts(texts, context, config=settings)
+            multilingual = embed_run_texts(texts, context, config=multilingual_settings(config))
         return replace(corpus, vectors=article_vectors(primary, multilingual, languages, config.primary_languages))

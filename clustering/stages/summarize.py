@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from clustering.stages.context import RunContext, embed_inline
+from clustering.stages.context import RunContext
 from clustering.stages.corpus import Corpus
-from clustering.stages.embed import embed_run_texts
+from clustering.stages.embed import embed_run_sentences
 from clustering.stories.lineage import carry_story_ids
 from clustering.stories.summarize import summarize_stories
 
@@ -29,7 +29,7 @@ class Summarize:
             corpus.term_counts,
             # In the stage's own process: a few sentences a story, and a stage run as a task on a Dask
             # worker cannot submit tasks of its own.
-            lambda sentences: embed_run_texts(sentences, context, embed_inline),
+            lambda sentences, languages: embed_run_sentences(sentences, languages, context),
             context.config.embed.primary_languages,
         )
         counts.save(context.workspace.terms)  # a cache: each row is checked against the text it counted

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -33,11 +33,11 @@ from clustering.scripts import QUESTION_MARKS, word_count
 from clustering.stories.headline import choose_headline
 from clustering.stories.keywords import describe_stories_keywords
 from clustering.stories.lexicon import Lexicon
+from clustering.stories.paraphrases import SentenceEmbedder, paraphrase_checked
 from clustering.stories.sentences import first_sentences, is_whole, stands_alone, without_dateline
 from clustering.stories.term_counts import TermCounts, count_terms
 
 # Texts to their L2-normalised embeddings, one row each: the run's model.
-SentenceEmbedder = Callable[[list[str]], np.ndarray]
 # A summary's order is drawn this many times its length, so that sentences a paraphrase check leaves out
 # have stand-ins.
 _RESERVE = 3
@@ -90,7 +90,7 @@ def _summary_order(
     first fit sentence of article ``lead_article``, else the most central one), then central sentences that
     say something the ones taken do not in their words (``vectors``: the candidates' TF-IDF rows;
     ``centre``: the story's normalised centroid). The ones after the summary's length stand in for those a
-    paraphrase check leaves out (``_without_paraphrases``)."""
+    paraphrase check leaves out (``paraphrases.paraphrase_checked``)."""
     relevance = np.asarray(vectors @ centre.T).ravel()
     relevance += config.lead_bonus * np.array([candidate.position == 0 for candidate in candidates])
     similarity = (vectors @ vectors.T).toarray()
@@ -113,20 +113,6 @@ def _summary_order(
             break
         chosen.append(best)
     return chosen
-
-
-def _without_paraphrases(order: Sequence[int], vectors: np.ndarray, config: SummaryConfig) -> list[int]:
-    """The first ``config.sentences`` of ``order`` whose sentence embedding (``vectors``, rows of ``order``)
-    is below ``config.max_paraphrase`` cosine from every one taken before: what a sentence says in other
-    words than one taken ("Astrophysicists have discovered planets outside our galaxy for the first time",
-    "For the first time ever, scientists have detected planets in a galaxy far away") is left out."""
-    taken: list[int] = []
-    for row in range(len(order)):
-        if all(float(vectors[row] @ vectors[other]) < config.max_paraphrase for other in taken):
-            taken.append(row)
-            if len(taken) == config.sentences:
-                break
-    return [order[row] for row in taken]
 
 
 def _developments(
@@ -181,10 +167,9 @@ def _summaries(
     (``embed_sentences``; none: no paraphrase check)."""
     candidates_of = [_candidates(split, config) for split in split_of]
     sentences = [candidate.text for candidates in candidates_of for candidate in candidates]
+    story_languages = list(map(_language_of, originals_of))
     languages = [
-        _language_of(originals)
-        for originals, candidates in zip(originals_of, candidates_of, strict=True)
-        for _ in candidates
+        language for language, candidates in zip(story_languages, candidates_of, strict=True) for _ in candidates
     ]
     vectors = lexicon.sentence_vectors(sentences, languages) if lexicon is not None and sentences else None
     orders: list[list[int] | None] = []
@@ -200,37 +185,12 @@ def _summaries(
         orders.append(_summary_order(candidates, story_vectors, centre, lead, config))
         developments.append(_developments(originals, candidates, story_vectors, centre, config))
         start += len(candidates)
-    chosen = _paraphrase_checked(orders, candidates_of, config, embed_sentences)
+    texts_of = [[candidate.text for candidate in candidates] for candidates in candidates_of]
+    chosen = paraphrase_checked(orders, texts_of, story_languages, config, embed_sentences)
     return [
         (headline if order is None else " ".join(candidates[index].text for index in order), listed)
         for headline, order, candidates, listed in zip(headlines, chosen, candidates_of, developments, strict=True)
     ]
-
-
-def _paraphrase_checked(
-    orders: Sequence[list[int] | None],
-    candidates_of: Sequence[Sequence[_Candidate]],
-    config: SummaryConfig,
-    embed_sentences: SentenceEmbedder | None,
-) -> list[list[int] | None]:
-    """Each story's summary sentences (rows of its candidates): the first ``config.sentences`` of its
-    order, less paraphrases (``_without_paraphrases``) where ``embed_sentences`` is given. Only stories with
-    two sentences or more to choose from are embedded, all in one call (none when ``max_paraphrase`` is
-    above 1)."""
-    checked = [
-        index
-        for index, order in enumerate(orders)
-        if embed_sentences is not None and config.max_paraphrase <= 1 and order is not None and len(order) > 1
-    ]
-    texts = [candidates_of[index][row].text for index in checked for row in orders[index]]
-    vectors = embed_sentences(texts) if texts else None
-    chosen = [order[: config.sentences] if order is not None else None for order in orders]
-    start = 0
-    for index in checked:
-        order = orders[index]
-        chosen[index] = _without_paraphrases(order, vectors[start : start + len(order)], config)
-        start += len(order)
-    return chosen
 
 
 def group_stories(articles: Sequence[Article], labels: Sequence[int]) -> list[list[Article]]:

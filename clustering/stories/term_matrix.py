@@ -31,13 +31,14 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.preprocessing import normalize
 
-from clustering.scripts import UNSPACED_CLASS, is_unspaced
+from clustering.scripts import UNSPACED_CLASS
 
 # Words start with a letter and end with a letter or digit: numbers alone are left out.
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*[^\W_]\b"
 _TOKEN = re.compile(_TOKEN_PATTERN)
 _UNSPACED = re.compile(UNSPACED_CLASS)
 _UNSPACED_RUN = re.compile(f"({UNSPACED_CLASS}+)")
+_UNSPACED_WORD = re.compile(f"{UNSPACED_CLASS}+")
 # How terms are cut: the text's language's stop words dropped (the lists may change between the packages'
 # versions), then words and pairs of adjacent words; an English text as CountVectorizer(stop_words="english",
 # ngram_range=(1, 2), token_pattern=_TOKEN_PATTERN) counts it (tested equal). Counts kept under another
@@ -73,12 +74,12 @@ def _word_costs(language: str) -> dict[str, float] | None:
         return None
     table = wordfreq.get_frequency_dict(language)
     commonest = list(itertools.islice(table, 1000))
-    if 2 * sum(all(map(is_unspaced, word)) for word in commonest) <= len(commonest):
+    if 2 * sum(_UNSPACED_WORD.fullmatch(word) is not None for word in commonest) <= len(commonest):
         return None
     return {
         word: -math.log(frequency)
         for word, frequency in table.items()
-        if len(word) <= _MAX_UNSPACED_WORD and all(map(is_unspaced, word))
+        if len(word) <= _MAX_UNSPACED_WORD and _UNSPACED_WORD.fullmatch(word)
     }
 
 
