@@ -306,3 +306,23 @@ def test_summary_sentences_in_another_language_are_compared_by_the_multilingual_
     english_only = replace(config, embed=replace(config.embed, multilingual_model=""))
     embed_stage.embed_run_sentences(["a", "b"], ["en", "ar"], SimpleNamespace(config=english_only))
     assert calls == [(["a", "b"], config.embed.model)]
+
+
+def test_a_hindi_storys_keywords_are_whole_words(tmp_path):
+    """Words keep their vowel signs: keywords were "बड" and "पह", pieces of "बड़ी" and "पहुंचे"."""
+    from clustering.config import Config
+    from clustering.pipeline import Pipeline
+    from clustering.storage.workspace import Workspace
+
+    text = (
+        "दिल्ली में एक बड़ी आग लगी। दमकल विभाग के 200 कर्मचारी मौके पर पहुंचे। "
+        "पुलिस आग के कारणों की जांच कर रही है। सैकड़ों लोगों को सुरक्षित निकाला गया।"
+    )
+    records = [
+        {"id": f"hi{n}", "title": "दिल्ली में बड़ी आग", "text": text if n else text + " " + text, "published": "2024-01-01"}
+        for n in range(2)
+    ]
+    [story] = Pipeline(Workspace(tmp_path / "out"), Config()).run(records=records).stories
+    assert story.language == "hi" and story.keywords
+    words = set(re.findall(r"\S+", re.sub(r"[।.,]", " ", text)))
+    assert all(set(keyword.split()) <= words for keyword in story.keywords), story.keywords

@@ -172,3 +172,10 @@ def test_a_text_counted_in_another_language_is_counted_again():
     german = count_terms(text, languages={"a": "de"})
     assert "und" not in german.terms.tolist()
     assert "und" in count_terms(text, german, {"a": "en"}).terms.tolist()
+
+
+def test_words_keep_their_combining_marks():
+    """A Devanagari vowel sign is part of its word: re's \\w cut "बड़ी" to "बड" and "दिल्ली" to three letters."""
+    from clustering.stories.term_matrix import words_of
+
+    assert words_of("दिल्ली में एक बड़ी आग लगी", "hi") == ["दिल्ली", "बड़ी", "आग", "लगी"]

@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import regex
+
 from clustering.agencies import NEWS_AGENCIES
 from clustering.agencies import names as agency_names
 from clustering.scripts import is_unspaced, word_count
@@ -41,7 +43,8 @@ _MIN_PARTICIPLE = 6
 _MAX_FIRST_NAME = 3
 
 
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
+# Words as terms cut them (``term_matrix``): the regex package's \w keeps a word's combining marks.
+_TOKEN = regex.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
 _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 
