@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
+import snowballstemmer
+import stop_words
 
 from clustering.agencies import NEWS_AGENCIES
 from clustering.agencies import names as agency_names
@@ -218,15 +221,20 @@ def describe_keywords(
     prose = _Prose.of(sentences_of_articles, candidates, language)
     ranked = _ranked(candidates, prose, casing or Casing.of([sentences_of_articles]), language)
     chosen: list[tuple[str, str]] = []
+    stem = _stemmer(language)
     for group, _, term, written in ranked:
         words = term.split()
-        if any(_within(words, other.split()) for other, _ in chosen):
+        if any(_within(words, other.split(), stem) for other, _ in chosen):
             continue  # "albu" once "albu kamal" is in; "syrian" once "syria" is
-        inside = [index for index, (other, _) in enumerate(chosen) if group == 0 and _within(other.split(), words)]
+        inside = [
+            index for index, (other, _) in enumerate(chosen) if group == 0 and _within(other.split(), words, stem)
+        ]
         if inside:  # "Islamic State" in place of "Islamic"
             chosen[inside[0]] = (term, written)
             continue
-        shared = any(_same_word(mine, theirs) for other, _ in chosen for mine in words for theirs in other.split())
+        shared = any(
+            _same_word(mine, theirs, stem) for other, _ in chosen for mine in words for theirs in other.split()
+        )
         if shared and (group >= 2 or len(words) > 1):
             continue  # "state group" beside "islamic state", "transport police" beside "british transport"
         if group == 3 and prose.wording(term, written, len(sentences_of_articles)):
@@ -306,9 +314,24 @@ def _singular(word: str) -> str:
     return word
 
 
-def _same_word(first: str, second: str) -> bool:
+@lru_cache(maxsize=64)
+def _stemmer(language: str) -> Callable[[str], str] | None:
+    """Snowball's stemmer of ``language`` (an ISO 639-1 code, named as the ``stop-words`` package names it),
+    for a language other than English, whose forms ``_same_word``'s own rules fold; None where Snowball
+    has none."""
+    name = stop_words.LANGUAGE_MAPPING.get(language)
+    if language == "en" or name not in snowballstemmer.algorithms():
+        return None
+    return lru_cache(maxsize=100_000)(snowballstemmer.stemmer(name).stemWord)  # pure Python: a word once
+
+
+def _same_word(first: str, second: str, stem: Callable[[str], str] | None = None) -> bool:
     """One word, or a form of it: "syria" and "syrian", "iran" and "iranian", "year" and "year's",
-    "currency" and "currencies", and a compound ending in a long word: "cryptocurrency" and "currency"."""
+    "currency" and "currencies", and a compound ending in a long word: "cryptocurrency" and "currency";
+    in another language, two words of one ``stem`` of four letters or more as well: Russian "пожары" and
+    "пожаров"."""
+    if stem is not None and first != second and len(stemmed := stem(first)) >= 4 and stemmed == stem(second):
+        return True
     first, second = _singular(first), _singular(second)
     shorter, longer = sorted((first, second), key=len)
     if first == second or (longer.endswith(shorter) and len(shorter) >= _MIN_COMPOUND_TAIL):
@@ -321,6 +344,6 @@ def _participle(word: str) -> bool:
     return len(word) >= _MIN_PARTICIPLE and word.endswith("ed") and not word.endswith("eed")
 
 
-def _within(words: Sequence[str], other: Sequence[str]) -> bool:
+def _within(words: Sequence[str], other: Sequence[str], stem: Callable[[str], str] | None = None) -> bool:
     """Every word of ``words`` is (a form of) a word of ``other``."""
-    return all(any(_same_word(word, theirs) for theirs in other) for word in words)
+    return all(any(_same_word(word, theirs, stem) for theirs in other) for word in words)
