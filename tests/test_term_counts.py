@@ -115,6 +115,8 @@ def test_a_text_is_read_with_its_own_languages_stop_words():
         "gewartet",
     ]
     assert words_of("The president and the government", "en") == ["president", "government"]
+    # English's stay out of every language's text: a quote, or an English headline detected as German.
+    assert words_of("The Bundestag and the Regierung", "de") == ["bundestag", "regierung"]
     # A language with no list of its own, or none known, is read with the English one.
     assert words_of("The president", "und") == words_of("The president", "xx") == ["president"]
 
