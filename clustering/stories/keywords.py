@@ -97,9 +97,10 @@ class _Prose:
                     if index + 1 < len(tokens):
                         following = _POSSESSIVE.sub("", tokens[index + 1])
                         pair = f"{key} {following.lower()}"
-                        between = sentence[spans[index][1] : spans[index + 1][0]]
-                        if pair in wanted and not between.strip(" \t"):
-                            found.append((pair, _joined(surface, following, spans[index][1] - spans[index + 1][0])))
+                        end, next_start = spans[index][1], spans[index + 1][0]
+                        # Side by side: nothing but spaces between, and not two pairs of characters that overlap.
+                        if pair in wanted and end <= next_start and not sentence[end:next_start].strip(" \t"):
+                            found.append((pair, _joined(surface, following)))
                             # A word and the first of a name's words: "spokesman Jonathan" of "… Jonathan Guerin".
                             after_pair = tokens[index + 2][:1] if index + 2 < len(tokens) else ""
                             if surface[:1].islower() and following[:1].isupper() and after_pair.isupper():
@@ -182,11 +183,9 @@ def _prose(sentences: Sequence[tuple[str, bool]]) -> Iterator[str]:
     return (sentence for sentence, furniture in sentences if not furniture and word_count(sentence) >= 5)
 
 
-def _joined(first: str, second: str, overlap: int) -> str:
+def _joined(first: str, second: str) -> str:
     """Two words side by side as the text writes them: with a space, but in a script written without spaces
-    with none, and two pairs of characters that overlap by ``overlap`` characters ("北京", "京时") as one run."""
-    if overlap > 0:
-        return first + second[overlap:]
+    with none ("特朗普" and "政府" are "特朗普政府")."""
     return first + second if is_unspaced(first[-1]) and is_unspaced(second[0]) else f"{first} {second}"
 
 
