@@ -39,14 +39,14 @@ def paraphrase_checked(
     embed_sentences: SentenceEmbedder | None,
 ) -> list[list[int] | None]:
     """Each story's summary sentences (rows of its candidate sentences ``texts_of[story]``, in
-    ``languages[story]``): the first
-    ``config.sentences`` of its order, less paraphrases (``_without_paraphrases``) where ``embed_sentences``
-    is given (not when ``max_paraphrase`` is above 1) and the story has two sentences or more to choose from.
+    ``languages[story]``): the first ``config.sentences`` of its order, less paraphrases
+    (``_without_paraphrases``) where ``embed_sentences`` is given (not when ``max_paraphrase`` is above 1) and
+    the story has two sentences or more to choose from.
 
     Sentences are embedded in rounds, every story's in one call a round: first as many as a summary holds,
     then, for a story whose check left some out, as many of the next as it still lacks. A summary takes what
-    embedding its whole order would give it, for about a third of the sentences (SemEval dev, 1,800
-    stories: most summaries lose none)."""
+    embedding its whole order would give it, for half of the sentences or fewer (SemEval's dev stories:
+    4,993 of 9,770; ECB+'s: 213 of 536)."""
     chosen = [order[: config.sentences] if order is not None else None for order in orders]
     if embed_sentences is None or config.max_paraphrase > 1:
         return chosen

@@ -37,7 +37,6 @@ from clustering.stories.paraphrases import SentenceEmbedder, paraphrase_checked
 from clustering.stories.sentences import first_sentences, is_whole, stands_alone, without_dateline
 from clustering.stories.term_counts import TermCounts, count_terms
 
-# Texts to their L2-normalised embeddings, one row each: the run's model.
 # A summary's order is drawn this many times its length, so that sentences a paraphrase check leaves out
 # have stand-ins.
 _RESERVE = 3
@@ -158,16 +157,17 @@ def _summaries(
     headlines: Sequence[str],
     rows_of: Sequence[Sequence[int]],
     lexicon: Lexicon | None,
+    story_languages: Sequence[str],
     config: SummaryConfig,
     embed_sentences: SentenceEmbedder | None,
 ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
     """The summary and the developments of each story (its originals, the index among them of its lead
-    article, lexicon rows ``rows_of[story]``); every story's sentences are vectorised at once, in half the
-    time of vectorising them story by story, and the sentences a summary may take are embedded at once
-    (``embed_sentences``; none: no paraphrase check)."""
+    article, lexicon rows ``rows_of[story]``, the language it is described in); every story's sentences are
+    vectorised at once, in half the time of vectorising them story by story, and the sentences a summary may
+    take are embedded in rounds (``paraphrases.paraphrase_checked`` by ``embed_sentences``; none: no
+    paraphrase check)."""
     candidates_of = [_candidates(split, config) for split in split_of]
     sentences = [candidate.text for candidates in candidates_of for candidate in candidates]
-    story_languages = list(map(_language_of, originals_of))
     languages = [
         language for language, candidates in zip(story_languages, candidates_of, strict=True) for _ in candidates
     ]
@@ -248,8 +248,10 @@ def summarize_stories(
     summarised_originals = [originals_of[index] for index in summarised]
     headlines = list(map(choose_headline, summarised_originals, representatives))
     leads = [originals.index(lead) for originals, lead in zip(summarised_originals, representatives, strict=True)]
-    described = _summaries(summarised_originals, split_of, leads, headlines, rows_of, lexicon, config, embed_sentences)
     languages = [_language_of(originals) for originals in summarised_originals]
+    described = _summaries(
+        summarised_originals, split_of, leads, headlines, rows_of, lexicon, languages, config, embed_sentences
+    )
     keywords_of = describe_stories_keywords(candidate_terms, split_of, languages, config.keywords)
     stories = [previous[ids[index]] for index in sorted(kept)]
     for index, representative, headline, keywords, (summary, developments) in zip(
