@@ -138,6 +138,14 @@ class ReuseConfig:
     lsh_threshold: float = 0.3
     # A pair is reported when the aligned text reaches this many words in both articles.
     min_shared_words: int = 40
+    # The streaming index (``storyline dedup --level passage``) stops aligning candidates through a window of a
+    # new article after this many of them shared under ``min_shared_words``: where sentences recur in hundreds
+    # of records, each shares a sentence with it and aligning them all was most of the run's cost.
+    misses_per_window: int = 4
+    # The streaming index names each passage of a new article against one source (the earlier article sharing
+    # most with it). True: every earlier article sharing text with it, as a batch run pairs them; every
+    # candidate is then aligned, and where passages recur in hundreds of records the run takes 3-6x longer.
+    stream_every_source: bool = False
     # A pair is a reprint (one duplicate group) when both articles are at least this much shared.
     duplicate_containment: float = 0.8
     # "Wholly contained" for deciding the original: this share of an article is in the other.
@@ -160,6 +168,8 @@ class ReuseConfig:
     def __post_init__(self) -> None:
         if self.lookback_days is not None and not self.lookback_days > 0:
             raise ValueError(f"reuse.lookback_days must be more than 0 days, not {self.lookback_days!r}")
+        if self.misses_per_window < 1:
+            raise ValueError(f"reuse.misses_per_window must be 1 or more, not {self.misses_per_window!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -358,8 +358,8 @@ def dedup(
         str,
         typer.Option(
             help="document: mark near-copies of a record seen before (duplicate_of), to filter copies out "
-            "in front of search, training or analytics. passage: also find every passage shared with "
-            "earlier records and who copied whom (duplicate_of and reuse), as `storyline run` does; "
+            "in front of search, training or analytics. passage: also find the passages shared with "
+            "earlier records, each against one source, and who copied whom (duplicate_of and reuse); "
             "several times slower."
         ),
     ] = DEFAULT_DEDUP_LEVEL,

@@ -16,7 +16,7 @@ from clustering.records import Article
 from clustering.reuse.batch import build_band_index, find_reuse, update_reuse
 from clustering.reuse.dedup import Deduplicator, HeldArticle, IndexConflictError
 from clustering.reuse.pairs import _opening
-from clustering.reuse.signing import ReuseArticle, index_settings, sign_articles
+from clustering.reuse.signing import ReuseArticle, index_settings, sign_articles, windows_within
 from clustering.storage.band_index import BandIndex
 from flows.cli import EXIT_REJECTS, app
 
@@ -37,7 +37,8 @@ def test_index_survives_a_restart(tmp_path):
     assert len(reopened) == 3 and "wire" in reopened
     match = reopened.add(_raw("later", f"{WIRE}\n\nComments\n\nNice.", 12))
     assert match.duplicate_of == "wire"
-    assert sorted(pair.a for pair in match.pairs) == ["copy", "wire"]
+    # Its text is all in "wire" and in "copy" alike: named against the earlier one only.
+    assert [pair.a for pair in match.pairs] == ["wire"]
     # Adding a known article again changes nothing and answers from what the index recorded.
     again = reopened.add(_raw("copy", f"Share:\n\n{WIRE}", 9))
     assert again.duplicate_of == "wire"
@@ -98,7 +99,7 @@ def test_cli_filter_marks_duplicates_and_drop_keeps_one_per_group(tmp_path, leve
     else:
         assert rows["bank"] == {"id": "bank", "text": BANK, "duplicate_of": None, "reuse": []}
         reuse = rows["copy2"]["reuse"]
-        assert [entry["id"] for entry in reuse] == ["wire", "copy1"]
+        assert [entry["id"] for entry in reuse] == ["wire"]  # copy1 holds the same text: one source named
         start, end = reuse[0]["spans"][0]
         assert records[3]["text"][start:end].startswith("BEIRUT (Reuters)")
     rejects = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
@@ -314,3 +315,91 @@ def test_signed_tokens_are_the_cleaned_bodys_words():
     for prepared in signed:
         assert len(prepared.tokens) == len(re.findall(r"\w+", prepared.article.body))
     assert len(signed[0].tokens) < len(re.findall(r"\w+", raw))  # the furniture is not counted
+
+
+def _paragraphs(*paragraphs: str) -> str:
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs)
+
+
+WIRE_PARAGRAPHS = WIRE.split("\n\n")
+BANK_PARAGRAPHS = BANK.split("\n\n")
+
+
+def test_a_passage_many_articles_print_is_named_against_one_source_and_each_passage_against_its_own():
+    index = Deduplicator()
+    index.add(_raw("wire", WIRE, 1))
+    for day in range(2, 7):  # five reprints of the wire story, each with a line of its own
+        index.add(_raw(f"reprint-{day}", f"{WIRE}\n\nRead more from outlet {day} on its website today.", day))
+    index.add(_raw("bank", BANK, 7))
+    # A report pasting two wire paragraphs and two bank paragraphs, between lines of its own.
+    report = _paragraphs(
+        "Markets and the war dominated a busy week for our readers across the region and beyond.",
+        *WIRE_PARAGRAPHS[2:4],
+        *BANK_PARAGRAPHS[:2],
+    )
+    match = index.add(_raw("roundup", report, 8))
+    assert [pair.a for pair in match.pairs] == ["wire", "bank"]
+    assert match.duplicate_of is None
+    every = Deduplicator(reuse=ReuseConfig(stream_every_source=True))
+    for day, article_id in enumerate(["wire", *(f"reprint-{day}" for day in range(2, 7))], start=1):
+        text = WIRE if article_id == "wire" else f"{WIRE}\n\nRead more from outlet {day} on its website today."
+        every.add(_raw(article_id, text, day))
+    every.add(_raw("bank", BANK, 7))
+    assert [pair.a for pair in every.add(_raw("roundup", report, 8)).pairs] == [
+        "wire",
+        *(f"reprint-{day}" for day in range(2, 7)),
+        "bank",
+    ]
+
+
+def test_a_window_is_given_up_after_candidates_sharing_too_little(monkeypatch):
+    """Ten earlier articles each hold the new one's only sentence (under ``min_shared_words``): with
+    ``misses_per_window`` at 3 only three are aligned; with every source, all ten."""
+    import clustering.reuse.dedup as dedup
+
+    sentence = " ".join(WIRE_PARAGRAPHS[1].split())
+    aligned: list[str] = []
+    original_compare = dedup.compare
+
+    def counting(first, second, config):
+        aligned.append(first.article.id)
+        return original_compare(first, second, config)
+
+    monkeypatch.setattr(dedup, "compare", counting)
+    for reuse, expected in ((ReuseConfig(misses_per_window=3), 3), (ReuseConfig(stream_every_source=True), 10)):
+        index = Deduplicator(reuse=reuse)
+        for number, paragraph in enumerate([*BANK_PARAGRAPHS, SAME_EVENT] * 3):
+            if number < 10:
+                index.add(_raw(f"holder-{number}", _paragraphs(paragraph, sentence), 1))
+        aligned.clear()
+        assert index.add(_raw("new", sentence, 2)).pairs == []
+        assert len(aligned) == expected
+
+
+def test_misses_per_window_is_checked():
+    with pytest.raises(ValueError, match="misses_per_window"):
+        ReuseConfig(misses_per_window=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    words=st.integers(1, 120),
+    spans=st.lists(st.tuples(st.integers(0, 800), st.integers(1, 60)), max_size=5),
+    window=st.sampled_from([5, 30]),
+)
+def test_windows_within_are_those_at_least_half_inside_the_spans(words, spans, window):
+    text = " ".join(f"w{index}" for index in range(words))
+    article = ReuseArticle.of(Article(id="a", text=text), 5)
+    signed = dataclasses.replace(article, window_starts=np.arange(0, words, max(1, window // 2)))
+    merged: list[list[int]] = []
+    for start, length in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], start + length)
+        else:
+            merged.append([start, start + length])
+    inside = [any(start <= position < end for start, end in merged) for position in signed.tokens.starts]
+    expected = [
+        2 * sum(inside[first : first + window]) >= max(1, len(inside[first : first + window]))
+        for first in signed.window_starts.tolist()
+    ]
+    assert windows_within(signed, [tuple(span) for span in merged], window).tolist() == expected

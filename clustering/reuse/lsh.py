@@ -4,8 +4,10 @@ basename. Either way the candidates are the articles ``MinHashLSH`` would return
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
 from clustering.config import MinHashConfig, ReuseConfig
@@ -17,13 +19,34 @@ from clustering.storage.band_table import BandTable
 _KEY_SEPARATOR = "\x1f"
 
 
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """The indexed articles a query's windows meet: article ``ids[k]`` meets the windows (rows of the
+    query's signatures) ``windows[bounds[k]:bounds[k + 1]]``, ascending. Flat arrays: where sentences recur,
+    a query meets hundreds of articles, and few of them are read."""
+
+    ids: list[str]
+    bounds: np.ndarray
+    windows: np.ndarray
+
+    @classmethod
+    def of(cls, met: dict[str, list[int]]) -> Hits:
+        bounds = np.zeros(len(met) + 1, dtype=np.int64)
+        bounds[1:] = np.cumsum([len(windows) for windows in met.values()])
+        windows = np.array([window for rows in met.values() for window in sorted(rows)], dtype=np.int64)
+        return cls(list(met), bounds, windows)
+
+    def met_by(self, k: int) -> np.ndarray:
+        return self.windows[self.bounds[k] : self.bounds[k + 1]]
+
+
 class WindowIndex(Protocol):
     """The LSH tables of the indexed articles' passage windows."""
 
     def insert(self, signed: ReuseArticle) -> None: ...
 
-    def query(self, signed: ReuseArticle) -> set[str]:
-        """The ids of indexed articles with a window sharing a band with one of ``signed``'s."""
+    def query(self, signed: ReuseArticle) -> Hits:
+        """The indexed articles with a window sharing a band with one of ``signed``'s, and which."""
         ...
 
 
@@ -43,9 +66,11 @@ class LocalWindows:
             self._table.add(band_fingerprints(signed.signatures, self._bands))
             self._ids.append(article_id)  # at the table's number for it
 
-    def query(self, signed: ReuseArticle) -> set[str]:
-        owners = self._table.query(band_fingerprints(signed.signatures, self._bands))
-        return {self._ids[owner] for owner in owners.tolist()}
+    def query(self, signed: ReuseArticle) -> Hits:
+        hits = self._table.query(band_fingerprints(signed.signatures, self._bands))
+        owners, firsts = np.unique(hits[:, 0], return_index=True)
+        bounds = np.append(firsts, len(hits))
+        return Hits([self._ids[owner] for owner in owners.tolist()], bounds, np.ascontiguousarray(hits[:, 1]))
 
 
 class SharedWindows:
@@ -69,9 +94,10 @@ class SharedWindows:
             if key not in self._lsh:  # another worker may have indexed it already
                 self._lsh.insert(key, minhash, check_duplication=False)
 
-    def query(self, signed: ReuseArticle) -> set[str]:
-        found: set[str] = set()
-        for _, minhash in self._windows(signed):
+    def query(self, signed: ReuseArticle) -> Hits:
+        met: dict[str, list[int]] = {}
+        for window, (_, minhash) in enumerate(self._windows(signed)):
             # Split at the last separator: an id may hold the separator itself.
-            found.update(key.decode().rsplit(_KEY_SEPARATOR, 1)[0] for key in self._lsh.query(minhash))
-        return found
+            for owner in {key.decode().rsplit(_KEY_SEPARATOR, 1)[0] for key in self._lsh.query(minhash)}:
+                met.setdefault(owner, []).append(window)
+        return Hits.of(met)

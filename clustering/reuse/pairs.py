@@ -122,13 +122,15 @@ def _spans(segments: np.ndarray, side: ReuseArticle, name: str) -> tuple[tuple[i
     return character_spans(segments, article.text, tokens.starts, tokens.ends, name, article.body_spans)
 
 
-def _paragraph_edges(side: ReuseArticle) -> tuple[np.ndarray, np.ndarray]:
-    """For each token, the index of the first token of its paragraph and one past its last."""
+def _paragraph_edges(side: ReuseArticle, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``tokens`` (indices into ``side.tokens``), the index of the first token of its paragraph
+    and one past its last."""
     starts = side.tokens.starts
     spans = side.article.body_spans or ((0, len(side.article.text)),)
-    paragraph = np.searchsorted(np.array([start for start, _ in spans]), starts, side="right") - 1
-    first_token = np.searchsorted(paragraph, paragraph, side="left")
-    past_last = np.searchsorted(paragraph, paragraph, side="right")
+    paragraph_starts = np.array([start for start, _ in spans] + [np.iinfo(np.int64).max], dtype=np.int64)
+    paragraph = np.searchsorted(paragraph_starts, starts[tokens], side="right") - 1
+    first_token = np.searchsorted(starts, paragraph_starts[paragraph], side="left")
+    past_last = np.searchsorted(starts, paragraph_starts[paragraph + 1], side="left")
     return first_token, past_last
 
 
@@ -138,16 +140,15 @@ def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseA
     "told reporters") leaves no anchor there, but the paragraph is still the copy."""
     if not len(segments):
         return segments
-    (first_start, first_end), (second_start, second_end) = _paragraph_edges(first), _paragraph_edges(second)
+    a_from, a_to = _paragraph_edges(first, np.concatenate((segments[:, 0], segments[:, 1] - 1)))
+    b_from, b_to = _paragraph_edges(second, np.concatenate((segments[:, 2], segments[:, 3] - 1)))
+    count = len(segments)
     moved = segments.copy()
-    for row in moved:
-        a_start, a_end, b_start, b_end = (int(value) for value in row)
-        a_from, b_from = first_start[a_start], second_start[b_start]
-        if a_start - a_from <= max_gap and b_start - b_from <= max_gap:
-            row[0], row[2] = a_from, b_from
-        a_to, b_to = first_end[a_end - 1], second_end[b_end - 1]
-        if a_to - a_end <= max_gap and b_to - b_end <= max_gap:
-            row[1], row[3] = a_to, b_to
+    for row, (a_start, a_end, b_start, b_end) in enumerate(segments.tolist()):
+        if a_start - a_from[row] <= max_gap and b_start - b_from[row] <= max_gap:
+            moved[row, 0], moved[row, 2] = a_from[row], b_from[row]
+        if a_to[count + row] - a_end <= max_gap and b_to[count + row] - b_end <= max_gap:
+            moved[row, 1], moved[row, 3] = a_to[count + row], b_to[count + row]
     return moved
 
 

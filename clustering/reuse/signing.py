@@ -48,6 +48,22 @@ class ReuseArticle:
         return dataclasses.replace(self, window_starts=starts, signatures=signatures)
 
 
+def windows_within(signed: ReuseArticle, spans: Sequence[tuple[int, int]], window_words: int) -> np.ndarray:
+    """Which of ``signed``'s passage windows have at least half their words inside ``spans`` (character
+    spans of its text, as a ``ReusePair`` gives them)."""
+    starts = signed.tokens.starts
+    bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    # Each span's first token and the first token past it: +1 and -1 marks, summed along the text.
+    marks = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.add.at(marks, np.searchsorted(starts, bounds[:, 0], side="left"), 1)
+    np.add.at(marks, np.searchsorted(starts, bounds[:, 1], side="left"), -1)
+    inside = np.cumsum(marks[:-1]) > 0
+    counted = np.concatenate(([0], np.cumsum(inside)))
+    first = np.minimum(signed.window_starts, len(starts))
+    last = np.minimum(first + window_words, len(starts))
+    return (counted[last] - counted[first]) * 2 >= np.maximum(last - first, 1)
+
+
 def sign_article(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> ReuseArticle:
     """``article`` cleaned (when not yet cleaned), tokenised and signed."""
     return ReuseArticle.of(ensure_cleaned(article), minhash.shingle_words).signed(hasher, reuse)

@@ -104,13 +104,17 @@ def _rehash(
 
 @njit(cache=True, nogil=True)
 def _lookup(
-    slots: np.ndarray, width: int, keys: np.ndarray, seen: np.ndarray, stamp: int
+    slots: np.ndarray, width: int, keys: np.ndarray, bands: int, seen: np.ndarray, first_stamp: int
 ) -> np.ndarray:  # pragma: no cover
-    """The distinct owners found, each once: ``seen[owner]`` is set to ``stamp`` when first found."""
-    found = np.empty(16, dtype=np.int64)
+    """Rows ``(owner, window)``, each once: an owner found by a band of the query's window ``window``
+    (``keys`` window by window, ``bands`` each). ``seen[owner]`` is set to ``first_stamp + window`` when
+    first found for that window."""
+    found = np.empty((16, 2), dtype=np.int64)
     count = 0
-    for key in keys:
-        partition, tag = _place(key)
+    for index in range(len(keys)):
+        window = index // bands
+        stamp = first_stamp + window
+        partition, tag = _place(keys[index])
         slot = _home(partition, tag, width)
         end = (partition + 1) * width
         while slots[slot] != _EMPTY:
@@ -119,8 +123,8 @@ def _lookup(
                 if seen[owner] != stamp:
                     seen[owner] = stamp
                     if count == len(found):
-                        found = np.concatenate((found, np.empty(len(found), dtype=np.int64)))
-                    found[count] = owner
+                        found = np.concatenate((found, np.empty_like(found)))
+                    found[count, 0], found[count, 1] = owner, window
                     count += 1
             slot += 1
             if slot == end:
@@ -138,8 +142,8 @@ class BandTable:
         self._width = max(2, -(-capacity >> _PARTITION_BITS))  # slots per partition
         self._memory, self._slots = _zeroed_slots(self._width << _PARTITION_BITS)
         self._counts = np.zeros(1 << _PARTITION_BITS, dtype=np.int64)
-        self._seen = array("q")  # the last query that found each owner
-        self._queries = 0
+        self._seen = array("q")  # the last query row that found each owner
+        self._stamps = 0
         self.windows = 0
 
     def _keys(self, fingerprints: np.ndarray) -> np.ndarray:
@@ -176,11 +180,12 @@ class BandTable:
         self._memory, self._slots, self._width = memory, slots, width
 
     def query(self, fingerprints: np.ndarray) -> np.ndarray:
-        """The distinct owners of windows that share a band with any row of ``fingerprints``, ascending."""
-        self._queries += 1
+        """Which owners' windows share a band with which rows of ``fingerprints``: rows ``(owner, row)``,
+        each once, by owner then row."""
         seen = np.frombuffer(self._seen, dtype=np.int64) if self._seen else np.zeros(0, dtype=np.int64)
-        owners = _lookup(self._slots, self._width, self._keys(fingerprints), seen, self._queries)
-        return np.sort(owners)
+        hits = _lookup(self._slots, self._width, self._keys(fingerprints), self.bands, seen, self._stamps + 1)
+        self._stamps += len(fingerprints)  # a stamp per row queried: no later query reuses one
+        return hits[np.lexsort((hits[:, 1], hits[:, 0]))]
 
     @property
     def nbytes(self) -> int:
