@@ -149,8 +149,8 @@ class Deduplicator:
 
     def _candidates(self, signed: ReuseArticle, before: int | None = None) -> tuple[Hits, np.ndarray]:
         """Indexed articles that may share text with ``signed`` (with ``before``, only those known before
-        that position), and the order to align them in: those meeting most of its windows first, the
-        earlier known of equals."""
+        that position), and the order to align them in: those meeting most of its windows first (a reprint
+        with its original, after it), the earlier known of equals."""
         hits = self._windows.query(signed)
         for article_id in [article_id for article_id in hits.ids if article_id not in self._articles]:
             # Indexed by another worker sharing the store: fetch it to align against.
@@ -161,7 +161,15 @@ class Deduplicator:
         positions = np.fromiter(map(self._position.get, hits.ids, repeat(latest)), dtype=np.int64, count=len(hits.ids))
         if signed.article.id in self._position and signed.article.id in hits.ids:
             positions[hits.ids.index(signed.article.id)] = latest  # not its own candidate
-        order = np.lexsort((positions, -np.diff(hits.bounds)))
+        # A reprint ranks with its original (the most windows either meets), after it: a passage pasted from
+        # a story is named against the story, not against a copy of it that happens to meet more windows.
+        originals = [self._canonical.get(article_id, article_id) for article_id in hits.ids]
+        met_by_original: dict[str, int] = {}
+        for original, met in zip(originals, np.diff(hits.bounds).tolist(), strict=True):
+            met_by_original[original] = max(met, met_by_original.get(original, 0))
+        met = np.fromiter(map(met_by_original.__getitem__, originals), dtype=np.int64, count=len(originals))
+        reprint = np.fromiter(map(str.__ne__, originals, hits.ids), dtype=bool, count=len(originals))
+        order = np.lexsort((positions, reprint, -met))
         # Ones known after ``before`` and ones not held (another worker's, not stored) are left out.
         return hits, order[positions[order] < latest]
 
