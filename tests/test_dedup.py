@@ -403,3 +403,15 @@ def test_windows_within_are_those_at_least_half_inside_the_spans(words, spans, w
         for first in signed.window_starts.tolist()
     ]
     assert windows_within(signed, [tuple(span) for span in merged], window).tolist() == expected
+
+
+def test_a_block_pasted_from_a_story_is_named_against_the_story_not_a_reprint_meeting_more_of_it():
+    """The reprint carries the story and a line of its own that the new report also holds, so it meets
+    more of the report's windows than the story does: the story still ranks first, and the reprint is named
+    only for what the story does not hold."""
+    own_line = "Officials said the convoy would reach the border crossing at dawn on Thursday under heavy guard."
+    index = Deduplicator()
+    index.add(_raw("story", WIRE, 1))
+    assert index.add(_raw("reprint", f"{WIRE}\n\n{own_line}", 2)).duplicate_of == "story"
+    report = _paragraphs(*WIRE_PARAGRAPHS[2:4], own_line, *BANK_PARAGRAPHS[:1])
+    assert [pair.a for pair in index.add(_raw("report", report, 3)).pairs][:1] == ["story"]
