@@ -50,14 +50,11 @@ class ReuseArticle:
 
 def windows_within(signed: ReuseArticle, spans: Sequence[tuple[int, int]], window_words: int) -> np.ndarray:
     """Which of ``signed``'s passage windows have at least half their words inside ``spans`` (character
-    spans of its text, as a ``ReusePair`` gives them)."""
+    spans of its text, sorted and apart, as a ``ReusePair`` gives them)."""
     starts = signed.tokens.starts
-    bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    # Each span's first token and the first token past it: +1 and -1 marks, summed along the text.
-    marks = np.zeros(len(starts) + 1, dtype=np.int64)
-    np.add.at(marks, np.searchsorted(starts, bounds[:, 0], side="left"), 1)
-    np.add.at(marks, np.searchsorted(starts, bounds[:, 1], side="left"), -1)
-    inside = np.cumsum(marks[:-1]) > 0
+    # A word starting inside a span has an odd number of span edges at or before its start (spans apart).
+    edges = np.array(spans, dtype=np.int64).ravel()
+    inside = np.searchsorted(edges, starts, side="right") % 2 == 1
     counted = np.concatenate(([0], np.cumsum(inside)))
     first = np.minimum(signed.window_starts, len(starts))
     last = np.minimum(first + window_words, len(starts))
