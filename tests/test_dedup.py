@@ -415,3 +415,14 @@ def test_a_block_pasted_from_a_story_is_named_against_the_story_not_a_reprint_me
     assert index.add(_raw("reprint", f"{WIRE}\n\n{own_line}", 2)).duplicate_of == "story"
     report = _paragraphs(*WIRE_PARAGRAPHS[2:4], own_line, *BANK_PARAGRAPHS[:1])
     assert [pair.a for pair in index.add(_raw("report", report, 3)).pairs][:1] == ["story"]
+
+
+def test_a_reprint_is_found_behind_an_earlier_article_that_holds_all_of_its_text():
+    """A live page carried the wire story whole, with more, before the wire itself was indexed: a reprint
+    of the wire meets both alike, and the page comes first, but the reprint is still the wire's."""
+    index = Deduplicator()
+    index.add(_raw("live-page", f"{WIRE}\n\n{BANK}", 1))
+    index.add(_raw("wire", WIRE, 2))
+    match = index.add(_raw("reprint", f"{WIRE}\n\nRead more on our website today.", 3))
+    assert match.duplicate_of == "wire"
+    assert [pair.a for pair in match.pairs] == ["live-page", "wire"]

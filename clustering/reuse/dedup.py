@@ -185,17 +185,31 @@ class Deduplicator:
         open_windows = np.zeros(len(signed.window_starts), dtype=bool)
         open_windows[hits.windows] = True
         misses = np.zeros(len(signed.window_starts), dtype=np.int64)
+        # An earlier page holding the whole record and more closes every window before the story the record
+        # reprints is met. Once such a page is found, candidates meeting most of the windows (as a reprint's
+        # source does) are aligned, open windows or not, until one is the source or ``misses_per_window`` not.
+        broad = np.diff(hits.bounds) * 2 >= len(signed.window_starts)
+        sought: int | None = None  # such candidates still to align, once that page is found
+        duplicate = self.reuse_config.duplicate_containment
         found: list[tuple[int, ReusePair]] = []
         while len(order):
             if not self.reuse_config.stream_every_source:
                 # Pass over candidates meeting no open window (most of them: a few alignments close all).
                 meeting = np.add.reduceat(open_windows[hits.windows], hits.bounds[:-1])[order] > 0
+                if sought:
+                    meeting |= broad[order]
                 if not meeting.any():
                     break
                 order = order[int(np.argmax(meeting)) :]
             k, order = int(order[0]), order[1:]
             windows = hits.met_by(k)
             pair = compare(self._candidate(hits.ids[k]), signed, self.reuse_config)
+            sought = sought - 1 if sought and broad[k] else sought
+            if pair is not None and pair.containment_b >= duplicate:  # the record is (nearly) all in it
+                if pair.min_containment >= duplicate:
+                    sought = 0
+                elif sought is None:
+                    sought = self.reuse_config.misses_per_window
             if pair is None:
                 meets = windows[open_windows[windows]]
                 misses[meets] += 1
@@ -205,7 +219,7 @@ class Deduplicator:
                 open_windows[windows] = False
                 open_windows &= ~windows_within(signed, pair.b_spans, self.reuse_config.window_words)
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
-        reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
+        reprinted = [pair.a for pair in pairs if pair.min_containment >= duplicate]
         duplicate_of = self._canonical.get(reprinted[0], reprinted[0]) if reprinted else None
         return Match(duplicate_of=duplicate_of, pairs=pairs)
 
