@@ -426,3 +426,16 @@ def test_a_reprint_is_found_behind_an_earlier_article_that_holds_all_of_its_text
     match = index.add(_raw("reprint", f"{WIRE}\n\nRead more on our website today.", 3))
     assert match.duplicate_of == "wire"
     assert [pair.a for pair in match.pairs] == ["live-page", "wire"]
+
+
+def test_a_reprint_of_a_reprint_names_the_reprint_it_was_copied_from():
+    """The reprint copy-edited the story; the copy of that reprint carries the edits: it shares more with the
+    reprint than with the story, and names both. A copy of the story alone names the story only."""
+    edited = WIRE.replace(" said", " told reporters").replace("Wednesday", "Wednesday evening")
+    index = Deduplicator()
+    index.add(_raw("story", WIRE, 1))
+    assert index.add(_raw("reprint", edited, 2)).duplicate_of == "story"
+    copy_of_reprint = index.add(_raw("copy-of-reprint", f"{edited}\n\nShare this article.", 3))
+    assert copy_of_reprint.duplicate_of == "story"
+    assert [pair.a for pair in copy_of_reprint.pairs] == ["story", "reprint"]
+    assert [pair.a for pair in index.add(_raw("copy-of-story", WIRE, 4)).pairs] == ["story"]

@@ -70,6 +70,67 @@ class HeldArticle:
         return dataclasses.replace(self.fields, text=self.text, body_spans=spans)
 
 
+class _SourceSearch:
+    """One record's search for its sources among its candidates, aligned in turn (``Deduplicator._match``).
+
+    A candidate is wanted while it meets an *open* window of the record: one that no source before it was
+    found sharing text through, and not given up after ``reuse.misses_per_window`` candidates met through
+    it shared too little. So a passage many indexed articles print is aligned once, not once per article
+    (where sentences recur in hundreds of records, aligning them all cost 0.4 ms a candidate, most of such
+    a run), and a reprint of a reprinted story names the story. Two searches go on past closed windows,
+    each for at most ``misses_per_window`` candidates:
+    - once an earlier page holding the whole record and more is found (it closes every window before the
+      story the record reprints is met), candidates meeting half its windows or more, until one is the
+      record's source;
+    - once that story is found, its known reprints: one sharing more words with the record than the story
+      does is what the record was copied from (a reprint of a reprint), and is named too.
+    """
+
+    def __init__(self, signed: ReuseArticle, hits: Hits, originals: np.ndarray, config: ReuseConfig) -> None:
+        self.signed, self.hits, self.originals, self.config = signed, hits, originals, config
+        self.open_windows = np.zeros(len(signed.window_starts), dtype=bool)
+        self.open_windows[hits.windows] = True
+        self.misses = np.zeros(len(signed.window_starts), dtype=np.int64)
+        self.broad = np.diff(hits.bounds) * 2 >= len(signed.window_starts)
+        self.reprint = originals != np.array(hits.ids, dtype=object)
+        self.sought: int | None = None  # broad candidates still to align, once a page holding all is found
+        self.story: str | None = None  # the story the record reprints, once found
+        self.story_words = 0
+        self.copies_left = 0  # the story's reprints still to align
+
+    def wanted(self, order: np.ndarray) -> np.ndarray:
+        """Which candidates of ``order`` are worth aligning now."""
+        wanted = np.add.reduceat(self.open_windows[self.hits.windows], self.hits.bounds[:-1])[order] > 0
+        if self.sought:
+            wanted |= self.broad[order]
+        if self.copies_left:
+            wanted |= (self.originals[order] == self.story) & self.reprint[order]
+        return wanted
+
+    def reported(self, k: int, pair: ReusePair | None) -> bool:
+        """Take in candidate ``k``'s alignment (``None``: too little shared); whether ``pair`` is reported."""
+        duplicate = self.config.duplicate_containment
+        self.sought = self.sought - 1 if self.sought and self.broad[k] else self.sought
+        if self.story is not None and self.originals[k] == self.story and self.reprint[k]:
+            self.copies_left = max(0, self.copies_left - 1)
+            return pair is not None and pair.shared_words > self.story_words
+        if pair is None:
+            windows = self.hits.met_by(k)
+            meets = windows[self.open_windows[windows]]
+            self.misses[meets] += 1
+            self.open_windows[meets] = self.misses[meets] < self.config.misses_per_window
+            return False
+        if pair.containment_b >= duplicate and pair.min_containment >= duplicate and self.story is None:
+            self.sought = 0
+            self.story, self.story_words = str(self.originals[k]), pair.shared_words
+            self.copies_left = self.config.misses_per_window
+        elif pair.containment_b >= duplicate and self.sought is None:  # a page holding all of it and more
+            self.sought = self.config.misses_per_window
+        self.open_windows[self.hits.met_by(k)] = False
+        self.open_windows &= ~windows_within(self.signed, pair.b_spans, self.config.window_words)
+        return True
+
+
 # Candidates kept tokenised (about 13 KB each for a 300-word article: 27 MB at most).
 _RECENT_CANDIDATES = 2_048
 
@@ -147,10 +208,10 @@ class Deduplicator:
         self._articles[article.id] = HeldArticle.of(article)
         self._position.setdefault(article.id, len(self._position))
 
-    def _candidates(self, signed: ReuseArticle, before: int | None = None) -> tuple[Hits, np.ndarray]:
+    def _candidates(self, signed: ReuseArticle, before: int | None = None) -> tuple[Hits, np.ndarray, np.ndarray]:
         """Indexed articles that may share text with ``signed`` (with ``before``, only those known before
-        that position), and the order to align them in: those meeting most of its windows first (a reprint
-        with its original, after it), the earlier known of equals."""
+        that position), the order to align them in (those meeting most of its windows first, a reprint with
+        its original, after it, the earlier known of equals), and each one's original (itself when none)."""
         hits = self._windows.query(signed)
         for article_id in [article_id for article_id in hits.ids if article_id not in self._articles]:
             # Indexed by another worker sharing the store: fetch it to align against.
@@ -171,55 +232,27 @@ class Deduplicator:
         reprint = np.fromiter(map(str.__ne__, originals, hits.ids), dtype=bool, count=len(originals))
         order = np.lexsort((positions, reprint, -met))
         # Ones known after ``before`` and ones not held (another worker's, not stored) are left out.
-        return hits, order[positions[order] < latest]
+        return hits, order[positions[order] < latest], np.array(originals, dtype=object)
 
     def _match(self, signed: ReuseArticle, before: int | None = None) -> Match:
-        """Each passage of ``signed`` against one source. Candidates are aligned in turn while they meet an
-        open window of ``signed``: one that no source before them was found sharing text through (so a
-        passage many indexed articles print is aligned once, not once per article, and a reprint of a
-        reprinted story names the source it shares most with, the earliest of equals), and not given up
-        after ``reuse.misses_per_window`` candidates met through it shared too little (a window of
-        sentences that recur in hundreds of records, each sharing one of them: aligning them all cost 0.4
-        ms a candidate, most of such a run). With ``reuse.stream_every_source``, every candidate."""
-        hits, order = self._candidates(signed, before)
-        open_windows = np.zeros(len(signed.window_starts), dtype=bool)
-        open_windows[hits.windows] = True
-        misses = np.zeros(len(signed.window_starts), dtype=np.int64)
-        # An earlier page holding the whole record and more closes every window before the story the record
-        # reprints is met. Once such a page is found, candidates meeting most of the windows (as a reprint's
-        # source does) are aligned, open windows or not, until one is the source or ``misses_per_window`` not.
-        broad = np.diff(hits.bounds) * 2 >= len(signed.window_starts)
-        sought: int | None = None  # such candidates still to align, once that page is found
-        duplicate = self.reuse_config.duplicate_containment
+        """What ``signed`` shares with the indexed articles: each passage against one source
+        (``_SourceSearch``), or with ``reuse.stream_every_source`` every candidate aligned and reported."""
+        hits, order, originals = self._candidates(signed, before)
+        search = _SourceSearch(signed, hits, originals, self.reuse_config)
+        every = self.reuse_config.stream_every_source
         found: list[tuple[int, ReusePair]] = []
         while len(order):
-            if not self.reuse_config.stream_every_source:
-                # Pass over candidates meeting no open window (most of them: a few alignments close all).
-                meeting = np.add.reduceat(open_windows[hits.windows], hits.bounds[:-1])[order] > 0
-                if sought:
-                    meeting |= broad[order]
-                if not meeting.any():
+            if not every:
+                wanted = search.wanted(order)
+                if not wanted.any():
                     break
-                order = order[int(np.argmax(meeting)) :]
+                order = order[int(np.argmax(wanted)) :]
             k, order = int(order[0]), order[1:]
-            windows = hits.met_by(k)
             pair = compare(self._candidate(hits.ids[k]), signed, self.reuse_config)
-            sought = sought - 1 if sought and broad[k] else sought
-            if pair is not None and pair.containment_b >= duplicate:  # the record is (nearly) all in it
-                if pair.min_containment >= duplicate:
-                    sought = 0
-                elif sought is None:
-                    sought = self.reuse_config.misses_per_window
-            if pair is None:
-                meets = windows[open_windows[windows]]
-                misses[meets] += 1
-                open_windows[meets] = misses[meets] < self.reuse_config.misses_per_window
-            else:
+            if search.reported(k, pair) or (every and pair is not None):
                 found.append((self._position[hits.ids[k]], pair))
-                open_windows[windows] = False
-                open_windows &= ~windows_within(signed, pair.b_spans, self.reuse_config.window_words)
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
-        reprinted = [pair.a for pair in pairs if pair.min_containment >= duplicate]
+        reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
         duplicate_of = self._canonical.get(reprinted[0], reprinted[0]) if reprinted else None
         return Match(duplicate_of=duplicate_of, pairs=pairs)
 
