@@ -3,7 +3,8 @@ passages among everything indexed before, one article at a time.
 
 Candidates come from LSH over MinHash signatures of overlapping passage windows (``lsh``), so a
 four-paragraph paste into a long article is found where whole-document MinHash sees two different texts;
-each candidate pair is then aligned exactly (``pairs.compare``). The articles persist in a SQLite file when
+candidates are then aligned exactly (``pairs.compare``), in turn, until each passage has its source
+(``_SourceSearch``). The articles persist in a SQLite file when
 ``path`` is given: reopening it restores the index, so today's feed is checked against last week's. With
 ``lsh_storage={"type": "redis", "redis": {...}, "basename": b"..."}`` the LSH tables and the articles live
 in Redis, shared by every worker that names the same basename. ``flows/dedup_files.py`` runs it over files.
@@ -33,7 +34,8 @@ from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDo
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """What the index knows of an article: the canonical article it reprints, and every pair sharing text."""
+    """What the index knows of an article: the canonical article it reprints, and the pairs naming its
+    sources (each passage against one; every article sharing text with ``reuse.stream_every_source``)."""
 
     duplicate_of: str | None
     pairs: list[ReusePair]
