@@ -72,6 +72,17 @@ class HeldArticle:
         return dataclasses.replace(self.fields, text=self.text, body_spans=spans)
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidates:
+    """A record's candidates (``hits``), the order to align them in, and each one's original (itself when
+    it reprints none) and whether it is a known reprint."""
+
+    hits: Hits
+    order: np.ndarray
+    originals: np.ndarray
+    reprint: np.ndarray
+
+
 class _SourceSearch:
     """One record's search for its sources among its candidates, aligned in turn (``Deduplicator._match``).
 
@@ -88,13 +99,13 @@ class _SourceSearch:
       does is what the record was copied from (a reprint of a reprint), and is named too.
     """
 
-    def __init__(self, signed: ReuseArticle, hits: Hits, originals: np.ndarray, config: ReuseConfig) -> None:
-        self.signed, self.hits, self.originals, self.config = signed, hits, originals, config
+    def __init__(self, signed: ReuseArticle, candidates: _Candidates, config: ReuseConfig) -> None:
+        self.signed, self.config = signed, config
+        self.hits, self.originals, self.reprint = candidates.hits, candidates.originals, candidates.reprint
         self.open_windows = np.zeros(len(signed.window_starts), dtype=bool)
-        self.open_windows[hits.windows] = True
+        self.open_windows[self.hits.windows] = True
         self.misses = np.zeros(len(signed.window_starts), dtype=np.int64)
-        self.broad = np.diff(hits.bounds) * 2 >= len(signed.window_starts)
-        self.reprint = originals != np.array(hits.ids, dtype=object)
+        self.broad = np.diff(self.hits.bounds) * 2 >= len(signed.window_starts)
         self.sought: int | None = None  # broad candidates still to align, once a page holding all is found
         self.story: str | None = None  # the story the record reprints, once found
         self.story_words = 0
@@ -210,10 +221,10 @@ class Deduplicator:
         self._articles[article.id] = HeldArticle.of(article)
         self._position.setdefault(article.id, len(self._position))
 
-    def _candidates(self, signed: ReuseArticle, before: int | None = None) -> tuple[Hits, np.ndarray, np.ndarray]:
+    def _candidates(self, signed: ReuseArticle, before: int | None = None) -> _Candidates:
         """Indexed articles that may share text with ``signed`` (with ``before``, only those known before
-        that position), the order to align them in (those meeting most of its windows first, a reprint with
-        its original, after it, the earlier known of equals), and each one's original (itself when none)."""
+        that position), in the order to align them in: those meeting most of its windows first (a reprint
+        with its original, after it), the earlier known of equals."""
         hits = self._windows.query(signed)
         for article_id in [article_id for article_id in hits.ids if article_id not in self._articles]:
             # Indexed by another worker sharing the store: fetch it to align against.
@@ -226,21 +237,22 @@ class Deduplicator:
             positions[hits.ids.index(signed.article.id)] = latest  # not its own candidate
         # A reprint ranks with its original (the most windows either meets), after it: a passage pasted from
         # a story is named against the story, not against a copy of it that happens to meet more windows.
-        originals = [self._canonical.get(article_id, article_id) for article_id in hits.ids]
+        originals = np.array([self._canonical.get(article_id, article_id) for article_id in hits.ids], dtype=object)
         met_by_original: dict[str, int] = {}
-        for original, met in zip(originals, np.diff(hits.bounds).tolist(), strict=True):
+        for original, met in zip(originals.tolist(), np.diff(hits.bounds).tolist(), strict=True):
             met_by_original[original] = max(met, met_by_original.get(original, 0))
         met = np.fromiter(map(met_by_original.__getitem__, originals), dtype=np.int64, count=len(originals))
-        reprint = np.fromiter(map(str.__ne__, originals, hits.ids), dtype=bool, count=len(originals))
+        reprint = originals != np.array(hits.ids, dtype=object)
         order = np.lexsort((positions, reprint, -met))
         # Ones known after ``before`` and ones not held (another worker's, not stored) are left out.
-        return hits, order[positions[order] < latest], np.array(originals, dtype=object)
+        return _Candidates(hits, order[positions[order] < latest], originals, reprint)
 
     def _match(self, signed: ReuseArticle, before: int | None = None) -> Match:
         """What ``signed`` shares with the indexed articles: each passage against one source
         (``_SourceSearch``), or with ``reuse.stream_every_source`` every candidate aligned and reported."""
-        hits, order, originals = self._candidates(signed, before)
-        search = _SourceSearch(signed, hits, originals, self.reuse_config)
+        candidates = self._candidates(signed, before)
+        hits, order = candidates.hits, candidates.order
+        search = _SourceSearch(signed, candidates, self.reuse_config)
         every = self.reuse_config.stream_every_source
         found: list[tuple[int, ReusePair]] = []
         while len(order):
@@ -251,7 +263,7 @@ class Deduplicator:
                 order = order[int(np.argmax(wanted)) :]
             k, order = int(order[0]), order[1:]
             pair = compare(self._candidate(hits.ids[k]), signed, self.reuse_config)
-            if search.reported(k, pair) or (every and pair is not None):
+            if (pair is not None) if every else search.reported(k, pair):
                 found.append((self._position[hits.ids[k]], pair))
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
         reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
