@@ -13,9 +13,9 @@ in Redis, shared by every worker that names the same basename. ``flows/dedup_fil
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +43,13 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class HeldArticle:
-    """An indexed article as alignment reads it, kept small: its text, its paragraph spans packed, and
-    none of what alignment does not read (the body, segments, comments, furniture): two fifths of the
-    cleaned ``Article``'s memory (README "Wire-copy reuse")."""
+    """An indexed article as alignment reads it, kept small: its text in UTF-8 (a text with one curly quote
+    is held by Python at two bytes a character), its paragraph spans packed, and none of what alignment
+    does not read (the body, segments, comments, furniture): two fifths of the cleaned ``Article``'s memory
+    (README "Wire-copy reuse")."""
 
     fields: Article  # the article without text, body, spans, segments, comments and furniture
-    text: str
+    text: bytes
     body_spans: np.ndarray
 
     @classmethod
@@ -63,19 +64,20 @@ class HeldArticle:
             furniture=(),
             furniture_spans=(),
         )
-        return cls(kept, article.text, np.array(article.body_spans, dtype=np.int64).reshape(-1, 2))
+        text = article.text.encode("utf-8", "surrogatepass")
+        return cls(kept, text, np.array(article.body_spans, dtype=np.int64).reshape(-1, 2))
 
     @property
     def article(self) -> Article:
         """The article with its text and body spans, and no body (alignment reads the text at the spans)."""
         spans = tuple((start, end) for start, end in self.body_spans.tolist())
-        return dataclasses.replace(self.fields, text=self.text, body_spans=spans)
+        return dataclasses.replace(self.fields, text=self.text.decode("utf-8", "surrogatepass"), body_spans=spans)
 
 
 @dataclass(frozen=True, slots=True)
 class _Candidates:
-    """A record's candidates (``hits``), the order to align them in, and each one's original (itself when
-    it reprints none) and whether it is a known reprint."""
+    """A record's candidates (``hits``), the order to align them in (indices into ``hits.owners``), and
+    each one's original (its number; itself when it reprints none) and whether it is a known reprint."""
 
     hits: Hits
     order: np.ndarray
@@ -102,45 +104,60 @@ class _SourceSearch:
     def __init__(self, signed: ReuseArticle, candidates: _Candidates, config: ReuseConfig) -> None:
         self.signed, self.config = signed, config
         self.hits, self.originals, self.reprint = candidates.hits, candidates.originals, candidates.reprint
-        self.open_windows = np.zeros(len(signed.window_starts), dtype=bool)
+        windows = len(signed.window_starts)
+        self.open_windows = np.zeros(windows, dtype=bool)
         self.open_windows[self.hits.windows] = True
-        self.misses = np.zeros(len(signed.window_starts), dtype=np.int64)
-        self.broad = np.diff(self.hits.bounds) * 2 >= len(signed.window_starts)
+        self.misses = np.zeros(windows, dtype=np.int64)
+        met = np.diff(self.hits.bounds)
+        self.broad = met * 2 >= windows
+        # Each candidate's open windows, kept as windows close (the candidates meeting each window: by_window
+        # from window_bounds[w] to window_bounds[w + 1], as indices into hits): counting them again for
+        # every candidate aligned was a fifth of the cost where hundreds of candidates meet a record.
+        self.open_met = met.copy()
+        self.by_window = np.repeat(np.arange(len(met)), met)[np.argsort(self.hits.windows, kind="stable")]
+        self.window_bounds = np.searchsorted(np.sort(self.hits.windows), np.arange(windows + 1))
         self.sought: int | None = None  # broad candidates still to align, once a page holding all is found
-        self.story: str | None = None  # the story the record reprints, once found
+        self.story = -1  # the number of the story the record reprints, once found
         self.story_words = 0
         self.copies_left = 0  # the story's reprints still to align
 
     def wanted(self, order: np.ndarray) -> np.ndarray:
         """Which candidates of ``order`` are worth aligning now."""
-        wanted = np.add.reduceat(self.open_windows[self.hits.windows], self.hits.bounds[:-1])[order] > 0
+        wanted = self.open_met[order] > 0
         if self.sought:
             wanted |= self.broad[order]
         if self.copies_left:
             wanted |= (self.originals[order] == self.story) & self.reprint[order]
         return wanted
 
+    def _close(self, windows: np.ndarray) -> None:
+        """Close the open ones of ``windows`` (indices)."""
+        closing = windows[self.open_windows[windows]]
+        self.open_windows[closing] = False
+        for window in closing.tolist():
+            self.open_met[self.by_window[self.window_bounds[window] : self.window_bounds[window + 1]]] -= 1
+
     def reported(self, k: int, pair: ReusePair | None) -> bool:
         """Take in candidate ``k``'s alignment (``None``: too little shared); whether ``pair`` is reported."""
         duplicate = self.config.duplicate_containment
         self.sought = self.sought - 1 if self.sought and self.broad[k] else self.sought
-        if self.story is not None and self.originals[k] == self.story and self.reprint[k]:
+        if self.story >= 0 and self.originals[k] == self.story and self.reprint[k]:
             self.copies_left = max(0, self.copies_left - 1)
             return pair is not None and pair.shared_words > self.story_words
         if pair is None:
             windows = self.hits.met_by(k)
             meets = windows[self.open_windows[windows]]
             self.misses[meets] += 1
-            self.open_windows[meets] = self.misses[meets] < self.config.misses_per_window
+            self._close(meets[self.misses[meets] >= self.config.misses_per_window])
             return False
-        if pair.containment_b >= duplicate and pair.min_containment >= duplicate and self.story is None:
+        if pair.containment_b >= duplicate and pair.min_containment >= duplicate and self.story < 0:
             self.sought = 0
-            self.story, self.story_words = str(self.originals[k]), pair.shared_words
+            self.story, self.story_words = int(self.originals[k]), pair.shared_words
             self.copies_left = self.config.misses_per_window
         elif pair.containment_b >= duplicate and self.sought is None:  # a page holding all of it and more
             self.sought = self.config.misses_per_window
-        self.open_windows[self.hits.met_by(k)] = False
-        self.open_windows &= ~windows_within(self.signed, pair.b_spans, self.config.window_words)
+        self._close(self.hits.met_by(k))
+        self._close(np.flatnonzero(windows_within(self.signed, pair.b_spans, self.config.window_words)))
         return True
 
 
@@ -167,31 +184,44 @@ class Deduplicator:
         self._furniture = StreamingFurniture(learner, held=self._held_article) if furniture.learn else None
         self._hasher = MinHasher(minhash)
         self._windows: WindowIndex = (
-            LocalWindows(minhash, reuse) if lsh_storage is None else SharedWindows(self._hasher, reuse, lsh_storage)
+            LocalWindows(minhash, reuse)
+            if lsh_storage is None
+            else SharedWindows(self._hasher, reuse, lsh_storage, number_of=self._number_of)
         )
-        # Each article as it was aligned (cleaned, without the furniture known when it came); tokenised
-        # again when it is a candidate: its tokens and shingles would take four times its text.
-        self._articles: dict[str, HeldArticle] = {}
-        self._position: dict[str, int] = {}  # the order articles became known, for answering in that order
-        self._recent: OrderedDict[str, ReuseArticle] = OrderedDict()  # the last candidates, tokenised
+        # Each article as it was aligned (cleaned, without the furniture known when it came), by its number
+        # (the order it became known in, which answers come in); tokenised again when it is a candidate: its
+        # tokens and shingles would take four times its text.
+        self._held: list[HeldArticle] = []
+        self._number: dict[str, int] = {}
+        self._recent: OrderedDict[int, ReuseArticle] = OrderedDict()  # the last candidates, tokenised
         self._canonical: dict[str, str] = {}
+        self._originals = array("q")  # by number: the number of the article's canonical (itself when none)
         self._documents: DocumentStore | None = None
         if lsh_storage is not None and lsh_storage.get("type") == "redis":
             self._documents = RedisDocuments(lsh_storage["redis"], lsh_storage.get("basename", b"storyline"))
         elif path is not None:
             self._documents = SQLiteDocuments(path)
         for record, canonical in self._documents.records() if self._documents else ():
-            article = self._remember(record, canonical)
-            self._windows.insert(self._tokenized(article).signed(self._hasher, self.reuse_config))
+            number = self._remember(record, canonical)
+            self._windows.insert(self._tokenized(self._held[number].article).signed(self._hasher, reuse), number)
 
-    def _remember(self, record: str, canonical: str | None) -> Article:
-        """Hold an article of the document store (cleaned) for alignment. The store's records come in the
-        order they were added, so the furniture learned from them is what was learned then."""
+    def _remember(self, record: str, canonical: str | None) -> int:
+        """Hold an article of the document store (cleaned) for alignment; its number. The store's records
+        come in the order they were added, so the furniture learned from them is what was learned then."""
         article = self._observed(ensure_cleaned(Article.from_json(record)))
-        self._hold(article)
+        number = self._hold(article)
         if canonical is not None:
             self._canonical[article.id] = canonical
-        return article
+            self._originals[number] = self._number.get(canonical, number)
+        return number
+
+    def _number_of(self, article_id: str) -> int | None:
+        """The number of an indexed article, fetched from the document store when another worker indexed it
+        (``None``: not stored there)."""
+        number = self._number.get(article_id)
+        if number is None and self._documents is not None and (stored := self._documents.get(article_id)):
+            number = self._remember(*stored)
+        return number
 
     def _observed(self, article: Article) -> Article:
         """``article`` learned from and cleaned of the furniture known so far (when learning is on)."""
@@ -199,53 +229,49 @@ class Deduplicator:
 
     def _held_article(self, article_id: str) -> Article | None:
         """An indexed article's text and body spans, as held for alignment (``None`` when not held here)."""
-        held = self._articles.get(article_id)
-        return held.article if held is not None else None
+        number = self._number.get(article_id)
+        return self._held[number].article if number is not None else None
 
     def _tokenized(self, article: Article) -> ReuseArticle:
         return ReuseArticle.of(article, self.minhash_config.shingle_words)
 
-    def _candidate(self, article_id: str) -> ReuseArticle:
+    def _candidate(self, number: int) -> ReuseArticle:
         """An indexed article as alignment reads it: tokenised again, unless it was among the last
         ``_RECENT_CANDIDATES`` aligned (a passage many articles share makes the same few candidates for
         each of them: tokenising them once each was two fifths of the cost where sentences recur)."""
-        tokenized = self._recent.pop(article_id, None)
+        tokenized = self._recent.pop(number, None)
         if tokenized is None:
-            tokenized = self._tokenized(self._articles[article_id].article)
-        self._recent[article_id] = tokenized
+            tokenized = self._tokenized(self._held[number].article)
+        self._recent[number] = tokenized
         if len(self._recent) > _RECENT_CANDIDATES:
             self._recent.popitem(last=False)
         return tokenized
 
-    def _hold(self, article: Article) -> None:
-        self._articles[article.id] = HeldArticle.of(article)
-        self._position.setdefault(article.id, len(self._position))
+    def _hold(self, article: Article) -> int:
+        """Hold a new article; its number."""
+        number = self._number[article.id] = len(self._held)
+        self._held.append(HeldArticle.of(article))
+        self._originals.append(number)
+        return number
 
     def _candidates(self, signed: ReuseArticle, before: int | None = None) -> _Candidates:
-        """Indexed articles that may share text with ``signed`` (with ``before``, only those known before
-        that position), in the order to align them in: those meeting most of its windows first (a reprint
-        with its original, after it), the earlier known of equals."""
+        """Indexed articles that may share text with ``signed`` (with ``before``, only those numbered
+        before it), in the order to align them in: those meeting most of its windows first (a reprint with
+        its original, after it), the earlier known of equals."""
         hits = self._windows.query(signed)
-        for article_id in [article_id for article_id in hits.ids if article_id not in self._articles]:
-            # Indexed by another worker sharing the store: fetch it to align against.
-            stored = self._documents.get(article_id) if self._documents else None
-            if stored is not None:
-                self._remember(*stored)
-        latest = len(self._position) if before is None else before
-        positions = np.fromiter(map(self._position.get, hits.ids, repeat(latest)), dtype=np.int64, count=len(hits.ids))
-        if signed.article.id in self._position and signed.article.id in hits.ids:
-            positions[hits.ids.index(signed.article.id)] = latest  # not its own candidate
+        numbers = hits.owners
+        latest = len(self._held) if before is None else before
         # A reprint ranks with its original (the most windows either meets), after it: a passage pasted from
         # a story is named against the story, not against a copy of it that happens to meet more windows.
-        originals = np.array([self._canonical.get(article_id, article_id) for article_id in hits.ids], dtype=object)
-        met_by_original: dict[str, int] = {}
-        for original, met in zip(originals.tolist(), np.diff(hits.bounds).tolist(), strict=True):
-            met_by_original[original] = max(met, met_by_original.get(original, 0))
-        met = np.fromiter(map(met_by_original.__getitem__, originals), dtype=np.int64, count=len(originals))
-        reprint = originals != np.array(hits.ids, dtype=object)
-        order = np.lexsort((positions, reprint, -met))
-        # Ones known after ``before`` and ones not held (another worker's, not stored) are left out.
-        return _Candidates(hits, order[positions[order] < latest], originals, reprint)
+        originals = np.frombuffer(self._originals, dtype=np.int64)[numbers] if len(numbers) else numbers
+        groups, group_of = np.unique(originals, return_inverse=True)
+        met_by_group = np.zeros(len(groups), dtype=np.int64)
+        np.maximum.at(met_by_group, group_of, np.diff(hits.bounds))
+        reprint = originals != numbers
+        order = np.lexsort((numbers, reprint, -met_by_group[group_of]))
+        # Ones known after ``before`` are left out, and the article itself when it is indexed.
+        kept = (numbers[order] < latest) & (numbers[order] != self._number.get(signed.article.id, -1))
+        return _Candidates(hits, order[kept], originals, reprint)
 
     def _match(self, signed: ReuseArticle, before: int | None = None) -> Match:
         """What ``signed`` shares with the indexed articles: each passage against one source
@@ -262,9 +288,10 @@ class Deduplicator:
                     break
                 order = order[int(np.argmax(wanted)) :]
             k, order = int(order[0]), order[1:]
-            pair = compare(self._candidate(hits.ids[k]), signed, self.reuse_config)
+            number = int(hits.owners[k])
+            pair = compare(self._candidate(number), signed, self.reuse_config)
             if (pair is not None) if every else search.reported(k, pair):
-                found.append((self._position[hits.ids[k]], pair))
+                found.append((number, pair))
         pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
         reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
         duplicate_of = self._canonical.get(reprinted[0], reprinted[0]) if reprinted else None
@@ -286,33 +313,32 @@ class Deduplicator:
         ``signed`` is the article's ``signing.sign_article`` when computed beforehand (in parallel).
         """
         article = signed.article if signed is not None else ensure_cleaned(article)
-        held = self._articles.get(article.id)
-        indexed = held.article if held is not None else None
-        if indexed is None and self._documents is not None and (stored := self._documents.get(article.id)):
-            indexed = self._remember(*stored)  # indexed by another worker, or by an earlier run
-        if indexed is not None:
+        number = self._number_of(article.id)  # indexed here, by another worker, or by an earlier run
+        if number is not None:
+            indexed = self._held[number].article
             if indexed.text != article.text:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
             again = self._tokenized(indexed).signed(self._hasher, self.reuse_config)
-            earlier = self._match(again, before=self._position[article.id]).pairs
+            earlier = self._match(again, before=number).pairs
             return Match(duplicate_of=self._canonical.get(article.id), pairs=earlier)
         without_furniture = self._observed(article)
         if signed is None or without_furniture is not article:
             signed = sign_article(without_furniture, self._hasher, self.minhash_config, self.reuse_config)
         match = self._match(signed)
-        self._windows.insert(signed)
-        self._hold(signed.article)
+        number = self._hold(signed.article)
+        self._windows.insert(signed, number)
         if match.duplicate_of is not None:
             self._canonical[article.id] = match.duplicate_of
+            self._originals[number] = self._number[match.duplicate_of]
         if self._documents is not None:
             self._documents.put(article.id, article.to_json(), match.duplicate_of)
         return match
 
     def __contains__(self, article_id: object) -> bool:
-        return article_id in self._articles
+        return article_id in self._number
 
     def __len__(self) -> int:
-        return len(self._articles)
+        return len(self._held)
 
     def close(self) -> None:
         if self._documents is not None:
