@@ -100,3 +100,17 @@ def test_the_band_table_checks_the_shape_of_what_it_is_given():
         table.add(np.zeros((2, 3), dtype=np.uint64))
     assert table.query(np.zeros((0, 4), dtype=np.uint64)).shape == (0, 2)
     assert table.query(np.zeros((1, 4), dtype=np.uint64)).shape == (0, 2)
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+def test_the_bands_are_those_minhash_lsh_chooses(num_perm):
+    """Chosen without datasketch (whose import brings scipy), the same bands for every threshold it takes,
+    and a clear error where it makes too few."""
+    for threshold in np.round(np.arange(0.05, 0.96, 0.01), 2).tolist():
+        try:
+            expected = tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
+        except ValueError:
+            with pytest.raises(ValueError, match="fewer than 2 bands"):
+                lsh_bands.__wrapped__(threshold, num_perm)
+            continue
+        assert lsh_bands.__wrapped__(threshold, num_perm) == expected, threshold

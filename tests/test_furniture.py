@@ -9,10 +9,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clustering.config import Config, FurnitureConfig
+from clustering.config import Config, FurnitureConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, clean_article
 from clustering.ingest.furniture import FurnitureLearner
+from clustering.ingest.furniture_rule import FurnitureRule
 from clustering.ingest.shared_copy import _LETTERS, rare_words
+from clustering.ingest.streaming_furniture import StreamingFurniture
 from clustering.pipeline import Pipeline
 from clustering.records import Article
 from clustering.storage.store import StoryStore
@@ -334,14 +336,14 @@ def test_boxes_two_sites_word_alike_stay_furniture_where_the_sites_reprint_one_s
 
 
 def test_the_stream_reads_a_paragraph_copy_edited_throughout_in_the_partners_it_holds():
-    from clustering.ingest.furniture import StreamingFurniture
 
     agency = _article({"id": "ap-ferry", "title": "Ferry", "text": f"Ferry\n{AGENCY_LEAD}\n{AGENCY}", "source": "AP"})
     gazette = [_article(_page("gazette.example", "ferry", 1, extra=f"{AGENCY_LEAD}\n{EDITED}"))]
     gazette += [_article(_page("gazette.example", topic, 1, extra=EDITED)) for topic in ("volcano", "chess")]
     for held_by_the_index, kept in ((True, True), (False, False)):
         held: dict[str, Article] = {}
-        stream = StreamingFurniture(FurnitureLearner(), held=held.get if held_by_the_index else None)
+        rule = FurnitureRule.of(FurnitureConfig(), ReuseConfig())
+        stream = StreamingFurniture(rule, held=held.get if held_by_the_index else None)
         seen = []
         for article in [agency, *gazette]:
             seen.append(stream.observe(article))
@@ -353,7 +355,6 @@ def test_the_stream_reads_a_paragraph_copy_edited_throughout_in_the_partners_it_
 def test_the_stream_learns_boxes_sites_word_alike_though_they_reprint_one_story_first():
     """Seen on a generated wire-heavy stream: two sites on one template reprint a story before either has
     repeated its box; the boxes share their template's words and one rare word ("briefing")."""
-    from clustering.ingest.furniture import StreamingFurniture
 
     def page(site: int, topic: str) -> Article:
         record = _page(f"outlet{site}.example", topic, 1, box=False, extra=f"{AGENCY_LEAD}\n{AGENCY}")
@@ -362,7 +363,7 @@ def test_the_stream_learns_boxes_sites_word_alike_though_they_reprint_one_story_
         return _article(record)
 
     held: dict[str, Article] = {}
-    stream = StreamingFurniture(FurnitureLearner(), held=held.get)
+    stream = StreamingFurniture(FurnitureRule.of(FurnitureConfig(), ReuseConfig()), held=held.get)
     seen = []
     for topic in ("ferry", "volcano", "chess"):
         for site in (1, 2):
@@ -395,17 +396,16 @@ def test_furniture_another_outlet_turns_out_to_print_is_given_up_and_its_article
 
 
 def test_the_stream_learns_that_a_block_another_outlet_prints_is_copy():
-    from clustering.ingest.furniture import StreamingFurniture
 
     gazette = [_article(record) for record in _pasting_outlet(with_agency=False)]
     agency = _article(_pasting_outlet(with_agency=True)[-1])
     # The agency's article first: the Gazette's pastes keep the block, and lose the box.
-    stream = StreamingFurniture(FurnitureLearner())
+    stream = StreamingFurniture(FurnitureRule.of(FurnitureConfig(), ReuseConfig()))
     seen = [stream.observe(article) for article in [agency, *gazette]]
     assert all(AGENCY in article.body for article in seen)
     assert BOX not in seen[-1].body
     # The agency's article after them: the block, learned as the Gazette's, is given up for what follows.
-    stream = StreamingFurniture(FurnitureLearner())
+    stream = StreamingFurniture(FurnitureRule.of(FurnitureConfig(), ReuseConfig()))
     for article in gazette:
         stream.observe(article)
     assert AGENCY not in stream.clean(gazette[0]).body

@@ -22,7 +22,8 @@ import numpy as np
 
 from clustering.config import FurnitureConfig, MinHashConfig, ReuseConfig
 from clustering.ingest.clean import ensure_cleaned
-from clustering.ingest.furniture import FurnitureLearner, StreamingFurniture
+from clustering.ingest.furniture_rule import FurnitureRule
+from clustering.ingest.streaming_furniture import StreamingFurniture
 from clustering.records import Article, ReusePair
 from clustering.reuse.lsh import Hits, LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
@@ -180,8 +181,8 @@ class Deduplicator:
         self.minhash_config = minhash
         self.reuse_config = reuse
         # Page furniture learned from the stream itself (what one outlet repeats across unrelated articles).
-        learner = FurnitureLearner.of(furniture, reuse)
-        self._furniture = StreamingFurniture(learner, held=self._held_article) if furniture.learn else None
+        rule = FurnitureRule.of(furniture, reuse)
+        self._furniture = StreamingFurniture(rule, held=self._held_article) if furniture.learn else None
         self._hasher = MinHasher(minhash)
         self._windows: WindowIndex = (
             LocalWindows(minhash, reuse)

@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 
 from clustering.config import ReuseConfig
-from clustering.records import UNKNOWN_OUTLET, Article, ReusePair, joined_paragraphs
+from clustering.records import UNKNOWN_OUTLET, Article, ReusePair
 from clustering.reuse.align import Alignment, align, character_spans, shared_counts
 from clustering.reuse.minhash import jaccard, tokenize
 from clustering.reuse.signing import ReuseArticle
@@ -37,12 +37,17 @@ def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | 
 _DATELINE_CREDIT = re.compile(r"^[^\n]{0,80}?\((?P<agency>[A-Za-z][\w .&-]{0,40})\)\s*[-–—]")
 
 
+# A dateline credit opens the first line: its first 300 characters hold it, whatever the paragraph's length.
+_OPENING_CHARS = 300
+
+
 def _opening(article: Article) -> str:
-    """The body's first paragraph as cleaning writes it, read from the text and spans (the dedup index
-    holds articles without their body)."""
+    """The start of the body's first paragraph as cleaning writes it (single spaces), read from the text and
+    spans (the dedup index holds articles without their body)."""
     if not article.body_spans:
-        return article.body.split("\n", 1)[0]
-    return joined_paragraphs(article.text, article.body_spans[:1])
+        return article.body[:_OPENING_CHARS].split("\n", 1)[0]
+    start, end = article.body_spans[0]
+    return " ".join(article.text[start : min(end, start + _OPENING_CHARS)].split())
 
 
 def _keeps_agency_dateline(article: Article, agencies: Mapping[str, Sequence[str]]) -> bool:
@@ -143,12 +148,12 @@ def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseA
     a_from, a_to = _paragraph_edges(first, np.concatenate((segments[:, 0], segments[:, 1] - 1)))
     b_from, b_to = _paragraph_edges(second, np.concatenate((segments[:, 2], segments[:, 3] - 1)))
     count = len(segments)
+    a_start, a_end, b_start, b_end = segments.T
+    starts = (a_start - a_from[:count] <= max_gap) & (b_start - b_from[:count] <= max_gap)
+    ends = (a_to[count:] - a_end <= max_gap) & (b_to[count:] - b_end <= max_gap)
     moved = segments.copy()
-    for row, (a_start, a_end, b_start, b_end) in enumerate(segments.tolist()):
-        if a_start - a_from[row] <= max_gap and b_start - b_from[row] <= max_gap:
-            moved[row, 0], moved[row, 2] = a_from[row], b_from[row]
-        if a_to[count + row] - a_end <= max_gap and b_to[count + row] - b_end <= max_gap:
-            moved[row, 1], moved[row, 3] = a_to[count + row], b_to[count + row]
+    moved[starts, 0], moved[starts, 2] = a_from[:count][starts], b_from[:count][starts]
+    moved[ends, 1], moved[ends, 3] = a_to[count:][ends], b_to[count:][ends]
     return moved
 
 
