@@ -181,6 +181,34 @@ def shared_counts(
     )
 
 
+@njit(cache=True, nogil=True)
+def _paragraph_of(starts, paragraph_starts, token):  # pragma: no cover
+    """The first token of ``token``'s paragraph and one past its last."""
+    paragraph = np.searchsorted(paragraph_starts, starts[token], side="right") - 1
+    first = np.searchsorted(starts, paragraph_starts[paragraph], side="left")
+    return first, np.searchsorted(starts, paragraph_starts[paragraph + 1], side="left")
+
+
+@njit(cache=True, nogil=True)
+def paragraph_edges(segments, a_starts, a_paragraphs, b_starts, b_paragraphs, max_gap):  # pragma: no cover
+    """``segments`` (rows of ``Alignment.segments``) with each edge moved to its paragraph's edge when that is
+    at most ``max_gap`` words away on both sides; ``a_starts``: the first side's token starts (characters),
+    ``a_paragraphs``: where its paragraphs start, then a stop (and the same of the second side). Compiled:
+    a few array calls per segment from Python cost more than the alignment."""
+    moved = segments.copy()
+    for row in range(len(segments)):
+        a_start, a_end, b_start, b_end = segments[row, 0], segments[row, 1], segments[row, 2], segments[row, 3]
+        a_first, _ = _paragraph_of(a_starts, a_paragraphs, a_start)
+        b_first, _ = _paragraph_of(b_starts, b_paragraphs, b_start)
+        if a_start - a_first <= max_gap and b_start - b_first <= max_gap:
+            moved[row, 0], moved[row, 2] = a_first, b_first
+        _, a_past = _paragraph_of(a_starts, a_paragraphs, a_end - 1)
+        _, b_past = _paragraph_of(b_starts, b_paragraphs, b_end - 1)
+        if a_past - a_end <= max_gap and b_past - b_end <= max_gap:
+            moved[row, 1], moved[row, 3] = a_past, b_past
+    return moved
+
+
 def shingle_order(shingles: np.ndarray) -> np.ndarray:
     """The positions of ``shingles`` in order of value, equal values in order of position."""
     return np.argsort(shingles, kind="stable")

@@ -17,7 +17,7 @@ import numpy as np
 
 from clustering.config import ReuseConfig
 from clustering.records import UNKNOWN_OUTLET, Article, ReusePair
-from clustering.reuse.align import Alignment, align, character_spans, shared_counts
+from clustering.reuse.align import Alignment, align, character_spans, paragraph_edges, shared_counts
 from clustering.reuse.minhash import jaccard, tokenize
 from clustering.reuse.signing import ReuseArticle
 
@@ -127,16 +127,10 @@ def _spans(segments: np.ndarray, side: ReuseArticle, name: str) -> tuple[tuple[i
     return character_spans(segments, article.text, tokens.starts, tokens.ends, name, article.body_spans)
 
 
-def _paragraph_edges(side: ReuseArticle, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``tokens`` (indices into ``side.tokens``), the index of the first token of its paragraph
-    and one past its last."""
-    starts = side.tokens.starts
+def _paragraph_starts(side: ReuseArticle) -> np.ndarray:
+    """Where each body paragraph of ``side`` starts (the whole text when it has no spans), then a stop."""
     spans = side.article.body_spans or ((0, len(side.article.text)),)
-    paragraph_starts = np.array([start for start, _ in spans] + [np.iinfo(np.int64).max], dtype=np.int64)
-    paragraph = np.searchsorted(paragraph_starts, starts[tokens], side="right") - 1
-    first_token = np.searchsorted(starts, paragraph_starts[paragraph], side="left")
-    past_last = np.searchsorted(starts, paragraph_starts[paragraph + 1], side="left")
-    return first_token, past_last
+    return np.array([start for start, _ in spans] + [np.iinfo(np.int64).max], dtype=np.int64)
 
 
 def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseArticle, max_gap: int) -> np.ndarray:
@@ -145,16 +139,8 @@ def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseA
     "told reporters") leaves no anchor there, but the paragraph is still the copy."""
     if not len(segments):
         return segments
-    a_from, a_to = _paragraph_edges(first, np.concatenate((segments[:, 0], segments[:, 1] - 1)))
-    b_from, b_to = _paragraph_edges(second, np.concatenate((segments[:, 2], segments[:, 3] - 1)))
-    count = len(segments)
-    a_start, a_end, b_start, b_end = segments.T
-    starts = (a_start - a_from[:count] <= max_gap) & (b_start - b_from[:count] <= max_gap)
-    ends = (a_to[count:] - a_end <= max_gap) & (b_to[count:] - b_end <= max_gap)
-    moved = segments.copy()
-    moved[starts, 0], moved[starts, 2] = a_from[:count][starts], b_from[:count][starts]
-    moved[ends, 1], moved[ends, 3] = a_to[count:][ends], b_to[count:][ends]
-    return moved
+    a_paragraphs, b_paragraphs = _paragraph_starts(first), _paragraph_starts(second)
+    return paragraph_edges(segments, first.tokens.starts, a_paragraphs, second.tokens.starts, b_paragraphs, max_gap)
 
 
 def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
