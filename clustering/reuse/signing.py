@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, ensure_cleaned
@@ -51,14 +52,25 @@ class ReuseArticle:
 def windows_within(signed: ReuseArticle, spans: Sequence[tuple[int, int]], window_words: int) -> np.ndarray:
     """Which of ``signed``'s passage windows have at least half their words inside ``spans`` (character
     spans of its text, sorted and apart, as a ``ReusePair`` gives them)."""
-    starts = signed.tokens.starts
+    edges = np.array(spans, dtype=np.int64).reshape(-1)
+    return _windows_within(signed.tokens.starts, edges, signed.window_starts, window_words)
+
+
+@njit(cache=True, nogil=True)
+def _windows_within(starts, edges, window_starts, window_words):  # pragma: no cover
     # A word starting inside a span has an odd number of span edges at or before its start (spans apart).
-    edges = np.array(spans, dtype=np.int64).ravel()
-    inside = np.searchsorted(edges, starts, side="right") % 2 == 1
-    counted = np.concatenate(([0], np.cumsum(inside)))
-    first = np.minimum(signed.window_starts, len(starts))
-    last = np.minimum(first + window_words, len(starts))
-    return (counted[last] - counted[first]) * 2 >= np.maximum(last - first, 1)
+    counted = np.zeros(len(starts) + 1, dtype=np.int64)
+    edge = 0
+    for word in range(len(starts)):
+        while edge < len(edges) and edges[edge] <= starts[word]:
+            edge += 1
+        counted[word + 1] = counted[word] + edge % 2
+    within = np.empty(len(window_starts), dtype=np.bool_)
+    for window in range(len(window_starts)):
+        first = min(window_starts[window], len(starts))
+        last = min(first + window_words, len(starts))
+        within[window] = (counted[last] - counted[first]) * 2 >= max(last - first, 1)
+    return within
 
 
 def sign_article(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> ReuseArticle:
