@@ -115,8 +115,9 @@ class _SourceSearch:
         # from window_bounds[w] to window_bounds[w + 1], as indices into hits): counting them again for
         # every candidate aligned was a fifth of the cost where hundreds of candidates meet a record.
         self.open_met = met.copy()
-        self.by_window = np.repeat(np.arange(len(met)), met)[np.argsort(self.hits.windows, kind="stable")]
-        self.window_bounds = np.searchsorted(np.sort(self.hits.windows), np.arange(windows + 1))
+        by_window = np.argsort(self.hits.windows, kind="stable")
+        self.by_window = np.repeat(np.arange(len(met)), met)[by_window]
+        self.window_bounds = np.searchsorted(self.hits.windows[by_window], np.arange(windows + 1))
         self.sought: int | None = None  # broad candidates still to align, once a page holding all is found
         self.story = -1  # the number of the story the record reprints, once found
         self.story_words = 0
@@ -195,7 +196,6 @@ class Deduplicator:
         self._held: list[HeldArticle] = []
         self._number: dict[str, int] = {}
         self._recent: OrderedDict[int, ReuseArticle] = OrderedDict()  # the last candidates, tokenised
-        self._canonical: dict[str, str] = {}
         self._originals = array("q")  # by number: the number of the article's canonical (itself when none)
         self._documents: DocumentStore | None = None
         if lsh_storage is not None and lsh_storage.get("type") == "redis":
@@ -212,8 +212,9 @@ class Deduplicator:
         article = self._observed(ensure_cleaned(Article.from_json(record)))
         number = self._hold(article)
         if canonical is not None:
-            self._canonical[article.id] = canonical
-            self._originals[number] = self._number.get(canonical, number)
+            # Stored before its reprints (the store's order); fetched when another worker indexed it.
+            original = self._number_of(canonical)
+            self._originals[number] = original if original is not None else number
         return number
 
     def _number_of(self, article_id: str) -> int | None:
@@ -223,6 +224,11 @@ class Deduplicator:
         if number is None and self._documents is not None and (stored := self._documents.get(article_id)):
             number = self._remember(*stored)
         return number
+
+    def _canonical_of(self, number: int) -> str | None:
+        """The id of the canonical article the article numbered ``number`` reprints (``None``: it reprints none)."""
+        original = self._originals[number]
+        return None if original == number else self._held[original].fields.id
 
     def _observed(self, article: Article) -> Article:
         """``article`` learned from and cleaned of the furniture known so far (when learning is on)."""
@@ -293,10 +299,11 @@ class Deduplicator:
             pair = compare(self._candidate(number), signed, self.reuse_config)
             if (pair is not None) if every else search.reported(k, pair):
                 found.append((number, pair))
-        pairs = [pair for _, pair in sorted(found, key=lambda item: item[0])]
-        reprinted = [pair.a for pair in pairs if pair.min_containment >= self.reuse_config.duplicate_containment]
-        duplicate_of = self._canonical.get(reprinted[0], reprinted[0]) if reprinted else None
-        return Match(duplicate_of=duplicate_of, pairs=pairs)
+        found.sort(key=lambda item: item[0])
+        duplicate = self.reuse_config.duplicate_containment
+        reprinted = [number for number, pair in found if pair.min_containment >= duplicate]
+        duplicate_of = self._held[self._originals[reprinted[0]]].fields.id if reprinted else None
+        return Match(duplicate_of=duplicate_of, pairs=[pair for _, pair in found])
 
     def query(self, article: Article) -> Match:
         """What ``article`` shares with the indexed articles, without indexing it."""
@@ -321,7 +328,7 @@ class Deduplicator:
                 raise IndexConflictError(f"id {article.id!r} is already indexed with a different text")
             again = self._tokenized(indexed).signed(self._hasher, self.reuse_config)
             earlier = self._match(again, before=number).pairs
-            return Match(duplicate_of=self._canonical.get(article.id), pairs=earlier)
+            return Match(duplicate_of=self._canonical_of(number), pairs=earlier)
         without_furniture = self._observed(article)
         if signed is None or without_furniture is not article:
             signed = sign_article(without_furniture, self._hasher, self.minhash_config, self.reuse_config)
@@ -329,7 +336,6 @@ class Deduplicator:
         number = self._hold(signed.article)
         self._windows.insert(signed, number)
         if match.duplicate_of is not None:
-            self._canonical[article.id] = match.duplicate_of
             self._originals[number] = self._number[match.duplicate_of]
         if self._documents is not None:
             self._documents.put(article.id, article.to_json(), match.duplicate_of)
