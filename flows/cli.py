@@ -386,7 +386,7 @@ def dedup(
 ) -> None:
     """Stream records through the dedup index, adding `duplicate_of` (and `reuse` at --level passage).
 
-    Records go out in input order as they are decided, a batch of at most 2,000 at a time (500 at --level
+    Records go out in input order as they are decided, a batch of at most 2,000 at a time (200 at --level
     passage: what has arrived while the previous batch was decided). Bad records go to --rejects (default: OUTPUT with
     `.rejects.jsonl` in place of its suffix, or standard error when OUTPUT is `-`, a pipe or a device). An
     output that is an input, the index, a folder or a read-only file is refused before anything is read.

@@ -82,7 +82,7 @@ class PassageLevel:
     batch_records = 200
 
     def __init__(self, config: Config, index_path: Path | str | None, lsh_storage: dict | None = None) -> None:
-        from clustering.reuse.dedup import Deduplicator  # learned furniture imports scikit-learn: 0.8 s
+        from clustering.reuse.dedup import Deduplicator  # with wordfreq's lists: 0.2 s the document level skips
 
         self._index = Deduplicator(
             index_path, minhash=config.minhash, reuse=config.reuse, lsh_storage=lsh_storage, furniture=config.furniture
