@@ -2,7 +2,7 @@ import multiprocessing
 import os
 
 from clustering.ingest.clean import clean_or_reject
-from clustering.ingest.parallel import map_chunks
+from clustering.ingest.parallel import Submitted, map_chunks, worker_pool
 from clustering.records import Article
 
 
@@ -46,3 +46,14 @@ def test_parallel_cleaning_gives_what_cleaning_in_one_process_gives():
         for number in range(1200)
     ]
     assert clean_or_reject(articles, workers=2) == clean_or_reject(articles, workers=1)
+
+
+def test_batches_submitted_ahead_come_back_in_order_and_an_empty_one_is_empty():
+    with worker_pool(2) as pool:
+        batches = [list(range(0, 7)), [], list(range(7, 30))]
+        submitted = [Submitted(_pids_and_squares, batch, pool) for batch in batches]  # all started first
+        results = [part.result() for part in submitted]
+    assert [[square for _, square in part] for part in results] == [[n * n for n in batch] for batch in batches]
+    assert os.getpid() not in {pid for part in results for pid, _ in part}
+    # Without a pool, the batch is computed here when its result is asked for.
+    assert Submitted(_pids_and_squares, [3], None).result() == [(os.getpid(), 9)]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -48,6 +48,8 @@ def _forking_allowed(workers: int) -> bool:
 def _chunks(items: Sequence[Item], workers: int) -> list[Sequence[Item]]:
     # A few chunks per worker: one that finishes early takes the next, whatever the other cores are doing.
     parts = min(len(items), workers * _CHUNKS_PER_WORKER)
+    if not parts:
+        return []
     bounds = [len(items) * part // parts for part in range(parts + 1)]
     return [items[start:end] for start, end in itertools.pairwise(bounds)]
 
@@ -66,9 +68,8 @@ def map_chunks(
     list's parts. ``workers`` defaults to ``available_cores()``. With ``pool`` (``worker_pool``), its
     processes take the chunks of any batch, however small: they are already forked.
     """
-    if pool is not None and items:
-        chunks = _chunks(items, pool.workers)
-        return [result for part in pool.executor.map(function, chunks) for result in part]
+    if pool is not None:
+        return Submitted(function, items, pool).result()
     workers = min(workers or available_cores(), len(items))
     if len(items) < min_items or not _forking_allowed(workers):
         return function(items)
@@ -80,6 +81,26 @@ def map_chunks(
 class WorkerPool:
     executor: ProcessPoolExecutor
     workers: int
+
+
+class Submitted(Generic[Result]):
+    """``function(items)`` (``map_chunks``'s contract), its chunks started now in ``pool``'s processes, or
+    computed in this process on ``result()`` where there is no pool."""
+
+    def __init__(
+        self, function: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item], pool: WorkerPool | None
+    ) -> None:
+        self._function, self._items = function, items
+        # Submitted chunk by chunk, not through ``executor.map`` in a waiting thread: the chunks of the
+        # next batch queue behind this one's, so no worker idles while the last chunk of a batch runs.
+        self._parts = None
+        if pool is not None:
+            self._parts = [pool.executor.submit(function, part) for part in _chunks(items, pool.workers)]
+
+    def result(self) -> list[Result]:
+        if self._parts is None:
+            return self._function(self._items)
+        return [result for part in self._parts for result in part.result()]
 
 
 def _started(_: int) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +26,7 @@ from clustering.config import DEDUP_LEVELS, DEFAULT_DEDUP_LEVEL, Config, DedupLe
 from clustering.ingest.arrivals import Arrivals
 from clustering.ingest.clean import EMPTY_AFTER_CLEANING, ensure_cleaned
 from clustering.ingest.fields import iter_records
-from clustering.ingest.parallel import map_chunks, worker_pool
+from clustering.ingest.parallel import Submitted, worker_pool
 from clustering.records import Article, Reject
 from clustering.reuse.near_duplicates import IndexConflictError, NearDuplicateIndex, Sketch, Sketcher, document_body
 
@@ -185,18 +184,14 @@ def _prepared(records: Iterable[_Read], index: RecordIndex) -> Iterator[tuple[li
     a child forked while it waits in ``readline`` would inherit standard input's lock held, and hang on it."""
     work = functools.partial(_prepared_chunk, index.prepare)
     warm_up = functools.partial(_warm_up, index.prepare)
-    with (
-        worker_pool(initializer=warm_up) as pool,
-        Arrivals(records, index.batch_records) as arrivals,
-        ThreadPoolExecutor(1) as waiter,
-    ):
-        ahead: deque[tuple[list[_Read], Future]] = deque()
+    with worker_pool(initializer=warm_up) as pool, Arrivals(records, index.batch_records) as arrivals:
+        ahead: deque[tuple[list[_Read], Submitted]] = deque()
 
         def take(wait: bool) -> bool:
             batch = arrivals.take(wait)
             if batch:
                 articles = [outcome for _, outcome in batch if isinstance(outcome, Article)]
-                ahead.append((batch, waiter.submit(map_chunks, work, articles, pool=pool)))
+                ahead.append((batch, Submitted(work, articles, pool)))
             return bool(batch)
 
         while ahead or take(wait=True):
