@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -6,7 +7,7 @@ from hypothesis import strategies as st
 
 from clustering.ingest.clean import _lines_with_spans, clean_article, clean_or_reject, find_agencies
 from clustering.ingest.dates import parse_date_line
-from clustering.ingest.line_kinds import _words
+from clustering.ingest.line_kinds import _words, normalised
 from clustering.ingest.read import read_inputs
 from clustering.records import Article
 
@@ -194,3 +195,12 @@ def test_a_photo_gallery_keeps_its_captions_as_its_text():
 @given(st.text(alphabet=st.sampled_from("ab \t\n\r\x0b\x0c\xa0\u2009\u3000\u2028\x85é")))
 def test_the_lines_cleaning_reads_have_their_words_counted_by_their_spaces(text):
     assert all(_words(line) == len(line.split()) for line, _ in _lines_with_spans(text))
+
+
+# Letters, digits, white space, ASCII and typographic punctuation, accented and other scripts' letters.
+_LINE_CHARACTERS = st.sampled_from(list("aZ9_ .,;:'\"-/()!?\t’‘“”—–…«»\u00a0éÉßİıΣσ中文ا\u0307"))
+
+
+@given(st.text(_LINE_CHARACTERS, max_size=60) | st.text(max_size=60))
+def test_normalised_is_the_lowered_words_joined_by_single_spaces(line):
+    assert normalised(line) == " ".join(re.findall(r"\w+", line.lower()))
