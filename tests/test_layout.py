@@ -25,6 +25,7 @@ LAYERS = [
         "clustering.config_files",
         "clustering.words",
         "clustering.scripts",
+        "clustering.compiled",
     ],
     ["clustering.storage"],
     ["clustering.ingest"],

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from clustering.compiled import njit
 from clustering.config import AlignConfig
 
 

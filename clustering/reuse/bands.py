@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
-from numba import njit
+
+from clustering.compiled import njit
 
 _FINGERPRINT_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
+from clustering.compiled import njit
 from clustering.config import MinHashConfig
 from clustering.scripts import UNSPACED_CLASS, is_unspaced
 
@@ -98,7 +98,7 @@ class _CharTable:
 _CHAR_TABLE = _CharTable()
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _mix64(value: np.uint64) -> np.uint64:
     # MurmurHash3's 64-bit finalizer: every input bit reaches every output bit.
     value ^= value >> np.uint64(33)
@@ -108,7 +108,7 @@ def _mix64(value: np.uint64) -> np.uint64:
     return value ^ (value >> np.uint64(33))
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _scan_words(codes, bounds, fold_start, fold_length, units):
     """Hash, start and end of every word in the spans; every code point is in the table. A character of
     negative fold length is a word by itself."""
@@ -154,7 +154,7 @@ def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Token
     return Tokens(*_scan_words(codes, bounds, _CHAR_TABLE.fold_start, _CHAR_TABLE.fold_length, _CHAR_TABLE.units))
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _shingle_hashes(word_hashes, size):
     width = min(size, len(word_hashes))
     shingles = np.empty(len(word_hashes) - width + 1, dtype=np.uint32)
@@ -173,7 +173,7 @@ def shingle_hashes(word_hashes: np.ndarray, size: int) -> np.ndarray:
     return _shingle_hashes(word_hashes, size)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _block_minima(hashes, a, b, stride):
     """Minimum of each run of ``stride`` shingles under each permutation: shape (blocks, num_perm)."""
     minima = np.full(((len(hashes) + stride - 1) // stride, len(a)), 0xFFFFFFFF, dtype=np.uint32)
@@ -191,7 +191,7 @@ def _block_minima(hashes, a, b, stride):
     return minima
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _sorted_jaccard(first: np.ndarray, second: np.ndarray) -> float:  # pragma: no cover
     """Jaccard similarity of the sets of values of two sorted arrays, in one merge."""
     i = j = overlap = union = 0

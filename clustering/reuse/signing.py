@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
+from clustering.compiled import njit
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, ensure_cleaned
 from clustering.records import Article

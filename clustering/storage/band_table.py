@@ -20,7 +20,8 @@ import mmap
 from array import array
 
 import numpy as np
-from numba import njit
+
+from clustering.compiled import njit
 
 _BAND_MIXER = np.uint64(0xD6E8FEB86659FD93)
 _HASH_MIXER = np.uint64(0x9E3779B97F4A7C15)

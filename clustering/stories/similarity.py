@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
-from numba import njit
 from scipy import sparse
+
+from clustering.compiled import njit
 
 _SECONDS_PER_DAY = 86_400.0
 # Pairs whose row products are formed at once: blocks of 12 MB, reused from chunk to chunk. Blocks of
