@@ -306,3 +306,21 @@ def test_the_cleaning_workers_leave_when_the_filter_is_killed(tmp_path):
 def test_a_standard_input_format_that_is_none_is_refused_naming_the_known_ones(tmp_path):
     result = CliRunner().invoke(app, ["dedup", "-", "--stdin", "xml", "-o", str(tmp_path / "out.jsonl")])
     assert result.exit_code == 2 and "expected jsonl or csv" in result.output
+
+
+def test_the_document_level_indexing_process_leaves_numba_to_its_workers():
+    # The workers sketch; the process that reads, indexes and writes only compares shingle sets, so it
+    # does not load numba (65 MB). With one core there are no workers, and it sketches itself.
+    check = (
+        "import sys\n"
+        "from clustering.ingest.parallel import available_cores\n"
+        "from clustering.reuse.filter import deduplicate\n"
+        "text = 'the same short report about the harbour fire and the people it left without homes ' * 5\n"
+        "records = [{'id': str(n), 'text': text} for n in range(3)]\n"
+        "print([r['duplicate_of'] for r in deduplicate(records, level='document')], available_cores() > 1,"
+        " 'numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split()
+    found, forked, loaded = out[:-2], out[-2], out[-1]
+    assert " ".join(found) == "[None, '0', '0']"
+    assert loaded == ("False" if forked == "True" else "True")

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from clustering.config import MinHashConfig, NearDuplicateConfig
 from clustering.ingest.clean import cleaned_body
 from clustering.records import Article
-from clustering.reuse.bands import band_fingerprints
-from clustering.reuse.minhash import MinHasher, shingle_hashes, tokenize
 from clustering.storage.shingle_sets import SQLiteShingleSets
+
+if TYPE_CHECKING:
+    from clustering.reuse.minhash import MinHasher
 
 
 class IndexConflictError(ValueError):
@@ -67,21 +69,38 @@ def _jaccard(first: np.ndarray, second: np.ndarray) -> float:
 
 
 class Sketcher:
-    """Sketches of cleaned articles (small and picklable: worker processes sketch while the index adds)."""
+    """Sketches of cleaned articles (small and picklable: worker processes sketch while the index adds).
+
+    The compiled tokenizer and hashes are imported where a sketch is made, not with this module: the
+    process that only indexes sketches made by its workers then never loads numba (0.45 s and 65 MB, paid
+    before the workers were forked, where each worker now loads it while the first records are read)."""
 
     def __init__(
         self, config: NearDuplicateConfig = NearDuplicateConfig(), minhash: MinHashConfig = MinHashConfig()
     ) -> None:
+        self.minhash = minhash
         self.shingle_words = minhash.shingle_words
-        self.hasher = MinHasher(minhash)
         self.bands = candidate_bands(config.min_jaccard, config.candidate_recall, minhash.num_perm)
+        self._hasher: MinHasher | None = None
+
+    @property
+    def hasher(self) -> MinHasher:
+        if self._hasher is None:
+            from clustering.reuse.minhash import MinHasher
+
+            self._hasher = MinHasher(self.minhash)
+        return self._hasher
 
     def of_shingles(self, article_id: str, shingles: np.ndarray) -> Sketch:
+        from clustering.reuse.bands import band_fingerprints
+
         signature = self.hasher.signature(shingles)[None, :]
         return Sketch(article_id, shingles, tuple(band_fingerprints(signature, self.bands)[0].tolist()))
 
     def of_body(self, article_id: str, body: str) -> Sketch:
         """The sketch of a cleaned body (its words folded as everywhere in reuse)."""
+        from clustering.reuse.minhash import shingle_hashes, tokenize
+
         return self.of_shingles(article_id, _distinct(shingle_hashes(tokenize(body).hashes, self.shingle_words)))
 
     def __call__(self, article: Article) -> Sketch:
