@@ -1,5 +1,6 @@
 import multiprocessing
 import os
+import time
 
 from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.parallel import Submitted, map_chunks, worker_pool
@@ -57,3 +58,16 @@ def test_batches_submitted_ahead_come_back_in_order_and_an_empty_one_is_empty():
     assert os.getpid() not in {pid for part in results for pid, _ in part}
     # Without a pool, the batch is computed here when its result is asked for.
     assert Submitted(_pids_and_squares, [3], None).result() == [(os.getpid(), 9)]
+
+
+def _slow_squares(numbers):
+    time.sleep(0.3)
+    return [number * number for number in numbers]
+
+
+def test_chunks_not_started_when_the_caller_stops_are_dropped():
+    with worker_pool(2) as pool:
+        submitted = Submitted(_slow_squares, list(range(16)), pool)  # 8 chunks, 2 at a time
+    parts = submitted._parts
+    assert any(part.cancelled() for part in parts)
+    assert all(part.cancelled() or part.result() for part in parts)  # the started ones finished

@@ -141,6 +141,11 @@ def worker_pool(
         start = functools.partial(_worker_start, os.getpid(), initializer)
         with ProcessPoolExecutor(workers, mp_context=context, initializer=start) as executor:
             executor.submit(_started, 0)  # forks every worker now, in this thread (the fork context's way)
-            yield WorkerPool(executor, workers)
+            try:
+                yield WorkerPool(executor, workers)
+            finally:
+                # Chunks submitted ahead (``Submitted``) and not started when the caller stops early (a
+                # closed pipe) are dropped, not computed for nobody.
+                executor.shutdown(cancel_futures=True)
     finally:
         gc.unfreeze()
