@@ -66,9 +66,10 @@ _UNKNOWN_FOLD = np.iinfo(np.int8).min  # the fold length of a code point not met
 
 class _CharTable:
     """Per code point: how many code points it folds to (0: not a word character; negative: a word alone,
-    ``is_unspaced``) and where they lie in ``units``. Filled as code points are met: a text's code points
-    are looked up in one array read, and the few a process has not met yet are folded then (tabling the
-    whole multilingual plane up front took 0.25 s and 14 MB in every process that signs a text)."""
+    ``is_unspaced``) and where they lie in ``units``. Filled as code points are met: the scanner reads each
+    code point's entry as it goes, and a text holding one the process has not met yet is folded then and
+    scanned again (tabling the whole multilingual plane up front took 0.25 s and 14 MB in every process
+    that signs a text)."""
 
     _CODE_POINTS = 0x110000
 

@@ -78,7 +78,7 @@ class Sketcher:
     def __init__(
         self, config: NearDuplicateConfig = NearDuplicateConfig(), minhash: MinHashConfig = MinHashConfig()
     ) -> None:
-        self.minhash = minhash
+        self.minhash_config = minhash
         self.shingle_words = minhash.shingle_words
         self.bands = candidate_bands(config.min_jaccard, config.candidate_recall, minhash.num_perm)
         self._hasher: MinHasher | None = None
@@ -88,7 +88,7 @@ class Sketcher:
         if self._hasher is None:
             from clustering.reuse.minhash import MinHasher
 
-            self._hasher = MinHasher(self.minhash)
+            self._hasher = MinHasher(self.minhash_config)
         return self._hasher
 
     def of_shingles(self, article_id: str, shingles: np.ndarray) -> Sketch:
