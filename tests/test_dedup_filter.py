@@ -312,15 +312,15 @@ def test_the_document_level_indexing_process_leaves_numba_to_its_workers():
     # The workers sketch; the process that reads, indexes and writes only compares shingle sets, so it
     # does not load numba (65 MB). With one core there are no workers, and it sketches itself.
     check = (
-        "import sys\n"
+        "import json, sys\n"
         "from clustering.ingest.parallel import available_cores\n"
         "from clustering.reuse.filter import deduplicate\n"
         "text = 'the same short report about the harbour fire and the people it left without homes ' * 5\n"
         "records = [{'id': str(n), 'text': text} for n in range(3)]\n"
-        "print([r['duplicate_of'] for r in deduplicate(records, level='document')], available_cores() > 1,"
-        " 'numba' in sys.modules)\n"
+        "found = [r['duplicate_of'] for r in deduplicate(records, level='document')]\n"
+        "print(json.dumps([found, available_cores() > 1, 'numba' in sys.modules]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout.split()
-    found, forked, loaded = out[:-2], out[-2], out[-1]
-    assert " ".join(found) == "[None, '0', '0']"
-    assert loaded == ("False" if forked == "True" else "True")
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    found, forked, loaded = json.loads(out)
+    assert found == [None, "0", "0"]
+    assert loaded is not forked

@@ -253,6 +253,22 @@ def test_threads_meeting_new_characters_at_once_tokenize_as_one_thread_would():
     assert together == [tokenize(text).hashes.tolist() for text in texts * 4]
 
 
+def test_a_scan_against_a_table_older_than_its_entries_asks_to_be_scanned_again():
+    """A character another thread tabled after this scan took the table's units (its units lie past them)
+    is not read past their end: the scan says it is incomplete, as for a character never met."""
+    from clustering.reuse import minhash
+
+    tokenize("Zebra")  # every character tabled
+    table = minhash._CHAR_TABLE
+    codes = np.frombuffer("Zebra".encode("utf-32-le"), dtype=np.uint32)
+    bounds = np.array([[0, len(codes)]], dtype=np.int64)
+    scan = minhash._scan_words
+    *_, complete = scan(codes, bounds, table.fold_start, table.fold_length, table.units, minhash._UNKNOWN_FOLD)
+    assert complete
+    *_, complete = scan(codes, bounds, table.fold_start, table.fold_length, table.units[:0], minhash._UNKNOWN_FOLD)
+    assert not complete
+
+
 CHINESE_REPORT = (
     "叙利亚政府军及其盟友周三攻占了伊斯兰国在叙利亚的最后一个据点阿布卡迈勒，联盟的一名指挥官表示，这使得该组织自封的哈里发政权接近彻底垮台。"
     "这名指挥官说，该组织的最后据点阿布卡迈勒已经摆脱了该组织的控制。过去两年来，伊斯兰国几乎已被摧毁。"
