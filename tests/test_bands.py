@@ -114,3 +114,17 @@ def test_the_bands_are_those_minhash_lsh_chooses(num_perm):
                 lsh_bands.__wrapped__(threshold, num_perm)
             continue
         assert lsh_bands.__wrapped__(threshold, num_perm) == expected, threshold
+
+
+def test_a_key_many_owners_print_is_held_once():
+    """A window printed by hundreds of owners (a recurring sentence) takes one slot per band, its owners in
+    a list; an owner repeating a window adds nothing; each query still finds every owner once per window."""
+    table = BandTable(3, capacity=64)
+    window = np.array([[11, 22, 33]], dtype=np.uint64)
+    for owner in range(500):
+        fingerprints = np.vstack([window, window]) if owner % 2 else window
+        assert table.add(fingerprints) == owner
+    assert np.count_nonzero(table._slots) == 3
+    assert table.nbytes == table._slots.nbytes + 8 * 3 * 500  # a node per owner and band, repeats left out
+    hits = table.query(np.vstack([window, [[1, 2, 3]], window]).astype(np.uint64))
+    assert hits.tolist() == [[owner, row] for owner in range(500) for row in (0, 2)]

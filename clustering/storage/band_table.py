@@ -2,21 +2,21 @@
 
 datasketch's ``MinHashLSH`` keeps, for each band of each indexed window, a bytes key in a Python dict of
 sets (about 1.4 GB per 10,000 articles, README "Wire-copy reuse"), and makes a Python call per band on every
-insert and query. This table keeps each (window, band) as one 64-bit slot of an open-addressing hash table
-(linear probing, compiled with numba): 32 bits of the key's hash beside a 32-bit owner. The slots are one
-array of 256 partitions, picked by 8 more bits of that hash, so a slot is matched on 40 bits: a window is
-taken for another only when 40 bits of two 64-bit fingerprints agree (about once in 10**12 slots compared;
-the candidate is then aligned exactly, like any other). When a partition is three quarters full every
-partition is widened 1.25×, a block at a time, and the old table's pages are handed back as they empty,
-so growing never holds two whole tables: 11 to 13 bytes a window and band, where a 64-bit key and an
-owner in a table doubled when full took 16 to 32 (README "Wire-copy reuse"). Partitions are few and
-wide because a sentence printed by hundreds of articles puts hundreds of equal keys in one partition,
-and the fullest partition sets every partition's width: with 4,096 partitions of about 1,100 slots,
-6,000 collages of recurring sentences filled one to 2,655 and the table stood at 30 % load (121 MB);
-with 256 it stands at 60 % (60 MB), and widening by 1.25× rather than 1.5× keeps it above 60 %, for
-5-8 % more time in a whole run (longer probes at a higher load, more moves). A typed list of
-partitions grown one by one, measured first, doubled the lookup time; sorted runs searched by bisection
-spent 1.1 ms a query in ``searchsorted`` at 6,400 articles, a third of the dedup step's time.
+insert and query. This table keeps each distinct band key once, as one 64-bit slot of an open-addressing
+hash table (linear probing, compiled with numba): 32 bits of the key's hash beside a 32-bit reference, the
+key's one owner or the head of the list of its owners (a node of 64 bits each: owner and next). The slots
+are one array of 256 partitions, picked by 8 more bits of that hash, so a key is matched on 40 bits: a
+window is taken for another only when 40 bits of two 64-bit fingerprints agree (about once in 10**12 keys
+compared; the candidate is then aligned exactly, like any other). When a partition is three quarters full
+every partition is widened 1.25×, a block at a time, and the old table's pages are handed back as they
+empty, so growing never holds two whole tables.
+
+A key is held once however many owners print it: where a sentence recurs in hundreds of articles, a slot
+per owner made runs of hundreds of equal keys, which every probe passing through walked (6,000 collages
+of recurring sentences: a key probed walked 148 slots on average, and lookups and inserts took a quarter
+of the dedup step). Partitions are few and wide because the fullest one sets every partition's width. A
+typed list of partitions grown one by one, measured first, doubled the lookup time; sorted runs searched
+by bisection spent 1.1 ms a query in ``searchsorted`` at 6,400 articles, a third of the dedup step's time.
 """
 
 from __future__ import annotations
@@ -34,16 +34,20 @@ _PARTITION_BITS = 8
 _PARTITION_SHIFT = np.uint64(64 - _PARTITION_BITS)
 _TAG_SHIFT = np.uint64(64 - _PARTITION_BITS - 32)  # the 32 bits of the hash below the partition's
 _LOW_32 = np.uint64(0xFFFFFFFF)
-_EMPTY = np.uint64(0)  # a slot holds (tag << 32) | (owner + 1): never 0 once filled
+_EMPTY = np.uint64(0)  # a slot holds (tag << 32) | reference: never 0 once filled
+# A slot's reference is its key's one owner plus one, or, with this bit set, the node heading its owners.
+_LIST = np.uint64(1 << 31)
+_NO_NEXT = np.uint64(0xFFFFFFFF)  # a node is (next node << 32) | owner; the last one's next is this
 _MAX_LOAD = 0.75
 _GROWTH = 1.25
-_MAX_OWNERS = (1 << 32) - 1  # an owner is stored plus one in 32 bits
+_MAX_OWNERS = (1 << 31) - 1  # an owner is referenced plus one in 31 bits
+_MAX_NODES = 1 << 31
 _ROWS_MOVED_AT_ONCE = 16  # partitions moved to a grown table before their old memory is handed back
 
 
-def _zeroed_slots(count: int) -> tuple[mmap.mmap, np.ndarray]:
-    """``count`` empty slots in private anonymous memory: resident only once written, and handed back to
-    the system part by part (``madvise``) while the table grows, so growing does not hold two tables."""
+def _zeroed(count: int) -> tuple[mmap.mmap, np.ndarray]:
+    """``count`` zeroed 64-bit words in private anonymous memory: resident only once written, handed back to
+    the system part by part (``madvise``), and grown in place (``mremap``)."""
     memory = mmap.mmap(-1, count * 8, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     return memory, np.frombuffer(memory, dtype=np.uint64)
 
@@ -61,39 +65,64 @@ def _home(partition: np.int64, tag: np.uint64, width: int) -> np.int64:  # pragm
 
 
 @njit(cache=True, nogil=True)
-def _put(
-    slots: np.ndarray, partition: np.int64, tag: np.uint64, value: np.uint64, width: int
-) -> None:  # pragma: no cover
+def _slot_of(
+    slots: np.ndarray, partition: np.int64, tag: np.uint64, width: int
+) -> tuple[np.int64, bool]:  # pragma: no cover
+    """The slot holding ``tag`` in ``partition``, or the empty one where it goes; whether it holds it."""
     slot = _home(partition, tag, width)
     end = (partition + 1) * width
     while slots[slot] != _EMPTY:
+        if slots[slot] >> np.uint64(32) == tag:
+            return slot, True
         slot += 1
         if slot == end:
             slot = partition * width
-    slots[slot] = value
+    return slot, False
 
 
 @njit(cache=True, nogil=True)
 def _insert(
-    slots: np.ndarray, counts: np.ndarray, width: int, keys: np.ndarray, owner: int
-) -> None:  # pragma: no cover
+    slots: np.ndarray, counts: np.ndarray, width: int, nodes: np.ndarray, used: int, keys: np.ndarray, owner: int
+) -> int:  # pragma: no cover
+    """Add ``owner`` under each of ``keys``; the nodes used after it (each key takes two at most)."""
     for key in keys:
         partition, tag = _place(key)
-        _put(slots, partition, tag, (tag << np.uint64(32)) | np.uint64(owner + 1), width)
-        counts[partition] += 1
+        slot, held = _slot_of(slots, partition, tag, width)
+        if not held:
+            slots[slot] = (tag << np.uint64(32)) | np.uint64(owner + 1)
+            counts[partition] += 1
+            continue
+        reference = slots[slot] & _LOW_32
+        if reference & _LIST:
+            head = reference ^ _LIST
+            if np.int64(nodes[head] & _LOW_32) == owner:  # the owner's own window repeats the key
+                continue
+        else:
+            if np.int64(reference) - 1 == owner:
+                continue
+            nodes[used] = (_NO_NEXT << np.uint64(32)) | (reference - np.uint64(1))
+            head = np.uint64(used)
+            used += 1
+        nodes[used] = (head << np.uint64(32)) | np.uint64(owner)
+        slots[slot] = (tag << np.uint64(32)) | _LIST | np.uint64(used)
+        used += 1
+    return used
 
 
 @njit(cache=True, nogil=True)
-def _fits(counts: np.ndarray, keys: np.ndarray, limit: int) -> bool:  # pragma: no cover
-    """Whether no partition would hold more than ``limit`` slots with ``keys`` added."""
+def _fits(slots: np.ndarray, counts: np.ndarray, width: int, keys: np.ndarray, limit: int) -> bool:  # pragma: no cover
+    """Whether no partition would hold more than ``limit`` keys with those of ``keys`` not held yet added
+    (a key twice in ``keys`` is counted twice: the answer errs towards growing)."""
     fits = True
     for key in keys:
-        partition, _ = _place(key)
-        counts[partition] += 1
-        fits = fits and counts[partition] <= limit
+        partition, tag = _place(key)
+        if not _slot_of(slots, partition, tag, width)[1]:
+            counts[partition] += 1
+            fits = fits and counts[partition] <= limit
     for key in keys:  # counted only to look: put back
-        partition, _ = _place(key)
-        counts[partition] -= 1
+        partition, tag = _place(key)
+        if not _slot_of(slots, partition, tag, width)[1]:
+            counts[partition] -= 1
     return fits
 
 
@@ -105,36 +134,43 @@ def _rehash(
     for index in range(first * old_width, last * old_width):
         value = old[index]
         if value != _EMPTY:
-            _put(new, index // old_width, value >> np.uint64(32), value, new_width)
+            partition = index // old_width
+            slot, _ = _slot_of(new, partition, value >> np.uint64(32), new_width)
+            new[slot] = value
 
 
 @njit(cache=True, nogil=True)
 def _lookup(
-    slots: np.ndarray, width: int, keys: np.ndarray, bands: int, seen: np.ndarray, first_stamp: int
+    slots: np.ndarray, width: int, nodes: np.ndarray, keys: np.ndarray, bands: int, seen: np.ndarray, first_stamp: int
 ) -> np.ndarray:  # pragma: no cover
-    """Rows ``(owner, window)``, each once: an owner found by a band of the query's window ``window``
-    (``keys`` window by window, ``bands`` each). ``seen[owner]`` is set to ``first_stamp + window`` when
-    first found for that window."""
+    """Rows ``(owner, window)``, each once, in window order: an owner found by a band of the query's window
+    ``window`` (``keys`` window by window, ``bands`` each). ``seen[owner]`` is set to ``first_stamp + window``
+    when first found for that window."""
     found = np.empty((16, 2), dtype=np.int64)
     count = 0
     for index in range(len(keys)):
         window = index // bands
         stamp = first_stamp + window
         partition, tag = _place(keys[index])
-        slot = _home(partition, tag, width)
-        end = (partition + 1) * width
-        while slots[slot] != _EMPTY:
-            if slots[slot] >> np.uint64(32) == tag:
-                owner = np.int64(slots[slot] & _LOW_32) - 1
-                if seen[owner] != stamp:
-                    seen[owner] = stamp
-                    if count == len(found):
-                        found = np.concatenate((found, np.empty_like(found)))
-                    found[count, 0], found[count, 1] = owner, window
-                    count += 1
-            slot += 1
-            if slot == end:
-                slot = partition * width
+        slot, held = _slot_of(slots, partition, tag, width)
+        if not held:
+            continue
+        reference = slots[slot] & _LOW_32
+        node = np.uint64(reference ^ _LIST) if reference & _LIST else _NO_NEXT
+        owner = np.int64(nodes[node] & _LOW_32) if node != _NO_NEXT else np.int64(reference) - 1
+        while True:
+            if seen[owner] != stamp:
+                seen[owner] = stamp
+                if count == len(found):
+                    found = np.concatenate((found, np.empty_like(found)))
+                found[count, 0], found[count, 1] = owner, window
+                count += 1
+            if node == _NO_NEXT:
+                break
+            node = nodes[node] >> np.uint64(32)
+            if node == _NO_NEXT:
+                break
+            owner = np.int64(nodes[node] & _LOW_32)
     return found[:count]
 
 
@@ -146,8 +182,10 @@ class BandTable:
         # Equal fingerprints of different bands are not a match: each band's keys are moved apart.
         self._band_salts = (np.arange(1, bands + 1, dtype=np.uint64) * _BAND_MIXER)[None, :]
         self._width = max(2, -(-capacity >> _PARTITION_BITS))  # slots per partition
-        self._memory, self._slots = _zeroed_slots(self._width << _PARTITION_BITS)
+        self._memory, self._slots = _zeroed(self._width << _PARTITION_BITS)
         self._counts = np.zeros(1 << _PARTITION_BITS, dtype=np.int64)
+        self._node_memory, self._nodes = _zeroed(max(16, capacity // 4))
+        self._used_nodes = 0
         self._seen = array("q")  # the last query row that found each owner
         self._stamps = 0
         self.windows = 0
@@ -163,17 +201,31 @@ class BandTable:
         if owner == _MAX_OWNERS:
             raise OverflowError(f"a band table holds at most {_MAX_OWNERS} owners")
         keys = self._keys(fingerprints)
-        while not _fits(self._counts, keys, int(_MAX_LOAD * self._width)):
+        while not _fits(self._slots, self._counts, self._width, keys, int(_MAX_LOAD * self._width)):
             self._grow(max(int(self._width * _GROWTH), self._width + 1))
-        _insert(self._slots, self._counts, self._width, keys, owner)
+        self._reserve_nodes(self._used_nodes + 2 * len(keys))
+        self._used_nodes = _insert(self._slots, self._counts, self._width, self._nodes, self._used_nodes, keys, owner)
         self._seen.append(0)
         self.windows += len(fingerprints)
         return owner
 
+    def _reserve_nodes(self, count: int) -> None:
+        """Room for ``count`` nodes: the node memory doubled in place (its untouched pages cost nothing)."""
+        if count <= len(self._nodes):
+            return
+        if count > _MAX_NODES:
+            raise OverflowError(f"a band table holds at most {_MAX_NODES} shared keys' owners")
+        size = len(self._nodes)
+        while size < count:
+            size *= 2
+        del self._nodes  # the memory cannot move while an array views it
+        self._node_memory.resize(min(size, _MAX_NODES) * 8)
+        self._nodes = np.frombuffer(self._node_memory, dtype=np.uint64)
+
     def _grow(self, width: int) -> None:
         """Widen every partition to ``width`` slots, a few partitions at a time, handing back the old
         table's pages as they are emptied."""
-        memory, slots = _zeroed_slots(width << _PARTITION_BITS)
+        memory, slots = _zeroed(width << _PARTITION_BITS)
         handed_back = 0  # bytes of the old table given back so far: whole pages
         partitions = len(self._counts)
         for first in range(0, partitions, _ROWS_MOVED_AT_ONCE):
@@ -189,11 +241,12 @@ class BandTable:
         """Which owners' windows share a band with which rows of ``fingerprints``: rows ``(owner, row)``,
         each once, by owner then row."""
         seen = np.frombuffer(self._seen, dtype=np.int64) if self._seen else np.zeros(0, dtype=np.int64)
-        hits = _lookup(self._slots, self._width, self._keys(fingerprints), self.bands, seen, self._stamps + 1)
+        keys = self._keys(fingerprints)
+        hits = _lookup(self._slots, self._width, self._nodes, keys, self.bands, seen, self._stamps + 1)
         self._stamps += len(fingerprints)  # a stamp per row queried: no later query reuses one
-        return hits[np.lexsort((hits[:, 1], hits[:, 0]))]
+        return hits[np.argsort(hits[:, 0], kind="stable")]  # found in window order
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the table's slots."""
-        return self._slots.nbytes
+        """Bytes held by the table's slots and its shared keys' owners."""
+        return self._slots.nbytes + self._used_nodes * 8
