@@ -313,8 +313,8 @@ def test_signed_tokens_are_the_cleaned_bodys_words():
     articles = [Article(id="w", text=raw), Article(id="b", text=BANK), Article(id="e", text="")]
     signed = sign_articles(articles)
     for prepared in signed:
-        assert len(prepared.tokens) == len(re.findall(r"\w+", prepared.article.body))
-    assert len(signed[0].tokens) < len(re.findall(r"\w+", raw))  # the furniture is not counted
+        assert prepared.words == len(re.findall(r"\w+", prepared.article.body))
+    assert signed[0].words < len(re.findall(r"\w+", raw))  # the furniture is not counted
 
 
 def _paragraphs(*paragraphs: str) -> str:
@@ -397,7 +397,7 @@ def test_windows_within_are_those_at_least_half_inside_the_spans(words, spans, w
             merged[-1][1] = max(merged[-1][1], start + length)
         else:
             merged.append([start, start + length])
-    inside = [any(start <= position < end for start, end in merged) for position in signed.tokens.starts]
+    inside = [any(start <= position < end for start, end in merged) for position in signed.starts]
     expected = [
         2 * sum(inside[first : first + window]) >= max(1, len(inside[first : first + window]))
         for first in signed.window_starts.tolist()

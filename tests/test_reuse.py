@@ -1,4 +1,5 @@
 import dataclasses
+import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import clean_article
 from clustering.records import Article
+from clustering.reuse.align import character_spans
 from clustering.reuse.batch import find_reuse, update_reuse
 from clustering.reuse.minhash import (
     MinHasher,
@@ -459,3 +461,45 @@ def test_a_copy_edit_in_the_first_or_last_words_of_a_shared_paragraph_stays_insi
     (pair,) = find_reuse([wire, copy]).pairs
     shared = _shared_text(copy, pair.b_spans)
     assert "IS has almost been destroyed" in shared and shared.endswith("close to the border with Iraq.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.lists(st.integers(0, 30), max_size=40),
+    second=st.lists(st.integers(0, 30), max_size=40),
+)
+def test_jaccard_read_through_the_sorting_orders_is_the_same(first, second):
+    first_values, second_values = np.array(first, dtype=np.uint32), np.array(second, dtype=np.uint32)
+    orders = np.argsort(first_values, kind="stable"), np.argsort(second_values, kind="stable")
+    assert jaccard(first_values, second_values, *orders) == jaccard(first_values, second_values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    paragraphs=st.lists(
+        st.lists(st.sampled_from(["Kabul", "said", "the", "army", "(AFP)", "fire."]), min_size=1), min_size=1
+    ),
+    cuts=st.lists(st.tuples(st.integers(0, 200), st.integers(1, 40)), max_size=4),
+)
+def test_spans_are_cut_at_each_paragraph_they_cross(paragraphs, cuts):
+    """A span of words is cut at every paragraph edge it crosses (furniture between paragraphs is not
+    shared), and runs on over the punctuation closing its last word, whichever paragraphs it starts in."""
+    text, spans, position = "", [], 0
+    for words in paragraphs:
+        body = " ".join(words)
+        spans.append((position, position + len(body)))
+        text += body + "\n\nShare this\n\n"
+        position = len(text)
+    tokens = tokenize(text, spans)
+    count = len(tokens)
+    segments = np.array(
+        [[min(first, count - 1), min(first + length, count)] * 2 for first, length in cuts], dtype=np.int64
+    ).reshape(-1, 4)
+    expected = set()
+    for first, stop, _, _ in segments.tolist():
+        end = re.compile(r"[.,;:!?\"'”’)\]]*").match(text, int(tokens.ends[stop - 1])).end()
+        start = int(tokens.starts[first])
+        expected |= {pos for low, high in spans for pos in range(max(start, low), min(end, high))}
+    found = character_spans(segments, text, tokens.starts, tokens.ends, "a", tuple(spans))
+    assert {pos for start, end in found for pos in range(start, end)} == expected
+    assert all(end < start for (_, end), (start, _) in itertools.pairwise(found))  # merged, apart

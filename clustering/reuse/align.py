@@ -7,6 +7,7 @@ chained into one aligned segment. Segments too short to be more than a stock phr
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -224,25 +225,30 @@ def character_spans(
     ends: np.ndarray,
     side: str,
     paragraphs: tuple[tuple[int, int], ...],
+    paragraph_starts: Sequence[int] | None = None,
 ) -> tuple[tuple[int, int], ...]:
     """``[start, end)`` character spans in ``text`` of one side's segments (rows of ``Alignment.segments``),
-    cut at paragraph edges, merged.
+    cut at paragraph edges, merged; ``paragraph_starts``: where each of ``paragraphs`` starts, when known.
 
     A span runs from its first word to its last, and on over the punctuation that closes it.
     """
+    column = 0 if side == "a" else 2
     raw = []
-    for a_start, a_end, b_start, b_end in segments.tolist():
-        first, stop = (a_start, a_end) if side == "a" else (b_start, b_end)
+    for first, stop in segments[:, column : column + 2].tolist():
         end = int(ends[stop - 1])
         raw.append((int(starts[first]), _CLOSING_PUNCTUATION.match(text, end).end()))
     if paragraphs:
-        # Page furniture between two paragraphs of a shared passage is not shared text.
-        raw = [
-            (max(start, low), min(end, high))
-            for start, end in raw
-            for low, high in paragraphs
-            if max(start, low) < min(end, high)
-        ]
+        # Page furniture between two paragraphs of a shared passage is not shared text. Paragraphs are in
+        # order and apart: a span meets the one it starts in (or the first after it) and those up to its end.
+        paragraph_starts = [low for low, _ in paragraphs] if paragraph_starts is None else paragraph_starts
+        clipped = []
+        for start, end in raw:
+            for low, high in paragraphs[max(0, bisect.bisect_right(paragraph_starts, start) - 1) :]:
+                if low >= end:
+                    break
+                if max(start, low) < min(end, high):
+                    clipped.append((max(start, low), min(end, high)))
+        raw = clipped
     merged: list[tuple[int, int]] = []
     for start, end in sorted(raw):
         if merged and start <= merged[-1][1]:

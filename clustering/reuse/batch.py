@@ -34,7 +34,7 @@ def find_reuse(
 
 def _joined(signed: Sequence[ReuseArticle], reuse: ReuseConfig) -> list[int]:
     # An article shorter than the shortest reported passage cannot be in a pair: left out of the join.
-    return [index for index, prepared in enumerate(signed) if len(prepared.tokens) >= reuse.min_shared_words]
+    return [index for index, prepared in enumerate(signed) if prepared.words >= reuse.min_shared_words]
 
 
 def _fingerprints(
@@ -56,7 +56,7 @@ def build_band_index(
     return BandIndex(
         index_settings(minhash, reuse),
         tuple(prepared.article.id for prepared in signed),
-        np.array([len(prepared.tokens) for prepared in signed], dtype=np.int64),
+        np.array([prepared.words for prepared in signed], dtype=np.int64),
         np.repeat(np.asarray(joined, dtype=np.int64), [len(signed[index].signatures) for index in joined]),
         _fingerprints(signed, joined, minhash, reuse),
     )

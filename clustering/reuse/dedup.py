@@ -25,6 +25,7 @@ from clustering.ingest.clean import ensure_cleaned
 from clustering.ingest.furniture_rule import FurnitureRule
 from clustering.ingest.streaming_furniture import StreamingFurniture
 from clustering.records import Article, ReusePair
+from clustering.reuse.candidate_order import alignment_order, by_window
 from clustering.reuse.lsh import Hits, LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.near_duplicates import IndexConflictError
@@ -51,7 +52,7 @@ class HeldArticle:
 
     fields: Article  # the article without text, body, spans, segments, comments and furniture
     text: bytes
-    body_spans: np.ndarray
+    body_spans: bytes  # each paragraph's start and end, 64-bit (one object, where an array took two)
 
     @classmethod
     def of(cls, article: Article) -> HeldArticle:
@@ -66,12 +67,13 @@ class HeldArticle:
             furniture_spans=(),
         )
         text = article.text.encode("utf-8", "surrogatepass")
-        return cls(kept, text, np.array(article.body_spans, dtype=np.int64).reshape(-1, 2))
+        return cls(kept, text, array("q", [edge for span in article.body_spans for edge in span]).tobytes())
 
     @property
     def article(self) -> Article:
         """The article with its text and body spans, and no body (alignment reads the text at the spans)."""
-        spans = tuple((start, end) for start, end in self.body_spans.tolist())
+        edges = array("q", self.body_spans)
+        spans = tuple(zip(edges[::2], edges[1::2], strict=True))
         return dataclasses.replace(self.fields, text=self.text.decode("utf-8", "surrogatepass"), body_spans=spans)
 
 
@@ -115,9 +117,7 @@ class _SourceSearch:
         # from window_bounds[w] to window_bounds[w + 1], as indices into hits): counting them again for
         # every candidate aligned was a fifth of the cost where hundreds of candidates meet a record.
         self.open_met = met.copy()
-        by_window = np.argsort(self.hits.windows, kind="stable")
-        self.by_window = np.repeat(np.arange(len(met)), met)[by_window]
-        self.window_bounds = np.searchsorted(self.hits.windows[by_window], np.arange(windows + 1))
+        self.by_window, self.window_bounds = by_window(self.hits.bounds, self.hits.windows, windows)
         self.sought: int | None = None  # broad candidates still to align, once a page holding all is found
         self.story = -1  # the number of the story the record reprints, once found
         self.story_words = 0
@@ -163,7 +163,7 @@ class _SourceSearch:
         return True
 
 
-# Candidates kept tokenised (about 13 KB each for a 300-word article: 27 MB at most).
+# Candidates kept tokenised (about 9 KB each for a 300-word article: 18 MB at most).
 _RECENT_CANDIDATES = 2_048
 
 
@@ -270,15 +270,11 @@ class Deduplicator:
         latest = len(self._held) if before is None else before
         # A reprint ranks with its original (the most windows either meets), after it: a passage pasted from
         # a story is named against the story, not against a copy of it that happens to meet more windows.
-        originals = np.frombuffer(self._originals, dtype=np.int64)[numbers] if len(numbers) else numbers
-        groups, group_of = np.unique(originals, return_inverse=True)
-        met_by_group = np.zeros(len(groups), dtype=np.int64)
-        np.maximum.at(met_by_group, group_of, np.diff(hits.bounds))
-        reprint = originals != numbers
-        order = np.lexsort((numbers, reprint, -met_by_group[group_of]))
         # Ones known after ``before`` are left out, and the article itself when it is indexed.
-        kept = (numbers[order] < latest) & (numbers[order] != self._number.get(signed.article.id, -1))
-        return _Candidates(hits, order[kept], originals, reprint)
+        originals = np.frombuffer(self._originals, dtype=np.int64)[numbers] if len(numbers) else numbers
+        own = self._number.get(signed.article.id, -1)
+        order = alignment_order(numbers, np.diff(hits.bounds), originals, latest, own)
+        return _Candidates(hits, order, originals, originals != numbers)
 
     def _match(self, signed: ReuseArticle, before: int | None = None) -> Match:
         """What ``signed`` shares with the indexed articles: each passage against one source

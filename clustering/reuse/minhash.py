@@ -204,25 +204,32 @@ def _block_minima(hashes, a, b, stride):
 
 
 @njit(cache=True, nogil=True)
-def _sorted_jaccard(first: np.ndarray, second: np.ndarray) -> float:  # pragma: no cover
-    """Jaccard similarity of the sets of values of two sorted arrays, in one merge."""
+def _ordered_jaccard(first, first_order, second, second_order) -> float:  # pragma: no cover
+    """Jaccard similarity of the sets of values of two arrays, read in the order that sorts each, in one merge."""
     i = j = overlap = union = 0
     while i < len(first) or j < len(second):
-        value = first[i] if j == len(second) or (i < len(first) and first[i] < second[j]) else second[j]
-        in_first = i < len(first) and first[i] == value
-        in_second = j < len(second) and second[j] == value
+        a = first[first_order[i]] if i < len(first) else 0
+        b = second[second_order[j]] if j < len(second) else 0
+        value = a if j == len(second) or (i < len(first) and a < b) else b
+        in_first = i < len(first) and a == value
+        in_second = j < len(second) and b == value
         overlap += in_first and in_second
         union += 1
-        while i < len(first) and first[i] == value:
+        while i < len(first) and first[first_order[i]] == value:
             i += 1
-        while j < len(second) and second[j] == value:
+        while j < len(second) and second[second_order[j]] == value:
             j += 1
     return overlap / union if union else 0.0
 
 
-def jaccard(first: np.ndarray, second: np.ndarray) -> float:
-    """Exact Jaccard similarity of two sets of shingle hashes (0 when both are empty)."""
-    return float(_sorted_jaccard(np.sort(first), np.sort(second)))
+def jaccard(
+    first: np.ndarray, second: np.ndarray, first_order: np.ndarray | None = None, second_order: np.ndarray | None = None
+) -> float:
+    """Exact Jaccard similarity of two sets of shingle hashes (0 when both are empty); ``*_order``: the
+    positions that sort each, when already known (``align.shingle_order``)."""
+    first_order = np.argsort(first, kind="stable") if first_order is None else first_order
+    second_order = np.argsort(second, kind="stable") if second_order is None else second_order
+    return float(_ordered_jaccard(first, first_order, second, second_order))
 
 
 def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

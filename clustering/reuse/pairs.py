@@ -123,14 +123,10 @@ def likely_original(
 
 
 def _spans(segments: np.ndarray, side: ReuseArticle, name: str) -> tuple[tuple[int, int], ...]:
-    article, tokens = side.article, side.tokens
-    return character_spans(segments, article.text, tokens.starts, tokens.ends, name, article.body_spans)
-
-
-def _paragraph_starts(side: ReuseArticle) -> np.ndarray:
-    """Where each body paragraph of ``side`` starts (the whole text when it has no spans), then a stop."""
-    spans = side.article.body_spans or ((0, len(side.article.text)),)
-    return np.array([start for start, _ in spans] + [np.iinfo(np.int64).max], dtype=np.int64)
+    article = side.article
+    return character_spans(
+        segments, article.text, side.starts, side.ends, name, article.body_spans, side.paragraph_starts
+    )
 
 
 def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseArticle, max_gap: int) -> np.ndarray:
@@ -139,15 +135,16 @@ def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseA
     "told reporters") leaves no anchor there, but the paragraph is still the copy."""
     if not len(segments):
         return segments
-    a_paragraphs, b_paragraphs = _paragraph_starts(first), _paragraph_starts(second)
-    return paragraph_edges(segments, first.tokens.starts, a_paragraphs, second.tokens.starts, b_paragraphs, max_gap)
+    return paragraph_edges(
+        segments, first.starts, first.paragraph_starts, second.starts, second.paragraph_starts, max_gap
+    )
 
 
 def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
     """The reuse between two articles, or ``None`` when they share less than ``min_shared_words``."""
-    if len(first.tokens) and np.array_equal(first.tokens.hashes, second.tokens.hashes):
+    if first.words and first.same_words(second):
         # The same words: all of it is shared, however repetitive the text (alignment skips repeats).
-        words = len(first.tokens)
+        words = first.words
         alignment = Alignment(np.array([[0, words, 0, words]]), words, words)
     else:
         alignment = align(first.shingles, second.shingles, config.align, first.order, second.order)
@@ -155,8 +152,8 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
     if min(shared_first, shared_second) < config.min_shared_words:
         return None
     segments = to_paragraph_edges(alignment.segments, first, second, config.align.max_gap_words)
-    containment_first = shared_first / max(len(first.tokens), 1)
-    containment_second = shared_second / max(len(second.tokens), 1)
+    containment_first = shared_first / max(first.words, 1)
+    containment_second = shared_second / max(second.words, 1)
     at_top = (
         bool(len(segments)) and int(segments[:, 0].min()) <= config.top_words,
         bool(len(segments)) and int(segments[:, 2].min()) <= config.top_words,
@@ -167,7 +164,7 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
     return ReusePair(
         a=first.article.id,
         b=second.article.id,
-        jaccard=round(jaccard(first.shingles, second.shingles), 4),
+        jaccard=round(jaccard(first.shingles, second.shingles, first.order, second.order), 4),
         containment_a=round(containment_first, 4),
         containment_b=round(containment_second, 4),
         a_spans=_spans(segments, first, "a"),
@@ -186,10 +183,10 @@ def worth_comparing(
     compiled pass, so that ``compare`` (spans, containment, attribution) runs only on those."""
     shared = shared_counts([e.shingles for e in entries], [e.order for e in entries], pairs, config.align)
     worth = shared.min(axis=1) >= config.min_shared_words
-    lengths = np.array([len(entry.tokens) for entry in entries])
+    lengths = np.array([entry.words for entry in entries])
     for row in np.flatnonzero(~worth & (lengths[pairs[:, 0]] == lengths[pairs[:, 1]])):
         first, second = entries[pairs[row, 0]], entries[pairs[row, 1]]
-        worth[row] = len(first.tokens) > 0 and np.array_equal(first.tokens.hashes, second.tokens.hashes)
+        worth[row] = first.words > 0 and first.same_words(second)
     return worth
 
 

@@ -17,22 +17,29 @@ from clustering.ingest.clean import CLEANING_VERSION, ensure_cleaned
 from clustering.records import Article
 from clustering.reuse.align import shingle_order
 from clustering.reuse.bands import lsh_bands
-from clustering.reuse.minhash import MinHasher, Tokens, shingle_hashes, tokenize
+from clustering.reuse.minhash import MinHasher, shingle_hashes, tokenize
+
+_PAST_ANY_TEXT = np.iinfo(np.int64).max
+_INT32_POSITIONS = np.iinfo(np.int32).max
 
 
 @dataclass(frozen=True, slots=True)
 class ReuseArticle:
-    """An article as reuse search reads it: its body tokens, the hash of the shingle starting at each token
-    and their ``shingle_order`` (sorted once, for every alignment the article takes part in); and when
-    ``signed``, the MinHash signature of each passage window (rows of ``signatures``) with the word where
-    each starts. Signing needs no index, so it runs in parallel shards (``sign_articles``); an article met
-    only as a candidate to align against is never signed. Plain arrays: datasketch objects are made only
-    for what meets the index."""
+    """An article as reuse search reads it: where each of its body's words starts and ends in its text,
+    the hash of the shingle starting at each word and their ``shingle_order`` (sorted once, for every
+    alignment the article takes part in); and when ``signed``, the MinHash signature of each passage
+    window (rows of ``signatures``) with the word where each starts. Signing needs no index, so it runs in
+    parallel shards (``sign_articles``); an article met only as a candidate to align against is never
+    signed. Plain arrays, of 32-bit positions where the text allows (the dedup step keeps the last
+    candidates it aligned: 16 bytes a word, where the words' 64-bit hashes and positions took 36); and
+    datasketch objects are made only for what meets the index."""
 
     article: Article
-    tokens: Tokens
+    starts: np.ndarray
+    ends: np.ndarray
     shingles: np.ndarray
     order: np.ndarray
+    paragraph_starts: np.ndarray  # where each body paragraph starts (the text when none), then a stop
     window_starts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     signatures: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.uint64))
 
@@ -41,7 +48,21 @@ class ReuseArticle:
         """``article`` (cleaned) tokenised at its body spans, unsigned."""
         tokens = tokenize(article.text, article.body_spans or None)
         shingles = shingle_hashes(tokens.hashes, shingle_words)
-        return cls(article, tokens, shingles, shingle_order(shingles))
+        position = _position_type(len(article.text))
+        starts, ends = tokens.starts.astype(position), tokens.ends.astype(position)
+        paragraphs = article.body_spans or ((0, len(article.text)),)
+        paragraph_starts = np.array([start for start, _ in paragraphs] + [_PAST_ANY_TEXT], dtype=np.int64)
+        return cls(article, starts, ends, shingles, shingle_order(shingles).astype(position), paragraph_starts)
+
+    @property
+    def words(self) -> int:
+        """How many words its body holds."""
+        return len(self.starts)
+
+    def same_words(self, other: ReuseArticle) -> bool:
+        """Whether the two bodies hold the same words, in order: as many words, the same shingle at each
+        (for bodies of ``min_shared_words`` or more, 32-bit hashes colliding at every position)."""
+        return self.words == other.words and np.array_equal(self.shingles, other.shingles)
 
     def signed(self, hasher: MinHasher, reuse: ReuseConfig) -> ReuseArticle:
         """This article with the MinHash signature of each of its passage windows."""
@@ -53,7 +74,7 @@ def windows_within(signed: ReuseArticle, spans: Sequence[tuple[int, int]], windo
     """Which of ``signed``'s passage windows have at least half their words inside ``spans`` (character
     spans of its text, sorted and apart, as a ``ReusePair`` gives them)."""
     edges = np.array(spans, dtype=np.int64).reshape(-1)
-    return _windows_within(signed.tokens.starts, edges, signed.window_starts, window_words)
+    return _windows_within(signed.starts, edges, signed.window_starts, window_words)
 
 
 @njit(cache=True, nogil=True)
@@ -71,6 +92,12 @@ def _windows_within(starts, edges, window_starts, window_words):  # pragma: no c
         last = min(first + window_words, len(starts))
         within[window] = (counted[last] - counted[first]) * 2 >= max(last - first, 1)
     return within
+
+
+def _position_type(characters: int) -> type[np.signedinteger]:
+    """The narrowest type that holds a position in a text of ``characters`` characters (the dedup step's
+    texts are far below 2**31 characters: ``read.max_text_chars``)."""
+    return np.int32 if characters < _INT32_POSITIONS else np.int64
 
 
 def sign_article(article: Article, hasher: MinHasher, minhash: MinHashConfig, reuse: ReuseConfig) -> ReuseArticle:

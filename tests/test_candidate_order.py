@@ -1,0 +1,50 @@
+"""The compiled ordering of a record's candidates equals the numpy formulation it replaced."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clustering.reuse.candidate_order import alignment_order, by_window
+
+
+def _reference_order(numbers, met, originals, latest, own):
+    groups, group_of = np.unique(originals, return_inverse=True)
+    met_by_group = np.zeros(len(groups), dtype=np.int64)
+    np.maximum.at(met_by_group, group_of, met)
+    order = np.lexsort((numbers, originals != numbers, -met_by_group[group_of]))
+    return order[(numbers[order] < latest) & (numbers[order] != own)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    candidates=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 3)), max_size=40),
+    seed=st.integers(0, 2**32 - 1),
+    latest=st.integers(0, 60),
+    own=st.integers(-1, 60),
+)
+def test_candidates_are_ordered_as_lexsort_orders_them(candidates, seed, latest, own):
+    """Whose original's group meets most windows, then originals before reprints, then the earlier;
+    those from ``latest`` on and ``own`` left out."""
+    rng = np.random.default_rng(seed)
+    numbers = np.sort(rng.choice(60, size=len(candidates), replace=False)).astype(np.int64)
+    met = np.array([count for count, _ in candidates], dtype=np.int64)
+    # A candidate reprints another candidate (or itself when it reprints none).
+    originals = np.array(
+        [numbers[min(index, pick)] if pick else numbers[index] for index, (_, pick) in enumerate(candidates)],
+        dtype=np.int64,
+    )
+    expected = _reference_order(numbers, met, originals, latest, own)
+    assert alignment_order(numbers, met, originals, latest, own).tolist() == expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(met=st.lists(st.sets(st.integers(0, 9), min_size=1), max_size=30))
+def test_the_candidates_meeting_each_window_are_those_a_stable_sort_gives(met):
+    windows = np.array([window for rows in met for window in sorted(rows)], dtype=np.int64)
+    bounds = np.zeros(len(met) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum([len(rows) for rows in met])
+    candidates, window_bounds = by_window(bounds, windows, 10)
+    by_window_order = np.argsort(windows, kind="stable")
+    expected = np.repeat(np.arange(len(met)), np.diff(bounds))[by_window_order]
+    assert candidates.tolist() == expected.tolist()
+    assert window_bounds.tolist() == np.searchsorted(windows[by_window_order], np.arange(11)).tolist()
