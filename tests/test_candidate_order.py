@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clustering.reuse.candidate_order import alignment_order, by_window
+from clustering.reuse.candidate_order import alignment_order, by_window, close_windows
 
 
 def _reference_order(numbers, met, originals, latest, own):
@@ -48,3 +48,23 @@ def test_the_candidates_meeting_each_window_are_those_a_stable_sort_gives(met):
     expected = np.repeat(np.arange(len(met)), np.diff(bounds))[by_window_order]
     assert candidates.tolist() == expected.tolist()
     assert window_bounds.tolist() == np.searchsorted(windows[by_window_order], np.arange(11)).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    met=st.lists(st.sets(st.integers(0, 9), min_size=1), min_size=1, max_size=30),
+    closing=st.lists(st.sets(st.integers(0, 9)), max_size=4),
+)
+def test_a_closed_window_is_one_open_window_fewer_for_each_candidate_meeting_it(met, closing):
+    windows = np.array([window for rows in met for window in sorted(rows)], dtype=np.int64)
+    bounds = np.zeros(len(met) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum([len(rows) for rows in met])
+    candidates, window_bounds = by_window(bounds, windows, 10)
+    open_windows = np.zeros(10, dtype=bool)
+    open_windows[windows] = True
+    open_met = np.diff(bounds)
+    for batch in closing:
+        close_windows(np.array(sorted(batch), dtype=np.int64), open_windows, open_met, candidates, window_bounds)
+    closed = set().union(*closing) if closing else set()
+    assert open_met.tolist() == [len(rows - closed) for rows in met]
+    assert open_windows.tolist() == [window in set(windows.tolist()) - closed for window in range(10)]

@@ -63,3 +63,14 @@ def by_window(bounds, windows, window_count):  # pragma: no cover
             candidates[filled[windows[hit]]] = k
             filled[windows[hit]] += 1
     return candidates, window_bounds
+
+
+@njit(cache=True, nogil=True)
+def close_windows(windows, open_windows, open_met, candidates, window_bounds):  # pragma: no cover
+    """Close the open ones of ``windows`` (distinct indices): each candidate meeting one (``by_window``'s
+    ``candidates`` and ``window_bounds``) meets one open window fewer (``open_met``)."""
+    for window in windows:
+        if open_windows[window]:
+            open_windows[window] = False
+            for k in range(window_bounds[window], window_bounds[window + 1]):
+                open_met[candidates[k]] -= 1

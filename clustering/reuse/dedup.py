@@ -25,7 +25,7 @@ from clustering.ingest.clean import ensure_cleaned
 from clustering.ingest.furniture_rule import FurnitureRule
 from clustering.ingest.streaming_furniture import StreamingFurniture
 from clustering.records import Article, ReusePair
-from clustering.reuse.candidate_order import alignment_order, by_window
+from clustering.reuse.candidate_order import alignment_order, by_window, close_windows
 from clustering.reuse.lsh import Hits, LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.near_duplicates import IndexConflictError
@@ -133,11 +133,8 @@ class _SourceSearch:
         return wanted
 
     def _close(self, windows: np.ndarray) -> None:
-        """Close the open ones of ``windows`` (indices)."""
-        closing = windows[self.open_windows[windows]]
-        self.open_windows[closing] = False
-        for window in closing.tolist():
-            self.open_met[self.by_window[self.window_bounds[window] : self.window_bounds[window + 1]]] -= 1
+        """Close the open ones of ``windows`` (distinct indices)."""
+        close_windows(windows, self.open_windows, self.open_met, self.by_window, self.window_bounds)
 
     def reported(self, k: int, pair: ReusePair | None) -> bool:
         """Take in candidate ``k``'s alignment (``None``: too little shared); whether ``pair`` is reported."""
