@@ -15,8 +15,7 @@ from clustering.ingest.clean import clean_article
 from clustering.records import Article
 from clustering.reuse.batch import build_band_index, find_reuse, update_reuse
 from clustering.reuse.dedup import Deduplicator, HeldArticle, IndexConflictError
-from clustering.reuse.pairs import _opening
-from clustering.reuse.signing import ReuseArticle, index_settings, sign_articles, windows_within
+from clustering.reuse.signing import ReuseArticle, index_settings, opening, sign_articles, windows_within
 from clustering.storage.band_index import BandIndex
 from flows.cli import EXIT_REJECTS, app
 
@@ -59,7 +58,7 @@ def test_an_indexed_article_is_held_as_alignment_reads_it(lines, title, source):
     article = clean_article(Article(id="a", text="\n\n".join(lines), title=title, source=source))
     held = HeldArticle.of(article).article
     assert held == dataclasses.replace(article, body="", segments=(), comments="", furniture=(), furniture_spans=())
-    assert _opening(held) == _opening(article) == article.body.split("\n", 1)[0]  # what the dateline rule reads
+    assert opening(held) == opening(article) == article.body.split("\n", 1)[0]  # what the dateline rule reads
 
 
 def test_query_does_not_index_and_conflicting_ids_are_refused():

@@ -7,7 +7,6 @@ paragraphs pasted into an outlet's own report) is an edge between two articles, 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from clustering.config import ReuseConfig
 from clustering.records import UNKNOWN_OUTLET, Article, ReusePair
 from clustering.reuse.align import Alignment, align, character_spans, paragraph_edges, shared_counts
 from clustering.reuse.minhash import jaccard, tokenize
-from clustering.reuse.signing import ReuseArticle
+from clustering.reuse.signing import ReuseArticle, dateline_credit
 
 
 def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | None:
@@ -34,29 +33,9 @@ def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | 
     return None
 
 
-_DATELINE_CREDIT = re.compile(r"^[^\n]{0,80}?\((?P<agency>[A-Za-z][\w .&-]{0,40})\)\s*[-–—]")
-
-
-# A dateline credit opens the first line: its first 300 characters hold it, whatever the paragraph's length.
-_OPENING_CHARS = 300
-
-
-def _opening(article: Article) -> str:
-    """The start of the body's first paragraph as cleaning writes it (single spaces), read from the text and
-    spans (the dedup index holds articles without their body)."""
-    if not article.body_spans:
-        return article.body[:_OPENING_CHARS].split("\n", 1)[0]
-    start, end = article.body_spans[0]
-    return " ".join(article.text[start : min(end, start + _OPENING_CHARS)].split())
-
-
-def _keeps_agency_dateline(article: Article, agencies: Mapping[str, Sequence[str]]) -> bool:
-    """The body opens as the wire does: "BEIRUT (Reuters) -", "LONDON (AFP) —"."""
-    found = _DATELINE_CREDIT.match(_opening(article))
-    if found is None:
-        return False
-    named = found["agency"].strip().lower()
-    return any(named in (name.lower() for name in names) for names in agencies.values())
+def _names_agency(credit: str | None, agencies: Mapping[str, Sequence[str]]) -> bool:
+    """The body opens as the wire does: "BEIRUT (Reuters) -", "LONDON (AFP) —" (``credit``: the name in it)."""
+    return credit is not None and any(credit in (name.lower() for name in names) for names in agencies.values())
 
 
 def _earlier(first: datetime | None, second: datetime | None) -> int | None:
@@ -76,6 +55,7 @@ def likely_original(
     containment: tuple[float, float],
     at_top: tuple[bool, bool],
     config: ReuseConfig = ReuseConfig(),
+    credits: tuple[str | None, str | None] | None = None,
 ) -> tuple[str | None, str]:
     """Who copied whom, and the evidence that decided it.
 
@@ -89,7 +69,7 @@ def likely_original(
     agency's dateline ("BEIRUT (Reuters) -") which the other dropped. A credit alone decides nothing:
     every reprint credits the agency; two articles crediting one agency, nothing else deciding, both
     carry its copy (no original here; ``attribution`` credits the agency). ``None`` when no evidence
-    decides.
+    decides. ``credits``: each article's ``dateline_credit``, when already read.
     """
     pair = (first, second)
     own = [agency_of(article, config.agencies) for article in pair]
@@ -113,7 +93,8 @@ def likely_original(
     more = 0 if containment[0] >= containment[1] else 1
     if all(at_top) and containment[more] >= 0.5 and containment[more] - containment[1 - more] >= config.trim_margin:
         return pair[1 - more].id, "the other is its top, trimmed"
-    dateline = [_keeps_agency_dateline(article, config.agencies) for article in pair]
+    credits = credits if credits is not None else (dateline_credit(first), dateline_credit(second))
+    dateline = [_names_agency(credit, config.agencies) for credit in credits]
     if dateline[0] != dateline[1]:
         return pair[0 if dateline[0] else 1].id, "keeps the agency's dateline, which the other dropped"
     common = [agency for agency in first.agencies if agency in second.agencies]
@@ -159,7 +140,12 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
         bool(len(segments)) and int(segments[:, 2].min()) <= config.top_words,
     )
     original, reason = likely_original(
-        first.article, second.article, (containment_first, containment_second), at_top, config
+        first.article,
+        second.article,
+        (containment_first, containment_second),
+        at_top,
+        config,
+        (first.credit, second.credit),
     )
     return ReusePair(
         a=first.article.id,

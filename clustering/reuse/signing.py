@@ -6,6 +6,7 @@ MinHash signature of each passage window (what the LSH bands are made of)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +21,26 @@ from clustering.reuse.bands import lsh_bands
 from clustering.reuse.minhash import MinHasher, shingle_hashes, tokenize
 
 _PAST_ANY_TEXT = np.iinfo(np.int64).max
+_DATELINE_CREDIT = re.compile(r"^[^\n]{0,80}?\((?P<agency>[A-Za-z][\w .&-]{0,40})\)\s*[-–—]")
+# A dateline credit opens the first line: its first 300 characters hold it, whatever the paragraph's length.
+_OPENING_CHARS = 300
+
+
+def opening(article: Article) -> str:
+    """The start of the body's first paragraph as cleaning writes it (single spaces), read from the text and
+    spans (the dedup index holds articles without their body)."""
+    if not article.body_spans:
+        return article.body[:_OPENING_CHARS].split("\n", 1)[0]
+    start, end = article.body_spans[0]
+    return " ".join(article.text[start : min(end, start + _OPENING_CHARS)].split())
+
+
+def dateline_credit(article: Article) -> str | None:
+    """The name a dateline credit opening the body gives ("BEIRUT (Reuters) -": "reuters"), lowercased."""
+    found = _DATELINE_CREDIT.match(opening(article))
+    return found["agency"].strip().lower() if found else None
+
+
 _INT32_POSITIONS = np.iinfo(np.int32).max
 
 
@@ -40,6 +61,7 @@ class ReuseArticle:
     shingles: np.ndarray
     order: np.ndarray
     paragraph_starts: np.ndarray  # where each body paragraph starts (the text when none), then a stop
+    credit: str | None  # dateline_credit: read once, for every pair whose original only the dateline tells
     window_starts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     signatures: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.uint64))
 
@@ -52,7 +74,8 @@ class ReuseArticle:
         starts, ends = tokens.starts.astype(position), tokens.ends.astype(position)
         paragraphs = article.body_spans or ((0, len(article.text)),)
         paragraph_starts = np.array([start for start, _ in paragraphs] + [_PAST_ANY_TEXT], dtype=np.int64)
-        return cls(article, starts, ends, shingles, shingle_order(shingles).astype(position), paragraph_starts)
+        order = shingle_order(shingles).astype(position)
+        return cls(article, starts, ends, shingles, order, paragraph_starts, dateline_credit(article))
 
     @property
     def words(self) -> int:
