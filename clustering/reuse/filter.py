@@ -30,18 +30,17 @@ from clustering.ingest.parallel import Submitted, worker_pool
 from clustering.records import Article, Reject
 from clustering.reuse.near_duplicates import IndexConflictError, NearDuplicateIndex, Sketch, Sketcher, document_body
 
-# Batches handed to the workers before the one being indexed is done: enough to keep them busy.
-_BATCHES_AHEAD = 2
-
 
 class RecordIndex(Protocol):
     """An index the filter puts each article through, which says what to add to its record. ``prepare``
     (picklable) turns a read article into what ``added_fields`` takes, or the ``Reject`` of one with no
     text left once cleaned, in worker processes; ``batch_records`` is the most records read ahead and
-    prepared together (in one worker process per core when there are many)."""
+    prepared together (in one worker process per core when there are many), ``batches_ahead`` how many
+    batches are handed to the workers before the one being indexed is done."""
 
     prepare: Callable[[Article], object]
     batch_records: int
+    batches_ahead: int
 
     def added_fields(self, prepared: Any) -> dict[str, object]:
         """Index the prepared article; the fields its record gains. ``IndexConflictError`` for a known id
@@ -57,6 +56,7 @@ class DocumentLevel:
     """``--level document``: ``duplicate_of`` from a ``NearDuplicateIndex``."""
 
     batch_records = 2_000
+    batches_ahead = 2  # the workers' cleaning is the slow side: two keep them busy
 
     def __init__(self, config: Config, index_path: Path | str | None) -> None:
         self._index = NearDuplicateIndex(index_path, config=config.near_duplicates, minhash=config.minhash)
@@ -79,6 +79,9 @@ class PassageLevel:
     # batches cleaned ahead only wait in memory: 500 held 50 MB less than 2,000 on 6,500 news-like records,
     # and 200 another 15 MB less, in times the machine's noise could not tell apart.
     batch_records = 200
+    # One batch cleaned ahead is ready long before the one being indexed is done; a second only waited in
+    # memory (3.5 MB on 6,000 records, times within the noise).
+    batches_ahead = 1
 
     def __init__(self, config: Config, index_path: Path | str | None, lsh_storage: dict | None = None) -> None:
         from clustering.reuse.dedup import Deduplicator  # with wordfreq's lists: 0.2 s the document level skips
@@ -179,9 +182,10 @@ def _prepared_chunk(prepare: Callable[[Article], object], articles: Sequence[Art
 
 def _prepared(records: Iterable[_Read], index: RecordIndex) -> Iterator[tuple[list[_Read], Iterator[object]]]:
     """Each batch of what has arrived, with its articles cleaned and prepared for ``index``. Worker
-    processes prepare up to two batches ahead while the caller indexes one; the next is taken when it has
-    arrived, never waited for while one is ready. The workers are forked before the reader thread starts:
-    a child forked while it waits in ``readline`` would inherit standard input's lock held, and hang on it."""
+    processes prepare up to ``index.batches_ahead`` batches ahead while the caller indexes one; the next
+    is taken when it has arrived, never waited for while one is ready. The workers are forked before the
+    reader thread starts: a child forked while it waits in ``readline`` would inherit standard input's lock
+    held, and hang on it."""
     work = functools.partial(_prepared_chunk, index.prepare)
     warm_up = functools.partial(_warm_up, index.prepare)
     with worker_pool(initializer=warm_up) as pool, Arrivals(records, index.batch_records) as arrivals:
@@ -195,11 +199,11 @@ def _prepared(records: Iterable[_Read], index: RecordIndex) -> Iterator[tuple[li
             return bool(batch)
 
         while ahead or take(wait=True):
-            while len(ahead) < _BATCHES_AHEAD and take(wait=False):
+            while len(ahead) < index.batches_ahead and take(wait=False):
                 pass
             batch, preparing = ahead.popleft()
             prepared = preparing.result()
-            if len(ahead) < _BATCHES_AHEAD:
+            if len(ahead) < index.batches_ahead:
                 take(wait=False)
             yield batch, iter(prepared)
 
