@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clustering.reuse.candidate_order import alignment_order, by_window, close_windows
+from clustering.reuse.candidate_order import alignment_order, by_window, close_windows, first_wanted
 
 
 def _reference_order(numbers, met, originals, latest, own):
@@ -68,3 +68,27 @@ def test_a_closed_window_is_one_open_window_fewer_for_each_candidate_meeting_it(
     closed = set().union(*closing) if closing else set()
     assert open_met.tolist() == [len(rows - closed) for rows in met]
     assert open_windows.tolist() == [window in set(windows.tolist()) - closed for window in range(10)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    flags=st.lists(st.tuples(st.integers(0, 2), st.booleans(), st.booleans(), st.integers(0, 3)), max_size=30),
+    start=st.integers(0, 31),
+    seeking_broad=st.booleans(),
+    seeking_copies=st.booleans(),
+    story=st.integers(0, 3),
+)
+def test_the_first_wanted_candidate_is_the_first_the_mask_marks(flags, start, seeking_broad, seeking_copies, story):
+    open_met = np.array([met for met, _, _, _ in flags], dtype=np.int64)
+    broad = np.array([wide for _, wide, _, _ in flags], dtype=bool)
+    reprint = np.array([copy for _, _, copy, _ in flags], dtype=bool)
+    originals = np.array([original for _, _, _, original in flags], dtype=np.int64)
+    order = np.random.default_rng(start).permutation(len(flags)).astype(np.int64)
+    wanted = open_met[order] > 0
+    if seeking_broad:
+        wanted |= broad[order]
+    if seeking_copies:
+        wanted |= (originals[order] == story) & reprint[order]
+    marked = [position for position in range(min(start, len(order)), len(order)) if wanted[position]]
+    found = first_wanted(order, start, open_met, broad, seeking_broad, originals, reprint, story, seeking_copies)
+    assert found == (marked[0] if marked else len(order))

@@ -74,3 +74,17 @@ def close_windows(windows, open_windows, open_met, candidates, window_bounds):  
             open_windows[window] = False
             for k in range(window_bounds[window], window_bounds[window + 1]):
                 open_met[candidates[k]] -= 1
+
+
+@njit(cache=True, nogil=True)
+def first_wanted(
+    order, start, open_met, broad, seeking_broad, originals, reprint, story, seeking_copies
+):  # pragma: no cover
+    """The first position of ``order`` from ``start`` on whose candidate is worth aligning (``len(order)``
+    when none is): one meeting an open window (``open_met``); while ``seeking_broad``, one meeting half the
+    record's windows or more (``broad``); while ``seeking_copies``, a known reprint of ``story``."""
+    for position in range(start, len(order)):
+        k = order[position]
+        if open_met[k] > 0 or (seeking_broad and broad[k]) or (seeking_copies and reprint[k] and originals[k] == story):
+            return position
+    return len(order)

@@ -25,7 +25,7 @@ from clustering.ingest.clean import ensure_cleaned
 from clustering.ingest.furniture_rule import FurnitureRule
 from clustering.ingest.streaming_furniture import StreamingFurniture
 from clustering.records import Article, ReusePair
-from clustering.reuse.candidate_order import alignment_order, by_window, close_windows
+from clustering.reuse.candidate_order import alignment_order, by_window, close_windows, first_wanted
 from clustering.reuse.lsh import Hits, LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.near_duplicates import IndexConflictError
@@ -123,14 +123,22 @@ class _SourceSearch:
         self.story_words = 0
         self.copies_left = 0  # the story's reprints still to align
 
-    def wanted(self, order: np.ndarray) -> np.ndarray:
-        """Which candidates of ``order`` are worth aligning now."""
-        wanted = self.open_met[order] > 0
-        if self.sought:
-            wanted |= self.broad[order]
-        if self.copies_left:
-            wanted |= (self.originals[order] == self.story) & self.reprint[order]
-        return wanted
+    def first_wanted(self, order: np.ndarray, start: int) -> int:
+        """The first position of ``order`` from ``start`` on whose candidate is worth aligning now
+        (``len(order)``: none is)."""
+        return int(
+            first_wanted(
+                order,
+                start,
+                self.open_met,
+                self.broad,
+                bool(self.sought),
+                self.originals,
+                self.reprint,
+                self.story,
+                self.copies_left > 0,
+            )
+        )
 
     def _close(self, windows: np.ndarray) -> None:
         """Close the open ones of ``windows`` (distinct indices)."""
@@ -281,13 +289,11 @@ class Deduplicator:
         search = _SourceSearch(signed, candidates, self.reuse_config)
         every = self.reuse_config.stream_every_source
         found: list[tuple[int, ReusePair]] = []
-        while len(order):
-            if not every:
-                wanted = search.wanted(order)
-                if not wanted.any():
-                    break
-                order = order[int(np.argmax(wanted)) :]
-            k, order = int(order[0]), order[1:]
+        position = 0
+        while position < len(order):
+            if not every and (position := search.first_wanted(order, position)) == len(order):
+                break
+            k, position = int(order[position]), position + 1
             number = int(hits.owners[k])
             pair = compare(self._candidate(number), signed, self.reuse_config)
             if (pair is not None) if every else search.reported(k, pair):
