@@ -21,6 +21,7 @@ from clustering.reuse.bands import lsh_bands
 from clustering.reuse.minhash import MinHasher, shingle_hashes, tokenize
 
 _PAST_ANY_TEXT = np.iinfo(np.int64).max
+_INT32_POSITIONS = np.iinfo(np.int32).max
 _DATELINE_CREDIT = re.compile(r"^[^\n]{0,80}?\((?P<agency>[A-Za-z][\w .&-]{0,40})\)\s*[-–—]")
 # A dateline credit opens the first line: its first 300 characters hold it, whatever the paragraph's length.
 _OPENING_CHARS = 300
@@ -39,9 +40,6 @@ def dateline_credit(article: Article) -> str | None:
     """The name a dateline credit opening the body gives ("BEIRUT (Reuters) -": "reuters"), lowercased."""
     found = _DATELINE_CREDIT.match(opening(article))
     return found["agency"].strip().lower() if found else None
-
-
-_INT32_POSITIONS = np.iinfo(np.int32).max
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,8 +219,10 @@ class BandTable:
         while size < count:
             size *= 2
         del self._nodes  # the memory cannot move while an array views it
-        self._node_memory.resize(min(size, _MAX_NODES) * 8)
-        self._nodes = np.frombuffer(self._node_memory, dtype=np.uint64)
+        try:
+            self._node_memory.resize(min(size, _MAX_NODES) * 8)
+        finally:  # resized or not, the table reads its nodes again
+            self._nodes = np.frombuffer(self._node_memory, dtype=np.uint64)
 
     def _grow(self, width: int) -> None:
         """Widen every partition to ``width`` slots, a few partitions at a time, handing back the old
