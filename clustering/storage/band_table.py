@@ -4,12 +4,13 @@ datasketch's ``MinHashLSH`` keeps, for each band of each indexed window, a bytes
 sets (about 1.4 GB per 10,000 articles, README "Wire-copy reuse"), and makes a Python call per band on every
 insert and query. This table keeps each distinct band key once, as one 64-bit slot of an open-addressing
 hash table (linear probing, compiled with numba): 32 bits of the key's hash beside a 32-bit reference, the
-key's one owner or the head of the list of its owners (a node of 64 bits each: owner and next). The slots
+key's one owner or the newest of a list of blocks of its owners (three owners and the next block in 16
+bytes: a list is read three owners at a time, 10 % faster than one owner and a link in 8 bytes). The slots
 are one array of 256 partitions, picked by 8 more bits of that hash, so a key is matched on 40 bits: a
 window is taken for another only when 40 bits of two 64-bit fingerprints agree (about once in 10**12 keys
 compared; the candidate is then aligned exactly, like any other). When a partition is three quarters full
-every partition is widened 1.25×, a block at a time, and the old table's pages are handed back as they
-empty, so growing never holds two whole tables.
+every partition is widened 1.25×, a few partitions at a time, and the old table's pages are handed back as
+they empty, so growing never holds two whole tables.
 
 A key is held once however many owners print it: where a sentence recurs in hundreds of articles, a slot
 per owner made runs of hundreds of equal keys, which every probe passing through walked (6,000 collages
@@ -37,11 +38,13 @@ _LOW_32 = np.uint64(0xFFFFFFFF)
 _EMPTY = np.uint64(0)  # a slot holds (tag << 32) | reference: never 0 once filled
 # A slot's reference is its key's one owner plus one, or, with this bit set, the node heading its owners.
 _LIST = np.uint64(1 << 31)
-_NO_NEXT = np.uint64(0xFFFFFFFF)  # a node is (next node << 32) | owner; the last one's next is this
+# A block of up to three owners is two words: (next block << 32) | first, (third << 32) | second; an
+# owner not there yet, and the last block's next, are this.
+_NONE = np.uint64(0xFFFFFFFF)
 _MAX_LOAD = 0.75
 _GROWTH = 1.25
 _MAX_OWNERS = (1 << 31) - 1  # an owner is referenced plus one in 31 bits
-_MAX_NODES = 1 << 31
+_MAX_BLOCKS = 1 << 31  # a block is referenced in 31 bits
 _ROWS_MOVED_AT_ONCE = 16  # partitions moved to a grown table before their old memory is handed back
 
 
@@ -82,9 +85,9 @@ def _slot_of(
 
 @njit(cache=True, nogil=True)
 def _insert(
-    slots: np.ndarray, counts: np.ndarray, width: int, nodes: np.ndarray, used: int, keys: np.ndarray, owner: int
+    slots: np.ndarray, counts: np.ndarray, width: int, blocks: np.ndarray, used: int, keys: np.ndarray, owner: int
 ) -> int:  # pragma: no cover
-    """Add ``owner`` under each of ``keys``; the nodes used after it (each key takes two at most)."""
+    """Add ``owner`` under each of ``keys``; the blocks used after it (each key takes one at most)."""
     for key in keys:
         partition, tag = _place(key)
         slot, held = _slot_of(slots, partition, tag, width)
@@ -93,17 +96,26 @@ def _insert(
             counts[partition] += 1
             continue
         reference = slots[slot] & _LOW_32
+        mine = np.uint64(owner)
         if reference & _LIST:
-            head = reference ^ _LIST
-            if np.int64(nodes[head] & _LOW_32) == owner:  # the owner's own window repeats the key
+            head = np.int64(reference ^ _LIST)
+            second, third = blocks[2 * head + 1] & _LOW_32, blocks[2 * head + 1] >> np.uint64(32)
+            latest = blocks[2 * head] & _LOW_32 if second == _NONE else (second if third == _NONE else third)
+            if latest == mine:  # the owner's own window repeats the key
                 continue
+            if second == _NONE:
+                blocks[2 * head + 1] = (_NONE << np.uint64(32)) | mine
+                continue
+            if third == _NONE:
+                blocks[2 * head + 1] = (mine << np.uint64(32)) | second
+                continue
+            blocks[2 * used] = (np.uint64(head) << np.uint64(32)) | mine
+            blocks[2 * used + 1] = (_NONE << np.uint64(32)) | _NONE
         else:
             if np.int64(reference) - 1 == owner:
                 continue
-            nodes[used] = (_NO_NEXT << np.uint64(32)) | (reference - np.uint64(1))
-            head = np.uint64(used)
-            used += 1
-        nodes[used] = (head << np.uint64(32)) | np.uint64(owner)
+            blocks[2 * used] = (_NONE << np.uint64(32)) | (reference - np.uint64(1))
+            blocks[2 * used + 1] = (_NONE << np.uint64(32)) | mine
         slots[slot] = (tag << np.uint64(32)) | _LIST | np.uint64(used)
         used += 1
     return used
@@ -141,12 +153,13 @@ def _rehash(
 
 @njit(cache=True, nogil=True)
 def _lookup(
-    slots: np.ndarray, width: int, nodes: np.ndarray, keys: np.ndarray, bands: int, seen: np.ndarray, first_stamp: int
+    slots: np.ndarray, width: int, blocks: np.ndarray, keys: np.ndarray, bands: int, seen: np.ndarray, first_stamp: int
 ) -> np.ndarray:  # pragma: no cover
     """Rows ``(owner, window)``, each once, in window order: an owner found by a band of the query's window
     ``window`` (``keys`` window by window, ``bands`` each). ``seen[owner]`` is set to ``first_stamp + window``
     when first found for that window."""
     found = np.empty((16, 2), dtype=np.int64)
+    owners = np.empty(3, dtype=np.uint64)
     count = 0
     for index in range(len(keys)):
         window = index // bands
@@ -156,21 +169,25 @@ def _lookup(
         if not held:
             continue
         reference = slots[slot] & _LOW_32
-        node = np.uint64(reference ^ _LIST) if reference & _LIST else _NO_NEXT
-        owner = np.int64(nodes[node] & _LOW_32) if node != _NO_NEXT else np.int64(reference) - 1
+        block = np.int64(reference ^ _LIST) if reference & _LIST else np.int64(-1)
+        owners[0], owners[1], owners[2] = reference - np.uint64(1), _NONE, _NONE
         while True:
-            if seen[owner] != stamp:
-                seen[owner] = stamp
-                if count == len(found):
-                    found = np.concatenate((found, np.empty_like(found)))
-                found[count, 0], found[count, 1] = owner, window
-                count += 1
-            if node == _NO_NEXT:
+            if block >= 0:
+                first, rest = blocks[2 * block], blocks[2 * block + 1]
+                owners[0], owners[1], owners[2] = first & _LOW_32, rest & _LOW_32, rest >> np.uint64(32)
+            for held_owner in owners:
+                if held_owner == _NONE:
+                    break
+                owner = np.int64(held_owner)
+                if seen[owner] != stamp:
+                    seen[owner] = stamp
+                    if count == len(found):
+                        found = np.concatenate((found, np.empty_like(found)))
+                    found[count, 0], found[count, 1] = owner, window
+                    count += 1
+            if block < 0 or first >> np.uint64(32) == _NONE:
                 break
-            node = nodes[node] >> np.uint64(32)
-            if node == _NO_NEXT:
-                break
-            owner = np.int64(nodes[node] & _LOW_32)
+            block = np.int64(first >> np.uint64(32))
     return found[:count]
 
 
@@ -184,8 +201,8 @@ class BandTable:
         self._width = max(2, -(-capacity >> _PARTITION_BITS))  # slots per partition
         self._memory, self._slots = _zeroed(self._width << _PARTITION_BITS)
         self._counts = np.zeros(1 << _PARTITION_BITS, dtype=np.int64)
-        self._node_memory, self._nodes = _zeroed(max(16, capacity // 4))
-        self._used_nodes = 0
+        self._block_memory, self._blocks = _zeroed(max(16, capacity // 4))  # two words a block
+        self._used_blocks = 0
         self._seen = array("q")  # the last query row that found each owner
         self._stamps = 0
         self.windows = 0
@@ -203,26 +220,28 @@ class BandTable:
         keys = self._keys(fingerprints)
         while not _fits(self._slots, self._counts, self._width, keys, int(_MAX_LOAD * self._width)):
             self._grow(max(int(self._width * _GROWTH), self._width + 1))
-        self._reserve_nodes(self._used_nodes + 2 * len(keys))
-        self._used_nodes = _insert(self._slots, self._counts, self._width, self._nodes, self._used_nodes, keys, owner)
+        self._reserve_blocks(self._used_blocks + len(keys))
+        self._used_blocks = _insert(
+            self._slots, self._counts, self._width, self._blocks, self._used_blocks, keys, owner
+        )
         self._seen.append(0)
         self.windows += len(fingerprints)
         return owner
 
-    def _reserve_nodes(self, count: int) -> None:
-        """Room for ``count`` nodes: the node memory doubled in place (its untouched pages cost nothing)."""
-        if count <= len(self._nodes):
+    def _reserve_blocks(self, count: int) -> None:
+        """Room for ``count`` blocks: their memory doubled in place (its untouched pages cost nothing)."""
+        if 2 * count <= len(self._blocks):
             return
-        if count > _MAX_NODES:
-            raise OverflowError(f"a band table holds at most {_MAX_NODES} shared keys' owners")
-        size = len(self._nodes)
-        while size < count:
-            size *= 2
-        del self._nodes  # the memory cannot move while an array views it
+        if count > _MAX_BLOCKS:
+            raise OverflowError(f"a band table holds at most {_MAX_BLOCKS} blocks of shared keys' owners")
+        words = len(self._blocks)
+        while words < 2 * count:
+            words *= 2
+        del self._blocks  # the memory cannot move while an array views it
         try:
-            self._node_memory.resize(min(size, _MAX_NODES) * 8)
-        finally:  # resized or not, the table reads its nodes again
-            self._nodes = np.frombuffer(self._node_memory, dtype=np.uint64)
+            self._block_memory.resize(min(words, 2 * _MAX_BLOCKS) * 8)
+        finally:  # resized or not, the table reads its blocks again
+            self._blocks = np.frombuffer(self._block_memory, dtype=np.uint64)
 
     def _grow(self, width: int) -> None:
         """Widen every partition to ``width`` slots, a few partitions at a time, handing back the old
@@ -244,11 +263,11 @@ class BandTable:
         each once, by owner then row."""
         seen = np.frombuffer(self._seen, dtype=np.int64) if self._seen else np.zeros(0, dtype=np.int64)
         keys = self._keys(fingerprints)
-        hits = _lookup(self._slots, self._width, self._nodes, keys, self.bands, seen, self._stamps + 1)
+        hits = _lookup(self._slots, self._width, self._blocks, keys, self.bands, seen, self._stamps + 1)
         self._stamps += len(fingerprints)  # a stamp per row queried: no later query reuses one
         return hits[np.argsort(hits[:, 0], kind="stable")]  # found in window order
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the table's slots and its shared keys' owners."""
-        return self._slots.nbytes + self._used_nodes * 8
+        return self._slots.nbytes + self._used_blocks * 16
