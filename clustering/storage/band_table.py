@@ -126,15 +126,17 @@ def _fits(slots: np.ndarray, counts: np.ndarray, width: int, keys: np.ndarray, l
     """Whether no partition would hold more than ``limit`` keys with those of ``keys`` not held yet added
     (a key twice in ``keys`` is counted twice: the answer errs towards growing)."""
     fits = True
+    counted = np.empty(len(keys), dtype=np.int64)  # the partition of each key counted
+    new = 0
     for key in keys:
         partition, tag = _place(key)
         if not _slot_of(slots, partition, tag, width)[1]:
             counts[partition] += 1
             fits = fits and counts[partition] <= limit
-    for key in keys:  # counted only to look: put back
-        partition, tag = _place(key)
-        if not _slot_of(slots, partition, tag, width)[1]:
-            counts[partition] -= 1
+            counted[new] = partition
+            new += 1
+    for partition in counted[:new]:  # counted only to look: put back
+        counts[partition] -= 1
     return fits
 
 
