@@ -125,6 +125,7 @@ def test_a_key_many_owners_print_is_held_once():
         fingerprints = np.vstack([window, window]) if owner % 2 else window
         assert table.add(fingerprints) == owner
     assert np.count_nonzero(table._slots) == 3
-    assert table.nbytes == table._slots.nbytes + 16 * 3 * 167  # three owners a block, per band; repeats left out
+    # Per band, nodes of 4, 8, ..., 256 words, a header and 3, 7, ..., 255 owners (501 >= 500: repeats left out).
+    assert table.nbytes == table._slots.nbytes + 3 * 4 * (4 + 8 + 16 + 32 + 64 + 128 + 256)
     hits = table.query(np.vstack([window, [[1, 2, 3]], window]).astype(np.uint64))
     assert hits.tolist() == [[owner, row] for owner in range(500) for row in (0, 2)]

@@ -4,20 +4,22 @@ datasketch's ``MinHashLSH`` keeps, for each band of each indexed window, a bytes
 sets (about 1.4 GB per 10,000 articles, README "Wire-copy reuse"), and makes a Python call per band on every
 insert and query. This table keeps each distinct band key once, as one 64-bit slot of an open-addressing
 hash table (linear probing, compiled with numba): 32 bits of the key's hash beside a 32-bit reference, the
-key's one owner or the newest of a list of blocks of its owners (three owners and the next block in 16
-bytes: a list is read three owners at a time, 10 % faster than one owner and a link in 8 bytes). The slots
-are one array of 256 partitions, picked by 8 more bits of that hash, so a key is matched on 40 bits: a
-window is taken for another only when 40 bits of two 64-bit fingerprints agree (about once in 10**12 keys
-compared; the candidate is then aligned exactly, like any other). When a partition is three quarters full
-every partition is widened 1.25×, a few partitions at a time, and the old table's pages are handed back as
-they empty, so growing never holds two whole tables.
+key's one owner or the newest node of its owners. The slots are one array of 256 partitions, picked by 8
+more bits of that hash, so a key is matched on 40 bits: a window is taken for another only when 40 bits of
+two 64-bit fingerprints agree (about once in 10**12 keys compared; the candidate is then aligned exactly,
+like any other). When a partition is three quarters full every partition is widened 1.25×, a few
+partitions at a time, and the old table's pages are handed back as they empty, so growing never holds two
+whole tables.
 
 A key is held once however many owners print it: where a sentence recurs in hundreds of articles, a slot
 per owner made runs of hundreds of equal keys, which every probe passing through walked (6,000 collages
 of recurring sentences: a key probed walked 148 slots on average, and lookups and inserts took a quarter
-of the dedup step). Partitions are few and wide because the fullest one sets every partition's width. A
-typed list of partitions grown one by one, measured first, doubled the lookup time; sorted runs searched
-by bisection spent 1.1 ms a query in ``searchsorted`` at 6,400 articles, a third of the dedup step's time.
+of the dedup step). A shared key's owners are in nodes of 4, 8, 16, ... words, each new node twice the
+last, the newest first: a list is read in runs, a node at a time. Nodes of three owners each, linked one to
+the next, were read from scattered memory, a cache miss every three owners (those collages' queries walk 44
+million owners). Partitions are few and wide because the fullest one sets every partition's width. A typed
+list of partitions grown one by one, measured first, doubled the lookup time; sorted runs searched by
+bisection spent 1.1 ms a query in ``searchsorted`` at 6,400 articles, a third of the dedup step's time.
 """
 
 from __future__ import annotations
@@ -36,23 +38,27 @@ _PARTITION_SHIFT = np.uint64(64 - _PARTITION_BITS)
 _TAG_SHIFT = np.uint64(64 - _PARTITION_BITS - 32)  # the 32 bits of the hash below the partition's
 _LOW_32 = np.uint64(0xFFFFFFFF)
 _EMPTY = np.uint64(0)  # a slot holds (tag << 32) | reference: never 0 once filled
-# A slot's reference is its key's one owner plus one, or, with this bit set, the node heading its owners.
+# A slot's reference is its key's one owner plus one, or, with this bit set, the newest node of its owners.
 _LIST = np.uint64(1 << 31)
-# A block of up to three owners is two words: (next block << 32) | first, (third << 32) | second; an
-# owner not there yet, and the last block's next, are this.
-_NONE = np.uint64(0xFFFFFFFF)
+# A node of level L is 4 << L 32-bit words: its level << ``_LEVEL_SHIFT`` | the next (older) node's
+# quarter-word index (``_NONE``: the last node), then its owners plus one, filled from the start (0: room).
+# Nodes start at multiples of four words, so the next one is referenced in the header's 27 bits, and a
+# key's first node, three owners in 16 bytes, is no larger than the three-owner blocks before.
+_LEVEL_SHIFT = 27
+_NONE = (1 << _LEVEL_SHIFT) - 1
+_MAX_LEVEL = 19  # nodes stop doubling at 4 << 19 words (8 MB)
 _MAX_LOAD = 0.75
 _GROWTH = 1.25
 _MAX_OWNERS = (1 << 31) - 1  # an owner is referenced plus one in 31 bits
-_MAX_BLOCKS = 1 << 31  # a block is referenced in 31 bits
+_MAX_POOL_WORDS = _NONE * 4  # a node is referenced by its quarter-word index in 27 bits
 _ROWS_MOVED_AT_ONCE = 16  # partitions moved to a grown table before their old memory is handed back
 
 
-def _zeroed(count: int) -> tuple[mmap.mmap, np.ndarray]:
-    """``count`` zeroed 64-bit words in private anonymous memory: resident only once written, handed back to
-    the system part by part (``madvise``), and grown in place (``mremap``)."""
-    memory = mmap.mmap(-1, count * 8, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-    return memory, np.frombuffer(memory, dtype=np.uint64)
+def _zeroed(count: int, dtype: type = np.uint64) -> tuple[mmap.mmap, np.ndarray]:
+    """``count`` zeroed words in private anonymous memory: resident only once written, handed back to the
+    system part by part (``madvise``), and grown in place (``mremap``)."""
+    memory = mmap.mmap(-1, count * np.dtype(dtype).itemsize, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    return memory, np.frombuffer(memory, dtype=dtype)
 
 
 @njit(cache=True, nogil=True)
@@ -84,60 +90,68 @@ def _slot_of(
 
 
 @njit(cache=True, nogil=True)
-def _insert(
-    slots: np.ndarray, counts: np.ndarray, width: int, blocks: np.ndarray, used: int, keys: np.ndarray, owner: int
-) -> int:  # pragma: no cover
-    """Add ``owner`` under each of ``keys``; the blocks used after it (each key takes one at most)."""
-    for key in keys:
-        partition, tag = _place(key)
-        slot, held = _slot_of(slots, partition, tag, width)
-        if not held:
-            slots[slot] = (tag << np.uint64(32)) | np.uint64(owner + 1)
-            counts[partition] += 1
-            continue
-        reference = slots[slot] & _LOW_32
-        mine = np.uint64(owner)
-        if reference & _LIST:
-            head = np.int64(reference ^ _LIST)
-            second, third = blocks[2 * head + 1] & _LOW_32, blocks[2 * head + 1] >> np.uint64(32)
-            latest = blocks[2 * head] & _LOW_32 if second == _NONE else (second if third == _NONE else third)
-            if latest == mine:  # the owner's own window repeats the key
-                continue
-            if second == _NONE:
-                blocks[2 * head + 1] = (_NONE << np.uint64(32)) | mine
-                continue
-            if third == _NONE:
-                blocks[2 * head + 1] = (mine << np.uint64(32)) | second
-                continue
-            blocks[2 * used] = (np.uint64(head) << np.uint64(32)) | mine
-            blocks[2 * used + 1] = (_NONE << np.uint64(32)) | _NONE
+def _held_owners(pool: np.ndarray, node: np.int64) -> np.int64:  # pragma: no cover
+    """How many owners node ``node`` holds: its owners come first, then zeros (found by bisection)."""
+    low, high = np.int64(0), (np.int64(4) << (np.int64(pool[node]) >> _LEVEL_SHIFT)) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if pool[node + 1 + middle]:
+            low = middle + 1
         else:
-            if np.int64(reference) - 1 == owner:
-                continue
-            blocks[2 * used] = (_NONE << np.uint64(32)) | (reference - np.uint64(1))
-            blocks[2 * used + 1] = (_NONE << np.uint64(32)) | mine
-        slots[slot] = (tag << np.uint64(32)) | _LIST | np.uint64(used)
-        used += 1
-    return used
+            high = middle
+    return low
 
 
 @njit(cache=True, nogil=True)
-def _fits(slots: np.ndarray, counts: np.ndarray, width: int, keys: np.ndarray, limit: int) -> bool:  # pragma: no cover
-    """Whether no partition would hold more than ``limit`` keys with those of ``keys`` not held yet added
-    (a key twice in ``keys`` is counted twice: the answer errs towards growing)."""
-    fits = True
-    counted = np.empty(len(keys), dtype=np.int64)  # the partition of each key counted
-    new = 0
-    for key in keys:
-        partition, tag = _place(key)
-        if not _slot_of(slots, partition, tag, width)[1]:
+def _insert(
+    slots: np.ndarray,
+    counts: np.ndarray,
+    width: int,
+    limit: int,
+    pool: np.ndarray,
+    used: int,
+    keys: np.ndarray,
+    start: int,
+    owner: int,
+) -> tuple[int, int, int]:  # pragma: no cover
+    """Add ``owner`` under ``keys[start:]``; ``(index, used, needed)``: every key added (``index`` is
+    ``len(keys)``) and the pool's words used after them, or the first key not added and why: its partition
+    holds ``limit`` keys (``needed`` 0) or the pool lacks the ``needed`` words of a new node."""
+    mine = np.uint32(owner + 1)
+    for index in range(start, len(keys)):
+        partition, tag = _place(keys[index])
+        slot, held = _slot_of(slots, partition, tag, width)
+        if not held:
+            if counts[partition] >= limit:
+                return index, used, 0
+            slots[slot] = (tag << np.uint64(32)) | np.uint64(mine)
             counts[partition] += 1
-            fits = fits and counts[partition] <= limit
-            counted[new] = partition
-            new += 1
-    for partition in counted[:new]:  # counted only to look: put back
-        counts[partition] -= 1
-    return fits
+            continue
+        reference = slots[slot] & _LOW_32
+        if reference & _LIST:
+            head = np.int64(reference ^ _LIST) * 4
+            level, count = np.int64(pool[head]) >> _LEVEL_SHIFT, _held_owners(pool, head)
+            if pool[head + count] == mine:  # the owner's own window repeats the key
+                continue
+            if count < (np.int64(4) << level) - 1:
+                pool[head + 1 + count] = mine
+                continue
+            level, after = min(level + 1, _MAX_LEVEL), head // 4
+        else:
+            if reference == mine:
+                continue
+            level, after = 0, _NONE
+        size = np.int64(4) << level
+        if used + size > len(pool):
+            return index, used, used + size
+        pool[used] = (level << _LEVEL_SHIFT) | after
+        if after == _NONE:  # the key's one owner and this one
+            pool[used + 1], pool[used + 2] = reference, mine
+        else:
+            pool[used + 1] = mine
+        slots[slot] = (tag << np.uint64(32)) | _LIST | np.uint64(used // 4)
+        used += size
+    return len(keys), used, 0
 
 
 @njit(cache=True, nogil=True)
@@ -154,14 +168,22 @@ def _rehash(
 
 
 @njit(cache=True, nogil=True)
+def _found(found: np.ndarray, count: int, owner: np.int64, window: int) -> np.ndarray:  # pragma: no cover
+    """``found`` with row ``count`` set to ``(owner, window)``, doubled first when full."""
+    if count == len(found):
+        found = np.concatenate((found, np.empty_like(found)))
+    found[count, 0], found[count, 1] = owner, window
+    return found
+
+
+@njit(cache=True, nogil=True)
 def _lookup(
-    slots: np.ndarray, width: int, blocks: np.ndarray, keys: np.ndarray, bands: int, seen: np.ndarray, first_stamp: int
+    slots: np.ndarray, width: int, pool: np.ndarray, keys: np.ndarray, bands: int, seen: np.ndarray, first_stamp: int
 ) -> np.ndarray:  # pragma: no cover
     """Rows ``(owner, window)``, each once, in window order: an owner found by a band of the query's window
     ``window`` (``keys`` window by window, ``bands`` each). ``seen[owner]`` is set to ``first_stamp + window``
     when first found for that window."""
     found = np.empty((16, 2), dtype=np.int64)
-    owners = np.empty(3, dtype=np.uint64)
     count = 0
     for index in range(len(keys)):
         window = index // bands
@@ -171,25 +193,27 @@ def _lookup(
         if not held:
             continue
         reference = slots[slot] & _LOW_32
-        block = np.int64(reference ^ _LIST) if reference & _LIST else np.int64(-1)
-        owners[0], owners[1], owners[2] = reference - np.uint64(1), _NONE, _NONE
+        if not reference & _LIST:
+            owner = np.int64(reference) - 1
+            if seen[owner] != stamp:
+                seen[owner] = stamp
+                found = _found(found, count, owner, window)
+                count += 1
+            continue
+        node = np.int64(reference ^ _LIST) * 4
         while True:
-            if block >= 0:
-                first, rest = blocks[2 * block], blocks[2 * block + 1]
-                owners[0], owners[1], owners[2] = first & _LOW_32, rest & _LOW_32, rest >> np.uint64(32)
-            for held_owner in owners:
-                if held_owner == _NONE:
+            header = np.int64(pool[node])
+            for position in range(node + 1, node + (np.int64(4) << (header >> _LEVEL_SHIFT))):
+                if not pool[position]:  # the rest of the newest node is room
                     break
-                owner = np.int64(held_owner)
+                owner = np.int64(pool[position]) - 1
                 if seen[owner] != stamp:
                     seen[owner] = stamp
-                    if count == len(found):
-                        found = np.concatenate((found, np.empty_like(found)))
-                    found[count, 0], found[count, 1] = owner, window
+                    found = _found(found, count, owner, window)
                     count += 1
-            if block < 0 or first >> np.uint64(32) == _NONE:
+            if (header & _NONE) == _NONE:
                 break
-            block = np.int64(first >> np.uint64(32))
+            node = (header & _NONE) * 4
     return found[:count]
 
 
@@ -203,8 +227,9 @@ class BandTable:
         self._width = max(2, -(-capacity >> _PARTITION_BITS))  # slots per partition
         self._memory, self._slots = _zeroed(self._width << _PARTITION_BITS)
         self._counts = np.zeros(1 << _PARTITION_BITS, dtype=np.int64)
-        self._block_memory, self._blocks = _zeroed(max(16, capacity // 4))  # two words a block
-        self._used_blocks = 0
+        # The nodes of shared keys' owners, 32-bit words (doubled in place as they fill).
+        self._pool_memory, self._pool = _zeroed(max(64, capacity // 2), np.uint32)
+        self._used = 0
         self._seen = array("q")  # the last query row that found each owner
         self._stamps = 0
         self.windows = 0
@@ -220,30 +245,34 @@ class BandTable:
         if owner == _MAX_OWNERS:
             raise OverflowError(f"a band table holds at most {_MAX_OWNERS} owners")
         keys = self._keys(fingerprints)
-        while not _fits(self._slots, self._counts, self._width, keys, int(_MAX_LOAD * self._width)):
-            self._grow(max(int(self._width * _GROWTH), self._width + 1))
-        self._reserve_blocks(self._used_blocks + len(keys))
-        self._used_blocks = _insert(
-            self._slots, self._counts, self._width, self._blocks, self._used_blocks, keys, owner
-        )
+        limit, index = int(_MAX_LOAD * self._width), 0
+        while True:
+            index, self._used, needed = _insert(
+                self._slots, self._counts, self._width, limit, self._pool, self._used, keys, index, owner
+            )
+            if index == len(keys):
+                break
+            if needed:
+                self._reserve(needed)
+            else:  # a partition is three quarters full
+                self._grow(max(int(self._width * _GROWTH), self._width + 1))
+                limit = int(_MAX_LOAD * self._width)
         self._seen.append(0)
         self.windows += len(fingerprints)
         return owner
 
-    def _reserve_blocks(self, count: int) -> None:
-        """Room for ``count`` blocks: their memory doubled in place (its untouched pages cost nothing)."""
-        if 2 * count <= len(self._blocks):
-            return
-        if count > _MAX_BLOCKS:
-            raise OverflowError(f"a band table holds at most {_MAX_BLOCKS} blocks of shared keys' owners")
-        words = len(self._blocks)
-        while words < 2 * count:
-            words *= 2
-        del self._blocks  # the memory cannot move while an array views it
+    def _reserve(self, words: int) -> None:
+        """Room for ``words`` words of nodes: their memory doubled in place (its untouched pages cost nothing)."""
+        if words > _MAX_POOL_WORDS:
+            raise OverflowError(f"a band table holds at most {_MAX_POOL_WORDS} words of shared keys' owners")
+        size = len(self._pool)
+        while size < words:
+            size *= 2
+        del self._pool  # the memory cannot move while an array views it
         try:
-            self._block_memory.resize(min(words, 2 * _MAX_BLOCKS) * 8)
-        finally:  # resized or not, the table reads its blocks again
-            self._blocks = np.frombuffer(self._block_memory, dtype=np.uint64)
+            self._pool_memory.resize(4 * min(size, _MAX_POOL_WORDS))
+        finally:  # resized or not, the table reads its nodes again
+            self._pool = np.frombuffer(self._pool_memory, dtype=np.uint32)
 
     def _grow(self, width: int) -> None:
         """Widen every partition to ``width`` slots, a few partitions at a time, handing back the old
@@ -265,11 +294,11 @@ class BandTable:
         each once, by owner then row."""
         seen = np.frombuffer(self._seen, dtype=np.int64) if self._seen else np.zeros(0, dtype=np.int64)
         keys = self._keys(fingerprints)
-        hits = _lookup(self._slots, self._width, self._blocks, keys, self.bands, seen, self._stamps + 1)
+        hits = _lookup(self._slots, self._width, self._pool, keys, self.bands, seen, self._stamps + 1)
         self._stamps += len(fingerprints)  # a stamp per row queried: no later query reuses one
         return hits[np.argsort(hits[:, 0], kind="stable")]  # found in window order
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the table's slots and its shared keys' owners."""
-        return self._slots.nbytes + self._used_blocks * 16
+        return self._slots.nbytes + self._used * 4
