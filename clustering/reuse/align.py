@@ -7,8 +7,6 @@ chained into one aligned segment. Segments too short to be more than a stock phr
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,20 +18,22 @@ from clustering.config import AlignConfig
 
 @dataclass(frozen=True, slots=True)
 class Alignment:
-    """Aligned token ranges ``[a_start, a_end, b_start, b_end)`` (rows of ``segments``), and how many
-    distinct tokens of each side they match."""
+    """Aligned token ranges ``[a_start, a_end, b_start, b_end)`` (rows of ``segments``), how many
+    distinct tokens of each side they match, and the Jaccard similarity of the two sides' sets of shingles
+    (read off the same merge of their sorted shingles that finds the anchors)."""
 
     segments: np.ndarray
     shared_a: int
     shared_b: int
+    jaccard: float
 
 
 @njit(cache=True, nogil=True)
 def _align(a, a_order, b, b_order, size, max_gap, min_segment, max_occurrences):  # pragma: no cover
     """Anchors (shingles in both, at most ``max_occurrences`` times in ``b``; ``*_order`` sorts each side)
     → maximal diagonal runs → runs chained into segments across gaps of up to ``max_gap`` words →
-    segments matching at least ``min_segment`` tokens on both sides; returns their ranges and the
-    distinct tokens they match."""
+    segments matching at least ``min_segment`` tokens on both sides; returns their ranges, the distinct
+    tokens they match, and the Jaccard similarity of the sets of shingles."""
     a_sorted = a[a_order]
     b_sorted = b[b_order]
     # Anchors: a merge of the two sorted shingle lists; a shingle found more than max_occurrences times
@@ -43,6 +43,7 @@ def _align(a, a_order, b, b_order, size, max_gap, min_segment, max_occurrences):
     total = 0
     p = 0
     q = 0
+    common = 0  # distinct shingles in both
     while p < len(a) and q < len(b):
         if a_sorted[p] < b_sorted[q]:
             p += 1
@@ -55,6 +56,7 @@ def _align(a, a_order, b, b_order, size, max_gap, min_segment, max_occurrences):
             q_end = q
             while q_end < len(b) and b_sorted[q_end] == b_sorted[q]:
                 q_end += 1
+            common += 1
             if q_end - q <= max_occurrences:
                 for x in range(p, p_end):
                     for y in range(q, q_end):
@@ -124,7 +126,17 @@ def _align(a, a_order, b, b_order, size, max_gap, min_segment, max_occurrences):
             ranges[row, 0], ranges[row, 1] = seg_a_start[s], seg_a_end[s]
             ranges[row, 2], ranges[row, 3] = seg_b_start[s], seg_b_end[s]
             row += 1
-    return ranges, a_matched.sum(), b_matched.sum()
+    union = _distinct(a_sorted) + _distinct(b_sorted) - common
+    return ranges, a_matched.sum(), b_matched.sum(), common / union if union else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _distinct(values):  # pragma: no cover
+    """How many distinct values a sorted array holds."""
+    count = 0
+    for k in range(len(values)):
+        count += k == 0 or values[k] != values[k - 1]
+    return count
 
 
 def align(
@@ -140,8 +152,8 @@ def align(
     a_order = shingle_order(a) if a_order is None else a_order
     b_order = shingle_order(b) if b_order is None else b_order
     size, gap, minimum = config.shingle_words, config.max_gap_words, config.min_segment_words
-    ranges, shared_a, shared_b = _align(a, a_order, b, b_order, size, gap, minimum, config.max_occurrences)
-    return Alignment(ranges, int(shared_a), int(shared_b))
+    ranges, shared_a, shared_b, jaccard = _align(a, a_order, b, b_order, size, gap, minimum, config.max_occurrences)
+    return Alignment(ranges, int(shared_a), int(shared_b), float(jaccard))
 
 
 @njit(cache=True, nogil=True)
@@ -152,7 +164,7 @@ def _shared_counts(
     for k in range(len(firsts)):
         a_start, a_end = offsets[firsts[k]], offsets[firsts[k] + 1]
         b_start, b_end = offsets[seconds[k]], offsets[seconds[k] + 1]
-        _, shared[k, 0], shared[k, 1] = _align(
+        _, shared[k, 0], shared[k, 1], _ = _align(
             shingles[a_start:a_end],
             orders[a_start:a_end],
             shingles[b_start:b_end],
@@ -215,44 +227,76 @@ def shingle_order(shingles: np.ndarray) -> np.ndarray:
     return np.argsort(shingles, kind="stable")
 
 
-_CLOSING_PUNCTUATION = re.compile(r"[.,;:!?\"'”’)\]]*")
+# What closes a word's sentence or clause, and a span ending at it runs on over: . , ; : ! ? " ' ” ’ ) ]
+_CLOSING = np.array([ord(char) for char in ".,;:!?\"'\u201d\u2019)]"], dtype=np.uint32)
+
+
+def span_ends(text: str, ends: np.ndarray) -> np.ndarray:
+    """Where a span of ``text`` ending with each word (``ends``: where each word ends) ends: past the
+    punctuation closing it."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _span_ends(codes, ends, _CLOSING)
+
+
+@njit(cache=True, nogil=True)
+def _span_ends(codes, ends, closing):  # pragma: no cover
+    closed = ends.copy()
+    for word in range(len(ends)):
+        end = ends[word]
+        while end < len(codes):
+            closes = False
+            for char in closing:
+                closes |= codes[end] == char
+            if not closes:
+                break
+            end += 1
+        closed[word] = end
+    return closed
 
 
 def character_spans(
     segments: np.ndarray,
-    text: str,
+    side: str,
     starts: np.ndarray,
     ends: np.ndarray,
-    side: str,
-    paragraphs: tuple[tuple[int, int], ...],
-    paragraph_starts: Sequence[int] | None = None,
+    paragraph_starts: np.ndarray,
+    paragraph_ends: np.ndarray,
 ) -> tuple[tuple[int, int], ...]:
-    """``[start, end)`` character spans in ``text`` of one side's segments (rows of ``Alignment.segments``),
-    cut at paragraph edges, merged; ``paragraph_starts``: where each of ``paragraphs`` starts, when known.
+    """``[start, end)`` character spans of one side's segments (rows of ``Alignment.segments``; ``starts``:
+    where each of its words starts, ``ends``: its ``span_ends``), cut at the edges of its paragraphs (those
+    starting at ``paragraph_starts``, ending at ``paragraph_ends``, in order and apart), merged.
 
-    A span runs from its first word to its last, and on over the punctuation that closes it.
+    A span runs from its first word to its last, and on over the punctuation that closes it. Page
+    furniture between two paragraphs of a shared passage is not shared text. Compiled: it runs for both
+    sides of every pair reported.
     """
     column = 0 if side == "a" else 2
-    raw = []
-    for first, stop in segments[:, column : column + 2].tolist():
-        end = int(ends[stop - 1])
-        raw.append((int(starts[first]), _CLOSING_PUNCTUATION.match(text, end).end()))
-    if paragraphs:
-        # Page furniture between two paragraphs of a shared passage is not shared text. Paragraphs are in
-        # order and apart: a span meets the one it starts in (or the first after it) and those up to its end.
-        paragraph_starts = [low for low, _ in paragraphs] if paragraph_starts is None else paragraph_starts
-        clipped = []
-        for start, end in raw:
-            for low, high in paragraphs[max(0, bisect.bisect_right(paragraph_starts, start) - 1) :]:
-                if low >= end:
-                    break
-                if max(start, low) < min(end, high):
-                    clipped.append((max(start, low), min(end, high)))
-        raw = clipped
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(raw):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+    spans = _character_spans(segments, column, starts, ends, paragraph_starts, paragraph_ends)
+    return tuple(map(tuple, spans.tolist()))
+
+
+@njit(cache=True, nogil=True)
+def _character_spans(segments, column, starts, ends, paragraph_starts, paragraph_ends):  # pragma: no cover
+    paragraphs = len(paragraph_ends)
+    clipped = np.empty((len(segments) * max(paragraphs, 1), 2), dtype=np.int64)
+    count = 0
+    for row in range(len(segments)):
+        start, end = starts[segments[row, column]], ends[segments[row, column + 1] - 1]
+        # A span meets the paragraph it starts in (or the first after it) and those up to its end.
+        paragraph = max(0, np.searchsorted(paragraph_starts[:paragraphs], start, side="right") - 1)
+        while paragraph < paragraphs and paragraph_starts[paragraph] < end:
+            low, high = max(start, paragraph_starts[paragraph]), min(end, paragraph_ends[paragraph])
+            if low < high:
+                clipped[count, 0], clipped[count, 1] = low, high
+                count += 1
+            paragraph += 1
+    clipped = clipped[:count][np.argsort(clipped[:count, 0])]
+    merged = np.empty_like(clipped)
+    spans = 0
+    for row in range(count):
+        if spans and clipped[row, 0] <= merged[spans - 1, 1]:
+            merged[spans - 1, 1] = max(merged[spans - 1, 1], clipped[row, 1])
         else:
-            merged.append((start, end))
-    return tuple(merged)
+            merged[spans, 0], merged[spans, 1] = clipped[row, 0], clipped[row, 1]
+            spans += 1
+    return merged[:spans]

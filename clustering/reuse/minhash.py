@@ -203,35 +203,6 @@ def _block_minima(hashes, a, b, stride):
     return minima
 
 
-@njit(cache=True, nogil=True)
-def _ordered_jaccard(first, first_order, second, second_order) -> float:  # pragma: no cover
-    """Jaccard similarity of the sets of values of two arrays, read in the order that sorts each, in one merge."""
-    i = j = overlap = union = 0
-    while i < len(first) or j < len(second):
-        a = first[first_order[i]] if i < len(first) else 0
-        b = second[second_order[j]] if j < len(second) else 0
-        value = a if j == len(second) or (i < len(first) and a < b) else b
-        in_first = i < len(first) and a == value
-        in_second = j < len(second) and b == value
-        overlap += in_first and in_second
-        union += 1
-        while i < len(first) and first[first_order[i]] == value:
-            i += 1
-        while j < len(second) and second[second_order[j]] == value:
-            j += 1
-    return overlap / union if union else 0.0
-
-
-def jaccard(
-    first: np.ndarray, second: np.ndarray, first_order: np.ndarray | None = None, second_order: np.ndarray | None = None
-) -> float:
-    """Exact Jaccard similarity of two sets of shingle hashes (0 when both are empty); ``*_order``: the
-    positions that sort each, when already known (``align.shingle_order``)."""
-    first_order = np.argsort(first, kind="stable") if first_order is None else first_order
-    second_order = np.argsort(second, kind="stable") if second_order is None else second_order
-    return float(_ordered_jaccard(first, first_order, second, second_order))
-
-
 def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``a`` (odd) and ``b`` of the ``affine32`` permutations datasketch's ``MinHash(num_perm, seed)``
     draws, drawn as it draws them (``tests/test_reuse.py`` holds them equal) without importing datasketch,

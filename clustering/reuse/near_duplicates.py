@@ -61,7 +61,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 
 def _jaccard(first: np.ndarray, second: np.ndarray) -> float:
-    """Jaccard similarity of two sets held as sorted distinct arrays. numpy, not ``minhash.jaccard``: the
+    """Jaccard similarity of two sets held as sorted distinct arrays. numpy, not a compiled merge: the
     indexing process then never loads a compiled function (numba's compiler is 57 MB resident)."""
     shared = len(np.intersect1d(first, second, assume_unique=True))
     union = len(first) + len(second) - shared

@@ -17,7 +17,7 @@ import numpy as np
 from clustering.config import ReuseConfig
 from clustering.records import UNKNOWN_OUTLET, Article, ReusePair
 from clustering.reuse.align import Alignment, align, character_spans, paragraph_edges, shared_counts
-from clustering.reuse.minhash import jaccard, tokenize
+from clustering.reuse.minhash import tokenize
 from clustering.reuse.signing import ReuseArticle, dateline_credit
 
 
@@ -104,10 +104,7 @@ def likely_original(
 
 
 def _spans(segments: np.ndarray, side: ReuseArticle, name: str) -> tuple[tuple[int, int], ...]:
-    article = side.article
-    return character_spans(
-        segments, article.text, side.starts, side.ends, name, article.body_spans, side.paragraph_starts
-    )
+    return character_spans(segments, name, side.starts, side.span_ends, side.paragraph_starts, side.paragraph_ends)
 
 
 def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseArticle, max_gap: int) -> np.ndarray:
@@ -126,7 +123,7 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
     if first.words and first.same_words(second):
         # The same words: all of it is shared, however repetitive the text (alignment skips repeats).
         words = first.words
-        alignment = Alignment(np.array([[0, words, 0, words]]), words, words)
+        alignment = Alignment(np.array([[0, words, 0, words]]), words, words, 1.0)
     else:
         alignment = align(first.shingles, second.shingles, config.align, first.order, second.order)
     shared_first, shared_second = alignment.shared_a, alignment.shared_b
@@ -135,9 +132,10 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
     segments = to_paragraph_edges(alignment.segments, first, second, config.align.max_gap_words)
     containment_first = shared_first / max(first.words, 1)
     containment_second = shared_second / max(second.words, 1)
+    first_top, _, second_top, _ = segments.min(axis=0).tolist() if len(segments) else (None,) * 4
     at_top = (
-        bool(len(segments)) and int(segments[:, 0].min()) <= config.top_words,
-        bool(len(segments)) and int(segments[:, 2].min()) <= config.top_words,
+        first_top is not None and first_top <= config.top_words,
+        second_top is not None and second_top <= config.top_words,
     )
     original, reason = likely_original(
         first.article,
@@ -150,7 +148,7 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
     return ReusePair(
         a=first.article.id,
         b=second.article.id,
-        jaccard=round(jaccard(first.shingles, second.shingles, first.order, second.order), 4),
+        jaccard=round(alignment.jaccard, 4),
         containment_a=round(containment_first, 4),
         containment_b=round(containment_second, 4),
         a_spans=_spans(segments, first, "a"),

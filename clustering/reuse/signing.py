@@ -16,7 +16,7 @@ from clustering.compiled import njit
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, ensure_cleaned
 from clustering.records import Article
-from clustering.reuse.align import shingle_order
+from clustering.reuse.align import shingle_order, span_ends
 from clustering.reuse.bands import lsh_bands
 from clustering.reuse.minhash import MinHasher, shingle_hashes, tokenize
 
@@ -44,9 +44,10 @@ def dateline_credit(article: Article) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ReuseArticle:
-    """An article as reuse search reads it: where each of its body's words starts and ends in its text,
-    the hash of the shingle starting at each word and their ``shingle_order`` (sorted once, for every
-    alignment the article takes part in); and when ``signed``, the MinHash signature of each passage
+    """An article as reuse search reads it: where each of its body's words starts in its text and where a
+    span ending with it ends (``align.span_ends``), the hash of the shingle starting at each word and their
+    ``shingle_order`` (sorted once, for every alignment the article takes part in), where each of its
+    body's paragraphs starts and ends; and when ``signed``, the MinHash signature of each passage
     window (rows of ``signatures``) with the word where each starts. Signing needs no index, so it runs in
     parallel shards (``sign_articles``); an article met only as a candidate to align against is never
     signed. Plain arrays, of 32-bit positions where the text allows (the dedup step keeps the last
@@ -55,10 +56,11 @@ class ReuseArticle:
 
     article: Article
     starts: np.ndarray
-    ends: np.ndarray
+    span_ends: np.ndarray
     shingles: np.ndarray
     order: np.ndarray
     paragraph_starts: np.ndarray  # where each body paragraph starts (the text when none), then a stop
+    paragraph_ends: np.ndarray
     credit: str | None  # dateline_credit: read once, for every pair whose original only the dateline tells
     window_starts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     signatures: np.ndarray = field(default_factory=lambda: np.empty((0, 0), dtype=np.uint64))
@@ -69,11 +71,12 @@ class ReuseArticle:
         tokens = tokenize(article.text, article.body_spans or None)
         shingles = shingle_hashes(tokens.hashes, shingle_words)
         position = _position_type(len(article.text))
-        starts, ends = tokens.starts.astype(position), tokens.ends.astype(position)
-        paragraphs = article.body_spans or ((0, len(article.text)),)
-        paragraph_starts = np.array([start for start, _ in paragraphs] + [_PAST_ANY_TEXT], dtype=np.int64)
+        starts, ends = tokens.starts.astype(position), span_ends(article.text, tokens.ends).astype(position)
+        paragraphs = np.array(article.body_spans or ((0, len(article.text)),), dtype=np.int64)
+        paragraph_starts = np.append(paragraphs[:, 0], _PAST_ANY_TEXT)
         order = shingle_order(shingles).astype(position)
-        return cls(article, starts, ends, shingles, order, paragraph_starts, dateline_credit(article))
+        credit = dateline_credit(article)
+        return cls(article, starts, ends, shingles, order, paragraph_starts, paragraphs[:, 1].copy(), credit)
 
     @property
     def words(self) -> int:
