@@ -58,6 +58,15 @@ def test_no_rows_no_pairs():
     )
 
 
+def _rows(found: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[tuple[int, int]]:
+    """A query's answer as ``(owner, row)`` pairs, in the order it gives them (owners ascending, each one's
+    rows ascending), after checking its shape."""
+    owners, bounds, rows = found
+    assert bounds[0] == 0 and bounds[-1] == len(rows) and len(bounds) == len(owners) + 1
+    assert all(np.diff(owners) > 0) and all(np.diff(bounds) > 0)
+    return [(int(owner), int(row)) for k, owner in enumerate(owners) for row in rows[bounds[k] : bounds[k + 1]]]
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -86,7 +95,7 @@ def test_the_band_table_answers_what_minhash_lsh_answers(seed, articles, capacit
             (int(key.split(":")[0]), row) for row, minhash in enumerate(minhashes) for key in lsh.query(minhash)
         }
         # Each (owner, window) once, by owner then window.
-        assert table.query(band_fingerprints(signatures, bands)).tolist() == [list(hit) for hit in sorted(expected)]
+        assert _rows(table.query(band_fingerprints(signatures, bands))) == sorted(expected)
         for row, minhash in enumerate(minhashes):
             lsh.insert(f"{owner}:{row}", minhash)
         assert table.add(band_fingerprints(signatures, bands)) == owner
@@ -98,8 +107,8 @@ def test_the_band_table_checks_the_shape_of_what_it_is_given():
     table = BandTable(4)
     with pytest.raises(ValueError, match=r"shape \(windows, 4\)"):
         table.add(np.zeros((2, 3), dtype=np.uint64))
-    assert table.query(np.zeros((0, 4), dtype=np.uint64)).shape == (0, 2)
-    assert table.query(np.zeros((1, 4), dtype=np.uint64)).shape == (0, 2)
+    assert _rows(table.query(np.zeros((0, 4), dtype=np.uint64))) == []
+    assert _rows(table.query(np.zeros((1, 4), dtype=np.uint64))) == []
 
 
 @pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
@@ -128,4 +137,4 @@ def test_a_key_many_owners_print_is_held_once():
     # Per band, nodes of 4, 8, ..., 256 words, a header and 3, 7, ..., 255 owners (501 >= 500: repeats left out).
     assert table.nbytes == table._slots.nbytes + 3 * 4 * (4 + 8 + 16 + 32 + 64 + 128 + 256)
     hits = table.query(np.vstack([window, [[1, 2, 3]], window]).astype(np.uint64))
-    assert hits.tolist() == [[owner, row] for owner in range(500) for row in (0, 2)]
+    assert _rows(hits) == [(owner, row) for owner in range(500) for row in (0, 2)]

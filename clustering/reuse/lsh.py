@@ -72,11 +72,9 @@ class LocalWindows:
             self._numbers.append(number)  # at the table's number for it
 
     def query(self, signed: ReuseArticle) -> Hits:
-        hits = self._table.query(band_fingerprints(signed.signatures, self._bands))
-        firsts = np.flatnonzero(np.diff(hits[:, 0], prepend=-1))  # rows by owner: where each owner's rows begin
-        owners = hits[firsts, 0]
+        owners, bounds, windows = self._table.query(band_fingerprints(signed.signatures, self._bands))
         numbers = np.frombuffer(self._numbers, dtype=np.int64)[owners] if len(owners) else owners
-        return Hits(numbers, np.append(firsts, len(hits)), np.ascontiguousarray(hits[:, 1]))
+        return Hits(numbers, bounds, windows)
 
 
 class SharedWindows:

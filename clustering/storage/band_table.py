@@ -217,6 +217,38 @@ def _lookup(
     return found[:count]
 
 
+@njit(cache=True, nogil=True)
+def _by_owner(found: np.ndarray, seen: np.ndarray, stamp: int):  # pragma: no cover
+    """``_lookup``'s rows grouped by owner: the owners ascending, where each one's windows start in the
+    windows (``seen[owner]`` is set to ``stamp``). Found in window order, each owner's windows stay so.
+    Compiled: where sentences recur a query finds a thousand rows, and sorting and splitting them with
+    numpy calls cost a third as much as finding them."""
+    distinct = np.empty(len(found), dtype=np.int64)
+    count = 0
+    for row in range(len(found)):
+        owner = found[row, 0]
+        if seen[owner] != stamp:
+            seen[owner] = stamp
+            distinct[count] = owner
+            count += 1
+    owners = np.sort(distinct[:count])
+    position = np.empty(len(seen), dtype=np.int64)  # read only at the owners found
+    bounds = np.zeros(count + 1, dtype=np.int64)
+    for k in range(count):
+        position[owners[k]] = k
+    for row in range(len(found)):
+        bounds[position[found[row, 0]] + 1] += 1
+    for k in range(count):
+        bounds[k + 1] += bounds[k]
+    filled = bounds[:-1].copy()
+    windows = np.empty(len(found), dtype=np.int64)
+    for row in range(len(found)):
+        k = position[found[row, 0]]
+        windows[filled[k]] = found[row, 1]
+        filled[k] += 1
+    return owners, bounds, windows
+
+
 class BandTable:
     """Owners by the band fingerprints of their windows: each ``add`` is a new owner, numbered in order."""
 
@@ -289,14 +321,16 @@ class BandTable:
                 handed_back = emptied
         self._memory, self._slots, self._width = memory, slots, width
 
-    def query(self, fingerprints: np.ndarray) -> np.ndarray:
-        """Which owners' windows share a band with which rows of ``fingerprints``: rows ``(owner, row)``,
-        each once, by owner then row."""
+    def query(self, fingerprints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which owners' windows share a band with which rows of ``fingerprints``: ``(owners, bounds,
+        rows)``, owner ``owners[k]`` (ascending) meeting rows ``rows[bounds[k]:bounds[k + 1]]`` (ascending)."""
         seen = np.frombuffer(self._seen, dtype=np.int64) if self._seen else np.zeros(0, dtype=np.int64)
         keys = self._keys(fingerprints)
-        hits = _lookup(self._slots, self._width, self._pool, keys, self.bands, seen, self._stamps + 1)
-        self._stamps += len(fingerprints)  # a stamp per row queried: no later query reuses one
-        return hits[np.argsort(hits[:, 0], kind="stable")]  # found in window order
+        found = _lookup(self._slots, self._width, self._pool, keys, self.bands, seen, self._stamps + 1)
+        # A stamp per row queried and one to group by owner: no later query reuses one.
+        grouped = _by_owner(found, seen, self._stamps + len(fingerprints) + 1)
+        self._stamps += len(fingerprints) + 1
+        return grouped
 
     @property
     def nbytes(self) -> int:
