@@ -30,7 +30,7 @@ from clustering.reuse.lsh import Hits, LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.near_duplicates import IndexConflictError
 from clustering.reuse.pairs import compare
-from clustering.reuse.signing import ReuseArticle, sign_article, windows_within
+from clustering.reuse.signing import ReuseArticle, dateline_credit, sign_article, windows_within
 from clustering.storage.documents import DocumentStore, RedisDocuments, SQLiteDocuments
 
 
@@ -46,13 +46,14 @@ class Match:
 @dataclass(frozen=True, slots=True)
 class HeldArticle:
     """An indexed article as alignment reads it, kept small: its text in UTF-8 (a text with one curly quote
-    is held by Python at two bytes a character), its paragraph spans packed, and none of what alignment
-    does not read (the body, segments, comments, furniture): two fifths of the cleaned ``Article``'s memory
-    (README "Wire-copy reuse")."""
+    is held by Python at two bytes a character), its paragraph spans packed, its dateline credit, and none
+    of what alignment does not read (the body, segments, comments, furniture): two fifths of the cleaned
+    ``Article``'s memory (README "Wire-copy reuse")."""
 
     fields: Article  # the article without text, body, spans, segments, comments and furniture
     text: bytes
     body_spans: bytes  # each paragraph's start and end, 64-bit (one object, where an array took two)
+    credit: str | None  # signing.dateline_credit
 
     @classmethod
     def of(cls, article: Article) -> HeldArticle:
@@ -67,14 +68,25 @@ class HeldArticle:
             furniture_spans=(),
         )
         text = article.text.encode("utf-8", "surrogatepass")
-        return cls(kept, text, array("q", [edge for span in article.body_spans for edge in span]).tobytes())
+        spans = array("q", [edge for span in article.body_spans for edge in span]).tobytes()
+        return cls(kept, text, spans, dateline_credit(article))
+
+    def _spans(self) -> tuple[tuple[int, int], ...]:
+        edges = array("q", self.body_spans)
+        return tuple(zip(edges[::2], edges[1::2], strict=True))
 
     @property
     def article(self) -> Article:
-        """The article with its text and body spans, and no body (alignment reads the text at the spans)."""
-        edges = array("q", self.body_spans)
-        spans = tuple(zip(edges[::2], edges[1::2], strict=True))
-        return dataclasses.replace(self.fields, text=self.text.decode("utf-8", "surrogatepass"), body_spans=spans)
+        """The article with its text and body spans, and no body."""
+        text = self.text.decode("utf-8", "surrogatepass")
+        return dataclasses.replace(self.fields, text=text, body_spans=self._spans())
+
+    def tokenized(self, shingle_words: int) -> ReuseArticle:
+        """The article as alignment reads it, tokenised from the held text; its ``article`` is ``fields``,
+        without the text (a candidate's text is read only through its arrays: building the whole article
+        again took a fifth of tokenising it, and its decoded text a third of a kept candidate's memory)."""
+        text = self.text.decode("utf-8", "surrogatepass")
+        return ReuseArticle.read(self.fields, text, self._spans(), self.credit, shingle_words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +221,8 @@ class Deduplicator:
             self._documents = SQLiteDocuments(path)
         for record, canonical in self._documents.records() if self._documents else ():
             number = self._remember(record, canonical)
-            self._windows.insert(self._tokenized(self._held[number].article).signed(self._hasher, reuse), number)
+            signed = self._held[number].tokenized(minhash.shingle_words).signed(self._hasher, reuse)
+            self._windows.insert(signed, number)
 
     def _remember(self, record: str, canonical: str | None) -> int:
         """Hold an article of the document store (cleaned) for alignment; its number. The store's records
@@ -253,7 +266,7 @@ class Deduplicator:
         each of them: tokenising them once each was two fifths of the cost where sentences recur)."""
         tokenized = self._recent.pop(number, None)
         if tokenized is None:
-            tokenized = self._tokenized(self._held[number].article)
+            tokenized = self._held[number].tokenized(self.minhash_config.shingle_words)
         self._recent[number] = tokenized
         if len(self._recent) > _RECENT_CANDIDATES:
             self._recent.popitem(last=False)

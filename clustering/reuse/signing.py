@@ -44,7 +44,9 @@ def dateline_credit(article: Article) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ReuseArticle:
-    """An article as reuse search reads it: where each of its body's words starts in its text and where a
+    """An article as reuse search reads it: the article (for its id, dates, outlet and agencies; a candidate
+    the dedup index holds comes without its text, which alignment does not read), where each of its body's
+    words starts in its text and where a
     span ending with it ends (``align.span_ends``), the hash of the shingle starting at each word and their
     ``shingle_order`` (sorted once, for every alignment the article takes part in), where each of its
     body's paragraphs starts and ends; and when ``signed``, the MinHash signature of each passage
@@ -68,14 +70,26 @@ class ReuseArticle:
     @classmethod
     def of(cls, article: Article, shingle_words: int) -> ReuseArticle:
         """``article`` (cleaned) tokenised at its body spans, unsigned."""
-        tokens = tokenize(article.text, article.body_spans or None)
+        return cls.read(article, article.text, article.body_spans, dateline_credit(article), shingle_words)
+
+    @classmethod
+    def read(
+        cls,
+        article: Article,
+        text: str,
+        body_spans: Sequence[tuple[int, int]],
+        credit: str | None,
+        shingle_words: int,
+    ) -> ReuseArticle:
+        """An article's ``text`` tokenised at its ``body_spans``, unsigned (``article`` may be held without
+        them; ``credit``: its ``dateline_credit``)."""
+        tokens = tokenize(text, body_spans or None)
         shingles = shingle_hashes(tokens.hashes, shingle_words)
-        position = _position_type(len(article.text))
-        starts, ends = tokens.starts.astype(position), span_ends(article.text, tokens.ends).astype(position)
-        paragraphs = np.array(article.body_spans or ((0, len(article.text)),), dtype=np.int64)
+        position = _position_type(len(text))
+        starts, ends = tokens.starts.astype(position), span_ends(text, tokens.ends).astype(position)
+        paragraphs = np.array(body_spans or ((0, len(text)),), dtype=np.int64)
         paragraph_starts = np.append(paragraphs[:, 0], _PAST_ANY_TEXT)
         order = shingle_order(shingles).astype(position)
-        credit = dateline_credit(article)
         return cls(article, starts, ends, shingles, order, paragraph_starts, paragraphs[:, 1].copy(), credit)
 
     @property
