@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clustering.reuse.candidate_order import alignment_order, by_window, close_windows, first_wanted
+from clustering.reuse.candidate_order import alignment_order, by_window, close_windows, first_wanted, missed
 
 
 def _reference_order(numbers, met, originals, latest, own):
@@ -68,6 +68,31 @@ def test_a_closed_window_is_one_open_window_fewer_for_each_candidate_meeting_it(
     closed = set().union(*closing) if closing else set()
     assert open_met.tolist() == [len(rows - closed) for rows in met]
     assert open_windows.tolist() == [window in set(windows.tolist()) - closed for window in range(10)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    met=st.lists(st.sets(st.integers(0, 9), min_size=1), min_size=1, max_size=30),
+    misses=st.lists(st.integers(0, 29), max_size=12),
+    limit=st.integers(1, 3),
+)
+def test_a_window_closes_at_its_limit_of_misses_as_numpy_counts_them(met, misses, limit):
+    """Each open window a missing candidate meets counts a miss; at ``limit`` it closes."""
+    windows = np.array([window for rows in met for window in sorted(rows)], dtype=np.int64)
+    bounds = np.zeros(len(met) + 1, dtype=np.int64)
+    bounds[1:] = np.cumsum([len(rows) for rows in met])
+    candidates, window_bounds = by_window(bounds, windows, 10)
+    open_windows, counted, open_met = np.zeros(10, dtype=bool), np.zeros(10, dtype=np.int64), np.diff(bounds)
+    open_windows[windows] = True
+    expected_open, expected_counted, expected_met = open_windows.copy(), counted.copy(), open_met.copy()
+    for k in (miss % len(met) for miss in misses):
+        meeting = windows[bounds[k] : bounds[k + 1]]
+        missed(meeting, limit, counted, open_windows, open_met, candidates, window_bounds)
+        meets = meeting[expected_open[meeting]]  # the formulation the compiled one replaced
+        expected_counted[meets] += 1
+        close_windows(meets[expected_counted[meets] >= limit], expected_open, expected_met, candidates, window_bounds)
+    assert counted.tolist() == expected_counted.tolist() and open_windows.tolist() == expected_open.tolist()
+    assert open_met.tolist() == expected_met.tolist()
 
 
 @settings(max_examples=300, deadline=None)

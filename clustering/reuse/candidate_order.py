@@ -71,9 +71,25 @@ def close_windows(windows, open_windows, open_met, candidates, window_bounds):  
     ``candidates`` and ``window_bounds``) meets one open window fewer (``open_met``)."""
     for window in windows:
         if open_windows[window]:
-            open_windows[window] = False
-            for k in range(window_bounds[window], window_bounds[window + 1]):
-                open_met[candidates[k]] -= 1
+            _close(window, open_windows, open_met, candidates, window_bounds)
+
+
+@njit(cache=True, nogil=True)
+def _close(window, open_windows, open_met, candidates, window_bounds):  # pragma: no cover
+    open_windows[window] = False
+    for k in range(window_bounds[window], window_bounds[window + 1]):
+        open_met[candidates[k]] -= 1
+
+
+@njit(cache=True, nogil=True)
+def missed(windows, limit, misses, open_windows, open_met, candidates, window_bounds):  # pragma: no cover
+    """A candidate meeting ``windows`` (distinct) shared too little: each open one of them counts a miss
+    (``misses``), and closes at ``limit`` misses (``close_windows``)."""
+    for window in windows:
+        if open_windows[window]:
+            misses[window] += 1
+            if misses[window] >= limit:
+                _close(window, open_windows, open_met, candidates, window_bounds)
 
 
 @njit(cache=True, nogil=True)

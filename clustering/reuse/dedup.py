@@ -25,7 +25,7 @@ from clustering.ingest.clean import ensure_cleaned
 from clustering.ingest.furniture_rule import FurnitureRule
 from clustering.ingest.streaming_furniture import StreamingFurniture
 from clustering.records import Article, ReusePair
-from clustering.reuse.candidate_order import alignment_order, by_window, close_windows, first_wanted
+from clustering.reuse.candidate_order import alignment_order, by_window, close_windows, first_wanted, missed
 from clustering.reuse.lsh import Hits, LocalWindows, SharedWindows, WindowIndex
 from clustering.reuse.minhash import MinHasher
 from clustering.reuse.near_duplicates import IndexConflictError
@@ -164,10 +164,8 @@ class _SourceSearch:
             self.copies_left = max(0, self.copies_left - 1)
             return pair is not None and pair.shared_words > self.story_words
         if pair is None:
-            windows = self.hits.met_by(k)
-            meets = windows[self.open_windows[windows]]
-            self.misses[meets] += 1
-            self._close(meets[self.misses[meets] >= self.config.misses_per_window])
+            windows, limit = self.hits.met_by(k), self.config.misses_per_window
+            missed(windows, limit, self.misses, self.open_windows, self.open_met, self.by_window, self.window_bounds)
             return False
         if pair.containment_b >= duplicate and pair.min_containment >= duplicate and self.story < 0:
             self.sought = 0
