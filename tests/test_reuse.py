@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import clean_article
 from clustering.records import Article
-from clustering.reuse.align import align, character_spans, span_ends
+from clustering.reuse.align import align, character_spans, shingle_order, span_ends
 from clustering.reuse.batch import find_reuse, update_reuse
 from clustering.reuse.minhash import (
     MinHasher,
+    code_points,
     fold,
     normalised_words,
     shingle_hashes,
@@ -337,6 +338,13 @@ def test_the_alignment_gives_the_jaccard_of_the_sets_of_shingles(first, second):
     assert align(first_values, second_values).jaccard == _jaccard(first_values, second_values)
 
 
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**32 - 1)), max_size=60))
+def test_the_shingle_order_is_a_stable_sort(values):
+    shingles = np.array(values, dtype=np.uint32)
+    assert shingle_order(shingles).tolist() == np.argsort(shingles, kind="stable").tolist()
+
+
 def test_minhash_estimates_jaccard():
     hasher = MinHasher(MinHashConfig(num_perm=256))
     first = shingle_hashes(tokenize(WIRE).hashes, 3)
@@ -496,7 +504,7 @@ def test_spans_are_cut_at_each_paragraph_they_cross(paragraphs, cuts):
         start = int(tokens.starts[first])
         expected |= {pos for low, high in spans for pos in range(max(start, low), min(end, high))}
     paragraphs = np.array(spans, dtype=np.int64)
-    ends = span_ends(text, tokens.ends)
+    ends = span_ends(code_points(text), tokens.ends)
     found = character_spans(segments, "a", tokens.starts, ends, paragraphs[:, 0], paragraphs[:, 1])
     assert {pos for start, end in found for pos in range(start, end)} == expected
     assert all(end < start for (_, end), (start, _) in itertools.pairwise(found))  # merged, apart

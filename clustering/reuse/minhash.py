@@ -147,6 +147,11 @@ def _scan_words(codes, bounds, fold_start, fold_length, units, unknown):
     return hashes[:count].copy(), starts[:count].copy(), ends[:count].copy(), True
 
 
+def code_points(text: str) -> np.ndarray:
+    """The text's code points, one 32-bit value per character (positions in it are positions in ``text``)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Tokens:
     """Words of ``text`` (``\\w+`` runs inside the given character spans of it, each character of a script
     written without spaces a word of its own), folded and hashed, with offsets.
@@ -154,7 +159,11 @@ def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Token
     One compiled pass over the text's code points instead of a regex match, a fold and a hash per word in
     Python. A word's hash depends only on its folded form: the same in every text and process.
     """
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return tokenize_code_points(code_points(text), spans)
+
+
+def tokenize_code_points(codes: np.ndarray, spans: Sequence[tuple[int, int]] | None = None) -> Tokens:
+    """``tokenize`` of a text given as its ``code_points``."""
     bounds = np.array(spans if spans is not None else ((0, len(codes)),), dtype=np.int64).reshape(-1, 2)
     # Scanned first and tabled only when a code point is new: checking every code point against the table
     # before each scan was a third of tokenising a text whose characters were all met before.
@@ -167,7 +176,10 @@ def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Token
 
 
 @njit(cache=True, nogil=True)
-def _shingle_hashes(word_hashes, size):
+def shingle_hashes(word_hashes: np.ndarray, size: int) -> np.ndarray:  # pragma: no cover
+    """32-bit hash of every run of ``size`` words, by position; a shorter text is one shingle."""
+    if len(word_hashes) == 0:
+        return np.empty(0, dtype=np.uint32)
     width = min(size, len(word_hashes))
     shingles = np.empty(len(word_hashes) - width + 1, dtype=np.uint32)
     for first in range(len(shingles)):
@@ -176,13 +188,6 @@ def _shingle_hashes(word_hashes, size):
             value = value * _ROLLING_MULTIPLIER + word_hashes[word]
         shingles[first] = np.uint32((value >> np.uint64(32)) ^ (value & np.uint64(0xFFFFFFFF)))
     return shingles
-
-
-def shingle_hashes(word_hashes: np.ndarray, size: int) -> np.ndarray:
-    """32-bit hash of every run of ``size`` words, by position; a shorter text is one shingle."""
-    if len(word_hashes) == 0:
-        return np.empty(0, dtype=np.uint32)
-    return _shingle_hashes(word_hashes, size)
 
 
 @njit(cache=True, nogil=True)

@@ -18,7 +18,7 @@ from clustering.ingest.clean import CLEANING_VERSION, ensure_cleaned
 from clustering.records import Article
 from clustering.reuse.align import shingle_order, span_ends
 from clustering.reuse.bands import lsh_bands
-from clustering.reuse.minhash import MinHasher, shingle_hashes, tokenize
+from clustering.reuse.minhash import MinHasher, code_points, shingle_hashes, tokenize_code_points
 
 _PAST_ANY_TEXT = np.iinfo(np.int64).max
 _INT32_POSITIONS = np.iinfo(np.int32).max
@@ -83,13 +83,13 @@ class ReuseArticle:
     ) -> ReuseArticle:
         """An article's ``text`` tokenised at its ``body_spans``, unsigned (``article`` may be held without
         them; ``credit``: its ``dateline_credit``)."""
-        tokens = tokenize(text, body_spans or None)
-        shingles = shingle_hashes(tokens.hashes, shingle_words)
+        codes = code_points(text)
+        tokens = tokenize_code_points(codes, body_spans or None)
+        shingles, ends, order = _alignment_arrays(codes, tokens.hashes, tokens.ends, shingle_words)
         position = _position_type(len(text))
-        starts, ends = tokens.starts.astype(position), span_ends(text, tokens.ends).astype(position)
+        starts, ends, order = tokens.starts.astype(position), ends.astype(position), order.astype(position)
         paragraphs = np.array(body_spans or ((0, len(text)),), dtype=np.int64)
         paragraph_starts = np.append(paragraphs[:, 0], _PAST_ANY_TEXT)
-        order = shingle_order(shingles).astype(position)
         return cls(article, starts, ends, shingles, order, paragraph_starts, paragraphs[:, 1].copy(), credit)
 
     @property
@@ -106,6 +106,14 @@ class ReuseArticle:
         """This article with the MinHash signature of each of its passage windows."""
         signatures, starts = hasher.window_signatures(self.shingles, reuse.window_words, reuse.window_stride)
         return dataclasses.replace(self, window_starts=starts, signatures=signatures)
+
+
+@njit(cache=True, nogil=True)
+def _alignment_arrays(codes, hashes, ends, shingle_words):  # pragma: no cover
+    """A text's shingles, span ends and shingle order from its words, in one compiled call (three calls
+    from Python each cost as much as their work)."""
+    shingles = shingle_hashes(hashes, shingle_words)
+    return shingles, span_ends(codes, ends), shingle_order(shingles)
 
 
 def windows_within(signed: ReuseArticle, spans: Sequence[tuple[int, int]], window_words: int) -> np.ndarray:
