@@ -22,7 +22,7 @@ from clustering.reuse.minhash import (
     shingle_hashes,
     tokenize,
 )
-from clustering.reuse.pairs import attribution
+from clustering.reuse.pairs import agency_of, attribution
 from clustering.scripts import is_unspaced
 
 WIRE = """BEIRUT (Reuters) - Syria's army and its allies captured Islamic State's last stronghold in Syria on
@@ -343,6 +343,30 @@ def test_the_alignment_gives_the_jaccard_of_the_sets_of_shingles(first, second):
 def test_the_shingle_order_is_a_stable_sort(values):
     shingles = np.array(values, dtype=np.uint32)
     assert shingle_order(shingles).tolist() == np.argsort(shingles, kind="stable").tolist()
+
+
+_NAME_PARTS = st.sampled_from(["afp", "reuters", "ap", "com", "fr", "news", "www"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    agencies=st.dictionaries(
+        st.sampled_from(["AFP", "Reuters", "AP"]),
+        st.lists(st.lists(_NAME_PARTS, min_size=1, max_size=3).map(".".join), min_size=1, max_size=3),
+    ),
+    outlet=st.lists(_NAME_PARTS, min_size=1, max_size=4).map(".".join),
+    given_as=st.sampled_from(["source", "url"]),
+)
+def test_the_agency_of_an_outlet_is_the_first_whose_name_it_is_or_is_under(agencies, outlet, given_as):
+    """As reading every name in turn finds it: the outlet is a name, or a subdomain of a name with a dot."""
+    article = Article(id="a", text="t", **{given_as: outlet if given_as == "source" else f"https://{outlet}/x"})
+    expected = None
+    bare = (article.outlet or "").lower().removeprefix("www.")
+    for agency, names in agencies.items():
+        if any(bare == name or ("." in name and bare.endswith("." + name)) for name in names):
+            expected = agency
+            break
+    assert agency_of(article, agencies) == expected
 
 
 def test_minhash_estimates_jaccard():

@@ -22,15 +22,33 @@ from clustering.reuse.signing import ReuseArticle, dateline_credit
 
 
 def agency_of(article: Article, agencies: Mapping[str, Sequence[str]]) -> str | None:
-    """The news agency that published ``article`` itself (its source or its domain names the agency), if any."""
+    """The news agency that published ``article`` itself (its source or its domain names the agency), if any:
+    the first of ``agencies`` with a name that is the outlet, or a domain the outlet is a subdomain of."""
     outlet = (article.outlet or "").lower().removeprefix("www.")
     if not outlet:
         return None
-    for agency, names in agencies.items():
-        for name in names:
-            if outlet == name or ("." in name and outlet.endswith("." + name)):
-                return agency
-    return None
+    exact, domains = _agency_names(agencies)
+    # The outlet itself, then each domain it is under ("a.b.reuters.com": "b.reuters.com", "reuters.com", "com").
+    found = [exact.get(outlet)] + [domains.get(outlet[dot + 1 :]) for dot, char in enumerate(outlet) if char == "."]
+    return min((match for match in found if match is not None), default=(0, None))[1]
+
+
+_AGENCY_NAMES: dict[int, tuple[Mapping[str, Sequence[str]], dict, dict]] = {}
+
+
+def _agency_names(agencies: Mapping[str, Sequence[str]]) -> tuple[dict, dict]:
+    """Each name of ``agencies`` with ``(rank, agency)`` (rank: the agency's place in the mapping), and
+    those names that are domains; built once per mapping (a pair's two outlets were checked against every
+    name in turn, a third of deciding its original)."""
+    cached = _AGENCY_NAMES.get(id(agencies))
+    if cached is None or cached[0] is not agencies:
+        exact: dict[str, tuple[int, str]] = {}
+        for rank, (agency, names) in enumerate(agencies.items()):
+            for name in names:
+                exact.setdefault(name, (rank, agency))
+        domains = {name: found for name, found in exact.items() if "." in name}
+        cached = _AGENCY_NAMES[id(agencies)] = (agencies, exact, domains)
+    return cached[1], cached[2]
 
 
 def _names_agency(credit: str | None, agencies: Mapping[str, Sequence[str]]) -> bool:
