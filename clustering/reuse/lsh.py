@@ -64,15 +64,22 @@ class LocalWindows:
         self._table = BandTable(len(self._bands))
         self._numbers = array("q")  # the number given for each of the table's owners
         self._held: set[int] = set()
+        # The last article queried and its fingerprints: an article is queried, then inserted.
+        self._last: tuple[ReuseArticle | None, np.ndarray] = (None, np.empty(0))
+
+    def _fingerprints(self, signed: ReuseArticle) -> np.ndarray:
+        if self._last[0] is not signed:
+            self._last = (signed, band_fingerprints(signed.signatures, self._bands))
+        return self._last[1]
 
     def insert(self, signed: ReuseArticle, number: int) -> None:
         if number not in self._held:
             self._held.add(number)
-            self._table.add(band_fingerprints(signed.signatures, self._bands))
+            self._table.add(self._fingerprints(signed))
             self._numbers.append(number)  # at the table's number for it
 
     def query(self, signed: ReuseArticle) -> Hits:
-        owners, bounds, windows = self._table.query(band_fingerprints(signed.signatures, self._bands))
+        owners, bounds, windows = self._table.query(self._fingerprints(signed))
         numbers = np.frombuffer(self._numbers, dtype=np.int64)[owners] if len(owners) else owners
         return Hits(numbers, bounds, windows)
 
