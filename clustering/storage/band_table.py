@@ -168,10 +168,18 @@ def _rehash(
 
 
 @njit(cache=True, nogil=True)
+def _grown(found: np.ndarray, count: int, rows: int) -> np.ndarray:  # pragma: no cover
+    """``found``'s first ``count`` rows in an array of at least ``rows`` rows (twice that)."""
+    grown = np.empty((2 * rows, 2), dtype=np.int64)
+    grown[:count] = found[:count]
+    return grown
+
+
+@njit(cache=True, nogil=True)
 def _found(found: np.ndarray, count: int, owner: np.int64, window: int) -> np.ndarray:  # pragma: no cover
-    """``found`` with row ``count`` set to ``(owner, window)``, doubled first when full."""
+    """``found`` with row ``count`` set to ``(owner, window)``, grown first when full."""
     if count == len(found):
-        found = np.concatenate((found, np.empty_like(found)))
+        found = _grown(found, count, count + 1)
     found[count, 0], found[count, 1] = owner, window
     return found
 
@@ -203,14 +211,18 @@ def _lookup(
         node = np.int64(reference ^ _LIST) * 4
         while True:
             header = np.int64(pool[node])
-            for position in range(node + 1, node + (np.int64(4) << (header >> _LEVEL_SHIFT))):
+            end = node + (np.int64(4) << (header >> _LEVEL_SHIFT))
+            if count + end - node > len(found):
+                found = _grown(found, count, count + end - node)
+            for position in range(node + 1, end):
                 if not pool[position]:  # the rest of the newest node is room
                     break
+                # Written whether found before or not, kept only when not: a branch per owner, taken at
+                # random, cost a quarter of the lookup where sentences recur.
                 owner = np.int64(pool[position]) - 1
-                if seen[owner] != stamp:
-                    seen[owner] = stamp
-                    found = _found(found, count, owner, window)
-                    count += 1
+                found[count, 0], found[count, 1] = owner, window
+                count += seen[owner] != stamp
+                seen[owner] = stamp
             if (header & _NONE) == _NONE:
                 break
             node = (header & _NONE) * 4
