@@ -45,10 +45,10 @@ def _align(a, a_order, b, b_order, size, max_gap, min_segment, max_occurrences):
     q = 0
     common = 0  # distinct shingles in both
     while p < len(a) and q < len(b):
-        if a_sorted[p] < b_sorted[q]:
-            p += 1
-        elif a_sorted[p] > b_sorted[q]:
-            q += 1
+        if a_sorted[p] != b_sorted[q]:  # the smaller side steps on, without a branch on which it is
+            smaller = a_sorted[p] < b_sorted[q]
+            p += smaller
+            q += not smaller
         else:
             p_end = p
             while p_end < len(a) and a_sorted[p_end] == a_sorted[p]:
