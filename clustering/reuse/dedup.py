@@ -86,7 +86,8 @@ class HeldArticle:
         without the text (a candidate's text is read only through its arrays: building the whole article
         again took a fifth of tokenising it, and its decoded text a third of a kept candidate's memory)."""
         text = self.text.decode("utf-8", "surrogatepass")
-        return ReuseArticle.read(self.fields, text, self._spans(), self.credit, shingle_words)
+        spans = np.frombuffer(self.body_spans, dtype=np.int64).reshape(-1, 2)
+        return ReuseArticle.read(self.fields, text, spans, self.credit, shingle_words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,25 +70,26 @@ class ReuseArticle:
     @classmethod
     def of(cls, article: Article, shingle_words: int) -> ReuseArticle:
         """``article`` (cleaned) tokenised at its body spans, unsigned."""
-        return cls.read(article, article.text, article.body_spans, dateline_credit(article), shingle_words)
+        spans = np.array(article.body_spans, dtype=np.int64).reshape(-1, 2)
+        return cls.read(article, article.text, spans, dateline_credit(article), shingle_words)
 
     @classmethod
     def read(
         cls,
         article: Article,
         text: str,
-        body_spans: Sequence[tuple[int, int]],
+        body_spans: np.ndarray,
         credit: str | None,
         shingle_words: int,
     ) -> ReuseArticle:
-        """An article's ``text`` tokenised at its ``body_spans``, unsigned (``article`` may be held without
-        them; ``credit``: its ``dateline_credit``)."""
+        """An article's ``text`` tokenised at its ``body_spans`` (rows of start and end), unsigned
+        (``article`` may be held without them; ``credit``: its ``dateline_credit``)."""
         codes = code_points(text)
-        tokens = tokenize_code_points(codes, body_spans or None)
+        tokens = tokenize_code_points(codes, body_spans if len(body_spans) else None)
         shingles, ends, order = _alignment_arrays(codes, tokens.hashes, tokens.ends, shingle_words)
         position = _position_type(len(text))
         starts, ends, order = tokens.starts.astype(position), ends.astype(position), order.astype(position)
-        paragraphs = np.array(body_spans or ((0, len(text)),), dtype=np.int64)
+        paragraphs = body_spans if len(body_spans) else np.array([[0, len(text)]], dtype=np.int64)
         paragraph_starts = np.append(paragraphs[:, 0], _PAST_ANY_TEXT)
         return cls(article, starts, ends, shingles, order, paragraph_starts, paragraphs[:, 1].copy(), credit)
 
