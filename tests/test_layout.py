@@ -128,3 +128,27 @@ def test_no_long_module_or_function():
             if not compiled and length > MAX_FUNCTION_LINES:
                 found[f"{name}:{node.name}"] = length
     assert found == {}
+
+
+def test_no_compiled_function_calls_one_from_another_module():
+    """numba's cache of a compiled function is renewed when its own file changes, not when a file it calls
+    into does: a kernel calling another module's would keep running that module's old code from the cache."""
+    found = []
+    for path in sorted(LIBRARY.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = {
+            alias.asname or alias.name
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("clustering")
+            for alias in node.names
+        }
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and any("njit" in ast.unparse(d) for d in node.decorator_list):
+                called = {
+                    call.func.id
+                    for statement in node.body
+                    for call in ast.walk(statement)
+                    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                }
+                found += [f"{path.relative_to(LIBRARY)}:{node.name} calls {name}" for name in called & imported]
+    assert found == []

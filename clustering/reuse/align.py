@@ -224,11 +224,25 @@ def paragraph_edges(segments, a_starts, a_paragraphs, b_starts, b_paragraphs, ma
 
 @njit(cache=True, nogil=True)
 def shingle_order(shingles: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """The positions of ``shingles`` (32-bit) in order of value, equal values in order of position: each
-    value and its position sorted as one 64-bit key (numpy's stable sort of 32-bit values is a merge
-    sort, three times slower over an article)."""
-    keys = (shingles.astype(np.uint64) << np.uint64(32)) | np.arange(len(shingles)).astype(np.uint64)
-    return (np.sort(keys) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    """The positions of ``shingles`` (32-bit) in order of value, equal values in order of position: a
+    radix sort, a byte at a time (over a 300-word article 4 us, where numpy's stable argsort took 12 us
+    and a compiled sort of value-and-position keys 12.5 us)."""
+    count = len(shingles)
+    order = np.arange(count)
+    placed = np.empty(count, dtype=np.int64)
+    starts = np.empty(257, dtype=np.int64)
+    for shift in range(0, 32, 8):
+        starts[:] = 0
+        for k in range(count):
+            starts[((shingles[order[k]] >> shift) & 0xFF) + 1] += 1
+        for digit in range(256):
+            starts[digit + 1] += starts[digit]
+        for k in range(count):  # in the order so far: equal digits keep it
+            digit = (shingles[order[k]] >> shift) & 0xFF
+            placed[starts[digit]] = order[k]
+            starts[digit] += 1
+        order, placed = placed, order
+    return order
 
 
 # What closes a word's sentence or clause, and a span ending at it runs on over: . , ; : ! ? " ' ” ’ ) ]
@@ -251,6 +265,14 @@ def span_ends(codes: np.ndarray, ends: np.ndarray) -> np.ndarray:  # pragma: no 
             end += 1
         closed[word] = end
     return closed
+
+
+@njit(cache=True, nogil=True)
+def span_ends_and_order(codes, ends, shingles):  # pragma: no cover
+    """``span_ends`` and ``shingle_order`` in one compiled call, as tokenising an article needs both (a
+    call from Python costs about as much as either). Here, not beside its caller: numba's cache of a
+    compiled function is renewed when its own file changes, not when a file it calls into does."""
+    return span_ends(codes, ends), shingle_order(shingles)
 
 
 def character_spans(

@@ -16,7 +16,7 @@ from clustering.compiled import njit
 from clustering.config import MinHashConfig, ReuseConfig
 from clustering.ingest.clean import CLEANING_VERSION, ensure_cleaned
 from clustering.records import Article
-from clustering.reuse.align import shingle_order, span_ends
+from clustering.reuse.align import span_ends_and_order
 from clustering.reuse.bands import lsh_bands
 from clustering.reuse.minhash import MinHasher, code_points, shingle_hashes, tokenize_code_points
 
@@ -86,7 +86,8 @@ class ReuseArticle:
         (``article`` may be held without them; ``credit``: its ``dateline_credit``)."""
         codes = code_points(text)
         tokens = tokenize_code_points(codes, body_spans if len(body_spans) else None)
-        shingles, ends, order = _alignment_arrays(codes, tokens.hashes, tokens.ends, shingle_words)
+        shingles = shingle_hashes(tokens.hashes, shingle_words)
+        ends, order = span_ends_and_order(codes, tokens.ends, shingles)
         position = _position_type(len(text))
         starts, ends, order = tokens.starts.astype(position), ends.astype(position), order.astype(position)
         paragraphs = body_spans if len(body_spans) else np.array([[0, len(text)]], dtype=np.int64)
@@ -107,14 +108,6 @@ class ReuseArticle:
         """This article with the MinHash signature of each of its passage windows."""
         signatures, starts = hasher.window_signatures(self.shingles, reuse.window_words, reuse.window_stride)
         return dataclasses.replace(self, window_starts=starts, signatures=signatures)
-
-
-@njit(cache=True, nogil=True)
-def _alignment_arrays(codes, hashes, ends, shingle_words):  # pragma: no cover
-    """A text's shingles, span ends and shingle order from its words, in one compiled call (three calls
-    from Python each cost as much as their work)."""
-    shingles = shingle_hashes(hashes, shingle_words)
-    return shingles, span_ends(codes, ends), shingle_order(shingles)
 
 
 def windows_within(signed: ReuseArticle, spans: Sequence[tuple[int, int]], window_words: int) -> np.ndarray:
