@@ -529,6 +529,6 @@ def test_spans_are_cut_at_each_paragraph_they_cross(paragraphs, cuts):
         expected |= {pos for low, high in spans for pos in range(max(start, low), min(end, high))}
     paragraphs = np.array(spans, dtype=np.int64)
     ends = span_ends(code_points(text), tokens.ends)
-    found = character_spans(segments, "a", tokens.starts, ends, paragraphs[:, 0], paragraphs[:, 1])
+    found = character_spans(segments, 0, tokens.starts, ends, paragraphs[:, 0], paragraphs[:, 1]).tolist()
     assert {pos for start, end in found for pos in range(start, end)} == expected
     assert all(end < start for (_, end), (start, _) in itertools.pairwise(found))  # merged, apart

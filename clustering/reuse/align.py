@@ -275,29 +275,42 @@ def span_ends_and_order(codes, ends, shingles):  # pragma: no cover
     return span_ends(codes, ends), shingle_order(shingles)
 
 
-def character_spans(
-    segments: np.ndarray,
-    side: str,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    paragraph_starts: np.ndarray,
-    paragraph_ends: np.ndarray,
-) -> tuple[tuple[int, int], ...]:
-    """``[start, end)`` character spans of one side's segments (rows of ``Alignment.segments``; ``starts``:
-    where each of its words starts, ``ends``: its ``span_ends``), cut at the edges of its paragraphs (those
-    starting at ``paragraph_starts``, ending at ``paragraph_ends``, in order and apart), merged.
-
-    A span runs from its first word to its last, and on over the punctuation that closes it. Page
-    furniture between two paragraphs of a shared passage is not shared text. Compiled: it runs for both
-    sides of every pair reported.
-    """
-    column = 0 if side == "a" else 2
-    spans = _character_spans(segments, column, starts, ends, paragraph_starts, paragraph_ends)
-    return tuple(map(tuple, spans.tolist()))
+@njit(cache=True, nogil=True)
+def shared_spans(
+    segments,
+    a_starts,
+    a_ends,
+    a_paragraph_starts,
+    a_paragraph_ends,
+    b_starts,
+    b_ends,
+    b_paragraph_starts,
+    b_paragraph_ends,
+    max_gap,
+):  # pragma: no cover
+    """What a reported pair's aligned ``segments`` cover on each side: their edges moved to their
+    paragraphs' (``paragraph_edges``, by ``max_gap``), each side's ``character_spans``, and the first word
+    either side's shared text starts at (-1 when none does). One compiled call for all of it: four calls
+    from Python, and their wrappers, were a third of reporting a pair."""
+    moved = paragraph_edges(segments, a_starts, a_paragraph_starts, b_starts, b_paragraph_starts, max_gap)
+    first_words = np.full(2, -1, dtype=np.int64)
+    if len(moved):
+        first_words[0], first_words[1] = moved[:, 0].min(), moved[:, 2].min()
+    a_spans = character_spans(moved, 0, a_starts, a_ends, a_paragraph_starts, a_paragraph_ends)
+    b_spans = character_spans(moved, 2, b_starts, b_ends, b_paragraph_starts, b_paragraph_ends)
+    return a_spans, b_spans, first_words
 
 
 @njit(cache=True, nogil=True)
-def _character_spans(segments, column, starts, ends, paragraph_starts, paragraph_ends):  # pragma: no cover
+def character_spans(segments, column, starts, ends, paragraph_starts, paragraph_ends):  # pragma: no cover
+    """``[start, end)`` character spans of one side's segments (rows of ``Alignment.segments``, the side's
+    word ranges in ``column`` and the next; ``starts``: where each of its words starts, ``ends``: its
+    ``span_ends``), cut at the edges of its paragraphs (those starting at ``paragraph_starts``, ending at
+    ``paragraph_ends``, in order and apart), merged: rows of start and end.
+
+    A span runs from its first word to its last, and on over the punctuation that closes it. Page
+    furniture between two paragraphs of a shared passage is not shared text.
+    """
     paragraphs = len(paragraph_ends)
     clipped = np.empty((len(segments) * max(paragraphs, 1), 2), dtype=np.int64)
     count = 0

@@ -16,7 +16,7 @@ import numpy as np
 
 from clustering.config import ReuseConfig
 from clustering.records import UNKNOWN_OUTLET, Article, ReusePair
-from clustering.reuse.align import Alignment, align, character_spans, paragraph_edges, shared_counts
+from clustering.reuse.align import Alignment, align, shared_counts, shared_spans
 from clustering.reuse.minhash import tokenize
 from clustering.reuse.signing import ReuseArticle, dateline_credit
 
@@ -121,19 +121,26 @@ def likely_original(
     return None, "undecidable: no agency's own article, no order in time, no direction of copy"
 
 
-def _spans(segments: np.ndarray, side: ReuseArticle, name: str) -> tuple[tuple[int, int], ...]:
-    return character_spans(segments, name, side.starts, side.span_ends, side.paragraph_starts, side.paragraph_ends)
-
-
-def to_paragraph_edges(segments: np.ndarray, first: ReuseArticle, second: ReuseArticle, max_gap: int) -> np.ndarray:
-    """The aligned segments, each edge moved to its paragraph's edge when that is at most ``max_gap``
-    words away on both sides: a copy-edit in a shared paragraph's first or last words ("said" →
-    "told reporters") leaves no anchor there, but the paragraph is still the copy."""
-    if not len(segments):
-        return segments
-    return paragraph_edges(
-        segments, first.starts, first.paragraph_starts, second.starts, second.paragraph_starts, max_gap
+def _shared_spans(
+    segments: np.ndarray, first: ReuseArticle, second: ReuseArticle, max_gap: int
+) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...], list[int]]:
+    """Each side's character spans of the aligned segments, their edges moved to their paragraphs' edges
+    when those are at most ``max_gap`` words away on both sides (a copy-edit in a shared paragraph's first
+    or last words, "said" → "told reporters", leaves no anchor there, but the paragraph is still the copy);
+    and the first word each side's shared text starts at (-1: none)."""
+    first_spans, second_spans, first_words = shared_spans(
+        segments,
+        first.starts,
+        first.span_ends,
+        first.paragraph_starts,
+        first.paragraph_ends,
+        second.starts,
+        second.span_ends,
+        second.paragraph_starts,
+        second.paragraph_ends,
+        max_gap,
     )
+    return tuple(map(tuple, first_spans.tolist())), tuple(map(tuple, second_spans.tolist())), first_words.tolist()
 
 
 def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = ReuseConfig()) -> ReusePair | None:
@@ -147,14 +154,10 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
     shared_first, shared_second = alignment.shared_a, alignment.shared_b
     if min(shared_first, shared_second) < config.min_shared_words:
         return None
-    segments = to_paragraph_edges(alignment.segments, first, second, config.align.max_gap_words)
+    first_spans, second_spans, tops = _shared_spans(alignment.segments, first, second, config.align.max_gap_words)
     containment_first = shared_first / max(first.words, 1)
     containment_second = shared_second / max(second.words, 1)
-    first_top, _, second_top, _ = segments.min(axis=0).tolist() if len(segments) else (None,) * 4
-    at_top = (
-        first_top is not None and first_top <= config.top_words,
-        second_top is not None and second_top <= config.top_words,
-    )
+    at_top = (0 <= tops[0] <= config.top_words, 0 <= tops[1] <= config.top_words)
     original, reason = likely_original(
         first.article,
         second.article,
@@ -169,8 +172,8 @@ def compare(first: ReuseArticle, second: ReuseArticle, config: ReuseConfig = Reu
         jaccard=round(alignment.jaccard, 4),
         containment_a=round(containment_first, 4),
         containment_b=round(containment_second, 4),
-        a_spans=_spans(segments, first, "a"),
-        b_spans=_spans(segments, second, "b"),
+        a_spans=first_spans,
+        b_spans=second_spans,
         shared_words=min(shared_first, shared_second),
         original=original,
         original_reason=reason,
