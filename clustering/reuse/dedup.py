@@ -71,23 +71,23 @@ class HeldArticle:
         spans = array("q", [edge for span in article.body_spans for edge in span]).tobytes()
         return cls(kept, text, spans, dateline_credit(article))
 
-    def _spans(self) -> tuple[tuple[int, int], ...]:
-        edges = array("q", self.body_spans)
-        return tuple(zip(edges[::2], edges[1::2], strict=True))
+    def _span_rows(self) -> np.ndarray:
+        """The body spans, rows of start and end (a view of the packed bytes)."""
+        return np.frombuffer(self.body_spans, dtype=np.int64).reshape(-1, 2)
 
     @property
     def article(self) -> Article:
         """The article with its text and body spans, and no body."""
         text = self.text.decode("utf-8", "surrogatepass")
-        return dataclasses.replace(self.fields, text=text, body_spans=self._spans())
+        spans = tuple(map(tuple, self._span_rows().tolist()))
+        return dataclasses.replace(self.fields, text=text, body_spans=spans)
 
     def tokenized(self, shingle_words: int) -> ReuseArticle:
         """The article as alignment reads it, tokenised from the held text; its ``article`` is ``fields``,
         without the text (a candidate's text is read only through its arrays: building the whole article
         again took a fifth of tokenising it, and its decoded text a third of a kept candidate's memory)."""
         text = self.text.decode("utf-8", "surrogatepass")
-        spans = np.frombuffer(self.body_spans, dtype=np.int64).reshape(-1, 2)
-        return ReuseArticle.read(self.fields, text, spans, self.credit, shingle_words)
+        return ReuseArticle.read(self.fields, text, self._span_rows(), self.credit, shingle_words)
 
 
 @dataclass(frozen=True, slots=True)

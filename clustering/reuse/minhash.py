@@ -162,8 +162,8 @@ def tokenize(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Token
     return tokenize_code_points(code_points(text), spans)
 
 
-def tokenize_code_points(codes: np.ndarray, spans: Sequence[tuple[int, int]] | None = None) -> Tokens:
-    """``tokenize`` of a text given as its ``code_points``."""
+def tokenize_code_points(codes: np.ndarray, spans: Sequence[tuple[int, int]] | np.ndarray | None = None) -> Tokens:
+    """``tokenize`` of a text given as its ``code_points`` (``spans``: pairs, or rows of start and end)."""
     bounds = np.array(spans if spans is not None else ((0, len(codes)),), dtype=np.int64).reshape(-1, 2)
     # Scanned first and tabled only when a code point is new: checking every code point against the table
     # before each scan was a third of tokenising a text whose characters were all met before.

@@ -46,14 +46,13 @@ def dateline_credit(article: Article) -> str | None:
 class ReuseArticle:
     """An article as reuse search reads it: the article (for its id, dates, outlet and agencies; a candidate
     the dedup index holds comes without its text, which alignment does not read), where each of its body's
-    words starts in its text and where a
-    span ending with it ends (``align.span_ends``), the hash of the shingle starting at each word and their
-    ``shingle_order`` (sorted once, for every alignment the article takes part in), where each of its
-    body's paragraphs starts and ends; and when ``signed``, the MinHash signature of each passage
-    window (rows of ``signatures``) with the word where each starts. Signing needs no index, so it runs in
-    parallel shards (``sign_articles``); an article met only as a candidate to align against is never
-    signed. Plain arrays, of 32-bit positions where the text allows (the dedup step keeps the last
-    candidates it aligned: 16 bytes a word, where the words' 64-bit hashes and positions took 36); and
+    words starts in its text and where a span ending with it ends (``align.span_ends``), the hash of the
+    shingle starting at each word and their ``shingle_order`` (sorted once, for every alignment the article
+    takes part in), where each of its body's paragraphs starts and ends; and when ``signed``, the MinHash
+    signature of each passage window (rows of ``signatures``) with the word where each starts. Signing needs
+    no index, so it runs in parallel shards (``sign_articles``); an article met only as a candidate to align
+    against is never signed. Plain arrays, of 32-bit positions where the text allows (the dedup step keeps the
+    last candidates it aligned: 16 bytes a word, where the words' 64-bit hashes and positions took 36); and
     datasketch objects are made only for what meets the index."""
 
     article: Article
