@@ -301,24 +301,44 @@ EDITED = (
 )
 
 
+def _gazette_and_agency(edited: str, agency_paragraph: str) -> list[Article]:
+    """The Gazette reprints the agency's ferry story with its paragraph copy-edited (``edited``) and pastes
+    that paragraph into its reports on two other events; the agency's article holds ``agency_paragraph``."""
+    records = [_page("gazette.example", "ferry", 1, extra=f"{AGENCY_LEAD}\n{edited}")]
+    records += [_page("gazette.example", topic, 1, extra=edited) for topic in ("volcano", "chess")]
+    text = f"Ferry capsizes\n{AGENCY_LEAD}\n{agency_paragraph}"
+    records.append({"id": "ap-ferry", "title": "Ferry capsizes", "text": text, "source": "AP"})
+    return [_article(record) for record in records]
+
+
 def test_a_pasted_block_copy_edited_throughout_is_copy_when_the_agency_prints_it_in_other_words():
     """Seen on the generated wire set: the outlet reprints an agency story, its paragraph copy-edited, and
     pastes that paragraph into its reports on other events; only the words say it is the agency's."""
-
-    def gazette_and_agency(agency_paragraph: str) -> list[Article]:
-        records = [_page("gazette.example", "ferry", 1, extra=f"{AGENCY_LEAD}\n{EDITED}")]
-        records += [_page("gazette.example", topic, 1, extra=EDITED) for topic in ("volcano", "chess")]
-        text = f"Ferry capsizes\n{AGENCY_LEAD}\n{agency_paragraph}"
-        records.append({"id": "ap-ferry", "title": "Ferry capsizes", "text": text, "source": "AP"})
-        return [_article(record) for record in records]
-
-    articles = gazette_and_agency(AGENCY)
+    articles = _gazette_and_agency(EDITED, AGENCY)
     assert not {key for _, _, key in articles[3].segments} & {key for _, _, key in _article_of(EDITED).segments}
     cleaned = FurnitureLearner().fit(articles).transform(articles)
     assert all(EDITED in article.body and BOX not in article.body for article in cleaned[:3])
     # An agency article that shares the lead but not that paragraph: nothing says it is copy.
-    other = gazette_and_agency("Officials in Dar es Salaam declared three days of national mourning.")
+    other = _gazette_and_agency(EDITED, "Officials in Dar es Salaam declared three days of national mourning.")
     assert EDITED not in FurnitureLearner().fit(other).transform(other)[1].body
+
+
+def test_a_copy_edited_paragraph_naming_one_rare_thing_is_copy_by_the_names_it_keeps():
+    """Seen on the generated wire set: the paragraph's one rare word ("Ivory") is not enough evidence alone
+    (a box worded like another site's shares one: "briefing"), but the names it keeps, common words
+    among them ("Chris", "Saints", "Thomas"), stand in the agency's article too."""
+    agency = (
+        "One day after Chris Ivory was lost for the season, the Saints placed Thomas on injured reserve. "
+        "The team's best running back also sat out in Week 17, the coach said on Monday."
+    )
+    edited = agency.replace("injured reserve. The", "injured reserve and the")
+    assert rare_words(edited, FurnitureConfig().rare_zipf) == {"ivory"}
+    cleaned = FurnitureLearner().fit(articles := _gazette_and_agency(edited, agency)).transform(articles)
+    assert all(edited in article.body and BOX not in article.body for article in cleaned[:3])
+    # The names alone, with no rare word among them, are no evidence: lines every site prints name things.
+    common = edited.replace("Chris Ivory", "Chris Brown")
+    cleaned = FurnitureLearner().fit(articles := _gazette_and_agency(common, agency.replace("Ivory", "Brown")))
+    assert common not in cleaned.transform(articles)[1].body
 
 
 def test_boxes_two_sites_word_alike_stay_furniture_where_the_sites_reprint_one_story():

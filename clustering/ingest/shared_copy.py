@@ -42,6 +42,8 @@ _MAX_PARTNERS = 8
 CACHED_PARTNERS = 1024
 
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
+# What a capitalised word that opens a sentence follows: its capital says nothing of a name.
+_OPENS_SENTENCE = frozenset(".!?:;\"'“”‘’(")
 
 
 def rare_words(text: str, rare_zipf: float) -> set[str]:
@@ -199,6 +201,19 @@ def trigrams(text: str, start: int = 0, end: int | None = None) -> set[int]:
     return {hash(tuple(words[index : index + _GRAM])) for index in range(len(words) - _GRAM + 1)}
 
 
+def names(text: str, start: int = 0, end: int | None = None) -> set[str]:
+    """The capitalised words of ``text[start:end]`` that do not open a sentence (lower-cased, digits kept:
+    "Outlet7" is not "Outlet2"): the people, places and sites a paragraph names, common words or not
+    ("Thomas", "Saints")."""
+    found = set()
+    for match in _WORD.finditer(text, start, len(text) if end is None else end):
+        word = match.group()
+        before = text[max(start, match.start() - 3) : match.start()].rstrip()
+        if word[0].isupper() and before and before[-1] not in _OPENS_SENTENCE:
+            found.add(word.lower())
+    return found
+
+
 def near_copied(
     paragraphs: Iterable[Paragraph],
     text: str,
@@ -207,20 +222,23 @@ def near_copied(
     rare_zipf: float,
 ) -> set[int]:
     """The keys of the ``paragraphs`` (span in ``text``, segment keys) of which one of the ``partners``
-    holds most of the word trigrams and most of the rare words, two at least (``partner_words`` gives each
-    one's ``words_and_trigrams``). Rare words as well: a box or a footer worded like another site's shares
-    its template's trigrams and maybe a word of it ("briefing"), but not its own name; a copy-edit keeps
-    the story's names."""
+    holds most of the word trigrams and most of the distinctive words: its rare words and its names, two
+    at least, one of them rare (``partner_words`` gives each one's ``words_and_trigrams``). Distinctive
+    words as well: a box or a footer worded like another site's shares its template's trigrams and maybe a
+    word of it ("briefing"), but not its own name; a copy-edit keeps the story's names, common words among
+    them ("Chris", "Saints", "Thomas" beside the one rare "Ivory"). A rare one: a line every site prints
+    ("Follow us on Twitter and Facebook") names things, none of them rare."""
     found: set[int] = set()
     for (start, end), keys in paragraphs if partners else ():
         rare = rare_words(text[start:end], rare_zipf)
-        if len(rare) < 2:
+        distinctive = rare | names(text, start, end)
+        if not rare or len(distinctive) < 2:
             continue  # two at least must stand in a partner
         own = trigrams(text, start, end)
         for partner in partners:
             held = partner_words(partner)
-            named = sum(hash((word,)) in held for word in rare)
-            if len(own & held) > _MOST * len(own) and named > _MOST * len(rare):
+            named = sum(hash((word,)) in held for word in distinctive)
+            if len(own & held) > _MOST * len(own) and named > _MOST * len(distinctive):
                 found.update(keys)
                 break
     return found
