@@ -1,12 +1,13 @@
 """Wire-copy reuse: Storyline's passage-level detection against datasketch document-level MinHashLSH.
 
-    .venv/bin/python bench/bench_reuse.py [--count 120]
+    .venv/bin/python bench/bench_reuse.py [--count 120] [--paste-seeds 1 2 ... 8]
 
 Builds reprints, trims and pasted blocks from ECB+ (bench/reprints.py) and prints pair precision, recall
 and F1, span precision and coverage of the truly shared characters, and seconds, all measured in one run.
 Then the same corpus with each block pasted by the outlet that reprinted the wire whole, into a report of
 its own on another event (the block recurs in two of its articles about different things, as furniture
-does): the pasted pairs found and covered with page-furniture learning off and on.
+does): the pasted pairs found and covered with page-furniture learning off and on, in a corpus generated
+from each of eight seeds, and the worst of them.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ def _cleaned(records: list[dict]) -> list[Article]:
 
 
 def own_pastes(count: int, seed: int) -> list[list[object]]:
-    """Pasted blocks in the reprinting outlet's own reports: pairs holding a paste, found and covered, with
-    furniture learning off (the shape rules) and on."""
+    """Pasted blocks in the reprinting outlet's own reports, in the corpus of ``seed``: pairs holding a paste,
+    found and covered, with furniture learning off (the shape rules) and on."""
     corpus = generate(count=count, seed=seed, own_pastes=True)
     articles = _cleaned(corpus.articles)
     truth = {tuple(sorted(pair)): spans for pair, spans in corpus.truth.items()}
@@ -114,7 +115,19 @@ def own_pastes(count: int, seed: int) -> list[list[object]]:
                 predicted = () if pair is None else pair.a_spans if article_id == pair.a else pair.b_spans
                 covered += _covered(true_spans, predicted)
         taken = sum(len(a.furniture_spans) - len(b.furniture_spans) for a, b in zip(learned, articles, strict=True))
-        rows.append([label, len(pasted), len(pasted.keys() & found.keys()), covered / max(true_chars, 1), taken])
+        rows.append([seed, label, len(pasted), len(pasted.keys() & found.keys()), covered / max(true_chars, 1), taken])
+    return rows
+
+
+def own_pastes_over_seeds(count: int, seeds: list[int]) -> list[list[object]]:
+    """``own_pastes`` in the corpus of each seed, and the worst seed's row for each setting (fewest found)."""
+    rows = [row for seed in seeds for row in own_pastes(count, seed)]
+    for label in dict.fromkeys(row[1] for row in rows):
+        mine = [row for row in rows if row[1] == label]
+        worst = min(mine, key=lambda row: (row[3] / row[2], row[4]))
+        total = [sum(row[column] for row in mine) for column in (2, 3)]
+        rows.append([f"worst ({worst[0]})", label, worst[2], worst[3], worst[4], worst[5]])
+        rows.append(["all", label, total[0], total[1], "", ""])
     return rows
 
 
@@ -122,6 +135,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=120, help="source articles (about 2.5x as many derived)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--paste-seeds",
+        type=int,
+        nargs="+",
+        default=list(range(1, 9)),
+        help="seeds of the corpora with pasted blocks (the last table): one corpus each",
+    )
     arguments = parser.parse_args()
     corpus = generate(count=arguments.count, seed=arguments.seed)
     raw = [
@@ -211,17 +231,18 @@ def main() -> None:
         ["dates", "kinds in the pair", "with a true original", "right", "undecided", "wrong", *_GROUP_COLUMNS],
         attribution_rows,
     )
-    pasted_rows = own_pastes(arguments.count, arguments.seed)
+    pasted_rows = own_pastes_over_seeds(arguments.count, arguments.paste_seeds)
     print_table(
-        "Blocks pasted by the reprinting outlet into its own reports on other events: furniture learning off and on",
-        ["learning", "pairs with a paste", "found", "coverage", "furniture runs learned"],
+        "Blocks pasted by the reprinting outlet into its own reports on other events: furniture learning off and "
+        "on, in a corpus generated from each seed",
+        ["corpus (seed)", "learning", "pairs with a paste", "found", "coverage", "furniture runs learned"],
         pasted_rows,
     )
     save(
         "reuse",
         {
             "own_pastes": [
-                dict(zip(["learning", "pairs", "found", "coverage", "learned_runs"], row, strict=True))
+                dict(zip(["seed", "learning", "pairs", "found", "coverage", "learned_runs"], row, strict=True))
                 for row in pasted_rows
             ],
             "articles": len(articles),
