@@ -303,8 +303,8 @@ def _embedder(meanings: dict[str, int]):
 
 
 def _planets() -> list[Article]:
-    """Two outlets' reports of one finding, their openings one fact in other words (a held-out summary held
-    both)."""
+    """Two outlets' reports of one finding, one's opening told again in other words by the other's second
+    sentence (a held-out summary held both)."""
     return [
         _article(
             "a",
@@ -315,6 +315,7 @@ def _planets() -> list[Article]:
         _article(
             "b",
             "Scientists see planets in another galaxy",
+            "A team at the University of Oklahoma announced the finding in a journal on Friday. "
             "For the first time ever, scientists have detected planets in a galaxy far, far away. "
             "About two thousand of them drift between the stars of a galaxy 3.8 billion light years off.",
         ),
@@ -326,7 +327,7 @@ def test_a_fact_told_again_in_other_words_is_left_out_and_the_next_sentence_stan
     meanings = {"Astrophysicists": 0, "For the first time ever, scientists": 0, "microlensing": 1, "thousand": 2}
     embeddings = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (len(articles), 1))
     embeddings[0] += np.float32(0.01)
-    config = SummaryConfig(sentences=3)
+    config = SummaryConfig(sentences=4)
     words_only = summarize_stories(articles, [0, 0], embeddings, DedupResult([], {}), config)[0][0].summary
     checked = summarize_stories(
         articles, [0, 0], embeddings, DedupResult([], {}), config, embed_sentences=_embedder(meanings)
@@ -335,9 +336,11 @@ def test_a_fact_told_again_in_other_words_is_left_out_and_the_next_sentence_stan
     assert "Astrophysicists" in words_only and "For the first time ever, scientists" in words_only
     assert checked.startswith("Astrophysicists have discovered planets")
     assert "For the first time ever, scientists" not in checked
-    assert len(list(sentences_of(checked))) == 3  # both other sentences stand in for it
+    # The next in line stands in for it: the other report's opening, which comes after every other sentence.
+    assert len(list(sentences_of(checked))) == 4 and "University of Oklahoma" in checked
+    assert "University of Oklahoma" not in words_only
     # Off, the summary is the words-only one.
-    off = SummaryConfig(sentences=3, max_paraphrase=1.01)
+    off = SummaryConfig(sentences=4, max_paraphrase=1.01)
     assert (
         summarize_stories(articles, [0, 0], embeddings, DedupResult([], {}), off, embed_sentences=_embedder(meanings))[
             0
@@ -401,3 +404,43 @@ def test_keywords_in_another_language_list_one_form_of_a_word():
     assert "пожары" in keywords and "пожаров" not in keywords
     # English keeps its own rules (measured on the dev sets); a language Snowball lacks has none.
     assert _stemmer("en") is None and _stemmer("zh") is None and _stemmer("ru") is not None
+
+
+def _truck_attack(with_details: bool) -> list[Article]:
+    """Three outlets' reports of one attack, each opening on its own telling of it (seen held out: a summary
+    of three such leads said three times that a truck drove into the crowd)."""
+    leads = [
+        "A truck drove into a crowd celebrating Bastille Day in Nice on Thursday night, killing at least 84 people.",
+        "At least 84 people died when a lorry ploughed into crowds watching fireworks on the Nice seafront.",
+        "Dozens were killed in Nice when the driver of a heavy truck mowed down people celebrating the national day.",
+    ]
+    details = [
+        "The driver, a 31-year-old delivery man from Nice, was shot dead by police after an exchange of fire.",
+        "Prosecutors said the vehicle had been rented two days earlier and carried a pistol and fake rifles.",
+        "President Francois Hollande extended the state of emergency by three months and called up reservists.",
+    ]
+    return [
+        _article(name, f"Nice attack report {name}", f"{lead} {detail}" if with_details else lead)
+        for name, lead, detail in zip("abc", leads, details, strict=True)
+    ]
+
+
+def test_a_summary_adds_what_the_other_reports_say_after_their_leads_not_their_leads():
+    summary = list(sentences_of(_story(_truck_attack(with_details=True)).summary))
+    assert summary[0].startswith("A truck drove into a crowd celebrating Bastille Day")
+    assert not any(sentence.startswith(("At least 84 people died", "Dozens were killed")) for sentence in summary)
+    assert len(summary) == 3 and all(
+        "Nice" in s or "driver" in s or "Prosecutors" in s or "Hollande" in s for s in summary
+    )
+    # With nothing else to say, the other leads still fill it.
+    only_leads = list(sentences_of(_story(_truck_attack(with_details=False)).summary))
+    assert len(only_leads) == 3
+
+
+def test_a_players_controls_run_into_a_sentence_are_furniture_and_prose_about_them_is_not():
+    assert is_furniture(
+        "1 of 26 Full Screen Autoplay Close Skip Ad × The Chicago Cubs win World Series View Photos The Chicago "
+        "Cubs won their first title since 1908."
+    )
+    assert not is_furniture("YouTube said it would let users turn off autoplay in full screen mode on phones.")
+    assert not is_furniture("The doors close Friday and Autoplay Inc. said it had no comment.")

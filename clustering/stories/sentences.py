@@ -51,6 +51,7 @@ _DEPENDENT = re.compile(
     re.IGNORECASE,
 )
 # Page furniture by shape, in case cleaning left it: captions, credits, widgets, timestamps, calls to act.
+_CONTROL = "(?:Full Screen|Fullscreen|Autoplay|Close|Skip Ad|View Photos|View Gallery|Replay|Mute|Unmute)"
 _FURNITURE = re.compile(
     r"(?:^[\"“(]?(?:in )?(?:this|the|a|an)?\s*(?:[a-z]{3,9}\.?\s+\d{1,2},\s+\d{4},?\s+)?(?:handout |file |undated )?"
     r"(?:photo|image|picture|video|screenshot|still|footage)(?:graph)?\b.{0,80}\b(?:released by|provided by|"
@@ -64,7 +65,10 @@ _FURNITURE = re.compile(
     r"(?:,\s+in\s+[^.]{1,60})?\.[\"”’)]?$|\b(?:photo|image|picture)s?\s+(?:issued|released|provided|taken)\s+by\b|"
     r"\bfile photo\b|,\s+in\s+[A-Z][^.]{1,60},\s+on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"(?:,\s+[a-z]{3,9}\.?\s+\d{1,2}(?:,\s+\d{4})?)?\.[\"”’)]?$|"
-    r"\bshare (?:this|on)\b|\bcomments?\b \(\d+\)|\bemail\b.{0,20}\baddress\b)",
+    r"\bshare (?:this|on)\b|\bcomments?\b \(\d+\)|\bemail\b.{0,20}\baddress\b|"
+    # A gallery's or a player's controls run into the text: two of their labels side by side, as labels
+    # are written ("1 of 26 Full Screen Autoplay Close Skip Ad ×").
+    rf"(?-i:\b{_CONTROL}\s+{_CONTROL}\b))",
     re.IGNORECASE,
 )
 _CLOSED = re.compile(rf"[{re.escape(SENTENCE_STOPS)}][\"”’)\]」』]*$")
@@ -160,6 +164,14 @@ _FURNITURE_CUES = (
     "see also",
     "listen",
     "share",
+    "autoplay",
+    "full screen",
+    "fullscreen",
+    "skip ad",
+    "view photos",
+    "view gallery",
+    "replay",
+    "mute",
     "comment",
     "email",
 )

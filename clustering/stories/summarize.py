@@ -87,7 +87,8 @@ def _summary_order(
 ) -> list[int]:
     """The candidates in the order a summary takes them, up to ``_RESERVE`` times its length: the lead (the
     first fit sentence of article ``lead_article``, else the most central one), then central sentences that
-    say something the ones taken do not in their words (``vectors``: the candidates' TF-IDF rows;
+    say something the ones taken do not in their words, other articles' first sentences last (``vectors``:
+    the candidates' TF-IDF rows;
     ``centre``: the story's normalised centroid). The ones after the summary's length stand in for those a
     paraphrase check leaves out (``paraphrases.paraphrase_checked``)."""
     relevance = np.asarray(vectors @ centre.T).ravel()
@@ -101,13 +102,18 @@ def _summary_order(
     own = [index for index, candidate in enumerate(candidates) if candidate.article == lead_article]
     own = [index for index in own if stands_alone(candidates[index].text)] or own
     lead = min(own, key=lambda index: candidates[index].position) if own else int(np.argmax(relevance))
+    # Each article's first sentence tells the event, the way the lead just taken does: after it, the
+    # others' come only when no other sentence is left (three outlets' leads told one truck attack three
+    # times over).
+    retelling = np.array([candidate.position == 0 for candidate in candidates])
     chosen = [lead]
     while len(chosen) < min(_RESERVE * config.sentences, len(candidates)):
         redundancy = similarity[:, chosen].max(axis=1)
         score = config.relevance_weight * relevance - (1 - config.relevance_weight) * redundancy
         score[chosen] = -np.inf
         score[~fit | (redundancy >= config.max_overlap)] = -np.inf
-        best = int(np.argmax(score))
+        details = np.where(retelling, -np.inf, score)
+        best = int(np.argmax(details)) if np.isfinite(details).any() else int(np.argmax(score))
         if not np.isfinite(score[best]):
             break
         chosen.append(best)
