@@ -409,3 +409,42 @@ def test_the_clusterer_is_a_scikit_learn_estimator():
     fitted = StoryClusterer(min_cluster_size=3).fit(embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True))
     assert fitted.n_stories_ == 2 and fitted.min_cluster_size_ == 3 and len(fitted.labels_) == 6
     assert not hasattr(clone(fitted), "labels_")
+
+
+def _bridged_corpus(gap: float) -> tuple[list[Article], np.ndarray, dict[str, int]]:
+    """Two stored stories of one subject at a ``gap`` along axis 6 (the run over them alone parts them),
+    three unrelated stored stories, and eight new reports that fill the gap between the two."""
+    rng = np.random.default_rng(7)
+    basis = np.eye(32)
+
+    def at(t: float, axis: int = 0, side: int = 6) -> np.ndarray:
+        vector = basis[axis] + t * basis[side] + 0.02 * rng.normal(size=32)
+        return vector / np.linalg.norm(vector)
+
+    stored = [at(rng.uniform(0, 0.1)) for _ in range(6)] + [at(gap + rng.uniform(0, 0.1)) for _ in range(6)]
+    stored += [at(rng.uniform(0, 0.1), axis, axis + 1) for axis in (10, 14, 18) for _ in range(6)]
+    rows = np.vstack([*stored, *(at(t) for t in np.linspace(0.2, gap - 0.1, 8))])
+    articles = [Article(id=str(index), text="x", body=f"body {index}") for index in range(len(rows))]
+    no_dedup = DedupResult(pairs=[], duplicate_of={})
+    before = cluster_articles(articles[: len(stored)], rows[: len(stored)], no_dedup, StoryClusterer())
+    return articles, rows, {str(index): int(label) for index, label in enumerate(before)}
+
+
+def test_new_reports_that_bridge_two_stored_parts_of_a_story_make_them_one_as_clustering_all_would():
+    """Seen on UCI draws: a story that broke late was cut into parts by the run before the newest 5 %;
+    each new report joined the part nearest it, where clustering everything at once kept it whole."""
+    no_dedup = DedupResult(pairs=[], duplicate_of={})
+    for gap in (1.5, 1.8):
+        articles, rows, story_of = _bridged_corpus(gap)
+        assert story_of["0"] != story_of["6"]  # the run over the stored articles parted the two
+        whole = cluster_articles(articles, rows, no_dedup, StoryClusterer())
+        assert len(set(whole[:12].tolist()) | set(whole[30:].tolist())) == 1
+        labels = assign_articles(articles, rows, no_dedup, StoryClusterer(), story_of)
+        assert len(set(labels[:12].tolist()) | set(labels[30:].tolist())) == 1
+        assert labels[12:30].tolist() == [story_of[str(index)] for index in range(12, 30)]  # the others stay
+        assert labels[0] == story_of["0"]  # the merged story keeps the label of the larger (the first)
+    # New reports near each part but none between them bridge nothing: the parts stay apart.
+    articles, rows, story_of = _bridged_corpus(1.8)
+    rows[30:] = rows[[0, 1, 2, 3, 6, 7, 8, 9]]
+    labels = assign_articles(articles, rows, no_dedup, StoryClusterer(), story_of)
+    assert labels[0] != labels[6]

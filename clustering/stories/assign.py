@@ -4,6 +4,7 @@ the labelled pairs a same-story model learns from."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -113,7 +114,53 @@ def assign_articles(
     ids = [canonical[index].id for index in around]
     label_of.update({ids[local]: int(local_label[local]) for local in np.flatnonzero(local_label >= 0)})
     _label_left_over(clusterer, graph, ids, local_label, sizes, label_of, len(canonical))
+    _merge_bridged(clusterer, canonical, embeddings[canonical_rows], term_counts, (new, around), label_of)
     return _follow_originals(articles, dedup, label_of)
+
+
+def _merge_bridged(
+    clusterer: StoryClusterer,
+    canonical: Sequence[Article],
+    embeddings: Embeddings,
+    term_counts: TermCounts | None,
+    placed: tuple[Sequence[int], Sequence[int]],
+    label_of: dict[str, int],
+) -> None:
+    """Merge in ``label_of`` the stored stories that the new articles bridge (``placed``: the rows of
+    ``canonical`` that are new, and those around them, their nearest): the stories that took ``_BRIDGING``
+    new articles or more are clustered again, their members (stored and new) with the articles around the
+    new ones, by the run's clusterer at the whole corpus's story size, and stored stories one story there
+    holds most of (of their stored articles) become one, the larger's label. Clustering the whole corpus at
+    once would join them, as the new reports fill the gap between them: a story that broke late had been
+    cut into parts by the run before, and each new report joined the part nearest it. The articles around
+    stand for the rest of the corpus: alone, the parts of one story are HDBSCAN's root, which it never
+    returns."""
+    new, around = placed
+    new_ids = {canonical[row].id for row in new}
+    took = Counter(label_of[canonical[row].id] for row in new)
+    stored_labels = {label for article_id, label in label_of.items() if article_id not in new_ids}
+    bridged = {label for label, count in took.items() if count >= _BRIDGING and label in stored_labels}
+    if len(bridged) < 2:
+        return
+    members = sorted({*around, *(row for row, article in enumerate(canonical) if label_of[article.id] in bridged)})
+    chosen = [canonical[row] for row in members]
+    texts, dates, outlets = clustering_inputs(chosen)
+    again = clone(clusterer).set_params(min_cluster_size=clusterer.min_cluster_size_for(len(canonical)))
+    parts = again.fit_predict(embeddings[members], texts, dates, _counts_of(term_counts, chosen), outlets)
+    held: dict[int, Counter[int]] = defaultdict(Counter)  # each part: its stored articles by stored story
+    stored_size: Counter[int] = Counter()
+    for article, part in zip(chosen, parts, strict=True):
+        if article.id not in new_ids and label_of[article.id] in bridged:
+            held[int(part)][label_of[article.id]] += 1
+            stored_size[label_of[article.id]] += 1
+    merged: dict[int, int] = {}
+    for part, stories in held.items():
+        most = [label for label, count in stories.items() if 2 * count > stored_size[label]]
+        if part >= 0 and len(most) > 1:
+            kept = max(most, key=lambda label: (stored_size[label], -label))
+            merged.update(dict.fromkeys(most, kept))
+    for article_id, label in label_of.items():
+        label_of[article_id] = merged.get(label, label)
 
 
 def _join_stories(
@@ -173,6 +220,10 @@ def _part_bursts(
                 local_label[burst] = next_label
                 next_label += 1
 
+
+# The new articles a stored story takes for it to be clustered again with the others that took as many: one
+# joined its nearest; two or more may bridge the gap to another story (chosen on the resample draws).
+_BRIDGING = 2
 
 # A burst's reports are this many times nearer each other than the story's (the median of each one's
 # nearest): HDBSCAN cuts a story going on with many new reports too, where both are about as near.
