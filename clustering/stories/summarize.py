@@ -91,28 +91,26 @@ def _summary_order(
     the candidates' TF-IDF rows;
     ``centre``: the story's normalised centroid). The ones after the summary's length stand in for those a
     paraphrase check leaves out (``paraphrases.paraphrase_checked``)."""
-    relevance = np.asarray(vectors @ centre.T).ravel()
-    relevance += config.lead_bonus * np.array([candidate.position == 0 for candidate in candidates])
+    # Each article's first sentence tells the event: it is the one to lead with, and after the lead, the
+    # others' come only when no other sentence is left (three outlets' leads told one truck attack three
+    # times over).
+    opening = np.array([candidate.position == 0 for candidate in candidates])
+    relevance = np.asarray(vectors @ centre.T).ravel() + config.lead_bonus * opening
     similarity = (vectors @ vectors.T).toarray()
-    # A later sentence stands on its own: an opening that leans on another was taken out in _candidates,
-    # and a first sentence of another article is fit for the lead only.
+    # A later sentence stands on its own (an opening that leans on another was taken out in _candidates).
     fit = np.array([candidate.position > 0 or stands_alone(candidate.text) for candidate in candidates])
     # The lead too, where one does: an article's first sentence may lean on its headline, which the summary
     # does not show ("He's the former Kutztown University football player who…").
     own = [index for index, candidate in enumerate(candidates) if candidate.article == lead_article]
     own = [index for index in own if stands_alone(candidates[index].text)] or own
     lead = min(own, key=lambda index: candidates[index].position) if own else int(np.argmax(relevance))
-    # Each article's first sentence tells the event, the way the lead just taken does: after it, the
-    # others' come only when no other sentence is left (three outlets' leads told one truck attack three
-    # times over).
-    retelling = np.array([candidate.position == 0 for candidate in candidates])
     chosen = [lead]
     while len(chosen) < min(_RESERVE * config.sentences, len(candidates)):
         redundancy = similarity[:, chosen].max(axis=1)
         score = config.relevance_weight * relevance - (1 - config.relevance_weight) * redundancy
         score[chosen] = -np.inf
         score[~fit | (redundancy >= config.max_overlap)] = -np.inf
-        details = np.where(retelling, -np.inf, score)
+        details = np.where(opening, -np.inf, score)
         best = int(np.argmax(details)) if np.isfinite(details).any() else int(np.argmax(score))
         if not np.isfinite(score[best]):
             break
