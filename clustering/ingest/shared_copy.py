@@ -231,8 +231,10 @@ def near_copied(
     found: set[int] = set()
     for (start, end), keys in paragraphs if partners else ():
         rare = rare_words(text[start:end], rare_zipf)
+        if not rare:
+            continue  # one rare at least
         distinctive = rare | names(text, start, end)
-        if not rare or len(distinctive) < 2:
+        if len(distinctive) < 2:
             continue  # two at least must stand in a partner
         own = trigrams(text, start, end)
         for partner in partners:
