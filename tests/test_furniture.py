@@ -452,10 +452,18 @@ def test_a_page_that_is_not_an_article_is_rejected_with_its_reason_and_a_headlin
         },
         # An aggregator's item: a headline alone.
         {"id": "headline", "text": "Ferry capsizes off Zanzibar with 300 aboard", "source": "aggregator.example"},
+        # Headlines alone ending on a colon: a real one, and a share widget's label scraped for one.
+        {
+            "id": "colon",
+            "title": "Ferry Capsizes Off Zanzibar:",
+            "text": "Ferry Capsizes Off Zanzibar:",
+            "source": "aggregator.example",
+        },
+        {"id": "widget", "title": "Share this on:", "text": "Share this on:", "source": "aggregator.example"},
     ]
     result = Pipeline(tmp_path / "out", Config(), log=lambda _: None).run([str(_write(tmp_path / "in.jsonl", records))])
     reasons = {reject.id: reject.reason for reject in result.rejects}
-    assert reasons == {"abc-notice": NOT_AN_ARTICLE, "subscribe": NOT_AN_ARTICLE}
+    assert reasons == {"abc-notice": NOT_AN_ARTICLE, "subscribe": NOT_AN_ARTICLE, "widget": NOT_AN_ARTICLE}
     clustered = {article_id for story in result.stories for article_id in story.article_ids}
-    assert {"headline", *(page["id"] for page in pages)} <= clustered
+    assert {"headline", "colon", *(page["id"] for page in pages)} <= clustered
     assert not any(story.headline in ("ABC News", "Subscribe to Valley Times") for story in result.stories)

@@ -85,18 +85,27 @@ def is_site_name(title: str, outlet: str | None) -> bool:
     return not rest
 
 
-NOT_AN_ARTICLE = "not an article: no title but the site's name, and nothing but page furniture in its body"
+NOT_AN_ARTICLE = (
+    "not an article: no title but the site's name or a widget's label, and nothing but page furniture in its body"
+)
+
+
+def is_widget_label(title: str) -> bool:
+    """Whether ``title`` is a widget's label scraped for a headline ("Share this on:"): furniture by its
+    shape and ending on the colon that introduces the widget. Either alone is a headline's shape too
+    ("Video Footage Shows Justin Bieber …", "Miley Cyrus Performing In Underwear:")."""
+    return title.rstrip().endswith(":") and is_furniture(title)
 
 
 def not_an_article(article: Article) -> bool:
     """Whether a cleaned ``article`` reports nothing: no title, or only the site's name, over a body of
     nothing but furniture (a notice-only page, a subscribe box, a share bar). A headline delivered alone, an
-    aggregator's item, is an article; so is a real headline over a page whose body is all furniture (a video
-    page: the headline tells the story)."""
+    aggregator's item, is an article, unless it is a widget's label ("Share this on:"); so is a real headline
+    over a page whose body is all furniture (a video page: the headline tells the story)."""
     title = clean_title(article.title or "", article.outlet)
-    # A title is taken for a headline unless it is the site's name: furniture's shapes catch real headlines
-    # ("Video footage shows …", "… must sign up for the euro").
-    if title and not is_site_name(title, article.outlet):
+    # A title is taken for a headline unless it is the site's name or a widget's label: furniture's shapes
+    # alone catch real headlines ("Video footage shows …", "… must sign up for the euro").
+    if title and not is_site_name(title, article.outlet) and not is_widget_label(title):
         return False
     return all(is_furniture(sentence) or sentence == title for sentence in sentences_of(article.body))
 
