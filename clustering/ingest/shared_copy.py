@@ -11,8 +11,10 @@ articles about different things, yet it is copy. Two kinds of evidence say so:
   article (a *partner*: the two are copy of one another) holds most of the paragraph's word trigrams and
   most of its rare words, two at least, in text its own outlet does not repeat. Both guards are against
   templates: sites built on one template word their newsletter boxes and footers nearly alike, each its
-  own furniture, but a box names its own site where a copy-edit keeps the story's names. Only partners
-  are read, so the cost follows the copy there is, not the corpus.
+  own furniture, but a box names its own site where a copy-edit keeps the story's names. A paragraph
+  right beside copy continues it (a pasted block of quotes, one of them edited, names little): there, one
+  name or rare word standing in the partner will do. Only partners are read, so the cost follows the
+  copy there is, not the corpus.
 """
 
 from __future__ import annotations
@@ -73,6 +75,27 @@ def paragraph_keys(article: Article) -> list[Paragraph]:
     if keys:
         paragraphs.append((spans[paragraph], keys))
     return paragraphs
+
+
+def unshared_paragraphs(
+    article: Article, is_unshared: Callable[[list[int]], bool], shared: Container[int]
+) -> list[tuple[Paragraph, bool]]:
+    """The paragraphs of ``article`` whose keys ``is_unshared`` picks, each with whether a paragraph right
+    beside it (nothing between them) holds a ``shared`` key: a paragraph of a pasted block that copy-editing
+    changed stands beside the block's other paragraphs."""
+    paragraphs = paragraph_keys(article)
+    holds_shared = [any(key in shared for key in keys) for _, keys in paragraphs]
+
+    def adjacent(first: int, second: int) -> bool:
+        return not article.text[paragraphs[first][0][1] : paragraphs[second][0][0]].strip()
+
+    picked = []
+    for index, (span, keys) in enumerate(paragraphs):
+        if is_unshared(keys):
+            before = index > 0 and holds_shared[index - 1] and adjacent(index - 1, index)
+            after = index + 1 < len(paragraphs) and holds_shared[index + 1] and adjacent(index, index + 1)
+            picked.append(((span, keys), before or after))
+    return picked
 
 
 def words_of(article: Article) -> dict[int, int]:
@@ -156,7 +179,8 @@ def _copy(
         if not shared:
             continue  # no partner either: a partner prints some of its segments
         words = words_of(article)
-        unshared = [(span, keys) for span, keys in paragraph_keys(article) if repeated[outlet] & set(keys) - shared]
+        repeated_only = repeated[outlet] - shared
+        unshared = unshared_paragraphs(article, lambda keys, own=repeated_only: not own.isdisjoint(keys), shared)
         if unshared:  # a repeated paragraph no other outlet prints by key: read the partners
 
             def printed_as_copy(key: int, outlet: str = outlet) -> list[int]:
@@ -204,37 +228,39 @@ def trigrams(text: str, start: int = 0, end: int | None = None) -> set[int]:
 def names(text: str, start: int = 0, end: int | None = None) -> set[str]:
     """The capitalised words of ``text[start:end]`` that do not open a sentence (lower-cased, digits kept:
     "Outlet7" is not "Outlet2"): the people, places and sites a paragraph names, common words or not
-    ("Thomas", "Saints")."""
+    ("Thomas", "Saints"); not the pronoun "I"."""
     found = set()
     for match in _WORD.finditer(text, start, len(text) if end is None else end):
         word = match.group()
         before = text[max(start, match.start() - 3) : match.start()].rstrip()
-        if word[0].isupper() and before and before[-1] not in _OPENS_SENTENCE:
+        if word[0].isupper() and word != "I" and before and before[-1] not in _OPENS_SENTENCE:
             found.add(word.lower())
     return found
 
 
 def near_copied(
-    paragraphs: Iterable[Paragraph],
+    paragraphs: Iterable[tuple[Paragraph, bool]],
     text: str,
     partners: Sequence[Partner],
     partner_words: Callable[[Partner], set[int]],
     rare_zipf: float,
 ) -> set[int]:
-    """The keys of the ``paragraphs`` (span in ``text``, segment keys) of which one of the ``partners``
-    holds most of the word trigrams and most of the distinctive words: its rare words and its names, two
-    at least, one of them rare (``partner_words`` gives each one's ``words_and_trigrams``). Distinctive
-    words as well: a box or a footer worded like another site's shares its template's trigrams and maybe a
-    word of it ("briefing"), but not its own name; a copy-edit keeps the story's names, common words among
-    them ("Chris", "Saints", "Thomas" beside the one rare "Ivory"). A rare one: a line every site prints
-    ("Follow us on Twitter and Facebook") names things, none of them rare."""
+    """The keys of the ``paragraphs`` (span in ``text``, segment keys; whether it stands beside copy, as
+    ``unshared_paragraphs`` gives them) of which one of the ``partners`` holds most of the word trigrams and
+    most of the distinctive words: its rare words and its names, two at least, one of them rare
+    (``partner_words`` gives each one's ``words_and_trigrams``). Distinctive words as well: a box or a footer
+    worded like another site's shares its template's trigrams and maybe a word of it ("briefing"), but not
+    its own name; a copy-edit keeps the story's names, common words among them ("Chris", "Saints", "Thomas"
+    beside the one rare "Ivory"). A rare one: a line every site prints ("Follow us on Twitter and
+    Facebook") names things, none of them rare. Beside copy, a paragraph continues it and may name little
+    (a quote: "… said Amina"): there one distinctive word will do, rare or not."""
     found: set[int] = set()
-    for (start, end), keys in paragraphs if partners else ():
+    for ((start, end), keys), beside_copy in paragraphs if partners else ():
         rare = rare_words(text[start:end], rare_zipf)
-        if not rare:
+        if not (rare or beside_copy):
             continue  # one rare at least
         distinctive = rare | names(text, start, end)
-        if len(distinctive) < 2:
+        if len(distinctive) < 2 and not beside_copy:
             continue  # two at least must stand in a partner
         own = trigrams(text, start, end)
         for partner in partners:

@@ -13,10 +13,10 @@ from clustering.ingest.shared_copy import (
     CACHED_PARTNERS,
     copy_paragraphs,
     near_copied,
-    paragraph_keys,
     partners_of,
     printed_once_elsewhere,
     rare_words,
+    unshared_paragraphs,
     words_and_trigrams,
     words_of,
 )
@@ -120,7 +120,7 @@ class StreamingFurniture:
         def printed_as_copy(key: int) -> list[str]:
             return [first for other, (count, first) in printers[key].items() if other != outlet and count == 1]
 
-        unshared = [(span, keys) for span, keys in paragraph_keys(article) if not shared.intersection(keys)]
+        unshared = unshared_paragraphs(article, shared.isdisjoint, shared)
         near: set[int] = set()
         partners = partners_of(shared, words, printed_as_copy, self.rule.min_copy_words) if unshared else []
         if partners and self._held:
