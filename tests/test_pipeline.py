@@ -417,10 +417,39 @@ def test_a_run_clusters_everything_again_when_asked_first_or_over_many_new_artic
     from clustering.stages.cluster import reclusters
 
     config = RunConfig(incremental_share=0.05)
-    assert reclusters(config, pending=1, stored=1000, has_stories=True, asked=True)
-    assert reclusters(config, pending=1000, stored=1000, has_stories=False, asked=False)
-    assert not reclusters(config, pending=50, stored=1000, has_stories=True, asked=False)
-    assert reclusters(config, pending=51, stored=1000, has_stories=True, asked=False)
+    assert reclusters(config, pending=1, assigned=0, stored=1000, has_stories=True, asked=True)
+    assert reclusters(config, pending=1000, assigned=0, stored=1000, has_stories=False, asked=False)
+    assert not reclusters(config, pending=50, assigned=0, stored=1000, has_stories=True, asked=False)
+    assert reclusters(config, pending=51, assigned=0, stored=1000, has_stories=True, asked=False)
+    # What the runs before assigned counts with what is new: small runs do not assign for ever.
+    assert not reclusters(config, pending=10, assigned=40, stored=1000, has_stories=True, asked=False)
+    assert reclusters(config, pending=10, assigned=41, stored=1000, has_stories=True, asked=False)
+
+
+def test_small_runs_assign_until_what_they_assigned_together_calls_for_clustering_again(tmp_path, seeds_dir):
+    from dataclasses import replace
+
+    from clustering.config import Config
+    from clustering.pipeline import Pipeline
+    from clustering.storage.store import StoryStore
+
+    config = Config()
+    config = replace(config, run=replace(config.run, incremental_share=0.3))
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    batches = [seeds[:3], seeds[3:4], seeds[4:]]  # three articles, then one and one more
+    reclustered = []
+    for number, batch in enumerate(batches):
+        folder = tmp_path / f"batch{number}"
+        folder.mkdir()
+        for path in batch:
+            shutil.copy(path, folder / path.name)
+        reclustered.append(Pipeline(tmp_path / "out", config).run([str(folder)]).report.reclustered)
+        if number == 1:  # the one new article of four was assigned, and is counted as such
+            store = StoryStore(tmp_path / "out" / "store.sqlite")
+            assert store.assigned_since_reclustering() == {seeds[3].stem}
+            store.close()
+    # One new among five is 20 %, under 30 %; with the one the run before assigned, 40 %.
+    assert reclustered == [True, False, True]
 
 
 def test_a_band_index_is_used_only_when_it_holds_exactly_the_finished_articles(tmp_path):

@@ -94,6 +94,29 @@ def test_a_store_from_before_migrations_is_brought_up_to_date_keeping_its_rows(t
     assert StoryStore(path, CLEANING_VERSION, read_only=True).articles() == [clean_article(raw)]
 
 
+def test_the_articles_assigned_since_the_last_run_that_clustered_again_are_known_in_a_store_from_before(tmp_path):
+    path = tmp_path / "store.sqlite"
+    store = StoryStore(path, CLEANING_VERSION)
+    for article_id, reclustered in (("a", True), ("b", False), ("c", False)):
+        store.add_articles([Article(id=article_id, text="Iraqi forces advanced on the old city.")])
+        store.save_run(FinishedRun([], report={"reclustered": reclustered}))
+    assert store.assigned_since_reclustering() == {"b", "c"}
+    store.close()
+    # The same store as Storyline left it before runs said which clustered again in a column of their own.
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "ALTER TABLE runs DROP COLUMN reclustered; UPDATE alembic_version SET version_num = '0005';"
+    )
+    connection.close()
+    store = StoryStore(path, CLEANING_VERSION)
+    assert store.assigned_since_reclustering() == {"b", "c"}  # read from the runs' reports
+    store.add_articles([Article(id="d", text="Iraqi forces took the bridge.")])
+    assert store.assigned_since_reclustering() == {"b", "c"}  # a pending article is new, not assigned
+    store.save_run(FinishedRun([], report={"reclustered": True}))
+    assert store.assigned_since_reclustering() == set()
+    store.close()
+
+
 @given(st.sets(st.integers(min_value=1, max_value=60)))
 def test_spans_cover_exactly_the_numbers_given(numbers):
     spans = consecutive_spans(numbers)

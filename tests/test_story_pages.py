@@ -177,6 +177,7 @@ def test_a_store_from_before_the_index_is_indexed_when_a_run_opens_it(tmp_path):
                 if index.startswith("stories_by_") and index != "stories_by_archive":
                     connection.execute(f"DROP INDEX IF EXISTS {index}")
             connection.execute(f"ALTER TABLE stories DROP COLUMN {name}")
+        connection.execute("ALTER TABLE runs DROP COLUMN reclustered")  # migration 0006's
         connection.execute("UPDATE alembic_version SET version_num = '0004'")
     connection.close()
     with pytest.raises(Exception, match="a run over it"):

@@ -14,11 +14,13 @@ from clustering.stories.term_matrix import TERM_SCHEME
 from clustering.stories.windows import closed_members, story_labels
 
 
-def reclusters(config: RunConfig, pending: int, stored: int, has_stories: bool, asked: bool) -> bool:
+def reclusters(config: RunConfig, pending: int, assigned: int, stored: int, has_stories: bool, asked: bool) -> bool:
     """Whether a run clusters the open window again: when asked, when no story is open (the first run),
-    or when the new articles are more than ``incremental_share`` of the ``stored`` articles in the open
-    window (assigning them one by one would miss what they change)."""
-    return asked or not has_stories or pending > config.incremental_share * stored
+    or when the new articles, with those the runs since the last such run ``assigned`` one by one, are more
+    than ``incremental_share`` of the ``stored`` articles in the open window. Assigning misses what new
+    articles change, run after run as much as at once: twenty runs of 1 % each, on UCI dev, ended 0.052 of
+    pairwise F1 below clustering everything."""
+    return asked or not has_stories or pending + assigned > config.incremental_share * stored
 
 
 class Cluster:
@@ -30,7 +32,10 @@ class Cluster:
         closed = closed_members(previous, corpus.now, context.config.run.story_window_days)
         open_stories = len(previous) > len(set(closed.values()))
         in_window = sum(1 for article in articles if article.id not in closed)
-        recluster = reclusters(context.config.run, len(corpus.pending), in_window, open_stories, context.recluster)
+        assigned = len(context.store.assigned_since_reclustering().difference(closed)) if open_stories else 0
+        recluster = reclusters(
+            context.config.run, len(corpus.pending), assigned, in_window, open_stories, context.recluster
+        )
         originals = {a.id: a.titled_body for a in articles if a.id not in corpus.dedup.duplicate_of}
         languages = {a.id: a.language for a in articles}
         term_counts = count_terms(originals, TermCounts.load(context.workspace.terms, TERM_SCHEME), languages)

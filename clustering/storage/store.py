@@ -202,6 +202,16 @@ class StoryStore:
         rows = self.rows("SELECT id FROM articles WHERE archived = 0 AND run != :pending", pending=_PENDING)
         return {key for (key,) in rows}
 
+    def assigned_since_reclustering(self) -> set[str]:
+        """Ids of the working articles that the runs since the last one that clustered the open window again
+        assigned to stories one by one."""
+        rows = self.rows(
+            "SELECT id FROM articles WHERE archived = 0 AND run != :pending"
+            " AND run > (SELECT COALESCE(MAX(run), 0) FROM runs WHERE reclustered = 1)",
+            pending=_PENDING,
+        )
+        return {key for (key,) in rows}
+
     def pending(self) -> dict[str, int]:
         """The articles stored since the last finished run: each one's storage number, by id. Read before
         the articles themselves, they are what a run makes its own (``save_run``), never an article
@@ -217,8 +227,15 @@ class StoryStore:
         with writing(self._engine) as connection:
             report = json.dumps(finished.report, default=str, sort_keys=True)
             run = connection.execute(
-                text("INSERT INTO runs (finished, report) VALUES (:finished, :report) RETURNING run"),
-                {"finished": datetime.now(UTC).isoformat(), "report": report},
+                text(
+                    "INSERT INTO runs (finished, report, reclustered) VALUES (:finished, :report, :reclustered)"
+                    " RETURNING run"
+                ),
+                {
+                    "finished": datetime.now(UTC).isoformat(),
+                    "report": report,
+                    "reclustered": int(bool(finished.report.get("reclustered"))),
+                },
             ).scalar_one()
             execute_many(
                 connection,
