@@ -265,11 +265,13 @@ def _print_summary(report: RunReport, out: Path) -> None:
     """What the run did and where to look next, on standard output."""
     counts = report.counts
     changes = ", ".join(f"{counts[f'{kind}_stories']} {kind}" for kind in ("new", "grown", "merged", "split"))
+    # Which way the run went: a re-clustering can move stored articles, and takes longer.
+    how = "every article clustered again" if report.reclustered else "new articles assigned to the stored stories"
     lines = [
         f"{counts['stories']} stories from {counts['articles']} articles in {out}/ "
         f"({counts['accepted']} new this run, {counts['already_stored']} already stored, "
         f"{counts['rejected']} rejected, {counts['reuse_pairs']} pairs sharing text)",
-        f"  stories changed: {changes}",
+        f"  stories changed: {changes} ({how})",
         f"  dashboard: {out / 'dashboard.html'}  (or serve it: storyline serve --store {out})",
         f"  stories:   {out / 'stories.json'}",
     ]

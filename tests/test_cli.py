@@ -44,11 +44,12 @@ def test_a_run_says_where_to_look_and_what_it_skipped(prefect_harness, seeds_dir
     assert first.exit_code == 0, first.output
     assert "2 articles" in first.output and f"storyline serve --store {out}" in first.output
     stories = json.loads((out / "run.json").read_text())["counts"]["stories"]
-    assert f"stories changed: {stories} new, 0 grown, 0 merged, 0 split" in first.output
+    assert f"stories changed: {stories} new, 0 grown, 0 merged, 0 split (every article clustered again)" in first.output
     assert "notes.md: not an input type (.md)" in first.output
     second = CliRunner().invoke(app, ["run", str(inputs), "--out", str(out)])
     assert second.exit_code == 0, second.output  # its own artifacts are not read back and rejected
     assert "a Storyline output folder" in second.output
+    assert "0 split (new articles assigned to the stored stories)" in second.output
     run = json.loads((out / "run.json").read_text())
     assert run["counts"]["in"] == 2 and run["counts"]["rejected"] == 0 and run["counts"]["reuse_pairs"] == 0
     assert {row["path"] for row in run["skipped"]} == {str(inputs / "notes.md"), str(out)}
