@@ -145,9 +145,20 @@ def draw_score(gold: Sequence[str], predicted: Sequence[str]) -> DrawScore:
     return DrawScore(scores.pairwise_f1, scores.pairwise_precision, scores.pairwise_recall, mixed_stories, kept_whole)
 
 
-def _write(records: Sequence[dict], path: Path) -> Path:
+def write_records(records: Sequence[dict], path: Path) -> Path:
     path.write_text("".join(json.dumps(record, default=str) + "\n" for record in records))
     return path
+
+
+def arrival_order(draw: Draw, labelled: LabelledSet) -> list[int]:
+    """The draw's records (rows) in the order a feed would bring them: by date, undated ones last in a
+    seeded shuffle (ECB+'s)."""
+    shuffled = np.random.default_rng(0).permutation(len(draw.records))
+    dates = [labelled.date_of.get(record["id"]) for record in draw.records]
+    return sorted(
+        range(len(dates)),
+        key=lambda row: (dates[row] is None, dates[row] and dates[row].timestamp(), shuffled[row]),
+    )
 
 
 def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path, incremental: bool = True) -> DrawScore:
@@ -157,7 +168,7 @@ def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path, i
     it is assigned), as ``storyline run`` adds new articles to a store."""
     gold_of = {record["id"]: record[GOLD] for record in draw.records}
     with tempfile.TemporaryDirectory(prefix="storyline-resample-") as folder:
-        whole = _write(draw.records, Path(folder) / "draw.jsonl")
+        whole = write_records(draw.records, Path(folder) / "draw.jsonl")
         evaluation = evaluate_files([whole], GOLD, config, cache)
         story_of = evaluation.story_of
         ids = list(story_of)
@@ -167,15 +178,12 @@ def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path, i
         )
         if not incremental:
             return scores
-        shuffled = np.random.default_rng(0).permutation(len(draw.records))
-        dates = [labelled.date_of.get(record["id"]) for record in draw.records]
-        order = sorted(
-            range(len(dates)),
-            key=lambda row: (dates[row] is None, dates[row] and dates[row].timestamp(), shuffled[row]),
-        )
+        order = arrival_order(draw, labelled)
         known = sorted(order[: round(len(order) * (1 - NEW_SHARE))])
         store = Workspace(Path(folder) / "store", cache)
-        Pipeline(store, config).run([str(_write([draw.records[row] for row in known], Path(folder) / "known.jsonl"))])
+        Pipeline(store, config).run(
+            [str(write_records([draw.records[row] for row in known], Path(folder) / "known.jsonl"))]
+        )
         assign_all = replace(config, run=replace(config.run, incremental_share=1.0))
         result = Pipeline(store, assign_all).run([str(whole)])
     assigned = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
