@@ -87,7 +87,7 @@ def unshared_paragraphs(
     holds_shared = [any(key in shared for key in keys) for _, keys in paragraphs]
 
     def adjacent(first: int, second: int) -> bool:
-        return not article.text[paragraphs[first][0][1] : paragraphs[second][0][0]].strip()
+        return _side_by_side(article.text, paragraphs[first][0][1], paragraphs[second][0][0])
 
     picked = []
     for index, (span, keys) in enumerate(paragraphs):
@@ -96,6 +96,12 @@ def unshared_paragraphs(
             after = index + 1 < len(paragraphs) and holds_shared[index + 1] and adjacent(index, index + 1)
             picked.append(((span, keys), before or after))
     return picked
+
+
+def _side_by_side(text: str, end: int, start: int) -> bool:
+    """Whether nothing but white space stands between a paragraph ending at ``end`` and one starting at
+    ``start`` (nothing cleaned out between them)."""
+    return not text[end:start].strip()
 
 
 def words_of(article: Article) -> dict[int, int]:
@@ -288,7 +294,7 @@ def copy_paragraphs(article: Article, words: Mapping[int, int], shared: Collecti
     for (start, end), keys in [*paragraph_keys(article), ((-1, -1), [])]:  # the last closes the last run
         held = sum(words[key] for key in keys if key in shared)
         holds_copy = held > 0
-        adjacent = run_end is not None and not article.text[run_end:start].strip()
+        adjacent = run_end is not None and _side_by_side(article.text, run_end, start)
         if not (holds_copy and (adjacent or not run)):
             if run_words >= min_words:
                 copied.update(run)
