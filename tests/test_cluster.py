@@ -300,18 +300,64 @@ def test_two_new_reports_nearest_each_other_join_the_story_nearest_them_both():
     assert labels[15] == labels[16] != labels[0]
 
 
+def _clustered_with_stored(vectors: list[np.ndarray]) -> np.ndarray:
+    """Labels of clustering ``_incremental_corpus``'s stored articles and new ones at ``vectors`` at once."""
+    articles, embeddings, _ = _incremental_corpus()
+    rows = [vector / np.linalg.norm(vector) for vector in vectors]
+    new = [Article(id=f"new{index}", text="x", body=f"new {index}") for index in range(len(rows))]
+    return cluster_articles(
+        [*articles[:14], *new],
+        np.vstack([embeddings[:14], *rows]),
+        DedupResult(pairs=[], duplicate_of={}),
+        StoryClusterer(),
+    )
+
+
 def test_a_burst_of_new_reports_on_a_new_event_is_a_story_of_its_own_not_the_older_one_near_it():
     basis = np.eye(32)
     rng = np.random.default_rng(4)
-    # Eight reports, each 0.36 from stored story 0 (close enough to join it one by one), 0.01 from each other.
-    burst = [basis[0] + 1.2 * basis[10] + 0.05 * rng.normal(size=32) for _ in range(8)]
+    # Eight reports, each 0.56 from stored story 0 (close enough to join it one by one), 0.02 from each other.
+    burst = [basis[0] + 2.0 * basis[10] + 0.05 * rng.normal(size=32) for _ in range(8)]
     stored, new = _with_new(burst)
     assert len(set(new.tolist())) == 1 and new[0] not in set(stored.tolist())
     assert stored[:6].tolist() == [stored[0]] * 6  # the story keeps its articles
+    whole = _clustered_with_stored(burst)
+    assert whole[14] != whole[0]  # as clustering everything parts them
     # Eight new reports like the story's own (as near its articles as they are to each other) go on it.
     going_on = [basis[0] + 0.03 * rng.normal(size=32) for _ in range(8)]
     stored, new = _with_new(going_on)
     assert new.tolist() == [stored[0]] * 8
+
+
+@pytest.mark.parametrize("offset", [0.3, 1.1])
+def test_new_reports_nearer_each_other_than_to_their_story_but_near_it_go_on_it(offset: float):
+    """Live updates of a story, nearly one text (0.01 apart) and 0.05 or 0.33 from the story's articles:
+    clustering everything keeps them in it, and so does assignment. Clustered with the story alone, the
+    story and the updates are HDBSCAN's root, which it never returns: the two came out as its parts."""
+    rng = np.random.default_rng(4)
+    basis = np.eye(32)
+    updates = [basis[0] + offset * basis[10] + 0.01 * rng.normal(size=32) for _ in range(8)]
+    whole = _clustered_with_stored(updates)
+    assert whole[14:].tolist() == [whole[0]] * 8
+    stored, new = _with_new(updates)
+    assert new.tolist() == [stored[0]] * 8
+
+
+def test_new_reports_like_nothing_stored_form_one_story_as_clustering_everything_would():
+    """A story that broke late: twelve new reports far from every stored story, in two angles 0.18 apart.
+    Clustered alone, they were HDBSCAN's root, which it never returns: they came out as two stories."""
+    rng = np.random.default_rng(5)
+    basis = np.eye(32)
+    angle = [basis[20] + 0.01 * rng.normal(size=32) for _ in range(6)]
+    other_angle = [basis[20] + 0.7 * basis[21] + 0.01 * rng.normal(size=32) for _ in range(6)]
+    whole = _clustered_with_stored(angle + other_angle)
+    assert whole[14:].tolist() == [whole[14]] * 12
+    stored, new = _with_new(angle + other_angle)
+    assert new.tolist() == [new[0]] * 12 and new[0] not in set(stored.tolist())
+    # Two events far apart stay two stories.
+    elsewhere = [basis[25] + 0.01 * rng.normal(size=32) for _ in range(6)]
+    stored, new = _with_new(angle + elsewhere)
+    assert len(set(new[:6].tolist())) == len(set(new[6:].tolist())) == 1 and new[0] != new[6]
 
 
 def test_new_reprints_follow_their_original_and_a_new_original_takes_its_reprints_story():

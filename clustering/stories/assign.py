@@ -78,10 +78,10 @@ def assign_articles(
     follows a new one that joined, and new articles that are each other's nearest join as one where the
     nearest article outside them is in a story (``_join_stories``); new articles that joined a story one by
     one but stand apart from it together, a burst on a new event, are taken out as a story of their own
-    (``_part_bursts``); the new articles left over are
-    clustered with the lone articles near them, and a group holding a new article becomes a story (a lone
-    article it takes in leaves its old one-article story). Distances are the clusterer's blend, computed
-    over the new articles and their ``n_neighbors`` nearest only (``term_counts`` as in ``cluster_articles``).
+    (``_part_bursts``); the new articles left over and the lone articles near them are grouped as clustering
+    the articles around them groups them, and a group holding a new article becomes a story (a lone article
+    it takes in leaves its old one-article story). Distances are the clusterer's blend, computed over the
+    new articles and their ``n_neighbors`` nearest only (``term_counts`` as in ``cluster_articles``).
     Reprints follow their original; a new original of reprints already in a story takes that story.
     """
     canonical_rows = _canonical_rows(articles, dedup)
@@ -197,20 +197,30 @@ def _part_bursts(
 ) -> None:
     """Take out of a story the new articles that joined it one by one but are a story of their own: a burst
     on a new event, each report near an older story of its field, all nearer each other. Where a story took
-    ``size`` new articles or more (HDBSCAN's story size for the corpus), it is clustered again with them; a
-    cluster there that holds ``size`` of them, more new articles than stored ones and under half the story's
-    stored ones (near them) is a burst, and its new articles become a story (numbered from ``next_label``)."""
+    ``size`` new articles or more (HDBSCAN's story size for the corpus), the articles of ``graph`` (the new
+    ones and those around them) are clustered again, as the run clusters (a cluster that would split only
+    below its selection epsilon stays whole); a cluster there that holds ``size`` of the story's new
+    articles, more of them than of its stored ones and under half its stored ones (near them) is a burst,
+    and its new articles become a story (numbered from ``next_label``)."""
     joined = ~stored & (local_label >= 0)
-    for label in np.unique(local_label[joined]):
-        members = np.flatnonzero(local_label == label)
-        if joined[members].sum() < size:
-            continue
-        parts = hdbscan_labels(
-            graph[members][:, members], size, clusterer.min_samples, clusterer.cluster_selection_method, 0.0, False
-        )
+    stories = [np.flatnonzero(local_label == label) for label in np.unique(local_label[joined])]
+    stories = [members for members in stories if joined[members].sum() >= size]
+    if not stories:
+        return
+    # With the articles around: alone, a story and the new reports on it are HDBSCAN's root, which it never
+    # returns, so they came out as two parts however near.
+    parts = hdbscan_labels(
+        graph,
+        size,
+        clusterer.min_samples,
+        clusterer.cluster_selection_method,
+        clusterer.cluster_selection_epsilon,
+        False,
+    )
+    for members in stories:
         stored_count = int((~joined[members]).sum())
-        for part in np.unique(parts[parts >= 0]):
-            inside = members[parts == part]
+        for part in np.unique(parts[members][parts[members] >= 0]):
+            inside = members[parts[members] == part]
             new_count = int(joined[inside].sum())
             stored_inside = len(inside) - new_count
             burst = inside[joined[inside]]
@@ -281,8 +291,9 @@ def _label_left_over(
     label_of: dict[str, int],
     corpus_size: int,
 ) -> None:
-    """Cluster what is left (the new articles among ``ids`` that joined nothing, with the lone articles
-    among their neighbours) and give each group holding a new article a new story in ``label_of``."""
+    """Group what is left (the new articles among ``ids`` that joined nothing, with the lone articles
+    among their neighbours) as clustering all of ``ids`` groups them, and give each group holding a new
+    article a new story in ``label_of``."""
     left = [
         local
         for local, article_id in enumerate(ids)
@@ -292,12 +303,11 @@ def _label_left_over(
         return
     # The story size HDBSCAN asks for is the whole corpus's, not that of the few articles left. HDBSCAN
     # keeps an article that falls out of a story late as a member: among these few, one must be near.
+    # Clustered with the articles around them: alone, the left-over reports of one story are HDBSCAN's root,
+    # which it never returns whole (a story that broke late came out in parts).
     size = clusterer.min_cluster_size_for(corpus_size)
-    left_graph = graph[left][:, left]
-    sub = clone(clusterer).set_params(min_cluster_size=size)
-    labels = singletons_for_noise(
-        linked_parts(sub.fit_graph(left_graph).labels_, left_graph, clusterer.noise_join_distance, size)
-    )
+    around = clone(clusterer).set_params(min_cluster_size=size).fit_graph(graph).labels_
+    labels = singletons_for_noise(linked_parts(around[left], graph[left][:, left], clusterer.noise_join_distance, size))
     next_label = max(label_of.values(), default=-1) + 1
     for label in np.unique(labels):
         group = [ids[left[position]] for position in np.flatnonzero(labels == label)]
