@@ -26,7 +26,7 @@ from clustering.evaluate import evaluate_files, score
 from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
-from clustering.records import Article
+from clustering.records import Article, Story
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.workspace import Workspace
 
@@ -126,6 +126,9 @@ class DrawScore:
     # Pairwise F1 of one run over the draw less that of the newest ``NEW_SHARE`` assigned to the stories
     # of a run over the rest (0 where not measured, as for the baseline).
     incremental_loss: float = 0.0
+    # Of that draw, pairwise F1 of the older articles alone as the run over all groups them less as the run
+    # over them groups them: what no placing of the new ones undoes.
+    older_regrouping: float = 0.0
     # Pairwise F1 of the events inside the stories against the same labels (the baseline's one level: its F1).
     event_f1: float | None = None
 
@@ -181,14 +184,25 @@ def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path, i
         order = arrival_order(draw, labelled)
         known = sorted(order[: round(len(order) * (1 - NEW_SHARE))])
         store = Workspace(Path(folder) / "store", cache)
-        Pipeline(store, config).run(
+        first = Pipeline(store, config).run(
             [str(write_records([draw.records[row] for row in known], Path(folder) / "known.jsonl"))]
         )
         assign_all = replace(config, run=replace(config.run, incremental_share=1.0))
         result = Pipeline(store, assign_all).run([str(whole)])
-    assigned = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
+    assigned = _story_of(result.stories)
     incremental = score([gold_of[i] for i in ids], [assigned[i] for i in ids]).pairwise_f1
-    return replace(scores, incremental_loss=scores.f1 - incremental)
+    first_of = _story_of(first.stories)
+    older = [i for i in ids if i in first_of]
+    older_gold = [gold_of[i] for i in older]
+    regrouping = (
+        score(older_gold, [story_of[i] for i in older]).pairwise_f1
+        - score(older_gold, [first_of[i] for i in older]).pairwise_f1
+    )
+    return replace(scores, incremental_loss=scores.f1 - incremental, older_regrouping=regrouping)
+
+
+def _story_of(stories: Sequence[Story]) -> dict[str, str]:
+    return {article_id: story.story_id for story in stories for article_id in story.article_ids}
 
 
 def average_linkage_labels(draw: Draw, labelled: LabelledSet) -> tuple[list[str], np.ndarray]:
@@ -215,6 +229,7 @@ class Summary:
     mixed_stories: float
     kept_whole: float
     worst_incremental_loss: float
+    worst_loss_older_regrouping: float
     event_mean: float
     event_worst_decile: float
 
@@ -233,6 +248,7 @@ def summary(scores: Sequence[DrawScore], draws: Sequence[Draw]) -> Summary:
         float(np.mean([s.mixed_stories for s in scores])),
         float(np.mean([s.kept_whole for s in scores])),
         float(max(s.incremental_loss for s in scores)),
+        max(scores, key=lambda s: s.incremental_loss).older_regrouping,
         float(event_f1.mean()),
         float(np.percentile(event_f1, 10)),
     )
