@@ -306,8 +306,10 @@ def _label_left_over(
     # Clustered with the articles around them: alone, the left-over reports of one story are HDBSCAN's root,
     # which it never returns whole (a story that broke late came out in parts).
     size = clusterer.min_cluster_size_for(corpus_size)
-    around = clone(clusterer).set_params(min_cluster_size=size).fit_graph(graph).labels_
-    labels = singletons_for_noise(linked_parts(around[left], graph[left][:, left], clusterer.noise_join_distance, size))
+    stories_around = clone(clusterer).set_params(min_cluster_size=size).fit_graph(graph).labels_
+    labels = singletons_for_noise(
+        linked_parts(stories_around[left], graph[left][:, left], clusterer.noise_join_distance, size)
+    )
     next_label = max(label_of.values(), default=-1) + 1
     for label in np.unique(labels):
         group = [ids[left[position]] for position in np.flatnonzero(labels == label)]
