@@ -31,7 +31,7 @@ from clustering.embed.embedding import embed_articles, load_model
 from clustering.evaluate import evaluate_files, score
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
-from clustering.records import Article
+from clustering.records import Article, article_stories
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.workspace import Workspace
 from clustering.stories.graph_clusters import singletons_for_noise
@@ -107,7 +107,7 @@ def main() -> None:
 def _run(inputs: list[Path], folder: Path, config: Config) -> dict[str, str]:
     """The story of each article after a run of ``inputs`` into ``folder`` (a store kept between calls)."""
     result = Pipeline(Workspace(folder, EMBEDDING_CACHE), config).run([str(path) for path in inputs])
-    return {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
+    return article_stories(result.stories)
 
 
 def _incremental(name: str, path: Path, label_field: str, config: Config) -> dict[str, dict]:

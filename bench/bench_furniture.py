@@ -34,7 +34,7 @@ from clustering.evaluate import score
 from clustering.ingest.clean import CLEANING_VERSION, clean_or_reject
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline, RunResult
-from clustering.records import Article
+from clustering.records import Article, article_stories
 from clustering.storage.store import StoryStore
 from clustering.storage.workspace import Workspace
 
@@ -62,7 +62,7 @@ def _gold(inputs: list[str], field_names: dict, label: str) -> dict[str, str]:
 
 
 def _f1(result: RunResult, gold: dict[str, str]) -> float:
-    story_of = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
+    story_of = article_stories(result.stories)
     scored = [article_id for article_id in gold if article_id in story_of]
     return score([gold[i] for i in scored], [story_of[i] for i in scored]).pairwise_f1
 

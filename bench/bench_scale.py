@@ -51,7 +51,7 @@ from clustering.evaluate import score
 from clustering.ingest.clean import CLEANING_VERSION
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline, ShardEmbedder
-from clustering.records import Article, FinishedRun, LineageEvent, Story
+from clustering.records import Article, FinishedRun, LineageEvent, Story, article_stories
 from clustering.storage.store import StoryStore
 from clustering.storage.workspace import Workspace
 from clustering.stories.windows import archived_stories
@@ -95,7 +95,7 @@ def _time_ordered_f1(path: Path, label_field: str, field_names: dict, batches: i
             store = StoryStore(workspace.store)
             stories = store.stories(include_archived=True).values()  # the archived ones are stories too
             store.close()
-            story_of = {article_id: story.story_id for story in stories for article_id in story.article_ids}
+            story_of = article_stories(stories)
             scored = [article_id for article_id in gold if article_id in story_of]
             found[name] = score([gold[a] for a in scored], [story_of[a] for a in scored]).pairwise_f1
     return found

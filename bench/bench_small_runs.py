@@ -28,6 +28,7 @@ from resamples import GOLD, arrival_order, draws, load_set, mixed, write_records
 from clustering.config import Config
 from clustering.evaluate import evaluate_files, score
 from clustering.pipeline import Pipeline
+from clustering.records import article_stories
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.workspace import Workspace
 
@@ -46,7 +47,7 @@ def small_runs(records: list[dict], order: list[int], first: float, step: float,
             [str(write_records([records[row] for row in batch], folder / f"{number}.jsonl"))]
         )
         reclustered += int(number > 0 and result.report.reclustered)
-    story_of = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
+    story_of = article_stories(result.stories)
     return story_of, len(batches) - 1, reclustered
 
 

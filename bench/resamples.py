@@ -26,7 +26,7 @@ from clustering.evaluate import evaluate_files, score
 from clustering.ingest.clean import clean_or_reject
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
-from clustering.records import Article, Story
+from clustering.records import Article, article_stories
 from clustering.storage.embedding_cache import EmbeddingCache
 from clustering.storage.workspace import Workspace
 
@@ -189,9 +189,9 @@ def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path, i
         )
         assign_all = replace(config, run=replace(config.run, incremental_share=1.0))
         result = Pipeline(store, assign_all).run([str(whole)])
-    assigned = _story_of(result.stories)
+    assigned = article_stories(result.stories)
     incremental = score([gold_of[i] for i in ids], [assigned[i] for i in ids]).pairwise_f1
-    first_of = _story_of(first.stories)
+    first_of = article_stories(first.stories)
     older = [i for i in ids if i in first_of]
     older_gold = [gold_of[i] for i in older]
     regrouping = (
@@ -199,10 +199,6 @@ def run_scores(draw: Draw, labelled: LabelledSet, config: Config, cache: Path, i
         - score(older_gold, [first_of[i] for i in older]).pairwise_f1
     )
     return replace(scores, incremental_loss=scores.f1 - incremental, older_regrouping=regrouping)
-
-
-def _story_of(stories: Sequence[Story]) -> dict[str, str]:
-    return {article_id: story.story_id for story in stories for article_id in story.article_ids}
 
 
 def average_linkage_labels(draw: Draw, labelled: LabelledSet) -> tuple[list[str], np.ndarray]:

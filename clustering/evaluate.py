@@ -19,7 +19,7 @@ from sklearn.metrics import adjusted_rand_score
 from clustering.config import Config
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
-from clustering.records import Article, article_events
+from clustering.records import Article, article_events, article_stories
 from clustering.storage.workspace import Workspace
 from clustering.stories.clusterer import StoryClusterer
 
@@ -114,7 +114,7 @@ def evaluate_files(
     with tempfile.TemporaryDirectory(prefix="storyline-evaluate-") as folder:
         workspace = Workspace(Path(folder), Path(embedding_cache) if embedding_cache is not None else None)
         result = Pipeline(workspace, config).run([str(path) for path in inputs])
-    predicted = {article_id: story.story_id for story in result.stories for article_id in story.article_ids}
+    predicted = article_stories(result.stories)
     story_of = {article_id: predicted[article_id] for article_id in gold if article_id in predicted}
     events = article_events(result.stories)
     event_of = {article_id: events[article_id] for article_id in story_of}

@@ -12,7 +12,6 @@ from urllib.parse import urlparse
 # How an article with no source and no URL host is shown and counted.
 UNKNOWN_OUTLET = "(unknown outlet)"
 
-
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -58,8 +57,7 @@ class Article:
     agencies: tuple[str, ...] = ()
     # The language of the title and body, as an ISO 639 code ("und": none could be told); found by cleaning.
     language: str = ""
-    # The input gave a day and no time ("2018-02-06"): ``published`` is that day's midnight UTC, which is
-    # not a moment the article came out at.
+    # The input gave a day, no time ("2018-02-06"): ``published`` is that day's midnight UTC, not a moment.
     published_day_only: bool = False
     # The offset from UTC (minutes) the input wrote ``published`` in ("14:05+01:00": 60); None: UTC or no zone.
     published_offset: int | None = None
@@ -299,6 +297,11 @@ class Story:
     # language it was reported in: (ISO 639 code, headline) pairs, the most articles first.
     language: str = ""
     headlines: tuple[tuple[str, str], ...] = ()
+
+
+def article_stories(stories: Iterable[Story]) -> dict[str, str]:
+    """The story id of each article of ``stories``."""
+    return {member: story.story_id for story in stories for member in story.article_ids}
 
 
 def article_events(stories: Iterable[Story]) -> dict[str, str]:

@@ -26,6 +26,7 @@ from clustering.records import (
     RunReport,
     Story,
     article_events,
+    article_stories,
     json_line,
     record_fields,
 )
@@ -65,7 +66,7 @@ def _jsonl(rows: Iterable[dict[str, object]]) -> str:
 
 
 def article_rows(articles: Sequence[Article], stories: Sequence[Story], dedup: DedupResult) -> list[dict[str, object]]:
-    story_of = {article_id: story.story_id for story in stories for article_id in story.article_ids}
+    story_of = article_stories(stories)
     event_of = article_events(stories)
     return [
         {
