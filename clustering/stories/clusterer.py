@@ -35,6 +35,7 @@ from clustering.stories.graph_clusters import (
 from clustering.stories.names import name_vectors
 from clustering.stories.same_story import FEATURES, PairFeatures, load_same_story_model, pair_features
 from clustering.stories.similarity import day_gaps, time_gap_penalty, time_proximity
+from clustering.stories.story_merge import merged_stories
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, terms_of, without_rare_terms
 from clustering.stories.vectors import ArticleVectors, Embeddings
 
@@ -160,6 +161,10 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         pair_story_distance: an article HDBSCAN calls noise whose nearest neighbour is noise too and closer
             than this is linked to it, and each group so linked is a story (``small_stories``), before near
             noise joins bigger stories; ``None`` forms none.
+        story_merge_distance: then stories are merged by average linkage (``story_merge``) while two are on
+            average, over all their pairs of articles, closer than this and both are dated with dates that
+            overlap (HDBSCAN cuts a big story into its sub-topics; two events of one kind read alike, and
+            only time tells them apart). ``None`` merges none.
     Deterministic: the same input gives the same labels.
     """
 
@@ -286,7 +291,18 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             return self.fit_graph(sparse.csr_matrix((count, count)))
         corpus = _PairEvidence.of(embeddings, texts, dates, term_counts, outlets)
         graph = self._graph(corpus)
-        return self.fit_graph(graph)
+        self.fit_graph(graph)
+        if self.story_merge_distance is not None:
+            merged = merged_stories(
+                self.labels_,
+                graph,
+                lambda rows, cols: self.pair_distances(corpus, rows, cols),
+                self.story_merge_distance,
+                np.array([date.timestamp() if date else np.nan for date in corpus.dates]),
+            )
+            self.labels_ = singletons_for_noise(merged)
+            self.n_stories_ = int(self.labels_.max()) + 1
+        return self
 
     def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
         """Fit on a sparse distance graph as ``distance_graph`` gives it."""
