@@ -75,7 +75,7 @@ def test_parts_far_on_average_or_not_reported_together_stay_apart():
 
 def test_the_average_is_over_every_pair_not_the_nearest():
     # One article of each part is close to the other part's (0.1); the rest are far (0.95): the single
-    # link would merge them, the average (0.82) does not.
+    # link would merge them, the average (0.86) does not.
     distances = _two_parts(0.95)
     distances[2, 3] = distances[3, 2] = 0.1
     labels = np.array([0, 0, 0, 1, 1, 1])
@@ -102,7 +102,7 @@ def test_merging_is_average_linkage_from_the_given_stories(points, stories, limi
 
 
 def _sub_topics() -> np.ndarray:
-    """Two sub-topics of one story, eight articles each: 0.1-0.2 apart inside one, about 0.55 across."""
+    """Two sub-topics of one story, eight articles each: about 0.05 apart inside one, 0.47 across."""
     rng = np.random.default_rng(5)
     basis = np.eye(64)
     centres = [basis[0] + 0.9 * basis[1], basis[0] + 0.9 * basis[2]]

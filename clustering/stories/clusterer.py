@@ -34,7 +34,7 @@ from clustering.stories.graph_clusters import (
 )
 from clustering.stories.names import name_vectors
 from clustering.stories.same_story import FEATURES, PairFeatures, load_same_story_model, pair_features
-from clustering.stories.similarity import day_gaps, time_gap_penalty, time_proximity
+from clustering.stories.similarity import day_gaps, time_gap_penalty, time_proximity, timestamps
 from clustering.stories.story_merge import merged_stories
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, terms_of, without_rare_terms
 from clustering.stories.vectors import ArticleVectors, Embeddings
@@ -298,14 +298,15 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 graph,
                 lambda rows, cols: self.pair_distances(corpus, rows, cols),
                 self.story_merge_distance,
-                np.array([date.timestamp() if date else np.nan for date in corpus.dates]),
+                timestamps(corpus.dates),
             )
             self.labels_ = singletons_for_noise(merged)
             self.n_stories_ = int(self.labels_.max()) + 1
         return self
 
     def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
-        """Fit on a sparse distance graph as ``distance_graph`` gives it."""
+        """Fit on a sparse distance graph as ``distance_graph`` gives it: everything ``fit`` does but merging
+        stories (``story_merge_distance``), which scores pairs the graph does not hold."""
         count = graph.shape[0]
         self.min_cluster_size_ = self.min_cluster_size_for(count)
         raw = np.full(count, -1)

@@ -51,9 +51,14 @@ def _sparse_row_dots(indptr, indices, data, rows, cols):  # pragma: no cover
     return values
 
 
+def timestamps(dates: Sequence[datetime | None]) -> np.ndarray:
+    """Each date in seconds since the epoch; NaN where undated."""
+    return np.array([date.timestamp() if date else np.nan for date in dates], dtype=np.float64)
+
+
 def day_gaps(dates: Sequence[datetime | None], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Days between the articles of each pair; NaN where either is undated."""
-    seconds = np.array([date.timestamp() if date else np.nan for date in dates], dtype=np.float64)
+    seconds = timestamps(dates)
     return np.abs(seconds[rows] - seconds[cols]) / _SECONDS_PER_DAY
 
 
