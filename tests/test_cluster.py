@@ -12,7 +12,7 @@ from clustering.stories.assign import assign_articles, cluster_articles
 from clustering.stories.clusterer import StoryClusterer
 from clustering.stories.names import name_keys, skeleton
 from clustering.stories.neighbours import neighbour_pairs
-from clustering.stories.similarity import day_gaps, time_gap_penalty, time_proximity
+from clustering.stories.similarity import day_gaps, time_gap_penalty, time_proximity, timestamps
 from clustering.stories.term_counts import count_terms
 
 
@@ -63,7 +63,7 @@ def test_tiny_inputs():
 def test_time_penalty_and_proximity():
     day = datetime(2020, 1, 1, tzinfo=UTC)
     dates = [day, day + timedelta(days=10), day + timedelta(days=60), None]
-    gaps = day_gaps(dates, np.zeros(4, dtype=int), np.arange(4))
+    gaps = day_gaps(timestamps(dates), np.zeros(4, dtype=int), np.arange(4))
     penalty = time_gap_penalty(gaps, window_days=14)
     assert penalty[1] == 0.0 and penalty[2] == 1.0 and penalty[3] == 0.0
     proximity = time_proximity(gaps, scale_days=7)

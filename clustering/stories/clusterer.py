@@ -34,7 +34,7 @@ from clustering.stories.graph_clusters import (
 )
 from clustering.stories.names import name_vectors
 from clustering.stories.same_story import FEATURES, PairFeatures, load_same_story_model, pair_features
-from clustering.stories.similarity import day_gaps, time_gap_penalty, time_proximity, timestamps
+from clustering.stories.similarity import day_gaps, outlet_codes, time_gap_penalty, time_proximity, timestamps
 from clustering.stories.story_merge import merged_stories
 from clustering.stories.term_matrix import smooth_idf, sublinear_tfidf, term_matrix, terms_of, without_rare_terms
 from clustering.stories.vectors import ArticleVectors, Embeddings
@@ -65,14 +65,15 @@ def tfidf_of_counts(counts: sparse.csr_matrix) -> sparse.csr_matrix:
 @dataclass(frozen=True, slots=True)
 class _PairEvidence:
     """What pair distances read of the articles, computed once: embeddings (``vectors.ArticleVectors``), and when
-    texts are given their TF-IDF and name vectors and word counts; dates and outlets."""
+    texts are given their TF-IDF and name vectors and word counts; dates (``similarity.timestamps``) and outlets
+    (``similarity.outlet_codes``)."""
 
     embeddings: ArticleVectors
     tfidf: sparse.csr_matrix | None
     names: sparse.csr_matrix | None
     word_counts: np.ndarray
-    dates: Sequence[datetime | None]
-    outlets: Sequence[str | None]
+    timestamps: np.ndarray
+    outlets: np.ndarray
     dated: bool
 
     @classmethod
@@ -98,8 +99,8 @@ class _PairEvidence:
             tfidf,
             names,
             word_counts,
-            dates if dates is not None else [None] * count,
-            outlets if outlets is not None else [None] * count,
+            timestamps(dates if dates is not None else [None] * count),
+            outlet_codes(outlets if outlets is not None else [None] * count),
             dates is not None,
         )
 
@@ -114,7 +115,7 @@ class _PairEvidence:
             self.tfidf,
             self.names,
             self.word_counts,
-            self.dates,
+            self.timestamps,
             self.outlets,
             rows,
             cols,
@@ -206,7 +207,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             similarity = (1 - evidence * (lexical_weight + self.name_weight)) * similarity + evidence * blended
         distance = 1.0 - similarity
         if corpus.dated:
-            gaps = day_gaps(corpus.dates, rows, cols)
+            gaps = day_gaps(corpus.timestamps, rows, cols)
             distance += self.time_weight * time_gap_penalty(gaps, self.time_window_days)
             # In proportion to the similarity there is: closeness in time strengthens evidence that two
             # articles tell one story, and never makes it (an additive bonus glued a week's news together).
@@ -298,7 +299,7 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
                 graph,
                 lambda rows, cols: self.pair_distances(corpus, rows, cols),
                 self.story_merge_distance,
-                timestamps(corpus.dates),
+                corpus.timestamps,
             )
             self.labels_ = singletons_for_noise(merged)
             self.n_stories_ = int(self.labels_.max()) + 1

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,19 +51,18 @@ def pair_features(
     tfidf: sparse.csr_matrix,
     names: sparse.csr_matrix,
     word_counts: np.ndarray,
-    dates: Sequence[datetime | None],
-    outlets: Sequence[str | None],
+    seconds: np.ndarray,
+    outlets: np.ndarray,
     rows: np.ndarray,
     cols: np.ndarray,
     full_length_words: int = 50,
 ) -> PairFeatures:
     """The features of pairs ``(rows[k], cols[k])`` of articles, from the pairs' embedding cosines, the
-    articles' L2-normalised TF-IDF and name vectors, their word counts, dates and outlets."""
-    gaps = day_gaps(dates, rows, cols)
+    articles' L2-normalised TF-IDF and name vectors, their word counts, ``timestamps`` (``seconds``) and
+    ``outlet_codes`` (``outlets``)."""
+    gaps = day_gaps(seconds, rows, cols)
     undated = np.isnan(gaps)
     gaps = np.nan_to_num(gaps, nan=0.0)
-    outlet_codes = np.unique(np.array([outlet or "" for outlet in outlets], dtype=object), return_inverse=True)[1]
-    has_outlet = np.array([bool(outlet) for outlet in outlets])
     values = np.column_stack(
         [
             np.clip(embedding_cosines, -1.0, 1.0),
@@ -73,7 +71,7 @@ def pair_features(
             np.where(undated, 0.0, np.exp(-gaps / _NEAR_DAYS)),
             np.clip((gaps - _FAR_DAYS) / _FAR_DAYS, 0.0, 1.0),
             undated,
-            (outlet_codes[rows] == outlet_codes[cols]) & has_outlet[rows],
+            (outlets[rows] == outlets[cols]) & (outlets[rows] >= 0),
         ]
     ).astype(np.float64)
     lengths = np.asarray(word_counts, dtype=np.float64)

@@ -56,10 +56,16 @@ def timestamps(dates: Sequence[datetime | None]) -> np.ndarray:
     return np.array([date.timestamp() if date else np.nan for date in dates], dtype=np.float64)
 
 
-def day_gaps(dates: Sequence[datetime | None], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Days between the articles of each pair; NaN where either is undated."""
-    seconds = timestamps(dates)
+def day_gaps(seconds: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Days between the articles of each pair, given their ``timestamps``; NaN where either is undated."""
     return np.abs(seconds[rows] - seconds[cols]) / _SECONDS_PER_DAY
+
+
+def outlet_codes(outlets: Sequence[str | None]) -> np.ndarray:
+    """A number for each outlet, one per name; -1 where none is known."""
+    names = np.array([outlet or "" for outlet in outlets], dtype=object)
+    codes = np.unique(names, return_inverse=True)[1].astype(np.int64) if len(names) else np.empty(0, np.int64)
+    return np.where(names == "", -1, codes)
 
 
 def time_gap_penalty(gaps: np.ndarray, window_days: float) -> np.ndarray:
