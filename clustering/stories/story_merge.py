@@ -20,8 +20,8 @@ from clustering.stories.graph_clusters import edges
 
 # The distances of pairs (rows[k], cols[k]) of the clustered articles.
 PairDistances = Callable[[np.ndarray, np.ndarray], np.ndarray]
-# Pairs of articles scored at once: bounds the arrays of one batch to a few hundred MB.
-_PAIRS_PER_BATCH = 4_000_000
+# Pairs of articles scored at once: bounds the arrays of one batch to about 150 MB.
+_PAIRS_PER_BATCH = 1_000_000
 
 
 def spans_overlap(first: np.ndarray, second: np.ndarray) -> bool:
