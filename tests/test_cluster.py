@@ -457,6 +457,42 @@ def test_the_clusterer_is_a_scikit_learn_estimator():
     assert not hasattr(clone(fitted), "labels_")
 
 
+def _glued_corpus(gap: float, new_axis: int) -> tuple[list[Article], np.ndarray, dict[str, int]]:
+    """Two events of one subject, of seven and six articles at a ``gap`` along axis 5, that the run before
+    joined as one stored story; two unrelated stored stories; two new reports near axis ``new_axis``."""
+    rng = np.random.default_rng(12)
+    basis = np.eye(32)
+
+    def near(axis: int, shift: float = 0.0) -> np.ndarray:
+        return basis[axis] + shift * basis[5] + 0.03 * rng.normal(size=32)
+
+    rows = [near(0) for _ in range(7)] + [near(0, gap) for _ in range(6)]
+    rows += [near(axis) for axis in (2, 3) for _ in range(6)] + [near(new_axis) for _ in range(2)]
+    embeddings = np.vstack(rows)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    articles = [Article(id=str(index), text="x", body=f"body {index}") for index in range(len(rows))]
+    return articles, embeddings, {str(index): 0 if index < 13 else 1 if index < 19 else 2 for index in range(25)}
+
+
+@pytest.mark.parametrize("gap", [1.0, 1.5, 3.0])
+def test_a_stored_story_that_joined_two_events_is_parted_once_new_reports_touch_it_as_clustering_all_would(
+    gap: float,
+):
+    """Seen on ECB+ draws: the run over the older 95 % joined two events of one topic, which the run over
+    everything parts; one new report on either is enough for assignment to part them as that run does."""
+    no_dedup = DedupResult(pairs=[], duplicate_of={})
+    articles, embeddings, story_of = _glued_corpus(gap, new_axis=0)
+    whole = cluster_articles(articles, embeddings, no_dedup, StoryClusterer())
+    labels = assign_articles(articles, embeddings, no_dedup, StoryClusterer(), story_of)
+    assert (whole[0] == whole[7]) == (labels[0] == labels[7]) == (gap < 1.5)  # 1.0: one event, either way
+    assert labels[:7].tolist() == [0] * 7 and labels[25:].tolist() == [0, 0]  # the larger keeps the story
+    assert len(set(labels[7:13].tolist())) == 1 and labels[13:25].tolist() == [1] * 6 + [2] * 6
+    # New reports that touch another story leave the joined one as it was: stories keep their articles.
+    articles, embeddings, story_of = _glued_corpus(gap, new_axis=2)
+    labels = assign_articles(articles, embeddings, no_dedup, StoryClusterer(), story_of)
+    assert labels[:13].tolist() == [0] * 13 and labels[25:].tolist() == [1, 1]
+
+
 def _bridged_corpus(gap: float) -> tuple[list[Article], np.ndarray, dict[str, int]]:
     """Two stored stories of one subject at a ``gap`` along axis 6 (the run over them alone parts them),
     three unrelated stored stories, and eight new reports that fill the gap between the two."""

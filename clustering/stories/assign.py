@@ -72,16 +72,20 @@ def assign_articles(
 ) -> np.ndarray:
     """Story label of every article when most are already in stories (``story_of``, from the last run).
 
-    Stories keep their articles. Each new article joins the story of its nearest article in a story of
-    two or more, when closer than the clusterer's ``noise_join_distance``, or when that article is its
-    nearest of all and closer than ``member_link_distance``; round after round, so that a new article
-    follows a new one that joined, and new articles that are each other's nearest join as one where the
+    Stories keep their articles (but where clustering them again parts them). Each new article joins the
+    story of its nearest article in a story of two or more, when closer than the clusterer's
+    ``noise_join_distance``, or when that article is its nearest of all and closer than
+    ``member_link_distance``; round after round, so that a new article follows a new one that joined, and
+    new articles that are each other's nearest join as one where the
     nearest article outside them is in a story (``_join_stories``); new articles that joined a story one by
     one but stand apart from it together, a burst on a new event, are taken out as a story of their own
     (``_part_bursts``); the new articles left over and the lone articles near them are grouped as clustering
     the articles around them groups them, and a group holding a new article becomes a story (a lone article
-    it takes in leaves its old one-article story). Distances are the clusterer's blend, computed over the
-    new articles and their ``n_neighbors`` nearest only (``term_counts`` as in ``cluster_articles``).
+    it takes in leaves its old one-article story). Then the stories the new articles touched are clustered
+    again with the articles around them, and follow what that gives (``_follow_region``): a stored story
+    the clustering parts is parted, and stored stories it joins that the new articles bridge are merged.
+    Distances are the clusterer's blend, computed over the new articles and their ``n_neighbors`` nearest
+    only (``term_counts`` as in ``cluster_articles``).
     Reprints follow their original; a new original of reprints already in a story takes that story.
     """
     canonical_rows = _canonical_rows(articles, dedup)
@@ -114,11 +118,11 @@ def assign_articles(
     ids = [canonical[index].id for index in around]
     label_of.update({ids[local]: int(local_label[local]) for local in np.flatnonzero(local_label >= 0)})
     _label_left_over(clusterer, graph, ids, local_label, sizes, label_of, len(canonical))
-    _merge_bridged(clusterer, canonical, embeddings[canonical_rows], term_counts, (new, around), label_of)
+    _follow_region(clusterer, canonical, embeddings[canonical_rows], term_counts, (new, around), label_of)
     return _follow_originals(articles, dedup, label_of)
 
 
-def _merge_bridged(
+def _follow_region(
     clusterer: StoryClusterer,
     canonical: Sequence[Article],
     embeddings: Embeddings,
@@ -126,31 +130,68 @@ def _merge_bridged(
     placed: tuple[Sequence[int], Sequence[int]],
     label_of: dict[str, int],
 ) -> None:
-    """Merge in ``label_of`` the stored stories that the new articles bridge (``placed``: the rows of
-    ``canonical`` that are new, and those around them, their nearest): the stories that took ``_BRIDGING``
-    new articles or more are clustered again, their members (stored and new) with the articles around the
-    new ones, by the run's clusterer at the whole corpus's story size, and stored stories one story there
-    holds most of (of their stored articles) become one, the larger's label. Clustering the whole corpus at
-    once would join them, as the new reports fill the gap between them: a story that broke late had been
-    cut into parts by the run before, and each new report joined the part nearest it. The articles around
-    stand for the rest of the corpus: alone, the parts of one story are HDBSCAN's root, which it never
-    returns."""
+    """Make the stored stories that took new articles follow a clustering of them again (``placed``: the rows
+    of ``canonical`` that are new, and those around them, their nearest): their members (stored and new),
+    with the articles around the new ones, clustered by the run's clusterer at the whole corpus's story
+    size. The articles around stand for the rest of the corpus: alone, the parts of one story are
+    HDBSCAN's root, which it never returns. Which parts of a story HDBSCAN keeps moves with the articles
+    around it, so a run over everything may part what the run over the older articles joined, or join what
+    it parted (``_part_stories``, ``_merge_parts``)."""
     new, around = placed
     new_ids = {canonical[row].id for row in new}
     took = Counter(label_of[canonical[row].id] for row in new)
     stored_labels = {label for article_id, label in label_of.items() if article_id not in new_ids}
-    bridged = {label for label, count in took.items() if count >= _BRIDGING and label in stored_labels}
-    if len(bridged) < 2:
+    touched = {label for label in took if label in stored_labels}
+    if not touched:
         return
-    members = sorted({*around, *(row for row, article in enumerate(canonical) if label_of[article.id] in bridged)})
+    members = sorted({*around, *(row for row, article in enumerate(canonical) if label_of[article.id] in touched)})
     chosen = [canonical[row] for row in members]
     texts, dates, outlets = clustering_inputs(chosen)
-    again = clone(clusterer).set_params(min_cluster_size=clusterer.min_cluster_size_for(len(canonical)))
+    size = clusterer.min_cluster_size_for(len(canonical))
+    again = clone(clusterer).set_params(min_cluster_size=size)
     parts = again.fit_predict(embeddings[members], texts, dates, _counts_of(term_counts, chosen), outlets)
+    stored = [article.id not in new_ids for article in chosen]
+    _part_stories(chosen, parts, stored, touched, size, label_of)
+    bridged = {label for label, count in took.items() if count >= _BRIDGING and label in stored_labels}
+    _merge_parts(chosen, parts, stored, bridged, label_of)
+
+
+def _part_stories(
+    chosen: Sequence[Article],
+    parts: np.ndarray,
+    stored: Sequence[bool],
+    touched: set[int],
+    size: int,
+    label_of: dict[str, int],
+) -> None:
+    """Part in ``label_of`` each ``touched`` story whose stored articles among ``chosen`` fall into two
+    ``parts`` or more holding ``size`` of them each (HDBSCAN's story size for the corpus): the part holding
+    most stays the story, each other becomes a story of its own with the new articles in it. Seen on ECB+
+    draws: the run over the older 95 % joined two events of one topic, which a run over everything parts."""
+    next_label = max(label_of.values()) + 1
+    for story in sorted(touched):
+        inside = [index for index, article in enumerate(chosen) if label_of[article.id] == story]
+        held = Counter(int(parts[index]) for index in inside if stored[index] and parts[index] >= 0)
+        large = sorted((part for part, count in held.items() if count >= size), key=lambda part: (-held[part], part))
+        for part in large[1:]:
+            for index in inside:
+                if parts[index] == part:
+                    label_of[chosen[index].id] = next_label
+            next_label += 1
+
+
+def _merge_parts(
+    chosen: Sequence[Article], parts: np.ndarray, stored: Sequence[bool], bridged: set[int], label_of: dict[str, int]
+) -> None:
+    """Merge in ``label_of`` the ``bridged`` stories (each took ``_BRIDGING`` new articles or more) that one
+    of ``parts`` holds most of (of their stored articles among ``chosen``): they become one, the larger's
+    label. Seen on UCI draws: a story that broke late had been cut into parts by the run before, each new
+    report joined the part nearest it, and clustering the whole corpus at once joins them, as the new reports
+    fill the gap between them."""
     held: dict[int, Counter[int]] = defaultdict(Counter)  # each part: its stored articles by stored story
     stored_size: Counter[int] = Counter()
-    for article, part in zip(chosen, parts, strict=True):
-        if article.id not in new_ids and label_of[article.id] in bridged:
+    for article, part, old in zip(chosen, parts, stored, strict=True):
+        if old and label_of[article.id] in bridged:
             held[int(part)][label_of[article.id]] += 1
             stored_size[label_of[article.id]] += 1
     merged: dict[int, int] = {}
@@ -231,8 +272,8 @@ def _part_bursts(
                 next_label += 1
 
 
-# The new articles a stored story takes for it to be clustered again with the others that took as many: one
-# joined its nearest; two or more may bridge the gap to another story (chosen on the resample draws).
+# The new articles a stored story takes for it to merge with another that took as many: one joined its
+# nearest; two or more may bridge the gap to another story (chosen on the resample draws).
 _BRIDGING = 2
 
 # A burst's reports are this many times nearer each other than the story's (the median of each one's
