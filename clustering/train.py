@@ -1,7 +1,7 @@
 """Fit the same-story model (``stories.same_story``) on labelled news, through the stages a run runs.
 
 Each labelled file becomes a set of candidate pairs, scored as clustering scores them
-(``Pipeline.prepare``: cleaning, furniture, shared text, embedding; then ``labelled_pairs``). Each titled
+(``Pipeline.prepare``: cleaning, furniture, shared text, embedding; then ``_labelled_pairs``). Each titled
 article also gives its title alone to a second set, so that a corpus of full articles teaches the headline
 coefficients too. Each set weighs the same in the fit.
 """
@@ -19,11 +19,12 @@ import numpy as np
 from clustering.config import Config, ReadConfig
 from clustering.ingest.read import iter_inputs
 from clustering.pipeline import Pipeline
-from clustering.records import Article
+from clustering.records import Article, DedupResult
 from clustering.storage.workspace import Workspace
-from clustering.stories.assign import labelled_pairs
+from clustering.stories.assign import clustered_rows, clustering_inputs
 from clustering.stories.clusterer import StoryClusterer
-from clustering.stories.same_story import PairFeatures, SameStoryModel, fit_same_story_model
+from clustering.stories.same_story import FEATURES, PairFeatures, SameStoryModel, fit_same_story_model
+from clustering.stories.vectors import Embeddings
 
 LabelledPairs = tuple[str, PairFeatures, np.ndarray]
 
@@ -52,13 +53,31 @@ def _pairs_of(
         # clustered, so no same-story model is needed.
         plain = replace(config, read=ReadConfig(), cluster=replace(config.cluster, pair_model=""))
         prepared = Pipeline(Workspace(Path(folder) / "run", cache), plain).prepare([str(corpus)])
-    return labelled_pairs(
+    return _labelled_pairs(
         prepared.articles,
         prepared.vectors,
         prepared.dedup,
         [label_of[article.id] for article in prepared.articles],
         StoryClusterer(**asdict(config.cluster)),
     )
+
+
+def _labelled_pairs(
+    articles: Sequence[Article],
+    embeddings: Embeddings,
+    dedup: DedupResult,
+    story_labels: Sequence[str],
+    clusterer: StoryClusterer,
+) -> tuple[PairFeatures, np.ndarray]:
+    """The candidate pairs of the articles a run clusters (reprints left out), as clustering scores them,
+    with whether each pair is one story by ``story_labels`` (one per article)."""
+    rows_clustered = clustered_rows(articles, dedup)
+    if len(rows_clustered) < 2:
+        return PairFeatures(np.empty((0, len(FEATURES))), np.empty(0)), np.empty(0, dtype=bool)
+    texts, dates, outlets = clustering_inputs([articles[row] for row in rows_clustered])
+    rows, cols, features = clusterer.candidate_pairs(embeddings[rows_clustered], texts, dates, outlets)
+    labels = np.array([story_labels[row] for row in rows_clustered], dtype=object)
+    return features, labels[rows] == labels[cols]
 
 
 def _titles_alone(records: list[tuple[dict, Article]]) -> list[tuple[dict, Article]]:

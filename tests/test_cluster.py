@@ -493,6 +493,45 @@ def test_a_stored_story_that_joined_two_events_is_parted_once_new_reports_touch_
     assert labels[:13].tolist() == [0] * 13 and labels[25:].tolist() == [1, 1]
 
 
+def _gap_filled_corpus(gap: float, dated: bool) -> tuple[list[Article], np.ndarray, dict[str, int]]:
+    """Two stored stories of one subject at a ``gap`` along axis 5, reported over the same three days (or
+    undated) and parted by the run over them, two unrelated stored stories, and three new reports between
+    the two."""
+    rng = np.random.default_rng(13)
+    basis = np.eye(32)
+
+    def near(axis: int, shift: float = 0.0) -> np.ndarray:
+        return basis[axis] + shift * basis[5] + 0.15 * rng.normal(size=32)
+
+    rows = [near(0) for _ in range(6)] + [near(0, gap) for _ in range(6)]
+    rows += [near(axis) for axis in (2, 3) for _ in range(6)] + [near(0, gap / 2) for _ in range(3)]
+    embeddings = np.vstack(rows)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    articles = [
+        Article(
+            id=str(index), text="x", body=f"body {index}", published=day + timedelta(days=index % 3) if dated else None
+        )
+        for index in range(len(rows))
+    ]
+    before = cluster_articles(articles[:24], embeddings[:24], DedupResult(pairs=[], duplicate_of={}), StoryClusterer())
+    return articles, embeddings, {str(index): int(label) for index, label in enumerate(before)}
+
+
+@pytest.mark.parametrize("gap", [3.1, 3.5])
+def test_new_reports_between_two_stories_of_the_same_days_merge_them_as_a_run_over_all_merges_them(gap: float):
+    """The run merges stories whose articles are near on average (``story_merge_distance``); new reports
+    between two stored stories bring their average under the limit, and assignment merges them too."""
+    no_dedup = DedupResult(pairs=[], duplicate_of={})
+    for dated in (True, False):
+        articles, embeddings, story_of = _gap_filled_corpus(gap, dated)
+        assert story_of["0"] != story_of["6"]  # the run over the stored articles parted the two
+        whole = cluster_articles(articles, embeddings, no_dedup, StoryClusterer())
+        labels = assign_articles(articles, embeddings, no_dedup, StoryClusterer(), story_of)
+        assert (whole[0] == whole[6]) == (labels[0] == labels[6]) == dated  # undated, nothing says one story
+        assert labels[12:24].tolist() == [story_of[str(index)] for index in range(12, 24)]  # the others stay
+
+
 def _bridged_corpus(gap: float) -> tuple[list[Article], np.ndarray, dict[str, int]]:
     """Two stored stories of one subject at a ``gap`` along axis 6 (the run over them alone parts them),
     three unrelated stored stories, and eight new reports that fill the gap between the two."""

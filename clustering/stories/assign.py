@@ -1,6 +1,5 @@
 """The story clusterer applied to a run's articles: canonical articles clustered (``cluster_articles``) or
-new ones placed among the last run's stories (``assign_articles``), reprints following their original; and
-the labelled pairs a same-story model learns from."""
+new ones placed among the last run's stories (``assign_articles``), reprints following their original."""
 
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ from clustering.stories.graph_clusters import (
     nearest_within,
     singletons_for_noise,
 )
-from clustering.stories.same_story import FEATURES, PairFeatures
 from clustering.stories.term_counts import TermCounts
 from clustering.stories.vectors import ArticleVectors, Embeddings
 
@@ -35,7 +33,8 @@ def _counts_of(term_counts: TermCounts | None, articles: Sequence[Article]) -> s
     return None if term_counts is None else term_counts.counts[term_counts.positions([a.id for a in articles])]
 
 
-def _canonical_rows(articles: Sequence[Article], dedup: DedupResult) -> list[int]:
+def clustered_rows(articles: Sequence[Article], dedup: DedupResult) -> list[int]:
+    """The rows of ``articles`` that reprint none: the ones clustered (reprints follow them)."""
     return [row for row, article in enumerate(articles) if article.id not in dedup.duplicate_of]
 
 
@@ -52,7 +51,7 @@ def cluster_articles(
 ) -> np.ndarray:
     """Story label of every article: canonical articles are clustered, reprints follow their original.
     ``term_counts``, when given, hold the counts of every canonical article's ``titled_body``."""
-    canonical_rows = _canonical_rows(articles, dedup)
+    canonical_rows = clustered_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
     texts, dates, outlets = clustering_inputs(canonical)
     labels = clusterer.fit_predict(
@@ -88,7 +87,7 @@ def assign_articles(
     only (``term_counts`` as in ``cluster_articles``).
     Reprints follow their original; a new original of reprints already in a story takes that story.
     """
-    canonical_rows = _canonical_rows(articles, dedup)
+    canonical_rows = clustered_rows(articles, dedup)
     canonical = [articles[row] for row in canonical_rows]
     label_of = {article.id: story_of[article.id] for article in canonical if article.id in story_of}
     for article in articles:  # a new original of reprints already placed goes where they are
@@ -119,7 +118,31 @@ def assign_articles(
     label_of.update({ids[local]: int(local_label[local]) for local in np.flatnonzero(local_label >= 0)})
     _label_left_over(clusterer, graph, ids, local_label, sizes, label_of, len(canonical))
     _follow_region(clusterer, canonical, embeddings[canonical_rows], term_counts, (new, around), label_of)
+    _merge_around(clusterer, canonical, embeddings[canonical_rows], term_counts, around, label_of)
     return _follow_originals(articles, dedup, label_of)
+
+
+def _merge_around(
+    clusterer: StoryClusterer,
+    canonical: Sequence[Article],
+    embeddings: Embeddings,
+    term_counts: TermCounts | None,
+    around: Sequence[int],
+    label_of: dict[str, int],
+) -> None:
+    """Merge in ``label_of`` the stories of the rows ``around`` (the new articles and their nearest), every
+    member of each taking part, as a run merges the stories HDBSCAN gives (``StoryClusterer.merge_stories``):
+    the new articles change the averages of the stories they joined or formed."""
+    stories = {label_of[canonical[row].id] for row in around}
+    members = [row for row, article in enumerate(canonical) if label_of[article.id] in stories]
+    chosen = [canonical[row] for row in members]
+    labels = np.array([label_of[article.id] for article in chosen])
+    texts, dates, outlets = clustering_inputs(chosen)
+    counts = _counts_of(term_counts, chosen)
+    merged = clusterer.merge_stories(labels, embeddings[members], texts, dates, counts, outlets)
+    renamed = dict(zip(labels.tolist(), merged.tolist(), strict=True))
+    for article_id, label in label_of.items():
+        label_of[article_id] = renamed.get(label, label)
 
 
 def _follow_region(
@@ -359,21 +382,3 @@ def _label_left_over(
         for article_id in group:
             label_of[article_id] = next_label
         next_label += 1
-
-
-def labelled_pairs(
-    articles: Sequence[Article],
-    embeddings: Embeddings,
-    dedup: DedupResult,
-    story_labels: Sequence[str],
-    clusterer: StoryClusterer,
-) -> tuple[PairFeatures, np.ndarray]:
-    """The candidate pairs of the canonical articles, as clustering scores them, with whether each pair
-    is one story by ``story_labels`` (one per article): what ``fit_same_story_model`` learns from."""
-    canonical_rows = _canonical_rows(articles, dedup)
-    texts, dates, outlets = clustering_inputs([articles[row] for row in canonical_rows])
-    if len(canonical_rows) < 2:
-        return PairFeatures(np.empty((0, len(FEATURES))), np.empty(0)), np.empty(0, dtype=bool)
-    rows, cols, features = clusterer.candidate_pairs(embeddings[canonical_rows], texts, dates, outlets)
-    labels = np.array([story_labels[row] for row in canonical_rows], dtype=object)
-    return features, labels[rows] == labels[cols]

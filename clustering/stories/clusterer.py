@@ -294,16 +294,31 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         graph = self._graph(corpus)
         self.fit_graph(graph)
         if self.story_merge_distance is not None:
-            merged = merged_stories(
-                self.labels_,
-                graph,
-                lambda rows, cols: self.pair_distances(corpus, rows, cols),
-                self.story_merge_distance,
-                corpus.timestamps,
-            )
-            self.labels_ = singletons_for_noise(merged)
+            self.labels_ = singletons_for_noise(self._merged(self.labels_, corpus, graph))
             self.n_stories_ = int(self.labels_.max()) + 1
         return self
+
+    def merge_stories(
+        self,
+        labels: np.ndarray,
+        embeddings: Embeddings,
+        texts: Sequence[str] | None = None,
+        dates: Sequence[datetime | None] | None = None,
+        term_counts: sparse.csr_matrix | None = None,
+        outlets: Sequence[str | None] | None = None,
+    ) -> np.ndarray:
+        """``labels`` (a story, 0 or more, for every article) with stories merged as ``fit`` merges HDBSCAN's
+        (``story_merge_distance``; a merged story takes the smaller label)."""
+        if self.story_merge_distance is None or len(labels) < 2:
+            return labels
+        corpus = _PairEvidence.of(embeddings, texts, dates, term_counts, outlets)
+        return self._merged(labels, corpus, self._graph(corpus))
+
+    def _merged(self, labels: np.ndarray, corpus: _PairEvidence, graph: sparse.csr_matrix) -> np.ndarray:
+        def distances(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+            return self.pair_distances(corpus, rows, cols)
+
+        return merged_stories(labels, graph, distances, self.story_merge_distance, corpus.timestamps)
 
     def fit_graph(self, graph: sparse.csr_matrix) -> StoryClusterer:
         """Fit on a sparse distance graph as ``distance_graph`` gives it: everything ``fit`` does but merging

@@ -9,8 +9,9 @@ each feature has a coefficient for full text and one for headlines, blended by t
 the shorter text's words over ``full_length_words``, capped at 1 (``design``).
 
 ``fit_same_story_model`` weighs each labelled set equally, whatever its number of pairs, so that a set of
-thousands of headlines does not decide the full-text coefficients. ``labelled_pairs`` makes the training
-pairs a run would score: each article with its nearest neighbours by embedding (``StoryClusterer.pairs``).
+thousands of headlines does not decide the full-text coefficients. ``train`` makes the training
+pairs a run would score: each article with its nearest neighbours by embedding
+(``StoryClusterer.candidate_pairs``).
 """
 
 from __future__ import annotations
