@@ -82,7 +82,8 @@ def assign_articles(
     the articles around them groups them, and a group holding a new article becomes a story (a lone article
     it takes in leaves its old one-article story). Then the stories the new articles touched are clustered
     again with the articles around them, and follow what that gives (``_follow_region``): a stored story
-    the clustering parts is parted, and stored stories it joins that the new articles bridge are merged.
+    the clustering parts is parted, and stored stories it joins that the new articles bridge are merged;
+    last, the stories around the new articles are merged as a run merges HDBSCAN's (``_merge_around``).
     Distances are the clusterer's blend, computed over the new articles and their ``n_neighbors`` nearest
     only (``term_counts`` as in ``cluster_articles``).
     Reprints follow their original; a new original of reprints already in a story takes that story.
