@@ -3,6 +3,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clustering.config import EmbedConfig
 from clustering.embed import embedding as embed
@@ -83,6 +85,25 @@ def test_int8_vectors_stay_close_to_float():
     assert np.allclose(np.linalg.norm(on_int8, axis=1), 1.0, atol=1e-5)
     assert not np.array_equal(on_int8, on_float)  # the int8 graph did run
     assert (on_int8 * on_float).sum(axis=1).min() > 0.98
+
+
+_POOL = [
+    *TEXTS,
+    "Troops advance on the old city of Mosul",
+    "Outlets reprint the agency's report word for word; the minister resigns after the vote.",
+    " ".join(["Markets fall as oil prices climb."] * 12),
+]
+
+
+@pytest.mark.parametrize("precision", ["int8", "fp32"])
+@settings(max_examples=12, deadline=None)
+@given(chosen=st.lists(st.sampled_from(range(len(_POOL))), min_size=2, max_size=8))
+def test_a_texts_vector_is_its_own_whatever_it_is_embedded_with(precision, chosen):
+    # int8's dynamic quantisation scales activations by the largest in its input: a batch moved them.
+    config = EmbedConfig(backend="onnx", precision=precision)
+    together = embed_texts([_POOL[index] for index in chosen], config)
+    alone = np.vstack([embed_texts([_POOL[index]], config) for index in chosen])
+    assert np.array_equal(together, alone)
 
 
 def test_float_auto_backend_takes_onnx_for_few_texts_only():

