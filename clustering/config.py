@@ -317,8 +317,9 @@ class RunConfig:
     # A run over at most this share of new articles assigns them to the stored stories, counting those the
     # runs since the last that clustered again assigned (assignment drifts run after run as at once). On
     # the whole ECB+ and UCI dev sets 1-5 % new keeps pairwise F1 within 0.01 of clustering everything,
-    # 10-25 % loses 0.01-0.08; on draws of the dev sets the newest 5 % loses up to 0.012, where the run
-    # before grouped the older articles worse (README, "Defaults chosen on resamples").
+    # 10-25 % loses 0.01-0.08; on draws of the dev sets the newest 5 % loses up to 0.008 (one run; 0.012
+    # on one draw of another, where the run before grouped the older articles worse: README, "Defaults
+    # chosen on resamples").
     incremental_share: float = 0.05
     # A story whose newest article is this many days older than the newest stored article is closed: it
     # keeps its articles, id and summary, and runs assign and re-cluster among the open stories only.
