@@ -181,8 +181,8 @@ def embed_texts(
     # whose export then fails runs on torch, in float, and its vectors are kept under float keys.
     vectors = cached_embeddings(texts, settled(config, 0), cache_store)
     copies = Counter(texts)
-    # Each distinct text is embedded once. Longest first, as encode() itself does within a call: batches
-    # of like lengths waste no padding.
+    # Each distinct text is embedded once. Longest first, as encode() itself does within a call: torch's
+    # batches of like lengths waste no padding, and ONNX's texts, run side by side, end together.
     missing = sorted((text for text in copies if text not in vectors), key=lambda text: -len(text))
     if on_progress is not None:
         on_progress(sum(copies[text] for text in vectors))
