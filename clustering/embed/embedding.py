@@ -44,8 +44,9 @@ _LOGGER = logging.getLogger(__name__)
 # side by side, one per core, on threads of its own: ``onnx_encoder``.)
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-encoder")
 
-# In float, "auto" embeds up to this many texts with ONNX. Measured on two cores: ONNX starts about 6.5 s sooner
-# and is about 1.2 ms slower per 128-token text, even at about 5,000 texts; this stays well below that.
+# In float, "auto" embeds up to this many texts with ONNX. Measured on two cores, in batches: ONNX starts about
+# 6.5 s sooner and is about 1.2 ms slower per 128-token text, even at about 5,000 texts; this stays well below
+# that. (With each text alone, ONNX was the faster at 4,041 texts, README "Embedding": not yet re-chosen.)
 ONNX_UP_TO = 2_000
 
 
