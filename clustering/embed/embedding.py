@@ -75,9 +75,8 @@ _PACKAGED_ALIASES = {PACKAGED_MODEL, "all-minilm-l6-v2", "sentence-transformers/
 def backend_for(config: EmbedConfig, count: int) -> str:
     """The backend that embeds ``count`` texts under ``config``. "auto" takes ONNX on the CPU when the
     model can run there (a transformer with mean or CLS pooling, exported without error), in int8 and in
-    float, at any count; else torch. (Until each text ran alone, float runs of over 2,000 texts took torch:
-    in batches ONNX was about 1.2 ms slower a text. Whole runs in float since: ONNX 1.1-1.2x faster at
-    3,059 and 4,630 texts, at 0.8x the peak memory, README "Embedding".)"""
+    float, at any count; else torch. Each text run alone, ONNX is the faster and the smaller in float too
+    (whole runs 1.1-1.2x faster at 0.8x the peak memory at 3,059 and 4,630 texts: README "Embedding")."""
     if config.backend != "auto":
         return config.backend
     if config.model == MULTILINGUAL_MODEL:
