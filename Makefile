@@ -46,6 +46,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python bench/bench_summaries.py
 	$(BIN)/python bench/bench_clustering.py
 	$(BIN)/python bench/bench_resamples.py
+	$(BIN)/python bench/bench_small_feeds.py
 	$(BIN)/python bench/bench_small_runs.py
 	$(BIN)/python bench/bench_same_story.py
 	$(BIN)/python bench/bench_threads.py
