@@ -243,6 +243,7 @@ class ClusterConfig:
     n_neighbors: int = 30
     pair_model: str = ""
     pair_story_distance: float | None = 0.3
+    isolated_pair_distance: float = 0.5
     story_merge_distance: float | None = 0.75
 
 

@@ -92,6 +92,38 @@ def test_two_or_three_outlets_on_one_event_form_a_story_whatever_the_corpus(corp
     assert all(label not in counts for name, counts in found.items() if name != "small" and counts.total() > 1)
 
 
+@pytest.mark.parametrize("corpus_size", [6, 2000])
+def test_two_outlets_on_one_event_farther_apart_than_a_pair_story_still_form_one(corpus_size):
+    """Two reports of one event a day apart at cosine 0.55 (past ``pair_story_distance`` 0.3, as most
+    two-outlet stories in the dev sets are) and no story near them: they are a story whatever the feed,
+    as an article that near a story joins it. (Stories of one day merge anyway: ``story_merge_distance``.)"""
+    feed = _Feed(seed=3)
+    while len(feed.gold) < corpus_size - 2:
+        size = min(int(feed.rng.zipf(1.8)), 60, corpus_size - 2 - len(feed.gold))
+        feed.story(f"story {len(feed.gold)}", size, first_day=float(feed.rng.integers(0, 60)), span_days=2)
+    centre = _unit(feed.rng.normal(size=DIMENSIONS))
+    for day in (30, 31):  # about cosine 1 / (1 + 0.9²) from each other
+        feed.embeddings.append(_unit(centre + 0.9 * _unit(feed.rng.normal(size=DIMENSIONS))))
+        feed.dates.append(START + timedelta(days=day))
+        feed.gold.append("pair")
+    (label,) = feed.stories()["pair"]
+    assert all(label not in counts for name, counts in feed.stories().items() if name != "pair")
+
+
+def test_a_pair_near_a_story_joins_it_rather_than_standing_apart():
+    """Two articles nearer each other (0.45) than to a story, but within ``noise_join_distance`` of it
+    (0.55), join that story: only articles no story is near pair up on their own."""
+    basis = np.eye(DIMENSIONS)
+    rng = np.random.default_rng(4)
+    story = [_unit(basis[0] + 0.003 * rng.normal(size=DIMENSIONS)) for _ in range(6)]
+    # Cosines: 0.55 between the two, 0.45 from each to the story's centre.
+    first = 0.45 * basis[0] + 0.7566 * basis[1] + 0.4743 * basis[2]
+    second = 0.45 * basis[0] + 0.7566 * basis[1] - 0.4743 * basis[2]
+    labels = StoryClusterer().fit_predict(np.vstack([*story, first, second, basis[20], basis[21]]))
+    assert labels[6] == labels[7] == labels[0]
+    assert len({labels[0], labels[8], labels[9]}) == 3
+
+
 @pytest.mark.skipif(not ECBPLUS_DEV.exists(), reason="needs ../shared/data")
 def test_unrelated_articles_of_one_week_form_no_story():
     # One article of each ECB+ topic (an earthquake, a rehab stay, a pirate attack, an election...), all

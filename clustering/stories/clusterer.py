@@ -161,7 +161,9 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             keep the blend; lengths between mix the two by the pair's evidence.
         pair_story_distance: an article HDBSCAN calls noise whose nearest neighbour is noise too and closer
             than this is linked to it, and each group so linked is a story (``small_stories``), before near
-            noise joins bigger stories; ``None`` forms none.
+            noise joins bigger stories. ``None`` forms none (nor the next).
+        isolated_pair_distance: then the articles no story is near (within ``noise_join_distance``) are
+            linked so within this: most two-outlet stories are farther apart than ``pair_story_distance``.
         story_merge_distance: then stories are merged by average linkage (``story_merge``) while two are on
             average, over all their pairs of articles, closer than this and both are dated with dates that
             overlap (HDBSCAN cuts a big story into its sub-topics; two events of one kind read alike, and
@@ -341,14 +343,17 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
             raw = self._small_stories(join_near_noise(raw, graph, self.noise_join_distance), graph)
         else:
             raw = join_near_noise(self._small_stories(raw, graph), graph, self.noise_join_distance)
+        # What is left has no story within ``noise_join_distance``: two outlets on one event, alone in a small
+        # feed, are a story when that near each other.
+        raw = self._small_stories(raw, graph, self.isolated_pair_distance)
         self.labels_ = singletons_for_noise(raw)
         self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
         return self
 
-    def _small_stories(self, labels: np.ndarray, graph: sparse.csr_matrix) -> np.ndarray:
+    def _small_stories(self, labels: np.ndarray, graph: sparse.csr_matrix, limit: float | None = None) -> np.ndarray:
         if self.pair_story_distance is None:
             return labels
-        return small_stories(labels, graph, self.pair_story_distance)
+        return small_stories(labels, graph, self.pair_story_distance if limit is None else limit)
 
     def fit_predict(
         self,
