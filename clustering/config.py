@@ -232,7 +232,7 @@ class ClusterConfig:
     lexical_weight: float = 0.2
     name_weight: float = 0.5
     full_length_words: int = 50
-    time_window_days: float = 120.0
+    time_window_days: float = 150.0
     time_weight: float = 0.5
     time_bonus: float = 0.2
     time_bonus_days: float = 7.0
