@@ -340,9 +340,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         if lone_story:
             # The noise of a lone story is its own edge (HDBSCAN splits a lone tight group oddly there):
             # near noise joins it before small stories form among the rest.
-            raw = self._small_stories(join_near_noise(raw, graph, self.noise_join_distance), graph)
+            raw = join_near_noise(raw, graph, self.noise_join_distance)
+            raw = self._small_stories(raw, graph, self.pair_story_distance)
         else:
-            raw = join_near_noise(self._small_stories(raw, graph), graph, self.noise_join_distance)
+            raw = self._small_stories(raw, graph, self.pair_story_distance)
+            raw = join_near_noise(raw, graph, self.noise_join_distance)
         # What is left has no story within ``noise_join_distance``: two outlets on one event, alone in a small
         # feed, are a story when that near each other.
         raw = self._small_stories(raw, graph, self.isolated_pair_distance)
@@ -350,10 +352,11 @@ class StoryClusterer(ClusterMixin, BaseEstimator):
         self.n_stories_ = int(self.labels_.max()) + 1 if count else 0
         return self
 
-    def _small_stories(self, labels: np.ndarray, graph: sparse.csr_matrix, limit: float | None = None) -> np.ndarray:
-        if self.pair_story_distance is None:
+    def _small_stories(self, labels: np.ndarray, graph: sparse.csr_matrix, limit: float | None) -> np.ndarray:
+        # ``pair_story_distance=None`` forms no small stories at all, isolated pairs included.
+        if self.pair_story_distance is None or limit is None:
             return labels
-        return small_stories(labels, graph, self.pair_story_distance if limit is None else limit)
+        return small_stories(labels, graph, limit)
 
     def fit_predict(
         self,
