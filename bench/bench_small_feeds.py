@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,48 +31,27 @@ from resamples import BASELINE_THRESHOLDS, GOLD, Draw, LabelledSet, average_link
 
 from clustering.config import Config
 from clustering.config_files import load_config
-from clustering.evaluate import evaluate_files
+from clustering.evaluate import evaluate_files, score
 from clustering.storage.embedding_cache import EmbeddingCache
 
 MAX_STORIES = 4
 MAX_ARTICLES = 5
 
 
-@dataclass(frozen=True, slots=True)
-class PairCounts:
-    """Pairs of one or more draws: in one story in both labellings, only in the prediction, only in gold;
-    and how many draws, and how many came out exactly."""
-
-    together: int = 0
-    only_predicted: int = 0
-    only_gold: int = 0
-    draws: int = 0
-    exact: int = 0
-
-    def __add__(self, other: PairCounts) -> PairCounts:
-        return PairCounts(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
-
-    def astuple(self) -> tuple[int, ...]:
-        return (self.together, self.only_predicted, self.only_gold, self.draws, self.exact)
-
-    def scores(self) -> tuple[float, float, float, float]:
-        """Pooled precision, recall, F1, and the share of draws that came out exactly."""
-        precision = self.together / max(self.together + self.only_predicted, 1)
-        recall = self.together / max(self.together + self.only_gold, 1)
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return precision, recall, f1, self.exact / max(self.draws, 1)
+# One feed's labelling: its articles' gold stories and the stories a method gave them, in the same order.
+Labelling = tuple[list[str], list[str]]
 
 
-def pair_counts(gold: Sequence[str], predicted: Sequence[str]) -> PairCounts:
-    def pairs(labels: Sequence[str]) -> int:
-        return sum(n * (n - 1) // 2 for n in Counter(labels).values())
-
-    def groups(labels: Sequence[str]) -> set[frozenset[int]]:
-        return {frozenset(i for i, label in enumerate(labels) if label == one) for one in set(labels)}
-
-    together = pairs([f"{g}\0{p}" for g, p in zip(gold, predicted, strict=True)])
-    exact = groups(gold) == groups(predicted)
-    return PairCounts(together, pairs(predicted) - together, pairs(gold) - together, 1, int(exact))
+def pooled(labellings: Sequence[Labelling]) -> tuple[float, float, float, float]:
+    """Pairwise precision, recall and F1 over the pairs of all the feeds (labels kept apart by feed, so no
+    pair crosses two), and the share of feeds labelled exactly as their gold stories (no pair wrong, none
+    missed)."""
+    gold = [f"{feed}:{label}" for feed, (labels, _) in enumerate(labellings) for label in labels]
+    predicted = [f"{feed}:{label}" for feed, (_, labels) in enumerate(labellings) for label in labels]
+    total = score(gold, predicted)
+    feeds = [score(*labelling) for labelling in labellings]
+    exact = sum(one.pairwise_precision == one.pairwise_recall == 1.0 for one in feeds) / max(len(feeds), 1)
+    return total.pairwise_precision, total.pairwise_recall, total.pairwise_f1, exact
 
 
 def small_feeds(labelled: LabelledSet, count: int, seed: int = 7) -> list[Draw]:
@@ -95,24 +72,20 @@ def small_feeds(labelled: LabelledSet, count: int, seed: int = 7) -> list[Draw]:
     return feeds
 
 
-def run_counts(feed: Draw, config: Config) -> PairCounts:
+def run_labelling(feed: Draw, config: Config) -> Labelling:
     gold_of = {record["id"]: record[GOLD] for record in feed.records}
     with tempfile.TemporaryDirectory(prefix="storyline-small-feed-") as folder:
         path = write_records(feed.records, Path(folder) / "feed.jsonl")
         story_of = evaluate_files([path], GOLD, config, EMBEDDING_CACHE).story_of
-    return pair_counts([gold_of[i] for i in story_of], list(story_of.values()))
+    return [gold_of[i] for i in story_of], list(story_of.values())
 
 
-def baseline_counts(feed: Draw, labelled: LabelledSet) -> list[PairCounts]:
+def baseline_labellings(feed: Draw, labelled: LabelledSet) -> list[Labelling]:
     """Average linkage cut at each of ``BASELINE_THRESHOLDS``."""
-    gold, tree = average_linkage_labels(feed, labelled) if len(feed.records) > 1 else ([feed.records[0][GOLD]], None)
-    if tree is None:
-        return [pair_counts(gold, ["0"])] * len(BASELINE_THRESHOLDS)
-    return [pair_counts(gold, [str(label) for label in fcluster(tree, t, "distance")]) for t in BASELINE_THRESHOLDS]
-
-
-def _total(counts: Sequence[PairCounts]) -> PairCounts:
-    return sum(counts, PairCounts())
+    if len(feed.records) == 1:
+        return [([feed.records[0][GOLD]], ["0"])] * len(BASELINE_THRESHOLDS)
+    gold, tree = average_linkage_labels(feed, labelled)
+    return [(gold, [str(label) for label in fcluster(tree, t, "distance")]) for t in BASELINE_THRESHOLDS]
 
 
 def main() -> None:
@@ -123,20 +96,20 @@ def main() -> None:
     cache = EmbeddingCache(EMBEDDING_CACHE)
     loaded = {name: load_set(name, *SETS[name], cache) for name in SETS}
     feeds = {name: small_feeds(loaded[name], arguments.draws) for name in loaded}
-    baseline = {
-        name: [_total(column) for column in zip(*(baseline_counts(f, loaded[name]) for f in feeds[name]), strict=True)]
-        for name in loaded
-    }
+    baseline = {}
+    for name in loaded:
+        per_feed = [baseline_labellings(feed, loaded[name]) for feed in feeds[name]]
+        baseline[name] = [pooled(column) for column in zip(*per_feed, strict=True)]
     configs = {"storyline (defaults)": Config()} | {f"storyline ({p.name})": load_config(p) for p in arguments.config}
     results = {}
     for name in loaded:
         rows = []
         for method, config in configs.items():
-            rows.append([method, *_total([run_counts(feed, config) for feed in feeds[name]]).scores()])
+            rows.append([method, *pooled([run_labelling(feed, config) for feed in feeds[name]])])
         others = [other for other in loaded if other != name]
-        chosen = int(np.argmax(np.mean([[c.scores()[2] for c in baseline[o]] for o in others], axis=0)))
+        chosen = int(np.argmax(np.mean([[scores[2] for scores in baseline[o]] for o in others], axis=0)))
         cut = BASELINE_THRESHOLDS[chosen]
-        rows.append([f"average linkage, cut chosen on other sets ({cut:.3f})", *baseline[name][chosen].scores()])
+        rows.append([f"average linkage, cut chosen on other sets ({cut:.3f})", *baseline[name][chosen]])
         sizes = [len(feed.records) for feed in feeds[name]]
         header = ["method", "precision", "recall", "pairwise F1", "draws exactly right"]
         print_table(f"{name}: {len(feeds[name])} small feeds of {min(sizes)}-{max(sizes)} articles", header, rows)
